@@ -1,0 +1,50 @@
+/*
+ * util.h - allocation that cannot fail, and small string helpers
+ *
+ * Out of memory aborts the process with a message, as git's xmalloc does:
+ * no gate can do anything useful after it, and checking every allocation
+ * would bury the logic. Sizes that come from input are bounded by the
+ * caller (see buf.h) before they reach an allocator.
+ */
+#ifndef MLGATE_UTIL_H
+#define MLGATE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MLG_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+void *mlg_malloc(size_t n);
+void *mlg_calloc(size_t nmemb, size_t size);
+void *mlg_realloc(void *p, size_t n);
+/* Grow an array of `size`-byte elements to hold at least `need` of them;
+ * `*alloc` is its capacity in elements. Doubles, so appends are O(1). */
+void *mlg_grow(void *p, size_t size, size_t need, size_t *alloc);
+char *mlg_strdup(const char *s);
+char *mlg_strndup(const char *s, size_t n);
+/* A new string built like printf; never NULL. */
+char *mlg_strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Report a programming error with its file and line, then abort. */
+#define MLG_BUG(msg) mlg_bug(__FILE__, __LINE__, msg)
+_Noreturn void mlg_bug(const char *file, int line, const char *msg);
+
+/* 1 when `s` starts with `prefix`. */
+int mlg_starts_with(const char *s, const char *prefix);
+
+/*
+ * Parse a whole string as a decimal number. Leading/trailing space and
+ * trailing garbage are errors. Returns 0 or MLG_EINVALID (no message set).
+ */
+int mlg_parse_double(double *out, const char *s);
+int mlg_parse_int64(int64_t *out, const char *s);
+
+/* Seconds since the Epoch with microseconds, from CLOCK_REALTIME, and a
+ * monotonic clock in seconds for durations. */
+double mlg_now(void);
+double mlg_monotonic(void);
+
+/* Format `t` (Epoch seconds) as UTC ISO 8601 "2026-11-22T10:53:05Z". */
+void mlg_iso8601(char out[32], double t);
+
+#endif

@@ -1,0 +1,158 @@
+/* util.c - allocation that cannot fail, numbers, clocks */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "mlgate/error.h"
+#include "mlgate/util.h"
+
+static _Noreturn void oom(size_t n)
+{
+	fprintf(stderr, "fatal: out of memory allocating %zu bytes\n", n);
+	abort();
+}
+
+void *mlg_malloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		oom(n);
+	return p;
+}
+
+void *mlg_calloc(size_t nmemb, size_t size)
+{
+	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
+
+	if (!p)
+		oom(nmemb * size);
+	return p;
+}
+
+void *mlg_realloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+
+	if (!q)
+		oom(n);
+	return q;
+}
+
+void *mlg_grow(void *p, size_t size, size_t need, size_t *alloc)
+{
+	size_t n;
+
+	if (need <= *alloc)
+		return p;
+	n = *alloc ? *alloc : 8;
+	while (n < need) {
+		if (n > ((size_t)-1 / 2) / size)
+			oom(need * size);
+		n *= 2;
+	}
+	*alloc = n;
+	return mlg_realloc(p, n * size);
+}
+
+char *mlg_strdup(const char *s)
+{
+	return mlg_strndup(s, strlen(s));
+}
+
+char *mlg_strndup(const char *s, size_t n)
+{
+	char *p = mlg_malloc(n + 1);
+
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+char *mlg_strfmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		MLG_BUG("bad format");
+	p = mlg_malloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+_Noreturn void mlg_bug(const char *file, int line, const char *msg)
+{
+	fprintf(stderr, "BUG: %s:%d: %s\n", file, line, msg);
+	abort();
+}
+
+int mlg_starts_with(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+int mlg_parse_double(double *out, const char *s)
+{
+	char *end;
+	double v;
+
+	if (!*s || *s == ' ' || *s == '\t')
+		return MLG_EINVALID;
+	errno = 0;
+	v = strtod(s, &end);
+	if (*end || (errno == ERANGE && isinf(v)))
+		return MLG_EINVALID;
+	*out = v;
+	return 0;
+}
+
+int mlg_parse_int64(int64_t *out, const char *s)
+{
+	char *end;
+	long long v;
+
+	if (!*s || *s == ' ' || *s == '\t')
+		return MLG_EINVALID;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end || errno == ERANGE)
+		return MLG_EINVALID;
+	*out = v;
+	return 0;
+}
+
+double mlg_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+double mlg_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+void mlg_iso8601(char out[32], double t)
+{
+	time_t s = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

@@ -1,0 +1,99 @@
+/* harness.c - runs the cases of one unit test binary */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test.h"
+
+static jmp_buf env;
+static char tmpdir[256];
+
+_Noreturn void t_fail(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stdout, "    %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	longjmp(env, 1);
+}
+
+static void rmtmp(void)
+{
+	char cmd[300];
+
+	if (tmpdir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cannot remove %s\n", tmpdir);
+	}
+}
+
+const char *t_tmpdir(void)
+{
+	if (!tmpdir[0]) {
+		snprintf(tmpdir, sizeof(tmpdir), "%s/mlgate-test-XXXXXX",
+			 getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+		if (!mkdtemp(tmpdir)) {
+			perror("mkdtemp");
+			exit(2);
+		}
+		atexit(rmtmp);
+	}
+	return tmpdir;
+}
+
+const char *t_write(const char *name, const char *s)
+{
+	static char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", t_tmpdir(), name);
+	fp = fopen(path, "wb");
+	if (!fp || fwrite(s, 1, strlen(s), fp) != strlen(s) || fclose(fp)) {
+		perror(path);
+		exit(2);
+	}
+	return path;
+}
+
+static int selected(const char *name, int argc, char **argv)
+{
+	int i;
+
+	if (argc < 2)
+		return 1;
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return 1;
+	return 0;
+}
+
+int t_main(const struct t_case *cases, size_t n, int argc, char **argv)
+{
+	const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1
+						 : argv[0];
+	volatile int passed = 0, failed = 0;
+	volatile size_t i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	for (i = 0; i < n; i++) {
+		if (!selected(cases[i].name, argc, argv))
+			continue;
+		if (!setjmp(env)) {
+			cases[i].fn();
+			printf("ok     %s.%s\n", prog, cases[i].name);
+			passed++;
+		} else {
+			printf("FAIL   %s.%s\n", prog, cases[i].name);
+			failed++;
+		}
+	}
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,86 @@
+/*
+ * test.h - the unit test harness
+ *
+ * A test file defines `static void test_x(void)` functions and ends with
+ *
+ *	MLG_TESTS(T(test_x), T(test_y));
+ *
+ * which becomes its main(). A failed assertion stops that test (longjmp)
+ * and the next one runs. The binary prints one line per test and ends with
+ * "N passed, N failed"; it exits 1 when any test failed. Arguments select
+ * tests by name.
+ */
+#ifndef MLGATE_TEST_H
+#define MLGATE_TEST_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+struct t_case {
+	const char *name;
+	void (*fn)(void);
+};
+
+int t_main(const struct t_case *cases, size_t n, int argc, char **argv);
+_Noreturn void t_fail(const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A scratch folder for this test binary, removed at exit. */
+const char *t_tmpdir(void);
+/* Write `s` to t_tmpdir()/name and return the path (static storage). */
+const char *t_write(const char *name, const char *s);
+
+#define T(fn) {#fn, fn}
+#define MLG_TESTS(...)                                                        \
+	int main(int argc, char **argv)                                       \
+	{                                                                     \
+		static const struct t_case cases[] = {__VA_ARGS__};           \
+		return t_main(cases, sizeof(cases) / sizeof(cases[0]), argc,  \
+			      argv);                                          \
+	}
+
+#define T_ASSERT(c)                                                           \
+	do {                                                                  \
+		if (!(c))                                                     \
+			t_fail(__FILE__, __LINE__, "assertion failed: %s",    \
+			       #c);                                           \
+	} while (0)
+
+#define T_EQ_INT(a, b)                                                        \
+	do {                                                                  \
+		long long t_a_ = (long long)(a), t_b_ = (long long)(b);       \
+		if (t_a_ != t_b_)                                             \
+			t_fail(__FILE__, __LINE__, "%s == %lld, expected %lld", \
+			       #a, t_a_, t_b_);                               \
+	} while (0)
+
+#define T_EQ_STR(a, b)                                                        \
+	do {                                                                  \
+		const char *t_a_ = (a), *t_b_ = (b);                          \
+		if (!t_a_ || !t_b_ || strcmp(t_a_, t_b_))                     \
+			t_fail(__FILE__, __LINE__,                            \
+			       "%s == \"%s\", expected \"%s\"", #a,           \
+			       t_a_ ? t_a_ : "(null)", t_b_ ? t_b_ : "(null)"); \
+	} while (0)
+
+/* |a - b| <= tol * max(1, |b|) */
+#define T_EQ_DBL(a, b, tol)                                                   \
+	do {                                                                  \
+		double t_a_ = (a), t_b_ = (b);                                \
+		double t_s_ = fabs(t_b_) > 1 ? fabs(t_b_) : 1;                \
+		if (!(fabs(t_a_ - t_b_) <= (tol) * t_s_))                     \
+			t_fail(__FILE__, __LINE__, "%s == %.17g, expected %.17g", \
+			       #a, t_a_, t_b_);                               \
+	} while (0)
+
+/* The substring `needle` occurs in `hay`. */
+#define T_CONTAINS(hay, needle)                                               \
+	do {                                                                  \
+		const char *t_h_ = (hay), *t_n_ = (needle);                   \
+		if (!t_h_ || !strstr(t_h_, t_n_))                             \
+			t_fail(__FILE__, __LINE__,                            \
+			       "%s does not contain \"%s\":\n%s", #hay, t_n_, \
+			       t_h_ ? t_h_ : "(null)");                       \
+	} while (0)
+
+#endif
