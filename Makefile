@@ -17,7 +17,7 @@ BINDIR ?= $(PREFIX)/bin
 PKG_CONFIG ?= pkg-config
 WERROR ?= 1
 
-PKGS := libcurl jansson libgit2 libarchive libcrypto
+PKGS := libcurl jansson libgit2 libarchive libcrypto libpcre2-8
 
 # A fresh machine has none of the libraries: install them (as root) or say
 # how, before pkg-config is asked for flags. Goals that build nothing skip it.

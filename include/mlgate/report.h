@@ -133,6 +133,10 @@ int mlg_check_add_finding(struct mlg_check *c, const struct mlg_loc *loc,
 			  const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* One line saying what a check found: its message, else "value 0.85,
+ * breaks accuracy >= 0.9" (or "holds"), else its status. */
+int mlg_check_describe(struct mlg_buf *out, const struct mlg_check *c);
+
 /* Add a table with `ncols` column names. Borrowed, owned by the report. */
 struct mlg_table *mlg_report_add_table(struct mlg_report *r, const char *id,
 				       const char *title, size_t ncols,

@@ -1,0 +1,81 @@
+/*
+ * http.h - HTTP(S) GET with libcurl, pulled in bounded memory
+ *
+ * The only module that includes curl.h; every CURLcode is converted here.
+ * A response is read pull-style: mlg_http_read() drives a curl multi
+ * handle until bytes arrive, and the transfer is paused whenever the
+ * internal buffer is full, so memory stays bounded (about 256 KiB per
+ * transfer) however large the body and however slowly the caller reads.
+ *
+ * Every request follows redirects (at most 5), allows only http and https
+ * (a redirect to file:// or any other scheme fails), and sends the
+ * User-Agent "mlgate/<version>". Proxies come from the usual environment
+ * variables (http_proxy, https_proxy, no_proxy), as with curl(1).
+ *
+ * Errors are MLG_ENETWORK with a message that names the URL:
+ *   'http://h/x.csv': HTTP 404
+ *   'http://h/x.csv': HTTP 403: token expired    (short text bodies)
+ *   'http://h/x.csv': transfer closed with 500 bytes remaining to read
+ *   'http://h/x.csv': no data received in 30 s   (a stall)
+ * Transport failures give curl's error buffer after the URL. A 3xx that
+ * was not followed (no Location) is an error like a 4xx.
+ */
+#ifndef MLGATE_HTTP_H
+#define MLGATE_HTTP_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct mlg_buf;
+
+/* Used when a timeout of 0 is passed. */
+#define MLG_HTTP_TIMEOUT_DEFAULT 60L
+
+/*
+ * Initialise libcurl for the process. Call once from main() before any
+ * thread starts and before any other function here; 0 or MLG_ENETWORK.
+ * mlg_http_global_cleanup() undoes it at exit.
+ */
+int mlg_http_global_init(void);
+void mlg_http_global_cleanup(void);
+
+/* One response body being read. Opaque. */
+struct mlg_http_stream;
+
+/*
+ * Start a GET of `url` and wait until the final response's status is
+ * known. On success `*out` is a new stream the caller frees with
+ * mlg_http_close(). A status >= 400, a refused connection, a DNS failure
+ * or a timeout fail here with MLG_ENETWORK and leave `*out` NULL.
+ *
+ * `timeout_s` bounds the connection phase and any stall: the transfer
+ * fails when no byte arrives for that many seconds while this function or
+ * mlg_http_read() waits (time the caller spends between reads does not
+ * count). It is not a limit on the total time, so a large body may take
+ * as long as it needs. 0 means MLG_HTTP_TIMEOUT_DEFAULT.
+ */
+int mlg_http_open(struct mlg_http_stream **out, const char *url,
+		  long timeout_s);
+
+/*
+ * Copy up to `n` bytes of the body into `buf`. Returns the number of bytes
+ * copied, 0 at the end of the body, or MLG_ENETWORK (a reset, a stall, a
+ * body shorter than its Content-Length). Bytes that arrived before a
+ * failure are delivered first; the failure is then returned by this and
+ * every later call. `n` == 0 returns 0.
+ */
+ssize_t mlg_http_read(struct mlg_http_stream *h, void *buf, size_t n);
+
+/* Abort the transfer if it is still running and free `h`. NULL is fine. */
+void mlg_http_close(struct mlg_http_stream *h);
+
+/*
+ * GET a small body into `out` (appended). `out->cap` bounds the size: a
+ * longer body fails with MLG_ELIMIT "'<url>': response larger than N
+ * bytes". `timeout_s` limits the whole request (0: the default). Other
+ * errors as mlg_http_open() and mlg_http_read(). On failure `out` may
+ * hold part of the body.
+ */
+int mlg_http_get(struct mlg_buf *out, const char *url, long timeout_s);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * utf8.h - UTF-8 validation and repair
+ *
+ * Data files, cells and messages are bytes; JSON and XML need valid
+ * UTF-8. Validation follows RFC 3629: no overlong forms, no surrogates,
+ * nothing above U+10FFFF.
+ */
+#ifndef MLGATE_UTF8_H
+#define MLGATE_UTF8_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct mlg_buf;
+
+/* Length of the longest valid UTF-8 prefix of <s, len>: len when all of
+ * it is valid. Fast on ASCII (8 bytes at a time). */
+size_t mlg_utf8_valid_prefix(const char *s, size_t len);
+
+static inline int mlg_utf8_valid(const char *s, size_t len)
+{
+	return mlg_utf8_valid_prefix(s, len) == len;
+}
+
+/*
+ * Decode one code point at s (at most len bytes). Returns its byte length
+ * and sets *cp, or 0 when the sequence is invalid or cut short.
+ */
+size_t mlg_utf8_decode(uint32_t *cp, const char *s, size_t len);
+
+/* Append <s, len> with each invalid byte replaced by U+FFFD. */
+int mlg_utf8_repair(struct mlg_buf *out, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,80 @@
+/* output.c - one report, written everywhere it was asked for */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "mlgate/error.h"
+#include "mlgate/file.h"
+#include "mlgate/secret.h"
+#include "mlgate/tool.h"
+
+typedef int (*emitter)(struct mlg_buf *, const struct mlg_report *);
+
+/* Render, mask, then write atomically: a failed run leaves either the
+ * old file or the whole new one, never half of one. */
+static int to_file(const char *path, const struct mlg_report *r, emitter e,
+		   int append)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	int rc;
+
+	if (!path)
+		return 0;
+	if (!(rc = e(&b, r)) && !(rc = mlg_secret_mask(&b)))
+		rc = append ? mlg_file_append(path, b.ptr, b.len)
+			    : mlg_file_write(path, b.ptr, b.len);
+	mlg_buf_release(&b);
+	return rc;
+}
+
+static int to_stream(FILE *fp, struct mlg_buf *b)
+{
+	int rc = mlg_secret_mask(b);
+
+	if (rc)
+		return rc;
+	errno = 0;
+	if (fwrite(b->ptr, 1, b->len, fp) != b->len || fflush(fp))
+		return mlg_error_errno(errno ? errno : EIO,
+				       "cannot write to %s",
+				       fp == stdout ? "stdout" : "stderr");
+	return 0;
+}
+
+int mlg_report_write(const struct mlg_ctx *ctx)
+{
+	const struct mlg_report *r = &ctx->report;
+	const char *step = getenv("GITHUB_STEP_SUMMARY");
+	int json_out = ctx->format && ctx->format[0] == 'j';
+	struct mlg_buf b = MLG_BUF_INIT;
+	unsigned flags = 0;
+	int rc;
+
+	if (ctx->verbose)
+		flags |= MLG_EMIT_VERBOSE;
+	if (ctx->quiet)
+		flags |= MLG_EMIT_QUIET;
+	if (!json_out && isatty(STDOUT_FILENO) && !getenv("NO_COLOR"))
+		flags |= MLG_EMIT_COLOR;
+	rc = json_out ? mlg_emit_json(&b, r) : mlg_emit_text(&b, r, flags);
+	if (!rc)
+		rc = to_stream(stdout, &b);
+	/* Workflow commands are read from either stream; keep stdout JSON. */
+	if (!rc && mlg_ci_detect() == MLG_CI_GITHUB) {
+		mlg_buf_reset(&b);
+		if (!(rc = mlg_emit_github(&b, r)))
+			rc = to_stream(json_out ? stderr : stdout, &b);
+	}
+	mlg_buf_release(&b);
+	if (rc)
+		return rc;
+	if ((rc = to_file(ctx->json_path, r, mlg_emit_json, 0)) ||
+	    (rc = to_file(ctx->junit_path, r, mlg_emit_junit, 0)) ||
+	    (rc = to_file(ctx->summary_path, r, mlg_emit_markdown, 0)) ||
+	    (rc = to_file(ctx->codequality_path, r, mlg_emit_codequality, 0)))
+		return rc;
+	if (step && *step)
+		rc = to_file(step, r, mlg_emit_markdown, 1);
+	return rc;
+}

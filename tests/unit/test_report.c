@@ -1,0 +1,253 @@
+#include <stdlib.h>
+
+#include "mlgate/error.h"
+#include "mlgate/report.h"
+#include "mlgate/secret.h"
+#include "test.h"
+
+static void test_status_and_exit(void)
+{
+	struct mlg_report r;
+
+	mlg_report_init(&r, "gate", "1");
+	T_EQ_INT(mlg_report_status(&r), MLG_STATUS_PASS);
+	T_EQ_INT(mlg_report_exit_code(&r), 0);
+	mlg_report_add_check(&r, "a", MLG_STATUS_SKIP, NULL);
+	T_EQ_INT(mlg_report_exit_code(&r), 0);
+	mlg_report_add_check(&r, "b", MLG_STATUS_WARN, NULL);
+	T_EQ_INT(mlg_report_status(&r), MLG_STATUS_WARN);
+	T_EQ_INT(mlg_report_exit_code(&r), 0);
+	mlg_report_add_check(&r, "c", MLG_STATUS_FAIL, NULL);
+	T_EQ_INT(mlg_report_exit_code(&r), 1);
+	mlg_report_add_check(&r, "d", MLG_STATUS_ERROR, NULL);
+	T_EQ_INT(mlg_report_status(&r), MLG_STATUS_ERROR);
+	T_EQ_INT(mlg_report_exit_code(&r), 3);
+	mlg_report_release(&r);
+}
+
+static void test_unique_ids(void)
+{
+	struct mlg_report r;
+
+	mlg_report_init(&r, "gate", "1");
+	T_EQ_STR(mlg_report_add_check(&r, "x", 0, NULL)->id, "x");
+	T_EQ_STR(mlg_report_add_check(&r, "x", 0, NULL)->id, "x#2");
+	T_EQ_STR(mlg_report_add_check(&r, "x", 0, NULL)->id, "x#3");
+	T_ASSERT(mlg_report_find_check(&r, "x#2") == r.checks[1]);
+	T_ASSERT(!mlg_report_find_check(&r, "y"));
+	mlg_report_release(&r);
+}
+
+static void test_findings_capped_and_counted(void)
+{
+	struct mlg_report r;
+	struct mlg_check *c;
+	struct mlg_loc l = {"a.csv", 0, 0, "age"};
+	int i, listed = 0;
+
+	mlg_report_init(&r, "gate", "1");
+	r.max_findings = 3;
+	c = mlg_report_add_check(&r, "type-error", MLG_STATUS_FAIL, NULL);
+	for (i = 0; i < 1000; i++) {
+		l.line = (uint64_t)i + 2;
+		listed += mlg_check_add_finding(c, &l, "bad %d", i);
+	}
+	T_EQ_INT(listed, 3);
+	T_EQ_INT(c->count, 1000);
+	T_EQ_INT(c->nfindings, 3);
+	T_EQ_STR(c->findings[2].message, "bad 2");
+	T_EQ_INT(c->findings[2].loc.line, 4);
+	T_EQ_STR(c->findings[2].loc.field, "age");
+	mlg_report_release(&r);
+}
+
+static void test_text(void)
+{
+	struct mlg_report r;
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_check *c;
+	struct mlg_loc l = {"d.csv", 4, 2, "age"};
+	static const char *const cols[] = {"column", "psi"};
+	static const char *const row[] = {"income", "0.3"};
+
+	mlg_report_init(&r, "gate", "1");
+	r.max_findings = 1;
+	c = mlg_report_add_check(&r, "accuracy", MLG_STATUS_PASS, NULL);
+	mlg_check_set_value(c, 0.93, NULL);
+	mlg_check_set_threshold(c, "accuracy >= 0.9");
+	c = mlg_report_add_check(&r, "p99", MLG_STATUS_FAIL, "too slow");
+	mlg_check_set_value(c, 251, "ms");
+	c = mlg_report_add_check(&r, "type-error", MLG_STATUS_FAIL, NULL);
+	mlg_check_add_finding(c, &l, "'x' is not an integer");
+	mlg_check_add_finding(c, &l, "'y' is not an integer");
+	mlg_report_add_check(&r, "slice", MLG_STATUS_SKIP, "too small");
+	mlg_table_add_row(mlg_report_add_table(&r, "drift", "Drift", 2, cols),
+			  row);
+	r.duration = 1.5;
+	T_EQ_INT(mlg_emit_text(&b, &r, 0), 0);
+	T_EQ_STR(b.ptr, "PASS  accuracy: 0.93 (rule: accuracy >= 0.9)\n"
+			"FAIL  p99: 251ms: too slow\n"
+			"FAIL  type-error\n"
+			"      d.csv:4:2: field 'age': 'x' is not an integer\n"
+			"      ... 1 more (2 in all)\n"
+			"SKIP  slice: too small\n"
+			"\nDrift\n"
+			"column  psi\n"
+			"income  0.3\n"
+			"\ngate: fail: 4 checks: 1 passed, 2 failed, "
+			"1 skipped (1.50 s)\n");
+	mlg_buf_reset(&b);
+	T_EQ_INT(mlg_emit_text(&b, &r, MLG_EMIT_QUIET), 0);
+	T_EQ_STR(b.ptr, "FAIL  p99: 251ms: too slow\n"
+			"FAIL  type-error\n"
+			"      d.csv:4:2: field 'age': 'x' is not an integer\n"
+			"      ... 1 more (2 in all)\n"
+			"\ngate: fail: 4 checks: 1 passed, 2 failed, "
+			"1 skipped (1.50 s)\n");
+	mlg_buf_release(&b);
+	mlg_report_release(&r);
+}
+
+static void test_secrets_masked_everywhere(void)
+{
+	struct mlg_report r;
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_check *c;
+	struct mlg_loc l = {"https://user:hunter22@x/y", 1, 0, NULL};
+
+	T_EQ_INT(mlg_secret_add("hunter22"), 0);
+	T_EQ_INT(mlg_secret_add("abc"), MLG_EINVALID);
+	mlg_report_init(&r, "gate", "1");
+	c = mlg_report_add_check(&r, "push", MLG_STATUS_ERROR,
+				 "token hunter22 rejected");
+	mlg_check_add_finding(c, &l, "again hunter22");
+	mlg_report_set_prop(&r, "url", "x?t=hunter22");
+	T_EQ_STR(c->message, "token *** rejected");
+	T_EQ_STR(c->findings[0].loc.file, "https://user:***@x/y");
+	mlg_emit_text(&b, &r, 0);
+	mlg_emit_json(&b, &r);
+	mlg_emit_junit(&b, &r);
+	mlg_emit_markdown(&b, &r);
+	mlg_emit_github(&b, &r);
+	mlg_emit_codequality(&b, &r);
+	T_ASSERT(!strstr(b.ptr, "hunter22"));
+	T_CONTAINS(b.ptr, "x?t=***");
+	mlg_error_set(MLG_ENETWORK, "401 for token hunter22");
+	T_EQ_STR(mlg_error_message(), "401 for token ***");
+	mlg_secret_clear();
+	mlg_buf_release(&b);
+	mlg_report_release(&r);
+}
+
+static void test_github_escaping(void)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+
+	mlg_github_escape_data(&b, "50% a:b,c\r\nd");
+	T_EQ_STR(b.ptr, "50%25 a:b,c%0D%0Ad");
+	mlg_buf_reset(&b);
+	mlg_github_escape_prop(&b, "50% a:b,c\r\nd");
+	T_EQ_STR(b.ptr, "50%25 a%3Ab%2Cc%0D%0Ad");
+	mlg_buf_release(&b);
+}
+
+static void test_github_quota(void)
+{
+	struct mlg_report r;
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_check *c;
+	struct mlg_loc l = {"f.csv", 0, 0, NULL};
+	int i, n = 0;
+	const char *p;
+
+	mlg_report_init(&r, "gate", "1");
+	c = mlg_report_add_check(&r, "e", MLG_STATUS_FAIL, NULL);
+	for (i = 1; i <= 150; i++) {
+		l.line = (uint64_t)i;
+		mlg_check_add_finding(c, &l, "row %d", i);
+	}
+	mlg_report_add_check(&r, "w", MLG_STATUS_WARN, "drift");
+	T_EQ_INT(mlg_emit_github(&b, &r), 0);
+	for (p = b.ptr; (p = strstr(p, "::error ")); p++)
+		n++;
+	T_EQ_INT(n, 10);
+	T_CONTAINS(b.ptr, "::error file=f.csv,line=10,title=e::row 10\n");
+	T_CONTAINS(b.ptr, "::warning title=w::drift\n");
+	T_CONTAINS(b.ptr, "::notice title=mlgate gate::140 more errors and 0 "
+			  "more warnings not annotated");
+	mlg_buf_release(&b);
+	mlg_report_release(&r);
+}
+
+static void test_xml_escape(void)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+
+	mlg_xml_escape(&b, "<a & \"b\" 'c'>\x01\x1f\t\n\xff\xc3\xa9");
+	T_EQ_STR(b.ptr, "&lt;a &amp; &quot;b&quot; &apos;c&apos;&gt;"
+			"&#9;&#10;\xEF\xBF\xBD\xc3\xa9");
+	mlg_buf_release(&b);
+}
+
+static void test_markdown(void)
+{
+	struct mlg_report r;
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_check *c;
+
+	mlg_report_init(&r, "perf-gate", "1");
+	c = mlg_report_add_check(&r, "auc|x", MLG_STATUS_FAIL, "a\nb <c>");
+	mlg_check_set_value(c, 0.5, NULL);
+	mlg_check_set_threshold(c, "auc >= 0.8");
+	r.duration = 0.25;
+	mlg_emit_markdown(&b, &r);
+	T_EQ_STR(b.ptr, "<!-- mlgate:perf-gate -->\n"
+			"### \u274c mlgate perf-gate: fail\n\n"
+			"1 check: 0 passed, 1 failed in 0.25 s\n\n"
+			"|  | check | value | rule | message |\n"
+			"|---|---|---|---|---|\n"
+			"| \u274c | auc\\|x | 0.5 | auc &gt;= 0.8 | a b &lt;c&gt; |\n"
+			"\n");
+	mlg_buf_release(&b);
+	mlg_report_release(&r);
+}
+
+static void test_json_nonfinite_and_utf8(void)
+{
+	struct mlg_report r;
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_check *c;
+
+	mlg_report_init(&r, "gate", "1");
+	c = mlg_report_add_check(&r, "bad\xff", MLG_STATUS_FAIL, NULL);
+	mlg_check_set_value(c, NAN, NULL);
+	c = mlg_report_add_check(&r, "big", MLG_STATUS_PASS, NULL);
+	mlg_check_set_value(c, -INFINITY, NULL);
+	T_EQ_INT(mlg_emit_json(&b, &r), 0);
+	T_CONTAINS(b.ptr, "\"id\": \"bad\xEF\xBF\xBD\"");
+	T_CONTAINS(b.ptr, "\"value\": null,\n      \"value_text\": \"nan\"");
+	T_CONTAINS(b.ptr, "\"value_text\": \"-inf\"");
+	T_CONTAINS(b.ptr, "\"exit_code\": 1");
+	mlg_buf_release(&b);
+	mlg_report_release(&r);
+}
+
+static void test_format_value(void)
+{
+	char v[32];
+
+	mlg_format_value(v, 3);
+	T_EQ_STR(v, "3");
+	mlg_format_value(v, 0.123456789);
+	T_EQ_STR(v, "0.123457");
+	mlg_format_value(v, -2.5e-7);
+	T_EQ_STR(v, "-2.5e-07");
+	mlg_format_value(v, 1e20);
+	T_EQ_STR(v, "1e+20");
+}
+
+MLG_TESTS(T(test_status_and_exit), T(test_unique_ids),
+	  T(test_findings_capped_and_counted), T(test_text),
+	  T(test_secrets_masked_everywhere), T(test_github_escaping),
+	  T(test_github_quota), T(test_xml_escape), T(test_markdown),
+	  T(test_json_nonfinite_and_utf8), T(test_format_value))
