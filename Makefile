@@ -1,6 +1,7 @@
 # mlgate - CI/CD gates for machine-learning pipelines
 #
 #   make                 build libmlgate.a and the tools into $(O)
+#   make demo            run data-validate on the bundled example
 #   make test            build and run every test; ends "N passed, N failed"
 #   make SANITIZE=address,undefined test    the same under ASan+UBSan
 #   make install PREFIX=/usr/local DESTDIR=
@@ -102,8 +103,29 @@ test: check-build
 
 check: test
 
+# The bundled example: a clean training table passes, an incoming batch
+# with broken rows is stopped, with every reason on its row and field.
+demo: all
+	@echo '$$ data-validate --schema examples/schema.json examples/train.csv'
+	@$(O)/bin/data-validate --schema examples/schema.json examples/train.csv
+	@echo
+	@echo '$$ data-validate --schema examples/schema.json examples/incoming.csv'
+	@$(O)/bin/data-validate --schema examples/schema.json \
+		examples/incoming.csv; echo "exit status $$?"
+
 bench: all
 	@O='$(O)' sh bench/run.sh
+
+# libFuzzer builds of the harnesses in tests/fuzz (clang); run one with
+#   build/fuzz/fuzz_csv -max_total_time=300 tests/fuzz/corpus/csv
+FUZZ_CC ?= clang
+fuzz:
+	@mkdir -p $(O)/fuzz
+	@for f in $(FUZZ_SRC); do n=$$(basename $$f .c); \
+		echo "  FUZZ $(O)/fuzz/$$n"; \
+		$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined \
+			$(CPPFLAGS) -std=c11 $(DEP_CFLAGS) -o $(O)/fuzz/$$n \
+			$$f $(LIB_SRC) $(LDLIBS) || exit 1; done
 
 install: all
 	install -d '$(DESTDIR)$(BINDIR)'
@@ -134,5 +156,5 @@ clean:
 help:
 	@sed -n '2,8p' Makefile | sed 's/^# \{0,1\}//'
 
-.PHONY: all check-build test check bench install uninstall deps lint \
+.PHONY: all check-build test check demo bench fuzz install uninstall deps lint \
 	lint-format clean help

@@ -21,6 +21,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 normalise() {
 	sed -E -e 's/\(([0-9]+\.[0-9]+) s\)/(T s)/g' \
+		-e 's/ in [0-9]+\.[0-9]+ s \([0-9]+ MB\/s\)/ in T s (R MB\/s)/g' \
 		-e 's/ in [0-9]+\.[0-9]+ s$/ in T s/' \
 		-e 's/time="[0-9.]+"/time="T"/g' \
 		-e 's/timestamp="[^"]*"/timestamp="TS"/g' \
@@ -45,7 +46,8 @@ for dir in $cases; do
 	work="$tmp/$label"
 	mkdir -p "$work"
 	cp -R "$dir"/. "$work"/
-	(cd "$work" && PATH="$bin:$PATH" GITHUB_ACTIONS= GITHUB_STEP_SUMMARY= \
+	(cd "$work" && PATH="$bin:$PATH" SRCDIR="$root" GITHUB_ACTIONS= \
+		GITHUB_STEP_SUMMARY= \
 		GITLAB_CI= JENKINS_URL= NO_COLOR=1 sh ./cmd >.out 2>.err)
 	rc=$?
 	ok=1

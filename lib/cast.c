@@ -1,0 +1,821 @@
+/*
+ * cast.c - cast cells to Table Schema types and check constraints
+ *
+ * This is the inner loop of data-validate: every cell of a file comes
+ * through mlg_field_check(). So the default formats are parsed by hand,
+ * nothing is allocated, no locale is consulted, and a note is formatted
+ * only for a cell that fails.
+ */
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <locale.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcre2.h>
+
+#include "mlgate/error.h"
+#include "mlgate/schema.h"
+#include "mlgate/utf8.h"
+#include "mlgate/util.h"
+
+struct mlg_cast_ctx {
+	const struct mlg_schema *s;
+	pcre2_match_data *md;
+	char note[512];
+};
+
+const char *mlg_ftype_name(enum mlg_ftype t)
+{
+	static const char *const names[] = {
+		"any",	    "string", "number",	  "integer", "boolean",
+		"date",	    "time",   "datetime", "year",    "yearmonth",
+		"duration", "object", "array"};
+
+	return (unsigned)t < MLG_ARRAY_SIZE(names) ? names[t] : "?";
+}
+
+static int isdig(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* --- numbers --- */
+
+static const double p10[] = {1e0,  1e1,	 1e2,  1e3,  1e4,  1e5,	 1e6,  1e7,
+			     1e8,  1e9,	 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+			     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void make_c_locale(void)
+{
+	c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+}
+
+/* bareNumber false: drop the text around the number ("95%", "EUR 95"). */
+static void strip(const char **s, size_t *len, int dec)
+{
+	const char *p = *s, *e = p + *len;
+
+	while (p < e && !isdig(*p) && *p != '+' && *p != '-' && *p != dec)
+		p++;
+	while (e > p && !isdig(e[-1]))
+		e--;
+	*s = p;
+	*len = (size_t)(e - p);
+}
+
+static int special(double *out, const char *s, size_t len)
+{
+	if (len == 3 && !memcmp(s, "NaN", 3))
+		*out = NAN;
+	else if (len == 3 && !memcmp(s, "INF", 3))
+		*out = INFINITY;
+	else if (len == 4 && !memcmp(s, "+INF", 4))
+		*out = INFINITY;
+	else if (len == 4 && !memcmp(s, "-INF", 4))
+		*out = -INFINITY;
+	else
+		return 0;
+	return 1;
+}
+
+/* A group char counts only between two digits of the integer part. */
+static int group_at(const char *s, const char *p, const char *e, int group)
+{
+	return group && *p == group && p > s && isdig(p[-1]) && p + 1 < e &&
+	       isdig(p[1]);
+}
+
+/*
+ * The rare path: more than 19 significant digits or a large exponent.
+ * strtod_l in the C locale rounds correctly; it needs a plain copy.
+ */
+static int slow_number(double *out, const char *s, size_t len, int dec,
+		       int group)
+{
+	char stack[256],
+		*buf = len < sizeof(stack) ? stack : mlg_malloc(len + 1);
+	const char *p, *e = s + len;
+	size_t n = 0;
+
+	for (p = s; p < e; p++) {
+		if (group_at(s, p, e, group))
+			continue;
+		buf[n++] = *p == dec ? '.' : *p;
+	}
+	buf[n] = '\0';
+	pthread_once(&c_locale_once, make_c_locale);
+	*out = c_locale ? strtod_l(buf, NULL, c_locale) : strtod(buf, NULL);
+	if (buf != stack)
+		free(buf);
+	return 0;
+}
+
+static int cast_number(double *out, const struct mlg_field *f, const char *s,
+		       size_t len)
+{
+	const char *p, *e;
+	uint64_t m = 0;
+	int nd = 0, dexp = 0, ndig = 0, neg = 0, point = 0, exact = 1;
+	int dec = (unsigned char)f->decimal_char;
+	int group = (unsigned char)f->group_char;
+	long ex = 0;
+
+	if (special(out, s, len))
+		return 0;
+	if (!f->bare_number)
+		strip(&s, &len, dec);
+	p = s;
+	e = s + len;
+	if (p < e && (*p == '+' || *p == '-'))
+		neg = *p++ == '-';
+	for (; p < e; p++) {
+		int c = (unsigned char)*p;
+
+		if (isdig(c)) {
+			ndig++;
+			if (m == 0 && c == '0') {
+				dexp -= point;
+			} else if (nd < 19) {
+				m = m * 10 + (uint64_t)(c - '0');
+				nd++;
+				dexp -= point;
+			} else {
+				exact = 0;
+			}
+		} else if (c == dec && !point) {
+			point = 1;
+		} else if (!point && group_at(s, p, e, group)) {
+			continue;
+		} else {
+			break;
+		}
+	}
+	if (!ndig)
+		return -1;
+	if (p < e && (*p == 'e' || *p == 'E')) {
+		int eneg = 0;
+
+		p++;
+		if (p < e && (*p == '+' || *p == '-'))
+			eneg = *p++ == '-';
+		if (p >= e || !isdig(*p))
+			return -1;
+		for (; p < e && isdig(*p); p++)
+			if (ex < 100000)
+				ex = ex * 10 + (*p - '0');
+		if (eneg)
+			ex = -ex;
+	}
+	if (p != e)
+		return -1;
+	if (m == 0) {
+		*out = neg ? -0.0 : 0.0;
+		return 0;
+	}
+	/* Clinger's fast path: both operands exact, one rounding. */
+	if (exact && m <= (UINT64_C(1) << 53) && dexp + ex >= -22 &&
+	    dexp + ex <= 22) {
+		double d = (double)m;
+		long t = dexp + ex;
+
+		d = t < 0 ? d / p10[-t] : d * p10[t];
+		*out = neg ? -d : d;
+		return 0;
+	}
+	return slow_number(out, s, len, dec, group);
+}
+
+static int cast_integer(int64_t *out, const struct mlg_field *f, const char *s,
+			size_t len)
+{
+	const char *p, *e;
+	uint64_t acc = 0, lim;
+	int neg = 0, ndig = 0;
+	int group = (unsigned char)f->group_char;
+
+	if (!f->bare_number)
+		strip(&s, &len, -1);
+	p = s;
+	e = s + len;
+	if (p < e && (*p == '+' || *p == '-'))
+		neg = *p++ == '-';
+	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	for (; p < e; p++) {
+		unsigned d = (unsigned char)*p - '0';
+
+		if (d > 9) {
+			if (group_at(s, p, e, group))
+				continue;
+			return -1;
+		}
+		if (acc > (lim - d) / 10)
+			return -1;
+		acc = acc * 10 + d;
+		ndig++;
+	}
+	if (!ndig)
+		return -1;
+	*out = neg ? (int64_t)(0 - acc) : (int64_t)acc;
+	return 0;
+}
+
+/* --- booleans and strings --- */
+
+static int in_list(char *const *list, size_t n, const char *s, size_t len)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (strlen(list[k]) == len &&
+		    (!len || !memcmp(list[k], s, len)))
+			return 1;
+	return 0;
+}
+
+static int ctl(int c)
+{
+	return c <= ' ' || c == 0x7f;
+}
+
+static int is_email(const char *s, size_t len)
+{
+	const char *at = memchr(s, '@', len), *dom;
+	size_t k, dlen;
+
+	if (!at || at == s)
+		return 0;
+	dom = at + 1;
+	dlen = len - (size_t)(dom - s);
+	if (dlen < 3 || memchr(dom, '@', dlen) || dom[0] == '.' ||
+	    dom[dlen - 1] == '.' || !memchr(dom + 1, '.', dlen - 2))
+		return 0;
+	for (k = 0; k < len; k++)
+		if (ctl((unsigned char)s[k]))
+			return 0;
+	return 1;
+}
+
+static int alpha(int c)
+{
+	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+static int is_uri(const char *s, size_t len)
+{
+	size_t k = 0;
+
+	if (!len || !alpha(s[0]))
+		return 0;
+	for (k = 1; k < len && s[k] != ':'; k++)
+		if (!alpha(s[k]) && !isdig(s[k]) && s[k] != '+' &&
+		    s[k] != '-' && s[k] != '.')
+			return 0;
+	if (k >= len || len - k < 2)
+		return 0;
+	for (k++; k < len; k++)
+		if (ctl((unsigned char)s[k]))
+			return 0;
+	return 1;
+}
+
+static int hex(int c)
+{
+	return isdig(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
+}
+
+static int is_uuid(const char *s, size_t len)
+{
+	size_t k;
+
+	if (len != 36)
+		return 0;
+	for (k = 0; k < 36; k++) {
+		if (k == 8 || k == 13 || k == 18 || k == 23) {
+			if (s[k] != '-')
+				return 0;
+		} else if (!hex(s[k])) {
+			return 0;
+		}
+	}
+	return 1;
+}
+
+static int b64(int c)
+{
+	return alpha(c) || isdig(c) || c == '+' || c == '/';
+}
+
+static int is_base64(const char *s, size_t len)
+{
+	size_t k, pad = 0;
+
+	if (len % 4)
+		return 0;
+	while (pad < 2 && pad < len && s[len - 1 - pad] == '=')
+		pad++;
+	for (k = 0; k < len - pad; k++)
+		if (!b64(s[k]))
+			return 0;
+	return 1;
+}
+
+static int string_ok(enum mlg_fformat fmt, const char *s, size_t len)
+{
+	switch (fmt) {
+	case MLG_FMT_EMAIL:
+		return is_email(s, len);
+	case MLG_FMT_URI:
+		return is_uri(s, len);
+	case MLG_FMT_UUID:
+		return is_uuid(s, len);
+	case MLG_FMT_BINARY:
+		return is_base64(s, len);
+	default:
+		return 1;
+	}
+}
+
+/* Code points; an invalid byte counts as one, as U+FFFD would. */
+static int64_t chars(const char *s, size_t len)
+{
+	size_t k = 0, n;
+	int64_t count = 0;
+	uint32_t cp;
+
+	while (k < len) {
+		if ((unsigned char)s[k] < 0x80) {
+			k++;
+		} else {
+			n = mlg_utf8_decode(&cp, s + k, len - k);
+			k += n ? n : 1;
+		}
+		count++;
+	}
+	return count;
+}
+
+/* --- other types --- */
+
+static int cast_year(int64_t *out, const char *s, size_t len)
+{
+	int64_t y = 0;
+	size_t k;
+
+	if (len < 4 || len > 18 || (len > 4 && s[0] == '0'))
+		return -1;
+	for (k = 0; k < len; k++) {
+		if (!isdig(s[k]))
+			return -1;
+		y = y * 10 + (s[k] - '0');
+	}
+	if (y == 0)
+		return -1;
+	*out = y;
+	return 0;
+}
+
+static int cast_yearmonth(int64_t *out, const char *s, size_t len)
+{
+	int64_t y;
+	int m;
+
+	if (len != 7 || s[4] != '-' || !isdig(s[5]) || !isdig(s[6]) ||
+	    cast_year(&y, s, 4))
+		return -1;
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	if (m < 1 || m > 12)
+		return -1;
+	*out = y * 12 + m - 1;
+	return 0;
+}
+
+/* Object and array cells: jansson, the one allocating cast. */
+static json_t *cast_json(const struct mlg_field *f, const char *s, size_t len)
+{
+	json_error_t err;
+	json_t *j = json_loadb(s, len, 0, &err);
+
+	if (j && (f->type == MLG_T_OBJECT ? !json_is_object(j)
+					  : !json_is_array(j))) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+int mlg_field_cast(struct mlg_value *out, const struct mlg_field *f,
+		   const char *cell, size_t len)
+{
+	json_t *j;
+
+	out->type = f->type;
+	out->null = 0;
+	out->num = 0;
+	out->i = 0;
+	out->months = 0;
+	out->str = cell;
+	out->len = len;
+	switch (f->type) {
+	case MLG_T_ANY:
+		return 0;
+	case MLG_T_STRING:
+		return string_ok(f->fmt, cell, len) ? 0 : -1;
+	case MLG_T_NUMBER:
+		return cast_number(&out->num, f, cell, len);
+	case MLG_T_INTEGER:
+		if (cast_integer(&out->i, f, cell, len))
+			return -1;
+		out->num = (double)out->i;
+		return 0;
+	case MLG_T_BOOLEAN:
+		if (in_list(f->true_values, f->ntrue, cell, len))
+			out->i = 1;
+		else if (!in_list(f->false_values, f->nfalse, cell, len))
+			return -1;
+		return 0;
+	case MLG_T_DATE:
+	case MLG_T_TIME:
+	case MLG_T_DATETIME:
+		return mlg_cast_temporal(&out->i, f->type, f->fmt,
+					 f->pattern_fmt, cell, len);
+	case MLG_T_YEAR:
+		if (cast_year(&out->i, cell, len))
+			return -1;
+		out->num = (double)out->i;
+		return 0;
+	case MLG_T_YEARMONTH:
+		return cast_yearmonth(&out->i, cell, len);
+	case MLG_T_DURATION:
+		return mlg_cast_duration(&out->months, &out->i, cell, len);
+	case MLG_T_OBJECT:
+	case MLG_T_ARRAY:
+		j = cast_json(f, cell, len);
+		if (!j)
+			return -1;
+		out->i = (int64_t)(json_is_object(j) ? json_object_size(j)
+						     : json_array_size(j));
+		json_decref(j);
+		return 0;
+	}
+	return -1;
+}
+
+/* --- the per-thread context --- */
+
+int mlg_cast_ctx_init(struct mlg_cast_ctx **out, const struct mlg_schema *s)
+{
+	struct mlg_cast_ctx *c = mlg_calloc(1, sizeof(*c));
+
+	c->s = s;
+	/* One pair is enough: only whether the whole value matched counts. */
+	c->md = pcre2_match_data_create(1, NULL);
+	if (!c->md) {
+		free(c);
+		*out = NULL;
+		return mlg_error_set(MLG_ERROR, "cannot allocate regex data");
+	}
+	*out = c;
+	return 0;
+}
+
+void mlg_cast_ctx_free(struct mlg_cast_ctx *c)
+{
+	if (!c)
+		return;
+	pcre2_match_data_free(c->md);
+	free(c);
+}
+
+/* --- notes --- */
+
+static int numeric(enum mlg_ftype t)
+{
+	return t == MLG_T_NUMBER || t == MLG_T_INTEGER || t == MLG_T_YEAR;
+}
+
+/*
+ * The cell as shown in a note: quoted unless numeric, control bytes and
+ * invalid UTF-8 as \xNN, cut after 40 bytes. `out` holds 200 bytes.
+ */
+static const char *shown(char *out, enum mlg_ftype t, const char *s, size_t len)
+{
+	static const char hexd[] = "0123456789abcdef";
+	size_t k = 0, o = 0, n;
+	uint32_t cp;
+
+	if (!numeric(t))
+		out[o++] = '\'';
+	while (k < len && k < 40) {
+		unsigned char c = (unsigned char)s[k];
+
+		if (c >= 0x80 && (n = mlg_utf8_decode(&cp, s + k, len - k))) {
+			memcpy(out + o, s + k, n);
+			o += n;
+			k += n;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f || c >= 0x80) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hexd[c >> 4];
+			out[o++] = hexd[c & 15];
+		} else {
+			out[o++] = (char)c;
+		}
+		k++;
+	}
+	if (k < len) {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	if (!numeric(t))
+		out[o++] = '\'';
+	out[o] = '\0';
+	return out;
+}
+
+static enum mlg_cell fail(struct mlg_cast_ctx *c, const char **note,
+			  enum mlg_cell st, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static enum mlg_cell fail(struct mlg_cast_ctx *c, const char **note,
+			  enum mlg_cell st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->note, sizeof(c->note), fmt, ap);
+	va_end(ap);
+	if (note)
+		*note = c->note;
+	return st;
+}
+
+/* --- constraints --- */
+
+/* The outcomes of comparing v with bound k: MLG_ORDER_* bits, 0 for NaN. */
+static unsigned order(const struct mlg_field *f, const struct mlg_value *v,
+		      int k)
+{
+	const struct mlg_value *b = &f->bound[k];
+	int r;
+
+	switch (f->type) {
+	case MLG_T_NUMBER:
+		if (isnan(v->num) || isnan(b->num))
+			return 0;
+		r = v->num < b->num ? -1 : v->num > b->num;
+		break;
+	case MLG_T_INTEGER:
+	case MLG_T_YEAR:
+		if (f->bound_real[k])
+			r = v->num < b->num ? -1 : v->num > b->num;
+		else
+			r = v->i < b->i ? -1 : v->i > b->i;
+		break;
+	case MLG_T_DURATION:
+		return mlg_duration_order(v->months, v->i, b->months, b->i);
+	default:
+		r = v->i < b->i ? -1 : v->i > b->i;
+		break;
+	}
+	return r < 0 ? MLG_ORDER_LT : r ? MLG_ORDER_GT : MLG_ORDER_EQ;
+}
+
+static int in_enum(const struct mlg_field *f, const struct mlg_value *v)
+{
+	size_t k;
+	int found = 0;
+
+	if (f->type == MLG_T_OBJECT || f->type == MLG_T_ARRAY) {
+		json_t *j = cast_json(f, v->str, v->len);
+
+		for (k = 0; j && k < f->nenum && !found; k++)
+			found = json_equal(j, f->enum_json[k]);
+		json_decref(j);
+		return found;
+	}
+	for (k = 0; k < f->nenum; k++)
+		if (mlg_value_equal(v, &f->enum_values[k]))
+			return 1;
+	return 0;
+}
+
+static const char *const rule_names[] = {
+	"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"};
+static const char *const rule_fail[] = {"is below", "is above", "is not above",
+					"is not below"};
+/* The outcomes each rule accepts. */
+static const unsigned allowed[] = {MLG_ORDER_EQ | MLG_ORDER_GT,
+				   MLG_ORDER_LT | MLG_ORDER_EQ, MLG_ORDER_GT,
+				   MLG_ORDER_LT};
+
+static enum mlg_cell constraints(struct mlg_cast_ctx *c,
+				 const struct mlg_field *f, struct mlg_value *v,
+				 const char **note)
+{
+	char buf[200];
+	int k, r;
+
+	if (f->has & (MLG_C_MIN_LENGTH | MLG_C_MAX_LENGTH)) {
+		int64_t n =
+			f->type == MLG_T_STRING ? chars(v->str, v->len) : v->i;
+
+		v->i = n;
+		if ((f->has & MLG_C_MIN_LENGTH) && n < f->min_length)
+			return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
+				    "length %lld is below minLength %lld",
+				    (long long)n, (long long)f->min_length);
+		if ((f->has & MLG_C_MAX_LENGTH) && n > f->max_length)
+			return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
+				    "length %lld is above maxLength %lld",
+				    (long long)n, (long long)f->max_length);
+	}
+	for (k = 0; k < 4; k++) {
+		unsigned m;
+
+		if (!(f->has & (MLG_C_MINIMUM << k)))
+			continue;
+		m = order(f, v, k);
+		if (m && !(m & ~allowed[k]))
+			continue;
+		if (m && !(m & allowed[k]))
+			return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
+				    "%s %s %s %s",
+				    shown(buf, f->type, v->str, v->len),
+				    rule_fail[k], rule_names[k],
+				    f->bound_text[k]);
+		return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
+			    "%s is not comparable with %s %s",
+			    shown(buf, f->type, v->str, v->len), rule_names[k],
+			    f->bound_text[k]);
+	}
+	if (f->has & MLG_C_PATTERN) {
+		r = pcre2_match(f->re, (PCRE2_SPTR)v->str, v->len, 0, 0, c->md,
+				NULL);
+		if (r < 0 && r != PCRE2_ERROR_NOMATCH) {
+			PCRE2_UCHAR msg[120];
+
+			pcre2_get_error_message(r, msg, sizeof(msg));
+			return fail(
+				c, note, MLG_CELL_CONSTRAINT_ERROR,
+				"%s cannot be matched with pattern '%s': %s",
+				shown(buf, f->type, v->str, v->len), f->pattern,
+				(const char *)msg);
+		}
+		if (r < 0)
+			return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
+				    "%s does not match pattern '%s'",
+				    shown(buf, f->type, v->str, v->len),
+				    f->pattern);
+	}
+	if ((f->has & MLG_C_ENUM) && !in_enum(f, v))
+		return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
+			    "%s is not one of the allowed values (enum)",
+			    shown(buf, f->type, v->str, v->len));
+	return MLG_CELL_OK;
+}
+
+static int is_missing(const struct mlg_schema *s, const struct mlg_field *f,
+		      const char *cell, size_t len)
+{
+	char *const *m = f->has_missing ? f->missing : s->missing;
+	size_t n = f->has_missing ? f->nmissing : s->nmissing, k;
+
+	for (k = 0; k < n; k++)
+		if (m[k][0] ? strlen(m[k]) == len && !memcmp(m[k], cell, len)
+			    : !len)
+			return 1;
+	return 0;
+}
+
+enum mlg_cell mlg_field_check(struct mlg_cast_ctx *c, size_t field_index,
+			      const char *cell, size_t len,
+			      struct mlg_value *out, const char **note)
+{
+	const struct mlg_field *f = &c->s->fields[field_index];
+
+	if (note)
+		*note = "";
+	if (is_missing(c->s, f, cell, len)) {
+		memset(out, 0, sizeof(*out));
+		out->type = f->type;
+		out->null = 1;
+		out->str = cell;
+		out->len = len;
+		if (f->required)
+			return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
+				    "constraint \"required\" is \"true\"");
+		return MLG_CELL_NULL;
+	}
+	if (mlg_field_cast(out, f, cell, len))
+		return fail(c, note, MLG_CELL_TYPE_ERROR, "type is \"%s/%s\"",
+			    mlg_ftype_name(f->type), f->format);
+	if (!f->has)
+		return MLG_CELL_OK;
+	return constraints(c, f, out, note);
+}
+
+/* --- hashing --- */
+
+static uint64_t mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64_C(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return h;
+}
+
+static uint64_t hash_bytes(const char *s, size_t len, uint64_t h)
+{
+	const uint64_t k1 = UINT64_C(0x9e3779b97f4a7c15);
+	const uint64_t k2 = UINT64_C(0xbf58476d1ce4e5b9);
+	uint64_t w;
+
+	h ^= len * k1;
+	for (; len >= 8; s += 8, len -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ (w * k1)) * k2;
+		h ^= h >> 31;
+	}
+	w = 0;
+	if (len)
+		memcpy(&w, s, len);
+	h = (h ^ (w * k1)) * k2;
+	return mix(h);
+}
+
+enum { H_NULL = 1, H_NUM, H_NAN, H_REAL, H_BYTES };
+
+uint64_t mlg_value_hash(const struct mlg_value *v, uint64_t seed)
+{
+	uint64_t bits;
+	double d;
+
+	if (v->null)
+		return mix(seed ^ H_NULL);
+	switch (v->type) {
+	case MLG_T_INTEGER:
+	case MLG_T_YEAR:
+		return mix(seed ^ mix((uint64_t)v->i ^ H_NUM));
+	case MLG_T_NUMBER:
+		d = v->num;
+		if (isnan(d))
+			return mix(seed ^ H_NAN);
+		/* Integral values hash as the integer, so 1.0 meets 1. */
+		if (d == trunc(d) && fabs(d) < 9.2e18)
+			return mix(seed ^ mix((uint64_t)(int64_t)d ^ H_NUM));
+		memcpy(&bits, &d, 8);
+		return mix(seed ^ mix(bits ^ H_REAL));
+	case MLG_T_BOOLEAN:
+	case MLG_T_DATE:
+	case MLG_T_TIME:
+	case MLG_T_DATETIME:
+	case MLG_T_YEARMONTH:
+		return mix(seed ^
+			   mix((uint64_t)v->i ^ ((uint64_t)v->type << 56)));
+	case MLG_T_DURATION:
+		return mix(seed ^ mix((uint64_t)v->i) ^
+			   mix((uint64_t)v->months ^ H_NUM));
+	default:
+		return hash_bytes(v->str, v->len, seed ^ H_BYTES);
+	}
+}
+
+int mlg_value_equal(const struct mlg_value *a, const struct mlg_value *b)
+{
+	if (a->null || b->null)
+		return a->null && b->null;
+	if (numeric(a->type) && numeric(b->type)) {
+		if (a->type != MLG_T_NUMBER && b->type != MLG_T_NUMBER)
+			return a->i == b->i;
+		if (isnan(a->num) || isnan(b->num))
+			return isnan(a->num) && isnan(b->num);
+		return a->num == b->num;
+	}
+	if (a->type != b->type)
+		return 0;
+	switch (a->type) {
+	case MLG_T_BOOLEAN:
+	case MLG_T_DATE:
+	case MLG_T_TIME:
+	case MLG_T_DATETIME:
+	case MLG_T_YEARMONTH:
+		return a->i == b->i;
+	case MLG_T_DURATION:
+		return a->i == b->i && a->months == b->months;
+	default:
+		return a->len == b->len &&
+		       (!a->len || !memcmp(a->str, b->str, a->len));
+	}
+}

@@ -1,0 +1,1156 @@
+/* validate.c - one pass of a table through a schema, chunks in parallel */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mlgate/buf.h"
+#include "mlgate/error.h"
+#include "mlgate/file.h"
+#include "mlgate/json.h"
+#include "mlgate/stream.h"
+#include "mlgate/utf8.h"
+#include "mlgate/util.h"
+#include "mlgate/validate.h"
+
+static const char *const verr_names[MLG_VE_COUNT] = {
+	"type-error",	  "constraint-error", "missing-cell", "extra-cell",
+	"blank-row",	  "duplicate-label",  "blank-label",  "missing-label",
+	"extra-label",	  "incorrect-label",  "unique-error", "primary-key",
+	"encoding-error", "format-error",
+};
+
+const char *mlg_verr_name(enum mlg_verr_type t)
+{
+	return (unsigned)t < MLG_VE_COUNT ? verr_names[t] : "error";
+}
+
+#define CELL_MAX 64
+
+/* ---- fingerprint sets for unique, primaryKey and uniqueKeys ---- */
+
+/*
+ * 64-bit fingerprints of the cast values, with the row that first held
+ * each. Two different values collide with probability about n^2 / 2^65:
+ * for 10^8 rows, 3e-4. A collision reports a false duplicate, never
+ * hides a real one; the note says "fingerprint" so nobody is misled.
+ */
+struct fpset {
+	uint64_t *keys, *rows;
+	size_t mask, n;
+};
+
+static int fpset_grow(struct fpset *s, size_t *budget)
+{
+	size_t cap = s->mask ? (s->mask + 1) * 2 : 1024, i;
+	size_t bytes = cap * 2 * sizeof(uint64_t);
+	uint64_t *keys, *rows;
+
+	if (bytes > *budget)
+		return mlg_error_set(MLG_ELIMIT,
+				     "unique checks need more than the %zu MiB "
+				     "allowed (raise --unique-memory)",
+				     (*budget + (s->mask + 1) * 16) >> 20);
+	keys = mlg_calloc(cap, sizeof(*keys));
+	rows = mlg_malloc(cap * sizeof(*rows));
+	for (i = 0; s->mask && i <= s->mask; i++) {
+		size_t j;
+
+		if (!s->keys[i])
+			continue;
+		for (j = s->keys[i] & (cap - 1); keys[j];
+		     j = (j + 1) & (cap - 1))
+			;
+		keys[j] = s->keys[i];
+		rows[j] = s->rows[i];
+	}
+	*budget += (s->mask ? s->mask + 1 : 0) * 16;
+	*budget -= bytes;
+	free(s->keys);
+	free(s->rows);
+	s->keys = keys;
+	s->rows = rows;
+	s->mask = cap - 1;
+	return 0;
+}
+
+/* Insert; 0 when new, else the row that held it first (or an error). */
+static int64_t fpset_add(struct fpset *s, uint64_t fp, uint64_t row,
+			 size_t *budget)
+{
+	size_t i;
+	int rc;
+
+	fp |= !fp; /* 0 marks an empty slot */
+	if ((s->n + 1) * 4 > (s->mask + 1) * 3 || !s->mask)
+		if ((rc = fpset_grow(s, budget)))
+			return rc;
+	for (i = fp & s->mask; s->keys[i]; i = (i + 1) & s->mask)
+		if (s->keys[i] == fp)
+			return (int64_t)s->rows[i];
+	s->keys[i] = fp;
+	s->rows[i] = row;
+	s->n++;
+	return 0;
+}
+
+/* ---- the plan: which column is which field, which keys to check ---- */
+
+struct ukey {
+	enum mlg_verr_type type; /* unique-error or primary-key */
+	size_t *fields;		 /* schema field indices */
+	size_t nfields;
+	size_t report_field; /* 1-based column of the first field, or 0 */
+};
+
+struct plan {
+	const struct mlg_validate_opts *o;
+	const struct mlg_schema *s;
+	size_t ncols;	   /* columns expected in a row */
+	int *col_field;	   /* column -> field index, -1 when unchecked */
+	size_t *field_col; /* field -> column + 1, 0 when absent */
+	struct ukey *keys;
+	size_t nkeys;
+	unsigned char *in_key; /* field -> part of some key */
+};
+
+/* ---- a chunk of records and what a worker found in it ---- */
+
+struct fprow {
+	uint64_t fp, row, line;
+	uint32_t key;
+	uint32_t cell_len;
+	char cell[CELL_MAX];
+};
+
+struct job {
+	char *buf;
+	size_t len, alloc;
+	struct mlg_csv_pos pos;
+	uint64_t seq;
+	int done;
+	/* results */
+	uint64_t rows;
+	struct mlg_verr *errs;
+	size_t nerrs, aerrs;
+	uint64_t *counts;
+	struct fprow *fps;
+	size_t nfps, afps;
+	uint64_t *bad_rows; /* rows with any error, ascending */
+	size_t nbad, abad;
+	int fatal; /* unterminated quote: the rest of the input is lost */
+};
+
+struct pool;
+
+struct worker_ctx {
+	struct pool *pool;
+	const struct plan *p;
+	struct mlg_cast_ctx *cast;
+	struct mlg_csv_chunk it;
+	uint64_t limit;
+};
+
+/* The cell as it can be shown anywhere: cut to CELL_MAX bytes, invalid
+ * UTF-8 replaced, control characters written as \xNN. */
+static void cut_cell(struct mlg_verr *e, const char *cell, size_t len)
+{
+	struct mlg_buf b = MLG_BUF_INIT, out = MLG_BUF_INIT;
+	size_t i;
+
+	mlg_utf8_repair(&b, cell, len > CELL_MAX ? CELL_MAX : len);
+	for (i = 0; i < b.len; i++) {
+		unsigned char c = (unsigned char)b.ptr[i];
+
+		if (c < 0x20 && c != '\t')
+			mlg_buf_addf(&out, "\\x%02x", c);
+		else
+			mlg_buf_addch(&out, c);
+	}
+	if (len > CELL_MAX)
+		mlg_buf_adds(&out, "...");
+	mlg_buf_release(&b);
+	e->cell = mlg_buf_detach(&out, NULL);
+}
+
+static void job_mark_bad(struct job *j, uint64_t row)
+{
+	if (j->nbad && j->bad_rows[j->nbad - 1] == row)
+		return;
+	j->bad_rows = mlg_grow(j->bad_rows, sizeof(*j->bad_rows), j->nbad + 1,
+			       &j->abad);
+	j->bad_rows[j->nbad++] = row;
+}
+
+/* Count every error; list it while the job is under the run's limit
+ * (a chunk never needs to list more than the whole run may show). */
+static void job_err(struct job *j, const struct plan *p, uint64_t limit,
+		    enum mlg_verr_type type, uint64_t row, uint64_t line,
+		    size_t col, const char *cell, size_t len, const char *note)
+{
+	size_t nf = p->s->nfields, fi = nf;
+	struct mlg_verr *e;
+
+	if (col && p->col_field && col <= p->ncols &&
+	    p->col_field[col - 1] >= 0)
+		fi = (size_t)p->col_field[col - 1];
+	j->counts[type * (nf + 1) + fi]++;
+	if (row)
+		job_mark_bad(j, row);
+	if (j->nerrs >= limit)
+		return;
+	j->errs = mlg_grow(j->errs, sizeof(*j->errs), j->nerrs + 1, &j->aerrs);
+	e = &j->errs[j->nerrs++];
+	memset(e, 0, sizeof(*e));
+	e->type = type;
+	e->row = row;
+	e->line = line;
+	e->field = col;
+	if (fi < nf)
+		e->field_name = mlg_strdup(p->s->fields[fi].name);
+	if (cell)
+		cut_cell(e, cell, len);
+	if (note)
+		e->note = mlg_strdup(note);
+}
+
+static int is_blank(const struct mlg_csv_record *rec)
+{
+	size_t i;
+
+	if (rec->blank)
+		return 1;
+	for (i = 0; i < rec->nfields; i++)
+		if (rec->fields[i].len || rec->fields[i].quoted)
+			return 0;
+	return 1;
+}
+
+static void add_fp(struct job *j, const struct plan *p, size_t k, uint64_t fp,
+		   uint64_t row, uint64_t line,
+		   const struct mlg_csv_record *rec)
+{
+	const struct ukey *key = &p->keys[k];
+	struct fprow *f;
+	size_t col = p->field_col[key->fields[0]];
+
+	j->fps = mlg_grow(j->fps, sizeof(*j->fps), j->nfps + 1, &j->afps);
+	f = &j->fps[j->nfps++];
+	f->fp = fp;
+	f->row = row;
+	f->line = line;
+	f->key = (uint32_t)k;
+	f->cell_len = 0;
+	if (rec && col && col <= rec->nfields) {
+		const struct mlg_csv_field *c = &rec->fields[col - 1];
+
+		f->cell_len = (uint32_t)(c->len < CELL_MAX ? c->len : CELL_MAX);
+		memcpy(f->cell, c->ptr, f->cell_len);
+	}
+}
+
+/* Fingerprint the row's value of key k, unless a part is null or absent. */
+static void check_key(struct job *j, const struct plan *p, size_t k,
+		      const uint64_t *hashes, const unsigned char *nulls,
+		      size_t ncells, uint64_t row, uint64_t line,
+		      const struct mlg_csv_record *rec)
+{
+	const struct ukey *key = &p->keys[k];
+	uint64_t fp = 0x9e3779b97f4a7c15ULL;
+	size_t i;
+
+	for (i = 0; i < key->nfields; i++) {
+		size_t fi = key->fields[i], col = p->field_col[fi];
+
+		if (!col || col > ncells || nulls[fi])
+			return;
+		fp = (fp ^ hashes[fi]) * 0x100000001b3ULL;
+		fp ^= fp >> 29;
+	}
+	add_fp(j, p, k, fp, row, line, rec);
+}
+
+static void check_record(struct worker_ctx *w, struct job *j,
+			 const struct mlg_csv_record *rec, int check_text,
+			 uint64_t *hashes, unsigned char *nulls)
+{
+	const struct plan *p = w->p;
+	uint64_t row = rec->index + 1, line = rec->line;
+	size_t n = rec->nfields < p->ncols ? rec->nfields : p->ncols, c, k;
+	struct mlg_value v;
+	const char *note;
+
+	j->rows++;
+	if (is_blank(rec)) {
+		job_err(j, p, w->limit, MLG_VE_BLANK_ROW, row, line, 0, NULL, 0,
+			"the row is empty");
+		return;
+	}
+	for (c = 0; c < n; c++) {
+		const struct mlg_csv_field *f = &rec->fields[c];
+		int fi = p->col_field[c];
+		enum mlg_cell st;
+
+		if (check_text && !mlg_utf8_valid(f->ptr, f->len)) {
+			job_err(j, p, w->limit, MLG_VE_ENCODING, row, line,
+				c + 1, f->ptr, f->len,
+				"the cell is not valid UTF-8");
+			continue;
+		}
+		if (check_text && memchr(f->ptr, 0, f->len)) {
+			job_err(j, p, w->limit, MLG_VE_ENCODING, row, line,
+				c + 1, f->ptr, f->len,
+				"the cell holds a NUL byte");
+			continue;
+		}
+		if (fi < 0)
+			continue;
+		st = mlg_field_check(w->cast, (size_t)fi, f->ptr, f->len, &v,
+				     &note);
+		nulls[fi] = st != MLG_CELL_OK;
+		/* Hash only what a unique key needs: most fields are in none. */
+		if (st == MLG_CELL_OK && p->in_key[fi])
+			hashes[fi] = mlg_value_hash(&v, 0x6d6c67617465ULL);
+		else if (st == MLG_CELL_TYPE_ERROR)
+			job_err(j, p, w->limit, MLG_VE_TYPE, row, line, c + 1,
+				f->ptr, f->len, note);
+		else if (st == MLG_CELL_CONSTRAINT_ERROR)
+			job_err(j, p, w->limit, MLG_VE_CONSTRAINT, row, line,
+				c + 1, f->ptr, f->len, note);
+	}
+	for (c = n; c < rec->nfields; c++)
+		job_err(j, p, w->limit, MLG_VE_EXTRA_CELL, row, line, c + 1,
+			rec->fields[c].ptr, rec->fields[c].len,
+			"the row has more cells than the header");
+	for (c = n; c < p->ncols; c++)
+		job_err(j, p, w->limit, MLG_VE_MISSING_CELL, row, line, c + 1,
+			NULL, 0, "the row has fewer cells than the header");
+	/* Keys with a null part are exempt; a row too short to have all
+	 * parts has already been reported. */
+	for (k = 0; k < p->nkeys; k++)
+		check_key(j, p, k, hashes, nulls, n, row, line, rec);
+}
+
+/* The text a JSON value stands for in a cell, as a CSV would hold it. */
+static int json_cell(struct mlg_buf *b, json_t *v)
+{
+	mlg_buf_reset(b);
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return mlg_buf_add(b, json_string_value(v),
+				   json_string_length(v));
+	case JSON_INTEGER:
+		return mlg_buf_addf(b, "%" JSON_INTEGER_FORMAT,
+				    json_integer_value(v));
+	case JSON_REAL:
+		return mlg_buf_addf(b, "%.17g", json_real_value(v));
+	case JSON_TRUE:
+		return mlg_buf_adds(b, "true");
+	case JSON_FALSE:
+		return mlg_buf_adds(b, "false");
+	default:
+		return mlg_json_dump(b, v, 0);
+	}
+}
+
+static void check_json_record(struct worker_ctx *w, struct job *j,
+			      const struct mlg_csv_record *rec,
+			      const char *raw, size_t len, uint64_t *hashes,
+			      unsigned char *nulls, struct mlg_buf *cell)
+{
+	const struct plan *p = w->p;
+	const struct mlg_schema *s = p->s;
+	uint64_t row = rec->index + 2, line = rec->line;
+	struct mlg_value v;
+	const char *note, *key;
+	json_error_t jerr;
+	json_t *o, *val;
+	size_t fi, k;
+
+	j->rows++;
+	while (len && (raw[len - 1] == '\n' || raw[len - 1] == '\r'))
+		len--;
+	if (!len) {
+		job_err(j, p, w->limit, MLG_VE_BLANK_ROW, row, line, 0, NULL, 0,
+			"the line is empty");
+		return;
+	}
+	o = json_loadb(raw, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+		       &jerr);
+	if (!o || !json_is_object(o)) {
+		job_err(j, p, w->limit, MLG_VE_FORMAT, row, line, 0, raw, len,
+			o ? "the line is not a JSON object" : jerr.text);
+		json_decref(o);
+		return;
+	}
+	for (fi = 0; fi < s->nfields; fi++) {
+		enum mlg_cell st;
+
+		val = json_object_get(o, s->fields[fi].name);
+		if (!val || json_is_null(val)) {
+			if (s->fields[fi].required)
+				job_err(j, p, w->limit, MLG_VE_CONSTRAINT, row,
+					line, fi + 1, NULL, 0,
+					"constraint \"required\" is \"true\"");
+			continue;
+		}
+		json_cell(cell, val);
+		st = mlg_field_check(w->cast, fi, cell->ptr, cell->len, &v,
+				     &note);
+		nulls[fi] = st != MLG_CELL_OK;
+		if (st == MLG_CELL_OK && p->in_key[fi])
+			hashes[fi] = mlg_value_hash(&v, 0x6d6c67617465ULL);
+		else if (st == MLG_CELL_TYPE_ERROR)
+			job_err(j, p, w->limit, MLG_VE_TYPE, row, line, fi + 1,
+				cell->ptr, cell->len, note);
+		else if (st == MLG_CELL_CONSTRAINT_ERROR)
+			job_err(j, p, w->limit, MLG_VE_CONSTRAINT, row, line,
+				fi + 1, cell->ptr, cell->len, note);
+	}
+	json_object_foreach(o, key, val)
+		if (mlg_schema_field_index(s, key) < 0) {
+			mlg_buf_reset(cell);
+			mlg_buf_addf(cell, "key '%s' is not a schema field", key);
+			job_err(j, p, w->limit, MLG_VE_EXTRA_CELL, row, line,
+				0, NULL, 0, cell->ptr);
+		}
+	json_decref(o);
+	for (k = 0; k < p->nkeys; k++)
+		check_key(j, p, k, hashes, nulls, s->nfields, row, line, NULL);
+}
+
+static void run_job(struct worker_ctx *w, struct job *j)
+{
+	const struct plan *p = w->p;
+	size_t nf = p->s->nfields;
+	struct mlg_csv_record rec;
+	uint64_t *hashes = mlg_calloc(nf + 1, sizeof(*hashes));
+	unsigned char *nulls = mlg_calloc(nf + 1, 1);
+	struct mlg_buf cell = MLG_BUF_INIT;
+	/* Most chunks are clean ASCII or UTF-8: check them once, whole. */
+	int check_text =
+		!mlg_utf8_valid(j->buf, j->len) || memchr(j->buf, 0, j->len);
+	int rc;
+
+	mlg_csv_chunk_init(&w->it, &p->o->dialect, j->buf, j->len, &j->pos);
+	while ((rc = mlg_csv_chunk_next(&w->it, &rec)) == 1) {
+		memset(nulls, 1, nf + 1);
+		if (p->o->jsonl)
+			check_json_record(w, j, &rec,
+					  j->buf + (rec.offset - j->pos.offset),
+					  rec.size, hashes, nulls, &cell);
+		else
+			check_record(w, j, &rec, check_text, hashes, nulls);
+	}
+	if (rc < 0) {
+		struct mlg_csv_pos at;
+
+		mlg_csv_chunk_pos(&w->it, &at);
+		job_err(j, p, w->limit, MLG_VE_FORMAT, at.record + 1,
+			w->it.error_line, 0, NULL, 0,
+			"a quoted field is not closed before the end of the "
+			"input");
+		j->fatal = 1;
+	}
+	mlg_csv_chunk_release(&w->it);
+	mlg_buf_release(&cell);
+	free(hashes);
+	free(nulls);
+}
+
+/* ---- labels: the header against the schema ---- */
+
+static void label_err(struct mlg_validate_result *r, struct job *j,
+		      const struct plan *p, enum mlg_verr_type t, size_t col,
+		      const char *label, const char *field, const char *note)
+{
+	struct mlg_verr *e;
+	size_t nf = p->s->nfields;
+	int fi = field ? mlg_schema_field_index(p->s, field) : -1;
+
+	(void)r;
+	j->counts[t * (nf + 1) + (fi >= 0 ? (size_t)fi : nf)]++;
+	if (j->nerrs >= p->o->limit_errors)
+		return;
+	j->errs = mlg_grow(j->errs, sizeof(*j->errs), j->nerrs + 1, &j->aerrs);
+	e = &j->errs[j->nerrs++];
+	memset(e, 0, sizeof(*e));
+	e->type = t;
+	e->row = 1;
+	e->line = 1;
+	e->field = col;
+	if (field)
+		e->field_name = mlg_strdup(field);
+	if (label)
+		cut_cell(e, label, strlen(label));
+	e->note = mlg_strdup(note);
+}
+
+/*
+ * Map columns to fields as fieldsMatch says: exact maps by position,
+ * the others by name (equal: same set; subset: the data may have more
+ * columns; superset: the data may lack fields; partial: at least one).
+ */
+static void plan_labels(struct plan *p, struct mlg_validate_result *r,
+			struct job *j)
+{
+	const struct mlg_schema *s = p->s;
+	enum mlg_fields_match m = s->fields_match;
+	struct mlg_buf note = MLG_BUF_INIT;
+	size_t c, f, matched = 0;
+
+	p->ncols = r->nlabels;
+	p->col_field = mlg_malloc((p->ncols + 1) * sizeof(*p->col_field));
+	for (c = 0; c < p->ncols; c++) {
+		const char *l = r->labels[c];
+
+		p->col_field[c] = -1;
+		if (!*l)
+			label_err(r, j, p, MLG_VE_BLANK_LABEL, c + 1, l, NULL,
+				  "the label is empty");
+		for (f = 0; f < c; f++)
+			if (*l && !strcmp(r->labels[f], l)) {
+				mlg_buf_reset(&note);
+				mlg_buf_addf(&note,
+					     "label '%s' repeats column %zu", l,
+					     f + 1);
+				label_err(r, j, p, MLG_VE_DUPLICATE_LABEL,
+					  c + 1, l, NULL, note.ptr);
+				break;
+			}
+	}
+	if (m == MLG_MATCH_EXACT) {
+		for (c = 0; c < p->ncols && c < s->nfields; c++) {
+			p->col_field[c] = (int)c;
+			p->field_col[c] = c + 1;
+			if (strcmp(r->labels[c], s->fields[c].name)) {
+				mlg_buf_reset(&note);
+				mlg_buf_addf(&note,
+					     "label '%s' is not field '%s'",
+					     r->labels[c], s->fields[c].name);
+				label_err(r, j, p, MLG_VE_INCORRECT_LABEL,
+					  c + 1, r->labels[c],
+					  s->fields[c].name, note.ptr);
+			}
+		}
+		for (; c < p->ncols; c++)
+			label_err(r, j, p, MLG_VE_EXTRA_LABEL, c + 1,
+				  r->labels[c], NULL,
+				  "the column is not in the schema");
+		for (f = p->ncols; f < s->nfields; f++) {
+			label_err(r, j, p, MLG_VE_MISSING_LABEL, f + 1, NULL,
+				  s->fields[f].name,
+				  "the schema field has no column");
+			p->field_col[f] = 0;
+		}
+		mlg_buf_release(&note);
+		return;
+	}
+	for (c = 0; c < p->ncols; c++) {
+		int fi = mlg_schema_field_index(s, r->labels[c]);
+
+		if (fi >= 0 && !p->field_col[fi]) {
+			p->col_field[c] = fi;
+			p->field_col[fi] = c + 1;
+			matched++;
+		} else if (m == MLG_MATCH_EQUAL || m == MLG_MATCH_SUPERSET) {
+			label_err(r, j, p, MLG_VE_EXTRA_LABEL, c + 1,
+				  r->labels[c], NULL,
+				  "the column is not in the schema");
+		}
+	}
+	for (f = 0; f < s->nfields; f++)
+		if (!p->field_col[f] &&
+		    (m == MLG_MATCH_EQUAL || m == MLG_MATCH_SUBSET))
+			label_err(r, j, p, MLG_VE_MISSING_LABEL, 0, NULL,
+				  s->fields[f].name,
+				  "the schema field has no column");
+	if (m == MLG_MATCH_PARTIAL && !matched)
+		label_err(r, j, p, MLG_VE_MISSING_LABEL, 0, NULL, NULL,
+			  "no column matches a schema field");
+	mlg_buf_release(&note);
+}
+
+static void plan_keys(struct plan *p)
+{
+	const struct mlg_schema *s = p->s;
+	size_t f, k;
+
+	p->keys =
+		mlg_calloc(s->nfields + s->nunique_keys + 1, sizeof(*p->keys));
+	p->in_key = mlg_calloc(s->nfields + 1, 1);
+	if (s->npk) {
+		p->keys[p->nkeys].type = MLG_VE_PRIMARY_KEY;
+		p->keys[p->nkeys].fields = s->primary_key;
+		p->keys[p->nkeys++].nfields = s->npk;
+	}
+	for (k = 0; k < s->nunique_keys; k++) {
+		p->keys[p->nkeys].type = MLG_VE_UNIQUE;
+		p->keys[p->nkeys].fields = s->unique_keys[k];
+		p->keys[p->nkeys++].nfields = s->nunique_key[k];
+	}
+	for (f = 0; f < s->nfields; f++)
+		if (s->fields[f].unique) {
+			p->keys[p->nkeys].type = MLG_VE_UNIQUE;
+			p->keys[p->nkeys].fields = mlg_malloc(sizeof(size_t));
+			p->keys[p->nkeys].fields[0] = f;
+			p->keys[p->nkeys].report_field = 1; /* owns fields */
+			p->keys[p->nkeys++].nfields = 1;
+		}
+	for (k = 0; k < p->nkeys; k++)
+		for (f = 0; f < p->keys[k].nfields; f++)
+			p->in_key[p->keys[k].fields[f]] = 1;
+}
+
+static void plan_release(struct plan *p)
+{
+	size_t k;
+
+	for (k = 0; k < p->nkeys; k++)
+		if (p->keys[k].report_field)
+			free(p->keys[k].fields);
+	free(p->keys);
+	free(p->in_key);
+	free(p->col_field);
+	free(p->field_col);
+}
+
+/* ---- merging chunk results in input order ---- */
+
+struct run {
+	const struct plan *p;
+	struct mlg_validate_result *r;
+	struct fpset *sets;
+	size_t budget;
+	struct mlg_atomic inv, val;
+	int has_inv, has_val;
+	char delim;
+};
+
+static void verrs_free(struct mlg_verr *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(e[i].field_name);
+		free(e[i].cell);
+		free(e[i].note);
+	}
+}
+
+static void result_add(struct mlg_validate_result *r, uint64_t limit,
+		       struct mlg_verr *e)
+{
+	if (r->nlist >= limit) {
+		verrs_free(e, 1);
+		return;
+	}
+	r->list = mlg_grow(r->list, sizeof(*r->list), r->nlist + 1, &r->alist);
+	r->list[r->nlist++] = *e;
+}
+
+static int write_rows(struct run *u, struct job *j, const uint64_t *bad,
+		      size_t nbad)
+{
+	struct mlg_csv_chunk it;
+	struct mlg_csv_record rec;
+	struct mlg_buf num = MLG_BUF_INIT;
+	size_t b = 0;
+	int rc = 0;
+
+	mlg_csv_chunk_init(&it, &u->p->o->dialect, j->buf, j->len, &j->pos);
+	while (!rc && mlg_csv_chunk_next(&it, &rec) == 1) {
+		uint64_t row = rec.index + 1;
+		const char *raw = j->buf + (rec.offset - j->pos.offset);
+
+		while (b < nbad && bad[b] < row)
+			b++;
+		if (b < nbad && bad[b] == row) {
+			if (!u->has_inv)
+				continue;
+			mlg_buf_reset(&num);
+			mlg_buf_addf(&num, "%llu%c", (unsigned long long)row,
+				     u->delim);
+			rc = mlg_atomic_write(&u->inv, num.ptr, num.len);
+			if (!rc)
+				rc = mlg_atomic_write(&u->inv, raw, rec.size);
+		} else if (u->has_val) {
+			rc = mlg_atomic_write(&u->val, raw, rec.size);
+		}
+	}
+	mlg_csv_chunk_release(&it);
+	mlg_buf_release(&num);
+	return rc;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int merge_job(struct run *u, struct job *j)
+{
+	const struct plan *p = u->p;
+	struct mlg_validate_result *r = u->r;
+	uint64_t limit = p->o->limit_errors;
+	size_t nf = p->s->nfields, i, a = 0, b = 0;
+	struct job dups = {0};
+	struct mlg_buf note = MLG_BUF_INIT;
+	uint64_t ndups = 0;
+	int rc = 0;
+
+	dups.counts = r->counts;
+	for (i = 0; i < j->nfps; i++) {
+		const struct fprow *f = &j->fps[i];
+		const struct ukey *key = &p->keys[f->key];
+		int64_t first =
+			fpset_add(&u->sets[f->key], f->fp, f->row, &u->budget);
+		size_t col = p->field_col[key->fields[0]];
+
+		if (first < 0) {
+			rc = (int)first;
+			goto done;
+		}
+		if (!first)
+			continue;
+		ndups++;
+		mlg_buf_reset(&note);
+		if (key->nfields == 1)
+			mlg_buf_addf(&note, "the value repeats row %lld",
+				     (long long)first);
+		else
+			mlg_buf_addf(&note,
+				     "the %zu-field key repeats row %lld",
+				     key->nfields, (long long)first);
+		job_err(&dups, p, limit, key->type, f->row, f->line, col,
+			f->cell, f->cell_len, note.ptr);
+	}
+	/* Both lists are in row order; interleave them. */
+	while (a < j->nerrs || b < dups.nerrs) {
+		if (b >= dups.nerrs ||
+		    (a < j->nerrs && j->errs[a].row <= dups.errs[b].row))
+			result_add(r, limit, &j->errs[a++]);
+		else
+			result_add(r, limit, &dups.errs[b++]);
+	}
+	for (i = 0; i < MLG_VE_COUNT * (nf + 1); i++) {
+		r->counts[i] += j->counts[i];
+		r->errors += j->counts[i];
+	}
+	r->errors += ndups; /* their counts went straight to r->counts */
+	r->rows += j->rows;
+	if (u->has_inv || u->has_val) {
+		for (i = 0; i < dups.nbad; i++)
+			job_mark_bad(j, dups.bad_rows[i]);
+		if (j->nbad > 1)
+			qsort(j->bad_rows, j->nbad, sizeof(*j->bad_rows),
+			      cmp_u64);
+		rc = write_rows(u, j, j->bad_rows, j->nbad);
+	}
+done:
+	/* What was not handed to the result is freed here. */
+	verrs_free(j->errs + a, j->nerrs - a);
+	verrs_free(dups.errs + b, dups.nerrs - b);
+	free(dups.errs);
+	free(dups.bad_rows);
+	mlg_buf_release(&note);
+	j->nerrs = 0;
+	return rc;
+}
+
+/* ---- the pipeline: one reader, N workers, merge in order ---- */
+
+struct pool {
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	struct job *ring;
+	size_t cap;
+	uint64_t dispatched, taken, merged;
+	int stop;
+	struct worker_ctx *w;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker_ctx *w = arg;
+	struct pool *pl = w->pool;
+	struct job *j;
+	for (;;) {
+		pthread_mutex_lock(&pl->mu);
+		while (pl->taken == pl->dispatched && !pl->stop)
+			pthread_cond_wait(&pl->work, &pl->mu);
+		if (pl->taken == pl->dispatched) {
+			pthread_mutex_unlock(&pl->mu);
+			return NULL;
+		}
+		j = &pl->ring[pl->taken++ % pl->cap];
+		pthread_mutex_unlock(&pl->mu);
+		run_job(w, j);
+		pthread_mutex_lock(&pl->mu);
+		j->done = 1;
+		pthread_cond_broadcast(&pl->done);
+		pthread_mutex_unlock(&pl->mu);
+	}
+}
+
+static void job_reset(struct job *j, size_t ncounts)
+{
+	j->rows = 0;
+	j->nerrs = 0;
+	j->nfps = 0;
+	j->nbad = 0;
+	j->done = 0;
+	j->fatal = 0;
+	memset(j->counts, 0, ncounts * sizeof(*j->counts));
+}
+
+static void job_free(struct job *j)
+{
+	verrs_free(j->errs, j->nerrs);
+	free(j->errs);
+	free(j->buf);
+	free(j->counts);
+	free(j->fps);
+	free(j->bad_rows);
+}
+
+/* Wait for the oldest job, merge it. */
+static int merge_oldest(struct pool *pl, struct run *u, int *fatal)
+{
+	struct job *j = &pl->ring[pl->merged % pl->cap];
+	int rc;
+
+	pthread_mutex_lock(&pl->mu);
+	while (!j->done)
+		pthread_cond_wait(&pl->done, &pl->mu);
+	pthread_mutex_unlock(&pl->mu);
+	*fatal |= j->fatal;
+	rc = merge_job(u, j);
+	pl->merged++;
+	return rc;
+}
+
+static ssize_t stream_read(void *ctx, void *buf, size_t n)
+{
+	return mlg_stream_read(ctx, buf, n);
+}
+
+/* The reader's own errors do not know the file; the stream's do. */
+static int reader_error(int rc, const char *src)
+{
+	if (rc == MLG_ELIMIT || rc == MLG_EDATA)
+		mlg_error_prefix("'%s'", src);
+	return rc;
+}
+
+static int read_header(struct mlg_validate_result *r, struct job *j0,
+		       struct plan *p, struct mlg_csv_reader *rd)
+{
+	struct mlg_csv_record rec;
+	size_t c;
+	int rc;
+
+	if (p->o->jsonl || !p->o->dialect.header) {
+		p->ncols = p->s->nfields;
+		p->col_field = mlg_malloc((p->ncols + 1) * sizeof(int));
+		for (c = 0; c < p->ncols; c++) {
+			p->col_field[c] = (int)c;
+			p->field_col[c] = c + 1;
+		}
+		return 0;
+	}
+	rc = mlg_csv_reader_next(rd, &rec);
+	if (rc < 0)
+		return reader_error(rc, r->source);
+	if (rc == 0) {
+		job_err(j0, p, p->o->limit_errors, MLG_VE_FORMAT, 0, 0, 0, NULL,
+			0, "the input is empty: there is no header row");
+		p->ncols = 0;
+		p->col_field = mlg_malloc(sizeof(int));
+		return 0;
+	}
+	r->nlabels = rec.nfields;
+	r->labels = mlg_calloc(rec.nfields, sizeof(*r->labels));
+	for (c = 0; c < rec.nfields; c++) {
+		struct mlg_buf b = MLG_BUF_INIT;
+
+		mlg_utf8_repair(&b, rec.fields[c].ptr, rec.fields[c].len);
+		r->labels[c] = mlg_buf_detach(&b, NULL);
+	}
+	return 0;
+}
+
+static int write_header(struct run *u, const struct mlg_validate_result *r)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	size_t c;
+	int rc = 0;
+
+	if (!u->p->o->dialect.header)
+		return 0;
+	/* Labels are re-quoted: the raw header record is gone by now. */
+	for (c = 0; c < r->nlabels; c++) {
+		const char *l = r->labels[c];
+
+		if (c)
+			mlg_buf_addch(&b, u->delim);
+		if (strpbrk(l, ",\"\r\n") || strchr(l, u->delim)) {
+			mlg_buf_addch(&b, '"');
+			for (; *l; l++) {
+				if (*l == '"')
+					mlg_buf_addch(&b, '"');
+				mlg_buf_addch(&b, *l);
+			}
+			mlg_buf_addch(&b, '"');
+		} else {
+			mlg_buf_adds(&b, l);
+		}
+	}
+	mlg_buf_addch(&b, '\n');
+	if (u->has_val)
+		rc = mlg_atomic_write(&u->val, b.ptr, b.len);
+	if (!rc && u->has_inv) {
+		char pre[16];
+
+		snprintf(pre, sizeof(pre), "row_number%c", u->delim);
+		rc = mlg_atomic_write(&u->inv, pre, strlen(pre));
+		if (!rc)
+			rc = mlg_atomic_write(&u->inv, b.ptr, b.len);
+	}
+	mlg_buf_release(&b);
+	return rc;
+}
+
+static int open_outputs(struct run *u, const struct mlg_validate_opts *o)
+{
+	int rc;
+
+	if (o->invalid_rows) {
+		if ((rc = mlg_atomic_open(&u->inv, o->invalid_rows)))
+			return rc;
+		u->has_inv = 1;
+	}
+	if (o->valid_rows) {
+		if ((rc = mlg_atomic_open(&u->val, o->valid_rows)))
+			return rc;
+		u->has_val = 1;
+	}
+	return 0;
+}
+
+/* Files appear only when the whole input was read: no half datasets. */
+static int close_outputs(struct run *u, int ok)
+{
+	int rc = 0, rc2;
+
+	if (u->has_inv) {
+		rc = ok ? mlg_atomic_commit(&u->inv) : 0;
+		mlg_atomic_abort(&u->inv);
+	}
+	if (u->has_val) {
+		rc2 = ok && !rc ? mlg_atomic_commit(&u->val) : 0;
+		mlg_atomic_abort(&u->val);
+		rc = rc ? rc : rc2;
+	}
+	return rc;
+}
+
+int mlg_validate(struct mlg_validate_result *r, const char *src,
+		 const struct mlg_validate_opts *o)
+{
+	const struct mlg_schema *s = o->schema;
+	size_t nf = s->nfields, ncounts = MLG_VE_COUNT * (nf + 1), i;
+	struct mlg_stream_opts so = {1, o->timeout_s, 0};
+	int nthreads = o->threads > 1 ? o->threads : 1;
+	struct mlg_stream *st = NULL;
+	struct mlg_csv_reader rd;
+	struct plan p = {0};
+	struct run u = {0};
+	struct pool pl = {0};
+	pthread_t *tids = NULL;
+	int started = 0, fatal = 0, rc, reader_ok = 0;
+	double t0 = mlg_monotonic();
+	const char *ptr;
+	size_t len;
+	struct mlg_csv_pos at;
+
+	memset(r, 0, sizeof(*r));
+	r->source = mlg_strdup(src);
+	r->nfields = nf;
+	r->counts = mlg_calloc(ncounts, sizeof(*r->counts));
+	p.o = o;
+	p.s = s;
+	p.field_col = mlg_calloc(nf + 1, sizeof(*p.field_col));
+	plan_keys(&p);
+	u.p = &p;
+	u.r = r;
+	u.budget = o->unique_memory ? o->unique_memory
+				    : MLG_VALIDATE_UNIQUE_MEMORY;
+	u.sets = mlg_calloc(p.nkeys + 1, sizeof(*u.sets));
+	u.delim = o->dialect.delimiter;
+
+	/* Enough jobs in flight to keep every worker busy while the
+	 * reader waits on the oldest. */
+	pl.cap = (size_t)nthreads * 2 + 1;
+	pl.ring = mlg_calloc(pl.cap, sizeof(*pl.ring));
+	for (i = 0; i < pl.cap; i++)
+		pl.ring[i].counts = mlg_calloc(ncounts, sizeof(uint64_t));
+	pl.w = mlg_calloc((size_t)nthreads, sizeof(*pl.w));
+	pthread_mutex_init(&pl.mu, NULL);
+	pthread_cond_init(&pl.work, NULL);
+	pthread_cond_init(&pl.done, NULL);
+	for (i = 0; i < (size_t)nthreads; i++) {
+		pl.w[i].pool = &pl;
+		pl.w[i].p = &p;
+		pl.w[i].limit = o->limit_errors;
+		if ((rc = mlg_cast_ctx_init(&pl.w[i].cast, s)))
+			goto done;
+	}
+	if ((rc = mlg_stream_open(&st, src, &so)))
+		goto done;
+	if ((rc = mlg_csv_reader_init(&rd, &o->dialect, stream_read, st, 0)))
+		goto done;
+	reader_ok = 1;
+	if ((rc = open_outputs(&u, o)))
+		goto done;
+
+	/* Label errors are row 1: they go first, through job 0. */
+	job_reset(&pl.ring[0], ncounts);
+	if ((rc = read_header(r, &pl.ring[0], &p, &rd)))
+		goto done;
+	if (o->dialect.header && r->labels)
+		plan_labels(&p, r, &pl.ring[0]);
+	if ((rc = write_header(&u, r)) || (rc = merge_job(&u, &pl.ring[0])))
+		goto done;
+
+	if (nthreads > 1) {
+		tids = mlg_calloc((size_t)nthreads, sizeof(*tids));
+		for (i = 0; i < (size_t)nthreads; i++) {
+			if (pthread_create(&tids[i], NULL, worker_main,
+					   &pl.w[i])) {
+				rc = mlg_error_set(MLG_ERROR,
+						   "cannot start a thread");
+				goto done;
+			}
+			started++;
+		}
+	}
+	while (!fatal &&
+	       (rc = mlg_csv_reader_next_chunk(&rd, &ptr, &len, &at)) == 1) {
+		struct job *j;
+
+		if (pl.dispatched - pl.merged == pl.cap &&
+		    (rc = merge_oldest(&pl, &u, &fatal)))
+			goto done;
+		j = &pl.ring[pl.dispatched % pl.cap];
+		job_reset(j, ncounts);
+		if (len > j->alloc) {
+			free(j->buf);
+			j->buf = mlg_malloc(len);
+			j->alloc = len;
+		}
+		memcpy(j->buf, ptr, len);
+		j->len = len;
+		j->pos = at;
+		if (nthreads == 1) {
+			run_job(&pl.w[0], j);
+			j->done = 1;
+			pl.dispatched++;
+			pl.taken++;
+			if ((rc = merge_oldest(&pl, &u, &fatal)))
+				goto done;
+			continue;
+		}
+		pthread_mutex_lock(&pl.mu);
+		pl.dispatched++;
+		pthread_cond_signal(&pl.work);
+		pthread_mutex_unlock(&pl.mu);
+	}
+	if (rc < 0) {
+		rc = reader_error(rc, src);
+		goto done;
+	}
+	while (pl.merged < pl.dispatched)
+		if ((rc = merge_oldest(&pl, &u, &fatal)))
+			goto done;
+	rc = 0;
+done:
+	if (started) {
+		pthread_mutex_lock(&pl.mu);
+		pl.stop = 1;
+		pthread_cond_broadcast(&pl.work);
+		pthread_mutex_unlock(&pl.mu);
+		/* Workers finish what they took; nothing else is merged. */
+		for (i = 0; i < (size_t)started; i++)
+			pthread_join(tids[i], NULL);
+	}
+	if (st) {
+		r->bytes = mlg_stream_offset(st);
+		r->raw_bytes = mlg_stream_raw_bytes(st);
+	}
+	{
+		int crc = close_outputs(&u, !rc);
+
+		rc = rc ? rc : crc;
+	}
+	r->seconds = mlg_monotonic() - t0;
+	if (reader_ok)
+		mlg_csv_reader_release(&rd);
+	if (st)
+		mlg_stream_close(st);
+	for (i = 0; i < (size_t)nthreads; i++)
+		if (pl.w[i].cast)
+			mlg_cast_ctx_free(pl.w[i].cast);
+	for (i = 0; i < pl.cap; i++)
+		job_free(&pl.ring[i]);
+	for (i = 0; i < p.nkeys; i++) {
+		free(u.sets[i].keys);
+		free(u.sets[i].rows);
+	}
+	free(u.sets);
+	free(pl.ring);
+	free(pl.w);
+	free(tids);
+	pthread_mutex_destroy(&pl.mu);
+	pthread_cond_destroy(&pl.work);
+	pthread_cond_destroy(&pl.done);
+	plan_release(&p);
+	return rc;
+}
+
+void mlg_validate_result_release(struct mlg_validate_result *r)
+{
+	size_t i;
+
+	verrs_free(r->list, r->nlist);
+	for (i = 0; i < r->nlabels; i++)
+		free(r->labels[i]);
+	free(r->labels);
+	free(r->list);
+	free(r->counts);
+	free(r->source);
+	memset(r, 0, sizeof(*r));
+}
+
+int mlg_verr_message(struct mlg_buf *out, const struct mlg_verr *e)
+{
+	int rc = 0;
+
+	if (e->row > 1 || (e->row == 1 && !e->field))
+		rc = mlg_buf_addf(out, "row %llu", (unsigned long long)e->row);
+	else if (e->row == 1)
+		rc = mlg_buf_adds(out, "header");
+	if (!rc && e->field_name)
+		rc = mlg_buf_addf(out, "%sfield '%s'", out->len ? ", " : "",
+				  e->field_name);
+	else if (!rc && e->field)
+		rc = mlg_buf_addf(out, "%scolumn %zu", out->len ? ", " : "",
+				  e->field);
+	if (!rc)
+		rc = mlg_buf_addf(out, "%s%s", out->len ? ": " : "",
+				  e->note ? e->note : mlg_verr_name(e->type));
+	return rc;
+}

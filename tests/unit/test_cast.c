@@ -1,0 +1,712 @@
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "mlgate/error.h"
+#include "mlgate/schema.h"
+#include "mlgate/util.h"
+#include "test.h"
+
+static struct mlg_schema S;
+static struct mlg_cast_ctx *C;
+static struct mlg_value V;
+
+/* Load a schema whose fields are `fields` (JSON array members). */
+static void load(const char *fields)
+{
+	struct mlg_json_doc doc;
+	char *text = mlg_strfmt("{\"fields\": [%s]}", fields);
+
+	mlg_schema_release(&S);
+	mlg_cast_ctx_free(C);
+	C = NULL;
+	if (mlg_json_parse(&doc, "s.json", text, strlen(text)))
+		t_fail(__FILE__, __LINE__, "%s", mlg_error_message());
+	free(text);
+	if (mlg_schema_parse(&S, &doc))
+		t_fail(__FILE__, __LINE__, "%s", mlg_error_message());
+	mlg_json_doc_release(&doc);
+	T_EQ_INT(mlg_cast_ctx_init(&C, &S), 0);
+}
+
+/* Check `len` bytes of cell in field k: status and exact note. */
+static void expect_n(int line, size_t k, const char *cell, size_t len,
+		     enum mlg_cell st, const char *note)
+{
+	const char *got = NULL;
+	enum mlg_cell r = mlg_field_check(C, k, cell, len, &V, &got);
+
+	if (r != st || strcmp(got, note))
+		t_fail(__FILE__, line,
+		       "cell '%.*s': status %d note \"%s\", "
+		       "expected %d \"%s\"",
+		       (int)len, cell, r, got, st, note);
+}
+
+#define OK(k, cell) expect_n(__LINE__, k, cell, strlen(cell), MLG_CELL_OK, "")
+#define NUL(k, cell)                                                           \
+	expect_n(__LINE__, k, cell, strlen(cell), MLG_CELL_NULL, "")
+#define TYPE(k, cell, note)                                                    \
+	expect_n(__LINE__, k, cell, strlen(cell), MLG_CELL_TYPE_ERROR, note)
+#define CONS(k, cell, note)                                                    \
+	expect_n(__LINE__, k, cell, strlen(cell), MLG_CELL_CONSTRAINT_ERROR,   \
+		 note)
+
+#define INT_NOTE "type is \"integer/default\""
+#define NUM_NOTE "type is \"number/default\""
+
+static void test_integer(void)
+{
+	load("{\"name\": \"a\", \"type\": \"integer\"}");
+	OK(0, "0");
+	T_EQ_INT(V.i, 0);
+	OK(0, "007");
+	T_EQ_INT(V.i, 7);
+	T_EQ_DBL(V.num, 7, 0);
+	OK(0, "-12");
+	T_EQ_INT(V.i, -12);
+	OK(0, "+12");
+	T_EQ_INT(V.i, 12);
+	OK(0, "9223372036854775807");
+	T_EQ_INT(V.i, INT64_MAX);
+	OK(0, "-9223372036854775808");
+	T_ASSERT(V.i == INT64_MIN);
+	TYPE(0, "9223372036854775808", INT_NOTE);
+	TYPE(0, "-9223372036854775809", INT_NOTE);
+	TYPE(0, "99999999999999999999999", INT_NOTE);
+	TYPE(0, "1.0", INT_NOTE);
+	TYPE(0, "1e3", INT_NOTE);
+	TYPE(0, " 1", INT_NOTE);
+	TYPE(0, "1 ", INT_NOTE);
+	TYPE(0, "-", INT_NOTE);
+	TYPE(0, "+", INT_NOTE);
+	TYPE(0, "1,000", INT_NOTE);
+	TYPE(0, "0x10", INT_NOTE);
+	TYPE(0, "١", INT_NOTE); /* Arabic-Indic digit one */
+	expect_n(__LINE__, 0, "1\0002", 3, MLG_CELL_TYPE_ERROR, INT_NOTE);
+	expect_n(__LINE__, 0, "12", 1, MLG_CELL_OK, ""); /* length counts */
+	T_EQ_INT(V.i, 1);
+	NUL(0, "");
+	T_EQ_INT(V.null, 1);
+}
+
+static void test_integer_options(void)
+{
+	load("{\"name\": \"a\", \"type\": \"integer\", \"groupChar\": \",\"},"
+	     "{\"name\": \"b\", \"type\": \"integer\", \"bareNumber\": false},"
+	     "{\"name\": \"c\", \"type\": \"integer\", \"groupChar\": \" \","
+	     " \"bareNumber\": false}");
+	OK(0, "1,000,000");
+	T_EQ_INT(V.i, 1000000);
+	OK(0, "1,0");
+	T_EQ_INT(V.i, 10);
+	TYPE(0, ",1", INT_NOTE);
+	TYPE(0, "1,", INT_NOTE);
+	TYPE(0, "1,,0", INT_NOTE);
+	OK(1, "95%");
+	T_EQ_INT(V.i, 95);
+	OK(1, "\xe2\x82\xac-95 EUR");
+	T_EQ_INT(V.i, -95);
+	OK(1, "$1");
+	TYPE(1, "%", INT_NOTE);
+	TYPE(1, "1.5%", INT_NOTE);
+	OK(2, "USD 1 234 567.-");
+	T_EQ_INT(V.i, 1234567);
+}
+
+static void test_number(void)
+{
+	load("{\"name\": \"a\", \"type\": \"number\"}");
+	OK(0, "-123.456");
+	T_EQ_DBL(V.num, -123.456, 0);
+	OK(0, "0.1");
+	T_ASSERT(V.num == 0.1);
+	OK(0, "1.");
+	T_ASSERT(V.num == 1);
+	OK(0, ".5");
+	T_ASSERT(V.num == 0.5);
+	OK(0, "+1");
+	T_ASSERT(V.num == 1);
+	OK(0, "1e3");
+	T_ASSERT(V.num == 1000);
+	OK(0, "1.5E-3");
+	T_ASSERT(V.num == 0.0015);
+	OK(0, "-0");
+	T_ASSERT(V.num == 0 && signbit(V.num));
+	OK(0, "000123.4500");
+	T_ASSERT(V.num == 123.45);
+	OK(0, "NaN");
+	T_ASSERT(isnan(V.num));
+	OK(0, "INF");
+	T_ASSERT(isinf(V.num) && V.num > 0);
+	OK(0, "-INF");
+	T_ASSERT(isinf(V.num) && V.num < 0);
+	OK(0, "1e400");
+	T_ASSERT(isinf(V.num));
+	OK(0, "1e-400");
+	T_ASSERT(V.num == 0);
+	/* Long inputs take the strtod path and still round correctly. */
+	OK(0, "3.14159265358979323846264338327950288");
+	T_ASSERT(V.num == 3.14159265358979323846264338327950288);
+	OK(0, "9007199254740993");
+	T_ASSERT(V.num == 9007199254740992.0);
+	OK(0, "123456789012345678901234567890e-10");
+	T_ASSERT(V.num == 12345678901234567890.123456789);
+	OK(0, "0.000000000000000000000000000001");
+	T_ASSERT(V.num == 1e-30);
+	TYPE(0, "nan", NUM_NOTE);
+	TYPE(0, "inf", NUM_NOTE);
+	TYPE(0, "Infinity", NUM_NOTE);
+	TYPE(0, ".", NUM_NOTE);
+	TYPE(0, "1e", NUM_NOTE);
+	TYPE(0, "1e+", NUM_NOTE);
+	TYPE(0, "e5", NUM_NOTE);
+	TYPE(0, "1.2.3", NUM_NOTE);
+	TYPE(0, "1,5", NUM_NOTE);
+	TYPE(0, " 1.5", NUM_NOTE);
+	TYPE(0, "1.5 ", NUM_NOTE);
+	TYPE(0, "--1", NUM_NOTE);
+	TYPE(0, "95%", NUM_NOTE);
+	TYPE(0, "0x1p3", NUM_NOTE);
+	expect_n(__LINE__, 0, "1.5\0", 4, MLG_CELL_TYPE_ERROR, NUM_NOTE);
+}
+
+static void test_number_options(void)
+{
+	char big[400];
+
+	load("{\"name\": \"a\", \"type\": \"number\", \"decimalChar\": \",\","
+	     " \"groupChar\": \".\"},"
+	     "{\"name\": \"b\", \"type\": \"number\", \"bareNumber\": false},"
+	     "{\"name\": \"c\", \"type\": \"number\", \"decimalChar\": \",\"}");
+	OK(0, "1.234.567,89");
+	T_ASSERT(V.num == 1234567.89);
+	OK(0, "-0,5");
+	T_ASSERT(V.num == -0.5);
+	TYPE(0, "1,2,3", NUM_NOTE);
+	OK(0, "1.5"); /* a group char between digits */
+	T_ASSERT(V.num == 15);
+	TYPE(0, ".5", NUM_NOTE); /* '.' groups need digits both sides */
+	TYPE(0, "1,234.5", NUM_NOTE);
+	OK(1, "95%");
+	T_ASSERT(V.num == 95);
+	OK(1, "\xe2\x82\xac"
+	      "95.5");
+	T_ASSERT(V.num == 95.5);
+	OK(1, "approx -1.5e2 units");
+	T_ASSERT(V.num == -150);
+	TYPE(1, "approx. 1", NUM_NOTE); /* the dot starts the number */
+	TYPE(1, "n/a", "type is \"number/default\"");
+	OK(1, "-INF");
+	/* A long number with a decimal comma reaches strtod as '.'. */
+	memset(big, '1', sizeof(big));
+	big[200] = ',';
+	big[399] = '\0';
+	OK(2, big);
+	T_EQ_DBL(V.num, 1.111111111111111e199, 1e-15);
+}
+
+static void test_boolean(void)
+{
+	load("{\"name\": \"a\", \"type\": \"boolean\"},"
+	     "{\"name\": \"b\", \"type\": \"boolean\", \"trueValues\": [\"y\"],"
+	     " \"falseValues\": [\"n\", \"\"]}");
+	OK(0, "true");
+	T_EQ_INT(V.i, 1);
+	OK(0, "True");
+	OK(0, "TRUE");
+	OK(0, "1");
+	T_EQ_INT(V.i, 1);
+	OK(0, "false");
+	T_EQ_INT(V.i, 0);
+	OK(0, "0");
+	T_EQ_INT(V.i, 0);
+	TYPE(0, "yes", "type is \"boolean/default\"");
+	TYPE(0, "tRUE", "type is \"boolean/default\"");
+	TYPE(0, "true ", "type is \"boolean/default\"");
+	expect_n(__LINE__, 0, "true\0", 5, MLG_CELL_TYPE_ERROR,
+		 "type is \"boolean/default\"");
+	OK(1, "y");
+	T_EQ_INT(V.i, 1);
+	OK(1, "n");
+	T_EQ_INT(V.i, 0);
+	TYPE(1, "true", "type is \"boolean/default\"");
+	NUL(1, ""); /* missing values come first */
+}
+
+#define DAY_US (86400 * INT64_C(1000000))
+
+static void test_date(void)
+{
+	load("{\"name\": \"a\", \"type\": \"date\"}");
+	OK(0, "1970-01-01");
+	T_EQ_INT(V.i, 0);
+	OK(0, "1969-12-31");
+	T_EQ_INT(V.i, -1);
+	OK(0, "2000-03-01");
+	T_EQ_INT(V.i, 11017);
+	OK(0, "2024-02-29");
+	T_EQ_INT(V.i, 19782);
+	OK(0, "2000-02-29");
+	OK(0, "0001-01-01");
+	T_EQ_INT(V.i, -719162);
+	OK(0, "9999-12-31");
+	T_EQ_INT(V.i, 2932896);
+	TYPE(0, "2023-02-29", "type is \"date/default\"");
+	TYPE(0, "1900-02-29", "type is \"date/default\"");
+	TYPE(0, "2024-04-31", "type is \"date/default\"");
+	TYPE(0, "2024-13-01", "type is \"date/default\"");
+	TYPE(0, "2024-00-10", "type is \"date/default\"");
+	TYPE(0, "2024-01-00", "type is \"date/default\"");
+	TYPE(0, "0000-01-01", "type is \"date/default\"");
+	TYPE(0, "2024-1-01", "type is \"date/default\"");
+	TYPE(0, "2024/01/01", "type is \"date/default\"");
+	TYPE(0, "2024-01-01T00:00:00", "type is \"date/default\"");
+	TYPE(0, "2024-01-0a", "type is \"date/default\"");
+	TYPE(0, "2024-01-01 ", "type is \"date/default\"");
+	TYPE(0, "2024-01", "type is \"date/default\"");
+}
+
+static void test_time_datetime(void)
+{
+	load("{\"name\": \"t\", \"type\": \"time\"},"
+	     "{\"name\": \"d\", \"type\": \"datetime\"}");
+	OK(0, "00:00:00");
+	T_EQ_INT(V.i, 0);
+	OK(0, "23:59:59");
+	T_EQ_INT(V.i, 86399 * INT64_C(1000000));
+	OK(0, "12:30:00.5");
+	T_EQ_INT(V.i, 45000500000);
+	OK(0, "12:30:00.1234567");
+	T_EQ_INT(V.i, 45000123456);
+	OK(0, "01:00:00+02:00"); /* 23:00 UTC */
+	T_EQ_INT(V.i, 23 * 3600 * INT64_C(1000000));
+	OK(0, "10:00:00Z");
+	TYPE(0, "24:00:00", "type is \"time/default\"");
+	TYPE(0, "12:60:00", "type is \"time/default\"");
+	TYPE(0, "12:00:60", "type is \"time/default\"");
+	TYPE(0, "12:00", "type is \"time/default\"");
+	TYPE(0, "12:00:00.", "type is \"time/default\"");
+	TYPE(0, "1:00:00", "type is \"time/default\"");
+	TYPE(0, "12:00:00+0200", "type is \"time/default\"");
+
+	OK(1, "1970-01-01T00:00:00Z");
+	T_EQ_INT(V.i, 0);
+	OK(1, "1970-01-01T00:00:00");
+	T_EQ_INT(V.i, 0);
+	OK(1, "2024-01-26T15:00:00.300-05:00");
+	T_EQ_INT(V.i, (INT64_C(19748) * 86400 + 20 * 3600) * 1000000 + 300000);
+	OK(1, "2024-02-29T23:59:59+14:00");
+	T_EQ_INT(V.i,
+		 19782 * DAY_US + (9 * 3600 + 59 * 60 + 59) * INT64_C(1000000));
+	OK(1, "1969-12-31T23:59:59.999999Z");
+	T_EQ_INT(V.i, -1);
+	TYPE(1, "2024-01-26 15:00:00", "type is \"datetime/default\"");
+	TYPE(1, "2024-01-26T15:00:00+15:00", "type is \"datetime/default\"");
+	TYPE(1, "2024-01-26T15:00:00+14:30", "type is \"datetime/default\"");
+	TYPE(1, "2024-01-26T15:00:00Z ", "type is \"datetime/default\"");
+	TYPE(1, "2023-02-29T00:00:00Z", "type is \"datetime/default\"");
+	TYPE(1, "2024-01-26", "type is \"datetime/default\"");
+	TYPE(1, "2024-01-26T", "type is \"datetime/default\"");
+}
+
+static void test_temporal_any_and_patterns(void)
+{
+	load("{\"name\": \"a\", \"type\": \"date\", \"format\": \"any\"},"
+	     "{\"name\": \"b\", \"type\": \"datetime\", \"format\": \"any\"},"
+	     "{\"name\": \"c\", \"type\": \"date\", \"format\": \"%d/%m/%y\"},"
+	     "{\"name\": \"d\", \"type\": \"datetime\","
+	     " \"format\": \"fmt:%d %b %Y %I:%M %p %z\"},"
+	     "{\"name\": \"e\", \"type\": \"date\", \"format\": \"%Y.%j\"},"
+	     "{\"name\": \"f\", \"type\": \"time\", \"format\": \"%H%M%S.%f\"},"
+	     "{\"name\": \"g\", \"type\": \"time\", \"format\": \"any\"}");
+	OK(0, "2024-02-29");
+	OK(0, "2024/2/9");
+	T_EQ_INT(V.i, mlg_days_from_civil(2024, 2, 9));
+	OK(0, "2024.12.31");
+	TYPE(0, "2024/2-9", "type is \"date/any\"");
+	TYPE(0, "2023/2/29", "type is \"date/any\"");
+	OK(1, "2024-01-02 03:04");
+	T_EQ_INT(V.i, mlg_days_from_civil(2024, 1, 2) * DAY_US +
+			      (3 * 3600 + 4 * 60) * INT64_C(1000000));
+	OK(1, "2024/01/02T03:04:05+0100");
+	T_EQ_INT(V.i, mlg_days_from_civil(2024, 1, 2) * DAY_US +
+			      (2 * 3600 + 4 * 60 + 5) * INT64_C(1000000));
+	OK(1, "2024-01-02 3:04 PM");
+	T_EQ_INT(V.i, mlg_days_from_civil(2024, 1, 2) * DAY_US +
+			      (15 * 3600 + 4 * 60) * INT64_C(1000000));
+	TYPE(1, "2024-01-02", "type is \"datetime/any\"");
+	OK(2, "29/02/24");
+	T_EQ_INT(V.i, mlg_days_from_civil(2024, 2, 29));
+	OK(2, "1/3/70");
+	T_EQ_INT(V.i, mlg_days_from_civil(1970, 3, 1));
+	OK(2, "1/3/68");
+	T_EQ_INT(V.i, mlg_days_from_civil(2068, 3, 1));
+	TYPE(2, "29/02/23", "type is \"date/%d/%m/%y\"");
+	TYPE(2, "01/03/1970", "type is \"date/%d/%m/%y\"");
+	OK(3, "5 mar 2024 12:30 am +01:00");
+	T_EQ_INT(V.i, mlg_days_from_civil(2024, 3, 4) * DAY_US +
+			      (23 * 3600 + 30 * 60) * INT64_C(1000000));
+	OK(3, "05  Mar 2024 01:00 PM Z");
+	T_EQ_INT(V.i, mlg_days_from_civil(2024, 3, 5) * DAY_US +
+			      13 * 3600 * INT64_C(1000000));
+	TYPE(3, "5 March 2024 01:00 PM Z",
+	     "type is \"datetime/fmt:%d %b %Y %I:%M %p %z\"");
+	TYPE(3, "5 Mar 2024 13:00 PM Z",
+	     "type is \"datetime/fmt:%d %b %Y %I:%M %p %z\"");
+	OK(4, "2024.060");
+	T_EQ_INT(V.i, mlg_days_from_civil(2024, 2, 29));
+	OK(4, "2023.365");
+	TYPE(4, "2023.366", "type is \"date/%Y.%j\"");
+	OK(5, "235959.5");
+	T_EQ_INT(V.i, 86399 * INT64_C(1000000) + 500000);
+	TYPE(5, "235959.1234567", "type is \"time/%H%M%S.%f\"");
+	OK(6, "9:05");
+	T_EQ_INT(V.i, (9 * 3600 + 5 * 60) * INT64_C(1000000));
+	OK(6, "12:00 am");
+	T_EQ_INT(V.i, 0);
+	TYPE(6, "13:00 PM", "type is \"time/any\"");
+}
+
+static void test_year_yearmonth_duration(void)
+{
+	load("{\"name\": \"y\", \"type\": \"year\"},"
+	     "{\"name\": \"m\", \"type\": \"yearmonth\"},"
+	     "{\"name\": \"d\", \"type\": \"duration\"}");
+	OK(0, "2024");
+	T_EQ_INT(V.i, 2024);
+	OK(0, "0099");
+	T_EQ_INT(V.i, 99);
+	OK(0, "12345");
+	TYPE(0, "012345", "type is \"year/default\"");
+	TYPE(0, "99", "type is \"year/default\"");
+	TYPE(0, "-2024", "type is \"year/default\"");
+	TYPE(0, "2024.0", "type is \"year/default\"");
+	OK(1, "2024-02");
+	T_EQ_INT(V.i, 2024 * 12 + 1);
+	TYPE(1, "2024-13", "type is \"yearmonth/default\"");
+	TYPE(1, "2024-2", "type is \"yearmonth/default\"");
+	TYPE(1, "202402", "type is \"yearmonth/default\"");
+	OK(2, "P1Y2M3DT4H5M6.5S");
+	T_EQ_INT(V.months, 14);
+	T_EQ_INT(V.i, ((3 * 24 + 4) * 3600 + 5 * 60 + 6) * INT64_C(1000000) +
+			      500000);
+	OK(2, "-P1D");
+	T_EQ_INT(V.months, 0);
+	T_EQ_INT(V.i, -DAY_US);
+	OK(2, "PT0S");
+	OK(2, "P0D");
+	OK(2, "PT36H");
+	T_EQ_INT(V.i, 36 * 3600 * INT64_C(1000000));
+	TYPE(2, "P", "type is \"duration/default\"");
+	TYPE(2, "PT", "type is \"duration/default\"");
+	TYPE(2, "P1YT", "type is \"duration/default\"");
+	TYPE(2, "P1D2Y", "type is \"duration/default\"");
+	TYPE(2, "P1.5Y", "type is \"duration/default\"");
+	TYPE(2, "PT1.5H", "type is \"duration/default\"");
+	TYPE(2, "P1W", "type is \"duration/default\"");
+	TYPE(2, "P1H", "type is \"duration/default\"");
+	TYPE(2, "1Y", "type is \"duration/default\"");
+	TYPE(2, "P99999999999999999999Y", "type is \"duration/default\"");
+	TYPE(2, "P9999999999999Y", "type is \"duration/default\"");
+	TYPE(2, "PT9999999999999999H", "type is \"duration/default\"");
+}
+
+static void test_strings(void)
+{
+	load("{\"name\": \"e\", \"format\": \"email\"},"
+	     "{\"name\": \"u\", \"type\": \"string\", \"format\": \"uri\"},"
+	     "{\"name\": \"i\", \"type\": \"string\", \"format\": \"uuid\"},"
+	     "{\"name\": \"b\", \"type\": \"string\", \"format\": \"binary\"},"
+	     "{\"name\": \"s\"}");
+	T_EQ_INT(S.fields[0].type, MLG_T_STRING); /* v1 default */
+	OK(0, "a.b@example.org");
+	OK(0, "x@y.z");
+	TYPE(0, "@example.org", "type is \"string/email\"");
+	TYPE(0, "a@b@example.org", "type is \"string/email\"");
+	TYPE(0, "a@localhost", "type is \"string/email\"");
+	TYPE(0, "a@.org", "type is \"string/email\"");
+	TYPE(0, "a@org.", "type is \"string/email\"");
+	TYPE(0, "a b@example.org", "type is \"string/email\"");
+	TYPE(0, "ab@example.org\n", "type is \"string/email\"");
+	OK(1, "https://example.org/a?b#c");
+	OK(1, "urn:isbn:0451450523");
+	OK(1, "a+b-c.d:x");
+	TYPE(1, "example.org", "type is \"string/uri\"");
+	TYPE(1, "1http://x", "type is \"string/uri\"");
+	TYPE(1, "http:", "type is \"string/uri\"");
+	TYPE(1, ":x", "type is \"string/uri\"");
+	TYPE(1, "http://exa mple.org", "type is \"string/uri\"");
+	TYPE(1, "ht_tp://x", "type is \"string/uri\"");
+	OK(2, "123e4567-e89b-12d3-A456-426614174000");
+	TYPE(2, "123e4567e89b12d3a456426614174000", "type is \"string/uuid\"");
+	TYPE(2, "123e4567-e89b-12d3-a456-42661417400g",
+	     "type is \"string/uuid\"");
+	OK(3, "aGVsbG8=");
+	OK(3, "aGVsbA==");
+	OK(3, "aGVs");
+	TYPE(3, "aGVsbG8", "type is \"string/binary\"");
+	TYPE(3, "a===", "type is \"string/binary\"");
+	TYPE(3, "aG=s", "type is \"string/binary\"");
+	TYPE(3, "aGV$", "type is \"string/binary\"");
+	OK(4, "anything \xff\xfe");
+	expect_n(__LINE__, 4, "a\0b", 3, MLG_CELL_OK, "");
+	T_EQ_INT(V.len, 3);
+	NUL(4, "");
+}
+
+static void test_object_array(void)
+{
+	load("{\"name\": \"o\", \"type\": \"object\","
+	     " \"constraints\": {\"maxLength\": 2}},"
+	     "{\"name\": \"a\", \"type\": \"array\","
+	     " \"constraints\": {\"enum\": [[1, 2], []]}}");
+	OK(0, "{\"a\": 1}");
+	T_EQ_INT(V.i, 1);
+	OK(0, " {} ");
+	CONS(0, "{\"a\": 1, \"b\": 2, \"c\": 3}",
+	     "length 3 is above maxLength 2");
+	TYPE(0, "[1]", "type is \"object/default\"");
+	TYPE(0, "{\"a\": }", "type is \"object/default\"");
+	TYPE(0, "1", "type is \"object/default\"");
+	expect_n(__LINE__, 0, "{}\0", 3, MLG_CELL_TYPE_ERROR,
+		 "type is \"object/default\"");
+	OK(1, "[1,2]");
+	OK(1, "[ ]");
+	CONS(1, "[2, 1]", "'[2, 1]' is not one of the allowed values (enum)");
+	TYPE(1, "{}", "type is \"array/default\"");
+}
+
+static void test_missing_and_required(void)
+{
+	struct mlg_json_doc doc;
+	const char *text =
+		"{\"missingValues\": [\"\", \"NA\", \"-\"], \"fields\": ["
+		"{\"name\": \"a\", \"type\": \"integer\"},"
+		"{\"name\": \"b\", \"type\": \"integer\","
+		" \"constraints\": {\"required\": true}},"
+		"{\"name\": \"c\", \"type\": \"integer\","
+		" \"missingValues\": [\"-99\"]}]}";
+
+	mlg_schema_release(&S);
+	T_EQ_INT(mlg_json_parse(&doc, "s.json", text, strlen(text)), 0);
+	T_EQ_INT(mlg_schema_parse(&S, &doc), 0);
+	mlg_json_doc_release(&doc);
+	mlg_cast_ctx_free(C);
+	T_EQ_INT(mlg_cast_ctx_init(&C, &S), 0);
+	T_EQ_INT(S.version, 2);
+	NUL(0, "");
+	NUL(0, "NA");
+	NUL(0, "-");
+	TYPE(0, "N", INT_NOTE);
+	TYPE(0, "NA ", INT_NOTE);
+	expect_n(__LINE__, 0, "NA\0", 3, MLG_CELL_TYPE_ERROR, INT_NOTE);
+	CONS(1, "", "constraint \"required\" is \"true\"");
+	CONS(1, "NA", "constraint \"required\" is \"true\"");
+	T_EQ_INT(V.null, 1);
+	OK(1, "5");
+	/* Per-field values replace the schema's list. */
+	NUL(2, "-99");
+	TYPE(2, "NA", INT_NOTE);
+	TYPE(2, "", INT_NOTE);
+}
+
+static void test_range_constraints(void)
+{
+	load("{\"name\": \"a\", \"type\": \"integer\", \"constraints\":"
+	     " {\"minimum\": 0, \"maximum\": 120}},"
+	     "{\"name\": \"b\", \"type\": \"number\", \"constraints\":"
+	     " {\"exclusiveMinimum\": 0, \"exclusiveMaximum\": 1.5}},"
+	     "{\"name\": \"c\", \"type\": \"date\", \"constraints\":"
+	     " {\"minimum\": \"2024-02-29\", \"exclusiveMaximum\": "
+	     "\"2025-01-01\"}},"
+	     "{\"name\": \"d\", \"type\": \"integer\", \"constraints\":"
+	     " {\"maximum\": 9223372036854775807, \"minimum\": 2.5}},"
+	     "{\"name\": \"e\", \"type\": \"datetime\", \"constraints\":"
+	     " {\"maximum\": \"2024-01-01T00:00:00Z\"}},"
+	     "{\"name\": \"f\", \"type\": \"year\", \"constraints\":"
+	     " {\"minimum\": 2000}},"
+	     "{\"name\": \"g\", \"type\": \"yearmonth\", \"constraints\":"
+	     " {\"maximum\": \"2024-06\"}},"
+	     "{\"name\": \"h\", \"type\": \"time\", \"constraints\":"
+	     " {\"minimum\": \"09:00:00\"}}");
+	OK(0, "0");
+	OK(0, "120");
+	CONS(0, "212", "212 is above maximum 120");
+	CONS(0, "-1", "-1 is below minimum 0");
+	CONS(0, "0121", "0121 is above maximum 120");
+	OK(1, "1.4999999");
+	OK(1, "1e-300");
+	CONS(1, "1.5", "1.5 is not below exclusiveMaximum 1.5");
+	CONS(1, "0", "0 is not above exclusiveMinimum 0");
+	CONS(1, "-0.0", "-0.0 is not above exclusiveMinimum 0");
+	CONS(1, "NaN", "NaN is not comparable with exclusiveMinimum 0");
+	CONS(1, "INF", "INF is not below exclusiveMaximum 1.5");
+	OK(2, "2024-02-29");
+	OK(2, "2024-12-31");
+	CONS(2, "2024-02-28", "'2024-02-28' is below minimum '2024-02-29'");
+	CONS(2, "2025-01-01",
+	     "'2025-01-01' is not below exclusiveMaximum '2025-01-01'");
+	OK(3, "9223372036854775807");
+	OK(3, "3");
+	CONS(3, "2", "2 is below minimum 2.5");
+	OK(4, "2024-01-01T01:00:00+01:00");
+	CONS(4, "2024-01-01T00:00:00.000001Z",
+	     "'2024-01-01T00:00:00.000001Z' is above maximum "
+	     "'2024-01-01T00:00:00Z'");
+	CONS(5, "1999", "1999 is below minimum 2000");
+	OK(5, "2000");
+	OK(6, "2024-06");
+	CONS(6, "2024-07", "'2024-07' is above maximum '2024-06'");
+	CONS(7, "08:59:59", "'08:59:59' is below minimum '09:00:00'");
+}
+
+static void test_duration_constraints(void)
+{
+	load("{\"name\": \"d\", \"type\": \"duration\", \"constraints\":"
+	     " {\"maximum\": \"P1Y\", \"minimum\": \"PT1H\"}}");
+	OK(0, "P1Y");
+	OK(0, "P365D");
+	OK(0, "P12M");
+	OK(0, "PT3600S");
+	CONS(0, "P366D", "'P366D' is not comparable with maximum 'P1Y'");
+	OK(0, "P1M");
+	CONS(0, "P1Y1D", "'P1Y1D' is above maximum 'P1Y'");
+	CONS(0, "P367D", "'P367D' is above maximum 'P1Y'");
+	CONS(0, "PT59M59S", "'PT59M59S' is below minimum 'PT1H'");
+	CONS(0, "-P1D", "'-P1D' is below minimum 'PT1H'");
+	T_EQ_INT(mlg_duration_cmp(1, 0, 0, 30 * DAY_US), 2);
+	T_EQ_INT(mlg_duration_cmp(1, 0, 0, 27 * DAY_US), 1);
+	T_EQ_INT(mlg_duration_cmp(1, 0, 0, 32 * DAY_US), -1);
+	T_EQ_INT(mlg_duration_cmp(0, DAY_US, 0, 24 * 3600 * INT64_C(1000000)),
+		 0);
+}
+
+static void test_length_enum_pattern(void)
+{
+	load("{\"name\": \"a\", \"constraints\": {\"minLength\": 5,"
+	     " \"maxLength\": 6}},"
+	     "{\"name\": \"b\", \"constraints\": {\"enum\": [\"x\", \"y\"]}},"
+	     "{\"name\": \"c\", \"constraints\": {\"pattern\": \"[a-z]+\"}},"
+	     "{\"name\": \"d\", \"type\": \"integer\","
+	     " \"constraints\": {\"enum\": [1, \"02\", 3]}},"
+	     "{\"name\": \"e\", \"constraints\": {\"pattern\": "
+	     "\"\\\\p{L}{2}\"}},"
+	     "{\"name\": \"f\", \"type\": \"number\","
+	     " \"constraints\": {\"enum\": [1.5, 2]}},"
+	     "{\"name\": \"g\", \"type\": \"date\","
+	     " \"constraints\": {\"enum\": [\"2024-01-01\"]}},"
+	     "{\"name\": \"h\", \"type\": \"boolean\","
+	     " \"constraints\": {\"enum\": [true]}}");
+	OK(0, "abcde");
+	OK(0,
+	   "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"); /* 5 chars, 10 bytes */
+	CONS(0, "abc", "length 3 is below minLength 5");
+	CONS(0, "\xe2\x82\xac\xe2\x82\xac", "length 2 is below minLength 5");
+	CONS(0, "abcdefg", "length 7 is above maxLength 6");
+	OK(0, "ab\xff\xfe"
+	      "c"); /* invalid bytes count one each */
+	expect_n(__LINE__, 0, "a\0b\0c", 5, MLG_CELL_OK, "");
+	OK(1, "x");
+	CONS(1, "xyz", "'xyz' is not one of the allowed values (enum)");
+	CONS(1, "X", "'X' is not one of the allowed values (enum)");
+	OK(2, "abc");
+	CONS(2, "ab-1", "'ab-1' does not match pattern '[a-z]+'");
+	CONS(2, "abc\n", "'abc\\x0a' does not match pattern '[a-z]+'");
+	CONS(2, "ab\xff", "'ab\\xff' does not match pattern '[a-z]+'");
+	expect_n(__LINE__, 2, "ab\0", 3, MLG_CELL_CONSTRAINT_ERROR,
+		 "'ab\\x00' does not match pattern '[a-z]+'");
+	CONS(2, "0123456789012345678901234567890123456789TAIL",
+	     "'0123456789012345678901234567890123456789...' does not match "
+	     "pattern '[a-z]+'");
+	OK(3, "1");
+	OK(3, "2");
+	OK(3, "003");
+	CONS(3, "4", "4 is not one of the allowed values (enum)");
+	OK(4, "\xc3\xa9t");
+	CONS(4, "\xc3\xa9", "'\xc3\xa9' does not match pattern '\\p{L}{2}'");
+	OK(5, "1.50");
+	OK(5, "2.0");
+	CONS(5, "2.5", "2.5 is not one of the allowed values (enum)");
+	OK(6, "2024-01-01");
+	CONS(6, "2024-01-02",
+	     "'2024-01-02' is not one of the allowed values (enum)");
+	OK(7, "1");
+	CONS(7, "false", "'false' is not one of the allowed values (enum)");
+}
+
+static void test_hash(void)
+{
+	struct mlg_value a, b;
+	const struct mlg_field *fi, *fn, *fs;
+
+	load("{\"name\": \"i\", \"type\": \"integer\"},"
+	     "{\"name\": \"n\", \"type\": \"number\"},"
+	     "{\"name\": \"s\", \"type\": \"string\"}");
+	fi = &S.fields[0];
+	fn = &S.fields[1];
+	fs = &S.fields[2];
+	T_EQ_INT(mlg_field_cast(&a, fi, "1", 1), 0);
+	T_EQ_INT(mlg_field_cast(&b, fi, "01", 2), 0);
+	T_ASSERT(mlg_value_hash(&a, 7) == mlg_value_hash(&b, 7));
+	T_ASSERT(mlg_value_equal(&a, &b));
+	T_EQ_INT(mlg_field_cast(&b, fn, "1.0", 3), 0);
+	T_ASSERT(mlg_value_hash(&a, 7) == mlg_value_hash(&b, 7));
+	T_ASSERT(mlg_value_equal(&a, &b));
+	T_EQ_INT(mlg_field_cast(&a, fn, "-0", 2), 0);
+	T_EQ_INT(mlg_field_cast(&b, fn, "0e5", 3), 0);
+	T_ASSERT(mlg_value_hash(&a, 7) == mlg_value_hash(&b, 7));
+	T_EQ_INT(mlg_field_cast(&a, fn, "0.5", 3), 0);
+	T_EQ_INT(mlg_field_cast(&b, fn, "5e-1", 4), 0);
+	T_ASSERT(mlg_value_hash(&a, 7) == mlg_value_hash(&b, 7));
+	T_ASSERT(mlg_value_hash(&a, 7) != mlg_value_hash(&a, 8));
+	T_EQ_INT(mlg_field_cast(&b, fn, "0.25", 4), 0);
+	T_ASSERT(mlg_value_hash(&a, 7) != mlg_value_hash(&b, 7));
+	T_ASSERT(!mlg_value_equal(&a, &b));
+	T_EQ_INT(mlg_field_cast(&a, fs, "01", 2), 0);
+	T_EQ_INT(mlg_field_cast(&b, fs, "1", 1), 0);
+	T_ASSERT(mlg_value_hash(&a, 7) != mlg_value_hash(&b, 7));
+	T_ASSERT(!mlg_value_equal(&a, &b));
+	T_EQ_INT(mlg_field_cast(&b, fs, "01", 2), 0);
+	T_ASSERT(mlg_value_hash(&a, 7) == mlg_value_hash(&b, 7));
+	T_ASSERT(mlg_value_equal(&a, &b));
+	T_EQ_INT(mlg_field_cast(&a, fs, "", 0), 0);
+	T_EQ_INT(mlg_field_cast(&b, fs, "\0", 1), 0);
+	T_ASSERT(mlg_value_hash(&a, 7) != mlg_value_hash(&b, 7));
+	T_EQ_INT(mlg_field_cast(&a, fn, "NaN", 3), 0);
+	T_EQ_INT(mlg_field_cast(&b, fn, "NaN", 3), 0);
+	T_ASSERT(mlg_value_hash(&a, 7) == mlg_value_hash(&b, 7));
+	T_ASSERT(mlg_value_equal(&a, &b));
+}
+
+static void test_huge_cells(void)
+{
+	size_t n = 1 << 20;
+	char *big = mlg_malloc(n + 1);
+
+	load("{\"name\": \"n\", \"type\": \"number\"},"
+	     "{\"name\": \"i\", \"type\": \"integer\"},"
+	     "{\"name\": \"s\", \"constraints\": {\"maxLength\": 3,"
+	     " \"pattern\": \"a*\"}},"
+	     "{\"name\": \"p\", \"constraints\": {\"pattern\": \"a*\"}}");
+	memset(big, '9', n);
+	big[n] = '\0';
+	expect_n(__LINE__, 0, big, n, MLG_CELL_OK, "");
+	T_ASSERT(isinf(V.num));
+	expect_n(__LINE__, 1, big, n, MLG_CELL_TYPE_ERROR, INT_NOTE);
+	memset(big, 'a', n);
+	expect_n(__LINE__, 2, big, n, MLG_CELL_CONSTRAINT_ERROR,
+		 "length 1048576 is above maxLength 3");
+	expect_n(__LINE__, 3, big, n, MLG_CELL_OK, "");
+	free(big);
+	mlg_schema_release(&S);
+	mlg_cast_ctx_free(C);
+	C = NULL;
+}
+
+MLG_TESTS(T(test_integer), T(test_integer_options), T(test_number),
+	  T(test_number_options), T(test_boolean), T(test_date),
+	  T(test_time_datetime), T(test_temporal_any_and_patterns),
+	  T(test_year_yearmonth_duration), T(test_strings),
+	  T(test_object_array), T(test_missing_and_required),
+	  T(test_range_constraints), T(test_duration_constraints),
+	  T(test_length_enum_pattern), T(test_hash), T(test_huge_cells))

@@ -1,0 +1,832 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlgate/buf.h"
+#include "mlgate/csv.h"
+#include "mlgate/error.h"
+#include "mlgate/util.h"
+#include "test.h"
+
+/* ---- helpers ---- */
+
+/* Parse <s, n> as one chunk into `it`; the caller releases it. */
+static void chunk(struct mlg_csv_chunk *it, const struct mlg_csv_dialect *d,
+		  const char *s, size_t n)
+{
+	mlg_csv_chunk_init(it, d, s, n, NULL);
+}
+
+/* Field i of `rec` equals the C string `want` (no NUL inside). */
+#define T_FIELD(rec, i, want)                                                  \
+	do {                                                                   \
+		const struct mlg_csv_field *f_ = &(rec).fields[i];             \
+		char *s_ = mlg_strndup(f_->ptr, f_->len);                      \
+		int ok_ = f_->len == strlen(want) &&                           \
+			  !memcmp(f_->ptr, want, f_->len);                     \
+		if (!ok_)                                                      \
+			t_fail(__FILE__, __LINE__,                             \
+			       "field %d is \"%s\" (%zu bytes), expected "     \
+			       "\"%s\"",                                       \
+			       (int)(i), s_, f_->len, want);                   \
+		free(s_);                                                      \
+	} while (0)
+
+/* A record in one line of text, for comparing whole parses. */
+static void put_record(struct mlg_buf *b, const struct mlg_csv_record *r)
+{
+	size_t i;
+
+	mlg_buf_addf(b, "L%llu+%llu @%llu #%llu s%zu i%u b%d:",
+		     (unsigned long long)r->line, (unsigned long long)r->nlines,
+		     (unsigned long long)r->offset,
+		     (unsigned long long)r->index, r->size, r->irregular,
+		     r->blank);
+	for (i = 0; i < r->nfields; i++) {
+		mlg_buf_addf(b, "[%d%d ", r->fields[i].quoted,
+			     r->fields[i].irregular);
+		mlg_buf_add(b, r->fields[i].ptr, r->fields[i].len);
+		mlg_buf_addch(b, ']');
+	}
+	mlg_buf_addch(b, '\n');
+}
+
+/* All records of a chunk, then "end" or the error and its line. */
+static void parse_all(struct mlg_buf *out, const struct mlg_csv_dialect *d,
+		      const char *s, size_t n, const struct mlg_csv_pos *at)
+{
+	struct mlg_csv_chunk it;
+	struct mlg_csv_record rec;
+	int ret;
+
+	mlg_csv_chunk_init(&it, d, s, n, at);
+	while ((ret = mlg_csv_chunk_next(&it, &rec)) == 1)
+		put_record(out, &rec);
+	if (ret)
+		mlg_buf_addf(out, "error %d at %llu\n", ret,
+			     (unsigned long long)it.error_line);
+	mlg_csv_chunk_release(&it);
+}
+
+/* The same for a string literal, NULs included. */
+#define PARSE(out, d, lit, at) parse_all(out, d, lit, sizeof(lit) - 1, at)
+
+/* A read callback over memory, `step` bytes at most per call. */
+struct src {
+	const char *p;
+	size_t n, pos, step, calls;
+	int fail_at; /* return MLG_EIO at this call (1-based), 0: never */
+};
+
+static ssize_t src_read(void *ctx, void *buf, size_t n)
+{
+	struct src *s = ctx;
+	size_t k = s->n - s->pos;
+
+	if (++s->calls == (size_t)s->fail_at && s->fail_at)
+		return mlg_error_set(MLG_EIO, "cannot read 'data.csv': boom");
+	if (k > n)
+		k = n;
+	if (s->step && k > s->step)
+		k = s->step;
+	memcpy(buf, s->p + s->pos, k);
+	s->pos += k;
+	return (ssize_t)k;
+}
+
+/* All records of a reader, like parse_all(). */
+static void read_all(struct mlg_buf *out, const struct mlg_csv_dialect *d,
+		     const char *s, size_t n, size_t step, size_t max)
+{
+	struct src src = {s, n, 0, step, 0, 0};
+	struct mlg_csv_reader r;
+	struct mlg_csv_record rec;
+	int ret;
+
+	T_EQ_INT(mlg_csv_reader_init(&r, d, src_read, &src, max), 0);
+	while ((ret = mlg_csv_reader_next(&r, &rec)) == 1)
+		put_record(out, &rec);
+	if (ret)
+		mlg_buf_addf(out, "error %d at %llu\n", ret,
+			     (unsigned long long)mlg_csv_reader_error_line(&r));
+	T_EQ_INT(mlg_csv_reader_next(&r, &rec), ret);
+	mlg_csv_reader_release(&r);
+}
+
+#define READ(out, d, lit, step, max)                                           \
+	read_all(out, d, lit, sizeof(lit) - 1, step, max)
+
+/* ---- the dialect ---- */
+
+static void test_dialect_check(void)
+{
+	struct mlg_csv_dialect d;
+
+	mlg_csv_dialect_init(&d);
+	T_EQ_INT(d.delimiter, ',');
+	T_EQ_INT(d.quote, '"');
+	T_EQ_INT(d.double_quote, 1);
+	T_EQ_INT(d.escape, 0);
+	T_EQ_INT(d.comment, 0);
+	T_EQ_INT(d.skip_initial_space, 0);
+	T_EQ_INT(d.header, 1);
+	T_EQ_INT(mlg_csv_dialect_check(&d), 0);
+	T_EQ_INT(mlg_csv_dialect_check(NULL), 0);
+
+	d.quote = ',';
+	T_EQ_INT(mlg_csv_dialect_check(&d), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "invalid csv dialect: delimiter and quote are both ','");
+	mlg_csv_dialect_init(&d);
+	d.delimiter = '\t';
+	d.comment = '\t';
+	T_EQ_INT(mlg_csv_dialect_check(&d), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "invalid csv dialect: delimiter and comment are both '\\t'");
+	mlg_csv_dialect_init(&d);
+	d.escape = '\n';
+	T_EQ_INT(mlg_csv_dialect_check(&d), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "invalid csv dialect: escape is '\\n'");
+	mlg_csv_dialect_init(&d);
+	d.delimiter = 0;
+	T_EQ_INT(mlg_csv_dialect_check(&d), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "invalid csv dialect: no delimiter");
+	mlg_csv_dialect_init(&d);
+	d.skip_initial_space = 1;
+	d.comment = ' ';
+	T_EQ_INT(mlg_csv_dialect_check(&d), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "invalid csv dialect: comment is ' ' "
+				      "with skip_initial_space");
+	/* a byte above 127 is a fine delimiter */
+	mlg_csv_dialect_init(&d);
+	d.delimiter = (char)0xa7;
+	T_EQ_INT(mlg_csv_dialect_check(&d), 0);
+}
+
+static void test_bad_dialect_fails_later(void)
+{
+	struct mlg_csv_dialect d = MLG_CSV_DIALECT_INIT;
+	struct mlg_csv_chunk it;
+	struct mlg_csv_reader r;
+	struct mlg_csv_record rec;
+	struct src src = {"a\n", 2, 0, 0, 0, 0};
+
+	d.escape = '"';
+	chunk(&it, &d, "a\n", 2);
+	mlg_error_clear();
+	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "invalid csv dialect: quote and escape are both '\"'");
+	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), MLG_EINVALID);
+	mlg_csv_chunk_release(&it);
+	T_EQ_INT(mlg_csv_reader_init(&r, &d, src_read, &src, 0), MLG_EINVALID);
+	T_EQ_INT(mlg_csv_reader_next(&r, &rec), MLG_EINVALID);
+	mlg_csv_reader_release(&r);
+	T_EQ_INT(mlg_csv_reader_init(&r, NULL, NULL, NULL, 0), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "csv reader needs a read function");
+	mlg_csv_reader_release(&r);
+}
+
+/* ---- records ---- */
+
+static void test_simple_records(void)
+{
+	static const char s[] = "id,name,score\n1,ann,3.5\n2,,\n";
+	struct mlg_csv_chunk it;
+	struct mlg_csv_record rec;
+
+	chunk(&it, NULL, s, sizeof(s) - 1);
+	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), 1);
+	T_EQ_INT(rec.nfields, 3);
+	T_FIELD(rec, 0, "id");
+	T_FIELD(rec, 1, "name");
+	T_FIELD(rec, 2, "score");
+	T_EQ_INT(rec.line, 1);
+	T_EQ_INT(rec.nlines, 1);
+	T_EQ_INT(rec.offset, 0);
+	T_EQ_INT(rec.index, 0);
+	T_EQ_INT(rec.size, 14);
+	T_EQ_INT(rec.irregular, 0);
+	T_EQ_INT(rec.blank, 0);
+	T_EQ_INT(rec.fields[0].quoted, 0);
+	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), 1);
+	T_EQ_INT(rec.nfields, 3);
+	T_FIELD(rec, 0, "1");
+	T_FIELD(rec, 1, "ann");
+	T_FIELD(rec, 2, "3.5");
+	T_EQ_INT(rec.line, 2);
+	T_EQ_INT(rec.offset, 14);
+	T_EQ_INT(rec.index, 1);
+	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), 1);
+	T_EQ_INT(rec.nfields, 3);
+	T_FIELD(rec, 0, "2");
+	T_FIELD(rec, 1, "");
+	T_FIELD(rec, 2, "");
+	T_EQ_INT(rec.line, 3);
+	T_EQ_INT(rec.offset, 24);
+	T_EQ_INT(rec.size, 4);
+	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), 0);
+	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), 0);
+	mlg_csv_chunk_release(&it);
+}
+
+static void test_crlf_and_lone_cr(void)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+
+	PARSE(&b, NULL, "a,b\r\n\"c\"\r\nx\ry,z\r\r\nend\r", NULL);
+	T_EQ_STR(b.ptr, "L1+1 @0 #0 s5 i0 b0:[00 a][00 b]\n"
+			"L2+1 @5 #1 s5 i0 b0:[10 c]\n"
+			"L3+1 @10 #2 s8 i0 b0:[00 x\ry][00 z\r]\n"
+			"L4+1 @18 #3 s4 i0 b0:[00 end\r]\n");
+	mlg_buf_release(&b);
+}
+
+static void test_quoted_fields(void)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	const char *s = "\"a,b\",\"say \"\"hi\"\"\",\"\",\"\"\"\"\n"
+			"1,\"two\nlines\r\nthree\",3\n"
+			"last,\"q\"";
+
+	parse_all(&b, NULL, s, strlen(s), NULL);
+	T_EQ_STR(b.ptr,
+		 "L1+1 @0 #0 s27 i0 b0:[10 a,b][10 say \"hi\"][10 ][10 \"]\n"
+		 "L2+3 @27 #1 s23 i0 b0:[00 1][10 two\nlines\r\nthree]"
+		 "[00 3]\n"
+		 "L5+1 @50 #2 s8 i0 b0:[00 last][10 q]\n");
+	mlg_buf_release(&b);
+}
+
+static void test_irregular_quoting(void)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	const char *s =
+		"5\"3,ab\"\"c\n\"ab\"cd,\"x\" y\"z\",\"q\"\"\"\n\"a\"\"\"b\n";
+
+	parse_all(&b, NULL, s, strlen(s), NULL);
+	/* quotes inside data count each; text after a closing quote once */
+	T_EQ_STR(b.ptr, "L1+1 @0 #0 s10 i3 b0:[01 5\"3][01 ab\"\"c]\n"
+			"L2+1 @10 #1 s22 i4 b0:[11 abcd][11 x y\"z\"][10 q\"]\n"
+			"L3+1 @32 #2 s7 i1 b0:[11 a\"b]\n");
+	mlg_buf_reset(&b);
+	/* a doubled quote does not close: the field runs on to line 2 */
+	PARSE(&b, NULL, "\"q\"\"\n\"a\"\"\"b\n", NULL);
+	T_EQ_STR(b.ptr, "L1+2 @0 #0 s12 i4 b0:[11 q\"\na\"\"\"b]\n");
+	mlg_buf_release(&b);
+	/* without double quotes the second quote is text after the close */
+	{
+		struct mlg_csv_dialect d = MLG_CSV_DIALECT_INIT;
+
+		d.double_quote = 0;
+		PARSE(&b, &d, "\"a\"\"b\",c\n", NULL);
+		T_EQ_STR(b.ptr, "L1+1 @0 #0 s9 i2 b0:[11 a\"b\"][00 c]\n");
+		mlg_buf_release(&b);
+	}
+}
+
+static void test_blank_lines(void)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+
+	PARSE(&b, NULL, "a\n\n\r\n \n\"\"\n,\nb", NULL);
+	T_EQ_STR(b.ptr, "L1+1 @0 #0 s2 i0 b0:[00 a]\n"
+			"L2+1 @2 #1 s1 i0 b1:[00 ]\n"
+			"L3+1 @3 #2 s2 i0 b1:[00 ]\n"
+			"L4+1 @5 #3 s2 i0 b0:[00  ]\n"
+			"L5+1 @7 #4 s3 i0 b0:[10 ]\n"
+			"L6+1 @10 #5 s2 i0 b0:[00 ][00 ]\n"
+			"L7+1 @12 #6 s1 i0 b0:[00 b]\n");
+	mlg_buf_release(&b);
+}
+
+static void test_empty_and_final_record(void)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+
+	PARSE(&b, NULL, "", NULL);
+	T_EQ_STR(b.ptr, "");
+	PARSE(&b, NULL, "\n", NULL);
+	T_EQ_STR(b.ptr, "L1+1 @0 #0 s1 i0 b1:[00 ]\n");
+	mlg_buf_reset(&b);
+	PARSE(&b, NULL, "x,y", NULL);
+	T_EQ_STR(b.ptr, "L1+1 @0 #0 s3 i0 b0:[00 x][00 y]\n");
+	mlg_buf_reset(&b);
+	/* a final delimiter gives a final empty field */
+	PARSE(&b, NULL, "x,", NULL);
+	T_EQ_STR(b.ptr, "L1+1 @0 #0 s2 i0 b0:[00 x][00 ]\n");
+	mlg_buf_release(&b);
+}
+
+static void test_bom(void)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_csv_pos at = {4, 100, 3};
+
+	PARSE(&b, NULL,
+	      "\xef\xbb\xbf"
+	      "a,b\n\xef\xbb\xbf",
+	      NULL);
+	T_EQ_STR(b.ptr, "L1+1 @3 #0 s4 i0 b0:[00 a][00 b]\n"
+			"L2+1 @7 #1 s3 i0 b0:[00 \xef\xbb\xbf]\n");
+	mlg_buf_reset(&b);
+	/* only at offset 0 of the stream */
+	PARSE(&b, NULL, "\xef\xbb\xbfx\n", &at);
+	T_EQ_STR(b.ptr, "L4+1 @100 #3 s5 i0 b0:[00 \xef\xbb\xbfx]\n");
+	mlg_buf_reset(&b);
+	/* a BOM alone is an empty input; a cut BOM is data */
+	PARSE(&b, NULL, "\xef\xbb\xbf", NULL);
+	T_EQ_STR(b.ptr, "");
+	PARSE(&b, NULL, "\xef\xbb", NULL);
+	T_EQ_STR(b.ptr, "L1+1 @0 #0 s2 i0 b0:[00 \xef\xbb]\n");
+	mlg_buf_reset(&b);
+	READ(&b, NULL, "\xef\xbb\xbf\"q\"\n", 1, 0);
+	T_EQ_STR(b.ptr, "L1+1 @3 #0 s4 i0 b0:[10 q]\n");
+	T_EQ_INT(mlg_csv_bom("\xef\xbb\xbf", 3), 3);
+	T_EQ_INT(mlg_csv_bom("\xef\xbb\xbe", 3), 0);
+	mlg_buf_release(&b);
+}
+
+static void test_comment_lines(void)
+{
+	struct mlg_csv_dialect d = MLG_CSV_DIALECT_INIT;
+	struct mlg_buf b = MLG_BUF_INIT;
+	const char *s = "#c1\na,b\n#c2,\"x\n# \"q\nc,#d\n #e\n#end";
+
+	d.comment = '#';
+	parse_all(&b, &d, s, strlen(s), NULL);
+	/* a quote in a comment line opens nothing; lines still count */
+	T_EQ_STR(b.ptr, "L2+1 @4 #0 s4 i0 b0:[00 a][00 b]\n"
+			"L5+1 @20 #1 s5 i0 b0:[00 c][00 #d]\n"
+			"L6+1 @25 #2 s4 i0 b0:[00  #e]\n");
+	mlg_buf_reset(&b);
+	read_all(&b, &d, s, strlen(s), 1, 0);
+	T_EQ_STR(b.ptr, "L2+1 @4 #0 s4 i0 b0:[00 a][00 b]\n"
+			"L5+1 @20 #1 s5 i0 b0:[00 c][00 #d]\n"
+			"L6+1 @25 #2 s4 i0 b0:[00  #e]\n");
+	mlg_buf_release(&b);
+}
+
+static void test_escape_char(void)
+{
+	struct mlg_csv_dialect d = MLG_CSV_DIALECT_INIT;
+	struct mlg_buf b = MLG_BUF_INIT;
+	const char *s = "a\\,b,\"c\\\"d\",e\\\\\n"
+			"x\\\ny,\\\"q\"\n"
+			"w\\\r\nv\r\n"
+			"end\\";
+
+	d.escape = '\\';
+	d.double_quote = 0;
+	parse_all(&b, &d, s, strlen(s), NULL);
+	T_EQ_STR(b.ptr, "L1+1 @0 #0 s16 i0 b0:[00 a,b][10 c\"d][00 e\\]\n"
+			"L2+2 @16 #1 s10 i1 b0:[00 x\ny][01 \"q\"]\n"
+			"L4+2 @26 #2 s7 i0 b0:[00 w\r\nv]\n"
+			"L6+1 @33 #3 s4 i1 b0:[01 end\\]\n");
+	mlg_buf_release(&b);
+}
+
+static void test_tsv_without_quotes(void)
+{
+	struct mlg_csv_dialect d = {'\t', 0, 0, 0, 0, 0, 1};
+	struct mlg_buf b = MLG_BUF_INIT;
+	const char *s = "a\t\"b\"\t\"c\nd,e\t\n";
+
+	parse_all(&b, &d, s, strlen(s), NULL);
+	T_EQ_STR(b.ptr, "L1+1 @0 #0 s9 i0 b0:[00 a][00 \"b\"][00 \"c]\n"
+			"L2+1 @9 #1 s5 i0 b0:[00 d,e][00 ]\n");
+	mlg_buf_release(&b);
+}
+
+static void test_skip_initial_space(void)
+{
+	struct mlg_csv_dialect d = MLG_CSV_DIALECT_INIT;
+	struct mlg_buf b = MLG_BUF_INIT;
+	const char *s = "a,  \"b,c\" , d\n   \n";
+
+	d.skip_initial_space = 1;
+	parse_all(&b, &d, s, strlen(s), NULL);
+	T_EQ_STR(b.ptr, "L1+1 @0 #0 s14 i1 b0:[00 a][11 b,c ][00 d]\n"
+			"L2+1 @14 #1 s4 i0 b0:[00 ]\n");
+	mlg_buf_release(&b);
+}
+
+static void test_nul_and_invalid_utf8(void)
+{
+	static const char s[] = "a\0b,\0\n\xff\xfe,\xc3\n\"\0\"\n";
+	struct mlg_csv_chunk it;
+	struct mlg_csv_record rec;
+
+	chunk(&it, NULL, s, sizeof(s) - 1);
+	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), 1);
+	T_EQ_INT(rec.nfields, 2);
+	T_EQ_INT(rec.fields[0].len, 3);
+	T_ASSERT(!memcmp(rec.fields[0].ptr, "a\0b", 3));
+	T_EQ_INT(rec.fields[1].len, 1);
+	T_EQ_INT(rec.fields[1].ptr[0], '\0');
+	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), 1);
+	T_FIELD(rec, 0, "\xff\xfe");
+	T_FIELD(rec, 1, "\xc3");
+	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), 1);
+	T_EQ_INT(rec.fields[0].len, 1);
+	T_EQ_INT(rec.fields[0].ptr[0], '\0');
+	T_EQ_INT(rec.fields[0].quoted, 1);
+	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), 0);
+	mlg_csv_chunk_release(&it);
+}
+
+static void test_unterminated_quote(void)
+{
+	struct mlg_csv_chunk it;
+	struct mlg_csv_record rec;
+	const char *s = "a,b\nx,\"ok\nstill\",\"open\nand\nnever closed\n";
+	struct mlg_buf b = MLG_BUF_INIT;
+
+	chunk(&it, NULL, s, strlen(s));
+	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), 1);
+	mlg_error_clear();
+	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), MLG_EDATA);
+	/* the line of the opening quote, not of the record */
+	T_EQ_INT(it.error_line, 3);
+	T_EQ_STR(mlg_error_message(),
+		 "unterminated quoted field starting at line 3");
+	mlg_error_clear();
+	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), MLG_EDATA);
+	T_EQ_STR(mlg_error_message(),
+		 "unterminated quoted field starting at line 3");
+	mlg_csv_chunk_release(&it);
+
+	read_all(&b, NULL, s, strlen(s), 1, 0);
+	T_EQ_STR(b.ptr, "L1+1 @0 #0 s4 i0 b0:[00 a][00 b]\n"
+			"error -7 at 3\n");
+	mlg_buf_reset(&b);
+	/* an escape does not close it either */
+	{
+		struct mlg_csv_dialect d = MLG_CSV_DIALECT_INIT;
+
+		d.escape = '\\';
+		PARSE(&b, &d, "\"a\\\"", NULL);
+		T_EQ_STR(b.ptr, "error -7 at 1\n");
+	}
+	mlg_buf_release(&b);
+}
+
+static void test_many_fields(void)
+{
+	struct mlg_buf in = MLG_BUF_INIT;
+	struct mlg_csv_chunk it;
+	struct mlg_csv_record rec;
+	int i;
+
+	for (i = 0; i < 20000; i++)
+		mlg_buf_addf(&in, i % 3 ? "%d," : "\"%d\",", i);
+	mlg_buf_adds(&in, "end\n");
+	chunk(&it, NULL, in.ptr, in.len);
+	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), 1);
+	T_EQ_INT(rec.nfields, 20001);
+	T_FIELD(rec, 0, "0");
+	T_EQ_INT(rec.fields[0].quoted, 1);
+	T_FIELD(rec, 19999, "19999");
+	T_EQ_INT(rec.fields[19999].quoted, 0);
+	T_FIELD(rec, 20000, "end");
+	T_EQ_INT(rec.size, in.len);
+	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), 0);
+	mlg_csv_chunk_release(&it);
+	mlg_buf_release(&in);
+}
+
+/* Fields that needed unescaping stay valid with the clean ones. */
+static void test_unescaped_fields_stay_valid(void)
+{
+	struct mlg_buf in = MLG_BUF_INIT;
+	struct mlg_csv_chunk it;
+	struct mlg_csv_record rec;
+	char want[64];
+	int i;
+
+	for (i = 0; i < 500; i++)
+		mlg_buf_addf(&in, i % 2 ? "\"a\"\"%d\"," : "b%d,", i);
+	mlg_buf_adds(&in, "\n");
+	chunk(&it, NULL, in.ptr, in.len);
+	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), 1);
+	T_EQ_INT(rec.nfields, 501);
+	for (i = 0; i < 500; i++) {
+		snprintf(want, sizeof(want), i % 2 ? "a\"%d" : "b%d", i);
+		T_FIELD(rec, i, want);
+	}
+	mlg_csv_chunk_release(&it);
+	mlg_buf_release(&in);
+}
+
+/* ---- split ---- */
+
+static void test_split_quote_aware(void)
+{
+	const char *s = "a,\"b\nc\"\nd\n";
+	struct mlg_csv_count cnt;
+	static const size_t want[] = {0, 0, 0, 0, 0, 0, 0, 0, 8, 8, 10};
+	size_t k;
+
+	for (k = 0; k <= 10; k++) {
+		T_EQ_INT(mlg_csv_split(&cnt, NULL, s, k, 0), want[k]);
+		T_EQ_INT(cnt.lines, want[k] == 8 ? 2 : want[k] == 10 ? 3 : 0);
+		T_EQ_INT(cnt.records, want[k] == 8 ? 1 : want[k] ? 2 : 0);
+	}
+	/* at EOF everything is complete */
+	T_EQ_INT(mlg_csv_split(&cnt, NULL, s, 9, 1), 9);
+	T_EQ_INT(cnt.lines, 2);
+	T_EQ_INT(cnt.records, 2);
+	T_EQ_INT(mlg_csv_split(NULL, NULL, s, 0, 1), 0);
+	/* a quote inside data opens nothing: the LF after it is an end */
+	T_EQ_INT(mlg_csv_split(&cnt, NULL, "5\"3\n\"x\n", 7, 0), 4);
+	T_EQ_INT(cnt.records, 1);
+	/* neither does text after a closing quote */
+	T_EQ_INT(mlg_csv_split(&cnt, NULL, "\"a\"b\"\nc\n", 8, 0), 8);
+	T_EQ_INT(cnt.records, 2);
+}
+
+static void test_split_comments_and_escapes(void)
+{
+	struct mlg_csv_dialect d = MLG_CSV_DIALECT_INIT;
+	struct mlg_csv_count cnt;
+	const char *s = "#\"c\na\\\nb\n\"q\\\"\n\"\n#x";
+
+	d.comment = '#';
+	d.escape = '\\';
+	T_EQ_INT(mlg_csv_split(&cnt, &d, s, strlen(s), 0), 16);
+	T_EQ_INT(cnt.lines, 5);
+	T_EQ_INT(cnt.records, 2);
+	T_EQ_INT(mlg_csv_split(&cnt, &d, s, strlen(s), 1), 18);
+	T_EQ_INT(cnt.lines, 5);
+	T_EQ_INT(cnt.records, 2);
+}
+
+/* Long data takes the 64-byte path: quotes and lines across blocks. */
+static void test_split_long(void)
+{
+	struct mlg_buf in = MLG_BUF_INIT, a = MLG_BUF_INIT, b = MLG_BUF_INIT;
+	struct mlg_csv_count cnt;
+	size_t k, n, cut = 0, next = 0;
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		mlg_buf_addf(&in, "%d,\"x,%*s\ny\"\"\",%d", i, i % 70, "", i);
+		mlg_buf_adds(&in, i % 7 ? "\n" : "\r\n");
+		if (i == 149)
+			cut = in.len;
+		if (i == 150)
+			next = in.len;
+	}
+	n = mlg_csv_split(&cnt, NULL, in.ptr, in.len, 0);
+	T_EQ_INT(n, in.len);
+	T_EQ_INT(cnt.lines, 600);
+	T_EQ_INT(cnt.records, 300);
+	/* cut anywhere inside record 150: the end of record 149 */
+	T_EQ_INT(next - cut, 27);
+	for (k = cut + 1; k < next; k++) {
+		n = mlg_csv_split(&cnt, NULL, in.ptr, k, 0);
+		T_EQ_INT(n, cut);
+		T_EQ_INT(cnt.lines, 300);
+		T_EQ_INT(cnt.records, 150);
+	}
+	/* the two halves parse as the whole */
+	parse_all(&a, NULL, in.ptr, in.len, NULL);
+	parse_all(&b, NULL, in.ptr, cut, NULL);
+	{
+		struct mlg_csv_pos at = {301, cut, 150};
+
+		parse_all(&b, NULL, in.ptr + cut, in.len - cut, &at);
+	}
+	T_EQ_INT(a.len, b.len);
+	T_ASSERT(!strcmp(a.ptr, b.ptr));
+	mlg_buf_release(&in);
+	mlg_buf_release(&a);
+	mlg_buf_release(&b);
+}
+
+/*
+ * Cut a small input with every feature at every position: split() plus
+ * two chunks give exactly what the reader gives, reading 1 byte at a time.
+ */
+static void test_split_every_position(void)
+{
+	struct mlg_csv_dialect d = MLG_CSV_DIALECT_INIT;
+	const char *s = "\xef\xbb\xbfh1,h2\r\n#note \"\n\"a\n,b\",\"c\"\"\"\n"
+			"x\\\ny,\"\\\"\"\n\n5\"3,\"t\"ail\nlast";
+	size_t n = strlen(s), k;
+	struct mlg_buf want = MLG_BUF_INIT, got = MLG_BUF_INIT;
+
+	d.comment = '#';
+	d.escape = '\\';
+	read_all(&want, &d, s, n, 1, 0);
+	T_EQ_STR(want.ptr, "L1+1 @3 #0 s7 i0 b0:[00 h1][00 h2]\n"
+			   "L3+2 @18 #1 s13 i0 b0:[10 a\n,b][10 c\"]\n"
+			   "L5+2 @31 #2 s10 i0 b0:[00 x\ny][10 \"]\n"
+			   "L7+1 @41 #3 s1 i0 b1:[00 ]\n"
+			   "L8+1 @42 #4 s11 i2 b0:[01 5\"3][11 tail]\n"
+			   "L9+1 @53 #5 s4 i0 b0:[00 last]\n");
+	for (k = 3; k <= n; k++) {
+		struct mlg_csv_count cnt;
+		struct mlg_csv_pos at = MLG_CSV_POS_INIT;
+		size_t m = mlg_csv_split(&cnt, &d, s + 3, k - 3, 0);
+
+		mlg_buf_reset(&got);
+		parse_all(&got, &d, s, 3 + m, NULL);
+		at.line += cnt.lines;
+		at.offset = 3 + m;
+		at.record = cnt.records;
+		parse_all(&got, &d, s + 3 + m, n - 3 - m, &at);
+		if (strcmp(got.ptr, want.ptr))
+			t_fail(__FILE__, __LINE__, "cut at %zu:\n%s", k,
+			       got.ptr);
+	}
+	mlg_buf_release(&want);
+	mlg_buf_release(&got);
+}
+
+/* ---- the reader ---- */
+
+static void test_reader_one_byte_reads(void)
+{
+	struct mlg_buf in = MLG_BUF_INIT, a = MLG_BUF_INIT, b = MLG_BUF_INIT;
+	int i;
+
+	for (i = 0; i < 2000; i++)
+		mlg_buf_addf(&in, "%d,\"q%d\nv\",%s\r\n", i, i,
+			     i % 5 ? "plain" : "\"a\"\"b\"");
+	parse_all(&a, NULL, in.ptr, in.len, NULL);
+	read_all(&b, NULL, in.ptr, in.len, 1, 0);
+	T_EQ_INT(b.len, a.len);
+	T_ASSERT(!strcmp(a.ptr, b.ptr));
+	mlg_buf_reset(&b);
+	read_all(&b, NULL, in.ptr, in.len, 4093, 0);
+	T_ASSERT(!strcmp(a.ptr, b.ptr));
+	T_CONTAINS(a.ptr, "L3999+2 @");
+	mlg_buf_release(&in);
+	mlg_buf_release(&a);
+	mlg_buf_release(&b);
+}
+
+static void test_reader_chunks(void)
+{
+	struct mlg_buf in = MLG_BUF_INIT, a = MLG_BUF_INIT, b = MLG_BUF_INIT;
+	struct src src;
+	struct mlg_csv_reader r;
+	struct mlg_csv_record rec;
+	const char *p;
+	size_t n;
+	struct mlg_csv_pos at;
+	struct mlg_csv_count cnt;
+	uint64_t next_offset, next_line;
+	int i, nchunks = 0;
+
+	/* about 3 MiB: several chunks */
+	for (i = 0; i < 60000; i++)
+		mlg_buf_addf(&in, "%d,\"name, %d\",x%-30d\n", i, i, i);
+	parse_all(&a, NULL, in.ptr, in.len, NULL);
+	memset(&src, 0, sizeof(src));
+	src.p = in.ptr;
+	src.n = in.len;
+	src.step = 100000;
+	T_EQ_INT(mlg_csv_reader_init(&r, NULL, src_read, &src, 0), 0);
+	/* one record first, then chunks of the rest */
+	T_EQ_INT(mlg_csv_reader_next(&r, &rec), 1);
+	put_record(&b, &rec);
+	next_offset = rec.size;
+	next_line = 2;
+	while ((i = mlg_csv_reader_next_chunk(&r, &p, &n, &at)) == 1) {
+		T_ASSERT(n <= MLG_CSV_CHUNK_SIZE);
+		T_EQ_INT(p[n - 1], '\n');
+		T_EQ_INT(at.offset, next_offset);
+		T_EQ_INT(at.line, next_line);
+		T_EQ_INT(at.record, next_line - 1);
+		parse_all(&b, NULL, p, n, &at);
+		next_offset += n;
+		/* a chunk is whole records: split() takes it all */
+		T_EQ_INT(mlg_csv_split(&cnt, NULL, p, n, 0), n);
+		next_line += cnt.lines;
+		nchunks++;
+	}
+	T_EQ_INT(next_offset, in.len);
+	T_EQ_INT(i, 0);
+	T_EQ_INT(mlg_csv_reader_next_chunk(&r, &p, &n, &at), 0);
+	T_EQ_INT(mlg_csv_reader_next(&r, &rec), 0);
+	T_ASSERT(nchunks >= 3);
+	T_EQ_INT(b.len, a.len);
+	T_ASSERT(!strcmp(a.ptr, b.ptr));
+	mlg_csv_reader_release(&r);
+	mlg_buf_release(&in);
+	mlg_buf_release(&a);
+	mlg_buf_release(&b);
+}
+
+static void test_max_record(void)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	const char *s = "abc\n0123456789\n012345678\nnext\n";
+
+	/* 11 bytes with its LF: one too many */
+	read_all(&b, NULL, s, strlen(s), 0, 10);
+	T_EQ_STR(b.ptr, "L1+1 @0 #0 s4 i0 b0:[00 abc]\nerror -6 at 2\n");
+	T_EQ_STR(mlg_error_message(),
+		 "record at line 2 is larger than 10 bytes");
+	mlg_buf_reset(&b);
+	read_all(&b, NULL, s, strlen(s), 1, 11);
+	T_EQ_STR(b.ptr, "L1+1 @0 #0 s4 i0 b0:[00 abc]\n"
+			"L2+1 @4 #1 s11 i0 b0:[00 0123456789]\n"
+			"L3+1 @15 #2 s10 i0 b0:[00 012345678]\n"
+			"L4+1 @25 #3 s5 i0 b0:[00 next]\n");
+	mlg_buf_reset(&b);
+	/* the final record without LF, and a quoted record over lines */
+	READ(&b, NULL, "a\n\"1\n2\n3\"", 3, 6);
+	T_EQ_STR(b.ptr, "L1+1 @0 #0 s2 i0 b0:[00 a]\nerror -6 at 2\n");
+	mlg_buf_release(&b);
+}
+
+/* Bytes of "id,text\n1,\"xxxx..." with a 50 MB field, never stored. */
+struct gen {
+	size_t pos, total;
+};
+
+static ssize_t gen_read(void *ctx, void *buf, size_t n)
+{
+	static const char head[] = "id,text\n1,\"";
+	struct gen *g = ctx;
+	size_t k = 0;
+	char *out = buf;
+
+	while (k < n && g->pos < g->total) {
+		out[k++] = g->pos < sizeof(head) - 1 ? head[g->pos] : 'x';
+		g->pos++;
+	}
+	return (ssize_t)k;
+}
+
+static void test_huge_field_is_refused(void)
+{
+	struct gen g = {0, 50u << 20};
+	struct mlg_csv_reader r;
+	struct mlg_csv_record rec;
+
+	T_EQ_INT(mlg_csv_reader_init(&r, NULL, gen_read, &g, 1 << 20), 0);
+	T_EQ_INT(mlg_csv_reader_next(&r, &rec), 1);
+	T_FIELD(rec, 1, "text");
+	T_EQ_INT(mlg_csv_reader_next(&r, &rec), MLG_ELIMIT);
+	T_EQ_STR(mlg_error_message(),
+		 "record at line 2 is larger than 1048576 bytes");
+	T_EQ_INT(mlg_csv_reader_error_line(&r), 2);
+	/* it stopped reading soon after the limit */
+	T_ASSERT(g.pos < (3u << 20));
+	T_ASSERT(r.alloc <= (1u << 20) + 1);
+	T_EQ_INT(mlg_csv_reader_next(&r, &rec), MLG_ELIMIT);
+	mlg_csv_reader_release(&r);
+}
+
+static void test_reader_read_error(void)
+{
+	struct src src = {"a,b\nc,d\n", 8, 0, 4, 0, 2};
+	struct mlg_csv_reader r;
+	struct mlg_csv_record rec;
+
+	T_EQ_INT(mlg_csv_reader_init(&r, NULL, src_read, &src, 0), 0);
+	T_EQ_INT(mlg_csv_reader_next(&r, &rec), 1);
+	T_FIELD(rec, 0, "a");
+	T_EQ_INT(mlg_csv_reader_next(&r, &rec), MLG_EIO);
+	T_EQ_STR(mlg_error_message(), "cannot read 'data.csv': boom");
+	T_EQ_INT(mlg_csv_reader_next(&r, &rec), MLG_EIO);
+	T_EQ_INT(src.calls, 2);
+	mlg_csv_reader_release(&r);
+}
+
+static void test_reader_empty_input(void)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct src src = {"", 0, 0, 0, 0, 0};
+	struct mlg_csv_reader r;
+	const char *p;
+	size_t n;
+	struct mlg_csv_pos at;
+
+	READ(&b, NULL, "", 1, 0);
+	T_EQ_STR(b.ptr, "");
+	READ(&b, NULL, "\n", 1, 0);
+	T_EQ_STR(b.ptr, "L1+1 @0 #0 s1 i0 b1:[00 ]\n");
+	T_EQ_INT(mlg_csv_reader_init(&r, NULL, src_read, &src, 0), 0);
+	T_EQ_INT(mlg_csv_reader_next_chunk(&r, &p, &n, &at), 0);
+	mlg_csv_reader_release(&r);
+	mlg_buf_release(&b);
+}
+
+MLG_TESTS(T(test_dialect_check), T(test_bad_dialect_fails_later),
+	  T(test_simple_records), T(test_crlf_and_lone_cr),
+	  T(test_quoted_fields), T(test_irregular_quoting), T(test_blank_lines),
+	  T(test_empty_and_final_record), T(test_bom), T(test_comment_lines),
+	  T(test_escape_char), T(test_tsv_without_quotes),
+	  T(test_skip_initial_space), T(test_nul_and_invalid_utf8),
+	  T(test_unterminated_quote), T(test_many_fields),
+	  T(test_unescaped_fields_stay_valid), T(test_split_quote_aware),
+	  T(test_split_comments_and_escapes), T(test_split_long),
+	  T(test_split_every_position), T(test_reader_one_byte_reads),
+	  T(test_reader_chunks), T(test_max_record),
+	  T(test_huge_field_is_refused), T(test_reader_read_error),
+	  T(test_reader_empty_input))

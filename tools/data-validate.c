@@ -1,0 +1,326 @@
+/*
+ * data-validate - stream tables through a Frictionless Table Schema
+ *
+ *   data-validate --schema schema.json train.csv test.csv.gz
+ *
+ * Every file is read once, in constant memory (apart from the fingerprint
+ * sets of unique keys), by all cores, and each error is reported with its
+ * row, field, value and rule. Exit 0 valid, 1 invalid, 2 bad schema or
+ * usage, 3 I/O or network failure.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mlgate/error.h"
+#include "mlgate/json.h"
+#include "mlgate/tool.h"
+#include "mlgate/util.h"
+#include "mlgate/validate.h"
+
+static const char *input_format;
+static const char *const input_formats[] = {"csv", "tsv", "jsonl", NULL};
+static const char *schema_path, *dialect_path, *delimiter, *quote_char,
+	*escape_char, *comment_char, *invalid_rows, *valid_rows;
+static int no_header, no_double_quote, skip_initial_space;
+static long threads, limit_errors = MLG_VALIDATE_LIMIT_ERRORS,
+		     unique_memory = 1024, timeout_s = 300;
+
+static const struct mlg_opt opts[] = {
+	{"schema", 's', MLG_OPT_STRING, &schema_path, "FILE",
+	 "Frictionless Table Schema (v1 or v2) to validate against", NULL},
+	{"dialect", 0, MLG_OPT_STRING, &dialect_path, "FILE",
+	 "Frictionless CSV/Table Dialect (JSON)", NULL},
+	{"input-format", 0, MLG_OPT_CHOICE, &input_format, "csv|tsv|jsonl",
+	 "how the data is written (default: from the file name, else csv)",
+	 input_formats},
+	{"delimiter", 'd', MLG_OPT_STRING, &delimiter, "CHAR",
+	 "field delimiter (default ',', '\\t' for .tsv files)", NULL},
+	{"quote-char", 0, MLG_OPT_STRING, &quote_char, "CHAR",
+	 "quote character (default '\"'; '' for none)", NULL},
+	{"escape-char", 0, MLG_OPT_STRING, &escape_char, "CHAR",
+	 "escape character (default none)", NULL},
+	{"comment-char", 0, MLG_OPT_STRING, &comment_char, "CHAR",
+	 "skip lines starting with CHAR", NULL},
+	{"no-header", 0, MLG_OPT_FLAG, &no_header, NULL,
+	 "the first row is data; columns map to fields by position", NULL},
+	{"no-double-quote", 0, MLG_OPT_FLAG, &no_double_quote, NULL,
+	 "\"\" inside quotes is not a quote", NULL},
+	{"skip-initial-space", 0, MLG_OPT_FLAG, &skip_initial_space, NULL,
+	 "ignore spaces after a delimiter", NULL},
+	{"threads", 'j', MLG_OPT_INT, &threads, "N",
+	 "worker threads (default: one per core)", NULL},
+	{"limit-errors", 0, MLG_OPT_INT, &limit_errors, "N",
+	 "list at most N errors per file; all are counted (default 1000)",
+	 NULL},
+	{"invalid-rows", 0, MLG_OPT_STRING, &invalid_rows, "FILE",
+	 "write the failing rows, each prefixed by its row number", NULL},
+	{"valid-rows", 0, MLG_OPT_STRING, &valid_rows, "FILE",
+	 "write the rows that pass, with the header", NULL},
+	{"unique-memory", 0, MLG_OPT_INT, &unique_memory, "MIB",
+	 "memory cap of unique/primaryKey checks (default 1024)", NULL},
+	{"timeout", 0, MLG_OPT_INT, &timeout_s, "SECONDS",
+	 "network timeout for http(s) inputs (default 300)", NULL},
+	MLG_OPT_END,
+};
+
+static const char *const usage[] = {"--schema FILE [options] <data>...",
+				    NULL};
+
+static int one_char(char *out, const char *opt, const char *v, int empty_ok)
+{
+	if (!v)
+		return 0;
+	if (!strcmp(v, "\\t")) {
+		*out = '\t';
+		return 0;
+	}
+	if (strlen(v) == 1 || (empty_ok && !*v)) {
+		*out = v[0];
+		return 0;
+	}
+	return mlg_error_set(MLG_EINVALID,
+			     "option '--%s' expects one character, not '%s'",
+			     opt, v);
+}
+
+/* "csv", "tsv" or "jsonl" from a name such as "part-1.jsonl.gz". */
+static const char *format_of(const char *src)
+{
+	static const char *const zips[] = {".gz", ".zst", ".xz", ".bz2"};
+	static const char *const exts[][2] = {
+		{".tsv", "tsv"}, {".tab", "tsv"}, {".jsonl", "jsonl"},
+		{".ndjson", "jsonl"}};
+	size_t n = strlen(src), i, k;
+
+	for (i = 0; i < MLG_ARRAY_SIZE(zips); i++) {
+		k = strlen(zips[i]);
+		if (n > k && !strcmp(src + n - k, zips[i])) {
+			n -= k;
+			break;
+		}
+	}
+	for (i = 0; i < MLG_ARRAY_SIZE(exts); i++) {
+		k = strlen(exts[i][0]);
+		if (n > k && !strncmp(src + n - k, exts[i][0], k))
+			return exts[i][1];
+	}
+	return "csv";
+}
+
+static int dialect_for(struct mlg_validate_opts *o, const char *src)
+{
+	const char *fmt = input_format ? input_format : format_of(src);
+	struct mlg_csv_dialect *d = &o->dialect;
+	struct mlg_json_doc doc;
+	int rc;
+
+	mlg_csv_dialect_init(d);
+	o->jsonl = !strcmp(fmt, "jsonl");
+	if (o->jsonl) {
+		/* Lines hold JSON, which cannot contain a raw 0x1f: each line
+		 * is one record, read whole. */
+		d->delimiter = 0x1f;
+		d->quote = 0;
+		d->double_quote = 0;
+		d->header = 0;
+		return 0;
+	}
+	if (!strcmp(fmt, "tsv"))
+		d->delimiter = '\t';
+	if (dialect_path) {
+		if ((rc = mlg_json_load(&doc, dialect_path, 0)))
+			return rc;
+		rc = mlg_dialect_parse(d, &doc);
+		mlg_json_doc_release(&doc);
+		if (rc)
+			return rc;
+	}
+	if ((rc = one_char(&d->delimiter, "delimiter", delimiter, 0)) ||
+	    (rc = one_char(&d->quote, "quote-char", quote_char, 1)) ||
+	    (rc = one_char(&d->escape, "escape-char", escape_char, 0)) ||
+	    (rc = one_char(&d->comment, "comment-char", comment_char, 0)))
+		return rc;
+	if (no_header)
+		d->header = 0;
+	if (no_double_quote)
+		d->double_quote = 0;
+	if (skip_initial_space)
+		d->skip_initial_space = 1;
+	return mlg_csv_dialect_check(d);
+}
+
+static const char *short_name(const char *src)
+{
+	const char *s = strrchr(src, '/');
+
+	return s && s[1] && !strstr(src, "://") ? s + 1 : src;
+}
+
+/* "row 3: 'abc': type is "integer/default"": the value next to the rule,
+ * where the rule's note does not show it already. */
+static void finding_text(struct mlg_buf *m, const struct mlg_verr *e)
+{
+	if (e->type >= MLG_VE_DUPLICATE_LABEL && e->type <= MLG_VE_INCORRECT_LABEL)
+		mlg_buf_addf(m, "header, column %zu: ", e->field);
+	else if (e->row)
+		mlg_buf_addf(m, "row %llu: ", (unsigned long long)e->row);
+	if (e->cell && (e->type == MLG_VE_TYPE || e->type == MLG_VE_EXTRA_CELL ||
+			e->type == MLG_VE_ENCODING))
+		mlg_buf_addf(m, "'%s': ", e->cell);
+	mlg_buf_adds(m, e->note ? e->note : mlg_verr_name(e->type));
+}
+
+static void report_file(struct mlg_report *r, const struct mlg_schema *s,
+			const struct mlg_validate_result *v, json_t *errors)
+{
+	const char *name = short_name(v->source);
+	double mb = v->bytes / 1e6, rate = v->seconds > 0 ? mb / v->seconds : 0;
+	struct mlg_check *c;
+	size_t t, f, i;
+	char buf[64];
+
+	c = mlg_report_add_check(r, name, v->errors ? MLG_STATUS_FAIL
+						    : MLG_STATUS_PASS,
+				 "%llu rows, %.1f MB in %.2f s (%.0f MB/s)%s",
+				 (unsigned long long)v->rows, mb, v->seconds,
+				 rate, v->errors ? "" : ", valid");
+	mlg_check_set_value(c, (double)v->errors, NULL);
+	mlg_check_set_threshold(c, "errors == 0");
+	for (t = 0; t < MLG_VE_COUNT; t++)
+		for (f = 0; f <= s->nfields; f++) {
+			uint64_t n = v->counts[t * (s->nfields + 1) + f];
+			const char *field = f < s->nfields ? s->fields[f].name
+							   : NULL;
+			struct mlg_buf id = MLG_BUF_INIT;
+
+			if (!n)
+				continue;
+			mlg_buf_addf(&id, "%s:%s%s%s", name, mlg_verr_name(t),
+				     field ? ":" : "", field ? field : "");
+			c = mlg_report_add_check(r, id.ptr, MLG_STATUS_FAIL,
+						 "%llu error%s",
+						 (unsigned long long)n,
+						 n == 1 ? "" : "s");
+			mlg_buf_release(&id);
+			for (i = 0; i < v->nlist; i++) {
+				const struct mlg_verr *e = &v->list[i];
+				struct mlg_loc l = {v->source, e->line, 0,
+						    e->field_name};
+				struct mlg_buf m = MLG_BUF_INIT;
+
+				if (e->type != t ||
+				    (field ? !e->field_name ||
+						     strcmp(e->field_name, field)
+					   : e->field_name != NULL))
+					continue;
+				finding_text(&m, e);
+				mlg_check_add_finding(c, &l, "%s", m.ptr);
+				mlg_buf_release(&m);
+			}
+			/* Findings were capped by --limit-errors too. */
+			c->count = n;
+		}
+	for (i = 0; i < v->nlist; i++) {
+		const struct mlg_verr *e = &v->list[i];
+		json_t *o = json_object();
+		struct mlg_buf m = MLG_BUF_INIT;
+
+		mlg_verr_message(&m, e);
+		json_object_set_new(o, "type", json_string(mlg_verr_name(e->type)));
+		json_object_set_new(o, "place", json_string(v->source));
+		if (e->row)
+			json_object_set_new(o, "rowNumber", json_integer((json_int_t)e->row));
+		if (e->line)
+			json_object_set_new(o, "line", json_integer((json_int_t)e->line));
+		if (e->field)
+			json_object_set_new(o, "fieldNumber", json_integer((json_int_t)e->field));
+		if (e->field_name)
+			json_object_set_new(o, "fieldName", json_string(e->field_name));
+		if (e->cell)
+			json_object_set_new(o, "cell", json_string(e->cell));
+		if (e->note)
+			json_object_set_new(o, "note", json_string(e->note));
+		json_object_set_new(o, "message", json_string(m.ptr));
+		json_array_append_new(errors, o);
+		mlg_buf_release(&m);
+	}
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v->rows);
+	mlg_report_set_prop(r, "rows", buf);
+}
+
+static int run(struct mlg_ctx *ctx)
+{
+	struct mlg_validate_opts o = {0};
+	struct mlg_schema schema;
+	json_t *errors;
+	int i, rc, valid = 1;
+
+	if (!schema_path)
+		return mlg_error_set(MLG_EINVALID,
+				     "no schema: give --schema FILE");
+	if ((invalid_rows || valid_rows) && ctx->argc > 1)
+		return mlg_error_set(MLG_EINVALID,
+				     "--invalid-rows and --valid-rows take "
+				     "one input file");
+	if (limit_errors < 0 || unique_memory <= 0 || threads < 0)
+		return mlg_error_set(MLG_EINVALID,
+				     "--limit-errors, --unique-memory and "
+				     "--threads must be positive");
+	if ((rc = mlg_schema_load(&schema, schema_path))) {
+		mlg_error_prefix("cannot use schema");
+		return rc;
+	}
+	errors = json_array();
+	o.schema = &schema;
+	o.threads = threads ? (int)threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	o.limit_errors = (uint64_t)limit_errors;
+	o.unique_memory = (size_t)unique_memory << 20;
+	o.invalid_rows = invalid_rows;
+	o.valid_rows = valid_rows;
+	o.timeout_s = timeout_s;
+	mlg_report_set_prop(&ctx->report, "schema", schema_path);
+	for (i = 0; i < ctx->argc; i++) {
+		struct mlg_validate_result v;
+
+		if ((rc = dialect_for(&o, ctx->argv[i])))
+			break;
+		rc = mlg_validate(&v, ctx->argv[i], &o);
+		/* A dataset that is not there is an I/O failure of the
+		 * pipeline (exit 3), not a usage error. */
+		if (rc == MLG_ENOTFOUND)
+			rc = MLG_EIO;
+		if (rc) {
+			mlg_validate_result_release(&v);
+			break;
+		}
+		report_file(&ctx->report, &schema, &v, errors);
+		valid &= !v.errors;
+		mlg_validate_result_release(&v);
+	}
+	mlg_report_set_json(&ctx->report, "valid", json_boolean(valid && !rc));
+	mlg_report_set_json(&ctx->report, "errors", errors);
+	mlg_schema_release(&schema);
+	return rc;
+}
+
+static const struct mlg_tool tool = {
+	.name = "data-validate",
+	.summary = "Validate tables against a Frictionless Table Schema.",
+	.usage = usage,
+	.description =
+		"Reads CSV, TSV or JSON Lines, plain or compressed (gzip, zstd, xz,\n"
+		"bzip2), from a path, '-' (stdin) or an http(s) URL, in one\n"
+		"streaming pass on all cores, and reports every error with its\n"
+		"row, field, value and rule (frictionless error types).",
+	.opts = opts,
+	.needs = MLG_NEED_CURL,
+	.min_args = 1,
+	.max_args = -1,
+	.run = run,
+};
+
+int main(int argc, char **argv)
+{
+	return mlg_main(&tool, argc, argv);
+}
