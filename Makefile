@@ -140,7 +140,8 @@ deps:
 lint: lint-format
 	cppcheck --quiet --error-exitcode=1 --std=c11 --inline-suppr \
 		--enable=warning,portability,performance -Iinclude \
-		--suppress=missingIncludeSystem lib tools tests
+		--suppress=missingIncludeSystem --suppress=unknownMacro \
+		lib tools tests
 	@for f in tools/*.c; do [ -f "$$f" ] || continue; \
 		n=$$(wc -l < "$$f"); [ "$$n" -le 600 ] || \
 		echo "warning: $$f has $$n lines (over 600: move logic to lib/)"; \

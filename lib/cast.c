@@ -118,6 +118,44 @@ static int slow_number(double *out, const char *s, size_t len, int dec,
 	return 0;
 }
 
+/*
+ * The common case of a default number: [+-] digits [. digits], at most 19
+ * digits in all. Clinger's fast path when the digits fit in a double and
+ * the scale is a power of ten that a double holds exactly: one correctly
+ * rounded division, the very result cast_number() would give. Returns 0,
+ * or -1 to leave the cell (valid or not) to cast_number().
+ */
+static inline int plain_number(double *out, const char *s, size_t len)
+{
+	const char *p = s, *e = s + len, *dot;
+	uint64_t m = 0;
+	size_t n, digits, frac = 0;
+	unsigned d;
+	int neg = 0;
+
+	if (p < e && (*p == '+' || *p == '-'))
+		neg = *p++ == '-';
+	n = (size_t)(e - p);
+	if (n > 20)
+		return -1;
+	/* m may wrap on 20 digits; the count below then refuses it. */
+	for (; p < e && (d = (unsigned char)*p - '0') <= 9; p++)
+		m = m * 10 + d;
+	dot = p;
+	if (p < e && *p == '.') {
+		for (p++; p < e && (d = (unsigned char)*p - '0') <= 9; p++)
+			m = m * 10 + d;
+		frac = (size_t)(p - dot) - 1;
+	}
+	digits = n - (dot < e);
+	if (p != e || !digits || digits > 19 || m > (UINT64_C(1) << 53))
+		return -1;
+	*out = frac ? (double)m / p10[frac] : (double)m;
+	if (neg)
+		*out = -*out;
+	return 0;
+}
+
 static int cast_number(double *out, const struct mlg_field *f, const char *s,
 		       size_t len)
 {
@@ -128,6 +166,9 @@ static int cast_number(double *out, const struct mlg_field *f, const char *s,
 	int group = (unsigned char)f->group_char;
 	long ex = 0;
 
+	if (f->bare_number && dec == '.' && !group &&
+	    !plain_number(out, s, len))
+		return 0;
 	if (special(out, s, len))
 		return 0;
 	if (!f->bare_number)
@@ -193,6 +234,32 @@ static int cast_number(double *out, const struct mlg_field *f, const char *s,
 	return slow_number(out, s, len, dec, group);
 }
 
+/*
+ * The common integer: [+-] and 1 to 18 digits, which cannot overflow, so
+ * no per-digit limit check. Returns 1, or 0 to leave the cell (valid or
+ * not) to cast_integer().
+ */
+static inline int short_int(int64_t *out, const char *s, size_t len)
+{
+	const char *e = s + len;
+	uint64_t acc = 0;
+	unsigned d;
+	int neg = 0;
+
+	if (s < e && (*s == '+' || *s == '-'))
+		neg = *s++ == '-';
+	if (s == e || e - s > 18)
+		return 0;
+	for (; s < e; s++) {
+		d = (unsigned char)*s - '0';
+		if (d > 9)
+			return 0;
+		acc = acc * 10 + d;
+	}
+	*out = neg ? -(int64_t)acc : (int64_t)acc;
+	return 1;
+}
+
 static int cast_integer(int64_t *out, const struct mlg_field *f, const char *s,
 			size_t len)
 {
@@ -201,6 +268,8 @@ static int cast_integer(int64_t *out, const struct mlg_field *f, const char *s,
 	int neg = 0, ndig = 0;
 	int group = (unsigned char)f->group_char;
 
+	if (f->bare_number && !group && short_int(out, s, len))
+		return 0;
 	if (!f->bare_number)
 		strip(&s, &len, -1);
 	p = s;
@@ -229,13 +298,28 @@ static int cast_integer(int64_t *out, const struct mlg_field *f, const char *s,
 
 /* --- booleans and strings --- */
 
-static int in_list(char *const *list, size_t n, const char *s, size_t len)
+/* Bytes equal; a loop beats a memcmp() call on the short cells here. */
+static inline int same(const char *a, const char *b, size_t len)
+{
+	size_t k;
+
+	if (len > 16)
+		return !memcmp(a, b, len);
+	for (k = 0; k < len; k++)
+		if (a[k] != b[k])
+			return 0;
+	return 1;
+}
+
+/* `lens` NULL: not compiled yet (a bound or enum value being read). */
+static inline int in_list(char *const *list, const size_t *lens, size_t n,
+			  const char *s, size_t len)
 {
 	size_t k;
 
 	for (k = 0; k < n; k++)
-		if (strlen(list[k]) == len &&
-		    (!len || !memcmp(list[k], s, len)))
+		if ((lens ? lens[k] : strlen(list[k])) == len &&
+		    same(list[k], s, len))
 			return 1;
 	return 0;
 }
@@ -411,8 +495,8 @@ static json_t *cast_json(const struct mlg_field *f, const char *s, size_t len)
 	return j;
 }
 
-int mlg_field_cast(struct mlg_value *out, const struct mlg_field *f,
-		   const char *cell, size_t len)
+static inline int cast(struct mlg_value *out, const struct mlg_field *f,
+		       const char *cell, size_t len)
 {
 	json_t *j;
 
@@ -436,9 +520,11 @@ int mlg_field_cast(struct mlg_value *out, const struct mlg_field *f,
 		out->num = (double)out->i;
 		return 0;
 	case MLG_T_BOOLEAN:
-		if (in_list(f->true_values, f->ntrue, cell, len))
+		if (in_list(f->true_values, f->fast.true_len, f->ntrue, cell,
+			    len))
 			out->i = 1;
-		else if (!in_list(f->false_values, f->nfalse, cell, len))
+		else if (!in_list(f->false_values, f->fast.false_len, f->nfalse,
+				  cell, len))
 			return -1;
 		return 0;
 	case MLG_T_DATE:
@@ -466,6 +552,12 @@ int mlg_field_cast(struct mlg_value *out, const struct mlg_field *f,
 		return 0;
 	}
 	return -1;
+}
+
+int mlg_field_cast(struct mlg_value *out, const struct mlg_field *f,
+		   const char *cell, size_t len)
+{
+	return cast(out, f, cell, len);
 }
 
 /* --- the per-thread context --- */
@@ -561,6 +653,17 @@ static enum mlg_cell fail(struct mlg_cast_ctx *c, const char **note,
 
 /* --- constraints --- */
 
+/* How a field's range bounds compare; see mlg_field_compile(). */
+enum { R_SLOW, R_INT, R_NUM };
+
+enum {
+	RANGE_BITS = MLG_C_MINIMUM | MLG_C_MAXIMUM | MLG_C_EXCL_MINIMUM |
+		     MLG_C_EXCL_MAXIMUM
+};
+
+/* The fast cast paths of mlg_field_check(); K_GENERAL: cast() alone. */
+enum { K_GENERAL, K_BYTES, K_INT, K_NUM, K_BOOL, K_TEMPORAL };
+
 /* The outcomes of comparing v with bound k: MLG_ORDER_* bits, 0 for NaN. */
 static unsigned order(const struct mlg_field *f, const struct mlg_value *v,
 		      int k)
@@ -590,23 +693,162 @@ static unsigned order(const struct mlg_field *f, const struct mlg_value *v,
 	return r < 0 ? MLG_ORDER_LT : r ? MLG_ORDER_GT : MLG_ORDER_EQ;
 }
 
-static int in_enum(const struct mlg_field *f, const struct mlg_value *v)
+/*
+ * Whether every range bound holds, without branching per bound; 0 also
+ * when it cannot tell (R_SLOW), as the caller then asks order() for the
+ * exact verdict and note. A NaN compares false: it fails, as it must.
+ */
+static inline int in_range(const struct mlg_field *f, const struct mlg_value *v)
 {
+	const struct mlg_value *b = f->bound;
+	unsigned has = f->has;
+	int ok = 1;
+
+	if (f->fast.range == R_INT) {
+		int64_t x = v->i;
+
+		if (has & MLG_C_MINIMUM)
+			ok &= x >= b[MLG_B_MINIMUM].i;
+		if (has & MLG_C_MAXIMUM)
+			ok &= x <= b[MLG_B_MAXIMUM].i;
+		if (has & MLG_C_EXCL_MINIMUM)
+			ok &= x > b[MLG_B_EXCL_MINIMUM].i;
+		if (has & MLG_C_EXCL_MAXIMUM)
+			ok &= x < b[MLG_B_EXCL_MAXIMUM].i;
+		return ok;
+	}
+	if (f->fast.range == R_NUM) {
+		double x = v->num;
+
+		if (has & MLG_C_MINIMUM)
+			ok &= x >= b[MLG_B_MINIMUM].num;
+		if (has & MLG_C_MAXIMUM)
+			ok &= x <= b[MLG_B_MAXIMUM].num;
+		if (has & MLG_C_EXCL_MINIMUM)
+			ok &= x > b[MLG_B_EXCL_MINIMUM].num;
+		if (has & MLG_C_EXCL_MAXIMUM)
+			ok &= x < b[MLG_B_EXCL_MAXIMUM].num;
+		return ok;
+	}
+	return 0;
+}
+
+/*
+ * The enum index: open addressing over the enum values, built once by
+ * mlg_field_compile(). Strings and any compare bytes; for them the key
+ * holds the bytes as two words, which for up to 16 bytes (with the
+ * length) are the bytes themselves, so no memcmp() is needed. Other types
+ * hash with mlg_value_hash(), whose equality is mlg_value_equal().
+ */
+struct enum_key {
+	uint64_t hash, a, b;
+};
+
+struct enum_index {
+	size_t mask;	       /* slots - 1 */
+	int bytes;	       /* string or any: compare bytes */
+	struct enum_key *keys; /* per enum value */
+	uint32_t *slot;	       /* enum value + 1; 0: free */
+	signed char *pat;      /* per value: matches the pattern (1), not
+				  (0), unknown (-1); NULL: no pattern */
+};
+
+static void words(uint64_t *a, uint64_t *b, const char *s, size_t len)
+{
+	uint32_t x, y;
+
+	if (len >= 8) {
+		memcpy(a, s, 8);
+		memcpy(b, s + len - 8, 8);
+	} else if (len >= 4) {
+		memcpy(&x, s, 4);
+		memcpy(&y, s + len - 4, 4);
+		*a = x;
+		*b = y;
+	} else {
+		*a = len ? (uint64_t)(unsigned char)s[0] |
+				     (uint64_t)(unsigned char)s[len / 2] << 8 |
+				     (uint64_t)(unsigned char)s[len - 1] << 16
+			 : 0;
+		*b = 0;
+	}
+}
+
+static uint64_t words_hash(uint64_t a, uint64_t b, size_t len)
+{
+	uint64_t h = a * UINT64_C(0x9e3779b97f4a7c15) +
+		     b * UINT64_C(0xc2b2ae3d27d4eb4f) + len;
+
+	h ^= h >> 32;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	return h ^ (h >> 29);
+}
+
+static void enum_key(struct enum_key *out, const struct enum_index *x,
+		     const struct mlg_value *v)
+{
+	if (x->bytes) {
+		words(&out->a, &out->b, v->str, v->len);
+		out->hash = words_hash(out->a, out->b, v->len);
+	} else {
+		out->hash = mlg_value_hash(v, 0);
+	}
+}
+
+/* The index of v among the enum values, or -1. */
+static long enum_find(const struct mlg_field *f, const struct mlg_value *v)
+{
+	const struct enum_index *x = f->fast.enums;
+	struct enum_key key;
 	size_t k;
-	int found = 0;
+	uint32_t e;
 
 	if (f->type == MLG_T_OBJECT || f->type == MLG_T_ARRAY) {
 		json_t *j = cast_json(f, v->str, v->len);
+		long found = -1;
 
-		for (k = 0; j && k < f->nenum && !found; k++)
-			found = json_equal(j, f->enum_json[k]);
+		for (k = 0; j && k < f->nenum && found < 0; k++)
+			if (json_equal(j, f->enum_json[k]))
+				found = (long)k;
 		json_decref(j);
 		return found;
 	}
-	for (k = 0; k < f->nenum; k++)
-		if (mlg_value_equal(v, &f->enum_values[k]))
-			return 1;
-	return 0;
+	if (!x) { /* not compiled: the plain scan */
+		for (k = 0; k < f->nenum; k++)
+			if (mlg_value_equal(v, &f->enum_values[k]))
+				return (long)k;
+		return -1;
+	}
+	enum_key(&key, x, v);
+	for (k = key.hash & x->mask; (e = x->slot[k]); k = (k + 1) & x->mask) {
+		const struct enum_key *ek = &x->keys[e - 1];
+		const struct mlg_value *ev = &f->enum_values[e - 1];
+
+		if (ek->hash != key.hash)
+			continue;
+		if (!x->bytes ? mlg_value_equal(v, ev)
+			      : ek->a == key.a && ek->b == key.b &&
+					ev->len == v->len &&
+					(v->len <= 16 ||
+					 !memcmp(ev->str, v->str, v->len)))
+			return (long)e - 1;
+	}
+	return -1;
+}
+
+/*
+ * Code points, as chars() counts them, when the byte length cannot
+ * settle the length constraints: a code point takes 1 to 4 bytes and an
+ * invalid byte counts as one, so len / 4 <= n <= len. -1 when it can.
+ */
+static int64_t count_if_needed(const struct mlg_field *f, const char *s,
+			       size_t len)
+{
+	if ((!(f->has & MLG_C_MIN_LENGTH) ||
+	     (uint64_t)f->min_length <= len / 4) &&
+	    (!(f->has & MLG_C_MAX_LENGTH) || len <= (uint64_t)f->max_length))
+		return -1;
+	return chars(s, len);
 }
 
 static const char *const rule_names[] = {
@@ -618,30 +860,16 @@ static const unsigned allowed[] = {MLG_ORDER_EQ | MLG_ORDER_GT,
 				   MLG_ORDER_LT | MLG_ORDER_EQ, MLG_ORDER_GT,
 				   MLG_ORDER_LT};
 
-static enum mlg_cell constraints(struct mlg_cast_ctx *c,
-				 const struct mlg_field *f, struct mlg_value *v,
-				 const char **note)
+/* The first failing range rule, by order(): the exact verdict and note. */
+static enum mlg_cell range_note(struct mlg_cast_ctx *c,
+				const struct mlg_field *f,
+				const struct mlg_value *v, const char **note)
 {
 	char buf[200];
-	int k, r;
+	unsigned m;
+	int k;
 
-	if (f->has & (MLG_C_MIN_LENGTH | MLG_C_MAX_LENGTH)) {
-		int64_t n =
-			f->type == MLG_T_STRING ? chars(v->str, v->len) : v->i;
-
-		v->i = n;
-		if ((f->has & MLG_C_MIN_LENGTH) && n < f->min_length)
-			return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
-				    "length %lld is below minLength %lld",
-				    (long long)n, (long long)f->min_length);
-		if ((f->has & MLG_C_MAX_LENGTH) && n > f->max_length)
-			return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
-				    "length %lld is above maxLength %lld",
-				    (long long)n, (long long)f->max_length);
-	}
 	for (k = 0; k < 4; k++) {
-		unsigned m;
-
 		if (!(f->has & (MLG_C_MINIMUM << k)))
 			continue;
 		m = order(f, v, k);
@@ -658,70 +886,318 @@ static enum mlg_cell constraints(struct mlg_cast_ctx *c,
 			    shown(buf, f->type, v->str, v->len), rule_names[k],
 			    f->bound_text[k]);
 	}
-	if (f->has & MLG_C_PATTERN) {
-		r = pcre2_match(f->re, (PCRE2_SPTR)v->str, v->len, 0, 0, c->md,
-				NULL);
-		if (r < 0 && r != PCRE2_ERROR_NOMATCH) {
-			PCRE2_UCHAR msg[120];
+	return MLG_CELL_OK;
+}
 
-			pcre2_get_error_message(r, msg, sizeof(msg));
-			return fail(
-				c, note, MLG_CELL_CONSTRAINT_ERROR,
-				"%s cannot be matched with pattern '%s': %s",
-				shown(buf, f->type, v->str, v->len), f->pattern,
-				(const char *)msg);
+static enum mlg_cell pattern_note(struct mlg_cast_ctx *c,
+				  const struct mlg_field *f,
+				  const struct mlg_value *v, int r,
+				  const char **note)
+{
+	char buf[200];
+	PCRE2_UCHAR msg[120];
+
+	if (r == PCRE2_ERROR_NOMATCH)
+		return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
+			    "%s does not match pattern '%s'",
+			    shown(buf, f->type, v->str, v->len), f->pattern);
+	pcre2_get_error_message(r, msg, sizeof(msg));
+	return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
+		    "%s cannot be matched with pattern '%s': %s",
+		    shown(buf, f->type, v->str, v->len), f->pattern,
+		    (const char *)msg);
+}
+
+/* In the documented order: lengths, range, pattern, enum. */
+static enum mlg_cell constraints(struct mlg_cast_ctx *c,
+				 const struct mlg_field *f, struct mlg_value *v,
+				 const char **note)
+{
+	const struct enum_index *x = f->fast.enums;
+	unsigned has = f->has;
+	char buf[200];
+	long e = -1;
+	int r;
+
+	if (has & (MLG_C_MIN_LENGTH | MLG_C_MAX_LENGTH)) {
+		int64_t n = v->i;
+
+		if (f->type == MLG_T_STRING) {
+			n = count_if_needed(f, v->str, v->len);
+			v->i = n < 0 ? 0 : n;
 		}
-		if (r < 0)
+		if ((has & MLG_C_MIN_LENGTH) && n >= 0 && n < f->min_length)
 			return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
-				    "%s does not match pattern '%s'",
-				    shown(buf, f->type, v->str, v->len),
-				    f->pattern);
+				    "length %lld is below minLength %lld",
+				    (long long)n, (long long)f->min_length);
+		if ((has & MLG_C_MAX_LENGTH) && n > f->max_length)
+			return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
+				    "length %lld is above maxLength %lld",
+				    (long long)n, (long long)f->max_length);
 	}
-	if ((f->has & MLG_C_ENUM) && !in_enum(f, v))
+	if ((has & RANGE_BITS) && !in_range(f, v) &&
+	    range_note(c, f, v, note) != MLG_CELL_OK)
+		return MLG_CELL_CONSTRAINT_ERROR;
+	if (!(has & (MLG_C_PATTERN | MLG_C_ENUM)))
+		return MLG_CELL_OK;
+	if (has & MLG_C_ENUM)
+		e = enum_find(f, v);
+	if (has & MLG_C_PATTERN) {
+		/* A value equal to an enum value matches as that one did. */
+		if (e >= 0 && x && x->pat && x->pat[e] >= 0)
+			r = x->pat[e] ? 1 : PCRE2_ERROR_NOMATCH;
+		else
+			r = pcre2_match(f->re, (PCRE2_SPTR)v->str, v->len, 0, 0,
+					c->md, NULL);
+		if (r < 0)
+			return pattern_note(c, f, v, r, note);
+	}
+	if ((has & MLG_C_ENUM) && e < 0)
 		return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
 			    "%s is not one of the allowed values (enum)",
 			    shown(buf, f->type, v->str, v->len));
 	return MLG_CELL_OK;
 }
 
-static int is_missing(const struct mlg_schema *s, const struct mlg_field *f,
-		      const char *cell, size_t len)
+/* A non-empty cell among the missing values; the length mask first. */
+static inline int is_missing(const struct mlg_field_fast *x, const char *cell,
+			     size_t len)
 {
-	char *const *m = f->has_missing ? f->missing : s->missing;
-	size_t n = f->has_missing ? f->nmissing : s->nmissing, k;
+	size_t k;
 
-	for (k = 0; k < n; k++)
-		if (m[k][0] ? strlen(m[k]) == len && !memcmp(m[k], cell, len)
-			    : !len)
+	if (!(x->miss_lens >> (len < 63 ? len : 63) & 1))
+		return 0;
+	for (k = 0; k < x->nmiss; k++)
+		if (x->lens[k] == len && same(x->miss[k], cell, len))
 			return 1;
 	return 0;
 }
 
+/* Kept out of line: the hot path below then needs few registers. */
+static __attribute__((noinline, cold)) enum mlg_cell
+null_cell(struct mlg_cast_ctx *c, const struct mlg_field *f, const char *cell,
+	  size_t len, struct mlg_value *out, const char **note)
+{
+	memset(out, 0, sizeof(*out));
+	out->type = f->type;
+	out->null = 1;
+	out->str = cell;
+	out->len = len;
+	if (f->required)
+		return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
+			    "constraint \"required\" is \"true\"");
+	return MLG_CELL_NULL;
+}
+
+static __attribute__((noinline, cold)) enum mlg_cell
+type_error(struct mlg_cast_ctx *c, const struct mlg_field *f, const char **note)
+{
+	return fail(c, note, MLG_CELL_TYPE_ERROR, "type is \"%s/%s\"",
+		    mlg_ftype_name(f->type), f->format);
+}
+
+static __attribute__((noinline)) int cast_slow(struct mlg_value *out,
+					       const struct mlg_field *f,
+					       const char *cell, size_t len)
+{
+	return cast(out, f, cell, len);
+}
+
+/*
+ * The common cases inline, chosen at compile time (f->fast.kind); a fast
+ * path that does not succeed hands the cell to the full cast, which
+ * decides: so invalid cells cost two parses, valid ones one.
+ */
 enum mlg_cell mlg_field_check(struct mlg_cast_ctx *c, size_t field_index,
 			      const char *cell, size_t len,
 			      struct mlg_value *out, const char **note)
 {
 	const struct mlg_field *f = &c->s->fields[field_index];
+	const struct mlg_field_fast *x = &f->fast;
+	int ok = 0;
 
 	if (note)
 		*note = "";
-	if (is_missing(c->s, f, cell, len)) {
-		memset(out, 0, sizeof(*out));
-		out->type = f->type;
-		out->null = 1;
-		out->str = cell;
-		out->len = len;
-		if (f->required)
-			return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
-				    "constraint \"required\" is \"true\"");
-		return MLG_CELL_NULL;
+	if (len ? is_missing(x, cell, len) : x->miss_empty)
+		return null_cell(c, f, cell, len, out, note);
+	out->type = f->type;
+	out->null = 0;
+	out->num = 0;
+	out->i = 0;
+	out->months = 0;
+	out->str = cell;
+	out->len = len;
+	switch (x->kind) {
+	case K_BYTES:
+		ok = 1;
+		break;
+	case K_INT:
+		ok = short_int(&out->i, cell, len);
+		out->num = (double)out->i;
+		break;
+	case K_NUM:
+		ok = !plain_number(&out->num, cell, len);
+		break;
+	case K_BOOL:
+		if (in_list(f->true_values, x->true_len, f->ntrue, cell, len)) {
+			out->i = 1;
+			ok = 1;
+		} else {
+			ok = in_list(f->false_values, x->false_len, f->nfalse,
+				     cell, len);
+		}
+		break;
+	case K_TEMPORAL:
+		if (mlg_cast_temporal(&out->i, f->type, f->fmt, f->pattern_fmt,
+				      cell, len))
+			return type_error(c, f, note);
+		ok = 1;
+		break;
 	}
-	if (mlg_field_cast(out, f, cell, len))
-		return fail(c, note, MLG_CELL_TYPE_ERROR, "type is \"%s/%s\"",
-			    mlg_ftype_name(f->type), f->format);
-	if (!f->has)
+	if (!ok && cast_slow(out, f, cell, len))
+		return type_error(c, f, note);
+	if (!f->has || (!(f->has & ~RANGE_BITS) && in_range(f, out)))
 		return MLG_CELL_OK;
 	return constraints(c, f, out, note);
+}
+
+/* --- compiling a field --- */
+
+static int range_kind(const struct mlg_field *f)
+{
+	int k, real = 0, exact = 0;
+
+	for (k = 0; k < 4; k++) {
+		if (!(f->has & (MLG_C_MINIMUM << k)))
+			continue;
+		if (f->bound_real[k])
+			real = 1;
+		else
+			exact = 1;
+	}
+	switch (f->type) {
+	case MLG_T_NUMBER:
+		return R_NUM;
+	case MLG_T_INTEGER:
+	case MLG_T_YEAR:
+		/* As order(): real bounds compare as doubles, others exactly. */
+		return real && exact ? R_SLOW : real ? R_NUM : R_INT;
+	case MLG_T_DATE:
+	case MLG_T_TIME:
+	case MLG_T_DATETIME:
+	case MLG_T_YEARMONTH:
+		return R_INT;
+	default:
+		return R_SLOW;
+	}
+}
+
+static int cast_kind(const struct mlg_field *f)
+{
+	int plain = f->bare_number && !f->group_char;
+
+	switch (f->type) {
+	case MLG_T_ANY:
+		return K_BYTES;
+	case MLG_T_STRING:
+		return f->fmt == MLG_FMT_DEFAULT ? K_BYTES : K_GENERAL;
+	case MLG_T_INTEGER:
+		return plain ? K_INT : K_GENERAL;
+	case MLG_T_NUMBER:
+		return plain && f->decimal_char == '.' ? K_NUM : K_GENERAL;
+	case MLG_T_BOOLEAN:
+		return K_BOOL;
+	case MLG_T_DATE:
+	case MLG_T_TIME:
+	case MLG_T_DATETIME:
+		return K_TEMPORAL;
+	default:
+		return K_GENERAL;
+	}
+}
+
+static int compile_enums(struct mlg_field *f)
+{
+	struct enum_index *x;
+	size_t n = f->nenum, slots = 4, k, i;
+	pcre2_match_data *md;
+	char *p;
+
+	if (!(f->has & MLG_C_ENUM) || f->type == MLG_T_OBJECT ||
+	    f->type == MLG_T_ARRAY)
+		return 0;
+	while (slots < 2 * n)
+		slots *= 2;
+	/* One block: the index, its keys, its slots, the pattern results. */
+	p = mlg_calloc(1, sizeof(*x) + n * sizeof(*x->keys) +
+				  slots * sizeof(*x->slot) + n);
+	x = (struct enum_index *)(void *)p;
+	x->keys = (struct enum_key *)(void *)(p + sizeof(*x));
+	x->slot = (uint32_t *)(void *)(x->keys + n);
+	x->mask = slots - 1;
+	x->bytes = f->type == MLG_T_STRING || f->type == MLG_T_ANY;
+	f->fast.enums = x;
+	for (k = 0; k < n; k++) {
+		enum_key(&x->keys[k], x, &f->enum_values[k]);
+		for (i = x->keys[k].hash & x->mask; x->slot[i];
+		     i = (i + 1) & x->mask)
+			;
+		x->slot[i] = (uint32_t)k + 1;
+	}
+	if (!(f->has & MLG_C_PATTERN))
+		return 0;
+	x->pat = (signed char *)(x->slot + slots);
+	md = pcre2_match_data_create(1, NULL);
+	if (!md)
+		return mlg_error_set(MLG_ERROR, "cannot allocate regex data");
+	for (k = 0; k < n; k++) {
+		const struct mlg_value *e = &f->enum_values[k];
+		int r = pcre2_match(f->re, (PCRE2_SPTR)e->str, e->len, 0, 0, md,
+				    NULL);
+
+		x->pat[k] = r >= 0 ? 1 : r == PCRE2_ERROR_NOMATCH ? 0 : -1;
+	}
+	pcre2_match_data_free(md);
+	return 0;
+}
+
+int mlg_field_compile(struct mlg_field *f, const struct mlg_schema *s)
+{
+	struct mlg_field_fast *x = &f->fast;
+	size_t k, n;
+
+	memset(x, 0, sizeof(*x));
+	x->miss = f->has_missing ? f->missing : s->missing;
+	x->nmiss = f->has_missing ? f->nmissing : s->nmissing;
+	n = x->nmiss + f->ntrue + f->nfalse;
+	x->lens = mlg_calloc(n + 1, sizeof(*x->lens));
+	for (k = 0; k < x->nmiss; k++) {
+		size_t len = strlen(x->miss[k]);
+
+		x->lens[k] = len;
+		if (len)
+			x->miss_lens |= UINT64_C(1) << (len < 63 ? len : 63);
+		else
+			x->miss_empty = 1;
+	}
+	if (f->type == MLG_T_BOOLEAN) {
+		x->true_len = x->lens + x->nmiss;
+		x->false_len = x->true_len + f->ntrue;
+		for (k = 0; k < f->ntrue; k++)
+			x->true_len[k] = strlen(f->true_values[k]);
+		for (k = 0; k < f->nfalse; k++)
+			x->false_len[k] = strlen(f->false_values[k]);
+	}
+	x->range = range_kind(f);
+	x->kind = cast_kind(f);
+	return compile_enums(f);
+}
+
+void mlg_field_release_fast(struct mlg_field *f)
+{
+	free(f->fast.lens);
+	free(f->fast.enums);
+	memset(&f->fast, 0, sizeof(f->fast));
 }
 
 /* --- hashing --- */

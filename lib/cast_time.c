@@ -138,15 +138,43 @@ static int zone(int *off, const char **p, const char *end, int loose)
 	return 0;
 }
 
-/* YYYY-MM-DD at s (10 bytes available). */
+/*
+ * mlg_days_from_civil() for a valid date of years 1-9999: all unsigned,
+ * so the divisions by constants become multiplications.
+ */
+static int64_t days_small(unsigned y, unsigned m, unsigned d)
+{
+	unsigned era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = y / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return (int64_t)era * 146097 + (int64_t)doe - 719468;
+}
+
+/*
+ * YYYY-MM-DD at s (10 bytes available), the most common temporal cell:
+ * every byte is tested at once, without a branch per digit.
+ */
 static int iso_date(int64_t *out, const char *s)
 {
-	int y, m, d;
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned d0 = u[0] - '0', d1 = u[1] - '0', d2 = u[2] - '0',
+		 d3 = u[3] - '0', d5 = u[5] - '0', d6 = u[6] - '0',
+		 d8 = u[8] - '0', d9 = u[9] - '0';
+	unsigned y, m, d;
 
-	if (s[4] != '-' || s[7] != '-' || fixed(&y, s, 4) ||
-	    fixed(&m, s + 5, 2) || fixed(&d, s + 8, 2) || !valid_date(y, m, d))
+	if ((d0 > 9) | (d1 > 9) | (d2 > 9) | (d3 > 9) | (d5 > 9) | (d6 > 9) |
+	    (d8 > 9) | (d9 > 9) | (u[4] != '-') | (u[7] != '-'))
 		return -1;
-	*out = mlg_days_from_civil(y, m, d);
+	y = d0 * 1000 + d1 * 100 + d2 * 10 + d3;
+	m = d5 * 10 + d6;
+	d = d8 * 10 + d9;
+	if (!valid_date(y, (int)m, (int)d))
+		return -1;
+	*out = days_small(y, m, d);
 	return 0;
 }
 

@@ -174,8 +174,9 @@ struct json_t *mlg_report_to_json(const struct mlg_report *r)
 		json_array_append_new(arr, table_json(r->tables[i]));
 	json_object_set_new(o, "tables", arr);
 	/* Tool members extend the report; they never replace ours. */
-	json_object_foreach(r->extra, key, v) if (!json_object_get(o, key))
-		json_object_set(o, key, v);
+	json_object_foreach (r->extra, key, v)
+		if (!json_object_get(o, key))
+			json_object_set(o, key, v);
 	return o;
 }
 

@@ -709,7 +709,7 @@ static int member_error(const struct mlg_json_doc *doc, const char *objptr,
 	return MLG_EINVALID;
 }
 
-static const char *type_name(const json_t *v)
+const char *mlg_json_type_name(const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
@@ -733,12 +733,13 @@ static const char *type_name(const json_t *v)
 static int member(json_t **out, const struct mlg_json_doc *doc, json_t *obj,
 		  const char *objptr, const char *key, int required)
 {
+	*out = NULL;
 	if (!obj)
 		MLG_BUG("NULL object");
 	if (!json_is_object(obj))
 		return mlg_json_error(doc, objptr,
 				      "expected an object, found %s",
-				      type_name(obj));
+				      mlg_json_type_name(obj));
 	*out = json_object_get(obj, key);
 	if (!*out && required)
 		return mlg_json_error(doc, objptr,
@@ -758,7 +759,7 @@ int mlg_json_get_str(const struct mlg_json_doc *doc, json_t *obj,
 	if (!json_is_string(v))
 		return member_error(doc, objptr, key,
 				    "expected a string, found %s",
-				    type_name(v));
+				    mlg_json_type_name(v));
 	*out = json_string_value(v);
 	return 0;
 }
@@ -775,7 +776,7 @@ int mlg_json_get_num(const struct mlg_json_doc *doc, json_t *obj,
 	if (!json_is_number(v))
 		return member_error(doc, objptr, key,
 				    "expected a number, found %s",
-				    type_name(v));
+				    mlg_json_type_name(v));
 	*out = json_number_value(v);
 	return 0;
 }
@@ -800,7 +801,7 @@ int mlg_json_get_int(const struct mlg_json_doc *doc, json_t *obj,
 	if (!json_is_real(v))
 		return member_error(doc, objptr, key,
 				    "expected an integer, found %s",
-				    type_name(v));
+				    mlg_json_type_name(v));
 	d = json_real_value(v);
 	fmt_real(num, d);
 	if (d != floor(d))
@@ -826,7 +827,7 @@ int mlg_json_get_bool(const struct mlg_json_doc *doc, json_t *obj,
 	if (!json_is_boolean(v))
 		return member_error(doc, objptr, key,
 				    "expected a boolean, found %s",
-				    type_name(v));
+				    mlg_json_type_name(v));
 	*out = json_is_true(v);
 	return 0;
 }
@@ -844,7 +845,7 @@ int mlg_json_check_keys(const struct mlg_json_doc *doc, json_t *obj,
 	if (!json_is_object(obj))
 		return mlg_json_error(doc, objptr,
 				      "expected an object, found %s",
-				      type_name(obj));
+				      mlg_json_type_name(obj));
 	for (it = json_object_iter(obj); it;
 	     it = json_object_iter_next(obj, it)) {
 		key = json_object_iter_key(it);

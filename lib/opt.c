@@ -156,7 +156,7 @@ int mlg_opt_help(struct mlg_buf *out, const struct mlg_tool *tool)
 {
 	struct mlg_opt common[NCOMMON + 1] = {{0}};
 	struct mlg_ctx dummy = {0};
-	int dummy_flag;
+	int dummy_flag = 0;
 	size_t i;
 
 	common_opts(common, &dummy, &dummy_flag, &dummy_flag);
@@ -254,8 +254,11 @@ int mlg_opt_parse(struct mlg_ctx *ctx, const struct mlg_tool *tool, int argc,
 				if (all[i].short_name == c)
 					o = &all[i];
 		}
-		if (!o)
-			MLG_BUG("option table and getopt disagree");
+		if (!o) {
+			rc = mlg_error_set(MLG_ERROR,
+					   "option table and getopt disagree");
+			goto done;
+		}
 		if ((rc = store(o, optarg))) {
 			rc = usage_error(tool);
 			goto done;

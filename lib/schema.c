@@ -30,26 +30,6 @@ static const char *at(struct loc *l, size_t k, const char *key, const char *sub)
 	return l->p;
 }
 
-static const char *jtype(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "object";
-	case JSON_ARRAY:
-		return "array";
-	case JSON_STRING:
-		return "string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "boolean";
-	default:
-		return "null";
-	}
-}
-
 static const char *article(enum mlg_ftype t)
 {
 	return t == MLG_T_ANY || t == MLG_T_INTEGER || t == MLG_T_OBJECT ||
@@ -78,10 +58,9 @@ static int str_list(char ***out, size_t *n, const struct mlg_json_doc *doc,
 
 	if (!json_is_array(arr))
 		return mlg_json_error(doc, ptr, "expected an array, found %s",
-				      jtype(arr));
+				      mlg_json_type_name(arr));
 	list = mlg_calloc(json_array_size(arr) + 1, sizeof(*list));
-	json_array_foreach(arr, k, v)
-	{
+	json_array_foreach (arr, k, v) {
 		snprintf(p, sizeof(p), "%s/%zu", ptr, k);
 		if (labels && json_is_object(v)) {
 			static const char *const keys[] = {"value", "label",
@@ -102,7 +81,7 @@ static int str_list(char ***out, size_t *n, const struct mlg_json_doc *doc,
 			free_list(list, k);
 			return mlg_json_error(doc, p,
 					      "expected a string, found %s",
-					      jtype(v));
+					      mlg_json_type_name(v));
 		}
 		list[k] = mlg_strdup(json_string_value(v));
 	}
@@ -324,15 +303,14 @@ static int parse_enum(struct mlg_field *f, const struct mlg_json_doc *doc,
 	char p[200];
 
 	if (!json_is_array(arr) || !json_array_size(arr))
-		return mlg_json_error(doc, ptr,
-				      "expected a non-empty array, found %s",
-				      json_is_array(arr) ? "[]" : jtype(arr));
+		return mlg_json_error(
+			doc, ptr, "expected a non-empty array, found %s",
+			json_is_array(arr) ? "[]" : mlg_json_type_name(arr));
 	n = json_array_size(arr);
 	f->enum_values = mlg_calloc(n, sizeof(*f->enum_values));
 	if (f->type == MLG_T_OBJECT || f->type == MLG_T_ARRAY)
 		f->enum_json = mlg_calloc(n, sizeof(*f->enum_json));
-	json_array_foreach(arr, j, v)
-	{
+	json_array_foreach (arr, j, v) {
 		struct mlg_value *e = &f->enum_values[j];
 
 		snprintf(p, sizeof(p), "%s/%zu", ptr, j);
@@ -343,7 +321,8 @@ static int parse_enum(struct mlg_field *f, const struct mlg_json_doc *doc,
 				return mlg_json_error(
 					doc, p, "expected %s %s, found %s",
 					article(f->type),
-					mlg_ftype_name(f->type), jtype(v));
+					mlg_ftype_name(f->type),
+					mlg_json_type_name(v));
 			f->enum_json[j] = json_incref(v);
 		} else if (json_is_string(v)) {
 			const char *s = json_string_value(v);
@@ -371,7 +350,7 @@ static int parse_enum(struct mlg_field *f, const struct mlg_json_doc *doc,
 					      "value, found %s",
 					      article(f->type),
 					      mlg_ftype_name(f->type),
-					      jtype(v));
+					      mlg_json_type_name(v));
 		}
 		f->nenum = j + 1;
 	}
@@ -389,7 +368,7 @@ static int parse_pattern(struct mlg_field *f, const struct mlg_json_doc *doc,
 
 	if (!json_is_string(v))
 		return mlg_json_error(doc, ptr, "expected a string, found %s",
-				      jtype(v));
+				      mlg_json_type_name(v));
 	f->pattern = mlg_strdup(json_string_value(v));
 	/* Whole-value match as XML Schema; invalid UTF-8 simply fails. */
 	re = pcre2_compile((PCRE2_SPTR)f->pattern, json_string_length(v),
@@ -431,8 +410,7 @@ static int parse_constraints(struct mlg_field *f,
 	at(&cl, k, "constraints", NULL);
 	if (mlg_json_check_keys(doc, co, cl.p, keys))
 		return MLG_EINVALID;
-	json_object_foreach(co, key, v)
-	{
+	json_object_foreach (co, key, v) {
 		int len_key =
 			!strcmp(key, "minLength") || !strcmp(key, "maxLength");
 		int bound_key = -1;
@@ -575,17 +553,16 @@ static int key_list(size_t **out, size_t *n, const struct mlg_schema *s,
 	if (!json_is_array(v))
 		return mlg_json_error(doc, ptr, "expected %san array, found %s",
 				      allow_string ? "a string or " : "",
-				      jtype(v));
+				      mlg_json_type_name(v));
 	cnt = json_array_size(v);
 	*out = mlg_calloc(cnt + 1, sizeof(**out));
 	*n = cnt;
-	json_array_foreach(v, j, e)
-	{
+	json_array_foreach (v, j, e) {
 		snprintf(p, sizeof(p), "%s/%zu", ptr, j);
 		if (!json_is_string(e))
 			return mlg_json_error(doc, p,
 					      "expected a string, found %s",
-					      jtype(e));
+					      mlg_json_type_name(e));
 		idx = mlg_schema_field_index(s, json_string_value(e));
 		if (idx < 0)
 			return mlg_json_error(doc, p, "unknown field '%s'",
@@ -608,13 +585,14 @@ static int detect_version(json_t *root)
 	if (json_object_get(root, "fieldsMatch") ||
 	    json_object_get(root, "uniqueKeys"))
 		return 2;
-	json_array_foreach(json_object_get(root, "missingValues"), k,
-			   m) if (json_is_object(m)) return 2;
-	json_array_foreach(
-		json_object_get(root, "fields"), k,
-		f) for (j = 0; j < MLG_ARRAY_SIZE(v2_field);
-			j++) if (json_is_object(f) &&
-				 json_object_get(f, v2_field[j])) return 2;
+	json_array_foreach (json_object_get(root, "missingValues"), k, m)
+		if (json_is_object(m))
+			return 2;
+	json_array_foreach (json_object_get(root, "fields"), k, f)
+		for (j = 0; j < MLG_ARRAY_SIZE(v2_field); j++)
+			if (json_is_object(f) &&
+			    json_object_get(f, v2_field[j]))
+				return 2;
 	return 1;
 }
 
@@ -665,7 +643,7 @@ static int parse(struct mlg_schema *s, const struct mlg_json_doc *doc)
 	if (!json_is_array(fields))
 		return mlg_json_error(doc, "/fields",
 				      "expected an array, found %s",
-				      jtype(fields));
+				      mlg_json_type_name(fields));
 	s->version = detect_version(root);
 	if (parse_match(s, doc, root))
 		return MLG_EINVALID;
@@ -680,8 +658,7 @@ static int parse(struct mlg_schema *s, const struct mlg_json_doc *doc)
 		s->nmissing = 1;
 	}
 	s->fields = mlg_calloc(json_array_size(fields) + 1, sizeof(*s->fields));
-	json_array_foreach(fields, k, fo)
-	{
+	json_array_foreach (fields, k, fo) {
 		s->nfields = k + 1;
 		if (parse_field(s, doc, fo, k))
 			return MLG_EINVALID;
@@ -697,12 +674,12 @@ static int parse(struct mlg_schema *s, const struct mlg_json_doc *doc)
 		return 0;
 	if (!json_is_array(v))
 		return mlg_json_error(doc, "/uniqueKeys",
-				      "expected an array, found %s", jtype(v));
+				      "expected an array, found %s",
+				      mlg_json_type_name(v));
 	s->nunique_keys = json_array_size(v);
 	s->unique_keys = mlg_calloc(s->nunique_keys + 1, sizeof(size_t *));
 	s->nunique_key = mlg_calloc(s->nunique_keys + 1, sizeof(size_t));
-	json_array_foreach(v, j, fo)
-	{
+	json_array_foreach (v, j, fo) {
 		snprintf(p, sizeof(p), "/uniqueKeys/%zu", j);
 		if (key_list(&s->unique_keys[j], &s->nunique_key[j], s, doc, fo,
 			     p, 0))
@@ -715,8 +692,12 @@ int mlg_schema_parse(struct mlg_schema *out, const struct mlg_json_doc *doc)
 {
 	int rc;
 
+	size_t k;
+
 	memset(out, 0, sizeof(*out));
 	rc = parse(out, doc);
+	for (k = 0; !rc && k < out->nfields; k++)
+		rc = mlg_field_compile(&out->fields[k], out);
 	if (rc)
 		mlg_schema_release(out);
 	return rc;
@@ -755,6 +736,7 @@ static void release_field(struct mlg_field *f)
 	free(f->enum_json);
 	free(f->pattern);
 	pcre2_code_free(f->re);
+	mlg_field_release_fast(f);
 }
 
 void mlg_schema_release(struct mlg_schema *s)
@@ -833,7 +815,8 @@ int mlg_dialect_parse(struct mlg_csv_dialect *out,
 	v = json_object_get(root, "csvddfVersion");
 	if (v && !json_is_number(v) && !json_is_string(v))
 		return mlg_json_error(doc, "/csvddfVersion",
-				      "expected a number, found %s", jtype(v));
+				      "expected a number, found %s",
+				      mlg_json_type_name(v));
 	v = json_object_get(root, "headerRows");
 	if (v) {
 		json_t *e = json_array_get(v, 0);

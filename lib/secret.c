@@ -17,9 +17,10 @@ int mlg_secret_add(const char *value)
 	size_t i;
 
 	if (strlen(value) < MLG_SECRET_MIN)
-		return mlg_error_set(MLG_EINVALID,
-				     "secret too short to mask (under %d bytes)",
-				     MLG_SECRET_MIN);
+		return mlg_error_set(
+			MLG_EINVALID,
+			"secret too short to mask (under %d bytes)",
+			MLG_SECRET_MIN);
 	for (i = 0; i < nsecrets; i++)
 		if (!strcmp(secrets[i], value))
 			return 0;

@@ -8,6 +8,7 @@
 #include "mlgate/buf.h"
 #include "mlgate/error.h"
 #include "mlgate/file.h"
+#include "mlgate/fpset.h"
 #include "mlgate/json.h"
 #include "mlgate/stream.h"
 #include "mlgate/utf8.h"
@@ -28,73 +29,6 @@ const char *mlg_verr_name(enum mlg_verr_type t)
 
 #define CELL_MAX 64
 
-/* ---- fingerprint sets for unique, primaryKey and uniqueKeys ---- */
-
-/*
- * 64-bit fingerprints of the cast values, with the row that first held
- * each. Two different values collide with probability about n^2 / 2^65:
- * for 10^8 rows, 3e-4. A collision reports a false duplicate, never
- * hides a real one; the note says "fingerprint" so nobody is misled.
- */
-struct fpset {
-	uint64_t *keys, *rows;
-	size_t mask, n;
-};
-
-static int fpset_grow(struct fpset *s, size_t *budget)
-{
-	size_t cap = s->mask ? (s->mask + 1) * 2 : 1024, i;
-	size_t bytes = cap * 2 * sizeof(uint64_t);
-	uint64_t *keys, *rows;
-
-	if (bytes > *budget)
-		return mlg_error_set(MLG_ELIMIT,
-				     "unique checks need more than the %zu MiB "
-				     "allowed (raise --unique-memory)",
-				     (*budget + (s->mask + 1) * 16) >> 20);
-	keys = mlg_calloc(cap, sizeof(*keys));
-	rows = mlg_malloc(cap * sizeof(*rows));
-	for (i = 0; s->mask && i <= s->mask; i++) {
-		size_t j;
-
-		if (!s->keys[i])
-			continue;
-		for (j = s->keys[i] & (cap - 1); keys[j];
-		     j = (j + 1) & (cap - 1))
-			;
-		keys[j] = s->keys[i];
-		rows[j] = s->rows[i];
-	}
-	*budget += (s->mask ? s->mask + 1 : 0) * 16;
-	*budget -= bytes;
-	free(s->keys);
-	free(s->rows);
-	s->keys = keys;
-	s->rows = rows;
-	s->mask = cap - 1;
-	return 0;
-}
-
-/* Insert; 0 when new, else the row that held it first (or an error). */
-static int64_t fpset_add(struct fpset *s, uint64_t fp, uint64_t row,
-			 size_t *budget)
-{
-	size_t i;
-	int rc;
-
-	fp |= !fp; /* 0 marks an empty slot */
-	if ((s->n + 1) * 4 > (s->mask + 1) * 3 || !s->mask)
-		if ((rc = fpset_grow(s, budget)))
-			return rc;
-	for (i = fp & s->mask; s->keys[i]; i = (i + 1) & s->mask)
-		if (s->keys[i] == fp)
-			return (int64_t)s->rows[i];
-	s->keys[i] = fp;
-	s->rows[i] = row;
-	s->n++;
-	return 0;
-}
-
 /* ---- the plan: which column is which field, which keys to check ---- */
 
 struct ukey {
@@ -113,15 +47,18 @@ struct plan {
 	struct ukey *keys;
 	size_t nkeys;
 	unsigned char *in_key; /* field -> part of some key */
+	unsigned char *track;  /* field -> fed to the dataset checks */
 };
 
 /* ---- a chunk of records and what a worker found in it ---- */
 
+/* A key's fingerprint in a row; the cell stays in the job's buffer,
+ * which lives until the job is merged. */
 struct fprow {
 	uint64_t fp, row, line;
 	uint32_t key;
 	uint32_t cell_len;
-	char cell[CELL_MAX];
+	size_t cell_off;
 };
 
 struct job {
@@ -140,6 +77,7 @@ struct job {
 	uint64_t *bad_rows; /* rows with any error, ascending */
 	size_t nbad, abad;
 	int fatal; /* unterminated quote: the rest of the input is lost */
+	struct mlg_dsacc *acc; /* dataset metrics of this chunk, or NULL */
 };
 
 struct pool;
@@ -242,11 +180,17 @@ static void add_fp(struct job *j, const struct plan *p, size_t k, uint64_t fp,
 	f->line = line;
 	f->key = (uint32_t)k;
 	f->cell_len = 0;
+	f->cell_off = 0;
+	/* A field unescaped into the parser's scratch is not in the buffer:
+	 * its duplicate is then reported without the cell. */
 	if (rec && col && col <= rec->nfields) {
 		const struct mlg_csv_field *c = &rec->fields[col - 1];
 
-		f->cell_len = (uint32_t)(c->len < CELL_MAX ? c->len : CELL_MAX);
-		memcpy(f->cell, c->ptr, f->cell_len);
+		if (c->ptr >= j->buf && c->ptr + c->len <= j->buf + j->len) {
+			f->cell_off = (size_t)(c->ptr - j->buf);
+			f->cell_len = (uint32_t)(c->len < CELL_MAX ? c->len
+								   : CELL_MAX);
+		}
 	}
 }
 
@@ -309,6 +253,9 @@ static void check_record(struct worker_ctx *w, struct job *j,
 		st = mlg_field_check(w->cast, (size_t)fi, f->ptr, f->len, &v,
 				     &note);
 		nulls[fi] = st != MLG_CELL_OK;
+		if (p->track[fi])
+			mlg_dsacc_cell(j->acc, (size_t)fi, st, &v, f->ptr,
+				       f->len);
 		/* Hash only what a unique key needs: most fields are in none. */
 		if (st == MLG_CELL_OK && p->in_key[fi])
 			hashes[fi] = mlg_value_hash(&v, 0x6d6c67617465ULL);
@@ -323,9 +270,13 @@ static void check_record(struct worker_ctx *w, struct job *j,
 		job_err(j, p, w->limit, MLG_VE_EXTRA_CELL, row, line, c + 1,
 			rec->fields[c].ptr, rec->fields[c].len,
 			"the row has more cells than the header");
-	for (c = n; c < p->ncols; c++)
+	for (c = n; c < p->ncols; c++) {
 		job_err(j, p, w->limit, MLG_VE_MISSING_CELL, row, line, c + 1,
 			NULL, 0, "the row has fewer cells than the header");
+		if (p->col_field[c] >= 0 && p->track[p->col_field[c]])
+			mlg_dsacc_cell(j->acc, (size_t)p->col_field[c],
+				       MLG_CELL_NULL, NULL, NULL, 0);
+	}
 	/* Keys with a null part are exempt; a row too short to have all
 	 * parts has already been reported. */
 	for (k = 0; k < p->nkeys; k++)
@@ -355,8 +306,8 @@ static int json_cell(struct mlg_buf *b, json_t *v)
 }
 
 static void check_json_record(struct worker_ctx *w, struct job *j,
-			      const struct mlg_csv_record *rec,
-			      const char *raw, size_t len, uint64_t *hashes,
+			      const struct mlg_csv_record *rec, const char *raw,
+			      size_t len, uint64_t *hashes,
 			      unsigned char *nulls, struct mlg_buf *cell)
 {
 	const struct plan *p = w->p;
@@ -388,6 +339,9 @@ static void check_json_record(struct worker_ctx *w, struct job *j,
 		enum mlg_cell st;
 
 		val = json_object_get(o, s->fields[fi].name);
+		if ((!val || json_is_null(val)) && p->track[fi])
+			mlg_dsacc_cell(j->acc, fi, MLG_CELL_NULL, NULL, NULL,
+				       0);
 		if (!val || json_is_null(val)) {
 			if (s->fields[fi].required)
 				job_err(j, p, w->limit, MLG_VE_CONSTRAINT, row,
@@ -399,6 +353,9 @@ static void check_json_record(struct worker_ctx *w, struct job *j,
 		st = mlg_field_check(w->cast, fi, cell->ptr, cell->len, &v,
 				     &note);
 		nulls[fi] = st != MLG_CELL_OK;
+		if (p->track[fi])
+			mlg_dsacc_cell(j->acc, fi, st, &v, cell->ptr,
+				       cell->len);
 		if (st == MLG_CELL_OK && p->in_key[fi])
 			hashes[fi] = mlg_value_hash(&v, 0x6d6c67617465ULL);
 		else if (st == MLG_CELL_TYPE_ERROR)
@@ -408,16 +365,28 @@ static void check_json_record(struct worker_ctx *w, struct job *j,
 			job_err(j, p, w->limit, MLG_VE_CONSTRAINT, row, line,
 				fi + 1, cell->ptr, cell->len, note);
 	}
-	json_object_foreach(o, key, val)
+	json_object_foreach (o, key, val)
 		if (mlg_schema_field_index(s, key) < 0) {
 			mlg_buf_reset(cell);
-			mlg_buf_addf(cell, "key '%s' is not a schema field", key);
-			job_err(j, p, w->limit, MLG_VE_EXTRA_CELL, row, line,
-				0, NULL, 0, cell->ptr);
+			mlg_buf_addf(cell, "key '%s' is not a schema field",
+				     key);
+			job_err(j, p, w->limit, MLG_VE_EXTRA_CELL, row, line, 0,
+				NULL, 0, cell->ptr);
 		}
 	json_decref(o);
 	for (k = 0; k < p->nkeys; k++)
 		check_key(j, p, k, hashes, nulls, s->nfields, row, line, NULL);
+}
+
+/* A data row for the dataset checks: its raw bytes, line end dropped. */
+static void row_stats(struct job *j, const struct mlg_csv_record *rec)
+{
+	const char *raw = j->buf + (rec->offset - j->pos.offset);
+	size_t len = rec->size;
+
+	while (len && (raw[len - 1] == '\n' || raw[len - 1] == '\r'))
+		len--;
+	mlg_dsacc_row(j->acc, raw, len);
 }
 
 static void run_job(struct worker_ctx *w, struct job *j)
@@ -436,6 +405,8 @@ static void run_job(struct worker_ctx *w, struct job *j)
 	mlg_csv_chunk_init(&w->it, &p->o->dialect, j->buf, j->len, &j->pos);
 	while ((rc = mlg_csv_chunk_next(&w->it, &rec)) == 1) {
 		memset(nulls, 1, nf + 1);
+		if (j->acc)
+			row_stats(j, &rec);
 		if (p->o->jsonl)
 			check_json_record(w, j, &rec,
 					  j->buf + (rec.offset - j->pos.offset),
@@ -580,6 +551,10 @@ static void plan_keys(struct plan *p)
 	p->keys =
 		mlg_calloc(s->nfields + s->nunique_keys + 1, sizeof(*p->keys));
 	p->in_key = mlg_calloc(s->nfields + 1, 1);
+	p->track = mlg_calloc(s->nfields + 1, 1);
+	for (f = 0; p->o->checks && f < s->nfields; f++)
+		p->track[f] =
+			(unsigned char)mlg_dscheck_tracks(p->o->checks, f);
 	if (s->npk) {
 		p->keys[p->nkeys].type = MLG_VE_PRIMARY_KEY;
 		p->keys[p->nkeys].fields = s->primary_key;
@@ -612,6 +587,7 @@ static void plan_release(struct plan *p)
 			free(p->keys[k].fields);
 	free(p->keys);
 	free(p->in_key);
+	free(p->track);
 	free(p->col_field);
 	free(p->field_col);
 }
@@ -621,7 +597,7 @@ static void plan_release(struct plan *p)
 struct run {
 	const struct plan *p;
 	struct mlg_validate_result *r;
-	struct fpset *sets;
+	struct mlg_fpset *sets;
 	size_t budget;
 	struct mlg_atomic inv, val;
 	int has_inv, has_val;
@@ -705,9 +681,13 @@ static int merge_job(struct run *u, struct job *j)
 	dups.counts = r->counts;
 	for (i = 0; i < j->nfps; i++) {
 		const struct fprow *f = &j->fps[i];
+
+		if (i + 8 < j->nfps)
+			mlg_fpset_prefetch(&u->sets[j->fps[i + 8].key],
+					   j->fps[i + 8].fp);
 		const struct ukey *key = &p->keys[f->key];
-		int64_t first =
-			fpset_add(&u->sets[f->key], f->fp, f->row, &u->budget);
+		int64_t first = mlg_fpset_add(&u->sets[f->key], f->fp, f->row,
+					      &u->budget);
 		size_t col = p->field_col[key->fields[0]];
 
 		if (first < 0) {
@@ -726,7 +706,8 @@ static int merge_job(struct run *u, struct job *j)
 				     "the %zu-field key repeats row %lld",
 				     key->nfields, (long long)first);
 		job_err(&dups, p, limit, key->type, f->row, f->line, col,
-			f->cell, f->cell_len, note.ptr);
+			f->cell_len ? j->buf + f->cell_off : NULL, f->cell_len,
+			note.ptr);
 	}
 	/* Both lists are in row order; interleave them. */
 	while (a < j->nerrs || b < dups.nerrs) {
@@ -742,6 +723,8 @@ static int merge_job(struct run *u, struct job *j)
 	}
 	r->errors += ndups; /* their counts went straight to r->counts */
 	r->rows += j->rows;
+	if (j->acc && (rc = mlg_dsacc_merge(r->stats, j->acc, u->budget)))
+		goto done;
 	if (u->has_inv || u->has_val) {
 		for (i = 0; i < dups.nbad; i++)
 			job_mark_bad(j, dups.bad_rows[i]);
@@ -809,6 +792,7 @@ static void job_reset(struct job *j, size_t ncounts)
 
 static void job_free(struct job *j)
 {
+	mlg_dsacc_free(j->acc);
 	verrs_free(j->errs, j->nerrs);
 	free(j->errs);
 	free(j->buf);
@@ -996,8 +980,13 @@ int mlg_validate(struct mlg_validate_result *r, const char *src,
 	 * reader waits on the oldest. */
 	pl.cap = (size_t)nthreads * 2 + 1;
 	pl.ring = mlg_calloc(pl.cap, sizeof(*pl.ring));
-	for (i = 0; i < pl.cap; i++)
+	for (i = 0; i < pl.cap; i++) {
 		pl.ring[i].counts = mlg_calloc(ncounts, sizeof(uint64_t));
+		if (o->checks)
+			pl.ring[i].acc = mlg_dsacc_new(o->checks);
+	}
+	if (o->checks)
+		r->stats = mlg_dsacc_new(o->checks);
 	pl.w = mlg_calloc((size_t)nthreads, sizeof(*pl.w));
 	pthread_mutex_init(&pl.mu, NULL);
 	pthread_cond_init(&pl.work, NULL);
@@ -1106,10 +1095,8 @@ done:
 			mlg_cast_ctx_free(pl.w[i].cast);
 	for (i = 0; i < pl.cap; i++)
 		job_free(&pl.ring[i]);
-	for (i = 0; i < p.nkeys; i++) {
-		free(u.sets[i].keys);
-		free(u.sets[i].rows);
-	}
+	for (i = 0; i < p.nkeys; i++)
+		mlg_fpset_release(&u.sets[i]);
 	free(u.sets);
 	free(pl.ring);
 	free(pl.w);
@@ -1126,6 +1113,7 @@ void mlg_validate_result_release(struct mlg_validate_result *r)
 	size_t i;
 
 	verrs_free(r->list, r->nlist);
+	mlg_dsacc_free(r->stats);
 	for (i = 0; i < r->nlabels; i++)
 		free(r->labels[i]);
 	free(r->labels);

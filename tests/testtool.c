@@ -116,11 +116,11 @@ static int run_thresholds(struct mlg_report *r)
 	return rc;
 }
 
-static int get_loc(const struct mlg_json_doc *doc, json_t *o,
-		   const char *ptr, struct mlg_loc *l, const char **msg)
+static int get_loc(const struct mlg_json_doc *doc, json_t *o, const char *ptr,
+		   struct mlg_loc *l, const char **msg)
 {
-	static const char *const keys[] = {"message", "file", "line",
-					   "column", "field", NULL};
+	static const char *const keys[] = {"message", "file",  "line",
+					   "column",  "field", NULL};
 	int64_t line = 0, col = 0;
 	int rc;
 
@@ -157,8 +157,8 @@ static int replay_check(struct mlg_report *r, const struct mlg_json_doc *doc,
 			json_t *o, const char *ptr)
 {
 	static const char *const keys[] = {
-		"id", "status", "value", "unit", "threshold", "message",
-		"location", "findings", "unlisted", NULL};
+		"id",	   "status",   "value",	   "unit",     "threshold",
+		"message", "location", "findings", "unlisted", NULL};
 	const char *id, *status, *unit = NULL, *rule = NULL, *msg = NULL;
 	struct mlg_buf p = MLG_BUF_INIT;
 	enum mlg_status st = MLG_STATUS_PASS;
@@ -194,11 +194,9 @@ static int replay_check(struct mlg_report *r, const struct mlg_json_doc *doc,
 		mlg_buf_addf(&p, "%s/location", ptr);
 		if ((rc = get_loc(doc, v, p.ptr, &loc, NULL)))
 			goto done;
-		mlg_check_set_loc(c, loc.file, loc.line, loc.column,
-				  loc.field);
+		mlg_check_set_loc(c, loc.file, loc.line, loc.column, loc.field);
 	}
-	json_array_foreach(json_object_get(o, "findings"), i, v)
-	{
+	json_array_foreach (json_object_get(o, "findings"), i, v) {
 		mlg_buf_reset(&p);
 		mlg_buf_addf(&p, "%s/findings/%zu", ptr, i);
 		if ((rc = get_loc(doc, v, p.ptr, &loc, &msg)))
@@ -223,13 +221,12 @@ static int replay_table(struct mlg_report *r, json_t *o)
 	if (!n)
 		return mlg_error_set(MLG_EINVALID, "table without columns");
 	cells = mlg_calloc(n, sizeof(*cells));
-	json_array_foreach(cols, j, cell)
+	json_array_foreach (cols, j, cell)
 		cells[j] = json_string_value(cell);
 	t = mlg_report_add_table(r, json_string_value(json_object_get(o, "id")),
 				 json_string_value(json_object_get(o, "title")),
 				 n, cells);
-	json_array_foreach(json_object_get(o, "rows"), i, row)
-	{
+	json_array_foreach (json_object_get(o, "rows"), i, row) {
 		for (j = 0; j < n; j++)
 			cells[j] = json_string_value(json_array_get(row, j));
 		mlg_table_add_row(t, cells);
@@ -249,16 +246,15 @@ static int run_checks(struct mlg_report *r)
 
 	if ((rc = mlg_json_load(&doc, checks_path, 0)))
 		return rc;
-	json_array_foreach(json_object_get(doc.root, "checks"), i, v)
-	{
+	json_array_foreach (json_object_get(doc.root, "checks"), i, v) {
 		snprintf(ptr, sizeof(ptr), "/checks/%zu", i);
 		if ((rc = replay_check(r, &doc, v, ptr)))
 			goto done;
 	}
-	json_array_foreach(json_object_get(doc.root, "tables"), i, v)
+	json_array_foreach (json_object_get(doc.root, "tables"), i, v)
 		if ((rc = replay_table(r, v)))
 			goto done;
-	json_object_foreach(json_object_get(doc.root, "properties"), key, v)
+	json_object_foreach (json_object_get(doc.root, "properties"), key, v)
 		mlg_report_set_prop(r, key, json_string_value(v));
 done:
 	mlg_json_doc_release(&doc);
@@ -280,8 +276,8 @@ static int run(struct mlg_ctx *ctx)
 		ctx->report.max_findings = (size_t)max_findings;
 	if (error_kind) {
 		rc = mlg_error_set(!strcmp(error_kind, "invalid") ? MLG_EINVALID
-				   : !strcmp(error_kind, "io")   ? MLG_EIO
-								 : MLG_ENETWORK,
+				   : !strcmp(error_kind, "io")	  ? MLG_EIO
+							       : MLG_ENETWORK,
 				   "simulated %s error", error_kind);
 		goto done;
 	}

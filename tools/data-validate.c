@@ -12,13 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mlgate/dscheck.h"
 #include "mlgate/error.h"
 #include "mlgate/json.h"
 #include "mlgate/tool.h"
 #include "mlgate/util.h"
 #include "mlgate/validate.h"
 
-static const char *input_format;
+static const char *input_format, *checks_path, *now_text;
 static const char *const input_formats[] = {"csv", "tsv", "jsonl", NULL};
 static const char *schema_path, *dialect_path, *delimiter, *quote_char,
 	*escape_char, *comment_char, *invalid_rows, *valid_rows;
@@ -29,6 +30,11 @@ static long threads, limit_errors = MLG_VALIDATE_LIMIT_ERRORS,
 static const struct mlg_opt opts[] = {
 	{"schema", 's', MLG_OPT_STRING, &schema_path, "FILE",
 	 "Frictionless Table Schema (v1 or v2) to validate against", NULL},
+	{"checks", 'c', MLG_OPT_STRING, &checks_path, "FILE",
+	 "dataset checks: rules over row counts, nulls, statistics (JSON)",
+	 NULL},
+	{"now", 0, MLG_OPT_STRING, &now_text, "DATE",
+	 "the date freshness is measured from (default: today)", NULL},
 	{"dialect", 0, MLG_OPT_STRING, &dialect_path, "FILE",
 	 "Frictionless CSV/Table Dialect (JSON)", NULL},
 	{"input-format", 0, MLG_OPT_CHOICE, &input_format, "csv|tsv|jsonl",
@@ -64,8 +70,7 @@ static const struct mlg_opt opts[] = {
 	MLG_OPT_END,
 };
 
-static const char *const usage[] = {"--schema FILE [options] <data>...",
-				    NULL};
+static const char *const usage[] = {"--schema FILE [options] <data>...", NULL};
 
 static int one_char(char *out, const char *opt, const char *v, int empty_ok)
 {
@@ -88,9 +93,10 @@ static int one_char(char *out, const char *opt, const char *v, int empty_ok)
 static const char *format_of(const char *src)
 {
 	static const char *const zips[] = {".gz", ".zst", ".xz", ".bz2"};
-	static const char *const exts[][2] = {
-		{".tsv", "tsv"}, {".tab", "tsv"}, {".jsonl", "jsonl"},
-		{".ndjson", "jsonl"}};
+	static const char *const exts[][2] = {{".tsv", "tsv"},
+					      {".tab", "tsv"},
+					      {".jsonl", "jsonl"},
+					      {".ndjson", "jsonl"}};
 	size_t n = strlen(src), i, k;
 
 	for (i = 0; i < MLG_ARRAY_SIZE(zips); i++) {
@@ -150,6 +156,27 @@ static int dialect_for(struct mlg_validate_opts *o, const char *src)
 	return mlg_csv_dialect_check(d);
 }
 
+/* --now 2026-11-22 or 2026-11-22T10:00:00Z */
+static int parse_now(double *out)
+{
+	int64_t us;
+
+	if (!mlg_cast_temporal(&us, MLG_T_DATETIME, MLG_FMT_DEFAULT, NULL,
+			       now_text, strlen(now_text))) {
+		*out = (double)us / 1e6;
+		return 0;
+	}
+	if (!mlg_cast_temporal(&us, MLG_T_DATE, MLG_FMT_DEFAULT, NULL, now_text,
+			       strlen(now_text))) {
+		*out = (double)us * 86400;
+		return 0;
+	}
+	return mlg_error_set(MLG_EINVALID,
+			     "option '--now' expects a date or datetime "
+			     "(2026-11-22, 2026-11-22T10:00:00Z), not '%s'",
+			     now_text);
+}
+
 static const char *short_name(const char *src)
 {
 	const char *s = strrchr(src, '/');
@@ -161,12 +188,14 @@ static const char *short_name(const char *src)
  * where the rule's note does not show it already. */
 static void finding_text(struct mlg_buf *m, const struct mlg_verr *e)
 {
-	if (e->type >= MLG_VE_DUPLICATE_LABEL && e->type <= MLG_VE_INCORRECT_LABEL)
+	if (e->type >= MLG_VE_DUPLICATE_LABEL &&
+	    e->type <= MLG_VE_INCORRECT_LABEL)
 		mlg_buf_addf(m, "header, column %zu: ", e->field);
 	else if (e->row)
 		mlg_buf_addf(m, "row %llu: ", (unsigned long long)e->row);
-	if (e->cell && (e->type == MLG_VE_TYPE || e->type == MLG_VE_EXTRA_CELL ||
-			e->type == MLG_VE_ENCODING))
+	if (e->cell &&
+	    (e->type == MLG_VE_TYPE || e->type == MLG_VE_EXTRA_CELL ||
+	     e->type == MLG_VE_ENCODING))
 		mlg_buf_addf(m, "'%s': ", e->cell);
 	mlg_buf_adds(m, e->note ? e->note : mlg_verr_name(e->type));
 }
@@ -180,8 +209,8 @@ static void report_file(struct mlg_report *r, const struct mlg_schema *s,
 	size_t t, f, i;
 	char buf[64];
 
-	c = mlg_report_add_check(r, name, v->errors ? MLG_STATUS_FAIL
-						    : MLG_STATUS_PASS,
+	c = mlg_report_add_check(r, name,
+				 v->errors ? MLG_STATUS_FAIL : MLG_STATUS_PASS,
 				 "%llu rows, %.1f MB in %.2f s (%.0f MB/s)%s",
 				 (unsigned long long)v->rows, mb, v->seconds,
 				 rate, v->errors ? "" : ", valid");
@@ -190,18 +219,17 @@ static void report_file(struct mlg_report *r, const struct mlg_schema *s,
 	for (t = 0; t < MLG_VE_COUNT; t++)
 		for (f = 0; f <= s->nfields; f++) {
 			uint64_t n = v->counts[t * (s->nfields + 1) + f];
-			const char *field = f < s->nfields ? s->fields[f].name
-							   : NULL;
+			const char *field =
+				f < s->nfields ? s->fields[f].name : NULL;
 			struct mlg_buf id = MLG_BUF_INIT;
 
 			if (!n)
 				continue;
 			mlg_buf_addf(&id, "%s:%s%s%s", name, mlg_verr_name(t),
 				     field ? ":" : "", field ? field : "");
-			c = mlg_report_add_check(r, id.ptr, MLG_STATUS_FAIL,
-						 "%llu error%s",
-						 (unsigned long long)n,
-						 n == 1 ? "" : "s");
+			c = mlg_report_add_check(
+				r, id.ptr, MLG_STATUS_FAIL, "%llu error%s",
+				(unsigned long long)n, n == 1 ? "" : "s");
 			mlg_buf_release(&id);
 			for (i = 0; i < v->nlist; i++) {
 				const struct mlg_verr *e = &v->list[i];
@@ -211,7 +239,8 @@ static void report_file(struct mlg_report *r, const struct mlg_schema *s,
 
 				if (e->type != t ||
 				    (field ? !e->field_name ||
-						     strcmp(e->field_name, field)
+						     strcmp(e->field_name,
+							    field)
 					   : e->field_name != NULL))
 					continue;
 				finding_text(&m, e);
@@ -227,16 +256,21 @@ static void report_file(struct mlg_report *r, const struct mlg_schema *s,
 		struct mlg_buf m = MLG_BUF_INIT;
 
 		mlg_verr_message(&m, e);
-		json_object_set_new(o, "type", json_string(mlg_verr_name(e->type)));
+		json_object_set_new(o, "type",
+				    json_string(mlg_verr_name(e->type)));
 		json_object_set_new(o, "place", json_string(v->source));
 		if (e->row)
-			json_object_set_new(o, "rowNumber", json_integer((json_int_t)e->row));
+			json_object_set_new(o, "rowNumber",
+					    json_integer((json_int_t)e->row));
 		if (e->line)
-			json_object_set_new(o, "line", json_integer((json_int_t)e->line));
+			json_object_set_new(o, "line",
+					    json_integer((json_int_t)e->line));
 		if (e->field)
-			json_object_set_new(o, "fieldNumber", json_integer((json_int_t)e->field));
+			json_object_set_new(o, "fieldNumber",
+					    json_integer((json_int_t)e->field));
 		if (e->field_name)
-			json_object_set_new(o, "fieldName", json_string(e->field_name));
+			json_object_set_new(o, "fieldName",
+					    json_string(e->field_name));
 		if (e->cell)
 			json_object_set_new(o, "cell", json_string(e->cell));
 		if (e->note)
@@ -252,7 +286,9 @@ static void report_file(struct mlg_report *r, const struct mlg_schema *s,
 static int run(struct mlg_ctx *ctx)
 {
 	struct mlg_validate_opts o = {0};
+	struct mlg_dscheck *checks = NULL;
 	struct mlg_schema schema;
+	double now = mlg_now();
 	json_t *errors;
 	int i, rc, valid = 1;
 
@@ -271,7 +307,19 @@ static int run(struct mlg_ctx *ctx)
 		mlg_error_prefix("cannot use schema");
 		return rc;
 	}
+	if (checks_path &&
+	    (rc = mlg_dscheck_load(&checks, checks_path, &schema))) {
+		mlg_error_prefix("cannot use checks");
+		mlg_schema_release(&schema);
+		return rc;
+	}
+	if (now_text && (rc = parse_now(&now))) {
+		mlg_dscheck_free(checks);
+		mlg_schema_release(&schema);
+		return rc;
+	}
 	errors = json_array();
+	o.checks = checks;
 	o.schema = &schema;
 	o.threads = threads ? (int)threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	o.limit_errors = (uint64_t)limit_errors;
@@ -285,6 +333,10 @@ static int run(struct mlg_ctx *ctx)
 
 		if ((rc = dialect_for(&o, ctx->argv[i])))
 			break;
+		if (checks && !i &&
+		    (rc = mlg_dscheck_prepare(checks, &o.dialect,
+					      o.unique_memory)))
+			break;
 		rc = mlg_validate(&v, ctx->argv[i], &o);
 		/* A dataset that is not there is an I/O failure of the
 		 * pipeline (exit 3), not a usage error. */
@@ -295,11 +347,15 @@ static int run(struct mlg_ctx *ctx)
 			break;
 		}
 		report_file(&ctx->report, &schema, &v, errors);
+		if (checks)
+			mlg_dscheck_report(checks, v.stats, &ctx->report,
+					   short_name(ctx->argv[i]), now);
 		valid &= !v.errors;
 		mlg_validate_result_release(&v);
 	}
 	mlg_report_set_json(&ctx->report, "valid", json_boolean(valid && !rc));
 	mlg_report_set_json(&ctx->report, "errors", errors);
+	mlg_dscheck_free(checks);
 	mlg_schema_release(&schema);
 	return rc;
 }
@@ -309,9 +365,11 @@ static const struct mlg_tool tool = {
 	.summary = "Validate tables against a Frictionless Table Schema.",
 	.usage = usage,
 	.description =
-		"Reads CSV, TSV or JSON Lines, plain or compressed (gzip, zstd, xz,\n"
+		"Reads CSV, TSV or JSON Lines, plain or compressed (gzip, "
+		"zstd, xz,\n"
 		"bzip2), from a path, '-' (stdin) or an http(s) URL, in one\n"
-		"streaming pass on all cores, and reports every error with its\n"
+		"streaming pass on all cores, and reports every error with "
+		"its\n"
 		"row, field, value and rule (frictionless error types).",
 	.opts = opts,
 	.needs = MLG_NEED_CURL,

@@ -28,7 +28,10 @@ struct mlg_buf {
 };
 
 extern char mlg_buf_empty[];
-#define MLG_BUF_INIT {mlg_buf_empty, 0, 0, MLG_BUF_NOCAP}
+#define MLG_BUF_INIT                                                           \
+	{                                                                      \
+		mlg_buf_empty, 0, 0, MLG_BUF_NOCAP                             \
+	}
 
 void mlg_buf_init(struct mlg_buf *b, size_t cap);
 /* Free the contents; the buffer is empty and usable again. */

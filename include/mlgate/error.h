@@ -20,13 +20,13 @@
 /* Error codes. Stable: append, never renumber. */
 enum mlg_err {
 	MLG_OK = 0,
-	MLG_ERROR = -1,     /* unspecified runtime failure (exit 3) */
+	MLG_ERROR = -1,	    /* unspecified runtime failure (exit 3) */
 	MLG_EINVALID = -2,  /* invalid input: usage, schema, config (exit 2) */
 	MLG_ENOTFOUND = -3, /* a named thing does not exist (exit 2) */
-	MLG_EIO = -4,       /* file system or stream I/O (exit 3) */
+	MLG_EIO = -4,	    /* file system or stream I/O (exit 3) */
 	MLG_ENETWORK = -5,  /* network, HTTP, registry (exit 3) */
-	MLG_ELIMIT = -6,    /* a configured size or count limit was hit (exit 3) */
-	MLG_EDATA = -7,     /* input data is malformed beyond recovery (exit 1) */
+	MLG_ELIMIT = -6, /* a configured size or count limit was hit (exit 3) */
+	MLG_EDATA = -7,	 /* input data is malformed beyond recovery (exit 1) */
 };
 
 /* The process exit codes of every gate (DESIGN.md). Stable. */

@@ -124,6 +124,10 @@ int mlg_json_error(const struct mlg_json_doc *doc, const char *pointer,
  */
 json_t *mlg_json_at(json_t *root, const char *pointer);
 
+/* "object", "array", "string", "number", "boolean" or "null": how
+ * messages name the kind of a value. */
+const char *mlg_json_type_name(const json_t *v);
+
 /*
  * Typed getters for config readers. `obj` is the value at `objptr` in
  * `doc` (it must not be NULL); `key` names a member of it. When the

@@ -29,10 +29,10 @@ struct json_t;
 
 enum mlg_status {
 	MLG_STATUS_PASS,
-	MLG_STATUS_WARN, /* passed, but close to or beyond a warning level */
-	MLG_STATUS_FAIL, /* the gate says no: exit 1 */
+	MLG_STATUS_WARN,  /* passed, but close to or beyond a warning level */
+	MLG_STATUS_FAIL,  /* the gate says no: exit 1 */
 	MLG_STATUS_ERROR, /* the check could not run: exit 3 */
-	MLG_STATUS_SKIP, /* did not apply */
+	MLG_STATUS_SKIP,  /* did not apply */
 };
 #define MLG_STATUS_COUNT 5
 
@@ -58,9 +58,9 @@ struct mlg_check {
 	enum mlg_status status;
 	int has_value;
 	double value;
-	char *unit;      /* of value, e.g. "ms"; NULL when none */
+	char *unit;	 /* of value, e.g. "ms"; NULL when none */
 	char *threshold; /* the rule, e.g. "accuracy >= 0.9"; may be NULL */
-	char *message;   /* one line; may be NULL */
+	char *message;	 /* one line; may be NULL */
 	struct mlg_loc loc;
 	double duration; /* seconds, 0 when not measured */
 
@@ -82,8 +82,8 @@ struct mlg_table {
 struct mlg_report {
 	char *tool;
 	char *version;
-	double started;  /* Epoch seconds */
-	double duration; /* seconds; set by mlg_report_finish() */
+	double started;	     /* Epoch seconds */
+	double duration;     /* seconds; set by mlg_report_finish() */
 	size_t max_findings; /* cap on findings listed per check */
 
 	struct mlg_check **checks;
@@ -109,8 +109,8 @@ void mlg_report_finish(struct mlg_report *r);
  * the report owns it, and it stays valid until mlg_report_release().
  */
 struct mlg_check *mlg_report_add_check(struct mlg_report *r, const char *id,
-				       enum mlg_status status,
-				       const char *fmt, ...)
+				       enum mlg_status status, const char *fmt,
+				       ...)
 	__attribute__((format(printf, 4, 5)));
 
 /* Find a check by id; NULL when none. Borrowed. */
@@ -143,8 +143,8 @@ struct mlg_table *mlg_report_add_table(struct mlg_report *r, const char *id,
 				       const char *const *cols);
 /* Append a row of ncols cells (copied; NULL is an empty cell). */
 void mlg_table_add_row(struct mlg_table *t, const char *const *cells);
-static inline const char *mlg_table_cell(const struct mlg_table *t,
-					 size_t row, size_t col)
+static inline const char *mlg_table_cell(const struct mlg_table *t, size_t row,
+					 size_t col)
 {
 	return t->cells[row * t->ncols + col];
 }

@@ -130,8 +130,10 @@ const char *mlg_ftype_name(enum mlg_ftype t);
  *               day and time parts (days count 86400 s); both negative
  *               for a negative duration
  *   object      i = number of members; array: i = number of elements
- *   string      i = length in code points (only computed when a length
- *               constraint needs it, else 0)
+ *   string      i = length in code points when a length constraint
+ *               had to count them, else 0 (the byte length alone
+ *               settles minLength when len >= 4 * minLength, and
+ *               maxLength when len <= maxLength)
  * `null` is 1 for a missing value; the rest is then zero.
  */
 struct mlg_value {
@@ -200,6 +202,26 @@ struct mlg_field {
 	size_t nenum;
 	char *pattern; /* the regular expression as written */
 	void *re;      /* pcre2_code * */
+
+	/*
+	 * Private: what mlg_field_check() needs per cell, decided once by
+	 * mlg_field_compile(). Zeroed, mlg_field_cast() still works (it
+	 * takes the general paths) but mlg_field_check() sees no missing
+	 * values.
+	 */
+	struct mlg_field_fast {
+		char *const *miss; /* the missing values in force: borrowed */
+		size_t nmiss;
+		uint64_t miss_lens; /* bit n: a non-empty one of n bytes
+				       (bit 63: 63 bytes or more) */
+		int miss_empty;	    /* "" is one of them */
+		int range;	    /* how bounds compare (cast.c) */
+		int kind;	    /* the fast cast path (cast.c) */
+		size_t *lens; /* one block: lengths of miss, then true_values,
+				 then false_values */
+		size_t *true_len, *false_len; /* into lens, or NULL */
+		void *enums; /* one block: the enum hash index, or NULL */
+	} fast;
 };
 
 enum mlg_fields_match {
@@ -245,6 +267,21 @@ int mlg_schema_load(struct mlg_schema *out, const char *path);
  * PCRE2 compilation per pattern.
  */
 int mlg_schema_parse(struct mlg_schema *out, const struct mlg_json_doc *doc);
+
+/*
+ * Decide the fast paths of field `f` of `s` for mlg_field_check(): the
+ * missing values in force with their lengths, the boolean value lengths,
+ * a hash index of the enum values (with, for a string field that also
+ * has a pattern, whether each enum value matches it) and how range bounds
+ * compare. mlg_schema_parse() calls it once per field, after the whole
+ * descriptor is read; call it again only after mlg_field_release_fast().
+ * Returns 0, or MLG_ERROR when PCRE2 cannot allocate match data.
+ * O(missing values + enum values), plus one pattern match per enum value.
+ */
+int mlg_field_compile(struct mlg_field *f, const struct mlg_schema *s);
+
+/* Free what mlg_field_compile() allocated and zero f->fast. */
+void mlg_field_release_fast(struct mlg_field *f);
 
 /* Free everything in `s` and zero it. Safe on a zeroed schema. */
 void mlg_schema_release(struct mlg_schema *s);

@@ -17,7 +17,7 @@
 
 struct mlg_buf;
 
-#define MLG_SECRET_MIN 4
+#define MLG_SECRET_MIN	4
 #define MLG_SECRET_MASK "***"
 
 /*

@@ -30,24 +30,27 @@
 #include "mlgate/version.h"
 
 enum mlg_opt_type {
-	MLG_OPT_FLAG,   /* int *: set to 1 */
+	MLG_OPT_FLAG,	/* int *: set to 1 */
 	MLG_OPT_STRING, /* const char **: the argument (borrowed from argv) */
-	MLG_OPT_INT,    /* long *: a whole decimal number */
+	MLG_OPT_INT,	/* long *: a whole decimal number */
 	MLG_OPT_DOUBLE, /* double *: a decimal number */
-	MLG_OPT_LIST,   /* struct mlg_strlist *: repeatable */
+	MLG_OPT_LIST,	/* struct mlg_strlist *: repeatable */
 	MLG_OPT_CHOICE, /* const char **: one of `choices` */
 };
 
 struct mlg_opt {
 	const char *name; /* long name, required */
-	int short_name;   /* 0 for none */
+	int short_name;	  /* 0 for none */
 	enum mlg_opt_type type;
 	void *dest;
-	const char *arg;  /* argument name in help, e.g. "FILE" */
+	const char *arg; /* argument name in help, e.g. "FILE" */
 	const char *help;
 	const char *const *choices; /* MLG_OPT_CHOICE: NULL-terminated */
 };
-#define MLG_OPT_END {NULL, 0, MLG_OPT_FLAG, NULL, NULL, NULL, NULL}
+#define MLG_OPT_END                                                            \
+	{                                                                      \
+		NULL, 0, MLG_OPT_FLAG, NULL, NULL, NULL, NULL                  \
+	}
 
 /* The values of a repeatable option, in order; strings borrowed. */
 struct mlg_strlist {
@@ -74,12 +77,12 @@ struct mlg_ctx {
 
 struct mlg_tool {
 	const char *name;
-	const char *summary;            /* one line */
-	const char *const *usage;       /* synopsis lines, NULL-terminated */
-	const char *description;        /* paragraph(s) for --help, or NULL */
+	const char *summary;	  /* one line */
+	const char *const *usage; /* synopsis lines, NULL-terminated */
+	const char *description;  /* paragraph(s) for --help, or NULL */
 	const struct mlg_opt *opts;
-	unsigned needs;                 /* MLG_NEED_* */
-	int min_args, max_args;         /* positional arguments; -1: any */
+	unsigned needs;		/* MLG_NEED_* */
+	int min_args, max_args; /* positional arguments; -1: any */
 	/* Subcommands ("data-validate profile"): chosen by the first
 	 * positional argument; NULL-terminated, or NULL for none. */
 	const struct mlg_tool *const *subcommands;

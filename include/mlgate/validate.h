@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "mlgate/csv.h"
+#include "mlgate/dscheck.h"
 #include "mlgate/schema.h"
 
 enum mlg_verr_type {
@@ -54,32 +55,34 @@ const char *mlg_verr_name(enum mlg_verr_type t);
 /* One listed error. Strings are owned by the result. */
 struct mlg_verr {
 	enum mlg_verr_type type;
-	uint64_t row;       /* rowNumber; 0 for label errors without a row */
-	uint64_t line;      /* physical line of the record */
-	size_t field;       /* fieldNumber, 1-based; 0 for row errors */
-	char *field_name;   /* NULL for row errors */
-	char *cell;         /* the cell, cut to 64 bytes; NULL when none */
-	char *note;         /* the rule and the value, one line */
+	uint64_t row;	  /* rowNumber; 0 for label errors without a row */
+	uint64_t line;	  /* physical line of the record */
+	size_t field;	  /* fieldNumber, 1-based; 0 for row errors */
+	char *field_name; /* NULL for row errors */
+	char *cell;	  /* the cell, cut to 64 bytes; NULL when none */
+	char *note;	  /* the rule and the value, one line */
 };
 
 struct mlg_validate_opts {
 	const struct mlg_schema *schema;
 	struct mlg_csv_dialect dialect;
-	int threads;           /* worker threads; 1 validates inline */
-	uint64_t limit_errors; /* errors listed (all are counted) */
-	size_t unique_memory;  /* cap on fingerprint sets, bytes */
+	int threads;		  /* worker threads; 1 validates inline */
+	uint64_t limit_errors;	  /* errors listed (all are counted) */
+	size_t unique_memory;	  /* cap on fingerprint sets, bytes */
 	const char *invalid_rows; /* write failing records here, or NULL */
-	const char *valid_rows;   /* write passing records here, or NULL */
-	long timeout_s;        /* for URLs */
+	const char *valid_rows;	  /* write passing records here, or NULL */
+	long timeout_s;		  /* for URLs */
 	int jsonl; /* JSON Lines: one object per line, keys are fields */
+	/* Dataset checks to compute in the same pass, or NULL. */
+	const struct mlg_dscheck *checks;
 };
 
-#define MLG_VALIDATE_LIMIT_ERRORS 1000
+#define MLG_VALIDATE_LIMIT_ERRORS  1000
 #define MLG_VALIDATE_UNIQUE_MEMORY ((size_t)1 << 30)
 
 struct mlg_validate_result {
 	char *source;
-	uint64_t rows;  /* data rows (header excluded) */
+	uint64_t rows;	/* data rows (header excluded) */
 	uint64_t bytes; /* decompressed bytes read */
 	uint64_t raw_bytes;
 	double seconds;
@@ -91,6 +94,8 @@ struct mlg_validate_result {
 	size_t nfields;
 	struct mlg_verr *list; /* the first limit_errors errors, row order */
 	size_t nlist, alist;
+	struct mlg_dsacc
+		*stats; /* the dataset metrics, when checks were given */
 };
 
 /*

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mlgate/buf.h"
+#include "mlgate/json.h"
 #include "test.h"
 
 static jmp_buf env;
@@ -76,8 +78,8 @@ static int selected(const char *name, int argc, char **argv)
 
 int t_main(const struct t_case *cases, size_t n, int argc, char **argv)
 {
-	const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1
-						 : argv[0];
+	const char *prog =
+		strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
 	volatile int passed = 0, failed = 0;
 	volatile size_t i;
 
@@ -96,4 +98,20 @@ int t_main(const struct t_case *cases, size_t n, int argc, char **argv)
 	}
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
+}
+
+void t_json_dump_new(struct mlg_buf *b, json_t *v)
+{
+	T_EQ_INT(mlg_json_dump(b, v, 0), 0);
+	json_decref(v);
+}
+
+void t_json_reparse(struct mlg_json_doc *doc, json_t *v)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+
+	T_EQ_INT(mlg_json_dump(&b, v, 0), 0);
+	json_decref(v);
+	T_EQ_INT(mlg_json_parse(doc, "saved.json", b.ptr, b.len), 0);
+	mlg_buf_release(&b);
 }

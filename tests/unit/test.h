@@ -25,6 +25,14 @@ struct t_case {
 int t_main(const struct t_case *cases, size_t n, int argc, char **argv);
 _Noreturn void t_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+struct mlg_buf;
+struct mlg_json_doc;
+struct json_t;
+/* Append the compact JSON of `v` to `b` and drop the reference. */
+void t_json_dump_new(struct mlg_buf *b, struct json_t *v);
+/* Serialise `v` (dropping the reference) and parse it back into `doc`,
+ * as a saved file would be read. */
+void t_json_reparse(struct mlg_json_doc *doc, struct json_t *v);
 /* A scratch folder for this test binary, removed at exit. */
 const char *t_tmpdir(void);
 /* Write `s` to t_tmpdir()/name and return the path (static storage). */

@@ -1,6 +1,9 @@
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "mlgate/buf.h"
 #include "mlgate/error.h"
 #include "mlgate/schema.h"
 #include "mlgate/util.h"
@@ -634,6 +637,180 @@ static void test_length_enum_pattern(void)
 	CONS(7, "false", "'false' is not one of the allowed values (enum)");
 }
 
+/* The fast paths of mlg_field_check() must agree with the full casts. */
+static void test_fast_paths(void)
+{
+	const char *d19 = "1234567890123456789", *d20 = "12345678901234567890";
+
+	load("{\"name\": \"i\", \"type\": \"integer\"},"
+	     "{\"name\": \"n\", \"type\": \"number\"},"
+	     "{\"name\": \"b\", \"type\": \"boolean\","
+	     " \"trueValues\": [\"yes\", \"Y\"], \"falseValues\": [\"no\"]},"
+	     "{\"name\": \"d\", \"type\": \"date\"}");
+	OK(0, "999999999999999999"); /* 18 digits: the short path */
+	T_EQ_INT(V.i, 999999999999999999);
+	T_EQ_INT(V.num, 999999999999999999.0);
+	OK(0, "-9223372036854775808"); /* 19 digits: the full path */
+	T_ASSERT(V.i == INT64_MIN);
+	OK(0, "+000000000000000000000000042");
+	T_EQ_INT(V.i, 42);
+	TYPE(0, "9223372036854775808", INT_NOTE);
+	TYPE(0, "-", INT_NOTE);
+	TYPE(0, "+", INT_NOTE);
+	TYPE(0, "1 ", INT_NOTE);
+	TYPE(0, "1a", INT_NOTE);
+	expect_n(__LINE__, 0, "1\0", 2, MLG_CELL_TYPE_ERROR, INT_NOTE);
+	OK(1, d19);
+	T_ASSERT(V.num == 1234567890123456789.0);
+	OK(1, d20);
+	T_ASSERT(V.num == 12345678901234567890.0);
+	OK(1, "9007199254740993"); /* 2^53 + 1: rounds to even */
+	T_ASSERT(V.num == 9007199254740992.0);
+	OK(1, "0.000000000000000000001");
+	T_ASSERT(V.num == 1e-21);
+	OK(1, "-0.0");
+	T_ASSERT(V.num == 0 && signbit(V.num));
+	OK(1, "+.5");
+	T_ASSERT(V.num == 0.5);
+	OK(1, "123456789012345678.9");
+	T_ASSERT(V.num == 123456789012345678.9);
+	OK(1, "3.9");
+	T_ASSERT(V.num == 3.9);
+	TYPE(1, ".", NUM_NOTE);
+	TYPE(1, "-.", NUM_NOTE);
+	TYPE(1, "1..2", NUM_NOTE);
+	TYPE(1, "1.2.", NUM_NOTE);
+	TYPE(1, "--1", NUM_NOTE);
+	expect_n(__LINE__, 1, "1.5\0", 4, MLG_CELL_TYPE_ERROR, NUM_NOTE);
+	OK(2, "yes");
+	T_EQ_INT(V.i, 1);
+	OK(2, "Y");
+	T_EQ_INT(V.i, 1);
+	OK(2, "no");
+	T_EQ_INT(V.i, 0);
+	TYPE(2, "ye", "type is \"boolean/default\"");
+	TYPE(2, "yess", "type is \"boolean/default\"");
+	TYPE(2, "true", "type is \"boolean/default\"");
+	expect_n(__LINE__, 2, "no\0", 3, MLG_CELL_TYPE_ERROR,
+		 "type is \"boolean/default\"");
+	OK(3, "2000-02-29");
+	T_EQ_INT(V.i, mlg_days_from_civil(2000, 2, 29));
+	OK(3, "0001-01-01");
+	T_EQ_INT(V.i, -719162);
+	OK(3, "9999-12-31");
+	T_EQ_INT(V.i, 2932896);
+	TYPE(3, "1900-02-29", "type is \"date/default\"");
+	TYPE(3, "0000-01-01", "type is \"date/default\"");
+	TYPE(3, "2024-13-01", "type is \"date/default\"");
+	TYPE(3, "2024-00-10", "type is \"date/default\"");
+	TYPE(3, "2024-1-011", "type is \"date/default\"");
+	TYPE(3, "2024/01/01", "type is \"date/default\"");
+	TYPE(3, "2024-01-0:", "type is \"date/default\"");
+	expect_n(__LINE__, 3, "2024-01\0001", 10, MLG_CELL_TYPE_ERROR,
+		 "type is \"date/default\"");
+}
+
+/* Missing values: the length filter, long values, "" not in the list. */
+static void test_missing_filter(void)
+{
+	char big[80];
+
+	memset(big, 'm', 70);
+	big[70] = '\0';
+	load("{\"name\": \"a\", \"type\": \"integer\", \"missingValues\":"
+	     " [\"N/A\", \"-\", "
+	     "\"mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm"
+	     "mmmmmmmmmmmmmmmmmmmmmmm\"]}");
+	NUL(0, "N/A");
+	NUL(0, "-");
+	NUL(0, big);
+	big[69] = 'x';
+	TYPE(0, big, INT_NOTE);
+	big[69] = '\0';
+	TYPE(0, big, INT_NOTE); /* 69 bytes: the long-length bit, no match */
+	TYPE(0, "N/B", INT_NOTE);
+	TYPE(0, "", INT_NOTE);
+	expect_n(__LINE__, 0, "-\0", 2, MLG_CELL_TYPE_ERROR, INT_NOTE);
+	OK(0, "7");
+}
+
+/* The enum index and the pattern results cached per enum value. */
+static void test_enum_index(void)
+{
+	struct mlg_buf fields = MLG_BUF_INIT;
+	char cell[16], note[80];
+	int k;
+
+	mlg_buf_adds(&fields,
+		     "{\"name\": \"p\", \"constraints\": {\"pattern\":"
+		     " \"[A-Z]{2}\", \"enum\": [\"AB\", \"ab\", \"CD\"]}},"
+		     "{\"name\": \"l\", \"constraints\": {\"enum\":"
+		     " [\"aaaaaaaaXaaaaaaaa\", \"\", \"\\u00e9\"]}},"
+		     "{\"name\": \"y\", \"type\": \"year\","
+		     " \"constraints\": {\"enum\": [2020, \"1999\"]}},"
+		     "{\"name\": \"n\", \"type\": \"number\","
+		     " \"constraints\": {\"enum\": [\"NaN\", 0, 1e300]}},"
+		     "{\"name\": \"m\", \"constraints\": {\"enum\": [");
+	for (k = 0; k < 100; k++)
+		mlg_buf_addf(&fields, "%s\"v%d\"", k ? ", " : "", k * 7);
+	mlg_buf_adds(&fields, "]}}");
+	load(fields.ptr);
+	mlg_buf_release(&fields);
+	OK(0, "AB");
+	OK(0, "CD");
+	CONS(0, "ab", "'ab' does not match pattern '[A-Z]{2}'");
+	CONS(0, "EF", "'EF' is not one of the allowed values (enum)");
+	CONS(0, "A", "'A' does not match pattern '[A-Z]{2}'");
+	CONS(0, "ABC", "'ABC' does not match pattern '[A-Z]{2}'");
+	OK(1, "aaaaaaaaXaaaaaaaa");
+	/* Same length, first and last 8 bytes: only memcmp tells. */
+	CONS(1, "aaaaaaaaYaaaaaaaa",
+	     "'aaaaaaaaYaaaaaaaa' is not one of the allowed values (enum)");
+	OK(1, "\xc3\xa9");
+	CONS(1, "\xc3", "'\\xc3' is not one of the allowed values (enum)");
+	/* "" is a missing value, checked before the enum. */
+	NUL(1, "");
+	OK(2, "2020");
+	OK(2, "1999");
+	CONS(2, "2021", "2021 is not one of the allowed values (enum)");
+	OK(3, "NaN");
+	OK(3, "-0");
+	OK(3, "0.0e5");
+	OK(3, "1E300");
+	CONS(3, "1", "1 is not one of the allowed values (enum)");
+	CONS(3, "INF", "INF is not one of the allowed values (enum)");
+	for (k = 0; k < 700; k++) {
+		snprintf(cell, sizeof(cell), "v%d", k);
+		snprintf(note, sizeof(note),
+			 "'%s' is not one of the allowed values (enum)", cell);
+		expect_n(__LINE__, 4, cell, strlen(cell),
+			 k % 7 ? MLG_CELL_CONSTRAINT_ERROR : MLG_CELL_OK,
+			 k % 7 ? note : "");
+	}
+}
+
+/* Lengths: counted only when the byte length cannot settle them. */
+static void test_length_shortcut(void)
+{
+	load("{\"name\": \"a\", \"constraints\": {\"minLength\": 3,"
+	     " \"maxLength\": 4}}");
+	OK(0, "abcd"); /* 4 bytes: within both, but 4 / 4 < 3: counted */
+	T_EQ_INT(V.i, 4);
+	OK(0, "\xc3\xa9\xc3\xa9\xc3\xa9"); /* 6 bytes, 3 code points */
+	T_EQ_INT(V.i, 3);
+	CONS(0, "\xf0\x9f\x98\x80\xf0\x9f\x98\x80", /* 8 bytes, 2 points */
+	     "length 2 is below minLength 3");
+	CONS(0, "abcde", "length 5 is above maxLength 4");
+	load("{\"name\": \"a\", \"constraints\": {\"minLength\": 1,"
+	     " \"maxLength\": 40}}");
+	OK(0, "Mia Novak"); /* settled by the byte length */
+	T_EQ_INT(V.i, 0);
+	OK(0, "\xff"); /* 1 / 4 < minLength: counted */
+	T_EQ_INT(V.i, 1);
+	OK(0, "abcd"); /* 4 / 4 >= minLength, 4 <= maxLength */
+	T_EQ_INT(V.i, 0);
+}
+
 static void test_hash(void)
 {
 	struct mlg_value a, b;
@@ -709,4 +886,6 @@ MLG_TESTS(T(test_integer), T(test_integer_options), T(test_number),
 	  T(test_year_yearmonth_duration), T(test_strings),
 	  T(test_object_array), T(test_missing_and_required),
 	  T(test_range_constraints), T(test_duration_constraints),
-	  T(test_length_enum_pattern), T(test_hash), T(test_huge_cells))
+	  T(test_length_enum_pattern), T(test_fast_paths),
+	  T(test_missing_filter), T(test_enum_index), T(test_length_shortcut),
+	  T(test_hash), T(test_huge_cells))

@@ -18,8 +18,7 @@ static const struct mlg_opt opts[] = {
 	{"number", 0, MLG_OPT_INT, &num, "N", "a whole number", NULL},
 	{"ratio", 0, MLG_OPT_DOUBLE, &dbl, "X", "a number", NULL},
 	{"item", 'i', MLG_OPT_LIST, &list, "ITEM", "repeatable", NULL},
-	{"mode", 0, MLG_OPT_CHOICE, &choice, "fast|exact", "a choice",
-	 choices},
+	{"mode", 0, MLG_OPT_CHOICE, &choice, "fast|exact", "a choice", choices},
 	MLG_OPT_END,
 };
 static const char *const usage[] = {"[options] <file>...", NULL};
@@ -31,8 +30,13 @@ static int run(struct mlg_ctx *ctx)
 }
 
 static const struct mlg_tool tool = {
-	.name = "t", .summary = "A test tool.", .usage = usage, .opts = opts,
-	.min_args = 1, .max_args = 2, .run = run,
+	.name = "t",
+	.summary = "A test tool.",
+	.usage = usage,
+	.opts = opts,
+	.min_args = 1,
+	.max_args = 2,
+	.run = run,
 };
 
 static void reset(void)
@@ -58,10 +62,11 @@ static int parse(struct mlg_ctx *ctx, struct mlg_buf *out, char **argv)
 
 static void test_all_types(void)
 {
-	char *argv[] = {"t", "-f", "a.csv", "--string=x y", "--number", "-42",
-			"--ratio", "1e-3", "-i", "one", "--item", "two",
-			"--mode", "exact", "--junit", "j.xml", "-qv", "b.csv",
-			NULL};
+	char *argv[] = {"t",	    "-f",    "a.csv",	"--string=x y",
+			"--number", "-42",   "--ratio", "1e-3",
+			"-i",	    "one",   "--item",	"two",
+			"--mode",   "exact", "--junit", "j.xml",
+			"-qv",	    "b.csv", NULL};
 	struct mlg_buf out = MLG_BUF_INIT;
 	struct mlg_ctx ctx;
 

@@ -201,13 +201,14 @@ static void test_markdown(void)
 	mlg_check_set_threshold(c, "auc >= 0.8");
 	r.duration = 0.25;
 	mlg_emit_markdown(&b, &r);
-	T_EQ_STR(b.ptr, "<!-- mlgate:perf-gate -->\n"
-			"### \u274c mlgate perf-gate: fail\n\n"
-			"1 check: 0 passed, 1 failed in 0.25 s\n\n"
-			"|  | check | value | rule | message |\n"
-			"|---|---|---|---|---|\n"
-			"| \u274c | auc\\|x | 0.5 | auc &gt;= 0.8 | a b &lt;c&gt; |\n"
-			"\n");
+	T_EQ_STR(b.ptr,
+		 "<!-- mlgate:perf-gate -->\n"
+		 "### \u274c mlgate perf-gate: fail\n\n"
+		 "1 check: 0 passed, 1 failed in 0.25 s\n\n"
+		 "|  | check | value | rule | message |\n"
+		 "|---|---|---|---|---|\n"
+		 "| \u274c | auc\\|x | 0.5 | auc &gt;= 0.8 | a b &lt;c&gt; |\n"
+		 "\n");
 	mlg_buf_release(&b);
 	mlg_report_release(&r);
 }

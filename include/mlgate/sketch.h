@@ -1,0 +1,299 @@
+/*
+ * sketch.h - mergeable approximate statistics in bounded memory: distinct
+ * count (HyperLogLog), quantiles (KLL) and frequent values (space-saving),
+ * and the 64-bit hash functions that feed them
+ *
+ * Same contract as stats.h: bounded memory per column, a cheap add that
+ * does not allocate in the common case, merge(a, b) within the stated
+ * error of one pass over both inputs, JSON round trips, no global state
+ * (one thread per instance), and determinism: the same input in the same
+ * chunks merged in the same order gives the same bytes. The JSON rules
+ * (new references out, a pointer prefix for errors in, MLG_EINVALID) are
+ * those of stats.h.
+ *
+ * Errors stated below are measured by tests/unit/test_sketch.c.
+ */
+#ifndef MLGATE_SKETCH_H
+#define MLGATE_SKETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mlgate/json.h"
+
+/*
+ * Hashing. Stored sketches depend on these exact functions: they are
+ * frozen (the tests pin their values), never change them.
+ *
+ * mlg_hash_bytes() hashes <ptr, len> (any bytes, NUL included): 16 bytes
+ * a round through a 64x64->128-bit multiply folded to 64 bits, then a
+ * full-avalanche finaliser. About 2 ns for 16 bytes, 5 ns for 64.
+ * mlg_hash_u64() is a bijective mixer (every input bit flips each output
+ * bit with probability close to 1/2). mlg_hash_double() hashes the
+ * value, not the bits: -0.0 hashes as 0.0 and every NaN alike; integers
+ * stored as doubles hash alike whatever their type in the source.
+ * Not for adversarial input (no secret key), as any seeded fast hash.
+ */
+uint64_t mlg_hash_bytes(const void *ptr, size_t len, uint64_t seed);
+uint64_t mlg_hash_u64(uint64_t x, uint64_t seed);
+uint64_t mlg_hash_double(double x, uint64_t seed);
+
+/*
+ * HyperLogLog distinct count with precision p = 14: m = 16384 one-byte
+ * registers (16 KiB inline, no allocation at all). The caller hashes
+ * each value with the functions above and adds the hash; the top 14 bits
+ * pick a register, the rank of the first 1 in the other 50 is kept if it
+ * is higher.
+ *
+ * The estimate is Ertl's improved estimator ("New cardinality estimation
+ * algorithms for HyperLogLog sketches", 2017), which needs no empirical
+ * bias tables: its sigma term is the small-range (linear counting)
+ * correction, its tau term the large-range one, and it is unbiased from 0
+ * to far beyond 10^9. Relative standard error 1.04 / sqrt(m) = 0.81%;
+ * tested on 10^3 to 10^7 distinct values within 3 sigma (2.44%),
+ * measured RMS error 0.5% to 1.0% over 8 to 40 seeds a size. Below a few
+ * hundred distinct values the estimate is within 1%.
+ *
+ * Merge is the register-wise maximum: exactly the sketch of one pass
+ * over both inputs, whatever the chunking. Duplicates never change it.
+ */
+#define MLG_HLL_P 14
+#define MLG_HLL_M (1 << MLG_HLL_P)
+
+struct mlg_hll {
+	uint8_t reg[MLG_HLL_M];
+};
+
+void mlg_hll_init(struct mlg_hll *h);
+void mlg_hll_release(struct mlg_hll *h);
+/* Add one hashed value: a shift, a count of leading zeros, a max
+ * (under 3 ns; about 8 ns with mlg_hash_double()). */
+static inline void mlg_hll_add(struct mlg_hll *h, uint64_t hash)
+{
+	/* The sentinel bit bounds the rank at 64 - p + 1 = 51. */
+	uint64_t w = (hash << MLG_HLL_P) | ((uint64_t)1 << (MLG_HLL_P - 1));
+	uint8_t r = (uint8_t)(__builtin_clzll(w) + 1);
+	uint8_t *reg = &h->reg[hash >> (64 - MLG_HLL_P)];
+
+	if (r > *reg)
+		*reg = r;
+}
+void mlg_hll_merge(struct mlg_hll *a, const struct mlg_hll *b);
+/* The estimated number of distinct values. O(m), about 10 us. */
+double mlg_hll_count(const struct mlg_hll *h);
+
+/*
+ * As JSON: {"p":14, "registers":"<16384 chars>"}, register i as
+ * character i of the base64 alphabet "A-Za-z0-9+/" (values 0 to 51), so
+ * an empty sketch is a run of 'A'. Loading errors: "unsupported
+ * precision <p>, expected 14", "expected 16384 registers, found <n>",
+ * and at <ptr>/registers "invalid register <i>: '<c>'" (or "byte 0xNN"
+ * for a character that is not printable ASCII).
+ */
+json_t *mlg_hll_to_json(const struct mlg_hll *h);
+int mlg_hll_from_json(struct mlg_hll *out, const struct mlg_json_doc *doc,
+		      json_t *v, const char *ptr);
+
+/*
+ * KLL quantile sketch (Karnin, Lang and Liberty, 2016) over doubles.
+ *
+ * Level h holds items of weight 2^h; level 0 receives the values. The
+ * capacity of level h among H levels is max(8, k * (2/3)^(H-1-h)). When
+ * the sketch holds more items than the sum of the capacities, the lowest
+ * level at capacity is compacted: sorted, and every other item (the odd
+ * or the even ones, by a coin from a seeded xorshift generator) is
+ * promoted to the next level; the other half is dropped. Memory stays
+ * below about 3k + 8H doubles (k = 200: under 5 KiB in total for 10^9
+ * values).
+ *
+ * Error: for k = 200, every quantile and rank is within eps = 1.33% of
+ * the true normalised rank with probability 99% (the rank-error constant
+ * of KLL with these capacities, as published for Apache DataSketches);
+ * the tests check eps on 10^6 values (uniform, normal, 10 distinct
+ * values, sorted, reverse sorted, and merged from random chunks) at
+ * q = 0, 0.01, ..., 1. Measured: worst 0.82% over 20 seeds on uniform
+ * data, mean 0.6%. The error shrinks about
+ * as 1/k.
+ *
+ * Ranks are "inclusive": rank(x) is the fraction of values <= x. The
+ * reported quantile of q is an item x of the sketch with
+ * rank(< x) <= q <= rank(<= x) within eps; q = 0 and q = 1 give the exact
+ * minimum and maximum.
+ *
+ * Determinism: the coin depends only on the seed and the sequence of
+ * adds and merges, so the same input, chunking and merge order give the
+ * same sketch. Merge also stirs the other sketch's generator state into
+ * this one, so sketches of different chunks built with the same seed do
+ * not flip correlated coins.
+ *
+ * add() costs about 35 ns on random data and 16 ns on sorted data
+ * (2.5 GHz Xeon, -O2), amortised, and allocates only when a level outgrows
+ * its array (a few times per sketch lifetime). Queries copy and sort the
+ * items: O(k log k), without changing the sketch, so they may run in
+ * several threads at once on a sketch that no one updates.
+ */
+#define MLG_KLL_K_DEFAULT  200
+#define MLG_KLL_K_MIN	   8
+#define MLG_KLL_K_MAX	   65535
+#define MLG_KLL_MAX_LEVELS 62
+
+struct mlg_kll {
+	uint32_t k;
+	uint32_t nlevels;  /* H: levels in use, 1 to MLG_KLL_MAX_LEVELS */
+	uint64_t n;	   /* values added (the total weight) */
+	uint64_t rng;	   /* xorshift64 state, never 0 */
+	double min, max;   /* exact; 0 when n is 0 */
+	uint64_t size;	   /* items held, all levels */
+	uint64_t capacity; /* the sum of the level capacities */
+	uint32_t cap[MLG_KLL_MAX_LEVELS]; /* level capacities */
+	/* Level h: items[h][0 .. len[h]); sorted for h >= 1. */
+	double *items[MLG_KLL_MAX_LEVELS];
+	size_t len[MLG_KLL_MAX_LEVELS];
+	size_t alloc[MLG_KLL_MAX_LEVELS];
+};
+
+/*
+ * An empty sketch of parameter k (MLG_KLL_K_MIN to MLG_KLL_K_MAX; pass
+ * MLG_KLL_K_DEFAULT) whose coin is seeded by `seed`. MLG_EINVALID "KLL k
+ * must be 8 to 65535, got <k>".
+ */
+int mlg_kll_init(struct mlg_kll *s, unsigned k, uint64_t seed);
+void mlg_kll_release(struct mlg_kll *s);
+
+/* Add one value; NaN and +-inf are ignored (count them in
+ * mlg_moments). */
+void mlg_kll_add(struct mlg_kll *s, double x);
+
+/*
+ * Fold `b` into `a`: its items join a's levels, then a is compacted
+ * back under its capacity. MLG_EINVALID "cannot merge KLL sketches with
+ * k <ka> and <kb>" when k differ (a unchanged). `b` is unchanged and must
+ * not be `a`. O(k log k).
+ */
+int mlg_kll_merge(struct mlg_kll *a, const struct mlg_kll *b);
+
+/* The value at normalised rank q in [0, 1] (clamped; NaN is 0); NaN when
+ * the sketch is empty. */
+double mlg_kll_quantile(const struct mlg_kll *s, double q);
+/*
+ * The same for `nq` ranks at once, into out[0 .. nq): one sort for all.
+ * O(k log k + nq log k).
+ */
+void mlg_kll_quantiles(double *out, const struct mlg_kll *s, const double *qs,
+		       size_t nq);
+/* The estimated fraction of values <= x (the CDF at x); NaN when empty
+ * or when x is NaN. */
+double mlg_kll_rank(const struct mlg_kll *s, double x);
+/*
+ * Equal-mass bin edges for a histogram (stats.h): out[0 .. nbins] are
+ * the quantiles at 0, 1/nbins, ..., 1, so out[0] is the minimum and
+ * out[nbins] the maximum. They never decrease, but ties in the data may
+ * repeat an edge: the caller drops repeats before mlg_hist_init(). Returns
+ * 0, or MLG_EINVALID "cannot compute bin edges of an empty sketch" or
+ * "the number of bins must be 1 to 65536, got <n>".
+ */
+int mlg_kll_bin_edges(double *out, const struct mlg_kll *s, size_t nbins);
+
+/*
+ * As JSON: {"k":200, "n":n, "min":x, "max":x, "rng":"<16 hex digits>",
+ * "levels":[[x...], ...]} with min and max null when n is 0. Loading
+ * checks k, that items are finite and within [min, max], that levels 1
+ * and up are sorted, that the weights add up to n ("levels hold <w>
+ * values, n is <n>"), and refuses more items than the capacities allow
+ * ("too many items for k <k>") so a loaded sketch is as small as a built
+ * one.
+ */
+json_t *mlg_kll_to_json(const struct mlg_kll *s);
+int mlg_kll_from_json(struct mlg_kll *out, const struct mlg_json_doc *doc,
+		      json_t *v, const char *ptr);
+
+/*
+ * Frequent values: the space-saving algorithm (Metwally, Agrawal and El
+ * Abbadi, 2005) over strings, with `cap` counters (MLG_TOPK_CAP_DEFAULT
+ * 64). A value is identified by the 64-bit hash of all its bytes and
+ * shown by a copy of at most MLG_TOPK_VALUE_MAX bytes: cut at a code
+ * point boundary, invalid UTF-8 and NUL bytes replaced by U+FFFD, so it
+ * is always valid UTF-8 for JSON (`truncated` says that bytes were lost,
+ * cut or replaced). Two values with the same hash are counted as one (for
+ * 64-bit hashes: never in practice).
+ *
+ * Guarantees, for n values added: each reported item has
+ *	count - err <= true count <= count, and err <= n / cap;
+ * every value that occurs more than n / cap times is reported. Merge
+ * (Agarwal et al., "Mergeable summaries", 2012) keeps both: an item
+ * missing from one side is charged that side's smallest count as
+ * possible error, then the largest `cap` counts are kept.
+ *
+ * add() is O(log cap): a hash-table probe and a heap step; it copies the
+ * value only when it takes over a counter, and never allocates. About
+ * 30 ns (hash included) when values repeat, 100 ns on a stream of mostly
+ * new values, where every add takes over a counter.
+ */
+#define MLG_TOPK_CAP_DEFAULT 64
+#define MLG_TOPK_CAP_MAX     4096
+#define MLG_TOPK_VALUE_MAX   64
+
+struct mlg_topk_item {
+	uint64_t hash;
+	uint64_t count; /* an upper bound of the true count */
+	uint64_t err;	/* count - err is a lower bound */
+	uint8_t len;
+	uint8_t truncated;
+	char value[MLG_TOPK_VALUE_MAX + 1]; /* NUL-terminated */
+};
+
+struct mlg_topk {
+	uint32_t cap;
+	uint32_t nitems;
+	uint64_t n;		     /* values added */
+	struct mlg_topk_item *items; /* cap items */
+	uint32_t *heap;		     /* item indexes, a min-heap on count */
+	uint64_t *hcount;	     /* the count at each heap position */
+	uint32_t *pos;		     /* item index -> heap position */
+	uint32_t *table; /* 2^b >= 2 cap slots: item index + 1, 0 if free */
+	uint32_t mask;
+};
+
+/*
+ * An empty summary with `cap` counters (1 to MLG_TOPK_CAP_MAX): one
+ * allocation of about 100 bytes a counter. MLG_EINVALID "top-k capacity
+ * must be 1 to 4096, got <cap>".
+ */
+int mlg_topk_init(struct mlg_topk *t, unsigned cap);
+void mlg_topk_release(struct mlg_topk *t);
+
+/* Count the string <s, len>, hashed with mlg_hash_bytes(s, len, 0). */
+void mlg_topk_add(struct mlg_topk *t, const char *s, size_t len);
+/* The same with the hash the caller already computed (for the HLL). */
+void mlg_topk_add_hashed(struct mlg_topk *t, uint64_t hash, const char *s,
+			 size_t len);
+
+/*
+ * Fold `b` into `a` (b unchanged, not a). MLG_EINVALID "cannot merge
+ * top-k summaries with capacities <ca> and <cb>" (a unchanged).
+ * O(cap log cap).
+ */
+int mlg_topk_merge(struct mlg_topk *a, const struct mlg_topk *b);
+
+/*
+ * The `max` most frequent items, copied into out[0 ..) by decreasing
+ * count, then increasing err, then value bytes, then hash. Returns how
+ * many were written: min(max, items held). O(cap log cap).
+ */
+size_t mlg_topk_list(struct mlg_topk_item *out, const struct mlg_topk *t,
+		     size_t max);
+
+/*
+ * As JSON: {"cap":64, "n":n, "items":[{"value":s, "hash":"<16 hex
+ * digits>", "count":n, "err":n, "truncated":b}, ...]} in the order of
+ * mlg_topk_list(). Loading refuses more items than cap ("more items than
+ * the capacity <cap>"), repeated hashes ("repeated hash <hex>"), counts
+ * below 1, err outside [0, count), guaranteed counts (count - err) adding
+ * up to more than n, and values that could not have been stored ("a value
+ * must be at most 64 bytes without U+0000").
+ */
+json_t *mlg_topk_to_json(const struct mlg_topk *t);
+int mlg_topk_from_json(struct mlg_topk *out, const struct mlg_json_doc *doc,
+		       json_t *v, const char *ptr);
+
+#endif

@@ -1,0 +1,252 @@
+/* sketch_hll.c - 64-bit hashing and the HyperLogLog distinct count */
+#include <math.h>
+#include <string.h>
+
+#include "mlgate/buf.h"
+#include "mlgate/error.h"
+#include "mlgate/sketch.h"
+
+/* Odd constants from the fractional parts of sqrt(2), sqrt(3), sqrt(7)
+ * and the golden ratio: nothing up the sleeve. */
+#define K0 0x6a09e667f3bcc908ull
+#define K1 0xbb67ae8584caa73bull
+#define K2 0xa54ff53a5f1d36f1ull
+#define KG 0x9e3779b97f4a7c15ull
+
+/* Q: the bits left for the rank; registers hold 0 to Q + 1. */
+#define Q (64 - MLG_HLL_P)
+
+static const char b64[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* Stafford's "Mix13" finaliser: a bijection with full avalanche. */
+static inline uint64_t mix(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+/* 128-bit product folded to 64 bits: every input bit reaches the middle
+ * of the product, the xor brings the high half down. */
+static inline uint64_t fold(uint64_t a, uint64_t b)
+{
+	unsigned __int128 r = (unsigned __int128)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+/* Unaligned little-endian reads; memcpy compiles to one load. */
+static inline uint64_t rd64(const unsigned char *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap64(v);
+#endif
+	return v;
+}
+
+static inline uint64_t rd32(const unsigned char *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	v = __builtin_bswap32(v);
+#endif
+	return v;
+}
+
+uint64_t mlg_hash_bytes(const void *ptr, size_t len, uint64_t seed)
+{
+	const unsigned char *p = ptr;
+	uint64_t h = seed ^ K0, a, b;
+	size_t r = len;
+
+	if (len > 16) {
+		while (r > 16) {
+			h = fold(rd64(p) ^ K1, rd64(p + 8) ^ h ^ K2);
+			p += 16;
+			r -= 16;
+		}
+		/* The last 16 bytes, overlapping the previous block. */
+		a = rd64(p + r - 16);
+		b = rd64(p + r - 8);
+	} else if (r >= 8) {
+		a = rd64(p);
+		b = rd64(p + r - 8);
+	} else if (r >= 4) {
+		a = rd32(p);
+		b = rd32(p + r - 4);
+	} else if (r) {
+		a = (uint64_t)p[0] << 16 | (uint64_t)p[r >> 1] << 8 | p[r - 1];
+		b = 0;
+	} else {
+		a = b = 0;
+	}
+	/* The length tells apart inputs whose overlapping reads match. */
+	return mix(fold(a ^ K1, b ^ h ^ K2) ^ (uint64_t)len);
+}
+
+uint64_t mlg_hash_u64(uint64_t x, uint64_t seed)
+{
+	return mix(x + K0 + seed * KG);
+}
+
+uint64_t mlg_hash_double(double x, uint64_t seed)
+{
+	uint64_t bits;
+
+	if (x == 0)
+		x = 0.0; /* -0.0 too */
+	else if (isnan(x))
+		x = NAN;
+	memcpy(&bits, &x, 8);
+	return mlg_hash_u64(bits, seed);
+}
+
+void mlg_hll_init(struct mlg_hll *h)
+{
+	memset(h->reg, 0, sizeof(h->reg));
+}
+
+void mlg_hll_release(struct mlg_hll *h)
+{
+	(void)h;
+}
+
+void mlg_hll_merge(struct mlg_hll *a, const struct mlg_hll *b)
+{
+	size_t i;
+
+	for (i = 0; i < MLG_HLL_M; i++)
+		if (b->reg[i] > a->reg[i])
+			a->reg[i] = b->reg[i];
+}
+
+/* Ertl's sigma(x) = x + sum_k x^(2^k) 2^(k-1): the share of registers
+ * still at 0, the term that makes linear counting unnecessary. */
+static double sigma(double x)
+{
+	double y = 1, z = x, prev;
+
+	if (x == 1)
+		return INFINITY;
+	do {
+		x *= x;
+		prev = z;
+		z += x * y;
+		y += y;
+	} while (z != prev);
+	return z;
+}
+
+/* Ertl's tau(x): the correction for registers at their maximum. */
+static double tau(double x)
+{
+	double y = 1, z, prev;
+
+	if (x == 0 || x == 1)
+		return 0;
+	z = 1 - x;
+	do {
+		x = sqrt(x);
+		prev = z;
+		y *= 0.5;
+		z -= (1 - x) * (1 - x) * y;
+	} while (z != prev);
+	return z / 3;
+}
+
+double mlg_hll_count(const struct mlg_hll *h)
+{
+	uint32_t c[Q + 2] = {0};
+	const double m = MLG_HLL_M;
+	double z;
+	size_t i;
+	int k;
+
+	for (i = 0; i < MLG_HLL_M; i++)
+		c[h->reg[i]]++;
+	z = m * tau((m - c[Q + 1]) / m);
+	for (k = Q; k >= 1; k--)
+		z = 0.5 * (z + c[k]);
+	z += m * sigma(c[0] / m);
+	/* alpha_inf = 1 / (2 ln 2) */
+	return m * m / (2 * M_LN2 * z);
+}
+
+json_t *mlg_hll_to_json(const struct mlg_hll *h)
+{
+	char s[MLG_HLL_M];
+	json_t *o = json_object();
+	size_t i;
+
+	for (i = 0; i < MLG_HLL_M; i++)
+		s[i] = b64[h->reg[i]];
+	json_object_set_new(o, "p", json_integer(MLG_HLL_P));
+	json_object_set_new(o, "registers", json_stringn(s, MLG_HLL_M));
+	return o;
+}
+
+int mlg_hll_from_json(struct mlg_hll *out, const struct mlg_json_doc *doc,
+		      json_t *v, const char *ptr)
+{
+	static const char *const keys[] = {"p", "registers", NULL};
+	struct mlg_buf p = MLG_BUF_INIT;
+	const char *s, *at;
+	int64_t prec;
+	size_t i;
+	int rc;
+
+	mlg_hll_init(out);
+	rc = mlg_json_check_keys(doc, v, ptr, keys);
+	if (!rc)
+		rc = mlg_json_get_int(doc, v, ptr, "p", 1, &prec);
+	if (!rc)
+		rc = mlg_json_get_str(doc, v, ptr, "registers", 1, &s);
+	if (rc)
+		goto done;
+	if (prec != MLG_HLL_P) {
+		mlg_buf_adds(&p, ptr);
+		mlg_json_pointer_append(&p, "p");
+		rc = mlg_json_error(doc, p.ptr,
+				    "unsupported precision %lld, expected %d",
+				    (long long)prec, MLG_HLL_P);
+		goto done;
+	}
+	mlg_buf_adds(&p, ptr);
+	mlg_json_pointer_append(&p, "registers");
+	if (json_string_length(json_object_get(v, "registers")) != MLG_HLL_M) {
+		rc = mlg_json_error(
+			doc, p.ptr, "expected %d registers, found %zu",
+			MLG_HLL_M,
+			json_string_length(json_object_get(v, "registers")));
+		goto done;
+	}
+	for (i = 0; i < MLG_HLL_M; i++) {
+		at = s[i] ? strchr(b64, s[i]) : NULL;
+		if (!at || at - b64 > Q + 1) {
+			/* Quote a printable byte, else its code. */
+			if (s[i] > 0x20 && s[i] < 0x7f)
+				rc = mlg_json_error(doc, p.ptr,
+						    "invalid register %zu: "
+						    "'%c'",
+						    i, s[i]);
+			else
+				rc = mlg_json_error(doc, p.ptr,
+						    "invalid register %zu: "
+						    "byte 0x%02x",
+						    i, (unsigned char)s[i]);
+			goto done;
+		}
+		out->reg[i] = (uint8_t)(at - b64);
+	}
+done:
+	if (rc)
+		mlg_hll_init(out);
+	mlg_buf_release(&p);
+	return rc;
+}

@@ -1,0 +1,661 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "mlgate/buf.h"
+#include "mlgate/error.h"
+#include "mlgate/json.h"
+#include "mlgate/sketch.h"
+#include "mlgate/util.h"
+#include "test.h"
+
+static uint64_t rng = 0x2545f4914f6cdd1dull;
+
+static uint64_t next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static double unif(void)
+{
+	return (double)(next() >> 11) * 0x1p-53;
+}
+
+static void test_hash_pinned(void)
+{
+	static const char zeros[3] = {0, 0, 0};
+	char big[100];
+	size_t i;
+
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (char)i;
+	/* Stored sketches depend on these values: never change them. */
+	T_ASSERT(mlg_hash_bytes("", 0, 0) == 0x977d5c73bb49ea7dull);
+	T_ASSERT(mlg_hash_bytes("abc", 3, 0) == 0xdcfe340721a9c9ddull);
+	T_ASSERT(mlg_hash_bytes(big, 100, 7) == 0xa18cc163785085e0ull);
+	T_ASSERT(mlg_hash_u64(0, 0) == 0x492b8d6066c09227ull);
+	T_ASSERT(mlg_hash_double(1.5, 0) == 0x5d1ec3b5d5e114c3ull);
+	/* NUL bytes and lengths count. */
+	T_ASSERT(mlg_hash_bytes(zeros, 0, 0) != mlg_hash_bytes(zeros, 1, 0));
+	T_ASSERT(mlg_hash_bytes(zeros, 1, 0) != mlg_hash_bytes(zeros, 2, 0));
+	T_ASSERT(mlg_hash_bytes("a\0b", 3, 0) != mlg_hash_bytes("a\0c", 3, 0));
+	T_ASSERT(mlg_hash_bytes(big, 100, 0) != mlg_hash_bytes(big, 99, 0));
+	T_ASSERT(mlg_hash_bytes("abc", 3, 0) != mlg_hash_bytes("abc", 3, 1));
+	/* The value, not the bits. */
+	T_ASSERT(mlg_hash_double(-0.0, 3) == mlg_hash_double(0.0, 3));
+	T_ASSERT(mlg_hash_double(NAN, 3) == mlg_hash_double(-NAN, 3));
+	T_ASSERT(mlg_hash_double(1, 3) != mlg_hash_double(-1, 3));
+}
+
+/* Flipping any input bit flips each output bit with probability 1/2. */
+static void test_hash_avalanche(void)
+{
+	static const size_t lens[] = {3, 8, 13, 16, 40, 64};
+	unsigned char in[64];
+	uint64_t h0, flips = 0, trials = 0;
+	size_t li, i, bit;
+	int t;
+
+	for (li = 0; li < MLG_ARRAY_SIZE(lens); li++) {
+		for (t = 0; t < 40; t++) {
+			for (i = 0; i < lens[li]; i++)
+				in[i] = (unsigned char)next();
+			h0 = mlg_hash_bytes(in, lens[li], 0);
+			for (bit = 0; bit < lens[li] * 8; bit++) {
+				in[bit / 8] ^= (unsigned char)(1 << bit % 8);
+				flips += (uint64_t)__builtin_popcountll(
+					h0 ^ mlg_hash_bytes(in, lens[li], 0));
+				in[bit / 8] ^= (unsigned char)(1 << bit % 8);
+				trials++;
+			}
+		}
+	}
+	T_EQ_DBL((double)flips / (double)trials, 32, 0.3 / 32);
+	flips = trials = 0;
+	for (t = 0; t < 1000; t++) {
+		uint64_t x = next();
+
+		h0 = mlg_hash_u64(x, 0);
+		for (bit = 0; bit < 64; bit++, trials++)
+			flips += (uint64_t)__builtin_popcountll(
+				h0 ^ mlg_hash_u64(x ^ (1ull << bit), 0));
+	}
+	T_EQ_DBL((double)flips / (double)trials, 32, 0.3 / 32);
+}
+
+static void test_hll_accuracy(void)
+{
+	static struct mlg_hll h;
+	const double three_sigma = 3 * 1.04 / sqrt(MLG_HLL_M);
+	uint64_t n, i, target;
+	char key[32];
+	int len;
+
+	mlg_hll_init(&h);
+	T_ASSERT(mlg_hll_count(&h) == 0);
+	/* Tiny sets are counted almost exactly. */
+	for (i = 0; i < 200; i++) {
+		mlg_hll_add(&h, mlg_hash_u64(i, 9));
+		mlg_hll_add(&h, mlg_hash_u64(i, 9));
+		if (i == 0 || i == 9)
+			T_EQ_INT(llround(mlg_hll_count(&h)), i + 1);
+		if (i == 199)
+			T_ASSERT(fabs(mlg_hll_count(&h) - 200) <= 2);
+	}
+	/* Strings and integers, 10^3 to 10^7 distinct values. */
+	for (target = 1000; target <= 10000000; target *= 10) {
+		mlg_hll_init(&h);
+		for (n = 0; n < target; n++) {
+			if (target <= 100000) {
+				len = snprintf(key, sizeof(key), "user-%llu",
+					       (unsigned long long)n);
+				mlg_hll_add(&h, mlg_hash_bytes(key, (size_t)len,
+							       0));
+			} else {
+				mlg_hll_add(&h, mlg_hash_u64(n, 1));
+			}
+		}
+		T_ASSERT(fabs(mlg_hll_count(&h) / (double)target - 1) <=
+			 three_sigma);
+	}
+}
+
+static void test_hll_merge_json(void)
+{
+	static struct mlg_hll one, all, part, back;
+	struct mlg_json_doc doc;
+	uint64_t i, at, len;
+
+	mlg_hll_init(&one);
+	mlg_hll_init(&all);
+	for (i = 0; i < 300000; i++)
+		mlg_hll_add(&one, mlg_hash_u64(i % 100000, 0));
+	for (at = 0; at < 300000; at += len) {
+		len = 1 + next() % 50000;
+		mlg_hll_init(&part);
+		for (i = at; i < at + len && i < 300000; i++)
+			mlg_hll_add(&part, mlg_hash_u64(i % 100000, 0));
+		mlg_hll_merge(&all, &part);
+	}
+	T_ASSERT(!memcmp(one.reg, all.reg, sizeof(one.reg)));
+	mlg_hll_merge(&all, &one);
+	T_ASSERT(!memcmp(one.reg, all.reg, sizeof(one.reg)));
+
+	t_json_reparse(&doc, mlg_hll_to_json(&one));
+	T_EQ_INT(mlg_hll_from_json(&back, &doc, doc.root, ""), 0);
+	T_ASSERT(!memcmp(one.reg, back.reg, sizeof(one.reg)));
+	T_ASSERT(mlg_hll_count(&back) == mlg_hll_count(&one));
+	mlg_json_doc_release(&doc);
+}
+
+static void hll_bad(const char *text, const char *msg)
+{
+	static struct mlg_hll h;
+	struct mlg_json_doc doc;
+
+	T_EQ_INT(mlg_json_parse(&doc, "s.json", text, strlen(text)), 0);
+	h.reg[5] = 3;
+	T_EQ_INT(mlg_hll_from_json(&h, &doc, doc.root, ""), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), msg);
+	T_EQ_INT(h.reg[5], 0);
+	mlg_json_doc_release(&doc);
+}
+
+static void test_hll_json_errors(void)
+{
+	struct mlg_buf t = MLG_BUF_INIT;
+	size_t at;
+	int i;
+
+	hll_bad("{\"p\":12,\"registers\":\"\"}",
+		"'s.json': 1:2: /p: unsupported precision 12, expected 14");
+	hll_bad("{\"p\":14,\"registers\":\"AAAA\"}",
+		"'s.json': 1:9: /registers: expected 16384 registers, found 4");
+	hll_bad("{\"p\":14}",
+		"'s.json': 1:1: /: missing required property 'registers'");
+	mlg_buf_adds(&t, "{\"p\":14,\"registers\":\"");
+	at = t.len;
+	for (i = 0; i < MLG_HLL_M; i++)
+		mlg_buf_addch(&t, 'A');
+	mlg_buf_adds(&t, "\"}");
+	t.ptr[at + 100] = 'z'; /* 51: the largest rank */
+	t.ptr[at + 200] = '0'; /* 52: impossible */
+	hll_bad(t.ptr, "'s.json': 1:9: /registers: invalid register 200: "
+		       "'0'");
+	t.ptr[at + 200] = '\x7f';
+	hll_bad(t.ptr, "'s.json': 1:9: /registers: invalid register 200: "
+		       "byte 0x7f");
+	t.ptr[at + 200] = 'A';
+	t.ptr[at + 300] = '=';
+	hll_bad(t.ptr, "'s.json': 1:9: /registers: invalid register 300: "
+		       "'='");
+	mlg_buf_release(&t);
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The largest distance between q and the true rank interval of the
+ * reported quantile, over q = 0, 0.01, ..., 1. */
+static double worst_rank_error(const struct mlg_kll *s, const double *sorted,
+			       size_t n)
+{
+	double qs[101], out[101], worst = 0, lo, hi;
+	size_t a, b, m, i;
+
+	for (i = 0; i <= 100; i++)
+		qs[i] = (double)i / 100;
+	mlg_kll_quantiles(out, s, qs, 101);
+	for (i = 0; i <= 100; i++) {
+		for (a = 0, b = n; a < b;) {
+			m = a + (b - a) / 2;
+			if (sorted[m] < out[i])
+				a = m + 1;
+			else
+				b = m;
+		}
+		lo = (double)a / (double)n;
+		for (b = n; a < b;) {
+			m = a + (b - a) / 2;
+			if (sorted[m] <= out[i])
+				a = m + 1;
+			else
+				b = m;
+		}
+		hi = (double)a / (double)n;
+		if (qs[i] < lo)
+			worst = fmax(worst, lo - qs[i]);
+		if (qs[i] > hi)
+			worst = fmax(worst, qs[i] - hi);
+	}
+	return worst;
+}
+
+#define KLL_EPS 0.0133
+
+static void test_kll_accuracy(void)
+{
+	const size_t n = 1000000;
+	double *x = mlg_malloc(n * sizeof(*x));
+	double *sorted = mlg_malloc(n * sizeof(*x));
+	struct mlg_kll one, all, part;
+	size_t i, at, len;
+	int dist;
+
+	for (dist = 0; dist < 5; dist++) {
+		for (i = 0; i < n; i++) {
+			if (dist == 0) /* uniform */
+				x[i] = unif() * 1000 - 500;
+			else if (dist == 1) /* normal-ish: sum of 4 */
+				x[i] = unif() + unif() + unif() + unif();
+			else if (dist == 2) /* heavy ties */
+				x[i] = (double)(next() % 10);
+			else if (dist == 3) /* sorted */
+				x[i] = (double)i;
+			else /* reverse sorted */
+				x[i] = (double)(n - i);
+		}
+		memcpy(sorted, x, n * sizeof(*x));
+		qsort(sorted, n, sizeof(*x), cmp_dbl);
+		T_EQ_INT(mlg_kll_init(&one, MLG_KLL_K_DEFAULT, 1), 0);
+		for (i = 0; i < n; i++)
+			mlg_kll_add(&one, x[i]);
+		T_EQ_INT(one.n, n);
+		T_ASSERT(one.size <= one.capacity);
+		T_ASSERT(one.size < 3 * 200 + 8 * one.nlevels);
+		T_ASSERT(mlg_kll_quantile(&one, 0) == sorted[0]);
+		T_ASSERT(mlg_kll_quantile(&one, 1) == sorted[n - 1]);
+		T_ASSERT(worst_rank_error(&one, sorted, n) <= KLL_EPS);
+		/* Chunks of random sizes, each its own seed, merged in order. */
+		T_EQ_INT(mlg_kll_init(&all, MLG_KLL_K_DEFAULT, 1), 0);
+		for (at = 0; at < n; at += len) {
+			len = 1 + next() % 100000;
+			T_EQ_INT(mlg_kll_init(&part, MLG_KLL_K_DEFAULT, at), 0);
+			for (i = at; i < at + len && i < n; i++)
+				mlg_kll_add(&part, x[i]);
+			T_EQ_INT(mlg_kll_merge(&all, &part), 0);
+			mlg_kll_release(&part);
+		}
+		T_EQ_INT(all.n, n);
+		T_ASSERT(all.size <= all.capacity);
+		T_ASSERT(worst_rank_error(&all, sorted, n) <= KLL_EPS);
+		mlg_kll_release(&one);
+		mlg_kll_release(&all);
+	}
+	free(x);
+	free(sorted);
+}
+
+static void test_kll_small_exact(void)
+{
+	struct mlg_kll s, e;
+	double edges[5];
+	int i;
+
+	T_EQ_INT(mlg_kll_init(&s, 8, 0), 0);
+	T_EQ_INT(mlg_kll_init(&e, 200, 0), 0);
+	T_ASSERT(isnan(mlg_kll_quantile(&e, 0.5)));
+	T_ASSERT(isnan(mlg_kll_rank(&e, 1)));
+	T_EQ_INT(mlg_kll_bin_edges(edges, &e, 4), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "cannot compute bin edges of an empty sketch");
+	T_EQ_INT(mlg_kll_merge(&s, &e), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "cannot merge KLL sketches with k 8 and 200");
+	T_EQ_INT(mlg_kll_init(&s, 7, 0), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "KLL k must be 8 to 65535, got 7");
+	/* Under capacity the sketch is exact. */
+	for (i = 100; i >= 1; i--)
+		mlg_kll_add(&e, i);
+	mlg_kll_add(&e, NAN);
+	mlg_kll_add(&e, -INFINITY);
+	T_EQ_INT(e.n, 100);
+	T_ASSERT(mlg_kll_quantile(&e, 0.5) == 50);
+	T_ASSERT(mlg_kll_quantile(&e, 0.505) == 51);
+	T_ASSERT(mlg_kll_quantile(&e, -3) == 1);
+	T_ASSERT(mlg_kll_quantile(&e, NAN) == 1);
+	T_ASSERT(mlg_kll_quantile(&e, 7) == 100);
+	T_ASSERT(mlg_kll_rank(&e, 50) == 0.5);
+	T_ASSERT(mlg_kll_rank(&e, 50.5) == 0.5);
+	T_ASSERT(mlg_kll_rank(&e, 0) == 0);
+	T_ASSERT(mlg_kll_rank(&e, 1000) == 1);
+	T_ASSERT(isnan(mlg_kll_rank(&e, NAN)));
+	T_EQ_INT(mlg_kll_bin_edges(edges, &e, 4), 0);
+	T_ASSERT(edges[0] == 1 && edges[1] == 25 && edges[2] == 50 &&
+		 edges[3] == 75 && edges[4] == 100);
+	T_EQ_INT(mlg_kll_bin_edges(edges, &e, 0), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "the number of bins must be 1 to 65536, got 0");
+	mlg_kll_release(&e);
+}
+
+static void test_kll_deterministic_json(void)
+{
+	struct mlg_kll a, b, back;
+	struct mlg_buf ta = MLG_BUF_INIT, tb = MLG_BUF_INIT;
+	struct mlg_json_doc doc;
+	double qa, qb;
+	int i;
+
+	mlg_kll_init(&a, 64, 5);
+	mlg_kll_init(&b, 64, 5);
+	for (i = 0; i < 50000; i++) {
+		double v = sin(i) * 100;
+
+		mlg_kll_add(&a, v);
+		mlg_kll_add(&b, v);
+	}
+	t_json_dump_new(&ta, mlg_kll_to_json(&a));
+	t_json_dump_new(&tb, mlg_kll_to_json(&b));
+	T_EQ_STR(ta.ptr, tb.ptr);
+	T_EQ_INT(mlg_json_parse(&doc, "s.json", ta.ptr, ta.len), 0);
+	T_EQ_INT(mlg_kll_from_json(&back, &doc, doc.root, ""), 0);
+	mlg_json_doc_release(&doc);
+	/* The loaded sketch answers and goes on exactly as the original. */
+	T_ASSERT(mlg_kll_quantile(&back, 0.3) == mlg_kll_quantile(&a, 0.3));
+	for (i = 0; i < 1000; i++) {
+		mlg_kll_add(&a, i);
+		mlg_kll_add(&back, i);
+	}
+	qa = mlg_kll_quantile(&a, 0.9);
+	qb = mlg_kll_quantile(&back, 0.9);
+	T_ASSERT(qa == qb);
+	T_EQ_INT(mlg_kll_merge(&a, &b), 0);
+	T_EQ_INT(mlg_kll_merge(&back, &b), 0);
+	mlg_buf_reset(&ta);
+	mlg_buf_reset(&tb);
+	t_json_dump_new(&ta, mlg_kll_to_json(&a));
+	t_json_dump_new(&tb, mlg_kll_to_json(&back));
+	T_EQ_STR(ta.ptr, tb.ptr);
+	mlg_kll_release(&a);
+	mlg_kll_release(&b);
+	mlg_kll_release(&back);
+	mlg_buf_release(&ta);
+	mlg_buf_release(&tb);
+
+	mlg_kll_init(&a, 200, 0);
+	t_json_reparse(&doc, mlg_kll_to_json(&a));
+	T_EQ_INT(mlg_kll_from_json(&back, &doc, doc.root, ""), 0);
+	T_EQ_INT(back.n, 0);
+	mlg_kll_release(&back);
+	mlg_json_doc_release(&doc);
+}
+
+static void kll_bad(const char *text, const char *msg)
+{
+	struct mlg_json_doc doc;
+	struct mlg_kll s;
+
+	T_EQ_INT(mlg_json_parse(&doc, "s.json", text, strlen(text)), 0);
+	T_EQ_INT(mlg_kll_from_json(&s, &doc, doc.root, ""), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), msg);
+	T_ASSERT(!s.items[0] && !s.n);
+	mlg_json_doc_release(&doc);
+}
+
+#define KLL_HEAD                                                               \
+	"{\"k\":8,\"n\":3,\"min\":1,\"max\":3,\"rng\":\"0000000000000001\","
+
+static void test_kll_json_errors(void)
+{
+	struct mlg_buf t = MLG_BUF_INIT;
+	int i;
+
+	kll_bad(KLL_HEAD "\"levels\":[[1,2]]}",
+		"'s.json': 1:55: /levels: levels hold 2 values, n is 3");
+	kll_bad(KLL_HEAD "\"levels\":[[1],[3,2]]}",
+		"'s.json': 1:72: /levels/1/1: items of levels above 0 must be "
+		"sorted");
+	kll_bad(KLL_HEAD "\"levels\":[[1,2,4]]}",
+		"'s.json': 1:70: /levels/0/2: item outside [min, max]");
+	kll_bad("{\"k\":4,\"n\":0,\"min\":null,\"max\":null,\"rng\":\"1\","
+		"\"levels\":[[]]}",
+		"'s.json': 1:2: /k: KLL k must be 8 to 65535, got 4");
+	kll_bad("{\"k\":8,\"n\":0,\"min\":0,\"max\":null,\"rng\":\"1\","
+		"\"levels\":[[]]}",
+		"'s.json': 1:14: /min: expected null when n is 0");
+	kll_bad("{\"k\":8,\"n\":0,\"min\":null,\"max\":null,\"rng\":\"1\","
+		"\"levels\":[[]]}",
+		"'s.json': 1:36: /rng: expected 16 lowercase hex digits");
+	kll_bad("{\"k\":8,\"n\":-1,\"min\":null,\"max\":null,\"rng\":\"1\","
+		"\"levels\":[[]]}",
+		"'s.json': 1:8: /n: expected a count (a non-negative integer), "
+		"found -1");
+	/* k = 8 with one level holds at most 8 items. */
+	mlg_buf_adds(&t, "{\"k\":8,\"n\":9,\"min\":0,\"max\":9,"
+			 "\"rng\":\"0000000000000001\",\"levels\":[[");
+	for (i = 0; i < 9; i++)
+		mlg_buf_addf(&t, "%s%d", i ? "," : "", i);
+	mlg_buf_adds(&t, "]]}");
+	kll_bad(t.ptr, "'s.json': 1:65: /levels/0: too many items for k 8");
+	mlg_buf_release(&t);
+}
+
+static const char *vname(char *buf, int id)
+{
+	snprintf(buf, 32, "v%d", id);
+	return buf;
+}
+
+/* Zipf-like ids from 1 to 5000: id r with probability ~ 1/r. */
+static int zipf(void)
+{
+	return (int)floor(pow(5000, unif()));
+}
+
+static void check_guarantees(const struct mlg_topk *t, const uint64_t *truth)
+{
+	struct mlg_topk_item items[64];
+	size_t n = mlg_topk_list(items, t, 64), i;
+	int id, reported[5001] = {0};
+
+	T_EQ_INT(n, t->cap);
+	for (i = 0; i < n; i++) {
+		T_ASSERT(sscanf(items[i].value, "v%d", &id) == 1);
+		reported[id] = 1;
+		T_ASSERT(items[i].count - items[i].err <= truth[id]);
+		T_ASSERT(truth[id] <= items[i].count);
+		T_ASSERT(items[i].err <= t->n / t->cap);
+		if (i)
+			T_ASSERT(items[i].count <= items[i - 1].count);
+	}
+	for (id = 1; id <= 5000; id++)
+		if (truth[id] > t->n / t->cap)
+			T_ASSERT(reported[id]);
+}
+
+static void test_topk_stream_and_merge(void)
+{
+	static uint64_t truth[5001];
+	struct mlg_topk one, all, part;
+	struct mlg_topk_item top[20];
+	int *ids = mlg_malloc(200000 * sizeof(*ids));
+	size_t i, at, len;
+	char buf[32];
+
+	for (i = 0; i < 200000; i++) {
+		ids[i] = zipf();
+		truth[ids[i]]++;
+	}
+	T_EQ_INT(mlg_topk_init(&one, 64), 0);
+	for (i = 0; i < 200000; i++)
+		mlg_topk_add(&one, vname(buf, ids[i]),
+			     strlen(vname(buf, ids[i])));
+	T_EQ_INT(one.n, 200000);
+	check_guarantees(&one, truth);
+	/* The most frequent values come first, exactly ordered here. */
+	T_EQ_INT(mlg_topk_list(top, &one, 20), 20);
+	T_EQ_STR(top[0].value, "v1");
+	T_EQ_STR(top[1].value, "v2");
+
+	T_EQ_INT(mlg_topk_init(&all, 64), 0);
+	for (at = 0; at < 200000; at += len) {
+		len = 1 + next() % 30000;
+		mlg_topk_init(&part, 64);
+		for (i = at; i < at + len && i < 200000; i++)
+			mlg_topk_add(&part, vname(buf, ids[i]),
+				     strlen(vname(buf, ids[i])));
+		T_EQ_INT(mlg_topk_merge(&all, &part), 0);
+		mlg_topk_release(&part);
+	}
+	T_EQ_INT(all.n, 200000);
+	check_guarantees(&all, truth);
+	mlg_topk_init(&part, 32);
+	T_EQ_INT(mlg_topk_merge(&all, &part), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "cannot merge top-k summaries with capacities 64 and 32");
+	mlg_topk_release(&part);
+	mlg_topk_release(&one);
+	mlg_topk_release(&all);
+	free(ids);
+}
+
+static void test_topk_exact_and_values(void)
+{
+	struct mlg_topk t;
+	struct mlg_topk_item it[8];
+	char longer[100];
+	int i;
+
+	T_EQ_INT(mlg_topk_init(&t, 0), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "top-k capacity must be 1 to 4096, got 0");
+	T_EQ_INT(mlg_topk_init(&t, 4), 0);
+	T_EQ_INT(mlg_topk_list(it, &t, 8), 0);
+	for (i = 0; i < 5; i++)
+		mlg_topk_add(&t, "b", 1);
+	for (i = 0; i < 5; i++)
+		mlg_topk_add(&t, "a", 1);
+	mlg_topk_add(&t, "", 0);
+	mlg_topk_add(&t, "a\0b\xff", 4);
+	T_EQ_INT(mlg_topk_list(it, &t, 8), 4);
+	T_EQ_STR(it[0].value, "a"); /* ties: by value */
+	T_EQ_INT(it[0].count, 5);
+	T_EQ_INT(it[0].err, 0);
+	T_EQ_STR(it[1].value, "b");
+	T_EQ_STR(it[2].value, "");
+	T_EQ_STR(it[3].value, "a\xef\xbf\xbd"
+			      "b\xef\xbf\xbd");
+	T_EQ_INT(it[3].len, 8);
+	T_EQ_INT(it[3].truncated, 1);
+	T_EQ_INT(it[2].truncated, 0);
+	/* A fifth value takes over a counter of count 1. */
+	mlg_topk_add(&t, "c", 1);
+	T_EQ_INT(mlg_topk_list(it, &t, 8), 4);
+	T_EQ_STR(it[2].value, "c");
+	T_EQ_INT(it[2].count, 2);
+	T_EQ_INT(it[2].err, 1);
+	mlg_topk_release(&t);
+
+	/* Long values: cut at a code point, counted by their full hash. */
+	mlg_topk_init(&t, 4);
+	memset(longer, 'x', sizeof(longer));
+	memcpy(longer + 63, "\xc3\xa9", 2);
+	mlg_topk_add(&t, longer, 100);
+	longer[99] = 'y';
+	mlg_topk_add(&t, longer, 100);
+	mlg_topk_add(&t, longer, 100);
+	T_EQ_INT(mlg_topk_list(it, &t, 8), 2);
+	T_EQ_INT(it[0].count, 2);
+	T_EQ_INT(it[0].len, 63);
+	T_EQ_INT(it[0].truncated, 1);
+	T_EQ_STR(it[0].value, it[1].value);
+	mlg_topk_release(&t);
+}
+
+static void test_topk_json(void)
+{
+	struct mlg_topk t, back;
+	struct mlg_buf a = MLG_BUF_INIT, b = MLG_BUF_INIT;
+	struct mlg_json_doc doc;
+	char buf[32];
+	int i;
+
+	mlg_topk_init(&t, 8);
+	for (i = 0; i < 1000; i++)
+		mlg_topk_add(&t, vname(buf, i % 37 % (1 + i % 5)), strlen(buf));
+	mlg_topk_add(&t, "\xff", 1);
+	t_json_dump_new(&a, mlg_topk_to_json(&t));
+	T_EQ_INT(mlg_json_parse(&doc, "t.json", a.ptr, a.len), 0);
+	T_EQ_INT(mlg_topk_from_json(&back, &doc, doc.root, ""), 0);
+	mlg_json_doc_release(&doc);
+	t_json_dump_new(&b, mlg_topk_to_json(&back));
+	T_EQ_STR(b.ptr, a.ptr);
+	/* It goes on as the original: same counters, same hashes. */
+	mlg_topk_add(&t, "v0", 2);
+	mlg_topk_add(&back, "v0", 2);
+	mlg_buf_reset(&a);
+	mlg_buf_reset(&b);
+	t_json_dump_new(&a, mlg_topk_to_json(&t));
+	t_json_dump_new(&b, mlg_topk_to_json(&back));
+	T_EQ_STR(b.ptr, a.ptr);
+	T_CONTAINS(a.ptr, "{\"cap\":8,\"n\":1002,\"items\":[{\"value\":\"v0\"");
+	mlg_topk_release(&t);
+	mlg_topk_release(&back);
+	mlg_buf_release(&a);
+	mlg_buf_release(&b);
+}
+
+static void topk_bad(const char *text, const char *msg)
+{
+	struct mlg_json_doc doc;
+	struct mlg_topk t;
+
+	T_EQ_INT(mlg_json_parse(&doc, "t.json", text, strlen(text)), 0);
+	T_EQ_INT(mlg_topk_from_json(&t, &doc, doc.root, ""), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), msg);
+	T_ASSERT(!t.items);
+	mlg_json_doc_release(&doc);
+}
+
+#define ITEM(v, h, c, e)                                                       \
+	"{\"value\":\"" v "\",\"hash\":\"" h "\",\"count\":" #c ",\"err\":" #e \
+	",\"truncated\":false}"
+#define H1 "0000000000000001"
+#define H2 "0000000000000002"
+
+static void test_topk_json_errors(void)
+{
+	topk_bad("{\"cap\":1,\"n\":5,\"items\":[" ITEM("a", H1, 3, 0) "," ITEM(
+			 "b", H2, 2, 0) "]}",
+		 "'t.json': 1:16: /items: more items than the capacity 1");
+	topk_bad("{\"cap\":2,\"n\":5,\"items\":[" ITEM("a", H1, 3, 0) "," ITEM(
+			 "b", H1, 2, 0) "]}",
+		 "'t.json': 1:114: /items/1/hash: repeated hash " H1);
+	topk_bad("{\"cap\":2,\"n\":4,\"items\":[" ITEM("a", H1, 3, 0) "," ITEM(
+			 "b", H2, 2, 0) "]}",
+		 "'t.json': 1:101: /items/1: guaranteed counts add up to more "
+		 "than n");
+	topk_bad("{\"cap\":2,\"n\":4,\"items\":[" ITEM("a", H1, 3, 3) "]}",
+		 "'t.json': 1:74: /items/0/err: err must be 0 to count - 1, "
+		 "got 3");
+	topk_bad("{\"cap\":2,\"n\":4,\"items\":[" ITEM("a", "12", 3, 0) "]}",
+		 "'t.json': 1:38: /items/0/hash: expected 16 lowercase hex "
+		 "digits");
+	topk_bad("{\"cap\":2,\"n\":4,\"items\":[" ITEM(
+			 "01234567890123456789012345678901234567890123456789012"
+			 "345"
+			 "6789012345",
+			 H1, 3, 0) "]}",
+		 "'t.json': 1:26: /items/0/value: a value must be at most 64 "
+		 "bytes without U+0000");
+	topk_bad(
+		"{\"cap\":0,\"n\":4,\"items\":[]}",
+		"'t.json': 1:2: /cap: top-k capacity must be 1 to 4096, got 0");
+	topk_bad("{\"cap\":2,\"n\":4,\"items\":{}}",
+		 "'t.json': 1:16: /items: expected an array, found object");
+}
+
+MLG_TESTS(T(test_hash_pinned), T(test_hash_avalanche), T(test_hll_accuracy),
+	  T(test_hll_merge_json), T(test_hll_json_errors), T(test_kll_accuracy),
+	  T(test_kll_small_exact), T(test_kll_deterministic_json),
+	  T(test_kll_json_errors), T(test_topk_stream_and_merge),
+	  T(test_topk_exact_and_values), T(test_topk_json),
+	  T(test_topk_json_errors))

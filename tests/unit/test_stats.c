@@ -1,0 +1,398 @@
+#include <math.h>
+#include <stdlib.h>
+
+#include "mlgate/buf.h"
+#include "mlgate/error.h"
+#include "mlgate/json.h"
+#include "mlgate/stats.h"
+#include "mlgate/util.h"
+#include "test.h"
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t next(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static double unif(void)
+{
+	return (double)(next() >> 11) * 0x1p-53;
+}
+
+/* Normal(mean, sd) by Box-Muller. */
+static double normal(double mean, double sd)
+{
+	double u = unif(), v = unif();
+
+	return mean + sd * sqrt(-2 * log(u + 1e-300)) * cos(2 * M_PI * v);
+}
+
+static void test_moments_exact(void)
+{
+	struct mlg_moments m;
+
+	mlg_moments_init(&m);
+	mlg_moments_add(&m, 2);
+	mlg_moments_add_null(&m);
+	mlg_moments_add(&m, 4);
+	mlg_moments_add(&m, NAN);
+	mlg_moments_add(&m, 1);
+	mlg_moments_add(&m, INFINITY);
+	mlg_moments_add(&m, -INFINITY);
+	mlg_moments_add(&m, 3);
+	T_EQ_INT(m.count, 4);
+	T_EQ_INT(m.nulls, 1);
+	T_EQ_INT(m.nonfinite, 3);
+	T_ASSERT(m.min == 1 && m.max == 4);
+	T_ASSERT(mlg_moments_sum(&m) == 10);
+	T_ASSERT(mlg_moments_mean(&m) == 2.5);
+	T_ASSERT(mlg_moments_variance(&m, 0) == 1.25);
+	T_EQ_DBL(mlg_moments_variance(&m, 1), 5.0 / 3, 1e-15);
+	T_EQ_DBL(mlg_moments_stddev(&m, 0), sqrt(1.25), 1e-15);
+	T_EQ_DBL(mlg_moments_stddev(&m, 1), sqrt(5.0 / 3), 1e-15);
+	mlg_moments_release(&m);
+	T_EQ_INT(m.count, 0);
+}
+
+static void test_moments_empty_and_one(void)
+{
+	struct mlg_moments m;
+
+	mlg_moments_init(&m);
+	T_ASSERT(isnan(mlg_moments_mean(&m)));
+	T_ASSERT(isnan(mlg_moments_variance(&m, 0)));
+	T_ASSERT(isnan(mlg_moments_stddev(&m, 1)));
+	T_ASSERT(mlg_moments_sum(&m) == 0);
+	mlg_moments_add(&m, -7.5);
+	T_ASSERT(mlg_moments_mean(&m) == -7.5);
+	T_ASSERT(mlg_moments_variance(&m, 0) == 0);
+	T_ASSERT(isnan(mlg_moments_variance(&m, 1)));
+	T_ASSERT(m.min == -7.5 && m.max == -7.5);
+	/* Negative zero and huge values stay exact. */
+	mlg_moments_init(&m);
+	mlg_moments_add(&m, 1e308);
+	mlg_moments_add(&m, -1e308);
+	T_ASSERT(mlg_moments_sum(&m) == 0);
+	T_ASSERT(m.min == -1e308 && m.max == 1e308);
+}
+
+static void test_moments_strings(void)
+{
+	struct mlg_moments m;
+
+	mlg_moments_init(&m);
+	mlg_moments_add_str(&m, "", 0);
+	mlg_moments_add_str(&m, "abc", 3);
+	mlg_moments_add_str(&m, "\xc3\xa9", 2);		 /* one code point */
+	mlg_moments_add_str(&m, "\xff\xfe", 2);		 /* two bad bytes */
+	mlg_moments_add_str(&m, "a\0b", 3);		 /* NUL counts */
+	mlg_moments_add_str(&m, "\xe2\x82", 2);		 /* cut short */
+	mlg_moments_add_str(&m, "x\xf0\x9f\x98\x80", 5); /* emoji */
+	T_EQ_INT(m.count, 7);
+	T_ASSERT(m.min == 0);
+	T_ASSERT(m.max == 3);
+	T_ASSERT(mlg_moments_sum(&m) == 0 + 3 + 1 + 2 + 3 + 2 + 2);
+	T_EQ_DBL(mlg_moments_mean(&m), 13.0 / 7, 1e-15);
+}
+
+/* One pass against the same values cut at random places and merged in
+ * order: the tolerances stated in stats.h. */
+static void test_moments_merge_chunks(void)
+{
+	const size_t n = 1000000;
+	double *x = mlg_malloc(n * sizeof(*x));
+	struct mlg_moments one, all, part, empty;
+	double sd, worst_mean = 0, worst_m2 = 0;
+	size_t i, at, len;
+	int round;
+
+	for (i = 0; i < n; i++)
+		x[i] = normal(1000, 10);
+	mlg_moments_init(&one);
+	for (i = 0; i < n; i++)
+		mlg_moments_add(&one, x[i]);
+	sd = mlg_moments_stddev(&one, 0);
+	T_EQ_DBL(sd, 10, 0.01);
+	for (round = 0; round < 6; round++) {
+		mlg_moments_init(&all);
+		for (at = 0; at < n; at += len) {
+			/* 1 to 4 chunks of 1 value, then up to 300000. */
+			len = round == 0 ? 1 : 1 + next() % (round * 50000);
+			if (len > n - at)
+				len = n - at;
+			mlg_moments_init(&part);
+			for (i = at; i < at + len; i++)
+				mlg_moments_add(&part, x[i]);
+			mlg_moments_merge(&all, &part);
+		}
+		T_EQ_INT(all.count, n);
+		T_ASSERT(all.min == one.min && all.max == one.max);
+		T_EQ_DBL(mlg_moments_sum(&all), mlg_moments_sum(&one), 1e-15);
+		worst_mean = fmax(worst_mean, fabs(all.mean - one.mean) /
+						      (fabs(one.mean) + sd));
+		worst_m2 = fmax(worst_m2, fabs(all.m2 - one.m2) / one.m2);
+	}
+	T_ASSERT(worst_mean <= 1e-12);
+	T_ASSERT(worst_m2 <= 1e-10);
+	/* Empty on either side changes nothing. */
+	mlg_moments_init(&empty);
+	empty.nulls = 3;
+	all = one;
+	mlg_moments_merge(&all, &empty);
+	T_ASSERT(all.mean == one.mean && all.m2 == one.m2);
+	T_EQ_INT(all.nulls, 3);
+	mlg_moments_merge(&empty, &one);
+	T_ASSERT(empty.mean == one.mean && empty.m2 == one.m2);
+	T_EQ_INT(empty.count, n);
+	/* Integer sums are exact whatever the chunking. */
+	mlg_moments_init(&all);
+	for (at = 1; at <= n; at += 1000) {
+		mlg_moments_init(&part);
+		for (i = at; i < at + 1000; i++)
+			mlg_moments_add(&part, (double)i);
+		mlg_moments_merge(&all, &part);
+	}
+	T_ASSERT(mlg_moments_sum(&all) == 500000500000.0);
+	T_ASSERT(mlg_moments_mean(&all) == 500000.5);
+	free(x);
+}
+
+static void test_moments_json(void)
+{
+	struct mlg_moments m, back;
+	struct mlg_json_doc doc;
+	struct mlg_buf b = MLG_BUF_INIT;
+	int i;
+
+	mlg_moments_init(&m);
+	mlg_moments_add_null(&m);
+	json_t *v = mlg_moments_to_json(&m);
+	mlg_json_dump(&b, v, 0);
+	T_EQ_STR(b.ptr, "{\"count\":0,\"nulls\":1,\"nonfinite\":0,\"min\":null,"
+			"\"max\":null,\"sum\":0.0,\"mean\":null,\"m2\":0.0}");
+	t_json_reparse(&doc, v);
+	T_EQ_INT(mlg_moments_from_json(&back, &doc, doc.root, ""), 0);
+	T_EQ_INT(back.nulls, 1);
+	T_EQ_INT(back.count, 0);
+	mlg_json_doc_release(&doc);
+
+	for (i = 0; i < 1000; i++)
+		mlg_moments_add(&m, normal(0.1, 3));
+	mlg_moments_add(&m, NAN);
+	t_json_reparse(&doc, mlg_moments_to_json(&m));
+	T_EQ_INT(mlg_moments_from_json(&back, &doc, doc.root, ""), 0);
+	T_EQ_INT(back.count, 1000);
+	T_EQ_INT(back.nonfinite, 1);
+	T_ASSERT(back.min == m.min && back.max == m.max);
+	T_ASSERT(back.mean == m.mean && back.m2 == m.m2);
+	T_ASSERT(mlg_moments_sum(&back) == mlg_moments_sum(&m));
+	mlg_json_doc_release(&doc);
+
+	/* An overflowed sum round-trips as a string. */
+	mlg_moments_init(&m);
+	mlg_moments_add(&m, 1.5e308);
+	mlg_moments_add(&m, 1.5e308);
+	T_ASSERT(isinf(mlg_moments_sum(&m)));
+	mlg_buf_reset(&b);
+	v = mlg_moments_to_json(&m);
+	mlg_json_dump(&b, json_object_get(v, "sum"), 0);
+	T_EQ_STR(b.ptr, "\"Infinity\"");
+	t_json_reparse(&doc, v);
+	T_EQ_INT(mlg_moments_from_json(&back, &doc, doc.root, ""), 0);
+	T_ASSERT(isinf(mlg_moments_sum(&back)) && mlg_moments_sum(&back) > 0);
+	mlg_json_doc_release(&doc);
+	mlg_buf_release(&b);
+}
+
+static void check_bad(const char *text, const char *ptr, int code,
+		      const char *msg)
+{
+	struct mlg_json_doc doc;
+	struct mlg_moments m;
+	json_t *v;
+
+	T_EQ_INT(mlg_json_parse(&doc, "m.json", text, strlen(text)), 0);
+	v = mlg_json_at(doc.root, ptr);
+	T_ASSERT(v);
+	mlg_error_clear();
+	T_EQ_INT(mlg_moments_from_json(&m, &doc, v, ptr), code);
+	T_EQ_STR(mlg_error_message(), msg);
+	T_EQ_INT(m.count, 0);
+	mlg_json_doc_release(&doc);
+}
+
+#define GOOD_TAIL "\"sum\":3,\"mean\":1.5,\"m2\":0.5}"
+
+static void test_moments_json_errors(void)
+{
+	check_bad("{\"a\":{\"count\":-1,\"nulls\":0,\"nonfinite\":0,\"min\":1,"
+		  "\"max\":2," GOOD_TAIL "}",
+		  "/a", MLG_EINVALID,
+		  "'m.json': 1:7: /a/count: expected a count (a non-negative "
+		  "integer), found -1");
+	check_bad("{\"count\":2.5,\"nulls\":0,\"nonfinite\":0,\"min\":1,"
+		  "\"max\":2," GOOD_TAIL,
+		  "", MLG_EINVALID,
+		  "'m.json': 1:2: /count: expected a count (a non-negative "
+		  "integer), found 2.5");
+	check_bad("{\"count\":2,\"nonfinite\":0,\"min\":1,\"max\":2," GOOD_TAIL,
+		  "", MLG_EINVALID,
+		  "'m.json': 1:1: /: missing required property 'nulls'");
+	check_bad("{\"count\":2,\"nulls\":0,\"nonfinite\":0,\"min\":null,"
+		  "\"max\":2," GOOD_TAIL,
+		  "", MLG_EINVALID,
+		  "'m.json': 1:36: /min: expected a number when count is not "
+		  "0");
+	check_bad("{\"count\":0,\"nulls\":0,\"nonfinite\":0,\"min\":1,"
+		  "\"max\":2," GOOD_TAIL,
+		  "", MLG_EINVALID,
+		  "'m.json': 1:36: /min: expected null when count is 0");
+	check_bad("{\"count\":2,\"nulls\":0,\"nonfinite\":0,\"min\":3,"
+		  "\"max\":2," GOOD_TAIL,
+		  "", MLG_EINVALID,
+		  "'m.json': 1:36: /min: min is greater than max");
+	check_bad("{\"count\":2,\"nulls\":0,\"nonfinite\":0,\"min\":\"NaN\","
+		  "\"max\":2," GOOD_TAIL,
+		  "", MLG_EINVALID,
+		  "'m.json': 1:36: /min: expected a number, found string");
+	check_bad("{\"count\":2,\"nulls\":0,\"nonfinite\":0,\"min\":1,"
+		  "\"max\":2,\"sum\":3,\"mean\":7,\"m2\":0.5}",
+		  "", MLG_EINVALID,
+		  "'m.json': 1:60: /mean: mean is outside [min, max]");
+	check_bad("{\"count\":2,\"nulls\":0,\"nonfinite\":0,\"min\":1,"
+		  "\"max\":2,\"sum\":3,\"mean\":1.5,\"m2\":-1}",
+		  "", MLG_EINVALID, "'m.json': 1:71: /m2: m2 is negative");
+	check_bad("{\"count\":9223372036854775807,\"nulls\":1,\"nonfinite\":0,"
+		  "\"min\":1,\"max\":2," GOOD_TAIL,
+		  "", MLG_EINVALID,
+		  "'m.json': 1:1: /: total count is too large");
+	check_bad("{\"count\":2,\"nulls\":0,\"nonfinite\":0,\"min\":1,"
+		  "\"max\":2,\"stddev\":1," GOOD_TAIL,
+		  "", MLG_EINVALID,
+		  "'m.json': 1:52: /stddev: unknown property 'stddev'");
+	check_bad("[1]", "", MLG_EINVALID,
+		  "'m.json': 1:1: /: expected an object, found array");
+}
+
+static void test_hist_init_errors(void)
+{
+	static const double one[] = {1};
+	static const double flat[] = {0, 1, 1, 2};
+	static const double nan_edge[] = {0, NAN};
+	static const double down[] = {0, 2, 1};
+	struct mlg_hist h;
+
+	T_EQ_INT(mlg_hist_init(&h, one, 1), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "a histogram needs 2 to 65537 edges, got 1");
+	T_ASSERT(!h.edges && !h.counts);
+	T_EQ_INT(mlg_hist_init(&h, flat, 4), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "histogram edges must increase: edge 2 is 1, edge 1 is 1");
+	T_EQ_INT(mlg_hist_init(&h, nan_edge, 2), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "histogram edge 1 is not finite");
+	T_EQ_INT(mlg_hist_init(&h, down, 3), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "histogram edges must increase: edge 2 is 1, edge 1 is 2");
+	T_EQ_INT(mlg_hist_init(&h, down, 65538), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "a histogram needs 2 to 65537 edges, got 65538");
+	mlg_hist_release(&h);
+}
+
+static void test_hist_counts_merge_json(void)
+{
+	static const double edges[] = {-1, 0, 0.5, 10};
+	static const double other[] = {-1, 0, 0.5, 11};
+	static const double xs[] = {-1,	 -0.5,	   0,	      -0.0,	 0.25,
+				    0.5, 9.99,	   10,	      10.000001, -1.01,
+				    NAN, INFINITY, -INFINITY, 0.4999999};
+	struct mlg_hist a, b, c, back;
+	struct mlg_json_doc doc;
+	struct mlg_buf text = MLG_BUF_INIT;
+	size_t i;
+
+	T_EQ_INT(mlg_hist_init(&a, edges, 4), 0);
+	T_EQ_INT(a.nbins, 3);
+	for (i = 0; i < MLG_ARRAY_SIZE(xs); i++)
+		mlg_hist_add(&a, xs[i]);
+	/* [-1,0): -1 -0.5; [0,0.5): 0 -0 0.25 0.4999999; [0.5,10]: 0.5
+	 * 9.99 10 */
+	T_EQ_INT(a.counts[0], 2);
+	T_EQ_INT(a.counts[1], 4);
+	T_EQ_INT(a.counts[2], 3);
+	T_EQ_INT(a.under, 2);
+	T_EQ_INT(a.over, 2);
+	T_EQ_INT(a.nan, 1);
+	T_EQ_INT(mlg_hist_init(&b, edges, 4), 0);
+	mlg_hist_add(&b, 0.1);
+	T_EQ_INT(mlg_hist_merge(&a, &b), 0);
+	T_EQ_INT(a.counts[1], 5);
+	T_EQ_INT(mlg_hist_init(&c, other, 4), 0);
+	T_EQ_INT(mlg_hist_merge(&a, &c), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "cannot merge histograms with different edges");
+	T_EQ_INT(a.counts[1], 5);
+
+	t_json_dump_new(&text, mlg_hist_to_json(&a));
+	T_EQ_STR(text.ptr, "{\"edges\":[-1.0,0.0,0.5,10.0],\"counts\":[2,5,3],"
+			   "\"under\":2,\"over\":2,\"nan\":1}");
+	T_EQ_INT(mlg_json_parse(&doc, "h.json", text.ptr, text.len), 0);
+	T_EQ_INT(mlg_hist_from_json(&back, &doc, doc.root, ""), 0);
+	T_EQ_INT(mlg_hist_merge(&back, &a), 0);
+	T_EQ_INT(back.counts[1], 10);
+	T_EQ_INT(back.under, 4);
+	mlg_json_doc_release(&doc);
+	mlg_hist_release(&back);
+	mlg_hist_release(&a);
+	mlg_hist_release(&b);
+	mlg_hist_release(&c);
+	mlg_buf_release(&text);
+}
+
+static void hist_bad(const char *text, const char *msg)
+{
+	struct mlg_json_doc doc;
+	struct mlg_hist h;
+
+	T_EQ_INT(mlg_json_parse(&doc, "h.json", text, strlen(text)), 0);
+	T_EQ_INT(mlg_hist_from_json(&h, &doc, doc.root, ""), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), msg);
+	T_ASSERT(!h.edges);
+	mlg_json_doc_release(&doc);
+}
+
+static void test_hist_json_errors(void)
+{
+	hist_bad("{\"edges\":[0,1],\"counts\":[1,2],\"under\":0,\"over\":0,"
+		 "\"nan\":0}",
+		 "'h.json': 1:16: /counts: expected 1 counts (one per bin), "
+		 "found 2");
+	hist_bad("{\"edges\":[0,1,1],\"counts\":[1,2],\"under\":0,\"over\":0,"
+		 "\"nan\":0}",
+		 "'h.json': 1:15: /edges/2: histogram edges must increase: "
+		 "edge 2 is 1, edge 1 is 1");
+	hist_bad("{\"edges\":[0],\"counts\":[],\"under\":0,\"over\":0,"
+		 "\"nan\":0}",
+		 "'h.json': 1:2: /edges: a histogram needs 2 to 65537 edges, "
+		 "got 1");
+	hist_bad("{\"edges\":[0,\"1\"],\"counts\":[1],\"under\":0,\"over\":0,"
+		 "\"nan\":0}",
+		 "'h.json': 1:13: /edges/1: expected a number, found string");
+	hist_bad("{\"edges\":[0,1],\"counts\":[-3],\"under\":0,\"over\":0,"
+		 "\"nan\":0}",
+		 "'h.json': 1:26: /counts/0: expected a count (a non-negative "
+		 "integer), found -3");
+	hist_bad("{\"edges\":[0,1],\"counts\":[3],\"under\":0,\"over\":0}",
+		 "'h.json': 1:1: /: missing required property 'nan'");
+}
+
+MLG_TESTS(T(test_moments_exact), T(test_moments_empty_and_one),
+	  T(test_moments_strings), T(test_moments_merge_chunks),
+	  T(test_moments_json), T(test_moments_json_errors),
+	  T(test_hist_init_errors), T(test_hist_counts_merge_json),
+	  T(test_hist_json_errors))
