@@ -137,22 +137,32 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
 	return len;
 }
 
-/* Set the options of a GET; a nonzero CURLcode if curl refused one. */
-static CURLcode setup(struct mlg_http_stream *h, long timeout_s, int total)
+/* What every request of ours does: only http(s), even after a redirect
+ * (at most 5), no signals, errors in `errbuf`, our User-Agent. */
+static CURLcode common_setup(CURL *e, const char *url, char *errbuf)
 {
-	CURL *e = h->easy;
 	CURLcode c;
 
-	if ((c = curl_easy_setopt(e, CURLOPT_URL, h->url)) ||
-	    (c = curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf)) ||
+	if ((c = curl_easy_setopt(e, CURLOPT_URL, url)) ||
+	    (c = curl_easy_setopt(e, CURLOPT_ERRORBUFFER, errbuf)) ||
 	    (c = curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L)) ||
 	    (c = curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https")) ||
 	    (c = curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR,
 				  "http,https")) ||
 	    (c = curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L)) ||
 	    (c = curl_easy_setopt(e, CURLOPT_MAXREDIRS, 5L)) ||
-	    (c = curl_easy_setopt(e, CURLOPT_USERAGENT,
-				  "mlgate/" MLG_VERSION)) ||
+	    (c = curl_easy_setopt(e, CURLOPT_USERAGENT, "mlgate/" MLG_VERSION)))
+		return c;
+	return CURLE_OK;
+}
+
+/* Set the options of a GET; a nonzero CURLcode if curl refused one. */
+static CURLcode setup(struct mlg_http_stream *h, long timeout_s, int total)
+{
+	CURL *e = h->easy;
+	CURLcode c;
+
+	if ((c = common_setup(e, h->url, h->errbuf)) ||
 	    (c = curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, timeout_s)) ||
 	    (c = curl_easy_setopt(e, CURLOPT_TIMEOUT,
 				  total ? timeout_s : 0L)) ||
@@ -388,4 +398,285 @@ int mlg_http_get(struct mlg_buf *out, const char *url, long timeout_s)
 done:
 	mlg_http_close(h);
 	return rc;
+}
+
+/* ---- the request pool ---- */
+
+enum { J_NEW, J_WAIT, J_RUN, J_DONE };
+
+struct job {
+	int state;
+	double due; /* J_WAIT: when to try again */
+	int slot;
+};
+
+struct slot {
+	CURL *easy;
+	struct curl_slist *hdr;
+	size_t job;
+	int busy;
+	int over; /* the body went past resp.cap */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct pool {
+	CURLM *multi;
+	struct mlg_http_req *reqs;
+	struct job *jobs;
+	struct slot *slots;
+	size_t n, nslots;
+	const struct mlg_http_pool_opts *o;
+};
+
+static size_t on_pool_data(char *p, size_t size, size_t n, void *ud)
+{
+	struct pool *pl = ((void **)ud)[0];
+	struct slot *s = ((void **)ud)[1];
+	struct mlg_http_req *r = &pl->reqs[s->job];
+
+	if (mlg_buf_add(&r->resp, p, size * n)) {
+		s->over = 1;
+		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+	}
+	return size * n;
+}
+
+/* Connection failures worth another try: the server may be restarting
+ * or have closed an idle kept-alive connection. */
+static int retryable(CURLcode c)
+{
+	return c == CURLE_COULDNT_CONNECT || c == CURLE_GOT_NOTHING ||
+	       c == CURLE_RECV_ERROR || c == CURLE_SEND_ERROR ||
+	       c == CURLE_PARTIAL_FILE;
+}
+
+static int start(struct pool *pl, size_t j, struct slot *s, void **ud)
+{
+	struct mlg_http_req *r = &pl->reqs[j];
+	CURL *e = s->easy;
+	const char *ct = r->content_type ? r->content_type : "application/json";
+	char *h = mlg_strfmt("Content-Type: %s", ct);
+	long tmo = pl->o->timeout_ms > 0 ? pl->o->timeout_ms
+					 : MLG_HTTP_TIMEOUT_DEFAULT * 1000;
+	CURLcode c;
+
+	curl_slist_free_all(s->hdr);
+	s->hdr = curl_slist_append(NULL, h);
+	/* no "Expect: 100-continue" round trip on large batches */
+	s->hdr = curl_slist_append(s->hdr, "Expect:");
+	free(h);
+	mlg_buf_reset(&r->resp);
+	r->status = 0;
+	r->attempts++;
+	s->job = j;
+	s->over = 0;
+	s->errbuf[0] = '\0';
+	ud[0] = pl;
+	ud[1] = s;
+	if ((c = common_setup(e, r->url, s->errbuf)) ||
+	    (c = curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, tmo)) ||
+	    (c = curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L)) ||
+	    (c = curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->hdr)) ||
+	    (c = curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_pool_data)) ||
+	    (c = curl_easy_setopt(e, CURLOPT_WRITEDATA, ud)))
+		return mlg_error_set(MLG_ENETWORK, "'%s': %s", r->url,
+				     curl_easy_strerror(c));
+	if (r->body) {
+		if ((c = curl_easy_setopt(e, CURLOPT_POST, 1L)) ||
+		    (c = curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body)) ||
+		    (c = curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+					  (curl_off_t)r->len)))
+			return mlg_error_set(MLG_ENETWORK, "'%s': %s", r->url,
+					     curl_easy_strerror(c));
+	} else if ((c = curl_easy_setopt(e, CURLOPT_HTTPGET, 1L))) {
+		return mlg_error_set(MLG_ENETWORK, "'%s': %s", r->url,
+				     curl_easy_strerror(c));
+	}
+	if (curl_multi_add_handle(pl->multi, e) != CURLM_OK)
+		return mlg_error_set(MLG_ENETWORK,
+				     "'%s': cannot start the request", r->url);
+	s->busy = 1;
+	pl->jobs[j].state = J_RUN;
+	return 0;
+}
+
+/* A try ended: keep its result, or schedule the next try. */
+static void finish(struct pool *pl, struct slot *s, CURLcode c)
+{
+	struct mlg_http_req *r = &pl->reqs[s->job];
+	struct job *jb = &pl->jobs[s->job];
+	int again = 0;
+	size_t n;
+
+	curl_multi_remove_handle(pl->multi, s->easy);
+	s->busy = 0;
+	if (c == CURLE_OK) {
+		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &r->status);
+		again = r->status == 429 || r->status == 503;
+	} else {
+		again = retryable(c);
+	}
+	if (again && r->attempts <= pl->o->retries) {
+		double b = pl->o->backoff_s > 0 ? pl->o->backoff_s : 0.1;
+		int k;
+
+		for (k = 1; k < r->attempts; k++)
+			b *= 2;
+		jb->state = J_WAIT;
+		jb->due = mlg_monotonic() + b;
+		return;
+	}
+	jb->state = J_DONE;
+	if (c == CURLE_OK)
+		return;
+	r->status = 0;
+	if (s->over) {
+		r->rc = MLG_ELIMIT;
+		r->error = mlg_strfmt("'%s': response larger than %zu bytes",
+				      r->url, r->resp.cap);
+		return;
+	}
+	r->rc = MLG_ENETWORK;
+	if (c == CURLE_OPERATION_TIMEDOUT) {
+		r->error =
+			mlg_strfmt("'%s': timed out after %ld ms", r->url,
+				   pl->o->timeout_ms > 0
+					   ? pl->o->timeout_ms
+					   : MLG_HTTP_TIMEOUT_DEFAULT * 1000);
+		return;
+	}
+	n = strlen(s->errbuf);
+	while (n && (s->errbuf[n - 1] == '\n' || s->errbuf[n - 1] == '\r'))
+		s->errbuf[--n] = '\0';
+	r->error = mlg_strfmt("'%s': %s", r->url,
+			      n ? s->errbuf : curl_easy_strerror(c));
+}
+
+/* The next job that may start now, or n; *wait gets the seconds until
+ * the earliest waiting retry (unchanged when there is none). */
+static size_t next_job(struct pool *pl, double now, double *wait)
+{
+	size_t j, pick = pl->n;
+
+	for (j = 0; j < pl->n; j++) {
+		struct job *jb = &pl->jobs[j];
+
+		if (jb->state == J_WAIT && jb->due > now) {
+			if (jb->due - now < *wait)
+				*wait = jb->due - now;
+			continue;
+		}
+		if ((jb->state == J_NEW || jb->state == J_WAIT) &&
+		    pick == pl->n)
+			pick = j;
+	}
+	return pick;
+}
+
+int mlg_http_run(struct mlg_http_req *reqs, size_t n,
+		 const struct mlg_http_pool_opts *opts)
+{
+	struct mlg_http_pool_opts o = *opts;
+	struct pool pl = {0};
+	void *(*ud)[2] = NULL;
+	size_t i, left = n;
+	int rc = 0;
+
+	if (o.concurrency <= 0)
+		o.concurrency = 1;
+	if (o.retries < 0)
+		o.retries = 0;
+	pl.reqs = reqs;
+	pl.n = n;
+	pl.o = &o;
+	pl.nslots = (size_t)o.concurrency < n ? (size_t)o.concurrency : n;
+	pl.jobs = mlg_calloc(n + 1, sizeof(*pl.jobs));
+	pl.slots = mlg_calloc(pl.nslots + 1, sizeof(*pl.slots));
+	ud = mlg_calloc(pl.nslots + 1, sizeof(*ud));
+	for (i = 0; i < n; i++) {
+		reqs[i].status = 0;
+		reqs[i].rc = 0;
+		reqs[i].attempts = 0;
+	}
+	if (!n)
+		goto done;
+	pl.multi = curl_multi_init();
+	if (!pl.multi) {
+		rc = mlg_error_set(MLG_ENETWORK, "cannot create a curl handle");
+		goto done;
+	}
+	/* one connection per slot, kept for the next request */
+	curl_multi_setopt(pl.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+			  (long)pl.nslots);
+	for (i = 0; i < pl.nslots; i++) {
+		if (!(pl.slots[i].easy = curl_easy_init())) {
+			rc = mlg_error_set(MLG_ENETWORK,
+					   "cannot create a curl handle");
+			goto done;
+		}
+	}
+	while (left) {
+		double now = mlg_monotonic(), wait = 1;
+		CURLMsg *msg;
+		int running, q, freed = 0;
+		size_t j;
+
+		for (i = 0; i < pl.nslots; i++) {
+			if (pl.slots[i].busy)
+				continue;
+			j = next_job(&pl, now, &wait);
+			if (j == n)
+				break;
+			if ((rc = start(&pl, j, &pl.slots[i], ud[i])))
+				goto done;
+		}
+		if (curl_multi_perform(pl.multi, &running) != CURLM_OK) {
+			rc = mlg_error_set(MLG_ENETWORK, "curl multi failure");
+			goto done;
+		}
+		while ((msg = curl_multi_info_read(pl.multi, &q))) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			for (i = 0; i < pl.nslots; i++) {
+				struct slot *s = &pl.slots[i];
+
+				if (!s->busy || s->easy != msg->easy_handle)
+					continue;
+				finish(&pl, s, msg->data.result);
+				freed = 1;
+				if (pl.jobs[s->job].state == J_DONE)
+					left--;
+				break;
+			}
+		}
+		if (!left)
+			break;
+		/* a free slot may take the next job at once */
+		if (freed)
+			continue;
+		wait = wait * 1000 + 1;
+		curl_multi_poll(pl.multi, NULL, 0,
+				wait < 1000 ? (int)wait : 1000, NULL);
+	}
+done:
+	for (i = 0; i < pl.nslots; i++) {
+		if (pl.slots[i].busy)
+			curl_multi_remove_handle(pl.multi, pl.slots[i].easy);
+		if (pl.slots[i].easy)
+			curl_easy_cleanup(pl.slots[i].easy);
+		curl_slist_free_all(pl.slots[i].hdr);
+	}
+	if (pl.multi)
+		curl_multi_cleanup(pl.multi);
+	free(pl.slots);
+	free(pl.jobs);
+	free(ud);
+	return rc;
+}
+
+void mlg_http_req_release(struct mlg_http_req *r)
+{
+	mlg_buf_release(&r->resp);
+	free(r->error);
+	r->error = NULL;
 }

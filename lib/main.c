@@ -23,11 +23,16 @@ static const struct mlg_tool *subcommand(const struct mlg_tool *tool,
 	return NULL;
 }
 
-/* An exit-3 run still produces its reports, with the reason as an error
- * check, so a CI that reads only JUnit sees why the gate broke. */
-static void record_failure(struct mlg_ctx *ctx)
+/* A run that stopped on an error still produces its reports, with the
+ * reason as a check, so a CI that reads only JUnit sees why. Data too
+ * broken to read (MLG_EDATA) fails the gate (exit 1); the rest is an
+ * error of the run (exit 3). */
+static void record_failure(struct mlg_ctx *ctx, int rc)
 {
-	mlg_report_add_check(&ctx->report, ctx->tool->name, MLG_STATUS_ERROR,
+	mlg_report_add_check(&ctx->report, ctx->tool->name,
+			     mlg_error_exit_code(rc) == MLG_EXIT_FAIL
+				     ? MLG_STATUS_FAIL
+				     : MLG_STATUS_ERROR,
 			     "%s", mlg_error_message());
 }
 
@@ -72,15 +77,13 @@ int mlg_main(const struct mlg_tool *tool, int argc, char **argv)
 	if (rc < 0) {
 		mlg_errmsg("%s", mlg_error_message());
 		if (mlg_error_exit_code(rc) != MLG_EXIT_USAGE)
-			record_failure(&ctx);
+			record_failure(&ctx, rc);
 	}
 	mlg_report_finish(&ctx.report);
-	/* A usage or config error has no run to report on. */
 	code = rc < 0 ? mlg_error_exit_code(rc)
 		      : mlg_report_exit_code(&ctx.report);
-	if (rc < 0 && code == MLG_EXIT_FAIL)
-		code = MLG_EXIT_RUNTIME;
-	if (rc >= 0 || code == MLG_EXIT_RUNTIME) {
+	/* A usage or config error has no run to report on. */
+	if (code != MLG_EXIT_USAGE) {
 		/* Whatever the cause, an unwritten report is an I/O failure. */
 		if (mlg_report_write(&ctx)) {
 			mlg_errmsg("%s", mlg_error_message());

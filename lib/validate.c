@@ -77,7 +77,8 @@ struct job {
 	uint64_t *bad_rows; /* rows with any error, ascending */
 	size_t nbad, abad;
 	int fatal; /* unterminated quote: the rest of the input is lost */
-	struct mlg_dsacc *acc; /* dataset metrics of this chunk, or NULL */
+	struct mlg_dsacc *acc;	  /* dataset metrics of this chunk, or NULL */
+	struct mlg_profile *prof; /* the profile of this chunk, or NULL */
 };
 
 struct pool;
@@ -256,6 +257,9 @@ static void check_record(struct worker_ctx *w, struct job *j,
 		if (p->track[fi])
 			mlg_dsacc_cell(j->acc, (size_t)fi, st, &v, f->ptr,
 				       f->len);
+		if (j->prof)
+			mlg_profile_cell(j->prof, (size_t)fi, f->ptr, f->len,
+					 st, &v);
 		/* Hash only what a unique key needs: most fields are in none. */
 		if (st == MLG_CELL_OK && p->in_key[fi])
 			hashes[fi] = mlg_value_hash(&v, 0x6d6c67617465ULL);
@@ -342,6 +346,13 @@ static void check_json_record(struct worker_ctx *w, struct job *j,
 		if ((!val || json_is_null(val)) && p->track[fi])
 			mlg_dsacc_cell(j->acc, fi, MLG_CELL_NULL, NULL, NULL,
 				       0);
+		if ((!val || json_is_null(val)) && j->prof) {
+			struct mlg_value nv = {0};
+
+			nv.null = 1;
+			mlg_profile_cell(j->prof, fi, "", 0, MLG_CELL_NULL,
+					 &nv);
+		}
 		if (!val || json_is_null(val)) {
 			if (s->fields[fi].required)
 				job_err(j, p, w->limit, MLG_VE_CONSTRAINT, row,
@@ -356,6 +367,9 @@ static void check_json_record(struct worker_ctx *w, struct job *j,
 		if (p->track[fi])
 			mlg_dsacc_cell(j->acc, fi, st, &v, cell->ptr,
 				       cell->len);
+		if (j->prof)
+			mlg_profile_cell(j->prof, fi, cell->ptr, cell->len, st,
+					 &v);
 		if (st == MLG_CELL_OK && p->in_key[fi])
 			hashes[fi] = mlg_value_hash(&v, 0x6d6c67617465ULL);
 		else if (st == MLG_CELL_TYPE_ERROR)
@@ -407,6 +421,8 @@ static void run_job(struct worker_ctx *w, struct job *j)
 		memset(nulls, 1, nf + 1);
 		if (j->acc)
 			row_stats(j, &rec);
+		if (j->prof)
+			mlg_profile_row(j->prof);
 		if (p->o->jsonl)
 			check_json_record(w, j, &rec,
 					  j->buf + (rec.offset - j->pos.offset),
@@ -725,6 +741,12 @@ static int merge_job(struct run *u, struct job *j)
 	r->rows += j->rows;
 	if (j->acc && (rc = mlg_dsacc_merge(r->stats, j->acc, u->budget)))
 		goto done;
+	if (j->prof) {
+		/* Same columns on both sides: cannot fail. */
+		if ((rc = mlg_profile_merge(r->profile, j->prof)))
+			goto done;
+		mlg_profile_reset(j->prof);
+	}
 	if (u->has_inv || u->has_val) {
 		for (i = 0; i < dups.nbad; i++)
 			job_mark_bad(j, dups.bad_rows[i]);
@@ -792,6 +814,10 @@ static void job_reset(struct job *j, size_t ncounts)
 
 static void job_free(struct job *j)
 {
+	if (j->prof) {
+		mlg_profile_release(j->prof);
+		free(j->prof);
+	}
 	mlg_dsacc_free(j->acc);
 	verrs_free(j->errs, j->nerrs);
 	free(j->errs);
@@ -942,6 +968,22 @@ static int close_outputs(struct run *u, int ok)
 	return rc;
 }
 
+/* A profile with a column per schema field (a schema has at least
+ * one field, so init cannot fail). */
+static struct mlg_profile *new_profile(const struct mlg_schema *s)
+{
+	struct mlg_profile *pr = mlg_calloc(1, sizeof(*pr));
+	const char **names = mlg_calloc(s->nfields + 1, sizeof(*names));
+	size_t i;
+
+	for (i = 0; i < s->nfields; i++)
+		names[i] = s->fields[i].name;
+	if (mlg_profile_init(pr, names, s->nfields, s))
+		MLG_BUG("cannot set up a profile of the schema");
+	free(names);
+	return pr;
+}
+
 int mlg_validate(struct mlg_validate_result *r, const char *src,
 		 const struct mlg_validate_opts *o)
 {
@@ -987,6 +1029,12 @@ int mlg_validate(struct mlg_validate_result *r, const char *src,
 	}
 	if (o->checks)
 		r->stats = mlg_dsacc_new(o->checks);
+	if (o->profile) {
+		r->profile = new_profile(s);
+		mlg_profile_add_source(r->profile, src);
+		for (i = 0; i < pl.cap; i++)
+			pl.ring[i].prof = new_profile(s);
+	}
 	pl.w = mlg_calloc((size_t)nthreads, sizeof(*pl.w));
 	pthread_mutex_init(&pl.mu, NULL);
 	pthread_cond_init(&pl.work, NULL);
@@ -1114,6 +1162,10 @@ void mlg_validate_result_release(struct mlg_validate_result *r)
 
 	verrs_free(r->list, r->nlist);
 	mlg_dsacc_free(r->stats);
+	if (r->profile) {
+		mlg_profile_release(r->profile);
+		free(r->profile);
+	}
 	for (i = 0; i < r->nlabels; i++)
 		free(r->labels[i]);
 	free(r->labels);

@@ -8,13 +8,17 @@
  * row, field, value and rule. Exit 0 valid, 1 invalid, 2 bad schema or
  * usage, 3 I/O or network failure.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "mlgate/dscheck.h"
 #include "mlgate/error.h"
+#include "mlgate/file.h"
 #include "mlgate/json.h"
+#include "mlgate/profile.h"
 #include "mlgate/tool.h"
 #include "mlgate/util.h"
 #include "mlgate/validate.h"
@@ -24,6 +28,9 @@ static const char *const input_formats[] = {"csv", "tsv", "jsonl", NULL};
 static const char *schema_path, *dialect_path, *delimiter, *quote_char,
 	*escape_char, *comment_char, *invalid_rows, *valid_rows;
 static int no_header, no_double_quote, skip_initial_space;
+static const char *output_path, *shard_text, *profile_path;
+static int with_constraints;
+static long chunk_rows = MLG_PROFILE_CHUNK_ROWS;
 static long threads, limit_errors = MLG_VALIDATE_LIMIT_ERRORS,
 		     unique_memory = 1024, timeout_s = 300;
 
@@ -35,6 +42,8 @@ static const struct mlg_opt opts[] = {
 	 NULL},
 	{"now", 0, MLG_OPT_STRING, &now_text, "DATE",
 	 "the date freshness is measured from (default: today)", NULL},
+	{"profile", 0, MLG_OPT_STRING, &profile_path, "FILE",
+	 "also write the profile of the data (JSON), same pass", NULL},
 	{"dialect", 0, MLG_OPT_STRING, &dialect_path, "FILE",
 	 "Frictionless CSV/Table Dialect (JSON)", NULL},
 	{"input-format", 0, MLG_OPT_CHOICE, &input_format, "csv|tsv|jsonl",
@@ -70,7 +79,76 @@ static const struct mlg_opt opts[] = {
 	MLG_OPT_END,
 };
 
-static const char *const usage[] = {"--schema FILE [options] <data>...", NULL};
+static const char *const usage[] = {"--schema FILE [options] <data>...",
+				    "profile|merge|infer ...", NULL};
+
+#define DIALECT_OPTS                                                           \
+	{"dialect",	0,	MLG_OPT_STRING,                                \
+	 &dialect_path, "FILE", "Frictionless CSV/Table Dialect (JSON)",       \
+	 NULL},                                                                \
+		{"input-format",                                               \
+		 0,                                                            \
+		 MLG_OPT_CHOICE,                                               \
+		 &input_format,                                                \
+		 "csv|tsv",                                                    \
+		 "how the data is written (default: from the "                 \
+		 "file name, else csv)",                                       \
+		 input_formats},                                               \
+		{"delimiter",                                                  \
+		 'd',                                                          \
+		 MLG_OPT_STRING,                                               \
+		 &delimiter,                                                   \
+		 "CHAR",                                                       \
+		 "field delimiter (default ',', '\\t' for .tsv files)",        \
+		 NULL},                                                        \
+		{"quote-char",                                                 \
+		 0,                                                            \
+		 MLG_OPT_STRING,                                               \
+		 &quote_char,                                                  \
+		 "CHAR",                                                       \
+		 "quote character (default '\"'; '' for none)",                \
+		 NULL},                                                        \
+		{"escape-char", 0,	MLG_OPT_STRING,                        \
+		 &escape_char,	"CHAR", "escape character (default none)",     \
+		 NULL},                                                        \
+		{"comment-char",                                               \
+		 0,                                                            \
+		 MLG_OPT_STRING,                                               \
+		 &comment_char,                                                \
+		 "CHAR",                                                       \
+		 "skip lines starting with CHAR",                              \
+		 NULL},                                                        \
+	{                                                                      \
+		"timeout", 0, MLG_OPT_INT, &timeout_s, "SECONDS",              \
+			"network timeout for http(s) inputs (default 300)",    \
+			NULL                                                   \
+	}
+
+static const struct mlg_opt profile_opts[] = {
+	{"output", 'o', MLG_OPT_STRING, &output_path, "FILE",
+	 "write the profile here (JSON, docs/profile.md)", NULL},
+	{"shard", 0, MLG_OPT_STRING, &shard_text, "K/N",
+	 "profile only chunks K-1, K-1+N, ... (for merging later)", NULL},
+	{"chunk-rows", 0, MLG_OPT_INT, &chunk_rows, "N",
+	 "rows per chunk for --shard (default 10000)", NULL},
+	DIALECT_OPTS,
+	MLG_OPT_END,
+};
+
+static const struct mlg_opt merge_opts[] = {
+	{"output", 'o', MLG_OPT_STRING, &output_path, "FILE",
+	 "write the merged profile here", NULL},
+	MLG_OPT_END,
+};
+
+static const struct mlg_opt infer_opts[] = {
+	{"output", 'o', MLG_OPT_STRING, &output_path, "FILE",
+	 "write the schema here (default: standard output)", NULL},
+	{"constraints", 0, MLG_OPT_FLAG, &with_constraints, NULL,
+	 "add minimum/maximum, and enum for <= 20 distinct values", NULL},
+	DIALECT_OPTS,
+	MLG_OPT_END,
+};
 
 static int one_char(char *out, const char *opt, const char *v, int empty_ok)
 {
@@ -283,10 +361,189 @@ static void report_file(struct mlg_report *r, const struct mlg_schema *s,
 	mlg_report_set_prop(r, "rows", buf);
 }
 
+/* ---- profile, merge, infer ---- */
+
+static int parse_shard(struct mlg_profile_opts *po)
+{
+	char *end;
+	unsigned long k, n;
+
+	if (!shard_text)
+		return 0;
+	k = strtoul(shard_text, &end, 10);
+	if (end != shard_text && *end == '/') {
+		const char *b = end + 1;
+
+		n = strtoul(b, &end, 10);
+		if (end != b && !*end && k >= 1 && n >= 1 && k <= n &&
+		    n <= 1000000) {
+			po->shard = (unsigned)k;
+			po->nshards = (unsigned)n;
+			return 0;
+		}
+	}
+	return mlg_error_set(MLG_EINVALID,
+			     "option '--shard' expects K/N with 1 <= K <= N, "
+			     "not '%s'",
+			     shard_text);
+}
+
+/* Write `v` to `path`, or to the descriptor `fd` when path is NULL. */
+static int write_json(const char *path, int fd, json_t *v)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	int rc = mlg_json_dump(&b, v, 2);
+
+	if (!rc)
+		rc = mlg_buf_addch(&b, '\n');
+	if (!rc && path)
+		rc = mlg_file_write(path, b.ptr, b.len);
+	else if (!rc && write(fd, b.ptr, b.len) != (ssize_t)b.len)
+		rc = mlg_error_errno(errno, "cannot write the schema");
+	mlg_buf_release(&b);
+	return rc;
+}
+
+/* Profile every input and merge them into `all`; a table each. */
+static int profile_inputs(struct mlg_profile *all, struct mlg_ctx *ctx)
+{
+	struct mlg_profile_opts po = {0};
+	struct mlg_validate_opts vo = {0};
+	struct mlg_profile p;
+	int i, rc;
+
+	memset(all, 0, sizeof(*all));
+	if (chunk_rows <= 0)
+		return mlg_error_set(MLG_EINVALID,
+				     "--chunk-rows must be positive");
+	if ((rc = parse_shard(&po)))
+		return rc;
+	po.chunk_rows = (uint64_t)chunk_rows;
+	po.timeout_s = timeout_s;
+	for (i = 0; i < ctx->argc; i++) {
+		const char *src = ctx->argv[i];
+
+		if ((rc = dialect_for(&vo, src)))
+			break;
+		if (vo.jsonl) {
+			rc = mlg_error_set(MLG_EINVALID,
+					   "cannot profile '%s' without a "
+					   "schema: JSON Lines needs --schema",
+					   src);
+			break;
+		}
+		po.dialect = vo.dialect;
+		po.dialect.header = 1;
+		if ((rc = mlg_profile_read(&p, src, &po))) {
+			if (rc == MLG_ENOTFOUND)
+				rc = MLG_EIO;
+			break;
+		}
+		mlg_report_add_check(&ctx->report, short_name(src),
+				     MLG_STATUS_PASS,
+				     "%llu rows, %zu columns profiled",
+				     (unsigned long long)p.rows, p.ncols);
+		mlg_profile_report(&p, &ctx->report, short_name(src));
+		if (!i) {
+			*all = p;
+		} else {
+			rc = mlg_profile_merge(all, &p);
+			mlg_profile_release(&p);
+			if (rc) {
+				mlg_error_prefix("'%s'", src);
+				break;
+			}
+		}
+	}
+	if (rc)
+		mlg_profile_release(all);
+	return rc;
+}
+
+static int run_profile(struct mlg_ctx *ctx)
+{
+	struct mlg_profile all;
+	json_t *j;
+	int rc;
+
+	if ((rc = profile_inputs(&all, ctx)))
+		return rc;
+	if (output_path) {
+		j = mlg_profile_to_json(&all);
+		rc = write_json(output_path, 1, j);
+		json_decref(j);
+	}
+	mlg_profile_release(&all);
+	return rc;
+}
+
+static int run_merge(struct mlg_ctx *ctx)
+{
+	struct mlg_profile all = {0}, p;
+	json_t *j;
+	int i, rc = 0;
+
+	for (i = 0; i < ctx->argc && !rc; i++) {
+		if ((rc = mlg_profile_load(i ? &p : &all, ctx->argv[i]))) {
+			/* A missing input of the pipeline: exit 3, as data. */
+			if (rc == MLG_ENOTFOUND)
+				rc = MLG_EIO;
+			break;
+		}
+		if (i) {
+			rc = mlg_profile_merge(&all, &p);
+			mlg_profile_release(&p);
+			if (rc)
+				mlg_error_prefix("'%s'", ctx->argv[i]);
+		}
+	}
+	if (!rc) {
+		mlg_report_add_check(&ctx->report, "merge", MLG_STATUS_PASS,
+				     "%d profiles, %llu rows", ctx->argc,
+				     (unsigned long long)all.rows);
+		mlg_profile_report(&all, &ctx->report, "merged");
+	}
+	if (!rc && output_path) {
+		j = mlg_profile_to_json(&all);
+		rc = write_json(output_path, 1, j);
+		json_decref(j);
+	}
+	mlg_profile_release(&all);
+	return rc;
+}
+
+static int run_infer(struct mlg_ctx *ctx)
+{
+	struct mlg_profile all;
+	json_t *j;
+	int rc;
+
+	int fd = -1;
+
+	/* Standard output holds the schema alone: the report, written
+	 * after run(), goes to stderr. */
+	if (!output_path) {
+		fflush(stdout);
+		if ((fd = dup(STDOUT_FILENO)) < 0 ||
+		    dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
+			return mlg_error_errno(errno, "cannot set up stdout");
+	}
+	if (!(rc = profile_inputs(&all, ctx))) {
+		j = mlg_profile_infer(&all, with_constraints);
+		rc = write_json(output_path, fd, j);
+		json_decref(j);
+		mlg_profile_release(&all);
+	}
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 static int run(struct mlg_ctx *ctx)
 {
 	struct mlg_validate_opts o = {0};
 	struct mlg_dscheck *checks = NULL;
+	struct mlg_profile *prof = NULL;
 	struct mlg_schema schema;
 	double now = mlg_now();
 	json_t *errors;
@@ -327,6 +584,7 @@ static int run(struct mlg_ctx *ctx)
 	o.invalid_rows = invalid_rows;
 	o.valid_rows = valid_rows;
 	o.timeout_s = timeout_s;
+	o.profile = profile_path != NULL;
 	mlg_report_set_prop(&ctx->report, "schema", schema_path);
 	for (i = 0; i < ctx->argc; i++) {
 		struct mlg_validate_result v;
@@ -351,7 +609,28 @@ static int run(struct mlg_ctx *ctx)
 			mlg_dscheck_report(checks, v.stats, &ctx->report,
 					   short_name(ctx->argv[i]), now);
 		valid &= !v.errors;
+		if (v.profile) {
+			mlg_profile_report(v.profile, &ctx->report,
+					   short_name(ctx->argv[i]));
+			if (!prof) {
+				prof = v.profile;
+				v.profile = NULL;
+			} else if ((rc = mlg_profile_merge(prof, v.profile))) {
+				mlg_validate_result_release(&v);
+				break;
+			}
+		}
 		mlg_validate_result_release(&v);
+	}
+	if (!rc && prof) {
+		json_t *pj = mlg_profile_to_json(prof);
+
+		rc = write_json(profile_path, 1, pj);
+		json_decref(pj);
+	}
+	if (prof) {
+		mlg_profile_release(prof);
+		free(prof);
 	}
 	mlg_report_set_json(&ctx->report, "valid", json_boolean(valid && !rc));
 	mlg_report_set_json(&ctx->report, "errors", errors);
@@ -359,6 +638,47 @@ static int run(struct mlg_ctx *ctx)
 	mlg_schema_release(&schema);
 	return rc;
 }
+
+static const char *const profile_usage[] = {"[options] <data>... -o FILE",
+					    NULL};
+static const char *const merge_usage[] = {"<profile.json>... -o FILE", NULL};
+static const char *const infer_usage[] = {"[options] <data>... > schema.json",
+					  NULL};
+
+static const struct mlg_tool profile_tool = {
+	.name = "data-validate profile",
+	.summary = "Profile every column: types, nulls, moments, sketches.",
+	.usage = profile_usage,
+	.opts = profile_opts,
+	.needs = MLG_NEED_CURL,
+	.min_args = 1,
+	.max_args = -1,
+	.run = run_profile,
+};
+
+static const struct mlg_tool merge_tool = {
+	.name = "data-validate merge",
+	.summary = "Merge profiles of shards into the profile of the whole.",
+	.usage = merge_usage,
+	.opts = merge_opts,
+	.min_args = 1,
+	.max_args = -1,
+	.run = run_merge,
+};
+
+static const struct mlg_tool infer_tool = {
+	.name = "data-validate infer",
+	.summary = "Infer a Table Schema that the data validates against.",
+	.usage = infer_usage,
+	.opts = infer_opts,
+	.needs = MLG_NEED_CURL,
+	.min_args = 1,
+	.max_args = -1,
+	.run = run_infer,
+};
+
+static const struct mlg_tool *const subcommands[] = {&profile_tool, &merge_tool,
+						     &infer_tool, NULL};
 
 static const struct mlg_tool tool = {
 	.name = "data-validate",
@@ -375,6 +695,7 @@ static const struct mlg_tool tool = {
 	.needs = MLG_NEED_CURL,
 	.min_args = 1,
 	.max_args = -1,
+	.subcommands = subcommands,
 	.run = run,
 };
 

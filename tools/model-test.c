@@ -10,12 +10,15 @@
  * rows were invalid, 2 usage or configuration error, 3 I/O failure or a
  * metric that could not be computed.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mlgate/error.h"
 #include "mlgate/file.h"
+#include "mlgate/infer.h"
 #include "mlgate/json.h"
 #include "mlgate/metrics_ml.h"
 #include "mlgate/predfile.h"
@@ -27,6 +30,10 @@ static const char *label = "y", *pred, *proba, *weight, *id_col, *task_name,
 		  *avg_name, *zd_name, *metrics_path, *input_format, *delimiter;
 static struct mlg_strlist thresholds, slice_specs, gaps;
 static long min_slice_size = 20;
+static const char *endpoint, *protocol = "v2", *model, *features, *save_path;
+static long batch_size = 64, concurrency = 1, retries = 3;
+static double timeout_s = 30;
+static const char *const protocols[] = {"v2", "tfserving", "mlflow", NULL};
 static const char *const tasks[] = {"binary", "multiclass", "regression", NULL};
 static const char *const averages[] = {"binary", "macro", "micro", "weighted",
 				       NULL};
@@ -72,12 +79,34 @@ static const struct mlg_opt opts[] = {
 	 "how the file is written (default: from its name, else csv)", formats},
 	{"delimiter", 'd', MLG_OPT_STRING, &delimiter, "CHAR",
 	 "CSV field delimiter (default ',')", NULL},
+	{"endpoint", 0, MLG_OPT_STRING, &endpoint, "URL",
+	 "get the predictions from a model server instead: DATA is then "
+	 "the test set",
+	 NULL},
+	{"protocol", 0, MLG_OPT_CHOICE, &protocol, "v2|tfserving|mlflow",
+	 "the server's protocol (default v2)", protocols},
+	{"model", 0, MLG_OPT_STRING, &model, "NAME", "the served model's name",
+	 NULL},
+	{"features", 0, MLG_OPT_STRING, &features, "COLS",
+	 "feature columns sent, 'a,b,c' (default: all but the label, id "
+	 "and slice columns)",
+	 NULL},
+	{"batch-size", 0, MLG_OPT_INT, &batch_size, "N",
+	 "rows per request (default 64)", NULL},
+	{"concurrency", 0, MLG_OPT_INT, &concurrency, "N",
+	 "requests in flight (default 1)", NULL},
+	{"timeout", 0, MLG_OPT_DOUBLE, &timeout_s, "SECONDS",
+	 "limit of each request (default 30)", NULL},
+	{"retries", 0, MLG_OPT_INT, &retries, "N",
+	 "retries after a 429, a 503 or a failed connection (default 3)", NULL},
+	{"save-predictions", 0, MLG_OPT_STRING, &save_path, "FILE",
+	 "write the endpoint's predictions as a predictions CSV", NULL},
 	MLG_OPT_END,
 };
 
 static const char *const usage[] = {
 	"--label COL (--pred COL | --proba GLOB) [options] <predictions>",
-	NULL};
+	"--endpoint URL --model NAME --label COL [options] <test-data>", NULL};
 
 /* 1 + the index of `v` in `list` (the enum values follow the lists),
  * 0 (auto, default) when `v` is NULL. */
@@ -464,9 +493,94 @@ static int write_metrics(struct run *x)
 	return rc;
 }
 
+/*
+ * Endpoint mode: send DATA to the model server and write its predictions
+ * as a predictions CSV (to --save-predictions, else a temporary file in
+ * *tmp), which the file mode then reads: one metrics path for both.
+ */
+static int from_endpoint(char **path, char **tmp, struct run *x,
+			 const char *src, struct mlg_predfile_opts *po)
+{
+	struct mlg_infer_opts io = {0};
+	struct mlg_infer_data d;
+	struct mlg_infer_out out = {0};
+	struct mlg_strlist keep = {0}, feat = {0};
+	struct mlg_buf csv = MLG_BUF_INIT;
+	char *f = NULL, *p, *save = NULL;
+	size_t i;
+	int rc, fd;
+
+	memset(&d, 0, sizeof(d));
+	if (!model && strcmp(protocol, "mlflow"))
+		return mlg_error_set(MLG_EINVALID, "--endpoint needs --model");
+	if (batch_size < 1 || concurrency < 1 || retries < 0 || timeout_s <= 0)
+		return mlg_error_set(MLG_EINVALID,
+				     "--batch-size, --concurrency and "
+				     "--timeout must be positive");
+	mlg_infer_proto_parse(&io.proto, protocol);
+	io.base = endpoint;
+	io.model = model ? model : "";
+	io.batch = (size_t)batch_size;
+	io.concurrency = (int)concurrency;
+	io.retries = (int)retries;
+	io.timeout_ms = (long)(timeout_s * 1000);
+	mlg_strlist_add(&keep, label);
+	if (id_col)
+		mlg_strlist_add(&keep, id_col);
+	for (i = 0; i < x->cols.n; i++)
+		mlg_strlist_add(&keep, x->cols.items[i]);
+	if (features) {
+		f = mlg_strdup(features);
+		for (p = strtok_r(f, ",", &save); p;
+		     p = strtok_r(NULL, ",", &save))
+			mlg_strlist_add(&feat, p);
+	}
+	if ((rc = mlg_infer_data_read(
+		     &d, src, (const char *const *)keep.items, keep.n,
+		     features ? (const char *const *)feat.items : NULL,
+		     feat.n)))
+		goto done;
+	if ((rc = mlg_infer_ready(&io)) ||
+	    (rc = mlg_infer_predict(&out, &io, &d)))
+		goto done;
+	if ((rc = mlg_infer_write_csv(&csv, &d, 0, id_col ? 1 : -1, &out)))
+		goto done;
+	if (save_path) {
+		if ((rc = mlg_file_write(save_path, csv.ptr, csv.len)))
+			goto done;
+		*path = mlg_strdup(save_path);
+	} else {
+		*tmp = mlg_strfmt("%s/mlgate-preds-XXXXXX.csv",
+				  getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+		fd = mkstemps(*tmp, 4);
+		if (fd < 0) {
+			rc = mlg_error_errno(errno, "cannot create '%s'", *tmp);
+			free(*tmp);
+			*tmp = NULL;
+			goto done;
+		}
+		close(fd);
+		if ((rc = mlg_file_write(*tmp, csv.ptr, csv.len)))
+			goto done;
+		*path = mlg_strdup(*tmp);
+	}
+	po->id = "id";
+	po->pred = out.pred ? "pred" : NULL;
+	po->proba = out.k == 2 ? "proba" : out.k ? "proba_*" : NULL;
+done:
+	free(f);
+	mlg_buf_release(&csv);
+	mlg_infer_out_release(&out);
+	mlg_infer_data_release(&d);
+	mlg_strlist_release(&keep);
+	mlg_strlist_release(&feat);
+	return rc;
+}
+
 static int run(struct mlg_ctx *ctx)
 {
 	const char *src = ctx->argv[0];
+	char *epath = NULL, *tmp = NULL;
 	struct mlg_predfile_opts po = {0};
 	struct mlg_metric_opts mo = {0};
 	struct run x;
@@ -497,6 +611,13 @@ static int run(struct mlg_ctx *ctx)
 	po.jsonl = input_format
 			   ? !strcmp(input_format, "jsonl")
 			   : strstr(src, ".jsonl") || strstr(src, ".ndjson");
+	if (endpoint) {
+		if ((rc = from_endpoint(&epath, &tmp, &x, src, &po)))
+			goto done;
+		src = epath;
+		po.jsonl = 0;
+		po.delimiter = 0;
+	}
 	po.delimiter = !delimiter		   ? 0
 		       : !strcmp(delimiter, "\\t") ? '\t'
 						   : delimiter[0];
@@ -532,6 +653,10 @@ static int run(struct mlg_ctx *ctx)
 	if (metrics_path && (rc = write_metrics(&x)))
 		mlg_error_prefix("cannot write metrics");
 done:
+	if (tmp)
+		unlink(tmp);
+	free(tmp);
+	free(epath);
 	free(cm);
 	for (i = 0; i < x.nsl; i++) {
 		free(x.sl[i].name);

@@ -9,6 +9,7 @@
  * from --config and --rule, or the default rule. Exit 0 pass, 1 a rule
  * failed, 2 bad config or usage, 3 git or I/O failure.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,7 @@
 #include "mlgate/error.h"
 #include "mlgate/file.h"
 #include "mlgate/git.h"
+#include "mlgate/history.h"
 #include "mlgate/json.h"
 #include "mlgate/metrics.h"
 #include "mlgate/rules.h"
@@ -25,7 +27,9 @@
 static const char *baseline_file, *baseline_ref, *baseline_path, *target,
 	*config_path, *format_in = "auto", *export_gab, *export_bmf;
 static struct mlg_strlist rule_lines;
-static int require_baseline;
+static int require_baseline, use_history, force;
+static long window = 30, min_samples = MLG_RULES_MIN_SAMPLES, retries = 3;
+static const char *push_remote;
 static const char *const formats[] = {"auto", "json", "gab", "bmf", NULL};
 
 static const struct mlg_opt opts[] = {
@@ -55,12 +59,38 @@ static const struct mlg_opt opts[] = {
 	 "write the current metrics as github-action-benchmark JSON", NULL},
 	{"export-bmf", 0, MLG_OPT_STRING, &export_bmf, "FILE",
 	 "write the current metrics as Bencher Metric Format JSON", NULL},
+	{"history", 0, MLG_OPT_FLAG, &use_history, NULL,
+	 "use the records of refs/mlgate/history on the baseline ref "
+	 "(--baseline-ref, default HEAD) as the baseline population",
+	 NULL},
+	{"window", 0, MLG_OPT_INT, &window, "N",
+	 "with --history: the last N records (default 30)", NULL},
+	{"min-samples", 0, MLG_OPT_INT, &min_samples, "N",
+	 "fewer records than this: statistical rules fall back to the "
+	 "change rule against the latest record (default 5)",
+	 NULL},
+	MLG_OPT_END,
+};
+
+static const struct mlg_opt record_opts[] = {
+	{"push", 0, MLG_OPT_STRING, &push_remote, "REMOTE",
+	 "push refs/mlgate/history to REMOTE, retrying when another run "
+	 "pushed first",
+	 NULL},
+	{"retries", 0, MLG_OPT_INT, &retries, "N",
+	 "retries after a rejected push (default 3)", NULL},
+	{"force", 0, MLG_OPT_FLAG, &force, NULL,
+	 "record even from a pull-request run", NULL},
+	{"format-in", 'f', MLG_OPT_CHOICE, &format_in, "auto|json|gab|bmf",
+	 "format of the metrics file (default: detected)", formats},
 	MLG_OPT_END,
 };
 
 static const char *const usage[] = {
 	"--baseline FILE [options] <metrics>",
-	"--baseline-ref REV|merge-base [options] <metrics>", NULL};
+	"--baseline-ref REV|merge-base [options] <metrics>",
+	"--history [--baseline-ref REV] [options] <metrics>",
+	"record [--push REMOTE] <metrics>", NULL};
 
 /* The target branch of a merge or pull request, from the CI. */
 static const char *target_branch(void)
@@ -80,6 +110,45 @@ static const char *target_branch(void)
 }
 
 /*
+ * The baseline revision: --baseline-ref, or the merge base of HEAD and
+ * the target branch for "merge-base", or `dflt`. A new string in `*out`.
+ */
+static int baseline_rev(char **out, struct mlg_git_repo *repo, const char *dflt,
+			struct mlg_report *rep)
+{
+	char *ref = NULL, hex[MLG_GIT_HEX];
+	const char *branch;
+	int rc;
+
+	*out = NULL;
+	if (!baseline_ref || strcmp(baseline_ref, "merge-base")) {
+		*out = mlg_strdup(baseline_ref ? baseline_ref : dflt);
+		return 0;
+	}
+	if (!(branch = target_branch()))
+		return mlg_error_set(MLG_EINVALID,
+				     "no target branch for merge-base: give "
+				     "--target or set GITHUB_BASE_REF");
+	if ((rc = mlg_git_branch_ref(&ref, repo, branch)) ||
+	    (rc = mlg_git_merge_base(hex, repo, "HEAD", ref))) {
+		free(ref);
+		return MLG_ERROR;
+	}
+	mlg_report_set_prop(rep, "baseline_target", ref);
+	free(ref);
+	*out = mlg_strdup(hex);
+	return 0;
+}
+
+static int open_repo(struct mlg_git_repo **out, const char *current)
+{
+	/* whatever the cause, git failing is exit 3: the message stays */
+	return mlg_git_open(out, !strcmp(current, "-") ? "." : current)
+		       ? MLG_ERROR
+		       : 0;
+}
+
+/*
  * Read the baseline from git into `text`; `*where` is a new "REV:PATH"
  * for messages. Returns 0, MLG_ENOTFOUND when the file does not exist
  * at that revision (no baseline), MLG_EINVALID for usage, or MLG_ERROR.
@@ -88,13 +157,12 @@ static int git_baseline(struct mlg_buf *text, char **where, const char *current,
 			struct mlg_report *rep)
 {
 	struct mlg_git_repo *repo = NULL;
-	char *path = NULL, *ref = NULL, hex[MLG_GIT_HEX];
-	const char *rev = baseline_ref, *branch;
+	char *path = NULL, *rev = NULL;
 	int rc;
 
 	*where = NULL;
-	if ((rc = mlg_git_open(&repo, !strcmp(current, "-") ? "." : current)))
-		goto git_failed;
+	if ((rc = open_repo(&repo, current)))
+		goto done;
 	if (baseline_path)
 		path = mlg_strdup(baseline_path);
 	else if (!strcmp(current, "-")) {
@@ -103,30 +171,57 @@ static int git_baseline(struct mlg_buf *text, char **where, const char *current,
 		goto done;
 	} else if ((rc = mlg_git_rel_path(&path, repo, current)))
 		goto done;
-	if (!strcmp(baseline_ref, "merge-base")) {
-		if (!(branch = target_branch())) {
-			rc = mlg_error_set(MLG_EINVALID,
-					   "no target branch for merge-base: "
-					   "give --target or set "
-					   "GITHUB_BASE_REF");
-			goto done;
-		}
-		if ((rc = mlg_git_branch_ref(&ref, repo, branch)) ||
-		    (rc = mlg_git_merge_base(hex, repo, "HEAD", ref)))
-			goto git_failed;
-		rev = hex;
-		mlg_report_set_prop(rep, "baseline_target", ref);
-	}
+	if ((rc = baseline_rev(&rev, repo, "HEAD", rep)))
+		goto done;
 	*where = mlg_strfmt("%s:%s", rev, path);
 	rc = mlg_git_read_blob_at(text, repo, rev, path, MLG_JSON_MAX_DEFAULT);
-	if (rc == MLG_ENOTFOUND || !rc)
-		goto done;
-git_failed:
-	/* Whatever the cause, git failing is exit 3: the message stays. */
-	rc = MLG_ERROR;
+	if (rc && rc != MLG_ENOTFOUND)
+		rc = MLG_ERROR;
 done:
 	free(path);
-	free(ref);
+	free(rev);
+	mlg_git_close(repo);
+	return rc;
+}
+
+/* Compare with the history window; *why (new) when there is none. */
+static int history_compare(char **why, const struct mlg_rules *rules,
+			   const struct mlg_metric_set *cur,
+			   const char *current, struct mlg_report *rep)
+{
+	struct mlg_git_repo *repo = NULL;
+	struct mlg_history h = {0};
+	const struct mlg_metric_set **win = NULL;
+	char *rev = NULL, *where;
+	size_t i;
+	int rc;
+
+	*why = NULL;
+	if ((rc = open_repo(&repo, current)) ||
+	    (rc = baseline_rev(&rev, repo, "HEAD", rep)))
+		goto done;
+	if ((rc = mlg_history_window(&h, repo, rev, (size_t)window))) {
+		if (rc != MLG_EDATA)
+			rc = MLG_ERROR;
+		goto done;
+	}
+	where = mlg_strfmt("%s (%zu records up to %s)", MLG_HISTORY_REF, h.n,
+			   rev);
+	mlg_report_set_prop(rep, "baseline", where);
+	free(where);
+	if (!h.n) {
+		*why = mlg_strfmt("no records in %s for '%s'", MLG_HISTORY_REF,
+				  rev);
+		goto done;
+	}
+	win = mlg_malloc(h.n * sizeof(*win));
+	for (i = 0; i < h.n; i++)
+		win[i] = &h.items[i].metrics;
+	mlg_rules_compare_window(rep, rules, cur, win, h.n);
+done:
+	free(win);
+	free(rev);
+	mlg_history_release(&h);
 	mlg_git_close(repo);
 	return rc;
 }
@@ -199,7 +294,17 @@ static int run(struct mlg_ctx *ctx)
 	size_t i;
 	int rc, have = 0;
 
-	if (!baseline_file == !baseline_ref) {
+	if (use_history && baseline_file) {
+		rc = mlg_error_set(MLG_EINVALID,
+				   "give --history or --baseline, not both");
+		goto done;
+	}
+	if (window < 1 || min_samples < 1) {
+		rc = mlg_error_set(MLG_EINVALID, "--window and --min-samples "
+						 "must be at least 1");
+		goto done;
+	}
+	if (!use_history && !baseline_file == !baseline_ref) {
 		rc = mlg_error_set(MLG_EINVALID,
 				   baseline_file
 					   ? "give --baseline or "
@@ -208,7 +313,8 @@ static int run(struct mlg_ctx *ctx)
 					     "FILE or --baseline-ref REV");
 		goto done;
 	}
-	if ((baseline_path || target) && !baseline_ref) {
+	if ((baseline_path && (use_history || !baseline_ref)) ||
+	    (target && !baseline_ref)) {
 		rc = mlg_error_set(MLG_EINVALID,
 				   "--baseline-path and --target need "
 				   "--baseline-ref");
@@ -235,10 +341,19 @@ static int run(struct mlg_ctx *ctx)
 	mlg_report_set_prop(&ctx->report, "current", current);
 	mlg_report_set_prop(&ctx->report, "format",
 			    mlg_metrics_format_name(cur.format));
-	if ((rc = load_baseline(&base, &have, &why, current, fmt,
-				&ctx->report)))
+	rules.min_samples = (size_t)min_samples;
+	if (use_history) {
+		if ((rc = history_compare(&why, &rules, &cur, current,
+					  &ctx->report)))
+			goto done;
+		have = !why;
+	} else if ((rc = load_baseline(&base, &have, &why, current, fmt,
+				       &ctx->report))) {
 		goto done;
-	if (have) {
+	}
+	if (have && use_history) {
+		/* compared above */
+	} else if (have) {
 		mlg_rules_compare(&ctx->report, &rules, &cur, &base);
 	} else if (require_baseline || rules.require_baseline) {
 		c = mlg_report_add_check(
@@ -264,6 +379,95 @@ done:
 	return rc;
 }
 
+/* SOURCE_DATE_EPOCH pins the record time (reproducible runs, tests). */
+static double record_time(void)
+{
+	const char *e = getenv("SOURCE_DATE_EPOCH");
+	int64_t t;
+
+	return e && *e && !mlg_parse_int64(&t, e) ? (double)t : mlg_now();
+}
+
+static int run_record(struct mlg_ctx *ctx)
+{
+	struct mlg_metric_set cur = {0};
+	struct mlg_history_record rec = {0};
+	struct mlg_git_repo *repo = NULL;
+	enum mlg_metrics_format fmt;
+	const char *current = ctx->argv[0], *pr;
+	char tip[MLG_GIT_HEX];
+	int rc, attempts = 0;
+
+	if (retries < 0) {
+		rc = mlg_error_set(MLG_EINVALID, "--retries must be 0 or more");
+		goto done;
+	}
+	if ((rc = mlg_metrics_format_parse(&fmt, format_in)))
+		goto done;
+	if ((pr = mlg_history_pr_reason()) && !force) {
+		mlg_report_add_check(&ctx->report, "record", MLG_STATUS_SKIP,
+				     "not recording a pull-request run (%s is "
+				     "set); give --force to record anyway",
+				     pr);
+		goto done;
+	}
+	if ((rc = mlg_metrics_load(&cur, current, 0, fmt))) {
+		mlg_error_prefix("cannot read metrics");
+		if (rc != MLG_EINVALID)
+			rc = MLG_EIO;
+		goto done;
+	}
+	if ((rc = open_repo(&repo, current)) ||
+	    (rc = mlg_history_record_init(&rec, repo, &cur, record_time())) ||
+	    (rc = mlg_history_append(repo, &rec, tip)))
+		goto failed;
+	mlg_report_set_prop(&ctx->report, "history", MLG_HISTORY_REF);
+	mlg_report_add_check(&ctx->report, "record", MLG_STATUS_PASS,
+			     "recorded %zu metrics of %.12s on %s", cur.n,
+			     rec.commit, MLG_HISTORY_REF);
+	if (push_remote) {
+		if ((rc = mlg_history_push(repo, push_remote, &rec,
+					   (int)retries, &attempts)))
+			goto failed;
+		mlg_report_add_check(&ctx->report, "push", MLG_STATUS_PASS,
+				     "pushed %s to '%s' (%d attempt%s)",
+				     MLG_HISTORY_REF, push_remote, attempts,
+				     attempts == 1 ? "" : "s");
+	}
+	goto done;
+failed:
+	/* git and the remote failing are infrastructure: exit 3 */
+	if (rc != MLG_EDATA)
+		rc = MLG_ERROR;
+done:
+	mlg_history_record_release(&rec);
+	mlg_git_close(repo);
+	mlg_metrics_release(&cur);
+	return rc;
+}
+
+static const char *const record_usage[] = {
+	"record [--push REMOTE] [--retries N] [--force] <metrics>", NULL};
+
+static const struct mlg_tool record_tool = {
+	.name = "perf-gate record",
+	.summary = "Append the metrics to the history on refs/mlgate/history.",
+	.usage = record_usage,
+	.description =
+		"Commits one JSON line (commit, time, ref, run, metrics) to\n"
+		"history.jsonl on refs/mlgate/history with libgit2: no\n"
+		"checkout, no working tree change. Pull-request runs are\n"
+		"not recorded unless --force. SOURCE_DATE_EPOCH sets the\n"
+		"time.",
+	.opts = record_opts,
+	.needs = MLG_NEED_GIT,
+	.min_args = 1,
+	.max_args = 1,
+	.run = run_record,
+};
+
+static const struct mlg_tool *const subs[] = {&record_tool, NULL};
+
 static const struct mlg_tool tool = {
 	.name = "perf-gate",
 	.summary = "Compare metrics with a baseline from a file or git.",
@@ -275,13 +479,17 @@ static const struct mlg_tool tool = {
 		"relative|absolute OP NUMBER[%]', 'METRIC: direction\n"
 		"higher|lower', 'METRIC: optional'. Without a rule a metric\n"
 		"may be at most 1% worse than its baseline (relative), or\n"
-		"1e-09 when the baseline is 0. Not in this version: history\n"
-		"recording, statistical rules over history, significance\n"
-		"tests, pull-request comments.",
+		"1e-09 when the baseline is 0. With --history, statistical\n"
+		"rules hold the current value to the last --window records\n"
+		"of the baseline ref: 'METRIC: percentage <= 5%', 'zscore\n"
+		"<= 3', 'tinterval 0.99', 'iqr 1.5' (optionally 'two-sided').\n"
+		"Not in this version: significance tests, pull-request\n"
+		"comments.",
 	.opts = opts,
 	.needs = MLG_NEED_GIT,
 	.min_args = 1,
 	.max_args = 1,
+	.subcommands = subs,
 	.run = run,
 };
 

@@ -109,8 +109,8 @@ struct mlg_csv_pos {
 struct mlg_csv_field {
 	const char *ptr;
 	size_t len;
-	unsigned quoted : 1;	/* the field was quoted */
-	unsigned irregular : 1; /* it holds irregular quoting (see above) */
+	unsigned char quoted;	 /* 1: the field was quoted */
+	unsigned char irregular; /* 1: it holds irregular quoting (above) */
 };
 
 struct mlg_csv_record {
@@ -150,16 +150,6 @@ size_t mlg_csv_split(struct mlg_csv_count *out, const struct mlg_csv_dialect *d,
 		     const char *ptr, size_t len, int at_eof);
 
 /*
- * Private state of the splitter, embedded in the reader. Do not touch.
- */
-struct mlg_csv_scan {
-	size_t pos; /* bytes scanned */
-	size_t end; /* just after the last boundary */
-	uint64_t lines, end_lines, end_records;
-	int state, big;
-};
-
-/*
  * An iterator over the records of one chunk. Members are private except
  * `error_line`. The chunk is borrowed and must outlive the iterator.
  */
@@ -169,10 +159,12 @@ struct mlg_csv_chunk {
 	struct mlg_csv_dialect dialect;
 	const char *ptr;
 	size_t len, pos, blk;
-	uint64_t bits;
+	uint64_t bits, other;
 	uint64_t line, offset, record; /* of ptr + pos; offset of ptr */
 	int delim, quote, escape, comment, dq, skip;
-	int err;
+	int err, fast, carry;
+	int partial;  /* the reader's: the chunk may end inside a record */
+	size_t limit; /* the reader's max_record */
 	struct mlg_csv_field *fields;
 	size_t falloc;
 	size_t *dirty;
@@ -219,15 +211,14 @@ void mlg_csv_chunk_release(struct mlg_csv_chunk *it);
  * Members are private.
  */
 struct mlg_csv_reader {
-	struct mlg_csv_chunk it; /* over buf[head, ready) */
-	struct mlg_csv_scan scan;
+	struct mlg_csv_chunk it; /* over buf[head, len) */
 	ssize_t (*read)(void *ctx, void *buf, size_t n);
 	void *ctx;
 	size_t max;
 	char *buf;
-	size_t alloc, head, ready, len;
-	struct mlg_csv_pos head_pos, ready_pos;
-	int eof, err, big, bom_done;
+	size_t alloc, head, len;
+	struct mlg_csv_pos head_pos;
+	int eof, err, bom_done, filled;
 };
 
 /*

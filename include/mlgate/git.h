@@ -77,4 +77,71 @@ int mlg_git_branch_ref(char **out, struct mlg_git_repo *r, const char *branch);
 int mlg_git_merge_base(char out[MLG_GIT_HEX], struct mlg_git_repo *r,
 		       const char *a, const char *b);
 
+/* ---- refs and commits for data kept in git (history.h) ---- */
+
+/*
+ * The commit id of the revision `rev` as hex in `out`. Errors:
+ * MLG_ERROR "cannot resolve revision '<rev>': <libgit2 message>".
+ */
+int mlg_git_resolve(char out[MLG_GIT_HEX], struct mlg_git_repo *r,
+		    const char *rev);
+
+/*
+ * The target of the reference `ref` ("refs/mlgate/history") as hex in
+ * `out`. MLG_ENOTFOUND "reference '<ref>' not found" when it does not
+ * exist (no message is needed by callers that treat it as empty),
+ * MLG_ERROR for the rest.
+ */
+int mlg_git_ref_read(char out[MLG_GIT_HEX], struct mlg_git_repo *r,
+		     const char *ref);
+
+/*
+ * The branch HEAD points at ("main"), a new string in `*out`, or NULL
+ * when HEAD is detached or unborn. Never fails.
+ */
+void mlg_git_head_branch(char **out, struct mlg_git_repo *r);
+
+/*
+ * Set `*out` to 1 when the commit `a` (hex) is `b` or an ancestor of
+ * `b` (hex), else 0; a commit this repository does not have is not an
+ * ancestor. Errors: MLG_EINVALID "invalid object id '<hex>'", MLG_ERROR.
+ * O(commits between them).
+ */
+int mlg_git_is_ancestor(int *out, struct mlg_git_repo *r, const char *a,
+			const char *b);
+
+/*
+ * Write a commit whose tree holds the one file `path` (no '/') with the
+ * `len` bytes of `data`, with the parent `parent` (hex, or NULL for a
+ * root commit) and the message `msg`, and point the reference `ref` at
+ * it only if `ref` still points at `parent` (does not exist when
+ * `parent` is NULL): a compare-and-swap, so two writers in one
+ * repository never lose a commit. The author and committer are the
+ * configured user, else "mlgate <mlgate@localhost>". No working tree,
+ * index or subprocess is involved. The new commit id is written to
+ * `out`. Errors: MLG_ERROR "cannot update '<ref>': <libgit2 message>"
+ * (also when `ref` moved meanwhile), MLG_ERROR for object writes.
+ */
+int mlg_git_commit_file(char out[MLG_GIT_HEX], struct mlg_git_repo *r,
+			const char *ref, const char *parent, const char *path,
+			const char *data, size_t len, const char *msg);
+
+/*
+ * Push the refspec `spec` ("refs/a:refs/a", never forced) to the remote
+ * `remote` (a configured name or a URL/path). A refusal by the remote or
+ * by libgit2's fast-forward check is not an error: `*rejected` is set to
+ * 1 and the function returns 0. Errors: mlg_git_error() conversions,
+ * "cannot push to '<remote>': <message>" (MLG_ENETWORK for network
+ * classes, else MLG_ERROR).
+ */
+int mlg_git_push(int *rejected, struct mlg_git_repo *r, const char *remote,
+		 const char *spec);
+
+/*
+ * Fetch the refspec `spec` ("+refs/a:refs/b") from `remote`. A source
+ * ref the remote does not have is not an error (nothing is updated).
+ * Errors as mlg_git_push(), "cannot fetch from '<remote>': ...".
+ */
+int mlg_git_fetch(struct mlg_git_repo *r, const char *remote, const char *spec);
+
 #endif

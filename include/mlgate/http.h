@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-struct mlg_buf;
+#include "mlgate/buf.h"
 
 /* Used when a timeout of 0 is passed. */
 #define MLG_HTTP_TIMEOUT_DEFAULT 60L
@@ -77,5 +77,60 @@ void mlg_http_close(struct mlg_http_stream *h);
  * hold part of the body.
  */
 int mlg_http_get(struct mlg_buf *out, const char *url, long timeout_s);
+
+/* ---- many requests at once, on one multi handle ---- */
+
+/*
+ * One request of mlg_http_run(). The caller sets the inputs (borrowed,
+ * alive until mlg_http_run() returns) and initialises `resp` (its cap
+ * bounds the body kept); the rest is output.
+ */
+struct mlg_http_req {
+	const char *url;
+	const char *body; /* POST this body; NULL: GET */
+	size_t len;
+	const char *content_type; /* of a POST; NULL: application/json */
+
+	long status;	     /* final HTTP status; 0 when none arrived */
+	struct mlg_buf resp; /* the final response's body */
+	int rc;		     /* 0, or MLG_ENETWORK / MLG_ELIMIT */
+	char *error;	     /* new message when rc != 0, else NULL */
+	int attempts;	     /* tries made, >= 1 */
+};
+
+struct mlg_http_pool_opts {
+	int concurrency;  /* requests in flight; <= 0: 1 */
+	long timeout_ms;  /* per try, connection to last byte; <= 0: default */
+	int retries;	  /* further tries after a 429, a 503 or a failed
+			    connection (refused, reset, closed without an
+			    answer); < 0: 0 */
+	double backoff_s; /* wait before the first retry, doubled for each
+			     one after; <= 0: 0.1 s */
+};
+
+/*
+ * Run the `n` requests of `reqs`, at most `concurrency` at a time, over
+ * kept-alive connections (one curl multi handle and its connection cache;
+ * each slot's easy handle is reused). Redirects are followed as with
+ * mlg_http_open().
+ *
+ * Any HTTP answer is a result (`rc` 0, `status` and `resp` set), whatever
+ * its status: the caller decides what a 4xx means. A 429 or 503 is tried
+ * again while retries remain, and the last answer is kept. A transport
+ * failure sets `rc` to MLG_ENETWORK and `error` to
+ *   '<url>': <curl's message>       (after the retries, when retryable)
+ *   '<url>': timed out after N ms   (a timeout is not retried)
+ * and a body over `resp.cap` sets MLG_ELIMIT
+ *   '<url>': response larger than N bytes
+ *
+ * Returns 0 when every request has a result (check each `rc`), or
+ * MLG_ENETWORK when curl itself failed (no handle, a multi error).
+ * Release each request with mlg_http_req_release().
+ */
+int mlg_http_run(struct mlg_http_req *reqs, size_t n,
+		 const struct mlg_http_pool_opts *opts);
+
+/* Free the outputs of `r` (resp, error); the inputs are the caller's. */
+void mlg_http_req_release(struct mlg_http_req *r);
 
 #endif

@@ -34,6 +34,39 @@
  *	kind   = "absolute" | "abs" | "relative" | "rel"
  *	op     = ">=" | ">" | "<=" | "<"
  *
+ * Statistical rules (used with a history window, see
+ * mlg_rules_compare_window(); Bencher-style thresholds):
+ *
+ *	spec   =/ [level] "percentage" ("<=" | "<") number "%" [sided]
+ *	       |  [level] "zscore" ("<=" | "<") number [sided]
+ *	       |  [level] "tinterval" number [sided]   (0 < number < 1)
+ *	       |  [level] "iqr" number [sided]         (number >= 0)
+ *	sided  = "two-sided"
+ *	("pct" and "z" are short for percentage and zscore)
+ *
+ * Over the window's n values with mean m and sample standard deviation s
+ * (n - 1 in the denominator), a rule gives the band [lo, hi]:
+ *
+ *	percentage <= p   [m - p|m|, m + p|m|]
+ *	zscore <= k       [m - k s, m + k s]     ((x - m) / s within k)
+ *	tinterval P       m -+ t s sqrt(1 + 1/n), t the quantile (1 + P) / 2
+ *			  of Student's t with n - 1 degrees of freedom: the
+ *			  two-sided prediction interval of one new value
+ *	iqr k             [Q1 - k IQR, Q3 + k IQR], quartiles by linear
+ *			  interpolation between order statistics (numpy's
+ *			  default, Hyndman-Fan type 7)
+ *
+ * Only the bad side of the band fails (below lo when higher is better,
+ * above hi when lower is better), unless the rule is "two-sided". The
+ * bounds hold (a value on lo or hi passes) with a rounding tolerance of
+ * 4 DBL_EPSILON (|x| + |limit|); "<" makes them strict. With s = 0 the
+ * zscore and tinterval bands shrink to the mean.
+ *
+ * Fallback: with fewer than min_samples values in the window (default
+ * MLG_RULES_MIN_SAMPLES) a statistical rule is skipped and says so, and
+ * when the metric has no change rule of its own the default change rule
+ * runs against the latest record instead.
+ *
  * Tokens are separated by optional blanks. A number is decimal with an
  * optional sign and exponent, finite; "%" (relative rules only) divides
  * it by 100. The metric "*" holds rules for every metric that has none of
@@ -67,16 +100,26 @@ struct mlg_metric_set;
 #define MLG_RULES_ZERO	      1e-12
 #define MLG_RULES_DEFAULT_REL (-0.01)
 #define MLG_RULES_DEFAULT_ABS (-1e-9)
+#define MLG_RULES_MIN_SAMPLES 5
 
 enum mlg_direction { MLG_DIR_LOWER = -1, MLG_DIR_DEFAULT = 0, MLG_DIR_HIGHER };
-enum mlg_change { MLG_CHANGE_ABSOLUTE, MLG_CHANGE_RELATIVE };
+enum mlg_change {
+	MLG_CHANGE_ABSOLUTE,
+	MLG_CHANGE_RELATIVE,
+	/* statistical: need a window of values */
+	MLG_CHANGE_PERCENTAGE,
+	MLG_CHANGE_ZSCORE,
+	MLG_CHANGE_TINTERVAL,
+	MLG_CHANGE_IQR,
+};
 
 struct mlg_change_rule {
 	char *metric; /* a metric name or "*" */
 	enum mlg_change kind;
-	enum mlg_cmp cmp; /* LT, LE, GT or GE */
-	double bound;	  /* relative bounds as fractions */
+	enum mlg_cmp cmp; /* LT, LE, GT or GE (LE for tinterval, iqr) */
+	double bound;	  /* relative and percentage bounds as fractions */
 	int warn;	  /* 1: a warning level, 0: fail */
+	int two_sided;	  /* statistical rules: both sides fail */
 	char *text;	  /* the spec, normalised: "warn relative >= -1%" */
 };
 
@@ -94,6 +137,7 @@ struct mlg_rules {
 	struct mlg_rule_metric *metrics;
 	size_t nmetrics, ametrics;
 	int require_baseline; /* set by the config */
+	size_t min_samples;   /* 0: MLG_RULES_MIN_SAMPLES */
 };
 
 void mlg_rules_release(struct mlg_rules *r);
@@ -148,7 +192,37 @@ struct mlg_rule_result {
 	double delta;		/* current - baseline, raw */
 	double change;		/* the directed absolute or relative value */
 	int has_change;		/* 0 when skipped */
+	/* statistical rules: the window and the band it gives */
+	double mean, sd, lo, hi;
+	size_t n;
 };
+
+/* 1 when `kind` is a statistical rule kind. */
+int mlg_rules_is_statistical(enum mlg_change kind);
+
+/*
+ * The regularized incomplete beta function I_x(a, b) (a, b > 0,
+ * 0 <= x <= 1; NaN otherwise), by its continued fraction (modified
+ * Lentz), to about 1e-15 relative. O(sqrt(max(a, b))) terms.
+ */
+double mlg_rules_betainc(double a, double b, double x);
+
+/*
+ * The quantile function of Student's t with `df` > 0 degrees of freedom
+ * at probability 0 < p < 1 (scipy.stats.t.ppf), found by bisection on
+ * the CDF 1 - I_{df/(df+t^2)}(df/2, 1/2) / 2; NaN outside the domain.
+ */
+double mlg_rules_t_quantile(double p, double df);
+
+/*
+ * Evaluate the statistical `rule` for a metric of direction `dir` on the
+ * `n` values of a window (n >= 1) and the current value. `rule` must be
+ * statistical (MLG_BUG otherwise). O(n log n) for iqr, O(n) else.
+ */
+void mlg_rule_eval_window(struct mlg_rule_result *out,
+			  const struct mlg_change_rule *rule,
+			  enum mlg_direction dir, const double *values,
+			  size_t n, double current);
 
 /* Evaluate `rule` for a metric of direction `dir` (HIGHER or LOWER). */
 void mlg_rule_eval(struct mlg_rule_result *out,
@@ -170,5 +244,22 @@ void mlg_rule_eval(struct mlg_rule_result *out,
 void mlg_rules_compare(struct mlg_report *report, const struct mlg_rules *r,
 		       const struct mlg_metric_set *current,
 		       const struct mlg_metric_set *baseline);
+
+/*
+ * Compare `current` with a history window: `window` holds `n` metric
+ * sets, oldest first. Change rules (and the default rule) compare with
+ * the latest set, window[n - 1]; statistical rules with the values of
+ * the metric in every set that has it, under the min_samples fallback
+ * above. Checks and the "diff" table as mlg_rules_compare(); the table
+ * gains the columns mean, sd and n (of the metric's window values) when
+ * r has statistical rules. A statistical check's message gives the
+ * value, the band and the window: "0.8 below 0.85 (mean 0.9, sd 0.02,
+ * n 6)". n must be at least 1. O(n * metrics * rules).
+ */
+void mlg_rules_compare_window(struct mlg_report *report,
+			      const struct mlg_rules *r,
+			      const struct mlg_metric_set *current,
+			      const struct mlg_metric_set *const *window,
+			      size_t n);
 
 #endif

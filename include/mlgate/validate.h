@@ -29,6 +29,7 @@
 
 #include "mlgate/csv.h"
 #include "mlgate/dscheck.h"
+#include "mlgate/profile.h"
 #include "mlgate/schema.h"
 
 enum mlg_verr_type {
@@ -75,6 +76,9 @@ struct mlg_validate_opts {
 	int jsonl; /* JSON Lines: one object per line, keys are fields */
 	/* Dataset checks to compute in the same pass, or NULL. */
 	const struct mlg_dscheck *checks;
+	/* 1: build the profile of the schema fields (profile.h) in the same
+	 * pass, into result->profile. */
+	int profile;
 };
 
 #define MLG_VALIDATE_LIMIT_ERRORS  1000
@@ -96,6 +100,9 @@ struct mlg_validate_result {
 	size_t nlist, alist;
 	struct mlg_dsacc
 		*stats; /* the dataset metrics, when checks were given */
+	/* The profile, one column per schema field, when opts->profile:
+	 * a new object owned by the result (released with it). */
+	struct mlg_profile *profile;
 };
 
 /*

@@ -115,3 +115,34 @@ void t_json_reparse(struct mlg_json_doc *doc, json_t *v)
 	T_EQ_INT(mlg_json_parse(doc, "saved.json", b.ptr, b.len), 0);
 	mlg_buf_release(&b);
 }
+
+void t_sh(const char *dir, const char *fmt, ...)
+{
+	struct mlg_buf cmd = MLG_BUF_INIT;
+	va_list ap;
+
+	mlg_buf_addf(&cmd, "cd '%s' && (", dir);
+	va_start(ap, fmt);
+	mlg_buf_vaddf(&cmd, fmt, ap);
+	va_end(ap);
+	mlg_buf_adds(&cmd, ") >/dev/null 2>&1");
+	if (system(cmd.ptr))
+		t_fail(__FILE__, __LINE__, "command failed: %s", cmd.ptr);
+	mlg_buf_release(&cmd);
+}
+
+void t_rev_parse(char out[41], const char *dir, const char *rev)
+{
+	struct mlg_buf cmd = MLG_BUF_INIT;
+	FILE *p;
+	int ok;
+
+	mlg_buf_addf(&cmd, "cd '%s' && git rev-parse %s", dir, rev);
+	p = popen(cmd.ptr, "r");
+	ok = p && fgets(out, 41, p) != NULL;
+	if (p)
+		pclose(p);
+	mlg_buf_release(&cmd);
+	T_ASSERT(ok);
+	T_EQ_INT(strlen(out), 40);
+}

@@ -518,6 +518,55 @@ static void test_unescaped_fields_stay_valid(void)
 	mlg_buf_release(&in);
 }
 
+/*
+ * Slide records over every alignment with the 64-byte blocks: quoted
+ * fields that close on the last byte of a block, CR LF across blocks,
+ * doubled quotes and a final quoted field, in clean and dirty blocks.
+ */
+static void test_block_alignments(void)
+{
+	static const char head[] = "\"a,1\",b,c\n\"d\",e,\"f\"\n"
+				   "g,\"h,2\",i\n\"j\",k,\"l\"\n";
+	static const char r6[] = "\"w\"\"x\",y\n";
+	struct mlg_buf in = MLG_BUF_INIT, want = MLG_BUF_INIT;
+	struct mlg_buf got = MLG_BUF_INIT, tmp = MLG_BUF_INIT;
+	size_t shift, n5;
+
+	for (shift = 1; shift < 140; shift++) {
+		mlg_buf_reset(&in);
+		mlg_buf_reset(&want);
+		mlg_buf_reset(&got);
+		mlg_buf_reset(&tmp);
+		/* clean blocks first, so the fast mode is on */
+		mlg_buf_add(&in, head, sizeof(head) - 1);
+		mlg_buf_addf(&in, "%*s,\"q,1\",z\r\n", (int)shift, "p");
+		n5 = in.len - (sizeof(head) - 1);
+		mlg_buf_adds(&in, r6);
+		mlg_buf_adds(&in, "\"v\"");
+		mlg_buf_addf(&want,
+			     "L1+1 @0 #0 s10 i0 b0:[10 a,1][00 b][00 c]\n"
+			     "L2+1 @10 #1 s10 i0 b0:[10 d][00 e][10 f]\n"
+			     "L3+1 @20 #2 s10 i0 b0:[00 g][10 h,2][00 i]\n"
+			     "L4+1 @30 #3 s10 i0 b0:[10 j][00 k][10 l]\n"
+			     "L5+1 @40 #4 s%zu i0 b0:[00 %*s][10 q,1][00 z]\n"
+			     "L6+1 @%zu #5 s%zu i0 b0:[10 w\"x][00 y]\n"
+			     "L7+1 @%zu #6 s3 i0 b0:[10 v]\n",
+			     n5, (int)shift, "p", 40 + n5, sizeof(r6) - 1,
+			     40 + n5 + sizeof(r6) - 1);
+		parse_all(&got, NULL, in.ptr, in.len, NULL);
+		if (strcmp(got.ptr, want.ptr))
+			t_fail(__FILE__, __LINE__, "shift %zu:\n%s", shift,
+			       got.ptr);
+		/* and the reader, one byte at a time, agrees */
+		read_all(&tmp, NULL, in.ptr, in.len, 1, 0);
+		T_EQ_STR(tmp.ptr, want.ptr);
+	}
+	mlg_buf_release(&in);
+	mlg_buf_release(&want);
+	mlg_buf_release(&got);
+	mlg_buf_release(&tmp);
+}
+
 /* ---- split ---- */
 
 static void test_split_quote_aware(void)
@@ -740,7 +789,42 @@ static void test_max_record(void)
 	/* the final record without LF, and a quoted record over lines */
 	READ(&b, NULL, "a\n\"1\n2\n3\"", 3, 6);
 	T_EQ_STR(b.ptr, "L1+1 @0 #0 s2 i0 b0:[00 a]\nerror -6 at 2\n");
+	mlg_buf_reset(&b);
+	/* a comment line must fit too */
+	{
+		struct mlg_csv_dialect d = MLG_CSV_DIALECT_INIT;
+
+		d.comment = '#';
+		READ(&b, &d, "a\n#0123456789\nb\n", 0, 10);
+		T_EQ_STR(b.ptr, "L1+1 @0 #0 s2 i0 b0:[00 a]\nerror -6 at 2\n");
+		T_EQ_STR(mlg_error_message(),
+			 "record at line 2 is larger than 10 bytes");
+	}
 	mlg_buf_release(&b);
+}
+
+/* next_chunk() hands over the records before one too big, then fails. */
+static void test_max_record_chunks(void)
+{
+	static const char s[] = "abc\ndef\n0123456789\nnext\n";
+	struct src src = {s, sizeof(s) - 1, 0, 0, 0, 0};
+	struct mlg_csv_reader r;
+	const char *p;
+	size_t n;
+	struct mlg_csv_pos at;
+
+	T_EQ_INT(mlg_csv_reader_init(&r, NULL, src_read, &src, 10), 0);
+	T_EQ_INT(mlg_csv_reader_next_chunk(&r, &p, &n, &at), 1);
+	T_EQ_INT(n, 8);
+	T_ASSERT(!memcmp(p, "abc\ndef\n", 8));
+	T_EQ_INT(at.line, 1);
+	mlg_error_clear();
+	T_EQ_INT(mlg_csv_reader_next_chunk(&r, &p, &n, &at), MLG_ELIMIT);
+	T_EQ_STR(mlg_error_message(),
+		 "record at line 3 is larger than 10 bytes");
+	T_EQ_INT(mlg_csv_reader_error_line(&r), 3);
+	T_EQ_INT(mlg_csv_reader_next_chunk(&r, &p, &n, &at), MLG_ELIMIT);
+	mlg_csv_reader_release(&r);
 }
 
 /* Bytes of "id,text\n1,\"xxxx..." with a 50 MB field, never stored. */
@@ -827,6 +911,6 @@ MLG_TESTS(T(test_dialect_check), T(test_bad_dialect_fails_later),
 	  T(test_unescaped_fields_stay_valid), T(test_split_quote_aware),
 	  T(test_split_comments_and_escapes), T(test_split_long),
 	  T(test_split_every_position), T(test_reader_one_byte_reads),
-	  T(test_reader_chunks), T(test_max_record),
+	  T(test_reader_chunks), T(test_max_record), T(test_max_record_chunks),
 	  T(test_huge_field_is_refused), T(test_reader_read_error),
-	  T(test_reader_empty_input))
+	  T(test_reader_empty_input), T(test_block_alignments))

@@ -12,36 +12,6 @@
 
 static char repo[512];
 
-/* Run a shell command in the test repository; abort the test when it
- * fails. */
-__attribute__((format(printf, 1, 2))) static void sh(const char *fmt, ...)
-{
-	struct mlg_buf cmd = MLG_BUF_INIT;
-	va_list ap;
-
-	mlg_buf_addf(&cmd, "cd '%s' && (", repo);
-	va_start(ap, fmt);
-	mlg_buf_vaddf(&cmd, fmt, ap);
-	va_end(ap);
-	mlg_buf_adds(&cmd, ") >/dev/null 2>&1");
-	if (system(cmd.ptr))
-		t_fail(__FILE__, __LINE__, "command failed: %s", cmd.ptr);
-	mlg_buf_release(&cmd);
-}
-
-static void rev_parse(char out[MLG_GIT_HEX], const char *rev)
-{
-	char *cmd = mlg_strfmt("cd '%s' && git rev-parse %s", repo, rev);
-	FILE *p = popen(cmd, "r");
-	int ok = p && fgets(out, MLG_GIT_HEX, p) != NULL;
-
-	free(cmd);
-	if (p)
-		pclose(p);
-	T_ASSERT(ok);
-	T_EQ_INT(strlen(out), 40);
-}
-
 /*
  * main:    c1 (acc 0.9) - c2 (acc 0.91) - c4 (acc 0.95)
  * feature:                 \- c3 (acc 0.8)            <- HEAD
@@ -60,15 +30,18 @@ static void make_repo(void)
 	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
 	snprintf(repo, sizeof(repo), "%s/repo", t_tmpdir());
 	T_EQ_INT(mkdir(repo, 0777), 0);
-	sh("git init -q -b main . && mkdir sub && "
-	   "echo '{\"acc\": 0.9}' > sub/m.json && git add . && "
-	   "git commit -q -m c1");
-	sh("echo '{\"acc\": 0.91}' > sub/m.json && "
-	   "printf 'a\\000b' > bin && git add . && git commit -q -m c2");
-	sh("git checkout -q -b feature && echo '{\"acc\": 0.8}' > sub/m.json "
-	   "&& git commit -q -am c3");
-	sh("git checkout -q main && echo '{\"acc\": 0.95}' > sub/m.json && "
-	   "git commit -q -am c4 && git checkout -q feature");
+	t_sh(repo, "git init -q -b main . && mkdir sub && "
+		   "echo '{\"acc\": 0.9}' > sub/m.json && git add . && "
+		   "git commit -q -m c1");
+	t_sh(repo,
+	     "echo '{\"acc\": 0.91}' > sub/m.json && "
+	     "printf 'a\\000b' > bin && git add . && git commit -q -m c2");
+	t_sh(repo,
+	     "git checkout -q -b feature && echo '{\"acc\": 0.8}' > sub/m.json "
+	     "&& git commit -q -am c3");
+	t_sh(repo,
+	     "git checkout -q main && echo '{\"acc\": 0.95}' > sub/m.json && "
+	     "git commit -q -am c4 && git checkout -q feature");
 	done = 1;
 }
 
@@ -108,10 +81,10 @@ static void test_read_blob_at(void)
 	T_ASSERT(!memcmp(b.ptr, "a\0b", 3));
 	mlg_buf_reset(&b);
 	/* the working tree is not read: an uncommitted change is ignored */
-	sh("echo '{\"acc\": 0.1}' > sub/m.json");
+	t_sh(repo, "echo '{\"acc\": 0.1}' > sub/m.json");
 	T_EQ_INT(mlg_git_read_blob_at(&b, r, "HEAD", "sub/m.json", 0), 0);
 	T_EQ_STR(b.ptr, "{\"acc\": 0.8}\n");
-	sh("git checkout -q -- sub/m.json");
+	t_sh(repo, "git checkout -q -- sub/m.json");
 	mlg_buf_release(&b);
 	done_repo(r);
 }
@@ -150,7 +123,7 @@ static void test_merge_base(void)
 	struct mlg_buf b = MLG_BUF_INIT;
 	char hex[MLG_GIT_HEX], want[MLG_GIT_HEX];
 
-	rev_parse(want, "main~1");
+	t_rev_parse(want, repo, "main~1");
 	T_EQ_INT(mlg_git_merge_base(hex, r, "HEAD", "refs/heads/main"), 0);
 	T_EQ_STR(hex, want);
 	T_EQ_INT(mlg_git_read_blob_at(&b, r, hex, "sub/m.json", 0), 0);
@@ -159,8 +132,8 @@ static void test_merge_base(void)
 	T_ASSERT(mlg_starts_with(mlg_error_message(),
 				 "cannot resolve revision 'nope': "));
 	/* unrelated history */
-	sh("git checkout -q --orphan lone && git commit -q -m lone && "
-	   "git checkout -q feature");
+	t_sh(repo, "git checkout -q --orphan lone && git commit -q -m lone && "
+		   "git checkout -q feature");
 	T_EQ_INT(mlg_git_merge_base(hex, r, "HEAD", "lone"), MLG_ENOTFOUND);
 	T_EQ_STR(mlg_error_message(),
 		 "no merge base between 'HEAD' and 'lone'");
@@ -176,7 +149,7 @@ static void test_branch_ref(void)
 	T_EQ_INT(mlg_git_branch_ref(&ref, r, "main"), 0);
 	T_EQ_STR(ref, "refs/heads/main");
 	free(ref);
-	sh("git update-ref refs/remotes/origin/release main~1");
+	t_sh(repo, "git update-ref refs/remotes/origin/release main~1");
 	T_EQ_INT(mlg_git_branch_ref(&ref, r, "release"), 0);
 	T_EQ_STR(ref, "refs/remotes/origin/release");
 	free(ref);
@@ -203,7 +176,7 @@ static void test_rel_path(void)
 	T_ASSERT(p == NULL);
 	free(path);
 	path = mlg_strfmt("%s/outside.json", t_tmpdir());
-	sh("touch '%s'", path);
+	t_sh(repo, "touch '%s'", path);
 	T_EQ_INT(mlg_git_rel_path(&p, r, path), MLG_EINVALID);
 	T_CONTAINS(mlg_error_message(), "' is outside the working tree '");
 	free(path);
@@ -217,7 +190,7 @@ static void test_open_errors(void)
 
 	make_repo();
 	T_EQ_INT(mlg_git_init(), 0);
-	sh("mkdir -p '%s'", dir);
+	t_sh(repo, "mkdir -p '%s'", dir);
 	T_EQ_INT(mlg_git_open(&r, dir), MLG_ENOTFOUND);
 	T_ASSERT(r == NULL);
 	T_ASSERT(

@@ -91,10 +91,12 @@ static void test_parse_errors(void)
 	add_bad("a:", "invalid rule 'a:': empty rule");
 	add_bad("a: ratio >= 1",
 		"invalid rule 'a: ratio >= 1': expected absolute, relative, "
-		"direction or optional, found 'ratio'");
+		"percentage, zscore, tinterval, iqr, direction or optional, "
+		"found 'ratio'");
 	add_bad("a: >= 1",
 		"invalid rule 'a: >= 1': expected absolute, relative, "
-		"direction or optional, found '>='");
+		"percentage, zscore, tinterval, iqr, direction or optional, "
+		"found '>='");
 	add_bad("a: relative == 1",
 		"invalid rule 'a: relative == 1': expected <, <=, > or >= "
 		"after 'relative'");
@@ -113,7 +115,7 @@ static void test_parse_errors(void)
 		"finite number");
 	add_bad("a: absolute >= 1%",
 		"invalid rule 'a: absolute >= 1%': '%' applies to relative "
-		"rules only");
+		"and percentage rules only");
 	add_bad("a: relative >= 1 %%",
 		"invalid rule 'a: relative >= 1 %%': unexpected '%' at the "
 		"end");
@@ -473,8 +475,305 @@ static void test_config_errors(void)
 	config_bad("{\"rules\": [", "1:12: ']' expected near end of file");
 }
 
+/* scipy.stats.t.ppf(p, df), computed with scipy 1.10.1 (Debian 12):
+ *	[[t.ppf(p, df) for p in (0.95, 0.975, 0.995)]
+ *	 for df in (1, 2, 5, 30, 1000)] */
+static const struct {
+	double df, q[3];
+} tppf[] = {
+	{1, {6.3137515148009324, 12.706204736432095, 63.656741162873992}},
+	{2, {2.9199855803555161, 4.3026527299112747, 9.9248432009180707}},
+	{5, {2.015048372669157, 2.5705818366147395, 4.0321429835575362}},
+	{30, {1.6972608943617378, 2.0422724563012373, 2.7499956535670305}},
+	{1000, {1.6463788172854639, 1.9623390808264074, 2.5807546980659422}},
+};
+
+/* scipy 1.10's t.ppf is accurate to about 1e-8 only: its df = 1 values
+ * are 2e-11 (relative) off the exact tan(pi (p - 1/2)), its df = 30,
+ * p = 0.95 value 5e-9 off the root mpmath finds (texact below). Hence
+ * 1e-8 against scipy, and 1e-14 against mpmath (1e-11 at df 1000, where
+ * lgamma's cancellation costs digits). */
+/* the same quantiles from mpmath 1.2 at 30 digits (findroot on the CDF
+ * 1 - betainc(df/2, 1/2, 0, df/(df+t^2), regularized) / 2) */
+static const struct {
+	double df, q[3];
+} texact[] = {
+	{1,
+	 {6.31375151467503739792, 12.7062047361746933141,
+	  63.6567411628715244472}},
+	{2,
+	 {2.91998558035372417031, 4.30265272974946178942,
+	  9.92484320091828864033}},
+	{5,
+	 {2.01504837333302354174, 2.57058183563631478279,
+	  4.03214298355522717928}},
+	{30,
+	 {1.69726088659395738368, 2.04227245630123788783,
+	  2.74999565356722496639}},
+	{1000,
+	 {1.64637881728546428402, 1.96233908082640810389,
+	  2.58075469806595077061}},
+};
+
+static void test_t_quantile(void)
+{
+	static const double p[3] = {0.95, 0.975, 0.995};
+	size_t i, j;
+
+	for (i = 0; i < MLG_ARRAY_SIZE(tppf); i++)
+		for (j = 0; j < 3; j++) {
+			T_EQ_DBL(mlg_rules_t_quantile(p[j], tppf[i].df),
+				 tppf[i].q[j], 1e-8);
+			T_EQ_DBL(mlg_rules_t_quantile(p[j], texact[i].df),
+				 texact[i].q[j],
+				 texact[i].df < 1000 ? 1e-14 : 1e-11);
+			/* symmetric */
+			T_EQ_DBL(mlg_rules_t_quantile(1 - p[j], tppf[i].df),
+				 -texact[i].q[j], 1e-11);
+		}
+	for (i = 0; i < 3; i++)
+		T_EQ_DBL(mlg_rules_t_quantile(p[i], 1),
+			 tan(M_PI * (p[i] - 0.5)), 1e-14);
+	T_EQ_DBL(mlg_rules_t_quantile(0.5, 3), 0, 0);
+	T_ASSERT(isnan(mlg_rules_t_quantile(0, 3)));
+	T_ASSERT(isnan(mlg_rules_t_quantile(1, 3)));
+	T_ASSERT(isnan(mlg_rules_t_quantile(0.9, 0)));
+	T_ASSERT(isnan(mlg_rules_t_quantile(NAN, 3)));
+	/* scipy.stats.beta.cdf(x, a, b) */
+	T_EQ_DBL(mlg_rules_betainc(2, 3, 0.4), 0.5247999999999999, 1e-13);
+	T_EQ_DBL(mlg_rules_betainc(0.5, 0.5, 0.1), 0.20483276469913345, 1e-13);
+	T_EQ_DBL(mlg_rules_betainc(500, 0.5, 0.99), 0.0015273578790529906,
+		 1e-10);
+	T_EQ_DBL(mlg_rules_betainc(1, 1, 0.3), 0.3, 1e-14);
+	T_EQ_DBL(mlg_rules_betainc(2, 3, 0), 0, 0);
+	T_EQ_DBL(mlg_rules_betainc(2, 3, 1), 1, 0);
+	T_ASSERT(isnan(mlg_rules_betainc(0, 3, 0.5)));
+	T_ASSERT(isnan(mlg_rules_betainc(2, 3, 1.5)));
+}
+
+static struct mlg_change_rule *stat_rule(struct mlg_rules *r, const char *line)
+{
+	add_ok(r, line);
+	return &r->rules[r->nrules - 1];
+}
+
+static enum mlg_status wst(const struct mlg_change_rule *c,
+			   enum mlg_direction d, double x)
+{
+	static const double v[] = {1, 2, 3, 4, 5};
+	struct mlg_rule_result res;
+
+	mlg_rule_eval_window(&res, c, d, v, 5, x);
+	T_EQ_DBL(res.mean, 3, 0);
+	T_EQ_DBL(res.sd, sqrt(2.5), 1e-15);
+	T_EQ_INT(res.n, 5);
+	return res.status;
+}
+
+static void test_window_bounds(void)
+{
+	struct mlg_rules r = {0};
+	const struct mlg_change_rule *c;
+	double lo = 3 - 2 * sqrt(2.5), hi = 3 + 2 * sqrt(2.5);
+	double tlo = -1.8089439866285035, thi = 7.8089439866285035;
+	enum mlg_direction H = MLG_DIR_HIGHER, L = MLG_DIR_LOWER;
+	const enum mlg_status P = MLG_STATUS_PASS, F = MLG_STATUS_FAIL;
+
+	c = stat_rule(&r, "m: zscore <= 2");
+	T_EQ_STR(c->text, "zscore <= 2");
+	T_EQ_INT(wst(c, H, lo), P);
+	T_EQ_INT(wst(c, H, lo - 1e-9), F);
+	T_EQ_INT(wst(c, H, lo + 1e-9), P);
+	T_EQ_INT(wst(c, H, 100), P); /* the good side never fails */
+	T_EQ_INT(wst(c, L, hi), P);
+	T_EQ_INT(wst(c, L, hi + 1e-9), F);
+	T_EQ_INT(wst(c, L, -100), P);
+	c = stat_rule(&r, "m: zscore < 2");
+	T_EQ_INT(wst(c, H, lo), F);
+	T_EQ_INT(wst(c, H, lo + 1e-9), P);
+	c = stat_rule(&r, "m: warn z <= 2 two-sided");
+	T_EQ_STR(c->text, "warn zscore <= 2 two-sided");
+	T_EQ_INT(wst(c, H, hi + 1e-9), MLG_STATUS_WARN);
+	T_EQ_INT(wst(c, L, lo - 1e-9), MLG_STATUS_WARN);
+	T_EQ_INT(wst(c, H, hi), P);
+
+	c = stat_rule(&r, "m: percentage <= 10%");
+	T_EQ_STR(c->text, "percentage <= 10%");
+	T_EQ_INT(wst(c, H, 2.7), P);
+	T_EQ_INT(wst(c, H, 2.6999999), F);
+	T_EQ_INT(wst(c, L, 3.3), P);
+	T_EQ_INT(wst(c, L, 3.3000001), F);
+	T_EQ_INT(wst(c, L, 0), P);
+	c = stat_rule(&r, "m: pct < 10% two-sided");
+	T_EQ_INT(wst(c, H, 3.3), F);
+	T_EQ_INT(wst(c, H, 3.2999999), P);
+
+	c = stat_rule(&r, "m: tinterval 0.95");
+	T_EQ_STR(c->text, "tinterval 0.95");
+	/* tlo and thi are from scipy: check just inside them */
+	T_EQ_INT(wst(c, H, tlo + 1e-12), P);
+	T_EQ_INT(wst(c, H, tlo - 1e-9), F);
+	T_EQ_INT(wst(c, L, thi - 1e-12), P);
+	T_EQ_INT(wst(c, L, thi + 1e-9), F);
+	T_EQ_INT(wst(c, H, thi + 1e-9), P);
+
+	c = stat_rule(&r, "m: iqr 1.5");
+	T_EQ_STR(c->text, "iqr 1.5");
+	T_EQ_INT(wst(c, H, -1), P); /* Q1 2, Q3 4: [-1, 7] */
+	T_EQ_INT(wst(c, H, -1.0000001), F);
+	T_EQ_INT(wst(c, L, 7), P);
+	T_EQ_INT(wst(c, L, 7.0000001), F);
+	c = stat_rule(&r, "m: iqr 0 two-sided");
+	T_EQ_INT(wst(c, H, 2), P);
+	T_EQ_INT(wst(c, H, 4.0000001), F);
+	mlg_rules_release(&r);
+}
+
+static void test_window_edge(void)
+{
+	static const double one[] = {0.5}, same[] = {2, 2, 2},
+			    odd[] = {10, 1, 5, 4, 3, 2};
+	struct mlg_rules r = {0};
+	struct mlg_rule_result res;
+
+	/* a single value: no sd; tinterval has no degrees of freedom */
+	add_ok(&r, "m: zscore <= 3");
+	mlg_rule_eval_window(&res, &r.rules[0], MLG_DIR_HIGHER, one, 1, 0.5);
+	T_EQ_INT(res.status, MLG_STATUS_PASS);
+	T_EQ_DBL(res.sd, 0, 0);
+	mlg_rule_eval_window(&res, &r.rules[0], MLG_DIR_HIGHER, one, 1, 0.49);
+	T_EQ_INT(res.status, MLG_STATUS_FAIL);
+	add_ok(&r, "m: tinterval 0.99");
+	mlg_rule_eval_window(&res, &r.rules[1], MLG_DIR_HIGHER, one, 1, 0);
+	T_EQ_INT(res.status, MLG_STATUS_SKIP);
+	mlg_rule_eval_window(&res, &r.rules[1], MLG_DIR_HIGHER, same, 3, 2);
+	T_EQ_INT(res.status, MLG_STATUS_PASS);
+	mlg_rule_eval_window(&res, &r.rules[1], MLG_DIR_HIGHER, same, 3,
+			     1.9999);
+	T_EQ_INT(res.status, MLG_STATUS_FAIL);
+	/* unsorted input, quartiles by interpolation (numpy: 2.25, 4.75) */
+	add_ok(&r, "m: iqr 1");
+	mlg_rule_eval_window(&res, &r.rules[2], MLG_DIR_HIGHER, odd, 6, -0.25);
+	T_EQ_INT(res.status, MLG_STATUS_PASS);
+	T_EQ_DBL(res.lo, -0.25, 1e-15);
+	T_EQ_DBL(res.hi, 7.25, 1e-15);
+	T_EQ_DBL(odd[0], 10, 0); /* the input is not reordered */
+	mlg_rules_release(&r);
+}
+
+static void test_stat_parse_errors(void)
+{
+	add_bad("m: zscore >= 3",
+		"invalid rule 'm: zscore >= 3': 'zscore' rules bound with "
+		"<= or <");
+	add_bad("m: zscore 3", "invalid rule 'm: zscore 3': expected <, <=, "
+			       "> or >= after 'zscore'");
+	add_bad("m: zscore <= 3%", "invalid rule 'm: zscore <= 3%': '%' "
+				   "applies to relative and percentage "
+				   "rules only");
+	add_bad("m: zscore <= -1", "invalid rule 'm: zscore <= -1': 'zscore' "
+				   "needs a bound of 0 or more");
+	add_bad("m: tinterval 1", "invalid rule 'm: tinterval 1': "
+				  "'tinterval' needs a probability between "
+				  "0 and 1");
+	add_bad("m: tinterval 0", "invalid rule 'm: tinterval 0': "
+				  "'tinterval' needs a probability between "
+				  "0 and 1");
+	add_bad("m: tinterval", "invalid rule 'm: tinterval': expected a "
+				"number after 'tinterval'");
+	add_bad("m: iqr nan", "invalid rule 'm: iqr nan': 'nan' is not a "
+			      "finite number");
+	add_bad("m: iqr 1.5 two-sidedx", "invalid rule 'm: iqr 1.5 "
+					 "two-sidedx': unexpected "
+					 "'two-sidedx' at the end");
+	add_bad("m: relative >= 1 two-sided",
+		"invalid rule 'm: relative >= 1 two-sided': unexpected "
+		"'two-sided' at the end");
+}
+
+static void test_compare_window(void)
+{
+	struct mlg_metric_set cur, w[6];
+	const struct mlg_metric_set *win[6];
+	static const char *const vals[] = {"{\"acc\": 1, \"lat_ms\": 10}",
+					   "{\"acc\": 2, \"lat_ms\": 10}",
+					   "{\"acc\": 3}",
+					   "{\"acc\": 4, \"lat_ms\": 10}",
+					   "{\"acc\": 5, \"lat_ms\": 12}",
+					   "{\"acc\": 3, \"gone\": 1}"};
+	struct mlg_report rep;
+	struct mlg_rules r = {0};
+	const struct mlg_table *t;
+	size_t i;
+
+	for (i = 0; i < 6; i++) {
+		set(&w[i], vals[i]);
+		win[i] = &w[i];
+	}
+	set(&cur, "{\"acc\": -1.5, \"lat_ms\": 13}");
+	add_ok(&r, "acc: iqr 1.5");
+	add_ok(&r, "lat_ms: zscore <= 3");
+	add_ok(&r, "gone: optional");
+	mlg_report_init(&rep, "perf-gate", "0");
+	/* acc: 1 2 3 4 5 3 -> Q1 2.25, Q3 3.75: [0, 6]; lat_ms: 4 values,
+	 * fewer than 5: skipped, the default rule against 12 */
+	mlg_rules_compare_window(&rep, &r, &cur, win, 6);
+	T_EQ_INT(rep.nchecks, 4);
+	T_EQ_STR(rep.checks[0]->id, "acc");
+	T_EQ_INT(rep.checks[0]->status, MLG_STATUS_FAIL);
+	T_EQ_STR(rep.checks[0]->threshold, "iqr 1.5");
+	T_EQ_STR(rep.checks[0]->message,
+		 "-1.5 below 0 (mean 3, sd 1.41421, n 6)");
+	T_EQ_STR(rep.checks[1]->id, "lat_ms");
+	T_EQ_INT(rep.checks[1]->status, MLG_STATUS_SKIP);
+	T_EQ_STR(rep.checks[1]->message,
+		 "4 values in the history window, fewer than the 5 needed: "
+		 "skipped");
+	T_EQ_STR(rep.checks[2]->id, "lat_ms#2");
+	T_EQ_INT(rep.checks[2]->status, MLG_STATUS_FAIL);
+	T_EQ_STR(rep.checks[2]->message, "12 -> 13: relative change -8.33333%");
+	T_EQ_STR(rep.checks[3]->id, "gone");
+	T_EQ_INT(rep.checks[3]->status, MLG_STATUS_SKIP);
+	t = rep.tables[0];
+	T_EQ_INT(t->ncols, 10);
+	T_EQ_INT(t->nrows, 4);
+	T_EQ_STR(row(t, 0), "acc|3|-1.5|-4.5|-150%|3|1.41421|6|iqr 1.5|fail");
+	T_EQ_STR(row(t, 1), "lat_ms|12|13|+1|+8.33333%|10.5|1|4|zscore <= "
+			    "3|skip");
+	T_EQ_STR(row(t, 3), "gone|1|-|-|-|1|0|1|optional|skip");
+	mlg_report_release(&rep);
+
+	/* min_samples 4: lat_ms 13 against mean 10.5, sd 1: z 2.5 passes */
+	r.min_samples = 4;
+	mlg_report_init(&rep, "perf-gate", "0");
+	mlg_rules_compare_window(&rep, &r, &cur, win, 6);
+	T_EQ_INT(rep.nchecks, 3);
+	T_EQ_INT(rep.checks[1]->status, MLG_STATUS_PASS);
+	T_EQ_STR(rep.checks[1]->message,
+		 "13 within [7.5, 13.5] (mean 10.5, sd 1, n 4)");
+	mlg_report_release(&rep);
+
+	/* without a window, statistical rules skip and the default runs */
+	mlg_report_init(&rep, "perf-gate", "0");
+	mlg_rules_compare(&rep, &r, &cur, &w[4]);
+	T_EQ_INT(rep.tables[0]->ncols, 7);
+	T_EQ_INT(rep.checks[0]->status, MLG_STATUS_SKIP);
+	T_EQ_STR(rep.checks[0]->message,
+		 "statistical rule skipped: no history (give --history)");
+	T_EQ_INT(rep.checks[1]->status, MLG_STATUS_FAIL);
+	T_EQ_STR(rep.checks[1]->threshold, "default: relative >= -1%");
+	mlg_report_release(&rep);
+
+	for (i = 0; i < 6; i++)
+		mlg_metrics_release(&w[i]);
+	mlg_metrics_release(&cur);
+	mlg_rules_release(&r);
+}
+
 MLG_TESTS(T(test_parse_rules), T(test_parse_opts), T(test_parse_errors),
 	  T(test_default_direction), T(test_eval_relative_bounds),
 	  T(test_eval_absolute_bounds), T(test_eval_zero_baseline),
 	  T(test_compare_defaults), T(test_compare_rules), T(test_load_config),
-	  T(test_config_errors));
+	  T(test_config_errors), T(test_t_quantile), T(test_window_bounds),
+	  T(test_window_edge), T(test_stat_parse_errors),
+	  T(test_compare_window));

@@ -1,0 +1,146 @@
+/*
+ * history.h - metric history kept in git itself
+ *
+ * perf-gate records the metrics of every run on the main branch, so that
+ * later runs can be held to statistics over the last N of them instead
+ * of a single baseline. The history lives in the repository, next to the
+ * code it measures, on a ref no branch or tag listing shows:
+ *
+ *	refs/mlgate/history	a chain of commits, one per record; the
+ *				tree of each holds one file, history.jsonl,
+ *				all records so far, oldest first, one JSON
+ *				object per line
+ *
+ * A record line (keys in this order, compact, "\n"-terminated):
+ *
+ *	{"commit": "<40 hex>", "time": "2026-11-22T10:53:05Z",
+ *	 "ref": "main" | null, "run": "<CI run>" | null,
+ *	 "metrics": {"<name>": <number>, ...}}
+ *
+ * commit	the measured commit (HEAD when recorded)
+ * ref		the branch: GITHUB_REF_NAME, CI_COMMIT_REF_NAME, BRANCH_NAME,
+ *		else the branch HEAD points at, else null
+ * run		the CI run: "<GITHUB_SERVER_URL or https://github.com>/
+ *		<GITHUB_REPOSITORY>/actions/runs/<GITHUB_RUN_ID>",
+ *		CI_PIPELINE_URL or "gitlab:<CI_PIPELINE_ID>", BUILD_URL,
+ *		else null
+ *
+ * Why a commit chain and not a file on a branch: appending is a new blob,
+ * tree and commit written straight to the object database (no checkout,
+ * no index, no subprocess), the ref moves by compare-and-swap, and a push
+ * is an ordinary fast-forward that a concurrent recorder can only reject,
+ * never overwrite. The whole file is in the tip, so reading the history
+ * is one blob read. Growth is O(records) per commit; git deltas the
+ * blobs.
+ *
+ * Only records whose commit is an ancestor of (or equal to) the baseline
+ * ref count as its history: runs on other branches and on commits later
+ * rewritten are ignored when reading.
+ */
+#ifndef MLGATE_HISTORY_H
+#define MLGATE_HISTORY_H
+
+#include <stddef.h>
+
+#include "mlgate/git.h"
+#include "mlgate/metrics.h"
+
+#define MLG_HISTORY_REF	 "refs/mlgate/history"
+#define MLG_HISTORY_FILE "history.jsonl"
+/* a history blob larger than this is refused (MLG_ELIMIT) */
+#define MLG_HISTORY_MAX ((size_t)256 << 20)
+
+/* One record. Strings owned; ref and run may be NULL. `metrics` holds
+ * names and values only (no units). */
+struct mlg_history_record {
+	char commit[MLG_GIT_HEX];
+	char *time, *ref, *run;
+	struct mlg_metric_set metrics;
+};
+
+/* Records, oldest first. A zeroed struct is empty. */
+struct mlg_history {
+	struct mlg_history_record *items;
+	size_t n, alloc;
+};
+
+void mlg_history_record_release(struct mlg_history_record *rec);
+void mlg_history_release(struct mlg_history *h);
+
+/*
+ * The name of the environment variable that marks this run as a pull
+ * or merge request (GITHUB_EVENT_NAME=pull_request or
+ * pull_request_target, CI_MERGE_REQUEST_IID, CHANGE_ID set and not
+ * empty), borrowed, or NULL for a branch run. Such runs must not record:
+ * their metrics belong to no branch.
+ */
+const char *mlg_history_pr_reason(void);
+
+/*
+ * Fill `out` for the metrics `m` (copied) measured at HEAD of `r`, at
+ * `time` (Epoch seconds), ref and run from the environment as above.
+ * Errors: those of mlg_git_resolve() for HEAD. `out` need not be
+ * initialised and holds nothing on failure.
+ */
+int mlg_history_record_init(struct mlg_history_record *out,
+			    struct mlg_git_repo *r,
+			    const struct mlg_metric_set *m, double time);
+
+/* Append the line of `rec` (with its "\n") to `out`. 0 or MLG_ELIMIT. */
+int mlg_history_format(struct mlg_buf *out,
+		       const struct mlg_history_record *rec);
+
+/*
+ * Parse history.jsonl text (`len` bytes, `name` for messages) and append
+ * its records to `out`. Blank lines are skipped. Errors (MLG_EDATA, the
+ * line numbered from 1): "'<name>': line <n>: <json.h message>",
+ * "'<name>': line <n>: expected '<key>' ..." for a missing or mistyped
+ * member, "invalid commit id", "metric '<m>' is not a number".
+ * O(len).
+ */
+int mlg_history_parse(struct mlg_history *out, const char *name,
+		      const char *text, size_t len);
+
+/*
+ * Read every record on MLG_HISTORY_REF of `r` into `out` (oldest
+ * first); no ref means no records (0). Errors: the git read errors,
+ * MLG_ELIMIT over MLG_HISTORY_MAX, parse errors as above.
+ */
+int mlg_history_read(struct mlg_history *out, struct mlg_git_repo *r);
+
+/*
+ * The last `window` records (all when 0) whose commit is an ancestor of
+ * or equal to the revision `baseline`, oldest first, appended to `out`.
+ * The blob is read once; ancestry is checked from the newest record
+ * back and stops when the window is full. Errors: those of
+ * mlg_history_read() and mlg_git_resolve() for `baseline`.
+ */
+int mlg_history_window(struct mlg_history *out, struct mlg_git_repo *r,
+		       const char *baseline, size_t window);
+
+/*
+ * Append `rec` to MLG_HISTORY_REF of `r` as a new commit (the ref is
+ * created when absent). Errors: those of mlg_history_read() (a corrupt
+ * history is not extended) and mlg_git_commit_file(). `commit`, when not
+ * NULL, gets the new tip.
+ */
+int mlg_history_append(struct mlg_git_repo *r,
+		       const struct mlg_history_record *rec,
+		       char commit[MLG_GIT_HEX]);
+
+/*
+ * Push MLG_HISTORY_REF to `remote` (name or URL). When the push is
+ * rejected as not a fast-forward (another run recorded first), fetch
+ * the remote history, write `rec` again on top of it, move the local
+ * ref there and push again: at most `retries` times after the first
+ * attempt. Records appended locally and not yet pushed, other than
+ * `rec`, are dropped in a retry: the remote history wins. `*attempts`
+ * (when not NULL) gets the number of pushes made. Errors: those of
+ * mlg_git_push(), mlg_git_fetch(), mlg_history_append(), and MLG_ERROR
+ * "push of 'refs/mlgate/history' to '<remote>' rejected <n> times".
+ */
+int mlg_history_push(struct mlg_git_repo *r, const char *remote,
+		     const struct mlg_history_record *rec, int retries,
+		     int *attempts);
+
+#endif

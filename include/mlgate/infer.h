@@ -1,0 +1,166 @@
+/*
+ * infer.h - model endpoints: request bodies, responses, a dataset to send
+ *
+ * Three serving protocols (no curl here; requests go through http.h):
+ *
+ *   v2         Open Inference Protocol (KServe v2, Triton):
+ *              POST <base>/v2/models/<model>/infer with ONE 2-D FP64
+ *              input tensor "input", shape [rows, features], data flat
+ *              and row-major. FP64, not FP32, so that the values the
+ *              model sees are exactly the dataset's.
+ *   tfserving  POST <base>/v1/models/<model>:predict
+ *              {"instances": [[x0, x1, ...], ...]}
+ *   mlflow     POST <base>/invocations
+ *              {"dataframe_split": {"columns": [...], "data": [[...]]}}
+ *
+ * Readiness: v2 GET /v2/health/ready then /v2/models/<model>/ready;
+ * tfserving GET /v1/models/<model>; mlflow GET /ping.
+ *
+ * Responses give, per row, probabilities (a 2-D [rows, k] tensor or a
+ * list of lists, k >= 2), a prediction (1-D, or [rows, 1]: a label or a
+ * value), or both. For v2 every output is looked at: the first 2-D one
+ * with k >= 2 gives the probabilities, the first 1-D one the predictions.
+ * TF Serving's NaN, Infinity and -Infinity tokens are accepted.
+ */
+#ifndef MLGATE_INFER_H
+#define MLGATE_INFER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct mlg_buf;
+
+enum mlg_infer_proto {
+	MLG_INFER_V2 = 1,
+	MLG_INFER_TFSERVING,
+	MLG_INFER_MLFLOW,
+};
+
+/* "v2", "tfserving", "mlflow" -> *out; 0 or MLG_EINVALID
+ * "unknown protocol 'x' (expected v2, tfserving or mlflow)". */
+int mlg_infer_proto_parse(enum mlg_infer_proto *out, const char *name);
+
+/* The inference URL for `base` (a trailing '/' is dropped): a new
+ * string. */
+char *mlg_infer_url(enum mlg_infer_proto p, const char *base,
+		    const char *model);
+
+/* The i-th readiness URL (i from 0), a new string, or NULL past the
+ * last. */
+char *mlg_infer_ready_url(enum mlg_infer_proto p, const char *base,
+			  const char *model, int i);
+
+/*
+ * Append the request body for `nrows` rows of `ncols` features `x`
+ * (row-major; borrowed) named `names`, to `out`. Non-finite values
+ * cannot be sent in JSON: MLG_EINVALID "row N: feature 'x' is not a
+ * finite number" (N from 1 within the batch). O(rows * cols).
+ */
+int mlg_infer_request(struct mlg_buf *out, enum mlg_infer_proto p,
+		      const char *const *names, size_t ncols, const double *x,
+		      size_t nrows);
+
+/* The predictions of one response. */
+struct mlg_infer_out {
+	size_t n;      /* rows */
+	size_t k;      /* probabilities per row; 0: none */
+	double *proba; /* n * k, or NULL */
+	double *pred;  /* n, or NULL */
+};
+
+/*
+ * Parse a response body for `nrows` rows into `out` (new arrays; release
+ * with mlg_infer_out_release(), also after a failure). At least one of
+ * proba and pred is set on success. Errors, MLG_EDATA:
+ *   invalid JSON in response: <line>:<col>: <jansson's text>
+ *   response has no predictions          (no usable output)
+ *   response has 3 rows, expected 4
+ *   response value at row 2 is not a number
+ * O(size of the body).
+ */
+int mlg_infer_parse(struct mlg_infer_out *out, enum mlg_infer_proto p,
+		    const char *body, size_t len, size_t nrows);
+void mlg_infer_out_release(struct mlg_infer_out *o);
+
+/*
+ * The text of a {"error": "..."} body (verbatim; a non-string value as
+ * compact JSON): a new string, or NULL when the body is not such an
+ * object.
+ */
+char *mlg_infer_error_text(const char *body, size_t len);
+
+/*
+ * Copy `<text, len>` to `out` with the bare tokens NaN, Infinity and
+ * -Infinity outside strings replaced by the strings "NaN", "Infinity" and
+ * "-Infinity", which strict JSON parsers accept and mlg_infer_parse()
+ * reads as numbers. O(len). 0 or MLG_ELIMIT.
+ */
+int mlg_infer_fix_tokens(struct mlg_buf *out, const char *text, size_t len);
+
+/* A test dataset: numeric features plus the columns kept as text. */
+struct mlg_infer_data {
+	size_t nrows, ncols;
+	char **names;  /* ncols feature names */
+	double *x;     /* nrows * ncols, row-major */
+	size_t nkeep;  /* kept text columns: label, id, slices, in order */
+	char **knames; /* nkeep names */
+	char **kept;   /* nrows * nkeep strings */
+};
+
+/*
+ * Read a CSV dataset (path, "-" or URL, as stream.h) into `out`. The
+ * `keep` columns (nkeep, e.g. the label, the id, slice keys) are kept as
+ * text and are never features; `features` names the feature columns in
+ * order, or is NULL: every other column. Errors: MLG_EINVALID "no column
+ * 'y' in 'data.csv'", MLG_EDATA "'data.csv': line 7: feature 'x' is not
+ * a number: 'abc'" or "... has 3 fields, expected 5", and stream errors.
+ * O(rows * columns).
+ */
+int mlg_infer_data_read(struct mlg_infer_data *out, const char *src,
+			const char *const *keep, size_t nkeep,
+			const char *const *features, size_t nfeatures);
+void mlg_infer_data_release(struct mlg_infer_data *d);
+
+/* How to reach the model. */
+struct mlg_infer_opts {
+	enum mlg_infer_proto proto;
+	const char *base;  /* "http://127.0.0.1:8080" */
+	const char *model; /* ignored by mlflow */
+	size_t batch;	   /* rows per request; 0: 64 */
+	int concurrency, retries;
+	long timeout_ms;
+	double backoff_s; /* as struct mlg_http_pool_opts */
+};
+
+/*
+ * GET each readiness URL in turn (mlg_http_get()); 0, or MLG_ENETWORK
+ * "model 'm' is not ready: '<url>': HTTP 503" (or the transport error).
+ */
+int mlg_infer_ready(const struct mlg_infer_opts *o);
+
+/*
+ * Send the rows of `d` in batches through mlg_http_run() and gather the
+ * predictions in row order into `out` (new; release it after a failure
+ * too). Errors: the first failed batch in row order, as
+ *   '<url>': HTTP 400: <the "error" text of the body, verbatim>
+ *   '<url>': HTTP 503                (no {"error": ...} body)
+ *   '<url>': timed out after N ms, '<url>': <curl's message>
+ *   '<url>': <mlg_infer_parse() message>
+ * with MLG_ENETWORK, or MLG_EDATA for a response that does not parse.
+ */
+int mlg_infer_predict(struct mlg_infer_out *out, const struct mlg_infer_opts *o,
+		      const struct mlg_infer_data *d);
+
+/*
+ * Append the predictions CSV of `p` for `d` to `out`: columns id (the
+ * kept column `id`, or the row number when id < 0), the label (kept
+ * column `label`, under its name), pred when the model gave predictions,
+ * proba (P(greater label)) for two probabilities a row or proba_<class>
+ * for more (classes sorted as predfile.h does; MLG_EDATA when their
+ * count differs from k), then the other kept columns. Numbers with
+ * %.17g, so they read back exactly. 0, MLG_EDATA or MLG_ELIMIT.
+ */
+int mlg_infer_write_csv(struct mlg_buf *out, const struct mlg_infer_data *d,
+			size_t label, long id, const struct mlg_infer_out *p);
+
+#endif

@@ -1,0 +1,198 @@
+/*
+ * profile.h - per-column profiles of a table: build, merge, save, infer
+ *
+ * A profile holds, for every column, exact mergeable statistics
+ * (stats.h) and bounded sketches (sketch.h), so that profiles of the
+ * shards of a data set merge into the profile of the whole:
+ *
+ *   count, nulls          exact; a null is an empty cell (without a
+ *                         schema) or a missing value of the schema
+ *   candidates            exact: how many non-missing cells cast as
+ *                         integer, number, boolean, date, datetime and
+ *                         time with the casting code validation uses
+ *                         (mlg_field_cast() on synthetic default
+ *                         fields), and how many numbers have a leading
+ *                         zero ("007")
+ *   missing tokens        exact counts of the common missing-value
+ *                         tokens NA, N/A, n/a, null, NULL, None
+ *   numbers               mlg_moments (count, min, max, sum, mean,
+ *                         Welford stddev; merge tolerance of stats.h),
+ *                         exact integer min/max, a KLL sketch (k = 200,
+ *                         rank error 1.33% with probability 99%)
+ *   text                  lengths in code points (mlg_moments), distinct
+ *                         cell texts (HyperLogLog, 0.81% standard
+ *                         error), frequent values (space-saving, 64
+ *                         counters: count - err <= true <= count)
+ *   dates                 exact min/max of dates and of datetimes
+ *
+ * Without a schema every cell is text, and numbers, dates and datetimes
+ * are the cells that cast as such. With a schema (the validation pass
+ * feeds the cast values) they come from the declared type; the text
+ * statistics and candidates are kept in both cases.
+ *
+ * The JSON format ("profile_version": 1) is documented in
+ * docs/profile.md. Only the "state" member of each column is read back;
+ * the readable "summary" and "histogram" are recomputed from it.
+ *
+ * No global state; one thread per instance.
+ */
+#ifndef MLGATE_PROFILE_H
+#define MLGATE_PROFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mlgate/csv.h"
+#include "mlgate/json.h"
+#include "mlgate/report.h"
+#include "mlgate/schema.h"
+#include "mlgate/sketch.h"
+#include "mlgate/stats.h"
+
+#define MLG_PROFILE_VERSION 1
+/* Frequent-value counters kept per column, and how many are shown. */
+#define MLG_PROFILE_TOPK_CAP  64
+#define MLG_PROFILE_TOP_SHOWN 10
+/* Histogram bins (equal mass, edges from the KLL sketch). */
+#define MLG_PROFILE_BINS 10
+/* infer --constraints writes an enum up to this many distinct values. */
+#define MLG_PROFILE_ENUM_MAX 20
+
+enum mlg_cand {
+	MLG_CAND_INTEGER,
+	MLG_CAND_NUMBER,
+	MLG_CAND_BOOLEAN,
+	MLG_CAND_DATE,
+	MLG_CAND_DATETIME,
+	MLG_CAND_TIME,
+	MLG_CAND_LEADING_ZERO, /* numbers written with a leading zero */
+	MLG_CAND_COUNT
+};
+
+#define MLG_PROFILE_NTOKENS 6
+/* The missing-value tokens counted, in order ("NA", "N/A", ...). */
+extern const char *const mlg_profile_tokens[MLG_PROFILE_NTOKENS];
+
+struct mlg_profile_col {
+	char *name;
+	enum mlg_ftype declared; /* the schema's type, MLG_T_ANY without */
+	int has_schema;
+	uint64_t count;	  /* cells seen (short rows have fewer) */
+	uint64_t nulls;	  /* of them, null */
+	uint64_t invalid; /* with a schema: type or constraint errors */
+	uint64_t cand[MLG_CAND_COUNT];
+	uint64_t tokens[MLG_PROFILE_NTOKENS];
+	struct mlg_moments num; /* numbers (dates in days) */
+	struct mlg_moments len; /* text lengths of non-null cells */
+	int64_t imin, imax;	/* integers, when cand[INTEGER] */
+	int64_t dmin, dmax;	/* dates, days since 1970 */
+	int64_t tmin, tmax;	/* datetimes, microseconds since 1970 */
+	uint64_t ndates, ndatetimes;
+	struct mlg_kll kll;
+	struct mlg_hll *hll;
+	struct mlg_topk topk;
+};
+
+struct mlg_profile {
+	uint64_t rows; /* data rows (blank rows included) */
+	size_t ncols;
+	struct mlg_profile_col *cols;
+	char **sources; /* the inputs, in order */
+	size_t nsources;
+	struct mlg_schema *cand; /* private: the synthetic fields */
+};
+
+/*
+ * Set up an empty profile of `n` columns named `names` (copied).
+ * `s` (may be NULL) is the schema whose fields the columns are, in
+ * order, for the declared types. Returns 0, or MLG_EINVALID for n == 0
+ * ("a profile needs at least one column").
+ */
+int mlg_profile_init(struct mlg_profile *p, const char *const *names, size_t n,
+		     const struct mlg_schema *s);
+/* Free everything; a zeroed profile is safe. */
+void mlg_profile_release(struct mlg_profile *p);
+/* Empty every column again; names, types and sources stay. */
+void mlg_profile_reset(struct mlg_profile *p);
+/* Record `src` (copied) as one of the inputs. */
+void mlg_profile_add_source(struct mlg_profile *p, const char *src);
+
+/*
+ * Feed one cell of column `col` (< ncols): its text <cell, len> (any
+ * bytes), and with a schema its status and cast value `v` (NULL
+ * without: `st` is then ignored and an empty cell is null). About a
+ * microsecond a cell (six candidate casts and the sketches); no
+ * allocation apart from the KLL growing.
+ */
+void mlg_profile_cell(struct mlg_profile *p, size_t col, const char *cell,
+		      size_t len, enum mlg_cell st, const struct mlg_value *v);
+static inline void mlg_profile_row(struct mlg_profile *p)
+{
+	p->rows++;
+}
+
+/*
+ * Fold `b` into `a`, as one pass over a's data then b's. The columns
+ * must have the same names in the same order, else MLG_EINVALID
+ * "cannot merge profiles: column <i> is '<x>' in one and '<y>' in the
+ * other" (or "... have <n> and <m> columns"); `a` is then unchanged.
+ */
+int mlg_profile_merge(struct mlg_profile *a, const struct mlg_profile *b);
+
+/* The narrowest type every non-missing cell of `c` fits (see infer). */
+enum mlg_ftype mlg_profile_col_type(const struct mlg_profile_col *c);
+
+/* The profile as JSON (docs/profile.md): a new reference. */
+json_t *mlg_profile_to_json(const struct mlg_profile *p);
+/*
+ * Read a profile from `doc` into `out` (left empty on failure).
+ * MLG_EINVALID, located: "unsupported profile_version 2, expected 1",
+ * "missing required property 'state'", and the errors of the sketches.
+ */
+int mlg_profile_from_json(struct mlg_profile *out,
+			  const struct mlg_json_doc *doc);
+/* mlg_json_load() and mlg_profile_from_json(). */
+int mlg_profile_load(struct mlg_profile *out, const char *path);
+
+/* How mlg_profile_read() reads its input. */
+struct mlg_profile_opts {
+	struct mlg_csv_dialect dialect; /* must have a header */
+	unsigned shard, nshards;	/* profile chunks shard-1 mod nshards;
+					   0/0: all */
+	uint64_t chunk_rows;		/* rows per chunk for sharding */
+	long timeout_s;			/* for URLs */
+};
+#define MLG_PROFILE_CHUNK_ROWS 10000
+
+/*
+ * Profile `src` (a path, "-" or a URL; compressed input detected) with
+ * no schema: columns from the header, rows cut in chunks of chunk_rows
+ * records, of which shard k of N takes chunks k-1, k-1+N, ... (the
+ * header goes to every shard). `out` is new. Errors: those of
+ * mlg_stream_open() and the CSV reader (an unterminated quote is
+ * MLG_EDATA), and MLG_EDATA "'<src>': the input is empty: there is no
+ * header row".
+ */
+int mlg_profile_read(struct mlg_profile *out, const char *src,
+		     const struct mlg_profile_opts *o);
+
+/*
+ * A Frictionless Table Schema for the profiled data, new reference.
+ * Each field gets the narrowest type that every non-missing cell casts
+ * to, in the order integer, number (neither when a number has a leading
+ * zero), boolean, date, datetime, time, else string; "required" when no
+ * cell is missing; schema missingValues "" plus the tokens seen. With
+ * `constraints`: minimum/maximum for integer and number fields (not when
+ * a number is NaN or infinite), and an enum for string and integer
+ * fields of at most MLG_PROFILE_ENUM_MAX distinct values known exactly.
+ */
+json_t *mlg_profile_infer(const struct mlg_profile *p, int constraints);
+
+/*
+ * Add the profile to a report as a table "<label>:profile" with the
+ * columns column, type, nulls, distinct, min, mean, max.
+ */
+void mlg_profile_report(const struct mlg_profile *p, struct mlg_report *r,
+			const char *label);
+
+#endif

@@ -1,0 +1,795 @@
+/* drift.c - drift statistics between a reference and a current data set */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlgate/drift.h"
+#include "mlgate/error.h"
+#include "mlgate/util.h"
+
+/*
+ * A sorted weighted sample: the exact arrays (weight 1) and the KLL items
+ * (weight 2^level) alike, so one implementation serves both variants and
+ * the sketch differs from the exact result only by what the sketch lost.
+ */
+struct item {
+	double v;
+	uint64_t w;
+};
+
+struct sample {
+	struct item *it;
+	size_t len;
+	uint64_t n; /* total weight */
+};
+
+static int cmp_item(const void *a, const void *b)
+{
+	double x = ((const struct item *)a)->v, y = ((const struct item *)b)->v;
+
+	return (x > y) - (x < y);
+}
+
+static int from_array(struct sample *out, const double *a, size_t n,
+		      const char *side)
+{
+	size_t i;
+
+	out->it = NULL;
+	if (!n)
+		return mlg_error_set(MLG_EINVALID, "the %s is empty", side);
+	for (i = 0; i < n; i++)
+		if (!isfinite(a[i]))
+			return mlg_error_set(
+				MLG_EINVALID, "%s value %zu is not finite",
+				side[0] == 'r' ? "reference" : "current", i);
+	out->it = mlg_malloc(n * sizeof(*out->it));
+	for (i = 0; i < n; i++) {
+		out->it[i].v = a[i];
+		out->it[i].w = 1;
+	}
+	qsort(out->it, n, sizeof(*out->it), cmp_item);
+	out->len = n;
+	out->n = n;
+	return 0;
+}
+
+static int from_kll(struct sample *out, const struct mlg_kll *s,
+		    const char *side)
+{
+	size_t i, o = 0;
+	uint32_t h;
+
+	out->it = NULL;
+	if (!s->n)
+		return mlg_error_set(MLG_EINVALID, "the %s is empty", side);
+	out->it = mlg_malloc((s->size + 1) * sizeof(*out->it));
+	for (h = 0; h < s->nlevels; h++)
+		for (i = 0; i < s->len[h]; i++) {
+			out->it[o].v = s->items[h][i];
+			out->it[o++].w = (uint64_t)1 << h;
+		}
+	qsort(out->it, o, sizeof(*out->it), cmp_item);
+	out->len = o;
+	out->n = s->n;
+	return 0;
+}
+
+static void init_result(struct mlg_drift_result *out, enum mlg_drift_method m)
+{
+	memset(out, 0, sizeof(*out));
+	out->method = m;
+	out->p_value = NAN;
+	out->norm = NAN;
+}
+
+/*
+ * Walk both samples through their distinct values in order, calling back
+ * with the two CDFs (fraction <= x) just after each value x and the
+ * distance to the next value (0 after the last).
+ */
+typedef void (*walk_fn)(void *ctx, double fa, double fb, double gap);
+
+static void walk(const struct sample *a, const struct sample *b, walk_fn fn,
+		 void *ctx)
+{
+	size_t i = 0, j = 0;
+	uint64_t ca = 0, cb = 0;
+	double x, next;
+
+	while (i < a->len || j < b->len) {
+		if (j == b->len || (i < a->len && a->it[i].v <= b->it[j].v))
+			x = a->it[i].v;
+		else
+			x = b->it[j].v;
+		while (i < a->len && a->it[i].v == x)
+			ca += a->it[i++].w;
+		while (j < b->len && b->it[j].v == x)
+			cb += b->it[j++].w;
+		if (i < a->len && j < b->len)
+			next = fmin(a->it[i].v, b->it[j].v);
+		else if (i < a->len)
+			next = a->it[i].v;
+		else if (j < b->len)
+			next = b->it[j].v;
+		else
+			next = x;
+		fn(ctx, (double)ca / (double)a->n, (double)cb / (double)b->n,
+		   next - x);
+	}
+}
+
+static void ks_step(void *ctx, double fa, double fb, double gap)
+{
+	double *d = ctx;
+
+	(void)gap;
+	if (fabs(fa - fb) > *d)
+		*d = fabs(fa - fb);
+}
+
+static void w1_step(void *ctx, double fa, double fb, double gap)
+{
+	double *sum = ctx;
+
+	*sum += fabs(fa - fb) * gap;
+}
+
+double mlg_drift_kolmogorov_sf(double x)
+{
+	double sum = 0, term;
+	int k;
+
+	if (!(x > 0))
+		return isnan(x) ? NAN : 1;
+	if (x < 1) {
+		/* The theta-function form converges in a few terms where the
+		 * alternating series would need many and cancel. */
+		for (k = 1; k < 100; k++) {
+			term = exp(-(2.0 * k - 1) * (2.0 * k - 1) * M_PI *
+				   M_PI / (8 * x * x));
+			sum += term;
+			if (term <= 1e-17 * sum)
+				break;
+		}
+		return 1 - sqrt(2 * M_PI) / x * sum;
+	}
+	for (k = 1; k < 100; k++) {
+		term = exp(-2.0 * k * k * x * x);
+		sum += k % 2 ? term : -term;
+		if (term <= 1e-17 * sum)
+			break;
+	}
+	return 2 * sum;
+}
+
+static void ks_fill(struct mlg_drift_result *out, const struct sample *a,
+		    const struct sample *b)
+{
+	double d = 0, en;
+
+	init_result(out, MLG_DRIFT_KS);
+	walk(a, b, ks_step, &d);
+	en = (double)a->n * (double)b->n / ((double)a->n + (double)b->n);
+	out->value = d;
+	out->p_value = mlg_drift_kolmogorov_sf(sqrt(en) * d);
+	out->n_ref = a->n;
+	out->n_cur = b->n;
+}
+
+static double sample_std(const struct sample *s)
+{
+	double mean = 0, m2 = 0, d;
+	size_t i;
+
+	for (i = 0; i < s->len; i++)
+		mean += s->it[i].v * (double)s->it[i].w;
+	mean /= (double)s->n;
+	for (i = 0; i < s->len; i++) {
+		d = s->it[i].v - mean;
+		m2 += d * d * (double)s->it[i].w;
+	}
+	return sqrt(m2 / (double)s->n);
+}
+
+static void w1_fill(struct mlg_drift_result *out, const struct sample *a,
+		    const struct sample *b, double std)
+{
+	double sum = 0;
+
+	init_result(out, MLG_DRIFT_WASSERSTEIN);
+	walk(a, b, w1_step, &sum);
+	out->value = sum;
+	out->norm = sum / fmax(std, 0.001);
+	out->n_ref = a->n;
+	out->n_cur = b->n;
+}
+
+/* Shares of 0 become the floor, so the logarithm stays finite. */
+static double psi_term(double p, double q, size_t *empty)
+{
+	if (p == 0) {
+		p = MLG_DRIFT_PSI_FLOOR;
+		(*empty)++;
+	}
+	if (q == 0) {
+		q = MLG_DRIFT_PSI_FLOOR;
+		(*empty)++;
+	}
+	return (q - p) * log(q / p);
+}
+
+static int psi_from(struct mlg_drift_result *out, const double *rc,
+		    const double *cc, size_t nbins)
+{
+	double nr = 0, nc = 0, sum = 0;
+	size_t i;
+
+	init_result(out, MLG_DRIFT_PSI);
+	for (i = 0; i < nbins; i++) {
+		nr += rc[i];
+		nc += cc[i];
+	}
+	if (!(nr > 0))
+		return mlg_error_set(MLG_EINVALID, "the reference is empty");
+	if (!(nc > 0))
+		return mlg_error_set(MLG_EINVALID, "the current data is empty");
+	for (i = 0; i < nbins; i++)
+		sum += psi_term(rc[i] / nr, cc[i] / nc, &out->empty);
+	out->value = sum;
+	out->nbins = nbins;
+	out->n_ref = (uint64_t)nr;
+	out->n_cur = (uint64_t)nc;
+	return 0;
+}
+
+static int check_bins(size_t nbins)
+{
+	if (nbins < 1 || nbins > 65536)
+		return mlg_error_set(MLG_EINVALID,
+				     "the number of bins must be 1 to 65536, "
+				     "got %zu",
+				     nbins);
+	return 0;
+}
+
+/* Drop repeated edges and edges at the maximum: each would make an empty
+ * reference bin, which only the floor would keep finite. */
+static size_t dedup_edges(double *e, size_t n, double max)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < n; i++)
+		if (e[i] < max && (!o || e[i] > e[o - 1]))
+			e[o++] = e[i];
+	return o;
+}
+
+/* Bin i holds e[i-1] < x <= e[i]: the count of edges below x. */
+static void bin_sample(double *counts, const struct sample *s, const double *e,
+		       size_t ne)
+{
+	size_t i, b = 0;
+
+	for (i = 0; i < s->len; i++) {
+		while (b < ne && e[b] < s->it[i].v)
+			b++;
+		counts[b] += (double)s->it[i].w;
+	}
+}
+
+static int psi_samples(struct mlg_drift_result *out, const struct sample *a,
+		       const struct sample *b, double *e, size_t ne)
+{
+	double *rc, *cc;
+	int ret;
+
+	ne = dedup_edges(e, ne, a->it[a->len - 1].v);
+	rc = mlg_calloc(ne + 1, sizeof(double));
+	cc = mlg_calloc(ne + 1, sizeof(double));
+	bin_sample(rc, a, e, ne);
+	bin_sample(cc, b, e, ne);
+	ret = psi_from(out, rc, cc, ne + 1);
+	/* The sketch weights add up to n; report the true sizes. */
+	out->n_ref = a->n;
+	out->n_cur = b->n;
+	free(rc);
+	free(cc);
+	return ret;
+}
+
+int mlg_drift_psi(struct mlg_drift_result *out, const double *ref, size_t nref,
+		  const double *cur, size_t ncur, size_t nbins)
+{
+	struct sample a = {0}, b = {0};
+	double *e = NULL;
+	size_t i;
+	int ret;
+
+	if ((ret = check_bins(nbins)) ||
+	    (ret = from_array(&a, ref, nref, "reference")) ||
+	    (ret = from_array(&b, cur, ncur, "current data")))
+		goto done;
+	e = mlg_malloc(nbins * sizeof(double));
+	/* Index ceil(i n / nbins) - 1 in integers: no rounding of q n. */
+	for (i = 1; i < nbins; i++)
+		e[i - 1] = a.it[(i * nref + nbins - 1) / nbins - 1].v;
+	ret = psi_samples(out, &a, &b, e, nbins - 1);
+done:
+	free(e);
+	free(a.it);
+	free(b.it);
+	return ret;
+}
+
+int mlg_drift_psi_kll(struct mlg_drift_result *out, const struct mlg_kll *ref,
+		      const struct mlg_kll *cur, size_t nbins)
+{
+	struct sample a = {0}, b = {0};
+	double *e = NULL;
+	int ret;
+
+	if ((ret = check_bins(nbins)) ||
+	    (ret = from_kll(&a, ref, "reference")) ||
+	    (ret = from_kll(&b, cur, "current data")))
+		goto done;
+	e = mlg_malloc((nbins + 1) * sizeof(double));
+	if ((ret = mlg_kll_bin_edges(e, ref, nbins)))
+		goto done;
+	ret = psi_samples(out, &a, &b, e + 1, nbins - 1);
+done:
+	free(e);
+	free(a.it);
+	free(b.it);
+	return ret;
+}
+
+int mlg_drift_psi_counts(struct mlg_drift_result *out, const uint64_t *ref,
+			 const uint64_t *cur, size_t nbins)
+{
+	double *rc, *cc;
+	size_t i;
+	int ret;
+
+	if ((ret = check_bins(nbins)))
+		return ret;
+	rc = mlg_malloc(nbins * sizeof(double));
+	cc = mlg_malloc(nbins * sizeof(double));
+	for (i = 0; i < nbins; i++) {
+		rc[i] = (double)ref[i];
+		cc[i] = (double)cur[i];
+	}
+	ret = psi_from(out, rc, cc, nbins);
+	free(rc);
+	free(cc);
+	return ret;
+}
+
+int mlg_drift_psi_hist(struct mlg_drift_result *out, const struct mlg_hist *ref,
+		       const struct mlg_hist *cur)
+{
+	double *rc, *cc;
+	size_t i, n = ref->nbins;
+	int ret;
+
+	if (n != cur->nbins ||
+	    memcmp(ref->edges, cur->edges, (n + 1) * sizeof(double)))
+		return mlg_error_set(MLG_EINVALID,
+				     "cannot compare histograms with different "
+				     "edges");
+	rc = mlg_malloc(n * sizeof(double));
+	cc = mlg_malloc(n * sizeof(double));
+	for (i = 0; i < n; i++) {
+		rc[i] = (double)ref->counts[i];
+		cc[i] = (double)cur->counts[i];
+	}
+	rc[0] += (double)ref->under;
+	cc[0] += (double)cur->under;
+	rc[n - 1] += (double)ref->over;
+	cc[n - 1] += (double)cur->over;
+	ret = psi_from(out, rc, cc, n);
+	free(rc);
+	free(cc);
+	return ret;
+}
+
+int mlg_drift_ks(struct mlg_drift_result *out, const double *ref, size_t nref,
+		 const double *cur, size_t ncur)
+{
+	struct sample a = {0}, b = {0};
+	int ret;
+
+	if (!(ret = from_array(&a, ref, nref, "reference")) &&
+	    !(ret = from_array(&b, cur, ncur, "current data")))
+		ks_fill(out, &a, &b);
+	free(a.it);
+	free(b.it);
+	return ret;
+}
+
+int mlg_drift_ks_kll(struct mlg_drift_result *out, const struct mlg_kll *ref,
+		     const struct mlg_kll *cur)
+{
+	struct sample a = {0}, b = {0};
+	int ret;
+
+	if (!(ret = from_kll(&a, ref, "reference")) &&
+	    !(ret = from_kll(&b, cur, "current data")))
+		ks_fill(out, &a, &b);
+	free(a.it);
+	free(b.it);
+	return ret;
+}
+
+int mlg_drift_wasserstein(struct mlg_drift_result *out, const double *ref,
+			  size_t nref, const double *cur, size_t ncur)
+{
+	struct sample a = {0}, b = {0};
+	int ret;
+
+	if (!(ret = from_array(&a, ref, nref, "reference")) &&
+	    !(ret = from_array(&b, cur, ncur, "current data")))
+		w1_fill(out, &a, &b, sample_std(&a));
+	free(a.it);
+	free(b.it);
+	return ret;
+}
+
+int mlg_drift_wasserstein_kll(struct mlg_drift_result *out,
+			      const struct mlg_kll *ref,
+			      const struct mlg_kll *cur,
+			      const struct mlg_moments *ref_moments)
+{
+	struct sample a = {0}, b = {0};
+	int ret;
+
+	if (!(ret = from_kll(&a, ref, "reference")) &&
+	    !(ret = from_kll(&b, cur, "current data")))
+		w1_fill(out, &a, &b,
+			ref_moments && ref_moments->count
+				? mlg_moments_stddev(ref_moments, 0)
+				: sample_std(&a));
+	free(a.it);
+	free(b.it);
+	return ret;
+}
+
+/*
+ * Regularized gamma functions (Numerical Recipes' split): the series of
+ * P(a, x) converges fast below x = a + 1, the continued fraction of
+ * Q(a, x) (modified Lentz) above it, each where the other is slow.
+ */
+static double gamma_prefix(double a, double x)
+{
+	return exp(-x + a * log(x) - lgamma(a));
+}
+
+double mlg_drift_chisq_sf(double x, double dof)
+{
+	double a = dof / 2, y = x / 2, sum, del, ap, b, c, d, h, an;
+	const double tiny = 1e-300;
+	int i;
+
+	if (isnan(x) || !(dof > 0))
+		return NAN;
+	if (y <= 0)
+		return 1;
+	if (y < a + 1) {
+		ap = a;
+		sum = del = 1 / a;
+		for (i = 0; i < 100000; i++) {
+			ap += 1;
+			del *= y / ap;
+			sum += del;
+			if (fabs(del) < fabs(sum) * 1e-17)
+				break;
+		}
+		return 1 - sum * gamma_prefix(a, y);
+	}
+	b = y + 1 - a;
+	c = 1 / tiny;
+	d = 1 / b;
+	h = d;
+	for (i = 1; i < 100000; i++) {
+		an = -i * (i - a);
+		b += 2;
+		d = an * d + b;
+		if (fabs(d) < tiny)
+			d = tiny;
+		c = b + an / c;
+		if (fabs(c) < tiny)
+			c = tiny;
+		d = 1 / d;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1) < 1e-16)
+			break;
+	}
+	return gamma_prefix(a, y) * h;
+}
+
+/* Categories in use, their totals, new and vanished ones. */
+static int cat_totals(struct mlg_drift_result *out, enum mlg_drift_method m,
+		      const uint64_t *ref, const uint64_t *cur, size_t ncat,
+		      double *nr, double *nc)
+{
+	size_t i;
+
+	init_result(out, m);
+	*nr = *nc = 0;
+	for (i = 0; i < ncat; i++) {
+		*nr += (double)ref[i];
+		*nc += (double)cur[i];
+		if (ref[i] || cur[i])
+			out->nbins++;
+		if (!ref[i] && cur[i])
+			out->new_categories++;
+		if (ref[i] && !cur[i])
+			out->vanished_categories++;
+	}
+	if (!(*nr > 0))
+		return mlg_error_set(MLG_EINVALID, "the reference is empty");
+	if (!(*nc > 0))
+		return mlg_error_set(MLG_EINVALID, "the current data is empty");
+	out->n_ref = (uint64_t)*nr;
+	out->n_cur = (uint64_t)*nc;
+	return 0;
+}
+
+int mlg_drift_chisq(struct mlg_drift_result *out, const uint64_t *ref,
+		    const uint64_t *cur, size_t ncat)
+{
+	double nr, nc, norm = 0, p, e, o, sum = 0;
+	size_t i;
+	int ret;
+
+	if ((ret = cat_totals(out, MLG_DRIFT_CHISQ, ref, cur, ncat, &nr, &nc)))
+		return ret;
+	for (i = 0; i < ncat; i++)
+		if (ref[i] || cur[i])
+			norm += ref[i] ? (double)ref[i] / nr
+				       : MLG_DRIFT_PSI_FLOOR;
+	for (i = 0; i < ncat; i++) {
+		if (!ref[i] && !cur[i])
+			continue;
+		p = ref[i] ? (double)ref[i] / nr : MLG_DRIFT_PSI_FLOOR;
+		e = p / norm * nc;
+		o = (double)cur[i];
+		sum += (o - e) * (o - e) / e;
+	}
+	out->value = sum;
+	out->dof = (double)out->nbins - 1;
+	out->p_value = out->dof > 0 ? mlg_drift_chisq_sf(sum, out->dof) : 1;
+	if (out->dof == 0)
+		out->value = 0;
+	return 0;
+}
+
+int mlg_drift_linf(struct mlg_drift_result *out, const uint64_t *ref,
+		   const uint64_t *cur, size_t ncat)
+{
+	double nr, nc, d;
+	size_t i;
+	int ret;
+
+	if ((ret = cat_totals(out, MLG_DRIFT_LINF, ref, cur, ncat, &nr, &nc)))
+		return ret;
+	for (i = 0; i < ncat; i++) {
+		d = fabs((double)ref[i] / nr - (double)cur[i] / nc);
+		if (d > out->value)
+			out->value = d;
+	}
+	return 0;
+}
+
+/* p log2(p / m), with 0 log 0 = 0. */
+static double kl_term(double p, double m)
+{
+	return p > 0 ? p * log(p / m) : 0;
+}
+
+int mlg_drift_js(struct mlg_drift_result *out, const uint64_t *ref,
+		 const uint64_t *cur, size_t ncat)
+{
+	double nr, nc, p, q, m, sum = 0;
+	size_t i;
+	int ret;
+
+	if ((ret = cat_totals(out, MLG_DRIFT_JS, ref, cur, ncat, &nr, &nc)))
+		return ret;
+	for (i = 0; i < ncat; i++) {
+		p = (double)ref[i] / nr;
+		q = (double)cur[i] / nc;
+		m = (p + q) / 2;
+		sum += kl_term(p, m) + kl_term(q, m);
+	}
+	/* Rounding may leave it a hair outside [0, 1]. */
+	out->value = fmin(1, fmax(0, sum / (2 * M_LN2)));
+	return 0;
+}
+
+/* Top-k summaries as aligned counts, plus what the rules of drift.h say
+ * about new and vanished categories. */
+struct aligned {
+	uint64_t *ref, *cur;
+	size_t n;
+	size_t nnew, nvanished;
+};
+
+static int cmp_hash(const void *a, const void *b)
+{
+	uint64_t x = ((const struct mlg_topk_item *)a)->hash;
+	uint64_t y = ((const struct mlg_topk_item *)b)->hash;
+
+	return (x > y) - (x < y);
+}
+
+static void align(struct aligned *out, const struct mlg_topk *r,
+		  const struct mlg_topk *c)
+{
+	struct mlg_topk_item *a = mlg_malloc((r->nitems + 1) * sizeof(*a));
+	struct mlg_topk_item *b = mlg_malloc((c->nitems + 1) * sizeof(*b));
+	size_t na = mlg_topk_list(a, r, r->nitems);
+	size_t nb = mlg_topk_list(b, c, c->nitems);
+	size_t i = 0, j = 0, o = 0;
+	uint64_t sr = 0, sc = 0;
+	int rfull = r->nitems >= r->cap, cfull = c->nitems >= c->cap;
+
+	qsort(a, na, sizeof(*a), cmp_hash);
+	qsort(b, nb, sizeof(*b), cmp_hash);
+	out->ref = mlg_calloc(na + nb + 1, sizeof(uint64_t));
+	out->cur = mlg_calloc(na + nb + 1, sizeof(uint64_t));
+	out->nnew = out->nvanished = 0;
+	while (i < na || j < nb) {
+		if (j == nb || (i < na && a[i].hash < b[j].hash)) {
+			out->ref[o] = a[i].count - a[i].err;
+			out->nvanished += !cfull;
+			i++;
+		} else if (i == na || b[j].hash < a[i].hash) {
+			out->cur[o] = b[j].count - b[j].err;
+			out->nnew += !rfull;
+			j++;
+		} else {
+			out->ref[o] = a[i].count - a[i].err;
+			out->cur[o] = b[j].count - b[j].err;
+			i++;
+			j++;
+		}
+		sr += out->ref[o];
+		sc += out->cur[o++];
+	}
+	/* The mass the lists do not guarantee: one "other" category. */
+	out->ref[o] = r->n > sr ? r->n - sr : 0;
+	out->cur[o] = c->n > sc ? c->n - sc : 0;
+	out->n = o + 1;
+	free(a);
+	free(b);
+}
+
+typedef int (*cat_fn)(struct mlg_drift_result *, const uint64_t *,
+		      const uint64_t *, size_t);
+
+static int on_topk(struct mlg_drift_result *out, cat_fn fn,
+		   const struct mlg_topk *r, const struct mlg_topk *c)
+{
+	struct aligned al;
+	int ret;
+
+	align(&al, r, c);
+	ret = fn(out, al.ref, al.cur, al.n);
+	if (!ret) {
+		out->new_categories = al.nnew;
+		out->vanished_categories = al.nvanished;
+	}
+	free(al.ref);
+	free(al.cur);
+	return ret;
+}
+
+int mlg_drift_chisq_topk(struct mlg_drift_result *out,
+			 const struct mlg_topk *ref, const struct mlg_topk *cur)
+{
+	return on_topk(out, mlg_drift_chisq, ref, cur);
+}
+
+int mlg_drift_linf_topk(struct mlg_drift_result *out,
+			const struct mlg_topk *ref, const struct mlg_topk *cur)
+{
+	return on_topk(out, mlg_drift_linf, ref, cur);
+}
+
+int mlg_drift_js_topk(struct mlg_drift_result *out, const struct mlg_topk *ref,
+		      const struct mlg_topk *cur)
+{
+	return on_topk(out, mlg_drift_js, ref, cur);
+}
+
+void mlg_drift_limits_default(struct mlg_drift_limits *out,
+			      enum mlg_drift_method method)
+{
+	switch (method) {
+	case MLG_DRIFT_PSI:
+		out->warn = 0.1;
+		out->fail = 0.25;
+		break;
+	case MLG_DRIFT_KS:
+	case MLG_DRIFT_CHISQ:
+		out->warn = 0.15;
+		out->fail = 0.05;
+		break;
+	case MLG_DRIFT_LINF:
+		out->warn = out->fail = 0.01;
+		break;
+	case MLG_DRIFT_WASSERSTEIN:
+	case MLG_DRIFT_JS:
+	default:
+		out->warn = out->fail = 0.1;
+		break;
+	}
+}
+
+static int p_valued(enum mlg_drift_method m)
+{
+	return m == MLG_DRIFT_KS || m == MLG_DRIFT_CHISQ;
+}
+
+double mlg_drift_score(const struct mlg_drift_result *r)
+{
+	if (p_valued(r->method))
+		return r->p_value;
+	if (r->method == MLG_DRIFT_WASSERSTEIN)
+		return r->norm;
+	return r->value;
+}
+
+enum mlg_drift_level mlg_drift_judge(const struct mlg_drift_result *r,
+				     const struct mlg_drift_limits *lim)
+{
+	struct mlg_drift_limits def;
+	double s = mlg_drift_score(r);
+
+	if (!lim) {
+		mlg_drift_limits_default(&def, r->method);
+		lim = &def;
+	}
+	if (p_valued(r->method)) {
+		if (s <= lim->fail)
+			return MLG_DRIFT_FAIL;
+		return s <= lim->warn ? MLG_DRIFT_WARN : MLG_DRIFT_OK;
+	}
+	if (s >= lim->fail)
+		return MLG_DRIFT_FAIL;
+	return s >= lim->warn ? MLG_DRIFT_WARN : MLG_DRIFT_OK;
+}
+
+const char *mlg_drift_method_name(enum mlg_drift_method method)
+{
+	static const char *const names[] = {"psi",   "ks",   "wasserstein",
+					    "chisq", "linf", "js"};
+
+	if ((unsigned)method < MLG_ARRAY_SIZE(names))
+		return names[method];
+	return "unknown";
+}
+
+void mlg_drift_dataset(struct mlg_drift_dataset *out,
+		       const enum mlg_drift_level *levels,
+		       const struct mlg_drift_result *results, size_t ncol,
+		       double share)
+{
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	out->threshold = share > 0 ? share : MLG_DRIFT_SHARE_DEFAULT;
+	out->ncolumns = ncol;
+	for (i = 0; i < ncol; i++) {
+		out->ndrifted += levels[i] == MLG_DRIFT_FAIL;
+		if (results) {
+			out->new_categories += results[i].new_categories;
+			out->vanished_categories +=
+				results[i].vanished_categories;
+		}
+	}
+	out->share = ncol ? (double)out->ndrifted / (double)ncol : 0;
+	out->drifted = ncol && out->share >= out->threshold;
+}

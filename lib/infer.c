@@ -1,0 +1,753 @@
+/* infer.c - serving protocols: requests, responses, the dataset sent */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlgate/buf.h"
+#include "mlgate/csv.h"
+#include "mlgate/error.h"
+#include "mlgate/http.h"
+#include "mlgate/infer.h"
+#include "mlgate/json.h"
+#include "mlgate/stream.h"
+#include "mlgate/util.h"
+
+int mlg_infer_proto_parse(enum mlg_infer_proto *out, const char *name)
+{
+	if (!strcmp(name, "v2"))
+		*out = MLG_INFER_V2;
+	else if (!strcmp(name, "tfserving"))
+		*out = MLG_INFER_TFSERVING;
+	else if (!strcmp(name, "mlflow"))
+		*out = MLG_INFER_MLFLOW;
+	else
+		return mlg_error_set(MLG_EINVALID,
+				     "unknown protocol '%s' (expected v2, "
+				     "tfserving or mlflow)",
+				     name);
+	return 0;
+}
+
+static int base_len(const char *base)
+{
+	size_t n = strlen(base);
+
+	while (n && base[n - 1] == '/')
+		n--;
+	return (int)n;
+}
+
+char *mlg_infer_url(enum mlg_infer_proto p, const char *base, const char *model)
+{
+	int n = base_len(base);
+
+	if (p == MLG_INFER_V2)
+		return mlg_strfmt("%.*s/v2/models/%s/infer", n, base, model);
+	if (p == MLG_INFER_TFSERVING)
+		return mlg_strfmt("%.*s/v1/models/%s:predict", n, base, model);
+	return mlg_strfmt("%.*s/invocations", n, base);
+}
+
+char *mlg_infer_ready_url(enum mlg_infer_proto p, const char *base,
+			  const char *model, int i)
+{
+	int n = base_len(base);
+
+	if (p == MLG_INFER_V2 && i == 0)
+		return mlg_strfmt("%.*s/v2/health/ready", n, base);
+	if (p == MLG_INFER_V2 && i == 1)
+		return mlg_strfmt("%.*s/v2/models/%s/ready", n, base, model);
+	if (p == MLG_INFER_TFSERVING && i == 0)
+		return mlg_strfmt("%.*s/v1/models/%s", n, base, model);
+	if (p == MLG_INFER_MLFLOW && i == 0)
+		return mlg_strfmt("%.*s/ping", n, base);
+	return NULL;
+}
+
+/* A JSON string; names come from a CSV header, so escape everything
+ * JSON requires. */
+static void add_str(struct mlg_buf *b, const char *s)
+{
+	mlg_buf_addch(b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			mlg_buf_addf(b, "\\%c", c);
+		else if (c < 0x20)
+			mlg_buf_addf(b, "\\u%04x", c);
+		else
+			mlg_buf_addch(b, c);
+	}
+	mlg_buf_addch(b, '"');
+}
+
+int mlg_infer_request(struct mlg_buf *out, enum mlg_infer_proto p,
+		      const char *const *names, size_t ncols, const double *x,
+		      size_t nrows)
+{
+	size_t i, j;
+	int flat = p == MLG_INFER_V2;
+
+	for (i = 0; i < nrows * ncols; i++)
+		if (!isfinite(x[i]))
+			return mlg_error_set(MLG_EINVALID,
+					     "row %zu: feature '%s' is not a "
+					     "finite number",
+					     i / ncols + 1, names[i % ncols]);
+	if (p == MLG_INFER_V2)
+		mlg_buf_addf(out,
+			     "{\"inputs\":[{\"name\":\"input\",\"shape\":[%zu,"
+			     "%zu],\"datatype\":\"FP64\",\"data\":[",
+			     nrows, ncols);
+	else if (p == MLG_INFER_TFSERVING)
+		mlg_buf_adds(out, "{\"instances\":[");
+	else {
+		mlg_buf_adds(out, "{\"dataframe_split\":{\"columns\":[");
+		for (j = 0; j < ncols; j++) {
+			if (j)
+				mlg_buf_addch(out, ',');
+			add_str(out, names[j]);
+		}
+		mlg_buf_adds(out, "],\"data\":[");
+	}
+	for (i = 0; i < nrows; i++) {
+		if (i)
+			mlg_buf_addch(out, ',');
+		if (!flat)
+			mlg_buf_addch(out, '[');
+		for (j = 0; j < ncols; j++)
+			/* %.17g round-trips every double */
+			mlg_buf_addf(out, "%s%.17g", j ? "," : "",
+				     x[i * ncols + j]);
+		if (!flat)
+			mlg_buf_addch(out, ']');
+	}
+	if (mlg_buf_adds(out, p == MLG_INFER_MLFLOW ? "]}}" : "]}") ||
+	    (p == MLG_INFER_V2 && mlg_buf_adds(out, "]}")))
+		return mlg_error_set(MLG_ELIMIT, "request body too large");
+	return 0;
+}
+
+int mlg_infer_fix_tokens(struct mlg_buf *out, const char *text, size_t len)
+{
+	static const char *const tok[] = {"-Infinity", "Infinity", "NaN"};
+	size_t i = 0, t;
+	int in_str = 0;
+
+	while (i < len) {
+		char c = text[i];
+
+		if (in_str) {
+			if (c == '\\' && i + 1 < len) {
+				if (mlg_buf_add(out, text + i, 2))
+					return MLG_ELIMIT;
+				i += 2;
+				continue;
+			}
+			if (c == '"')
+				in_str = 0;
+		} else if (c == '"') {
+			in_str = 1;
+		} else if (c == '-' || c == 'I' || c == 'N') {
+			for (t = 0; t < MLG_ARRAY_SIZE(tok); t++) {
+				size_t n = strlen(tok[t]);
+
+				if (len - i >= n &&
+				    !memcmp(text + i, tok[t], n))
+					break;
+			}
+			if (t < MLG_ARRAY_SIZE(tok)) {
+				if (mlg_buf_addf(out, "\"%s\"", tok[t]))
+					return MLG_ELIMIT;
+				i += strlen(tok[t]);
+				continue;
+			}
+		}
+		if (mlg_buf_addch(out, c))
+			return MLG_ELIMIT;
+		i++;
+	}
+	return 0;
+}
+
+static int num(double *out, const json_t *v)
+{
+	const char *s;
+
+	if (json_is_number(v)) {
+		*out = json_number_value(v);
+		return 0;
+	}
+	if (json_is_boolean(v)) {
+		*out = json_is_true(v);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return -1;
+	s = json_string_value(v);
+	if (!strcmp(s, "NaN"))
+		*out = NAN;
+	else if (!strcmp(s, "Infinity"))
+		*out = INFINITY;
+	else if (!strcmp(s, "-Infinity"))
+		*out = -INFINITY;
+	else
+		return -1;
+	return 0;
+}
+
+/* Flatten nested arrays of numbers into *a (row-major). -1 and *bad set
+ * to the flat index of a value that is not a number. */
+static int flatten(double **a, size_t *n, size_t *alloc, const json_t *v,
+		   size_t *bad, int depth)
+{
+	size_t i;
+
+	if (json_is_array(v)) {
+		if (depth > 32) {
+			*bad = *n;
+			return -1;
+		}
+		for (i = 0; i < json_array_size(v); i++)
+			if (flatten(a, n, alloc, json_array_get(v, i), bad,
+				    depth + 1))
+				return -1;
+		return 0;
+	}
+	*a = mlg_grow(*a, sizeof(double), *n + 1, alloc);
+	if (num(&(*a)[*n], v)) {
+		*bad = *n;
+		return -1;
+	}
+	(*n)++;
+	return 0;
+}
+
+/* The width of each row of `v`: 0 for a list of scalars, the length of
+ * the first row for a list of lists. */
+static size_t row_width(const json_t *v)
+{
+	const json_t *r = json_array_get(v, 0);
+
+	return json_is_array(r) ? json_array_size(r) : 0;
+}
+
+/* Take one output of `rows` rows and `width` values a row (0: scalar). */
+static int take(struct mlg_infer_out *o, const json_t *data, size_t width,
+		size_t rows)
+{
+	double *a = NULL;
+	size_t n = 0, alloc = 0, bad = 0, want = width ? width : 1;
+
+	if (flatten(&a, &n, &alloc, data, &bad, 0)) {
+		free(a);
+		return mlg_error_set(MLG_EDATA,
+				     "response value at row %zu is not a "
+				     "number",
+				     bad / want + 1);
+	}
+	if (n != rows * want) {
+		free(a);
+		if (n % want == 0)
+			return mlg_error_set(MLG_EDATA,
+					     "response has %zu rows, expected "
+					     "%zu",
+					     n / want, rows);
+		return mlg_error_set(MLG_EDATA,
+				     "response has %zu values, expected %zu", n,
+				     rows * want);
+	}
+	if (want >= 2 && !o->proba) {
+		o->proba = a;
+		o->k = want;
+	} else if (want == 1 && !o->pred) {
+		o->pred = a;
+	} else {
+		free(a);
+	}
+	return 0;
+}
+
+static int parse_v2(struct mlg_infer_out *o, json_t *root, size_t rows)
+{
+	json_t *outs = json_object_get(root, "outputs"), *t;
+	size_t i;
+	int rc;
+
+	json_array_foreach (outs, i, t) {
+		json_t *shape = json_object_get(t, "shape");
+		json_t *data = json_object_get(t, "data");
+		size_t nd = json_array_size(shape), w = 0;
+
+		if (!json_is_array(data) || !nd)
+			continue;
+		if (nd == 2)
+			w = (size_t)json_integer_value(
+				json_array_get(shape, 1));
+		else if (nd != 1)
+			continue;
+		if (w == 1)
+			w = 0;
+		if ((w >= 2 && o->proba) || (!w && o->pred))
+			continue;
+		if ((rc = take(o, data, w, rows)))
+			return rc;
+	}
+	return 0;
+}
+
+static int parse_list(struct mlg_infer_out *o, json_t *root, size_t rows)
+{
+	json_t *v = root;
+	size_t w;
+
+	if (json_is_object(root)) {
+		v = json_object_get(root, "predictions");
+		if (!v)
+			v = json_object_get(root, "outputs");
+	}
+	if (!json_is_array(v))
+		return 0;
+	w = row_width(v);
+	return take(o, v, w == 1 ? 0 : w, rows);
+}
+
+int mlg_infer_parse(struct mlg_infer_out *out, enum mlg_infer_proto p,
+		    const char *body, size_t len, size_t nrows)
+{
+	struct mlg_buf fixed = MLG_BUF_INIT;
+	json_error_t e;
+	json_t *root = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->n = nrows;
+	if ((rc = mlg_infer_fix_tokens(&fixed, body, len)))
+		goto done;
+	root = json_loadb(fixed.ptr, fixed.len, JSON_ALLOW_NUL, &e);
+	if (!root) {
+		rc = mlg_error_set(MLG_EDATA,
+				   "invalid JSON in response: %d:%d: %s",
+				   e.line, e.column, e.text);
+		goto done;
+	}
+	if (p == MLG_INFER_V2)
+		rc = parse_v2(out, root, nrows);
+	else
+		rc = parse_list(out, root, nrows);
+	if (!rc && !out->proba && !out->pred)
+		rc = mlg_error_set(MLG_EDATA, "response has no predictions");
+done:
+	json_decref(root);
+	mlg_buf_release(&fixed);
+	return rc;
+}
+
+void mlg_infer_out_release(struct mlg_infer_out *o)
+{
+	free(o->proba);
+	free(o->pred);
+	memset(o, 0, sizeof(*o));
+}
+
+char *mlg_infer_error_text(const char *body, size_t len)
+{
+	struct mlg_buf fixed = MLG_BUF_INIT, b = MLG_BUF_INIT;
+	json_t *root, *v;
+	char *s = NULL;
+
+	if (mlg_infer_fix_tokens(&fixed, body, len))
+		goto done;
+	root = json_loadb(fixed.ptr, fixed.len, 0, NULL);
+	v = json_object_get(root, "error");
+	if (json_is_string(v))
+		s = mlg_strdup(json_string_value(v));
+	else if (v && !mlg_json_dump(&b, v, 0))
+		s = mlg_buf_detach(&b, NULL);
+	json_decref(root);
+done:
+	mlg_buf_release(&fixed);
+	mlg_buf_release(&b);
+	return s;
+}
+
+static ssize_t rd(void *ctx, void *buf, size_t n)
+{
+	return mlg_stream_read(ctx, buf, n);
+}
+
+static char *field(const struct mlg_csv_record *r, size_t i)
+{
+	return mlg_strndup(r->fields[i].ptr, r->fields[i].len);
+}
+
+/* Map the header to kept and feature columns: role[i] is -1 (ignored),
+ * k (kept column k) or nkeep + f (feature f). */
+static int map_header(struct mlg_infer_data *d, int *role,
+		      const struct mlg_csv_record *h, const char *src,
+		      const char *const *keep, size_t nkeep,
+		      const char *const *feat, size_t nfeat)
+{
+	size_t i, j;
+
+	for (i = 0; i < h->nfields; i++)
+		role[i] = -1;
+	for (j = 0; j < nkeep + nfeat; j++) {
+		const char *want = j < nkeep ? keep[j] : feat[j - nkeep];
+
+		for (i = 0; i < h->nfields; i++)
+			if (h->fields[i].len == strlen(want) &&
+			    !memcmp(h->fields[i].ptr, want, strlen(want)))
+				break;
+		if (i == h->nfields)
+			return mlg_error_set(MLG_EINVALID,
+					     "no column '%s' in '%s'", want,
+					     src);
+		role[i] = (int)j;
+	}
+	if (feat) {
+		d->ncols = nfeat;
+		d->names = mlg_calloc(nfeat + 1, sizeof(char *));
+		for (j = 0; j < nfeat; j++)
+			d->names[j] = mlg_strdup(feat[j]);
+		return 0;
+	}
+	d->names = mlg_calloc(h->nfields + 1, sizeof(char *));
+	for (i = 0; i < h->nfields; i++) {
+		if (role[i] >= 0)
+			continue;
+		role[i] = (int)(nkeep + d->ncols);
+		d->names[d->ncols++] = field(h, i);
+	}
+	if (!d->ncols)
+		return mlg_error_set(MLG_EINVALID, "no feature columns in '%s'",
+				     src);
+	return 0;
+}
+
+int mlg_infer_data_read(struct mlg_infer_data *out, const char *src,
+			const char *const *keep, size_t nkeep,
+			const char *const *features, size_t nfeatures)
+{
+	struct mlg_csv_reader rdr;
+	struct mlg_csv_record rec;
+	struct mlg_stream *s = NULL;
+	size_t ax = 0, ak = 0, i, width = 0;
+	int *role = NULL, rc, r, first = 1;
+
+	memset(out, 0, sizeof(*out));
+	memset(&rdr, 0, sizeof(rdr));
+	out->nkeep = nkeep;
+	out->knames = mlg_calloc(nkeep + 1, sizeof(char *));
+	for (i = 0; i < nkeep; i++)
+		out->knames[i] = mlg_strdup(keep[i]);
+	if ((rc = mlg_stream_open(&s, src, NULL)))
+		return rc;
+	if ((rc = mlg_csv_reader_init(&rdr, NULL, rd, s, 0)))
+		goto done;
+	while ((r = mlg_csv_reader_next(&rdr, &rec)) > 0) {
+		if (rec.blank)
+			continue;
+		if (first) {
+			first = 0;
+			width = rec.nfields;
+			role = mlg_calloc(width, sizeof(int));
+			if ((rc = map_header(out, role, &rec, src, keep, nkeep,
+					     features, nfeatures)))
+				goto done;
+			continue;
+		}
+		if (rec.nfields != width) {
+			rc = mlg_error_set(MLG_EDATA,
+					   "'%s': line %llu: %zu fields, "
+					   "expected %zu",
+					   src, (unsigned long long)rec.line,
+					   rec.nfields, width);
+			goto done;
+		}
+		out->x = mlg_grow(out->x, sizeof(double),
+				  (out->nrows + 1) * out->ncols, &ax);
+		out->kept = mlg_grow(out->kept, sizeof(char *),
+				     (out->nrows + 1) * nkeep + 1, &ak);
+		/* a row that fails half-way is freed by the release */
+		memset(out->kept + out->nrows * nkeep, 0,
+		       nkeep * sizeof(char *));
+		for (i = 0; i < width; i++) {
+			char *v;
+
+			if (role[i] < 0)
+				continue;
+			v = field(&rec, i);
+			if ((size_t)role[i] < nkeep) {
+				out->kept[out->nrows * nkeep + role[i]] = v;
+				continue;
+			}
+			if (mlg_parse_double(&out->x[out->nrows * out->ncols +
+						     role[i] - nkeep],
+					     v)) {
+				rc = mlg_error_set(
+					MLG_EDATA,
+					"'%s': line %llu: feature '%s' is not "
+					"a number: '%s'",
+					src, (unsigned long long)rec.line,
+					out->names[role[i] - (int)nkeep], v);
+				free(v);
+				/* the row's kept strings are freed below */
+				out->nrows++;
+				goto done;
+			}
+			free(v);
+		}
+		out->nrows++;
+	}
+	if (r < 0)
+		rc = r;
+	else if (first)
+		rc = mlg_error_set(MLG_EINVALID, "'%s': no header", src);
+done:
+	free(role);
+	mlg_csv_reader_release(&rdr);
+	mlg_stream_close(s);
+	return rc;
+}
+
+void mlg_infer_data_release(struct mlg_infer_data *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->ncols && d->names; i++)
+		free(d->names[i]);
+	for (i = 0; i < d->nkeep; i++)
+		free(d->knames[i]);
+	for (i = 0; d->kept && i < d->nrows * d->nkeep; i++)
+		free(d->kept[i]);
+	free(d->names);
+	free(d->knames);
+	free(d->kept);
+	free(d->x);
+	memset(d, 0, sizeof(*d));
+}
+
+int mlg_infer_ready(const struct mlg_infer_opts *o)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	long tmo = o->timeout_ms > 0 ? (o->timeout_ms + 999) / 1000 : 0;
+	char *url;
+	int i, rc = 0;
+
+	mlg_buf_init(&b, 65536);
+	for (i = 0;
+	     !rc && (url = mlg_infer_ready_url(o->proto, o->base, o->model, i));
+	     i++) {
+		mlg_buf_reset(&b);
+		rc = mlg_http_get(&b, url, tmo);
+		if (rc)
+			mlg_error_prefix("model '%s' is not ready", o->model);
+		free(url);
+	}
+	mlg_buf_release(&b);
+	return rc;
+}
+
+int mlg_infer_predict(struct mlg_infer_out *out, const struct mlg_infer_opts *o,
+		      const struct mlg_infer_data *d)
+{
+	size_t bs = o->batch ? o->batch : 64, nb = (d->nrows + bs - 1) / bs;
+	struct mlg_http_req *reqs = mlg_calloc(nb + 1, sizeof(*reqs));
+	struct mlg_http_pool_opts po = {o->concurrency, o->timeout_ms,
+					o->retries, o->backoff_s};
+	const char *const *names = (const char *const *)d->names;
+	char *url = mlg_infer_url(o->proto, o->base, o->model);
+	struct mlg_buf body = MLG_BUF_INIT;
+	size_t i, j, first, n;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	out->n = d->nrows;
+	for (i = 0; i < nb; i++) {
+		first = i * bs;
+		n = d->nrows - first < bs ? d->nrows - first : bs;
+		mlg_buf_reset(&body);
+		rc = mlg_infer_request(&body, o->proto, names, d->ncols,
+				       d->x + first * d->ncols, n);
+		if (rc) {
+			mlg_error_prefix("data row %zu", first + 1);
+			goto done;
+		}
+		reqs[i].url = url;
+		reqs[i].body = mlg_buf_detach(&body, &reqs[i].len);
+		mlg_buf_init(&reqs[i].resp, (size_t)256 << 20);
+	}
+	if ((rc = mlg_http_run(reqs, nb, &po)))
+		goto done;
+	for (i = 0; i < nb; i++) {
+		struct mlg_http_req *r = &reqs[i];
+		struct mlg_infer_out part;
+		char *text;
+
+		first = i * bs;
+		n = d->nrows - first < bs ? d->nrows - first : bs;
+		if (r->rc) {
+			rc = mlg_error_set(r->rc, "%s", r->error);
+			goto done;
+		}
+		if (r->status != 200) {
+			text = mlg_infer_error_text(r->resp.ptr, r->resp.len);
+			rc = mlg_error_set(MLG_ENETWORK, "'%s': HTTP %ld%s%s",
+					   url, r->status, text ? ": " : "",
+					   text ? text : "");
+			free(text);
+			goto done;
+		}
+		if ((rc = mlg_infer_parse(&part, o->proto, r->resp.ptr,
+					  r->resp.len, n))) {
+			mlg_infer_out_release(&part);
+			mlg_error_prefix("'%s'", url);
+			goto done;
+		}
+		/* every batch must give the same kind of output */
+		if (!i) {
+			out->k = part.k;
+			if (part.proba)
+				out->proba = mlg_calloc(d->nrows * part.k + 1,
+							sizeof(double));
+			if (part.pred)
+				out->pred = mlg_calloc(d->nrows + 1,
+						       sizeof(double));
+		} else if (part.k != out->k || !part.pred != !out->pred) {
+			mlg_infer_out_release(&part);
+			rc = mlg_error_set(MLG_EDATA,
+					   "'%s': rows %zu-%zu: response "
+					   "outputs differ from the first "
+					   "batch's",
+					   url, first + 1, first + n);
+			goto done;
+		}
+		if (part.proba)
+			memcpy(out->proba + first * out->k, part.proba,
+			       n * out->k * sizeof(double));
+		for (j = 0; part.pred && j < n; j++)
+			out->pred[first + j] = part.pred[j];
+		mlg_infer_out_release(&part);
+	}
+done:
+	for (i = 0; i < nb; i++) {
+		free((char *)reqs[i].body);
+		mlg_http_req_release(&reqs[i]);
+	}
+	free(reqs);
+	free(url);
+	mlg_buf_release(&body);
+	return rc;
+}
+
+static void add_cell(struct mlg_buf *b, const char *s)
+{
+	const char *p;
+
+	if (!s[strcspn(s, ",\"\r\n")]) {
+		mlg_buf_adds(b, s);
+		return;
+	}
+	mlg_buf_addch(b, '"');
+	for (p = s; *p; p++) {
+		if (*p == '"')
+			mlg_buf_addch(b, '"');
+		mlg_buf_addch(b, *p);
+	}
+	mlg_buf_addch(b, '"');
+}
+
+static int cmp_class(const void *a, const void *b)
+{
+	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+	double u, v;
+
+	if (!mlg_parse_double(&u, x) && !mlg_parse_double(&v, y) && u != v)
+		return u < v ? -1 : 1;
+	return strcmp(x, y);
+}
+
+/* The sorted distinct labels (borrowed strings), as predfile.h sorts
+ * classes: numbers as numbers. */
+static size_t classes(const char ***out, const struct mlg_infer_data *d,
+		      size_t label)
+{
+	const char **c = mlg_calloc(d->nrows + 1, sizeof(char *));
+	size_t i, n = 0;
+
+	for (i = 0; i < d->nrows; i++)
+		c[i] = d->kept[i * d->nkeep + label];
+	qsort(c, d->nrows, sizeof(char *), cmp_class);
+	for (i = 0; i < d->nrows; i++)
+		if (!n || strcmp(c[n - 1], c[i]))
+			c[n++] = c[i];
+	*out = c;
+	return n;
+}
+
+int mlg_infer_write_csv(struct mlg_buf *out, const struct mlg_infer_data *d,
+			size_t label, long id, const struct mlg_infer_out *p)
+{
+	const char **cls = NULL;
+	size_t i, j, ncls = 0;
+
+	if (p->k > 2) {
+		ncls = classes(&cls, d, label);
+		if (ncls != p->k) {
+			free(cls);
+			return mlg_error_set(MLG_EDATA,
+					     "response has %zu probabilities "
+					     "a row, but the labels have %zu "
+					     "classes",
+					     p->k, ncls);
+		}
+	}
+	mlg_buf_adds(out, "id,");
+	add_cell(out, d->knames[label]);
+	if (p->pred)
+		mlg_buf_adds(out, ",pred");
+	if (p->k == 2)
+		mlg_buf_adds(out, ",proba");
+	for (j = 0; j < ncls; j++) {
+		mlg_buf_addf(out, ",proba_%s", cls[j]);
+	}
+	for (j = 0; j < d->nkeep; j++) {
+		if (j == label || (long)j == id)
+			continue;
+		mlg_buf_addch(out, ',');
+		add_cell(out, d->knames[j]);
+	}
+	mlg_buf_addch(out, '\n');
+	for (i = 0; i < d->nrows; i++) {
+		char *const *row = d->kept + i * d->nkeep;
+
+		if (id >= 0)
+			add_cell(out, row[id]);
+		else
+			mlg_buf_addf(out, "%zu", i + 1);
+		mlg_buf_addch(out, ',');
+		add_cell(out, row[label]);
+		if (p->pred)
+			mlg_buf_addf(out, ",%.17g", p->pred[i]);
+		/* binary: P(greater label), the one column predfile.h reads */
+		if (p->k == 2)
+			mlg_buf_addf(out, ",%.17g", p->proba[i * 2 + 1]);
+		for (j = 0; j < ncls; j++)
+			mlg_buf_addf(out, ",%.17g", p->proba[i * p->k + j]);
+		for (j = 0; j < d->nkeep; j++) {
+			if (j == label || (long)j == id)
+				continue;
+			mlg_buf_addch(out, ',');
+			add_cell(out, row[j]);
+		}
+		if (mlg_buf_addch(out, '\n')) {
+			free(cls);
+			return mlg_error_set(MLG_ELIMIT,
+					     "predictions too large");
+		}
+	}
+	free(cls);
+	return 0;
+}

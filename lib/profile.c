@@ -1,0 +1,1054 @@
+/* profile.c - per-column profiles: exact moments and mergeable sketches */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlgate/buf.h"
+#include "mlgate/error.h"
+#include "mlgate/profile.h"
+#include "mlgate/stream.h"
+#include "mlgate/utf8.h"
+#include "mlgate/util.h"
+
+const char *const mlg_profile_tokens[MLG_PROFILE_NTOKENS] = {
+	"NA", "N/A", "n/a", "null", "NULL", "None",
+};
+
+static const char *const cand_names[MLG_CAND_COUNT] = {
+	"integer",  "number", "boolean",      "date",
+	"datetime", "time",   "leading_zero",
+};
+
+/* The KLL coin seed: fixed, so profiles are reproducible. */
+#define SEED	       0x70726f66696c65ULL
+#define KLL_RANK_ERROR 0.0133
+#define HLL_ERROR      0.0081
+
+/* Candidate types are decided by the schema loader's own fields, so
+ * that inference and validation cannot disagree on what casts. */
+static const char cand_schema[] =
+	"{\"fields\": [{\"name\": \"i\", \"type\": \"integer\"},"
+	" {\"name\": \"n\", \"type\": \"number\"},"
+	" {\"name\": \"b\", \"type\": \"boolean\"},"
+	" {\"name\": \"d\", \"type\": \"date\"},"
+	" {\"name\": \"dt\", \"type\": \"datetime\"},"
+	" {\"name\": \"t\", \"type\": \"time\"}]}";
+
+static int cand_init(struct mlg_profile *p)
+{
+	struct mlg_json_doc doc;
+	int rc;
+
+	p->cand = mlg_calloc(1, sizeof(*p->cand));
+	rc = mlg_json_parse(&doc, "<profile>", cand_schema,
+			    sizeof(cand_schema) - 1);
+	if (!rc)
+		rc = mlg_schema_parse(p->cand, &doc);
+	mlg_json_doc_release(&doc);
+	return rc;
+}
+
+static void col_init(struct mlg_profile_col *c, const char *name)
+{
+	memset(c, 0, sizeof(*c));
+	c->name = mlg_strdup(name);
+	c->declared = MLG_T_ANY;
+	mlg_moments_init(&c->num);
+	mlg_moments_init(&c->len);
+	mlg_kll_init(&c->kll, MLG_KLL_K_DEFAULT, SEED);
+	c->hll = mlg_malloc(sizeof(*c->hll));
+	mlg_hll_init(c->hll);
+	mlg_topk_init(&c->topk, MLG_PROFILE_TOPK_CAP);
+}
+
+static void col_release(struct mlg_profile_col *c)
+{
+	free(c->name);
+	mlg_kll_release(&c->kll);
+	free(c->hll);
+	mlg_topk_release(&c->topk);
+}
+
+static void profile_alloc(struct mlg_profile *p, size_t n)
+{
+	memset(p, 0, sizeof(*p));
+	p->ncols = n;
+	p->cols = mlg_calloc(n, sizeof(*p->cols));
+}
+
+int mlg_profile_init(struct mlg_profile *p, const char *const *names, size_t n,
+		     const struct mlg_schema *s)
+{
+	size_t i;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	if (!n)
+		return mlg_error_set(MLG_EINVALID,
+				     "a profile needs at least one column");
+	profile_alloc(p, n);
+	for (i = 0; i < n; i++) {
+		col_init(&p->cols[i], names[i]);
+		if (s && i < s->nfields) {
+			p->cols[i].declared = s->fields[i].type;
+			p->cols[i].has_schema = 1;
+		}
+	}
+	if ((rc = cand_init(p)))
+		mlg_profile_release(p);
+	return rc;
+}
+
+void mlg_profile_release(struct mlg_profile *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->ncols; i++)
+		col_release(&p->cols[i]);
+	for (i = 0; i < p->nsources; i++)
+		free(p->sources[i]);
+	free(p->sources);
+	free(p->cols);
+	if (p->cand) {
+		mlg_schema_release(p->cand);
+		free(p->cand);
+	}
+	memset(p, 0, sizeof(*p));
+}
+
+void mlg_profile_reset(struct mlg_profile *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->ncols; i++) {
+		struct mlg_profile_col *c = &p->cols[i];
+		char *name = c->name;
+		enum mlg_ftype t = c->declared;
+		int has = c->has_schema;
+
+		c->name = NULL;
+		col_release(c);
+		col_init(c, "");
+		free(c->name);
+		c->name = name;
+		c->declared = t;
+		c->has_schema = has;
+	}
+	p->rows = 0;
+}
+
+void mlg_profile_add_source(struct mlg_profile *p, const char *src)
+{
+	p->sources = mlg_realloc(p->sources,
+				 (p->nsources + 1) * sizeof(*p->sources));
+	p->sources[p->nsources++] = mlg_strdup(src);
+}
+
+static int token_index(const char *s, size_t len)
+{
+	int i;
+
+	for (i = 0; i < MLG_PROFILE_NTOKENS; i++)
+		if (strlen(mlg_profile_tokens[i]) == len &&
+		    !memcmp(mlg_profile_tokens[i], s, len))
+			return i;
+	return -1;
+}
+
+/* "007", "-01.5": Table Schema casts them as numbers, but such codes
+ * lose their zeros as numbers, so inference keeps them strings. */
+static int leading_zero(const char *s, size_t len)
+{
+	size_t i = len && (s[0] == '+' || s[0] == '-');
+
+	return i + 1 < len && s[i] == '0' && s[i + 1] >= '0' && s[i + 1] <= '9';
+}
+
+static void minmax(int64_t *lo, int64_t *hi, uint64_t *n, int64_t x)
+{
+	if (!*n || x < *lo)
+		*lo = x;
+	if (!*n || x > *hi)
+		*hi = x;
+	++*n;
+}
+
+static void add_number(struct mlg_profile_col *c, double x)
+{
+	mlg_moments_add(&c->num, x);
+	mlg_kll_add(&c->kll, x);
+}
+
+/* The text's candidate types; `feed` adds numbers and dates to the
+ * statistics (without a schema, where the text is all there is). */
+static void candidates(const struct mlg_profile *p, struct mlg_profile_col *c,
+		       const char *s, size_t len, int feed)
+{
+	const struct mlg_field *f = p->cand->fields;
+	struct mlg_value v;
+	uint64_t nint = c->cand[MLG_CAND_INTEGER];
+
+	if (!mlg_field_cast(&v, &f[0], s, len)) {
+		if (!nint || v.i < c->imin)
+			c->imin = v.i;
+		if (!nint || v.i > c->imax)
+			c->imax = v.i;
+		c->cand[MLG_CAND_INTEGER]++;
+	}
+	if (!mlg_field_cast(&v, &f[1], s, len)) {
+		c->cand[MLG_CAND_NUMBER]++;
+		c->cand[MLG_CAND_LEADING_ZERO] += leading_zero(s, len);
+		if (feed)
+			add_number(c, v.num);
+	}
+	if (!mlg_field_cast(&v, &f[2], s, len))
+		c->cand[MLG_CAND_BOOLEAN]++;
+	if (!mlg_field_cast(&v, &f[3], s, len)) {
+		c->cand[MLG_CAND_DATE]++;
+		if (feed)
+			minmax(&c->dmin, &c->dmax, &c->ndates, v.i);
+	}
+	if (!mlg_field_cast(&v, &f[4], s, len)) {
+		c->cand[MLG_CAND_DATETIME]++;
+		if (feed)
+			minmax(&c->tmin, &c->tmax, &c->ndatetimes, v.i);
+	}
+	if (!mlg_field_cast(&v, &f[5], s, len))
+		c->cand[MLG_CAND_TIME]++;
+}
+
+/* A cast value of a declared type: dates count as days, times and
+ * datetimes as seconds, as the dataset checks measure them. */
+static void add_value(struct mlg_profile_col *c, const struct mlg_value *v)
+{
+	switch (v->type) {
+	case MLG_T_NUMBER:
+	case MLG_T_INTEGER:
+	case MLG_T_YEAR:
+		add_number(c, v->num);
+		break;
+	case MLG_T_DATE:
+		add_number(c, (double)v->i);
+		minmax(&c->dmin, &c->dmax, &c->ndates, v->i);
+		break;
+	case MLG_T_DATETIME:
+		add_number(c, (double)v->i / 1e6);
+		minmax(&c->tmin, &c->tmax, &c->ndatetimes, v->i);
+		break;
+	case MLG_T_TIME:
+		add_number(c, (double)v->i / 1e6);
+		break;
+	default:
+		break;
+	}
+}
+
+void mlg_profile_cell(struct mlg_profile *p, size_t col, const char *cell,
+		      size_t len, enum mlg_cell st, const struct mlg_value *v)
+{
+	struct mlg_profile_col *c = &p->cols[col];
+	uint64_t h;
+	int tok;
+
+	c->count++;
+	if (v ? st == MLG_CELL_NULL : !len) {
+		c->nulls++;
+		mlg_moments_add_null(&c->num);
+		return;
+	}
+	h = mlg_hash_bytes(cell, len, 0);
+	mlg_hll_add(c->hll, h);
+	mlg_topk_add_hashed(&c->topk, h, cell, len);
+	mlg_moments_add_str(&c->len, cell, len);
+	tok = token_index(cell, len);
+	if (tok >= 0)
+		c->tokens[tok]++;
+	else
+		candidates(p, c, cell, len, !v);
+	if (!v)
+		return;
+	if (st != MLG_CELL_OK)
+		c->invalid++;
+	else
+		add_value(c, v);
+}
+
+static void merge_minmax(int64_t *lo, int64_t *hi, uint64_t *n, int64_t blo,
+			 int64_t bhi, uint64_t bn)
+{
+	if (!bn)
+		return;
+	if (!*n || blo < *lo)
+		*lo = blo;
+	if (!*n || bhi > *hi)
+		*hi = bhi;
+	*n += bn;
+}
+
+int mlg_profile_merge(struct mlg_profile *a, const struct mlg_profile *b)
+{
+	size_t i, k;
+	int rc;
+
+	if (a->ncols != b->ncols)
+		return mlg_error_set(MLG_EINVALID,
+				     "cannot merge profiles: they have %zu and "
+				     "%zu columns",
+				     a->ncols, b->ncols);
+	for (i = 0; i < a->ncols; i++)
+		if (strcmp(a->cols[i].name, b->cols[i].name))
+			return mlg_error_set(
+				MLG_EINVALID,
+				"cannot merge profiles: column %zu "
+				"is '%s' in one and '%s' in the "
+				"other",
+				i + 1, a->cols[i].name, b->cols[i].name);
+	for (i = 0; i < a->ncols; i++) {
+		struct mlg_profile_col *x = &a->cols[i];
+		const struct mlg_profile_col *y = &b->cols[i];
+		uint64_t nint = x->cand[MLG_CAND_INTEGER];
+
+		/* Same k and capacity on both sides: these cannot fail. */
+		if ((rc = mlg_kll_merge(&x->kll, &y->kll)) ||
+		    (rc = mlg_topk_merge(&x->topk, &y->topk)))
+			return rc;
+		mlg_hll_merge(x->hll, y->hll);
+		mlg_moments_merge(&x->num, &y->num);
+		mlg_moments_merge(&x->len, &y->len);
+		if (y->cand[MLG_CAND_INTEGER]) {
+			if (!nint || y->imin < x->imin)
+				x->imin = y->imin;
+			if (!nint || y->imax > x->imax)
+				x->imax = y->imax;
+		}
+		for (k = 0; k < MLG_CAND_COUNT; k++)
+			x->cand[k] += y->cand[k];
+		for (k = 0; k < MLG_PROFILE_NTOKENS; k++)
+			x->tokens[k] += y->tokens[k];
+		merge_minmax(&x->dmin, &x->dmax, &x->ndates, y->dmin, y->dmax,
+			     y->ndates);
+		merge_minmax(&x->tmin, &x->tmax, &x->ndatetimes, y->tmin,
+			     y->tmax, y->ndatetimes);
+		x->count += y->count;
+		x->nulls += y->nulls;
+		x->invalid += y->invalid;
+		if (!x->has_schema && y->has_schema) {
+			x->has_schema = 1;
+			x->declared = y->declared;
+		}
+	}
+	a->rows += b->rows;
+	for (i = 0; i < b->nsources; i++)
+		mlg_profile_add_source(a, b->sources[i]);
+	return 0;
+}
+
+static uint64_t missing(const struct mlg_profile_col *c)
+{
+	uint64_t n = c->nulls;
+	int k;
+
+	for (k = 0; k < MLG_PROFILE_NTOKENS; k++)
+		n += c->tokens[k];
+	return n;
+}
+
+enum mlg_ftype mlg_profile_col_type(const struct mlg_profile_col *c)
+{
+	static const struct {
+		enum mlg_cand cand;
+		enum mlg_ftype type;
+	} order[] = {
+		{MLG_CAND_INTEGER, MLG_T_INTEGER},
+		{MLG_CAND_NUMBER, MLG_T_NUMBER},
+		{MLG_CAND_BOOLEAN, MLG_T_BOOLEAN},
+		{MLG_CAND_DATE, MLG_T_DATE},
+		{MLG_CAND_DATETIME, MLG_T_DATETIME},
+		{MLG_CAND_TIME, MLG_T_TIME},
+	};
+	uint64_t n = c->count - missing(c);
+	size_t i;
+
+	if (!n)
+		return MLG_T_STRING;
+	for (i = 0; i < MLG_ARRAY_SIZE(order); i++) {
+		if (c->cand[order[i].cand] != n)
+			continue;
+		if (order[i].cand <= MLG_CAND_NUMBER &&
+		    c->cand[MLG_CAND_LEADING_ZERO])
+			continue;
+		return order[i].type;
+	}
+	return MLG_T_STRING;
+}
+
+/* ---- JSON ---- */
+
+static json_t *jcount(uint64_t n)
+{
+	return json_integer((json_int_t)n);
+}
+
+/* A real, or null for NaN (JSON has none). */
+static json_t *jreal(double x)
+{
+	return x == x ? json_real(x) : json_null();
+}
+
+static void day_text(char out[32], int64_t days)
+{
+	mlg_iso8601(out, (double)days * 86400);
+	out[10] = 0;
+}
+
+static json_t *minmax_json(uint64_t n, int64_t lo, int64_t hi)
+{
+	if (!n)
+		return json_null();
+	return json_pack("{sIsIsI}", "count", (json_int_t)n, "min",
+			 (json_int_t)lo, "max", (json_int_t)hi);
+}
+
+static json_t *state_json(const struct mlg_profile_col *c)
+{
+	json_t *cand = json_object(), *tok = json_object(), *st;
+	size_t k;
+
+	for (k = 0; k < MLG_CAND_COUNT; k++)
+		json_object_set_new(cand, cand_names[k], jcount(c->cand[k]));
+	for (k = 0; k < MLG_PROFILE_NTOKENS; k++)
+		json_object_set_new(tok, mlg_profile_tokens[k],
+				    jcount(c->tokens[k]));
+	st = json_object();
+	json_object_set_new(st, "candidates", cand);
+	json_object_set_new(st, "missing_tokens", tok);
+	json_object_set_new(
+		st, "integers",
+		minmax_json(c->cand[MLG_CAND_INTEGER], c->imin, c->imax));
+	json_object_set_new(st, "dates",
+			    minmax_json(c->ndates, c->dmin, c->dmax));
+	json_object_set_new(st, "datetimes",
+			    minmax_json(c->ndatetimes, c->tmin, c->tmax));
+	json_object_set_new(st, "numbers", mlg_moments_to_json(&c->num));
+	json_object_set_new(st, "lengths", mlg_moments_to_json(&c->len));
+	json_object_set_new(st, "kll", mlg_kll_to_json(&c->kll));
+	json_object_set_new(st, "hll", mlg_hll_to_json(c->hll));
+	json_object_set_new(st, "topk", mlg_topk_to_json(&c->topk));
+	return st;
+}
+
+static const double qs[] = {0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1};
+
+static json_t *summary_json(const struct mlg_profile_col *c)
+{
+	struct mlg_topk_item top[MLG_PROFILE_TOP_SHOWN];
+	json_t *s = json_object(), *q, *arr;
+	double qv[MLG_ARRAY_SIZE(qs)];
+	char buf[32];
+	size_t i, n;
+	int have = c->num.count > 0;
+
+	json_object_set_new(s, "min",
+			    have ? json_real(c->num.min) : json_null());
+	json_object_set_new(s, "max",
+			    have ? json_real(c->num.max) : json_null());
+	json_object_set_new(s, "mean", jreal(mlg_moments_mean(&c->num)));
+	json_object_set_new(s, "stddev", jreal(mlg_moments_stddev(&c->num, 1)));
+	json_object_set_new(s, "sum",
+			    have ? json_real(mlg_moments_sum(&c->num))
+				 : json_null());
+	json_object_set_new(s, "nonfinite", jcount(c->num.nonfinite));
+	q = json_object();
+	if (c->kll.n) {
+		mlg_kll_quantiles(qv, &c->kll, qs, MLG_ARRAY_SIZE(qs));
+		for (i = 0; i < MLG_ARRAY_SIZE(qs); i++) {
+			snprintf(buf, sizeof(buf), "%g", qs[i]);
+			json_object_set_new(q, buf, json_real(qv[i]));
+		}
+	}
+	json_object_set_new(s, "quantiles", q);
+	json_object_set_new(s, "quantile_rank_error",
+			    json_real(KLL_RANK_ERROR));
+	json_object_set_new(
+		s, "distinct",
+		json_integer((json_int_t)(mlg_hll_count(c->hll) + 0.5)));
+	json_object_set_new(s, "distinct_error", json_real(HLL_ERROR));
+	n = mlg_topk_list(top, &c->topk, MLG_PROFILE_TOP_SHOWN);
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(
+			arr, json_pack("{sssIsI}", "value", top[i].value,
+				       "count", (json_int_t)top[i].count, "err",
+				       (json_int_t)top[i].err));
+	json_object_set_new(s, "top", arr);
+	json_object_set_new(s, "length",
+			    c->len.count
+				    ? json_pack("{sfsfsf}", "min", c->len.min,
+						"max", c->len.max, "mean",
+						mlg_moments_mean(&c->len))
+				    : json_null());
+	if (c->ndates) {
+		day_text(buf, c->dmin);
+		json_object_set_new(s, "date_min", json_string(buf));
+		day_text(buf, c->dmax);
+		json_object_set_new(s, "date_max", json_string(buf));
+	}
+	if (c->ndatetimes) {
+		mlg_iso8601(buf, (double)(c->tmin / 1000000));
+		json_object_set_new(s, "datetime_min", json_string(buf));
+		mlg_iso8601(buf, (double)(c->tmax / 1000000));
+		json_object_set_new(s, "datetime_max", json_string(buf));
+	}
+	return s;
+}
+
+/*
+ * Equal-mass bins: edges at the KLL quantiles 0, 1/B, ..., 1, repeats
+ * dropped, so the edges of shards merged are those of the whole within
+ * the rank error. Counts are n times the rank differences, estimates
+ * within the same error.
+ */
+static json_t *histogram_json(const struct mlg_profile_col *c)
+{
+	double e[MLG_PROFILE_BINS + 1], kept[MLG_PROFILE_BINS + 1];
+	json_t *edges, *counts;
+	size_t i, n = 0;
+	uint64_t done = 0;
+
+	if (!c->kll.n || mlg_kll_bin_edges(e, &c->kll, MLG_PROFILE_BINS))
+		return json_null();
+	for (i = 0; i <= MLG_PROFILE_BINS; i++)
+		if (!n || e[i] > kept[n - 1])
+			kept[n++] = e[i];
+	edges = json_array();
+	counts = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(edges, json_real(kept[i]));
+	for (i = 1; i < n; i++) {
+		double r = i + 1 == n ? 1 : mlg_kll_rank(&c->kll, kept[i]);
+		uint64_t upto = (uint64_t)(r * (double)c->kll.n + 0.5);
+
+		json_array_append_new(counts,
+				      jcount(upto > done ? upto - done : 0));
+		done = upto > done ? upto : done;
+	}
+	if (n == 1) /* one distinct value: one closed bin [x, x] */
+		json_array_append_new(counts, jcount(c->kll.n));
+	return json_pack("{soso}", "edges", edges, "counts", counts);
+}
+
+json_t *mlg_profile_to_json(const struct mlg_profile *p)
+{
+	json_t *o = json_object(), *cols = json_array(), *src = json_array();
+	size_t i;
+
+	json_object_set_new(o, "profile_version",
+			    json_integer(MLG_PROFILE_VERSION));
+	for (i = 0; i < p->nsources; i++)
+		json_array_append_new(src, json_string(p->sources[i]));
+	json_object_set_new(o, "sources", src);
+	json_object_set_new(o, "rows", jcount(p->rows));
+	for (i = 0; i < p->ncols; i++) {
+		const struct mlg_profile_col *c = &p->cols[i];
+		json_t *col = json_object();
+		enum mlg_ftype t =
+			c->has_schema ? c->declared : mlg_profile_col_type(c);
+
+		json_object_set_new(col, "name", json_string(c->name));
+		json_object_set_new(col, "type",
+				    json_string(mlg_ftype_name(t)));
+		json_object_set_new(
+			col, "schema_type",
+			c->has_schema ? json_string(mlg_ftype_name(c->declared))
+				      : json_null());
+		json_object_set_new(col, "count", jcount(c->count));
+		json_object_set_new(col, "nulls", jcount(c->nulls));
+		json_object_set_new(col, "invalid", jcount(c->invalid));
+		json_object_set_new(col, "summary", summary_json(c));
+		json_object_set_new(col, "histogram", histogram_json(c));
+		json_object_set_new(col, "state", state_json(c));
+		json_array_append_new(cols, col);
+	}
+	json_object_set_new(o, "columns", cols);
+	return o;
+}
+
+static int get_count(const struct mlg_json_doc *doc, json_t *obj,
+		     const char *ptr, const char *key, uint64_t *out)
+{
+	int64_t v = 0;
+	int rc = mlg_json_get_int(doc, obj, ptr, key, 1, &v);
+
+	if (rc)
+		return rc;
+	if (v < 0) {
+		struct mlg_buf b = MLG_BUF_INIT;
+
+		mlg_buf_addf(&b, "%s/%s", ptr, key);
+		rc = mlg_json_error(doc, b.ptr,
+				    "expected a count (a non-negative "
+				    "integer), found %lld",
+				    (long long)v);
+		mlg_buf_release(&b);
+		return rc;
+	}
+	*out = (uint64_t)v;
+	return 0;
+}
+
+static int minmax_from(const struct mlg_json_doc *doc, json_t *st,
+		       const char *ptr, const char *key, uint64_t *n,
+		       int64_t *lo, int64_t *hi)
+{
+	json_t *v = json_object_get(st, key);
+	struct mlg_buf b = MLG_BUF_INIT;
+	int rc;
+
+	*n = 0;
+	if (!v || json_is_null(v))
+		return 0;
+	mlg_buf_addf(&b, "%s/%s", ptr, key);
+	rc = get_count(doc, v, b.ptr, "count", n);
+	if (!rc)
+		rc = mlg_json_get_int(doc, v, b.ptr, "min", 1, lo);
+	if (!rc)
+		rc = mlg_json_get_int(doc, v, b.ptr, "max", 1, hi);
+	if (!rc && *lo > *hi)
+		rc = mlg_json_error(doc, b.ptr, "min is greater than max");
+	mlg_buf_release(&b);
+	return rc;
+}
+
+static enum mlg_ftype ftype_of(const char *s)
+{
+	int t;
+
+	for (t = MLG_T_ANY; t <= MLG_T_ARRAY; t++)
+		if (!strcmp(mlg_ftype_name((enum mlg_ftype)t), s))
+			return (enum mlg_ftype)t;
+	return (enum mlg_ftype) - 1;
+}
+
+static int col_from(struct mlg_profile_col *c, const struct mlg_json_doc *doc,
+		    json_t *v, const char *ptr)
+{
+	struct mlg_buf sp = MLG_BUF_INIT, q = MLG_BUF_INIT;
+	json_t *st, *cand, *tok, *x;
+	const char *name, *stype = NULL;
+	size_t k;
+	int rc;
+
+	if ((rc = mlg_json_get_str(doc, v, ptr, "name", 1, &name)))
+		return rc;
+	free(c->name);
+	c->name = mlg_strdup(name);
+	x = json_object_get(v, "schema_type");
+	if (x && !json_is_null(x) &&
+	    (rc = mlg_json_get_str(doc, v, ptr, "schema_type", 1, &stype)))
+		return rc;
+	if (stype) {
+		if ((int)ftype_of(stype) < 0) {
+			mlg_buf_addf(&sp, "%s/schema_type", ptr);
+			rc = mlg_json_error(doc, sp.ptr, "unknown type '%s'",
+					    stype);
+			goto done;
+		}
+		c->declared = ftype_of(stype);
+		c->has_schema = 1;
+	}
+	if ((rc = get_count(doc, v, ptr, "count", &c->count)) ||
+	    (rc = get_count(doc, v, ptr, "nulls", &c->nulls)) ||
+	    (rc = get_count(doc, v, ptr, "invalid", &c->invalid)))
+		goto done;
+	mlg_buf_addf(&sp, "%s/state", ptr);
+	st = json_object_get(v, "state");
+	if (!st || !json_is_object(st)) {
+		rc = st ? mlg_json_error(doc, sp.ptr,
+					 "expected an object, found %s",
+					 mlg_json_type_name(st))
+			: mlg_json_error(doc, ptr,
+					 "missing required property 'state'");
+		goto done;
+	}
+	cand = json_object_get(st, "candidates");
+	tok = json_object_get(st, "missing_tokens");
+	if (!cand || !tok) {
+		rc = mlg_json_error(doc, sp.ptr,
+				    "missing required property '%s'",
+				    cand ? "missing_tokens" : "candidates");
+		goto done;
+	}
+	mlg_buf_addf(&q, "%s/candidates", sp.ptr);
+	for (k = 0; !rc && k < MLG_CAND_COUNT; k++)
+		rc = get_count(doc, cand, q.ptr, cand_names[k], &c->cand[k]);
+	mlg_buf_reset(&q);
+	mlg_buf_addf(&q, "%s/missing_tokens", sp.ptr);
+	for (k = 0; !rc && k < MLG_PROFILE_NTOKENS; k++)
+		rc = get_count(doc, tok, q.ptr, mlg_profile_tokens[k],
+			       &c->tokens[k]);
+	if (rc)
+		goto done;
+	{
+		uint64_t nint;
+
+		if ((rc = minmax_from(doc, st, sp.ptr, "integers", &nint,
+				      &c->imin, &c->imax)) ||
+		    (rc = minmax_from(doc, st, sp.ptr, "dates", &c->ndates,
+				      &c->dmin, &c->dmax)) ||
+		    (rc = minmax_from(doc, st, sp.ptr, "datetimes",
+				      &c->ndatetimes, &c->tmin, &c->tmax)))
+			goto done;
+	}
+#define SUB(key, call)                                                         \
+	do {                                                                   \
+		mlg_buf_reset(&q);                                             \
+		mlg_buf_addf(&q, "%s/" key, sp.ptr);                           \
+		x = json_object_get(st, key);                                  \
+		if (!x) {                                                      \
+			rc = mlg_json_error(doc, sp.ptr,                       \
+					    "missing required property '%s'",  \
+					    key);                              \
+			goto done;                                             \
+		}                                                              \
+		if ((rc = (call)))                                             \
+			goto done;                                             \
+	} while (0)
+	mlg_kll_release(&c->kll);
+	mlg_topk_release(&c->topk);
+	SUB("numbers", mlg_moments_from_json(&c->num, doc, x, q.ptr));
+	SUB("lengths", mlg_moments_from_json(&c->len, doc, x, q.ptr));
+	SUB("kll", mlg_kll_from_json(&c->kll, doc, x, q.ptr));
+	SUB("hll", mlg_hll_from_json(c->hll, doc, x, q.ptr));
+	SUB("topk", mlg_topk_from_json(&c->topk, doc, x, q.ptr));
+#undef SUB
+	if (c->kll.k != MLG_KLL_K_DEFAULT ||
+	    c->topk.cap != MLG_PROFILE_TOPK_CAP)
+		rc = mlg_json_error(doc, sp.ptr,
+				    "sketches must have k %d and top-k "
+				    "capacity %d",
+				    MLG_KLL_K_DEFAULT, MLG_PROFILE_TOPK_CAP);
+done:
+	mlg_buf_release(&sp);
+	mlg_buf_release(&q);
+	return rc;
+}
+
+int mlg_profile_from_json(struct mlg_profile *out,
+			  const struct mlg_json_doc *doc)
+{
+	json_t *root = doc->root, *cols, *srcs, *v;
+	struct mlg_buf ptr = MLG_BUF_INIT;
+	int64_t version;
+	size_t i, n;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!json_is_object(root))
+		return mlg_json_error(doc, "", "expected an object, found %s",
+				      mlg_json_type_name(root));
+	if ((rc = mlg_json_get_int(doc, root, "", "profile_version", 1,
+				   &version)))
+		return rc;
+	if (version != MLG_PROFILE_VERSION)
+		return mlg_json_error(doc, "/profile_version",
+				      "unsupported profile_version %lld, "
+				      "expected %d",
+				      (long long)version, MLG_PROFILE_VERSION);
+	cols = json_object_get(root, "columns");
+	if (!json_is_array(cols) || !json_array_size(cols))
+		return mlg_json_error(doc, cols ? "/columns" : "",
+				      "expected a non-empty array of columns");
+	n = json_array_size(cols);
+	profile_alloc(out, n);
+	for (i = 0; i < n; i++)
+		col_init(&out->cols[i], "");
+	if ((rc = cand_init(out)) ||
+	    (rc = get_count(doc, root, "", "rows", &out->rows)))
+		goto done;
+	srcs = json_object_get(root, "sources");
+	json_array_foreach (srcs, i, v) {
+		if (!json_is_string(v)) {
+			mlg_buf_reset(&ptr);
+			mlg_buf_addf(&ptr, "/sources/%zu", i);
+			rc = mlg_json_error(doc, ptr.ptr,
+					    "expected a string, found %s",
+					    mlg_json_type_name(v));
+			goto done;
+		}
+		mlg_profile_add_source(out, json_string_value(v));
+	}
+	for (i = 0; i < n; i++) {
+		mlg_buf_reset(&ptr);
+		mlg_buf_addf(&ptr, "/columns/%zu", i);
+		if ((rc = col_from(&out->cols[i], doc, json_array_get(cols, i),
+				   ptr.ptr)))
+			goto done;
+	}
+done:
+	mlg_buf_release(&ptr);
+	if (rc)
+		mlg_profile_release(out);
+	return rc;
+}
+
+int mlg_profile_load(struct mlg_profile *out, const char *path)
+{
+	struct mlg_json_doc doc;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = mlg_json_load(&doc, path, 0)))
+		return rc;
+	rc = mlg_profile_from_json(out, &doc);
+	mlg_json_doc_release(&doc);
+	return rc;
+}
+
+/* ---- one pass without a schema ---- */
+
+static ssize_t stream_read(void *ctx, void *buf, size_t n)
+{
+	return mlg_stream_read(ctx, buf, n);
+}
+
+int mlg_profile_read(struct mlg_profile *out, const char *src,
+		     const struct mlg_profile_opts *o)
+{
+	struct mlg_stream_opts so = {1, o->timeout_s, 0};
+	uint64_t per = o->chunk_rows ? o->chunk_rows : MLG_PROFILE_CHUNK_ROWS;
+	uint64_t row = 0;
+	struct mlg_stream *st = NULL;
+	struct mlg_csv_reader rd;
+	struct mlg_csv_record rec;
+	char **names = NULL;
+	size_t i, n = 0;
+	int rc, reader = 0;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = mlg_stream_open(&st, src, &so)))
+		goto done;
+	if ((rc = mlg_csv_reader_init(&rd, &o->dialect, stream_read, st, 0)))
+		goto done;
+	reader = 1;
+	if ((rc = mlg_csv_reader_next(&rd, &rec)) <= 0) {
+		if (!rc)
+			rc = mlg_error_set(MLG_EDATA,
+					   "'%s': the input is empty: there "
+					   "is no header row",
+					   src);
+		goto done;
+	}
+	n = rec.nfields;
+	names = mlg_calloc(n, sizeof(*names));
+	for (i = 0; i < n; i++) {
+		struct mlg_buf b = MLG_BUF_INIT;
+
+		mlg_utf8_repair(&b, rec.fields[i].ptr, rec.fields[i].len);
+		names[i] = mlg_buf_detach(&b, NULL);
+	}
+	if ((rc = mlg_profile_init(out, (const char *const *)names, n, NULL)))
+		goto done;
+	mlg_profile_add_source(out, src);
+	while ((rc = mlg_csv_reader_next(&rd, &rec)) == 1) {
+		size_t m = rec.nfields < n ? rec.nfields : n;
+
+		/* Chunks of rows, not of bytes: the shards of a file are the
+		 * same whatever the buffer sizes. */
+		if (o->nshards && (row++ / per) % o->nshards != o->shard - 1)
+			continue;
+		mlg_profile_row(out);
+		if (rec.blank)
+			continue;
+		for (i = 0; i < m; i++)
+			mlg_profile_cell(out, i, rec.fields[i].ptr,
+					 rec.fields[i].len, MLG_CELL_OK, NULL);
+	}
+	if (rc < 0 && (rc == MLG_EDATA || rc == MLG_ELIMIT))
+		mlg_error_prefix("'%s'", src);
+done:
+	if (reader)
+		mlg_csv_reader_release(&rd);
+	if (st)
+		mlg_stream_close(st);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (rc < 0)
+		mlg_profile_release(out);
+	return rc < 0 ? rc : 0;
+}
+
+/* ---- infer ---- */
+
+static int is_token(const struct mlg_profile *p, const char *s)
+{
+	int k;
+	size_t i;
+
+	for (k = 0; k < MLG_PROFILE_NTOKENS; k++)
+		if (!strcmp(mlg_profile_tokens[k], s))
+			for (i = 0; i < p->ncols; i++)
+				if (p->cols[i].tokens[k])
+					return 1;
+	return 0;
+}
+
+/* The enum of a column, when the top-k summary holds every distinct
+ * value exactly (no counter ever taken over, nothing cut). */
+static json_t *enum_json(const struct mlg_profile *p,
+			 const struct mlg_profile_col *c, enum mlg_ftype t)
+{
+	struct mlg_topk_item *it =
+		mlg_malloc(MLG_PROFILE_TOPK_CAP * sizeof(*it));
+	size_t n = mlg_topk_list(it, &c->topk, MLG_PROFILE_TOPK_CAP), i, m = 0;
+	uint64_t sum = 0;
+	json_t *arr = NULL;
+
+	for (i = 0; i < n; i++) {
+		if (it[i].err || it[i].truncated)
+			goto done;
+		sum += it[i].count;
+		m += !is_token(p, it[i].value);
+	}
+	if (sum != c->topk.n || !m || m > MLG_PROFILE_ENUM_MAX)
+		goto done;
+	arr = json_array();
+	for (i = 0; i < n; i++) {
+		int64_t x;
+
+		if (is_token(p, it[i].value))
+			continue;
+		if (t == MLG_T_INTEGER && !mlg_parse_int64(&x, it[i].value))
+			json_array_append_new(arr, json_integer(x));
+		else
+			json_array_append_new(arr, json_string(it[i].value));
+	}
+done:
+	free(it);
+	return arr;
+}
+
+/* A schema needs unique, non-empty names: a blank label becomes
+ * "field<N>", a repeated one "<label><N>" (N the column number), as
+ * frictionless does; validation then reports the header, not cells. */
+static json_t *field_name(const struct mlg_profile *p, size_t col)
+{
+	const char *name = p->cols[col].name;
+	char *made;
+	json_t *j;
+	size_t i;
+
+	for (i = 0; *name && i < col; i++)
+		if (!strcmp(p->cols[i].name, name))
+			break;
+	if (*name && i == col)
+		return json_string(name);
+	made = *name ? mlg_strfmt("%s%zu", name, col + 1)
+		     : mlg_strfmt("field%zu", col + 1);
+	j = json_string(made);
+	free(made);
+	return j;
+}
+
+json_t *mlg_profile_infer(const struct mlg_profile *p, int constraints)
+{
+	json_t *o = json_object(), *fields = json_array(), *miss;
+	size_t i;
+	int k;
+
+	for (i = 0; i < p->ncols; i++) {
+		const struct mlg_profile_col *c = &p->cols[i];
+		enum mlg_ftype t = mlg_profile_col_type(c);
+		json_t *f = json_object(), *cons = json_object(), *e;
+
+		json_object_set_new(f, "name", field_name(p, i));
+		json_object_set_new(f, "type", json_string(mlg_ftype_name(t)));
+		if (!missing(c) && c->count == p->rows && p->rows)
+			json_object_set_new(cons, "required", json_true());
+		if (constraints && t == MLG_T_INTEGER) {
+			json_object_set_new(cons, "minimum",
+					    json_integer(c->imin));
+			json_object_set_new(cons, "maximum",
+					    json_integer(c->imax));
+		} else if (constraints && t == MLG_T_NUMBER &&
+			   !c->num.nonfinite && c->num.count) {
+			json_object_set_new(cons, "minimum",
+					    json_real(c->num.min));
+			json_object_set_new(cons, "maximum",
+					    json_real(c->num.max));
+		}
+		if (constraints && (t == MLG_T_STRING || t == MLG_T_INTEGER) &&
+		    (e = enum_json(p, c, t)))
+			json_object_set_new(cons, "enum", e);
+		if (json_object_size(cons))
+			json_object_set_new(f, "constraints", cons);
+		else
+			json_decref(cons);
+		json_array_append_new(fields, f);
+	}
+	json_object_set_new(o, "fields", fields);
+	miss = json_array();
+	json_array_append_new(miss, json_string(""));
+	for (k = 0; k < MLG_PROFILE_NTOKENS; k++)
+		for (i = 0; i < p->ncols; i++)
+			if (p->cols[i].tokens[k]) {
+				json_array_append_new(
+					miss,
+					json_string(mlg_profile_tokens[k]));
+				break;
+			}
+	json_object_set_new(o, "missingValues", miss);
+	return o;
+}
+
+/* ---- the report section ---- */
+
+void mlg_profile_report(const struct mlg_profile *p, struct mlg_report *r,
+			const char *label)
+{
+	static const char *const cols[] = {
+		"column", "type", "nulls", "distinct", "min", "mean", "max"};
+	struct mlg_buf id = MLG_BUF_INIT;
+	struct mlg_table *t;
+	size_t i;
+
+	mlg_buf_addf(&id, "%s:profile", label);
+	t = mlg_report_add_table(r, id.ptr, id.ptr, MLG_ARRAY_SIZE(cols), cols);
+	for (i = 0; i < p->ncols; i++) {
+		const struct mlg_profile_col *c = &p->cols[i];
+		enum mlg_ftype ty =
+			c->has_schema ? c->declared : mlg_profile_col_type(c);
+		char nulls[32], distinct[32], lo[32] = "", mean[32] = "",
+					      hi[32] = "";
+		const char *cells[7];
+
+		snprintf(nulls, sizeof(nulls), "%llu",
+			 (unsigned long long)c->nulls);
+		snprintf(distinct, sizeof(distinct), "%.0f",
+			 mlg_hll_count(c->hll));
+		/* Only what the type means: the numbers a code column
+		 * such as "007" holds are not its values. */
+		if (c->ndates && ty == MLG_T_DATE) {
+			day_text(lo, c->dmin);
+			day_text(hi, c->dmax);
+		} else if (c->ndatetimes && ty == MLG_T_DATETIME) {
+			mlg_iso8601(lo, (double)(c->tmin / 1000000));
+			mlg_iso8601(hi, (double)(c->tmax / 1000000));
+		} else if (c->num.count &&
+			   (ty == MLG_T_INTEGER || ty == MLG_T_NUMBER ||
+			    ty == MLG_T_YEAR)) {
+			mlg_format_value(lo, c->num.min);
+			mlg_format_value(mean, mlg_moments_mean(&c->num));
+			mlg_format_value(hi, c->num.max);
+		}
+		cells[0] = c->name;
+		cells[1] = mlg_ftype_name(ty);
+		cells[2] = nulls;
+		cells[3] = distinct;
+		cells[4] = lo;
+		cells[5] = mean;
+		cells[6] = hi;
+		mlg_table_add_row(t, cells);
+	}
+	mlg_buf_release(&id);
+}

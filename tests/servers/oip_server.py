@@ -1,0 +1,205 @@
+#!/usr/bin/python3
+"""A real model server for the endpoint tests of model-test.
+
+    oip_server.py DIR
+
+Trains a logistic regression (scikit-learn, fixed seed) at start-up,
+writes DIR/test.csv (the held-out rows: id, x0..x3, y) and
+DIR/reference.json (the model's own metrics on them, computed here by
+scikit-learn), binds 127.0.0.1 on a free port, prints the port on a line
+of its own and serves until its standard input closes or SIGTERM.
+
+Protocols (HTTP/1.1, keep-alive):
+  GET  /v2/health/ready, /v2/models/M/ready      200, or 404 unknown M
+  POST /v2/models/M/infer      OIP v2: one FP64 input [n, 4] ->
+                               outputs "probabilities" FP64 [n, 2] and
+                               "label" INT64 [n]
+  GET  /v1/models/M            TF Serving status
+  POST /v1/models/M:predict    {"instances": [[...], ...]} ->
+                               {"predictions": [[p0, p1], ...]}
+  GET  /ping; POST /invocations  MLflow dataframe_split -> labels
+Model names (any protocol) choose the behaviour:
+  lr        the model
+  slow      the model, after 3 s
+  flaky     503 twice (per protocol path), then the model
+  drop      closes the connection without an answer
+  err       400 {"error": "input 'input' has shape [n, 4], expected ..."}
+  notready  exists, but its ready route answers 503
+"""
+import json
+import os
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+from sklearn.datasets import make_classification
+from sklearn.linear_model import LogisticRegression
+from sklearn import metrics as skm
+
+MODELS = ("lr", "slow", "flaky", "drop", "err", "notready")
+ERROR = "model 'err' is broken: cannot run inference"
+
+
+def train(out):
+    X, y = make_classification(n_samples=400, n_features=4, n_informative=3,
+                               n_redundant=0, flip_y=0.1, random_state=7)
+    # four decimals keep the CSV exact: what the client parses is what
+    # the model was scored on here
+    X = np.round(X, 4)
+    model = LogisticRegression(random_state=0).fit(X[:200], y[:200])
+    Xt, yt = X[200:], y[200:]
+    with open(os.path.join(out, "test.csv"), "w") as f:
+        f.write("id,x0,x1,x2,x3,y\n")
+        for i, (row, lab) in enumerate(zip(Xt, yt)):
+            f.write("r%d,%s,%d\n" % (i, ",".join(repr(float(v))
+                                                  for v in row), lab))
+    Xt = np.loadtxt(os.path.join(out, "test.csv"), delimiter=",",
+                    skiprows=1, usecols=(1, 2, 3, 4))
+    p = model.predict_proba(Xt)
+    lab = model.predict(Xt)
+    ref = {
+        "count": int(len(yt)),
+        "labels": {
+            "accuracy": skm.accuracy_score(yt, lab),
+            "balanced_accuracy": skm.balanced_accuracy_score(yt, lab),
+            "matthews_corrcoef": skm.matthews_corrcoef(yt, lab),
+            "precision": skm.precision_score(yt, lab),
+            "recall": skm.recall_score(yt, lab),
+            "f1": skm.f1_score(yt, lab),
+        },
+    }
+    ref["proba"] = dict(ref["labels"])
+    ref["proba"].update({
+        "roc_auc": skm.roc_auc_score(yt, p[:, 1]),
+        "average_precision": skm.average_precision_score(yt, p[:, 1]),
+        "log_loss": skm.log_loss(yt, p),
+        "brier_score": skm.brier_score_loss(yt, p[:, 1]),
+    })
+    with open(os.path.join(out, "reference.json"), "w") as f:
+        json.dump(ref, f, indent=1, sort_keys=True)
+    return model
+
+
+MODEL = train(sys.argv[1] if len(sys.argv) > 1 else ".")
+LOCK = threading.Lock()
+FLAKY = {}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def reply(self, code, obj=None):
+        body = b"" if obj is None else json.dumps(obj).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        p = self.path
+        if p in ("/v2/health/ready", "/v2/health/live", "/ping"):
+            return self.reply(200)
+        name = None
+        if p.startswith("/v2/models/") and p.endswith("/ready"):
+            name = p[len("/v2/models/"):-len("/ready")]
+        elif p.startswith("/v1/models/"):
+            name = p[len("/v1/models/"):]
+        if name in MODELS and name != "notready":
+            if p.startswith("/v1/"):
+                return self.reply(200, {"model_version_status": [
+                    {"version": "1", "state": "AVAILABLE"}]})
+            return self.reply(200)
+        if name == "notready":
+            return self.reply(503)
+        return self.reply(404, {"error": "model '%s' not found" % name})
+
+    def fault(self, name, key):
+        """Answer for the fault models; True when answered."""
+        if name == "slow":
+            time.sleep(3)
+        elif name == "flaky":
+            with LOCK:
+                FLAKY[key] = FLAKY.get(key, 0) + 1
+                n = FLAKY[key]
+            if n <= 2:
+                self.reply(503, {"error": "overloaded"})
+                return True
+        elif name == "drop":
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return True
+        elif name == "err":
+            self.reply(400, {"error": ERROR})
+            return True
+        return False
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", 0))
+        try:
+            req = json.loads(self.rfile.read(n))
+        except ValueError as e:
+            return self.reply(400, {"error": "bad JSON: %s" % e})
+        p = self.path
+        try:
+            if p.startswith("/v2/models/") and p.endswith("/infer"):
+                name = p[len("/v2/models/"):-len("/infer")]
+                if name not in MODELS:
+                    return self.reply(404, {"error": "no model " + name})
+                if self.fault(name, "v2"):
+                    return
+                t = req["inputs"][0]
+                if t["datatype"] != "FP64" or len(t["shape"]) != 2:
+                    raise ValueError("expected one FP64 [n, 4] input")
+                X = np.array(t["data"], dtype=float).reshape(t["shape"])
+                prob = MODEL.predict_proba(X)
+                lab = MODEL.predict(X)
+                return self.reply(200, {
+                    "model_name": name, "id": req.get("id", ""),
+                    "outputs": [
+                        {"name": "probabilities", "datatype": "FP64",
+                         "shape": list(prob.shape),
+                         "data": [float(v) for v in prob.ravel()]},
+                        {"name": "label", "datatype": "INT64",
+                         "shape": [len(lab)],
+                         "data": [int(v) for v in lab]}]})
+            if p.startswith("/v1/models/") and p.endswith(":predict"):
+                name = p[len("/v1/models/"):-len(":predict")]
+                if self.fault(name, "tf"):
+                    return
+                X = np.array(req["instances"], dtype=float)
+                prob = MODEL.predict_proba(X)
+                return self.reply(200, {"predictions": prob.tolist()})
+            if p == "/invocations":
+                name = self.headers.get("X-Model", "lr")
+                if self.fault(name, "mlflow"):
+                    return
+                ds = req["dataframe_split"]
+                X = np.array(ds["data"], dtype=float)
+                lab = MODEL.predict(X)
+                return self.reply(200, {
+                    "predictions": [int(v) for v in lab]})
+        except (KeyError, ValueError, TypeError, IndexError) as e:
+            return self.reply(400, {"error": "bad request: %s" % e})
+        return self.reply(404, {"error": "no route " + p})
+
+
+def main():
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    srv.daemon_threads = True
+    print(srv.server_address[1], flush=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        sys.stdin.read()
+    except KeyboardInterrupt:
+        pass
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,541 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "mlgate/drift.h"
+#include "mlgate/error.h"
+#include "mlgate/sketch.h"
+#include "mlgate/stats.h"
+#include "mlgate/util.h"
+#include "test.h"
+
+/* Expected numbers: tests/fixtures/drift/gen_expected.py (scipy 1.10.1). */
+#define FIX   "tests/fixtures/drift/"
+#define EXACT 1e-9
+
+static double *load(const char *name, size_t *n)
+{
+	char path[256];
+	size_t alloc = 0;
+	double *v = NULL, x;
+	FILE *f;
+
+	snprintf(path, sizeof(path), FIX "%s.txt", name);
+	f = fopen(path, "r");
+	T_ASSERT(f);
+	*n = 0;
+	while (fscanf(f, "%lf", &x) == 1) {
+		v = mlg_grow(v, sizeof(*v), *n + 1, &alloc);
+		v[(*n)++] = x;
+	}
+	fclose(f);
+	return v;
+}
+
+struct numcase {
+	const char *ref, *cur;
+	double psi;
+	size_t nbins, empty;
+	double d, p_big, p_asymp, w, wnorm;
+};
+
+static const struct numcase numcases[] = {
+	{"num_ref", "num_cur", 0.11974886521307648, 10, 0, 0.14216666666666666,
+	 1.792974471089163e-15, 1.4135055714445508e-15, 0.31884659525055836,
+	 0.31407675756652614},
+	{"ties_ref", "ties_cur", 1.6360176457278253, 7, 1, 0.20299999999999999,
+	 2.4701686958988886e-16, 1.615954161642395e-16, 1.853,
+	 0.6410747384312744},
+	{"near_ref", "near_cur", 0.013628001093056695, 10, 0,
+	 0.036388888888888915, 0.5037032046830278, 0.492692439930133,
+	 0.07148354371204821, 0.07309896506977544},
+};
+
+static void test_numeric_matches_scipy(void)
+{
+	struct mlg_drift_result r;
+	size_t i, nr, nc;
+
+	for (i = 0; i < MLG_ARRAY_SIZE(numcases); i++) {
+		const struct numcase *c = &numcases[i];
+		double *a = load(c->ref, &nr), *b = load(c->cur, &nc);
+		double en = (double)nr * nc / (nr + nc);
+
+		T_EQ_INT(mlg_drift_psi(&r, a, nr, b, nc, 10), 0);
+		T_EQ_INT(r.method, MLG_DRIFT_PSI);
+		T_EQ_DBL(r.value, c->psi, EXACT);
+		T_EQ_INT(r.nbins, c->nbins);
+		T_EQ_INT(r.empty, c->empty);
+		T_EQ_INT(r.n_ref, nr);
+		T_EQ_INT(r.n_cur, nc);
+		T_ASSERT(isnan(r.p_value));
+
+		T_EQ_INT(mlg_drift_ks(&r, a, nr, b, nc), 0);
+		T_EQ_DBL(r.value, c->d, EXACT);
+		T_ASSERT(fabs(r.p_value - c->p_big) <= EXACT * c->p_big);
+		/* scipy's asymp uses the finite-n kstwo: close, not equal */
+		if (c->p_asymp > 0.01)
+			T_ASSERT(fabs(r.p_value - c->p_asymp) <=
+				 c->p_asymp / sqrt(en));
+
+		T_EQ_INT(mlg_drift_wasserstein(&r, a, nr, b, nc), 0);
+		T_EQ_DBL(r.value, c->w, EXACT);
+		T_EQ_DBL(r.norm, c->wnorm, EXACT);
+		free(a);
+		free(b);
+	}
+}
+
+static void test_kolmogorov_sf(void)
+{
+	static const double pts[][2] = {
+		{0.05, 1.0},
+		{0.3, 0.9999906941986655},
+		{0.5, 0.9639452436648751},
+		{0.8, 0.5441424115741981},
+		{0.999, 0.27107316411506394},
+		{1.0, 0.26999967167735456},
+		{1.2, 0.11224966667072497},
+		{1.3581, 0.0499996304316674},
+		{2.0, 0.0006709252557796953},
+		{3.0, 3.045995948942526e-08},
+		{5.0, 3.8574996959278356e-22},
+	};
+	size_t i;
+
+	for (i = 0; i < MLG_ARRAY_SIZE(pts); i++) {
+		double p = mlg_drift_kolmogorov_sf(pts[i][0]);
+
+		if (fabs(p - pts[i][1]) > 1e-12 * pts[i][1])
+			t_fail(__FILE__, __LINE__, "sf(%g) = %.17g, not %.17g",
+			       pts[i][0], p, pts[i][1]);
+	}
+	T_EQ_DBL(mlg_drift_kolmogorov_sf(0), 1, 0);
+	T_EQ_DBL(mlg_drift_kolmogorov_sf(-3), 1, 0);
+	T_EQ_DBL(mlg_drift_kolmogorov_sf(INFINITY), 0, 0);
+	T_ASSERT(isnan(mlg_drift_kolmogorov_sf(NAN)));
+}
+
+static void test_chisq_sf(void)
+{
+	static const double pts[][3] = {
+		{0.5, 1, 0.47950012218695337},
+		{3.84, 1, 0.05004352124870519},
+		{10.0, 3, 0.01856613546304325},
+		{1.0, 7, 0.9948285365165155},
+		{25.0, 9, 0.002971180485917624},
+		{80.0, 9, 1.61613141565346e-13},
+		{900.0, 1000, 0.9892827619087102},
+		{1100.0, 1000, 0.014614408126295192},
+		{0.001, 2, 0.9995001249791693},
+		{300.0, 4, 1.083439491947837e-63},
+	};
+	size_t i;
+
+	for (i = 0; i < MLG_ARRAY_SIZE(pts); i++) {
+		double p = mlg_drift_chisq_sf(pts[i][0], pts[i][1]);
+
+		if (fabs(p - pts[i][2]) > EXACT * pts[i][2])
+			t_fail(__FILE__, __LINE__,
+			       "sf(%g, %g) = %.17g, not %.17g", pts[i][0],
+			       pts[i][1], p, pts[i][2]);
+	}
+	T_EQ_DBL(mlg_drift_chisq_sf(0, 3), 1, 0);
+	T_EQ_DBL(mlg_drift_chisq_sf(1e308, 3), 0, 0);
+	T_ASSERT(isnan(mlg_drift_chisq_sf(1, 0)));
+	T_ASSERT(isnan(mlg_drift_chisq_sf(NAN, 2)));
+}
+
+struct catcase {
+	uint64_t ref[10], cur[10];
+	size_t n;
+	double chi2, p;
+	double dof, linf, js;
+	size_t nnew, nvan;
+};
+
+static const struct catcase catcases[] = {
+	{{50, 30, 20}, {100, 60, 40}, 3, 0.0, 1.0, 2, 0.0, 0.0, 0, 0},
+	{{500, 300, 150, 50},
+	 {420, 310, 200, 70},
+	 4,
+	 37.800000000000004,
+	 3.1159095179447426e-08,
+	 3,
+	 0.08000000000000002,
+	 0.00636428673049497,
+	 0,
+	 0},
+	{{400, 0, 350, 250},
+	 {380, 40, 330, 0},
+	 4,
+	 21481.74676190476,
+	 0.0,
+	 3,
+	 0.25,
+	 0.159909356362877,
+	 1,
+	 1},
+	{{1200, 950, 700, 400, 310, 120, 80, 33, 9, 1},
+	 {1100, 990, 720, 380, 290, 160, 95, 20, 12, 0},
+	 10,
+	 36.147738994748686,
+	 3.732325047190526e-05,
+	 9,
+	 0.023530806195016962,
+	 0.0017653535906019713,
+	 0,
+	 1},
+};
+
+static void test_categorical_matches_scipy(void)
+{
+	struct mlg_drift_result r;
+	size_t i;
+
+	for (i = 0; i < MLG_ARRAY_SIZE(catcases); i++) {
+		const struct catcase *c = &catcases[i];
+
+		T_EQ_INT(mlg_drift_chisq(&r, c->ref, c->cur, c->n), 0);
+		T_EQ_DBL(r.value, c->chi2, EXACT);
+		if (c->p > 0)
+			T_ASSERT(fabs(r.p_value - c->p) <= EXACT * c->p);
+		else
+			T_ASSERT(r.p_value < 1e-300);
+		T_EQ_DBL(r.dof, c->dof, 0);
+		T_EQ_INT(r.new_categories, c->nnew);
+		T_EQ_INT(r.vanished_categories, c->nvan);
+		T_ASSERT(isfinite(r.value));
+
+		T_EQ_INT(mlg_drift_linf(&r, c->ref, c->cur, c->n), 0);
+		T_EQ_DBL(r.value, c->linf, EXACT);
+		T_ASSERT(isnan(r.p_value));
+		T_EQ_INT(mlg_drift_js(&r, c->ref, c->cur, c->n), 0);
+		T_EQ_DBL(r.value, c->js, EXACT);
+		T_EQ_INT(r.nbins, c->n);
+	}
+}
+
+static void test_categorical_edges(void)
+{
+	struct mlg_drift_result r;
+	uint64_t a[] = {10, 0, 0}, b[] = {0, 0, 7}, one[] = {0, 5, 0};
+	uint64_t huge[] = {UINT64_MAX / 2, 1}, zero[] = {0, 0, 0};
+
+	/* Disjoint supports: JS is exactly its maximum, 1. */
+	T_EQ_INT(mlg_drift_js(&r, a, b, 3), 0);
+	T_EQ_DBL(r.value, 1, 1e-15);
+	T_EQ_INT(r.nbins, 2);
+	T_EQ_INT(mlg_drift_linf(&r, a, b, 3), 0);
+	T_EQ_DBL(r.value, 1, 0);
+	T_EQ_INT(mlg_drift_chisq(&r, a, b, 3), 0);
+	T_ASSERT(isfinite(r.value) && r.value > 1e4);
+	T_EQ_INT(r.new_categories, 1);
+	T_EQ_INT(r.vanished_categories, 1);
+	/* One category: nothing to test, no drift. */
+	T_EQ_INT(mlg_drift_chisq(&r, one, one, 3), 0);
+	T_EQ_DBL(r.value, 0, 0);
+	T_EQ_DBL(r.p_value, 1, 0);
+	T_EQ_DBL(r.dof, 0, 0);
+	T_EQ_INT(mlg_drift_js(&r, huge, huge, 2), 0);
+	T_EQ_DBL(r.value, 0, 0);
+
+	mlg_error_clear();
+	T_EQ_INT(mlg_drift_chisq(&r, zero, a, 3), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "the reference is empty");
+	T_EQ_INT(mlg_drift_js(&r, a, zero, 3), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "the current data is empty");
+	T_EQ_INT(mlg_drift_linf(&r, a, b, 0), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "the reference is empty");
+}
+
+static void test_numeric_errors(void)
+{
+	struct mlg_drift_result r;
+	double a[] = {1, 2, 3}, bad[] = {1, NAN, 3}, inf[] = {1, 2, -INFINITY};
+
+	mlg_error_clear();
+	T_EQ_INT(mlg_drift_ks(&r, a, 0, a, 3), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "the reference is empty");
+	T_EQ_INT(mlg_drift_wasserstein(&r, a, 3, a, 0), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "the current data is empty");
+	T_EQ_INT(mlg_drift_psi(&r, bad, 3, a, 3, 10), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "reference value 1 is not finite");
+	T_EQ_INT(mlg_drift_ks(&r, a, 3, inf, 3), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "current value 2 is not finite");
+	T_EQ_INT(mlg_drift_psi(&r, a, 3, a, 3, 0), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "the number of bins must be 1 to 65536, got 0");
+	T_EQ_INT(mlg_drift_psi(&r, a, 3, a, 3, 65537), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "the number of bins must be 1 to 65536, got 65537");
+
+	/* Identical samples: no drift, exactly. */
+	T_EQ_INT(mlg_drift_ks(&r, a, 3, a, 3), 0);
+	T_EQ_DBL(r.value, 0, 0);
+	T_EQ_DBL(r.p_value, 1, 0);
+	T_EQ_INT(mlg_drift_wasserstein(&r, a, 1, a, 1), 0);
+	T_EQ_DBL(r.value, 0, 0);
+	T_EQ_DBL(r.norm, 0, 0); /* std 0: divided by 0.001 */
+	/* One reference value: one bin; current all above it. */
+	T_EQ_INT(mlg_drift_psi(&r, a, 1, a + 1, 2, 10), 0);
+	T_EQ_INT(r.nbins, 1);
+	T_EQ_DBL(r.value, 0, 0);
+	/* Constant reference shifted by 1: W1 1, norm 1 / 0.001. */
+	T_EQ_INT(mlg_drift_wasserstein(&r, a, 1, a + 1, 1), 0);
+	T_EQ_DBL(r.value, 1, 0);
+	T_EQ_DBL(r.norm, 1000, 1e-12);
+	T_EQ_INT(mlg_drift_psi(&r, a, 3, a, 3, 65536), 0);
+	T_EQ_DBL(r.value, 0, 0);
+}
+
+static void test_psi_counts_floor(void)
+{
+	struct mlg_drift_result r;
+	uint64_t a[] = {10, 0}, b[] = {0, 10}, zero[] = {0, 0};
+	double e[] = {0, 1, 2};
+	struct mlg_hist h1, h2, h3;
+
+	T_EQ_INT(mlg_drift_psi_counts(&r, a, b, 2), 0);
+	/* (1e-4 - 1) ln(1e-4) + (1 - 1e-4) ln(1e4) */
+	T_EQ_DBL(r.value, 2 * (1 - 1e-4) * log(1e4), 1e-15);
+	T_EQ_INT(r.empty, 2);
+	mlg_error_clear();
+	T_EQ_INT(mlg_drift_psi_counts(&r, zero, b, 2), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "the reference is empty");
+
+	T_EQ_INT(mlg_hist_init(&h1, e, 3), 0);
+	T_EQ_INT(mlg_hist_init(&h2, e, 3), 0);
+	mlg_hist_add(&h1, -5); /* under: first bin */
+	mlg_hist_add(&h1, 1.5);
+	mlg_hist_add(&h2, 0.5);
+	mlg_hist_add(&h2, 99);	/* over: last bin */
+	mlg_hist_add(&h2, NAN); /* left out */
+	T_EQ_INT(mlg_drift_psi_hist(&r, &h1, &h2), 0);
+	T_EQ_DBL(r.value, 0, 0);
+	T_EQ_INT(r.n_cur, 2);
+	e[2] = 3;
+	T_EQ_INT(mlg_hist_init(&h3, e, 3), 0);
+	T_EQ_INT(mlg_drift_psi_hist(&r, &h1, &h3), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "cannot compare histograms with different edges");
+	mlg_hist_release(&h1);
+	mlg_hist_release(&h2);
+	mlg_hist_release(&h3);
+}
+
+/* A reproducible normal sample (xorshift + Box-Muller). */
+static double *normals(size_t n, double mu, double sd, uint64_t seed)
+{
+	double *v = mlg_malloc(n * sizeof(*v));
+	uint64_t x = seed;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		double u1, u2;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		u1 = ((x >> 11) + 0.5) / 9007199254740992.0;
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		u2 = (x >> 11) / 9007199254740992.0;
+		v[i] = mu + sd * sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+	}
+	return v;
+}
+
+#define NBIG 200000
+
+static void sketch_case(double mu, double sd, uint64_t seed)
+{
+	double *a = normals(NBIG, 0, 1, seed),
+	       *b = normals(NBIG, mu, sd, seed + 1);
+	struct mlg_kll ka, kb;
+	struct mlg_moments m;
+	struct mlg_drift_result ex, sk;
+	double lo = 1e300, hi = -1e300;
+	size_t i;
+
+	T_EQ_INT(mlg_kll_init(&ka, MLG_KLL_K_DEFAULT, 1), 0);
+	T_EQ_INT(mlg_kll_init(&kb, MLG_KLL_K_DEFAULT, 2), 0);
+	mlg_moments_init(&m);
+	for (i = 0; i < NBIG; i++) {
+		mlg_kll_add(&ka, a[i]);
+		mlg_kll_add(&kb, b[i]);
+		mlg_moments_add(&m, a[i]);
+		lo = fmin(lo, fmin(a[i], b[i]));
+		hi = fmax(hi, fmax(a[i], b[i]));
+	}
+	T_EQ_INT(mlg_drift_ks(&ex, a, NBIG, b, NBIG), 0);
+	T_EQ_INT(mlg_drift_ks_kll(&sk, &ka, &kb), 0);
+	T_ASSERT(fabs(ex.value - sk.value) <= 0.02);
+	T_EQ_INT(sk.n_ref, NBIG);
+	T_EQ_INT(mlg_drift_wasserstein(&ex, a, NBIG, b, NBIG), 0);
+	T_EQ_INT(mlg_drift_wasserstein_kll(&sk, &ka, &kb, &m), 0);
+	T_ASSERT(fabs(ex.value - sk.value) <= 0.02 * (hi - lo));
+	T_ASSERT(fabs(ex.norm - sk.norm) <= 0.02 * (hi - lo));
+	T_EQ_INT(mlg_drift_wasserstein_kll(&sk, &ka, &kb, NULL), 0);
+	T_ASSERT(fabs(ex.norm - sk.norm) <= 0.02 * (hi - lo));
+	T_EQ_INT(mlg_drift_psi(&ex, a, NBIG, b, NBIG, 10), 0);
+	T_EQ_INT(mlg_drift_psi_kll(&sk, &ka, &kb, 10), 0);
+	T_ASSERT(fabs(ex.value - sk.value) <= 0.02);
+	T_EQ_INT(sk.n_cur, NBIG);
+	mlg_kll_release(&ka);
+	mlg_kll_release(&kb);
+	free(a);
+	free(b);
+}
+
+static void test_sketch_within_tolerance(void)
+{
+	sketch_case(0, 1, 11);	   /* no drift */
+	sketch_case(0.1, 1, 12);   /* small shift */
+	sketch_case(0.5, 1.5, 13); /* large drift */
+}
+
+static void test_topk_exact_when_not_full(void)
+{
+	static const char *const names[] = {"a", "b", "c", "d", "e", "new"};
+	uint64_t rc[] = {5000, 3000, 1500, 400, 100, 0};
+	uint64_t cc[] = {4000, 3500, 0, 400, 1000, 77};
+	struct mlg_topk tr, tc;
+	struct mlg_drift_result ex, sk;
+	size_t i, j;
+
+	T_EQ_INT(mlg_topk_init(&tr, 64), 0);
+	T_EQ_INT(mlg_topk_init(&tc, 64), 0);
+	for (i = 0; i < 6; i++) {
+		for (j = 0; j < rc[i]; j++)
+			mlg_topk_add(&tr, names[i], strlen(names[i]));
+		for (j = 0; j < cc[i]; j++)
+			mlg_topk_add(&tc, names[i], strlen(names[i]));
+	}
+	T_EQ_INT(mlg_drift_chisq(&ex, rc, cc, 6), 0);
+	T_EQ_INT(mlg_drift_chisq_topk(&sk, &tr, &tc), 0);
+	T_EQ_DBL(sk.value, ex.value, 1e-12);
+	T_EQ_DBL(sk.p_value, ex.p_value, 1e-12);
+	T_EQ_DBL(sk.dof, 5, 0);
+	T_EQ_INT(sk.new_categories, 1);
+	T_EQ_INT(sk.vanished_categories, 1);
+	T_EQ_INT(mlg_drift_linf(&ex, rc, cc, 6), 0);
+	T_EQ_INT(mlg_drift_linf_topk(&sk, &tr, &tc), 0);
+	T_EQ_DBL(sk.value, ex.value, 1e-15);
+	T_EQ_INT(mlg_drift_js(&ex, rc, cc, 6), 0);
+	T_EQ_INT(mlg_drift_js_topk(&sk, &tr, &tc), 0);
+	T_EQ_DBL(sk.value, ex.value, 1e-15);
+	mlg_topk_release(&tr);
+	mlg_topk_release(&tc);
+}
+
+static void test_topk_full_within_bound(void)
+{
+	/* 1000 values, skewed: value i about 1/(i+1) of the rows. */
+	enum { NV = 1000, CAP = 64 };
+	uint64_t *rc = mlg_calloc(NV, sizeof(uint64_t));
+	uint64_t *cc = mlg_calloc(NV, sizeof(uint64_t));
+	struct mlg_topk tr, tc;
+	struct mlg_drift_result ex, sk;
+	uint64_t x = 99;
+	char s[16];
+	size_t i, v;
+	int len;
+
+	T_EQ_INT(mlg_topk_init(&tr, CAP), 0);
+	T_EQ_INT(mlg_topk_init(&tc, CAP), 0);
+	for (i = 0; i < 2 * NBIG; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		v = (size_t)(NV / (1.0 + (double)(x % 100000) / 10)) - 1;
+		v = v >= NV ? NV - 1 : v;
+		/* the current data favours odd values a little */
+		if (i % 2 == 0 || (v % 2 == 0 && x % 10 == 0))
+			continue;
+		len = snprintf(s, sizeof(s), "v%zu", v);
+		if (i % 4 == 1) {
+			mlg_topk_add(&tr, s, (size_t)len);
+			rc[v]++;
+		} else {
+			mlg_topk_add(&tc, s, (size_t)len);
+			cc[v]++;
+		}
+	}
+	T_EQ_INT(tr.nitems, CAP);
+	T_EQ_INT(mlg_drift_linf(&ex, rc, cc, NV), 0);
+	T_EQ_INT(mlg_drift_linf_topk(&sk, &tr, &tc), 0);
+	T_ASSERT(fabs(ex.value - sk.value) <= 2.0 / CAP);
+	T_EQ_INT(sk.new_categories, 0); /* full summaries: unknown */
+	T_EQ_INT(sk.vanished_categories, 0);
+	T_EQ_INT(mlg_drift_js(&ex, rc, cc, NV), 0);
+	T_EQ_INT(mlg_drift_js_topk(&sk, &tr, &tc), 0);
+	T_ASSERT(sk.value <= ex.value + 1e-3);
+	T_EQ_INT(mlg_drift_chisq_topk(&sk, &tr, &tc), 0);
+	T_ASSERT(isfinite(sk.value) && sk.p_value >= 0 && sk.p_value <= 1);
+	mlg_topk_release(&tr);
+	mlg_topk_release(&tc);
+	free(rc);
+	free(cc);
+}
+
+static void test_judge_and_dataset(void)
+{
+	struct mlg_drift_result r[4];
+	enum mlg_drift_level lv[4];
+	struct mlg_drift_limits lim;
+	struct mlg_drift_dataset ds;
+
+	memset(r, 0, sizeof(r));
+	r[0].method = MLG_DRIFT_PSI;
+	r[0].value = 0.1;
+	T_EQ_INT(mlg_drift_judge(&r[0], NULL), MLG_DRIFT_WARN);
+	r[0].value = 0.25;
+	T_EQ_INT(mlg_drift_judge(&r[0], NULL), MLG_DRIFT_FAIL);
+	r[0].value = 0.0999;
+	T_EQ_INT(mlg_drift_judge(&r[0], NULL), MLG_DRIFT_OK);
+	r[1].method = MLG_DRIFT_KS;
+	r[1].p_value = 0.05;
+	T_EQ_INT(mlg_drift_judge(&r[1], NULL), MLG_DRIFT_FAIL);
+	r[1].p_value = 0.1;
+	T_EQ_INT(mlg_drift_judge(&r[1], NULL), MLG_DRIFT_WARN);
+	r[1].p_value = 0.5;
+	T_EQ_INT(mlg_drift_judge(&r[1], NULL), MLG_DRIFT_OK);
+	r[2].method = MLG_DRIFT_WASSERSTEIN;
+	r[2].value = 5;
+	r[2].norm = 0.1;
+	T_EQ_DBL(mlg_drift_score(&r[2]), 0.1, 0);
+	T_EQ_INT(mlg_drift_judge(&r[2], NULL), MLG_DRIFT_FAIL);
+	r[3].method = MLG_DRIFT_JS;
+	r[3].value = 0.05;
+	r[3].new_categories = 2;
+	r[3].vanished_categories = 1;
+	lim.warn = 0.01;
+	lim.fail = 0.2;
+	T_EQ_INT(mlg_drift_judge(&r[3], &lim), MLG_DRIFT_WARN);
+	mlg_drift_limits_default(&lim, MLG_DRIFT_LINF);
+	T_EQ_DBL(lim.fail, 0.01, 0);
+	T_EQ_STR(mlg_drift_method_name(MLG_DRIFT_CHISQ), "chisq");
+	T_EQ_STR(mlg_drift_method_name((enum mlg_drift_method)42), "unknown");
+
+	lv[0] = MLG_DRIFT_FAIL;
+	lv[1] = MLG_DRIFT_OK;
+	lv[2] = MLG_DRIFT_FAIL;
+	lv[3] = MLG_DRIFT_WARN;
+	mlg_drift_dataset(&ds, lv, r, 4, 0);
+	T_EQ_INT(ds.ndrifted, 2);
+	T_EQ_DBL(ds.share, 0.5, 0);
+	T_EQ_DBL(ds.threshold, 0.5, 0);
+	T_EQ_INT(ds.drifted, 1);
+	T_EQ_INT(ds.new_categories, 2);
+	T_EQ_INT(ds.vanished_categories, 1);
+	mlg_drift_dataset(&ds, lv, NULL, 4, 0.6);
+	T_EQ_INT(ds.drifted, 0);
+	T_EQ_INT(ds.new_categories, 0);
+	mlg_drift_dataset(&ds, lv, NULL, 0, NAN);
+	T_EQ_DBL(ds.share, 0, 0);
+	T_EQ_DBL(ds.threshold, 0.5, 0);
+	T_EQ_INT(ds.drifted, 0);
+}
+
+MLG_TESTS(T(test_numeric_matches_scipy), T(test_kolmogorov_sf),
+	  T(test_chisq_sf), T(test_categorical_matches_scipy),
+	  T(test_categorical_edges), T(test_numeric_errors),
+	  T(test_psi_counts_floor), T(test_sketch_within_tolerance),
+	  T(test_topk_exact_when_not_full), T(test_topk_full_within_bound),
+	  T(test_judge_and_dataset));

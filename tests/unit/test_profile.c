@@ -1,0 +1,470 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlgate/buf.h"
+#include "mlgate/error.h"
+#include "mlgate/json.h"
+#include "mlgate/profile.h"
+#include "mlgate/util.h"
+#include "mlgate/validate.h"
+#include "test.h"
+
+static struct mlg_profile_opts popts(unsigned shard, unsigned n)
+{
+	struct mlg_profile_opts o = {0};
+
+	mlg_csv_dialect_init(&o.dialect);
+	o.shard = shard;
+	o.nshards = n;
+	o.chunk_rows = 1000;
+	return o;
+}
+
+/* The type inference gives one column of `cells`. */
+static const char *type_of(const char *const *cells, size_t n)
+{
+	static const char *const names[] = {"c"};
+	struct mlg_profile p;
+	enum mlg_ftype t;
+	size_t i;
+
+	T_EQ_INT(mlg_profile_init(&p, names, 1, NULL), 0);
+	for (i = 0; i < n; i++) {
+		mlg_profile_row(&p);
+		mlg_profile_cell(&p, 0, cells[i], strlen(cells[i]), MLG_CELL_OK,
+				 NULL);
+	}
+	t = mlg_profile_col_type(&p.cols[0]);
+	mlg_profile_release(&p);
+	return mlg_ftype_name(t);
+}
+
+#define TYPE_OF(...)                                                           \
+	type_of((const char *const[]){__VA_ARGS__},                            \
+		sizeof((const char *const[]){__VA_ARGS__}) / sizeof(char *))
+
+static void test_types(void)
+{
+	T_EQ_STR(TYPE_OF("1", "-2", "+30"), "integer");
+	T_EQ_STR(TYPE_OF("1", "2.5", "1e3"), "number");
+	T_EQ_STR(TYPE_OF("1", "NaN", "INF"), "number");
+	T_EQ_STR(TYPE_OF("007", "12"), "string");
+	T_EQ_STR(TYPE_OF("0.5", "-0.25", "0"), "number");
+	T_EQ_STR(TYPE_OF("-01.5", "2"), "string");
+	T_EQ_STR(TYPE_OF("true", "FALSE", "True"), "boolean");
+	T_EQ_STR(TYPE_OF("1", "0", "1"), "integer");
+	T_EQ_STR(TYPE_OF("2024-02-29", "2001-01-01"), "date");
+	T_EQ_STR(TYPE_OF("2024-02-30"), "string");
+	T_EQ_STR(TYPE_OF("2024-01-01T10:00:00Z", "2024-01-01T10:00:00"),
+		 "datetime");
+	T_EQ_STR(TYPE_OF("10:00:00", "23:59:59"), "time");
+	T_EQ_STR(TYPE_OF("1", "NA", "", "null"), "integer");
+	T_EQ_STR(TYPE_OF("", "NA"), "string");
+	T_EQ_STR(TYPE_OF("1,000", "2"), "string");
+	T_EQ_STR(TYPE_OF(" 1", "2"), "string");
+	T_EQ_STR(TYPE_OF("99999999999999999999", "1"), "number");
+	T_EQ_STR(TYPE_OF("a\xff", "1"), "string");
+}
+
+static void test_counts_and_stats(void)
+{
+	static const char *const names[] = {"x"};
+	static const char *const cells[] = {"1", "", "NA", "3", "abc", "5"};
+	struct mlg_profile p;
+	struct mlg_profile_col *c;
+	size_t i;
+
+	T_EQ_INT(mlg_profile_init(&p, names, 1, NULL), 0);
+	for (i = 0; i < 6; i++) {
+		mlg_profile_row(&p);
+		mlg_profile_cell(&p, 0, cells[i], strlen(cells[i]), MLG_CELL_OK,
+				 NULL);
+	}
+	c = &p.cols[0];
+	T_EQ_INT(p.rows, 6);
+	T_EQ_INT(c->count, 6);
+	T_EQ_INT(c->nulls, 1);
+	T_EQ_INT(c->tokens[0], 1); /* NA */
+	T_EQ_INT(c->cand[MLG_CAND_INTEGER], 3);
+	T_EQ_INT(c->imin, 1);
+	T_EQ_INT(c->imax, 5);
+	T_EQ_INT(c->num.count, 3);
+	T_EQ_DBL(c->num.min, 1, 0);
+	T_EQ_DBL(c->num.max, 5, 0);
+	T_EQ_DBL(mlg_moments_mean(&c->num), 3, 1e-15);
+	T_EQ_DBL(mlg_moments_stddev(&c->num, 1), 2, 1e-15);
+	T_EQ_INT(c->len.count, 5);
+	T_EQ_DBL(c->len.max, 3, 0);
+	T_EQ_STR(mlg_ftype_name(mlg_profile_col_type(c)), "string");
+	T_EQ_DBL(mlg_hll_count(c->hll), 5, 0.01);
+	mlg_profile_release(&p);
+}
+
+/* t_write() paths are static storage: keep copies (freed at exit). */
+static const char *keep(const char *path)
+{
+	static char *kept[16];
+	static size_t n;
+
+	if (n == 16)
+		return path;
+	return kept[n++] = mlg_strdup(path);
+}
+
+/* 20000 rows: id, x (a permutation of 0..N-1), cat (7 values), d (a
+ * date), code (zero-padded), some empty and NA cells. */
+#define N 20000
+static const char *big_csv(void)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	const char *path;
+	int i;
+
+	mlg_buf_adds(&b, "id,x,cat,d,code\n");
+	for (i = 0; i < N; i++) {
+		long x = (long)((i * 7919L) % N);
+
+		if (i % 97 == 5)
+			mlg_buf_addf(&b, "%d,,NA,2020-01-%02d,%05d\n", i + 1,
+				     1 + i % 28, i % 500);
+		else
+			mlg_buf_addf(&b, "%d,%ld.5,c%d,2020-%02d-%02d,%05d\n",
+				     i + 1, x, i % 7, 1 + i % 12, 1 + i % 28,
+				     i % 500);
+	}
+	path = keep(t_write("big.csv", b.ptr));
+	mlg_buf_release(&b);
+	return path;
+}
+
+static void test_shards_merge_to_whole(void)
+{
+	const char *path = big_csv();
+	struct mlg_profile_opts all = popts(0, 0), s1 = popts(1, 2),
+				s2 = popts(2, 2);
+	struct mlg_profile w, a, b;
+	size_t i, k;
+
+	T_EQ_INT(mlg_profile_read(&w, path, &all), 0);
+	T_EQ_INT(mlg_profile_read(&a, path, &s1), 0);
+	T_EQ_INT(mlg_profile_read(&b, path, &s2), 0);
+	T_EQ_INT(w.rows, N);
+	T_EQ_INT(a.rows, 10000); /* chunks 0, 2, ... of 1000 rows */
+	T_EQ_INT(b.rows, 10000);
+	T_EQ_INT(mlg_profile_merge(&a, &b), 0);
+	T_EQ_INT(a.rows, w.rows);
+	T_EQ_INT(a.nsources, 2);
+	for (i = 0; i < w.ncols; i++) {
+		const struct mlg_profile_col *x = &a.cols[i], *y = &w.cols[i];
+		double sd = mlg_moments_stddev(&y->num, 0);
+
+		T_EQ_STR(x->name, y->name);
+		T_EQ_INT(x->count, y->count);
+		T_EQ_INT(x->nulls, y->nulls);
+		for (k = 0; k < MLG_CAND_COUNT; k++)
+			T_EQ_INT(x->cand[k], y->cand[k]);
+		for (k = 0; k < MLG_PROFILE_NTOKENS; k++)
+			T_EQ_INT(x->tokens[k], y->tokens[k]);
+		T_EQ_INT(x->num.count, y->num.count);
+		T_EQ_INT(x->num.nulls, y->num.nulls);
+		T_EQ_DBL(x->num.min, y->num.min, 0);
+		T_EQ_DBL(x->num.max, y->num.max, 0);
+		T_EQ_DBL(mlg_moments_sum(&x->num), mlg_moments_sum(&y->num),
+			 1e-15);
+		T_ASSERT(!y->num.count ||
+			 fabs(x->num.mean - y->num.mean) <=
+				 1e-12 * (fabs(y->num.mean) + sd));
+		T_ASSERT(fabs(x->num.m2 - y->num.m2) <= 1e-10 * y->num.m2);
+		T_EQ_INT(x->imin, y->imin);
+		T_EQ_INT(x->imax, y->imax);
+		T_EQ_INT(x->ndates, y->ndates);
+		T_EQ_INT(x->dmin, y->dmin);
+		T_EQ_INT(x->dmax, y->dmax);
+		T_EQ_DBL(x->len.mean, y->len.mean, 1e-12);
+		/* HLL merge is the register-wise max: the same sketch. */
+		T_ASSERT(
+			!memcmp(x->hll->reg, y->hll->reg, sizeof(x->hll->reg)));
+		T_EQ_INT(x->topk.n, y->topk.n);
+		T_EQ_INT(x->kll.n, y->kll.n);
+	}
+	/* x is 0.5 .. N - 0.5 minus the nulls: quantiles within the KLL
+	 * rank error (1.33%) of the truth, merged or whole. */
+	for (k = 1; k < 10; k++) {
+		double q = k / 10.0;
+
+		T_ASSERT(fabs(mlg_kll_quantile(&a.cols[1].kll, q) - q * N) <=
+			 0.0133 * N);
+		T_ASSERT(fabs(mlg_kll_quantile(&w.cols[1].kll, q) - q * N) <=
+			 0.0133 * N);
+	}
+	/* cat: 7 values and NA, so the top-k counts are exact. */
+	{
+		struct mlg_topk_item tw[8], ta[8];
+
+		T_EQ_INT(mlg_topk_list(tw, &w.cols[2].topk, 8), 8);
+		T_EQ_INT(mlg_topk_list(ta, &a.cols[2].topk, 8), 8);
+		for (k = 0; k < 8; k++) {
+			T_EQ_STR(ta[k].value, tw[k].value);
+			T_EQ_INT(ta[k].count, tw[k].count);
+			T_EQ_INT(ta[k].err, 0);
+		}
+		T_EQ_STR(tw[7].value, "NA");
+		T_EQ_INT(tw[7].count, 207);
+	}
+	T_EQ_STR(mlg_ftype_name(mlg_profile_col_type(&a.cols[4])), "string");
+	T_EQ_STR(mlg_ftype_name(mlg_profile_col_type(&a.cols[3])), "date");
+	mlg_profile_release(&w);
+	mlg_profile_release(&a);
+	mlg_profile_release(&b);
+}
+
+static char *dump(const struct mlg_profile *p)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+
+	t_json_dump_new(&b, mlg_profile_to_json(p));
+	return mlg_buf_detach(&b, NULL);
+}
+
+static void test_json_round_trip(void)
+{
+	const char *path = big_csv();
+	struct mlg_profile_opts o = popts(0, 0);
+	struct mlg_profile p, q;
+	struct mlg_json_doc doc;
+	char *a, *b;
+
+	T_EQ_INT(mlg_profile_read(&p, path, &o), 0);
+	t_json_reparse(&doc, mlg_profile_to_json(&p));
+	T_EQ_INT(mlg_profile_from_json(&q, &doc), 0);
+	a = dump(&p);
+	b = dump(&q);
+	T_EQ_STR(b, a);
+	T_CONTAINS(a, "\"profile_version\":1");
+	T_CONTAINS(a, "\"name\":\"code\",\"type\":\"string\"");
+	T_CONTAINS(a, "\"date_min\":\"2020-01-01\",\"date_max\":"
+		      "\"2020-12-28\"");
+	free(a);
+	free(b);
+	mlg_json_doc_release(&doc);
+	mlg_profile_release(&p);
+	mlg_profile_release(&q);
+}
+
+static int load_text(struct mlg_profile *p, const char *text)
+{
+	struct mlg_json_doc doc;
+	int rc = mlg_json_parse(&doc, "p.json", text, strlen(text));
+
+	if (!rc)
+		rc = mlg_profile_from_json(p, &doc);
+	mlg_json_doc_release(&doc);
+	return rc;
+}
+
+static void test_json_errors(void)
+{
+	struct mlg_profile p;
+
+	T_EQ_INT(load_text(&p, "{\"profile_version\": 2}"), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "'p.json': 1:2: /profile_version: unsupported "
+		 "profile_version 2, expected 1");
+	T_EQ_INT(load_text(&p, "[]"), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "'p.json': 1:1: /: expected an object, found array");
+	T_EQ_INT(load_text(&p, "{\"profile_version\": 1, \"rows\": 1,"
+			       " \"columns\": []}"),
+		 MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "'p.json': 1:35: /columns: expected a non-empty array of "
+		 "columns");
+	T_EQ_INT(load_text(&p, "{\"profile_version\": 1, \"rows\": 1,"
+			       " \"columns\": [{\"name\": \"a\", \"count\": "
+			       "1, \"nulls\": 0, \"invalid\": 0}]}"),
+		 MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "'p.json': 1:47: /columns/0: missing required property "
+		 "'state'");
+	T_EQ_INT(load_text(&p, "{\"profile_version\": 1, \"rows\": -1,"
+			       " \"columns\": [{}]}"),
+		 MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "'p.json': 1:24: /rows: expected a count (a non-negative "
+		 "integer), found -1");
+	T_EQ_INT(p.ncols, 0);
+}
+
+static void test_merge_mismatch(void)
+{
+	static const char *const n1[] = {"a", "b"}, *const n2[] = {"a", "c"};
+	struct mlg_profile a, b, c;
+
+	T_EQ_INT(mlg_profile_init(&a, n1, 2, NULL), 0);
+	T_EQ_INT(mlg_profile_init(&b, n2, 2, NULL), 0);
+	T_EQ_INT(mlg_profile_init(&c, n1, 1, NULL), 0);
+	T_EQ_INT(mlg_profile_merge(&a, &b), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "cannot merge profiles: column 2 is 'b' in one and 'c' in "
+		 "the other");
+	T_EQ_INT(mlg_profile_merge(&a, &c), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "cannot merge profiles: they have 2 and 1 columns");
+	mlg_profile_release(&c);
+	T_EQ_INT(mlg_profile_init(&c, n1, 0, NULL), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "a profile needs at least one column");
+	mlg_profile_release(&a);
+	mlg_profile_release(&b);
+}
+
+static void test_bad_input(void)
+{
+	struct mlg_profile_opts o = popts(0, 0);
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_topk_item it[4];
+	struct mlg_profile p;
+	const char *path;
+	size_t i;
+
+	T_EQ_INT(mlg_profile_read(&p, t_write("e.csv", ""), &o), MLG_EDATA);
+	T_CONTAINS(mlg_error_message(),
+		   "e.csv': the input is empty: there is no header row");
+	T_EQ_INT(mlg_profile_read(&p, t_write("u.csv", "a\n\"x\n"), &o),
+		 MLG_EDATA);
+	T_CONTAINS(mlg_error_message(), "u.csv'");
+	T_EQ_INT(mlg_profile_read(&p, "/nonexistent/x.csv", &o), MLG_ENOTFOUND);
+	/* Invalid UTF-8, a 100000-byte cell, a short row, a long row. */
+	mlg_buf_adds(&b, "a,b\n\xff\xfe,1\n");
+	for (i = 0; i < 100000; i++)
+		mlg_buf_addch(&b, 'z');
+	mlg_buf_adds(&b, ",2\n3\n4,5,6\n\n");
+	path = t_write("bad.csv", b.ptr);
+	T_EQ_INT(mlg_profile_read(&p, path, &o), 0);
+	T_EQ_INT(p.rows, 5);
+	T_EQ_INT(p.cols[0].count, 4);
+	T_EQ_INT(p.cols[1].count, 3);
+	T_EQ_DBL(p.cols[0].len.max, 100000, 0);
+	T_EQ_DBL(p.cols[0].len.min, 1, 0);
+	T_EQ_INT(mlg_topk_list(it, &p.cols[0].topk, 4), 4);
+	T_EQ_STR(mlg_ftype_name(mlg_profile_col_type(&p.cols[0])), "string");
+	T_EQ_STR(mlg_ftype_name(mlg_profile_col_type(&p.cols[1])), "integer");
+	mlg_profile_release(&p);
+	mlg_buf_release(&b);
+	/* A NUL byte in a cell is data. */
+	{
+		static const char *const names[] = {"n"};
+
+		T_EQ_INT(mlg_profile_init(&p, names, 1, NULL), 0);
+		mlg_profile_cell(&p, 0, "1\0002", 3, MLG_CELL_OK, NULL);
+		T_EQ_INT(p.cols[0].cand[MLG_CAND_INTEGER], 0);
+		T_EQ_INT(mlg_topk_list(it, &p.cols[0].topk, 4), 1);
+		T_EQ_STR(it[0].value, "1\xef\xbf\xbd"
+				      "2");
+		mlg_profile_release(&p);
+	}
+}
+
+/* The inferred schema of a file validates that file with no error. */
+static void test_infer_validates(void)
+{
+	const char *data = keep(t_write(
+		"inf.csv",
+		"id,code,price,ok,day,at,note,tag\n"
+		"1,007,1.5,true,2024-01-01,2024-01-01T10:00:00Z,x,a\n"
+		"2,010,NA,false,2024-02-29,2024-01-02T11:00:00+02:00,,b\n"
+		"3,123,-2e3,TRUE,2023-12-31,2024-01-03T00:00:00,\"y,z\",a\n"));
+	struct mlg_profile_opts po = popts(0, 0);
+	struct mlg_validate_opts vo = {0};
+	struct mlg_validate_result r;
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_profile p;
+	struct mlg_schema s;
+
+	T_EQ_INT(mlg_profile_read(&p, data, &po), 0);
+	t_json_dump_new(&b, mlg_profile_infer(&p, 1));
+	T_EQ_STR(b.ptr,
+		 "{\"fields\":["
+		 "{\"name\":\"id\",\"type\":\"integer\",\"constraints\":"
+		 "{\"required\":true,\"minimum\":1,\"maximum\":3,"
+		 "\"enum\":[1,2,3]}},"
+		 "{\"name\":\"code\",\"type\":\"string\",\"constraints\":"
+		 "{\"required\":true,\"enum\":[\"007\",\"010\",\"123\"]}},"
+		 "{\"name\":\"price\",\"type\":\"number\",\"constraints\":"
+		 "{\"minimum\":-2000.0,\"maximum\":1.5}},"
+		 "{\"name\":\"ok\",\"type\":\"boolean\",\"constraints\":"
+		 "{\"required\":true}},"
+		 "{\"name\":\"day\",\"type\":\"date\",\"constraints\":"
+		 "{\"required\":true}},"
+		 "{\"name\":\"at\",\"type\":\"datetime\",\"constraints\":"
+		 "{\"required\":true}},"
+		 "{\"name\":\"note\",\"type\":\"string\",\"constraints\":"
+		 "{\"enum\":[\"x\",\"y,z\"]}},"
+		 "{\"name\":\"tag\",\"type\":\"string\",\"constraints\":"
+		 "{\"required\":true,\"enum\":[\"a\",\"b\"]}}],"
+		 "\"missingValues\":[\"\",\"NA\"]}");
+	T_EQ_INT(mlg_schema_load(&s, t_write("inf.json", b.ptr)), 0);
+	vo.schema = &s;
+	mlg_csv_dialect_init(&vo.dialect);
+	vo.threads = 1;
+	vo.limit_errors = 10;
+	T_EQ_INT(mlg_validate(&r, data, &vo), 0);
+	T_EQ_INT(r.errors, 0);
+	T_EQ_INT(r.rows, 3);
+	mlg_validate_result_release(&r);
+	mlg_schema_release(&s);
+	mlg_profile_release(&p);
+	mlg_buf_release(&b);
+}
+
+/* The validation pass builds the same profile, whatever the threads. */
+static void test_validate_profile(void)
+{
+	const char *path = big_csv();
+	const char *schema = t_write(
+		"big.json", "{\"fields\": [{\"name\": \"id\", \"type\": "
+			    "\"integer\"}, {\"name\": \"x\", \"type\": "
+			    "\"number\"}, {\"name\": \"cat\"}, {\"name\": "
+			    "\"d\", \"type\": \"date\"}, {\"name\": \"code\"}],"
+			    " \"missingValues\": [\"\", \"NA\"]}");
+	struct mlg_validate_opts vo = {0};
+	struct mlg_validate_result r1, r2;
+	struct mlg_schema s;
+	size_t i;
+
+	T_EQ_INT(mlg_schema_load(&s, schema), 0);
+	vo.schema = &s;
+	mlg_csv_dialect_init(&vo.dialect);
+	vo.limit_errors = 10;
+	vo.profile = 1;
+	vo.threads = 1;
+	T_EQ_INT(mlg_validate(&r1, path, &vo), 0);
+	vo.threads = 2;
+	T_EQ_INT(mlg_validate(&r2, path, &vo), 0);
+	T_EQ_INT(r1.errors, 0);
+	T_ASSERT(r1.profile && r2.profile);
+	T_EQ_INT(r1.profile->rows, N);
+	T_EQ_INT(r1.profile->cols[2].nulls, 207); /* NA is missing here */
+	T_EQ_INT(r1.profile->cols[1].nulls, 207);
+	T_EQ_INT(r1.profile->cols[3].declared, MLG_T_DATE);
+	T_EQ_INT(r1.profile->cols[3].ndates, N);
+	for (i = 0; i < 5; i++) {
+		T_EQ_INT(r2.profile->cols[i].count, r1.profile->cols[i].count);
+		T_EQ_DBL(r2.profile->cols[i].num.sum,
+			 r1.profile->cols[i].num.sum, 0);
+	}
+	{
+		char *a = dump(r1.profile), *b = dump(r2.profile);
+
+		T_EQ_STR(b, a); /* the same chunks merged in the same order */
+		free(a);
+		free(b);
+	}
+	mlg_validate_result_release(&r1);
+	mlg_validate_result_release(&r2);
+	mlg_schema_release(&s);
+}
+
+MLG_TESTS(T(test_types), T(test_counts_and_stats),
+	  T(test_shards_merge_to_whole), T(test_json_round_trip),
+	  T(test_json_errors), T(test_merge_mismatch), T(test_bad_input),
+	  T(test_infer_validates), T(test_validate_profile));
