@@ -112,7 +112,7 @@ static size_t utf8_width(const char *s)
 	return n;
 }
 
-static int text_table(struct mlg_buf *out, const struct mlg_table *t)
+int mlg_emit_table_text(struct mlg_buf *out, const struct mlg_table *t)
 {
 	size_t w[64], i, j, ncols = t->ncols < 64 ? t->ncols : 64;
 	int rc;
@@ -158,7 +158,7 @@ int mlg_emit_text(struct mlg_buf *out, const struct mlg_report *r,
 		rc = text_check(out, c, flags);
 	}
 	for (i = 0; !rc && !(flags & MLG_EMIT_QUIET) && i < r->ntables; i++)
-		rc = text_table(out, r->tables[i]);
+		rc = mlg_emit_table_text(out, r->tables[i]);
 	if (!rc)
 		rc = mlg_buf_addf(out, "%s%s: %s%s%s: ", r->ntables ? "\n" : "",
 				  r->tool,

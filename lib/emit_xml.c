@@ -104,6 +104,16 @@ static int details(struct mlg_buf *out, const struct mlg_check *c)
 	return rc;
 }
 
+static int system_out_text(struct mlg_buf *out, const char *indent,
+			   const char *text)
+{
+	int rc = mlg_buf_addf(out, "%s<system-out>", indent);
+
+	if (!rc)
+		rc = mlg_xml_escape(out, text);
+	return rc ? rc : mlg_buf_adds(out, "</system-out>\n");
+}
+
 static int system_out(struct mlg_buf *out, const struct mlg_check *c)
 {
 	struct mlg_buf t = MLG_BUF_INIT;
@@ -121,11 +131,7 @@ static int system_out(struct mlg_buf *out, const struct mlg_check *c)
 		mlg_buf_addf(&t, "count: %llu\n", (unsigned long long)c->count);
 	if (c->message)
 		mlg_buf_addf(&t, "message: %s\n", c->message);
-	rc = mlg_buf_adds(out, "      <system-out>");
-	if (!rc)
-		rc = mlg_xml_escape(out, t.ptr);
-	if (!rc)
-		rc = mlg_buf_adds(out, "</system-out>\n");
+	rc = system_out_text(out, "      ", t.ptr);
 	mlg_buf_release(&t);
 	return rc;
 }
@@ -185,6 +191,22 @@ static int testcase(struct mlg_buf *out, const struct mlg_report *r,
 	return rc ? rc : mlg_buf_adds(out, "    </testcase>\n");
 }
 
+/* Tables (a diff, a profile) have no testcase of their own: Jenkins
+ * shows them from the suite's system-out. */
+static int suite_tables(struct mlg_buf *out, const struct mlg_report *r)
+{
+	struct mlg_buf t = MLG_BUF_INIT;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; !rc && i < r->ntables; i++)
+		rc = mlg_emit_table_text(&t, r->tables[i]);
+	if (!rc)
+		rc = system_out_text(out, "    ", t.ptr);
+	mlg_buf_release(&t);
+	return rc;
+}
+
 int mlg_emit_junit(struct mlg_buf *out, const struct mlg_report *r)
 {
 	size_t n[MLG_STATUS_COUNT], i;
@@ -238,5 +260,7 @@ int mlg_emit_junit(struct mlg_buf *out, const struct mlg_report *r)
 		rc = mlg_buf_adds(out, "    </properties>\n");
 	for (i = 0; !rc && i < r->nchecks; i++)
 		rc = testcase(out, r, r->checks[i]);
+	if (!rc && r->ntables)
+		rc = suite_tables(out, r);
 	return rc ? rc : mlg_buf_adds(out, "  </testsuite>\n</testsuites>\n");
 }

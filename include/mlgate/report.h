@@ -191,6 +191,10 @@ enum {
 int mlg_emit_text(struct mlg_buf *out, const struct mlg_report *r,
 		  unsigned flags);
 
+/* One table as aligned text, its title first (used by the text and the
+ * JUnit emitters). */
+int mlg_emit_table_text(struct mlg_buf *out, const struct mlg_table *t);
+
 /* The versioned JSON report (docs/report-schema.json), one object. */
 int mlg_emit_json(struct mlg_buf *out, const struct mlg_report *r);
 

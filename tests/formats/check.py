@@ -67,6 +67,10 @@ def junit():
     assert "... 1 more (3 in all)" in cases[2].result[0].text
     props = {p.name: p.value for p in s.properties()}
     assert props["baseline"] == "origin/main"
+    # Tables have no testcase: they are the suite's own system-out.
+    out = s._elem.find("system-out").text
+    assert "Drift | by column\ncolumn     psi   verdict\n" in out, out
+    assert "age|years  0.01  pass\n" in out, out
 
 
 def codequality():
