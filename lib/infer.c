@@ -1,15 +1,19 @@
 /* infer.c - serving protocols: requests, responses, the dataset sent */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mlgate/buf.h"
 #include "mlgate/csv.h"
 #include "mlgate/error.h"
+#include "mlgate/file.h"
 #include "mlgate/http.h"
 #include "mlgate/infer.h"
 #include "mlgate/json.h"
 #include "mlgate/stream.h"
+#include "mlgate/tool.h"
 #include "mlgate/util.h"
 
 int mlg_infer_proto_parse(enum mlg_infer_proto *out, const char *name)
@@ -750,4 +754,67 @@ int mlg_infer_write_csv(struct mlg_buf *out, const struct mlg_infer_data *d,
 	}
 	free(cls);
 	return 0;
+}
+
+int mlg_infer_to_file(struct mlg_infer_file *out,
+		      const struct mlg_infer_opts *o, const char *src,
+		      const char *const *keep, size_t nkeep, int id,
+		      const char *features, const char *save)
+{
+	struct mlg_infer_data d;
+	struct mlg_infer_out pred = {0};
+	struct mlg_strlist feat = {0};
+	struct mlg_buf csv = MLG_BUF_INIT;
+	char *f = NULL, *p, *at = NULL;
+	int rc, fd;
+
+	memset(out, 0, sizeof(*out));
+	memset(&d, 0, sizeof(d));
+	if (features) {
+		f = mlg_strdup(features);
+		for (p = strtok_r(f, ",", &at); p; p = strtok_r(NULL, ",", &at))
+			mlg_strlist_add(&feat, p);
+	}
+	if ((rc = mlg_infer_data_read(&d, src, keep, nkeep,
+				      features ? feat.items : NULL, feat.n)) ||
+	    (rc = mlg_infer_ready(o)) ||
+	    (rc = mlg_infer_predict(&pred, o, &d)) ||
+	    (rc = mlg_infer_write_csv(&csv, &d, 0, id ? 1 : -1, &pred)))
+		goto done;
+	if (save) {
+		out->path = mlg_strdup(save);
+	} else {
+		out->path = mlg_strfmt("%s/mlgate-preds-XXXXXX.csv",
+				       getenv("TMPDIR") ? getenv("TMPDIR")
+							: "/tmp");
+		fd = mkstemps(out->path, 4);
+		if (fd < 0) {
+			rc = mlg_error_errno(errno, "cannot create '%s'",
+					     out->path);
+			goto done;
+		}
+		close(fd);
+		out->temporary = 1;
+	}
+	if ((rc = mlg_file_write(out->path, csv.ptr, csv.len)))
+		goto done;
+	out->has_pred = pred.pred != NULL;
+	out->nproba = pred.k;
+done:
+	if (rc)
+		mlg_infer_file_release(out);
+	free(f);
+	mlg_strlist_release(&feat);
+	mlg_buf_release(&csv);
+	mlg_infer_out_release(&pred);
+	mlg_infer_data_release(&d);
+	return rc;
+}
+
+void mlg_infer_file_release(struct mlg_infer_file *f)
+{
+	if (f->temporary && f->path)
+		unlink(f->path);
+	free(f->path);
+	memset(f, 0, sizeof(*f));
 }

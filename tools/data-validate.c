@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mlgate/driftcheck.h"
 #include "mlgate/dscheck.h"
 #include "mlgate/error.h"
 #include "mlgate/file.h"
@@ -29,6 +30,7 @@ static const char *schema_path, *dialect_path, *delimiter, *quote_char,
 	*escape_char, *comment_char, *invalid_rows, *valid_rows;
 static int no_header, no_double_quote, skip_initial_space;
 static const char *output_path, *shard_text, *profile_path;
+static const char *ref_path, *drift_cfg;
 static int with_constraints;
 static long chunk_rows = MLG_PROFILE_CHUNK_ROWS;
 static long threads, limit_errors = MLG_VALIDATE_LIMIT_ERRORS,
@@ -44,6 +46,10 @@ static const struct mlg_opt opts[] = {
 	 "the date freshness is measured from (default: today)", NULL},
 	{"profile", 0, MLG_OPT_STRING, &profile_path, "FILE",
 	 "also write the profile of the data (JSON), same pass", NULL},
+	{"reference", 0, MLG_OPT_STRING, &ref_path, "FILE",
+	 "report drift against a saved profile or a dataset", NULL},
+	{"drift-config", 0, MLG_OPT_STRING, &drift_cfg, "FILE",
+	 "drift limits per column and statistic (JSON)", NULL},
 	{"dialect", 0, MLG_OPT_STRING, &dialect_path, "FILE",
 	 "Frictionless CSV/Table Dialect (JSON)", NULL},
 	{"input-format", 0, MLG_OPT_CHOICE, &input_format, "csv|tsv|jsonl",
@@ -539,19 +545,43 @@ static int run_infer(struct mlg_ctx *ctx)
 	return rc;
 }
 
+static int drift_prepare(struct mlg_driftcheck *dc)
+{
+	struct mlg_profile_opts po = {.timeout_s = timeout_s};
+	struct mlg_validate_opts vo = {0};
+	int rc = dialect_for(&vo, ref_path);
+
+	po.dialect = vo.dialect;
+	po.dialect.header = 1;
+	return rc ? rc : mlg_driftcheck_prepare(dc, ref_path, drift_cfg, &po);
+}
+
 static int run(struct mlg_ctx *ctx)
 {
 	struct mlg_validate_opts o = {0};
 	struct mlg_dscheck *checks = NULL;
 	struct mlg_profile *prof = NULL;
 	struct mlg_schema schema;
+	struct mlg_driftcheck dc = {0};
 	double now = mlg_now();
 	json_t *errors;
 	int i, rc, valid = 1;
 
-	if (!schema_path)
+	if (!schema_path && !ref_path)
 		return mlg_error_set(MLG_EINVALID,
 				     "no schema: give --schema FILE");
+	if (!schema_path) {
+		struct mlg_profile cur;
+
+		if (!(rc = drift_prepare(&dc)) &&
+		    !(rc = profile_inputs(&cur, ctx))) {
+			rc = mlg_driftcheck_report(&ctx->report, &dc.ref, &cur,
+						   &dc.cfg);
+			mlg_profile_release(&cur);
+		}
+		mlg_driftcheck_release(&dc);
+		return rc;
+	}
 	if ((invalid_rows || valid_rows) && ctx->argc > 1)
 		return mlg_error_set(MLG_EINVALID,
 				     "--invalid-rows and --valid-rows take "
@@ -584,9 +614,10 @@ static int run(struct mlg_ctx *ctx)
 	o.invalid_rows = invalid_rows;
 	o.valid_rows = valid_rows;
 	o.timeout_s = timeout_s;
-	o.profile = profile_path != NULL;
+	o.profile = profile_path || ref_path;
 	mlg_report_set_prop(&ctx->report, "schema", schema_path);
-	for (i = 0; i < ctx->argc; i++) {
+	rc = ref_path ? drift_prepare(&dc) : 0;
+	for (i = 0; !rc && i < ctx->argc; i++) {
 		struct mlg_validate_result v;
 
 		if ((rc = dialect_for(&o, ctx->argv[i])))
@@ -622,7 +653,11 @@ static int run(struct mlg_ctx *ctx)
 		}
 		mlg_validate_result_release(&v);
 	}
-	if (!rc && prof) {
+	if (!rc && prof && ref_path)
+		rc = mlg_driftcheck_report(&ctx->report, &dc.ref, prof,
+					   &dc.cfg);
+	mlg_driftcheck_release(&dc);
+	if (!rc && prof && profile_path) {
 		json_t *pj = mlg_profile_to_json(prof);
 
 		rc = write_json(profile_path, 1, pj);

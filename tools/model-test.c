@@ -494,23 +494,18 @@ static int write_metrics(struct run *x)
 }
 
 /*
- * Endpoint mode: send DATA to the model server and write its predictions
- * as a predictions CSV (to --save-predictions, else a temporary file in
- * *tmp), which the file mode then reads: one metrics path for both.
+ * Endpoint mode: send DATA to the model server and have its predictions
+ * written as a predictions CSV, which the file mode then reads: one
+ * metrics path for both.
  */
-static int from_endpoint(char **path, char **tmp, struct run *x,
+static int from_endpoint(struct mlg_infer_file *f, struct run *x,
 			 const char *src, struct mlg_predfile_opts *po)
 {
 	struct mlg_infer_opts io = {0};
-	struct mlg_infer_data d;
-	struct mlg_infer_out out = {0};
-	struct mlg_strlist keep = {0}, feat = {0};
-	struct mlg_buf csv = MLG_BUF_INIT;
-	char *f = NULL, *p, *save = NULL;
+	struct mlg_strlist keep = {0};
 	size_t i;
-	int rc, fd;
+	int rc;
 
-	memset(&d, 0, sizeof(d));
 	if (!model && strcmp(protocol, "mlflow"))
 		return mlg_error_set(MLG_EINVALID, "--endpoint needs --model");
 	if (batch_size < 1 || concurrency < 1 || retries < 0 || timeout_s <= 0)
@@ -529,58 +524,21 @@ static int from_endpoint(char **path, char **tmp, struct run *x,
 		mlg_strlist_add(&keep, id_col);
 	for (i = 0; i < x->cols.n; i++)
 		mlg_strlist_add(&keep, x->cols.items[i]);
-	if (features) {
-		f = mlg_strdup(features);
-		for (p = strtok_r(f, ",", &save); p;
-		     p = strtok_r(NULL, ",", &save))
-			mlg_strlist_add(&feat, p);
-	}
-	if ((rc = mlg_infer_data_read(
-		     &d, src, (const char *const *)keep.items, keep.n,
-		     features ? (const char *const *)feat.items : NULL,
-		     feat.n)))
-		goto done;
-	if ((rc = mlg_infer_ready(&io)) ||
-	    (rc = mlg_infer_predict(&out, &io, &d)))
-		goto done;
-	if ((rc = mlg_infer_write_csv(&csv, &d, 0, id_col ? 1 : -1, &out)))
-		goto done;
-	if (save_path) {
-		if ((rc = mlg_file_write(save_path, csv.ptr, csv.len)))
-			goto done;
-		*path = mlg_strdup(save_path);
-	} else {
-		*tmp = mlg_strfmt("%s/mlgate-preds-XXXXXX.csv",
-				  getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-		fd = mkstemps(*tmp, 4);
-		if (fd < 0) {
-			rc = mlg_error_errno(errno, "cannot create '%s'", *tmp);
-			free(*tmp);
-			*tmp = NULL;
-			goto done;
-		}
-		close(fd);
-		if ((rc = mlg_file_write(*tmp, csv.ptr, csv.len)))
-			goto done;
-		*path = mlg_strdup(*tmp);
-	}
-	po->id = "id";
-	po->pred = out.pred ? "pred" : NULL;
-	po->proba = out.k == 2 ? "proba" : out.k ? "proba_*" : NULL;
-done:
-	free(f);
-	mlg_buf_release(&csv);
-	mlg_infer_out_release(&out);
-	mlg_infer_data_release(&d);
+	rc = mlg_infer_to_file(f, &io, src, keep.items, keep.n, id_col != NULL,
+			       features, save_path);
 	mlg_strlist_release(&keep);
-	mlg_strlist_release(&feat);
-	return rc;
+	if (rc)
+		return rc;
+	po->id = "id";
+	po->pred = f->has_pred ? "pred" : NULL;
+	po->proba = f->nproba == 2 ? "proba" : f->nproba ? "proba_*" : NULL;
+	return 0;
 }
 
 static int run(struct mlg_ctx *ctx)
 {
 	const char *src = ctx->argv[0];
-	char *epath = NULL, *tmp = NULL;
+	struct mlg_infer_file ef = {0};
 	struct mlg_predfile_opts po = {0};
 	struct mlg_metric_opts mo = {0};
 	struct run x;
@@ -612,9 +570,9 @@ static int run(struct mlg_ctx *ctx)
 			   ? !strcmp(input_format, "jsonl")
 			   : strstr(src, ".jsonl") || strstr(src, ".ndjson");
 	if (endpoint) {
-		if ((rc = from_endpoint(&epath, &tmp, &x, src, &po)))
+		if ((rc = from_endpoint(&ef, &x, src, &po)))
 			goto done;
-		src = epath;
+		src = ef.path;
 		po.jsonl = 0;
 		po.delimiter = 0;
 	}
@@ -653,10 +611,7 @@ static int run(struct mlg_ctx *ctx)
 	if (metrics_path && (rc = write_metrics(&x)))
 		mlg_error_prefix("cannot write metrics");
 done:
-	if (tmp)
-		unlink(tmp);
-	free(tmp);
-	free(epath);
+	mlg_infer_file_release(&ef);
 	free(cm);
 	for (i = 0; i < x.nsl; i++) {
 		free(x.sl[i].name);

@@ -163,4 +163,27 @@ int mlg_infer_predict(struct mlg_infer_out *out, const struct mlg_infer_opts *o,
 int mlg_infer_write_csv(struct mlg_buf *out, const struct mlg_infer_data *d,
 			size_t label, long id, const struct mlg_infer_out *p);
 
+/* What mlg_infer_to_file() wrote. */
+struct mlg_infer_file {
+	char *path;    /* the predictions CSV (new string) */
+	int temporary; /* 1: path is a temporary file to unlink */
+	int has_pred;  /* the model gave predicted labels ("pred") */
+	size_t nproba; /* probabilities a row: 2 "proba", more "proba_*" */
+};
+
+/*
+ * Endpoint mode end to end: read the test set `src` (label column first
+ * in `keep`, then the id column when `id` is 1, then slice columns), check
+ * readiness, predict, and write the predictions CSV to `save` atomically,
+ * or to a new temporary file when `save` is NULL. `features` is a comma
+ * list of feature columns, or NULL for every column not kept. `out` is
+ * filled on success; release it with mlg_infer_file_release(), which also
+ * removes a temporary file.
+ */
+int mlg_infer_to_file(struct mlg_infer_file *out,
+		      const struct mlg_infer_opts *o, const char *src,
+		      const char *const *keep, size_t nkeep, int id,
+		      const char *features, const char *save);
+void mlg_infer_file_release(struct mlg_infer_file *f);
+
 #endif

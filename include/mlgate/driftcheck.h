@@ -1,0 +1,125 @@
+/*
+ * driftcheck.h - drift of current data against a reference, as checks
+ *
+ * The orchestration behind `data-validate --reference REF`: load the
+ * reference (a saved profile or a dataset to profile), compare it column
+ * by column with the profile of the current data using drift.h, and add
+ * the results to a report:
+ *
+ *   numeric columns (integer, number, year, date, datetime, time; dates
+ *   as days): PSI over 10 quantile bins of the reference, the KS
+ *   p-value (D in the message), the normalised Wasserstein distance;
+ *   categorical columns (string, boolean) with fewer distinct values than
+ *   the frequent-value summary holds (MLG_PROFILE_TOPK_CAP, so the counts
+ *   are exact): the chi-square p-value, L-infinity and JS divergence.
+ *
+ * Checks (ids are made unique by the report):
+ *   drift:<column>:<stat>	pass, warn or fail against the limits; value
+ *				is the score (p-value for ks and chisq, the
+ *				normalised distance for wasserstein); stat is
+ *				mlg_drift_method_name()
+ *   drift:<column>		skip: nothing to compare (no values on one
+ *				side, or too many distinct values)
+ *   drift:<column>:categories	warn: new or vanished categories, named
+ *   drift:schema:<column>	fail: column missing, added, or type changed
+ *   drift:rows			pass: the row counts, for the record
+ *   drift:share		fail when the share of columns with a failed
+ *				statistic reaches the limit (0.5)
+ * and one table "drift" with the columns column, statistic, value,
+ * threshold, verdict (one row per statistic, then the rows and share).
+ *
+ * The drift config (JSON) overrides limits; every member is optional:
+ *
+ *   {"share": 0.5,
+ *    "default": {"psi": {"warn": 0.1, "fail": 0.25}},
+ *    "columns": {"age": {"ks_p": {"fail": 0.01}}}}
+ *
+ * Statistic keys: "psi", "ks_p", "wasserstein", "chisq_p", "linf", "js"
+ * (the _p ones are p-values: drift at or below the limit; the others at
+ * or above). A column's limits start from "default", which starts from
+ * mlg_drift_limits_default(); a limit object may give warn, fail or both.
+ * Columns named in the config but absent from the data are ignored (one
+ * config serves several tables). Errors are MLG_EINVALID, located
+ * (json.h): "unknown property '<key>'", "expected a number, found
+ * <type>", "limit must be a finite number from 0 to 1e6, got <x>" (p-value
+ * limits: 0 to 1), "'warn' must be at or below 'fail'" (at or above for
+ * p-values), "share must be above 0 and at most 1, got <x>".
+ *
+ * No global state; the structures are not shared between threads.
+ */
+#ifndef MLGATE_DRIFTCHECK_H
+#define MLGATE_DRIFTCHECK_H
+
+#include <stddef.h>
+
+#include "mlgate/drift.h"
+#include "mlgate/profile.h"
+#include "mlgate/report.h"
+
+#define MLG_DRIFTCHECK_NSTATS 6 /* indexed by enum mlg_drift_method */
+
+struct mlg_driftcheck_col {
+	char *name;
+	struct mlg_drift_limits lim[MLG_DRIFTCHECK_NSTATS];
+};
+
+struct mlg_driftcheck_config {
+	double share; /* of drifted columns; MLG_DRIFT_SHARE_DEFAULT */
+	struct mlg_drift_limits lim[MLG_DRIFTCHECK_NSTATS]; /* default */
+	struct mlg_driftcheck_col *cols;
+	size_t ncols;
+};
+
+/* The defaults of drift.h. */
+void mlg_driftcheck_config_init(struct mlg_driftcheck_config *c);
+/* Free the contents; a zeroed config is safe. */
+void mlg_driftcheck_config_release(struct mlg_driftcheck_config *c);
+/*
+ * Parse a drift config from `doc` into `out` (initialised here; empty on
+ * failure). Errors above. O(size of the document).
+ */
+int mlg_driftcheck_config_parse(struct mlg_driftcheck_config *out,
+				const struct mlg_json_doc *doc);
+/* The limits of `column` for `method`, borrowed from `c`. */
+const struct mlg_drift_limits *
+mlg_driftcheck_limits(const struct mlg_driftcheck_config *c, const char *column,
+		      enum mlg_drift_method method);
+
+/*
+ * The profile of the reference `src` into `out` (new; release it):
+ * a local file whose first byte after a byte order mark and blanks is
+ * '{' is a saved profile (mlg_profile_load() and its errors), anything
+ * else (a path, "-", a URL) a dataset profiled by mlg_profile_read()
+ * with `o`.
+ */
+int mlg_driftcheck_reference(struct mlg_profile *out, const char *src,
+			     const struct mlg_profile_opts *o);
+
+/*
+ * Compare `cur` with `ref` and add the checks and the table above to
+ * `r`. `cfg` may be NULL for the defaults. Both profiles are borrowed.
+ * Returns 0; the drift statistics cannot fail on the inputs given to
+ * them (empty sides are skipped), so a negative code is a bug, reported
+ * with the drift module's message. O(columns x (k log k + topk cap)).
+ */
+int mlg_driftcheck_report(struct mlg_report *r, const struct mlg_profile *ref,
+			  const struct mlg_profile *cur,
+			  const struct mlg_driftcheck_config *cfg);
+
+/*
+ * What data-validate calls: load the drift config `config_path` (may be
+ * NULL) and the reference `ref_src` into `out`, before the data is read,
+ * so that a bad config fails early. Errors are prefixed "cannot use drift
+ * config" or "cannot use reference"; a missing reference is MLG_EIO
+ * (exit 3), a bad config MLG_EINVALID (exit 2).
+ */
+struct mlg_driftcheck {
+	struct mlg_driftcheck_config cfg;
+	struct mlg_profile ref;
+};
+int mlg_driftcheck_prepare(struct mlg_driftcheck *out, const char *ref_src,
+			   const char *config_path,
+			   const struct mlg_profile_opts *o);
+void mlg_driftcheck_release(struct mlg_driftcheck *d);
+
+#endif

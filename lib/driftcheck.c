@@ -1,0 +1,638 @@
+/*
+ * driftcheck.c - drift of current data against a reference, as checks
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlgate/buf.h"
+#include "mlgate/driftcheck.h"
+#include "mlgate/error.h"
+#include "mlgate/json.h"
+#include "mlgate/util.h"
+
+/* Config keys, indexed by enum mlg_drift_method. The p-valued ones say
+ * so: their limits work the other way round. */
+static const char *const keys[MLG_DRIFTCHECK_NSTATS] = {
+	"psi", "ks_p", "wasserstein", "chisq_p", "linf", "js"};
+
+static int p_valued(enum mlg_drift_method m)
+{
+	return m == MLG_DRIFT_KS || m == MLG_DRIFT_CHISQ;
+}
+
+void mlg_driftcheck_config_init(struct mlg_driftcheck_config *c)
+{
+	int m;
+
+	memset(c, 0, sizeof(*c));
+	c->share = MLG_DRIFT_SHARE_DEFAULT;
+	for (m = 0; m < MLG_DRIFTCHECK_NSTATS; m++)
+		mlg_drift_limits_default(&c->lim[m], m);
+}
+
+void mlg_driftcheck_config_release(struct mlg_driftcheck_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->ncols; i++)
+		free(c->cols[i].name);
+	free(c->cols);
+	memset(c, 0, sizeof(*c));
+}
+
+static int get_limit(const struct mlg_json_doc *doc, json_t *o, const char *ptr,
+		     const char *key, int p, int *set, double *out)
+{
+	struct mlg_buf at = MLG_BUF_INIT;
+	double x = NAN;
+	int rc;
+
+	*set = 0;
+	if ((rc = mlg_json_get_num(doc, o, ptr, key, 0, &x)) || x != x)
+		return rc;
+	*set = 1;
+	if (!isfinite(x) || x < 0 || x > (p ? 1 : 1e6)) {
+		mlg_buf_adds(&at, ptr);
+		mlg_json_pointer_append(&at, key);
+		rc = mlg_json_error(doc, at.ptr,
+				    "limit must be a finite number from 0 to "
+				    "%s, got %g",
+				    p ? "1" : "1e6", x);
+		mlg_buf_release(&at);
+		return rc;
+	}
+	*out = x;
+	return 0;
+}
+
+/* {"warn": w, "fail": f} at `ptr` over `lim`. Giving one limit alone
+ * moves the other one along when they would cross; giving both crossed
+ * is a mistake. */
+static int parse_limits(struct mlg_drift_limits *lim,
+			const struct mlg_json_doc *doc, json_t *o,
+			const char *ptr, enum mlg_drift_method m)
+{
+	static const char *const allowed[] = {"warn", "fail", NULL};
+	int p = p_valued(m), sw, sf, rc;
+	double w = lim->warn, f = lim->fail;
+
+	if ((rc = mlg_json_check_keys(doc, o, ptr, allowed)) ||
+	    (rc = get_limit(doc, o, ptr, "warn", p, &sw, &w)) ||
+	    (rc = get_limit(doc, o, ptr, "fail", p, &sf, &f)))
+		return rc;
+	if (p ? w < f : w > f) {
+		if (sw && sf)
+			return mlg_json_error(doc, ptr,
+					      "'warn' must be at or %s 'fail'",
+					      p ? "above" : "below");
+		if (sw)
+			f = w;
+		else
+			w = f;
+	}
+	lim->warn = w;
+	lim->fail = f;
+	return 0;
+}
+
+/* {"psi": {...}, "ks_p": {...}} at `ptr`. */
+static int parse_stats(struct mlg_drift_limits *lim,
+		       const struct mlg_json_doc *doc, json_t *o,
+		       const char *ptr)
+{
+	static const char *const allowed[] = {
+		"psi", "ks_p", "wasserstein", "chisq_p", "linf", "js", NULL};
+	struct mlg_buf at = MLG_BUF_INIT;
+	int m, rc;
+
+	if ((rc = mlg_json_check_keys(doc, o, ptr, allowed)))
+		return rc;
+	for (m = 0; m < MLG_DRIFTCHECK_NSTATS && !rc; m++) {
+		json_t *v = json_object_get(o, keys[m]);
+
+		if (!v)
+			continue;
+		mlg_buf_truncate(&at, 0);
+		mlg_buf_adds(&at, ptr);
+		mlg_json_pointer_append(&at, keys[m]);
+		rc = parse_limits(&lim[m], doc, v, at.ptr, m);
+	}
+	mlg_buf_release(&at);
+	return rc;
+}
+
+int mlg_driftcheck_config_parse(struct mlg_driftcheck_config *out,
+				const struct mlg_json_doc *doc)
+{
+	static const char *const allowed[] = {"share", "default", "columns",
+					      NULL};
+	struct mlg_buf at = MLG_BUF_INIT;
+	json_t *root = doc->root, *v, *cols;
+	const char *name;
+	size_t acols = 0;
+	double share = NAN;
+	int rc;
+
+	mlg_driftcheck_config_init(out);
+	if ((rc = mlg_json_check_keys(doc, root, "", allowed)) ||
+	    (rc = mlg_json_get_num(doc, root, "", "share", 0, &share)))
+		goto done;
+	if (share == share) {
+		if (!(share > 0 && share <= 1)) {
+			rc = mlg_json_error(doc, "/share",
+					    "share must be above 0 and at most "
+					    "1, got %g",
+					    share);
+			goto done;
+		}
+		out->share = share;
+	}
+	/* "default" first, whatever the order in the text: columns start
+	 * from it. */
+	if ((v = json_object_get(root, "default")) &&
+	    (rc = parse_stats(out->lim, doc, v, "/default")))
+		goto done;
+	if (!(cols = json_object_get(root, "columns")))
+		goto done;
+	if (!json_is_object(cols)) {
+		rc = mlg_json_error(doc, "/columns",
+				    "expected an object, found %s",
+				    mlg_json_type_name(cols));
+		goto done;
+	}
+	json_object_foreach (cols, name, v) {
+		struct mlg_driftcheck_col *c;
+
+		out->cols = mlg_grow(out->cols, sizeof(*out->cols),
+				     out->ncols + 1, &acols);
+		c = &out->cols[out->ncols++];
+		c->name = mlg_strdup(name);
+		memcpy(c->lim, out->lim, sizeof(c->lim));
+		mlg_buf_truncate(&at, 0);
+		mlg_buf_adds(&at, "/columns");
+		mlg_json_pointer_append(&at, name);
+		if ((rc = parse_stats(c->lim, doc, v, at.ptr)))
+			goto done;
+	}
+done:
+	mlg_buf_release(&at);
+	if (rc)
+		mlg_driftcheck_config_release(out);
+	return rc;
+}
+
+const struct mlg_drift_limits *
+mlg_driftcheck_limits(const struct mlg_driftcheck_config *c, const char *column,
+		      enum mlg_drift_method method)
+{
+	size_t i;
+
+	for (i = 0; i < c->ncols; i++)
+		if (!strcmp(c->cols[i].name, column))
+			return &c->cols[i].lim[method];
+	return &c->lim[method];
+}
+
+/* ---- the reference ---- */
+
+/* A saved profile is a JSON object; a CSV never starts with '{'. Only
+ * a local file can be peeked at without consuming it. */
+static int is_profile(const char *src)
+{
+	unsigned char b[256];
+	size_t n, i = 0;
+	FILE *f;
+
+	if (!strcmp(src, "-") || strstr(src, "://") || !(f = fopen(src, "rb")))
+		return 0;
+	n = fread(b, 1, sizeof(b), f);
+	fclose(f);
+	if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
+		i = 3;
+	while (i < n &&
+	       (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r'))
+		i++;
+	return i < n && b[i] == '{';
+}
+
+int mlg_driftcheck_reference(struct mlg_profile *out, const char *src,
+			     const struct mlg_profile_opts *o)
+{
+	if (is_profile(src))
+		return mlg_profile_load(out, src);
+	return mlg_profile_read(out, src, o);
+}
+
+/* ---- comparing ---- */
+
+static enum mlg_ftype type_of(const struct mlg_profile_col *c)
+{
+	if (c->has_schema && c->declared != MLG_T_ANY)
+		return c->declared;
+	return mlg_profile_col_type(c);
+}
+
+enum kind { OTHER, NUMERIC, CATEGORICAL };
+
+static enum kind kind_of(enum mlg_ftype t)
+{
+	switch (t) {
+	case MLG_T_INTEGER:
+	case MLG_T_NUMBER:
+	case MLG_T_YEAR:
+	case MLG_T_DATE:
+	case MLG_T_DATETIME:
+	case MLG_T_TIME:
+		return NUMERIC;
+	case MLG_T_STRING:
+	case MLG_T_BOOLEAN:
+		return CATEGORICAL;
+	default:
+		return OTHER;
+	}
+}
+
+static const struct mlg_profile_col *find_col(const struct mlg_profile *p,
+					      const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < p->ncols; i++)
+		if (!strcmp(p->cols[i].name, name))
+			return &p->cols[i];
+	return NULL;
+}
+
+static const char *fmt(char buf[32], double v)
+{
+	mlg_format_value(buf, v);
+	return buf;
+}
+
+/* "psi < 0.25 (warn >= 0.1)": the rule that passes. */
+static void rule_text(struct mlg_buf *out, enum mlg_drift_method m,
+		      const struct mlg_drift_limits *lim)
+{
+	int p = p_valued(m);
+	char a[32], b[32];
+
+	mlg_buf_addf(out, "%s %s %s", keys[m], p ? ">" : "<",
+		     fmt(a, lim->fail));
+	if (lim->warn != lim->fail)
+		mlg_buf_addf(out, " (warn %s %s)",
+			     p ? "<=" : ">=", fmt(b, lim->warn));
+}
+
+static const enum mlg_status level_status[] = {MLG_STATUS_PASS, MLG_STATUS_WARN,
+					       MLG_STATUS_FAIL};
+
+/* One statistic: a check and a table row. Returns its level. */
+static enum mlg_drift_level add_stat(struct mlg_report *r, struct mlg_table *t,
+				     const char *column,
+				     const struct mlg_drift_result *res,
+				     const struct mlg_drift_limits *lim)
+{
+	enum mlg_drift_level lv = mlg_drift_judge(res, lim);
+	enum mlg_drift_method m = res->method;
+	double s = mlg_drift_score(res);
+	struct mlg_buf id = MLG_BUF_INIT, rule = MLG_BUF_INIT,
+		       msg = MLG_BUF_INIT;
+	const char *lt = p_valued(m) ? "<=" : ">=",
+		   *ok = p_valued(m) ? ">" : "<", *cells[5];
+	struct mlg_check *c;
+	char v[32], w[32], f[32], x[32];
+
+	fmt(v, s);
+	fmt(w, lim->warn);
+	fmt(f, lim->fail);
+	rule_text(&rule, m, lim);
+	/* The value next to the limit that decided the verdict. */
+	if (lv == MLG_DRIFT_FAIL)
+		mlg_buf_addf(&msg, "%s %s %s %s: drift", keys[m], v, lt, f);
+	else if (lv == MLG_DRIFT_WARN)
+		mlg_buf_addf(&msg, "%s %s %s %s (warn), %s %s", keys[m], v, lt,
+			     w, ok, f);
+	else
+		mlg_buf_addf(&msg, "%s %s %s %s", keys[m], v, ok, w);
+	if (m == MLG_DRIFT_KS)
+		mlg_buf_addf(&msg, " (D %s)", fmt(x, res->value));
+	else if (m == MLG_DRIFT_WASSERSTEIN)
+		mlg_buf_addf(&msg, " (distance %s)", fmt(x, res->value));
+	else if (m == MLG_DRIFT_CHISQ)
+		mlg_buf_addf(&msg, " (chi2 %s, dof %g)", fmt(x, res->value),
+			     res->dof);
+	mlg_buf_addf(&id, "drift:%s:%s", column, mlg_drift_method_name(m));
+	c = mlg_report_add_check(r, id.ptr, level_status[lv], "%s", msg.ptr);
+	mlg_check_set_value(c, s, NULL);
+	mlg_check_set_threshold(c, rule.ptr);
+	mlg_check_set_loc(c, NULL, 0, 0, column);
+	cells[0] = column;
+	cells[1] = keys[m];
+	cells[2] = v;
+	cells[3] = rule.ptr;
+	cells[4] = mlg_status_name(level_status[lv]);
+	mlg_table_add_row(t, cells);
+	mlg_buf_release(&id);
+	mlg_buf_release(&rule);
+	mlg_buf_release(&msg);
+	return lv;
+}
+
+static int has_hash(const struct mlg_topk *t, uint64_t h)
+{
+	uint32_t i;
+
+	for (i = 0; i < t->nitems; i++)
+		if (t->items[i].hash == h)
+			return 1;
+	return 0;
+}
+
+/* Append up to 5 values of `a` that `b` does not hold, quoted. */
+static size_t list_missing(struct mlg_buf *out, const struct mlg_topk *a,
+			   const struct mlg_topk *b)
+{
+	size_t n = 0;
+	uint32_t i;
+
+	for (i = 0; i < a->nitems; i++) {
+		if (has_hash(b, a->items[i].hash))
+			continue;
+		if (n < 5)
+			mlg_buf_addf(out, "%s'%s'", n ? ", " : "",
+				     a->items[i].value);
+		n++;
+	}
+	if (n > 5)
+		mlg_buf_addf(out, " and %zu more", n - 5);
+	return n;
+}
+
+static void categories(struct mlg_report *r, const char *column,
+		       const struct mlg_topk *ref, const struct mlg_topk *cur)
+{
+	struct mlg_buf nw = MLG_BUF_INIT, gone = MLG_BUF_INIT,
+		       msg = MLG_BUF_INIT, id = MLG_BUF_INIT;
+	size_t a = list_missing(&nw, cur, ref),
+	       b = list_missing(&gone, ref, cur);
+	struct mlg_check *c;
+
+	if (a)
+		mlg_buf_addf(&msg, "%zu new categor%s: %s", a,
+			     a == 1 ? "y" : "ies", nw.ptr);
+	if (b)
+		mlg_buf_addf(&msg, "%s%zu vanished categor%s: %s",
+			     a ? "; " : "", b, b == 1 ? "y" : "ies", gone.ptr);
+	if (a || b) {
+		mlg_buf_addf(&id, "drift:%s:categories", column);
+		c = mlg_report_add_check(r, id.ptr, MLG_STATUS_WARN, "%s",
+					 msg.ptr);
+		mlg_check_set_value(c, (double)(a + b), NULL);
+		mlg_check_set_threshold(c, "no new or vanished categories");
+		mlg_check_set_loc(c, NULL, 0, 0, column);
+	}
+	mlg_buf_release(&nw);
+	mlg_buf_release(&gone);
+	mlg_buf_release(&msg);
+	mlg_buf_release(&id);
+}
+
+static void skip(struct mlg_report *r, const char *column, const char *why)
+{
+	struct mlg_buf id = MLG_BUF_INIT;
+	struct mlg_check *c;
+
+	mlg_buf_addf(&id, "drift:%s", column);
+	c = mlg_report_add_check(r, id.ptr, MLG_STATUS_SKIP, "%s", why);
+	mlg_check_set_loc(c, NULL, 0, 0, column);
+	mlg_buf_release(&id);
+}
+
+static void schema_fail(struct mlg_report *r, const char *column,
+			const char *msg)
+{
+	struct mlg_buf id = MLG_BUF_INIT;
+	struct mlg_check *c;
+
+	mlg_buf_addf(&id, "drift:schema:%s", column);
+	c = mlg_report_add_check(r, id.ptr, MLG_STATUS_FAIL, "column '%s' %s",
+				 column, msg);
+	mlg_check_set_threshold(c, "same columns and types");
+	mlg_check_set_loc(c, NULL, 0, 0, column);
+	mlg_buf_release(&id);
+}
+
+/* Compare one column present on both sides; its worst level in *lv, or
+ * -1 when nothing was compared. */
+static int compare(struct mlg_report *r, struct mlg_table *t,
+		   const struct mlg_driftcheck_config *cfg,
+		   const struct mlg_profile_col *a,
+		   const struct mlg_profile_col *b, int *lv)
+{
+	enum kind k = kind_of(type_of(a));
+	struct mlg_drift_result res[3];
+	enum mlg_drift_method ms[3];
+	int rc = 0, i, l;
+	char msg[96];
+
+	*lv = -1;
+	if (k != kind_of(type_of(b)) || k == OTHER) {
+		if (k == OTHER)
+			skip(r, a->name, "no drift statistic for this type");
+		return 0;
+	}
+	if (k == NUMERIC) {
+		if (!a->kll.n || !b->kll.n) {
+			skip(r, a->name, "no numeric values to compare");
+			return 0;
+		}
+		ms[0] = MLG_DRIFT_PSI;
+		ms[1] = MLG_DRIFT_KS;
+		ms[2] = MLG_DRIFT_WASSERSTEIN;
+		if ((rc = mlg_drift_psi_kll(&res[0], &a->kll, &b->kll,
+					    MLG_DRIFT_PSI_BINS)) ||
+		    (rc = mlg_drift_ks_kll(&res[1], &a->kll, &b->kll)) ||
+		    (rc = mlg_drift_wasserstein_kll(&res[2], &a->kll, &b->kll,
+						    &a->num)))
+			goto done;
+	} else {
+		if (!a->topk.n || !b->topk.n) {
+			skip(r, a->name, "no values to compare");
+			return 0;
+		}
+		/* A full summary may have dropped values: its shares, and
+		 * so the verdicts, would be guesses. */
+		if (a->topk.nitems >= a->topk.cap ||
+		    b->topk.nitems >= b->topk.cap) {
+			snprintf(msg, sizeof(msg),
+				 "too many distinct values to compare "
+				 "(%u or more)",
+				 (unsigned)a->topk.cap);
+			skip(r, a->name, msg);
+			return 0;
+		}
+		ms[0] = MLG_DRIFT_CHISQ;
+		ms[1] = MLG_DRIFT_LINF;
+		ms[2] = MLG_DRIFT_JS;
+		if ((rc = mlg_drift_chisq_topk(&res[0], &a->topk, &b->topk)) ||
+		    (rc = mlg_drift_linf_topk(&res[1], &a->topk, &b->topk)) ||
+		    (rc = mlg_drift_js_topk(&res[2], &a->topk, &b->topk)))
+			goto done;
+	}
+	*lv = MLG_DRIFT_OK;
+	for (i = 0; i < 3; i++) {
+		l = add_stat(r, t, a->name, &res[i],
+			     mlg_driftcheck_limits(cfg, a->name, ms[i]));
+		if (l > *lv)
+			*lv = l;
+	}
+	if (k == CATEGORICAL)
+		categories(r, a->name, &a->topk, &b->topk);
+done:
+	if (rc)
+		mlg_error_prefix("column '%s'", a->name);
+	return rc;
+}
+
+static void rows_check(struct mlg_report *r, struct mlg_table *t, uint64_t ref,
+		       uint64_t cur)
+{
+	const char *cells[5];
+	struct mlg_check *c;
+	char v[32], th[64], pct[48] = "";
+
+	if (ref)
+		snprintf(pct, sizeof(pct), " (%+.1f%%)",
+			 ((double)cur - (double)ref) * 100.0 / (double)ref);
+	c = mlg_report_add_check(r, "drift:rows", MLG_STATUS_PASS,
+				 "%llu rows, %llu in the reference%s",
+				 (unsigned long long)cur,
+				 (unsigned long long)ref, pct);
+	mlg_check_set_value(c, (double)cur, NULL);
+	snprintf(th, sizeof(th), "report only (reference %llu)",
+		 (unsigned long long)ref);
+	mlg_check_set_threshold(c, th);
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)cur);
+	cells[0] = NULL;
+	cells[1] = "rows";
+	cells[2] = v;
+	cells[3] = th;
+	cells[4] = "pass";
+	mlg_table_add_row(t, cells);
+}
+
+static void share_check(struct mlg_report *r, struct mlg_table *t,
+			const struct mlg_drift_dataset *d)
+{
+	enum mlg_status st = d->drifted ? MLG_STATUS_FAIL : MLG_STATUS_PASS;
+	const char *cells[5];
+	struct mlg_check *c;
+	char v[32], f[32], th[64];
+
+	fmt(v, d->share);
+	fmt(f, d->threshold);
+	snprintf(th, sizeof(th), "share < %s", f);
+	c = mlg_report_add_check(r, "drift:share", st,
+				 "%zu of %zu columns drifted: share %s %s %s",
+				 d->ndrifted, d->ncolumns, v,
+				 d->drifted ? ">=" : "<", f);
+	mlg_check_set_value(c, d->share, NULL);
+	mlg_check_set_threshold(c, th);
+	cells[0] = NULL;
+	cells[1] = "share";
+	cells[2] = v;
+	cells[3] = th;
+	cells[4] = mlg_status_name(st);
+	mlg_table_add_row(t, cells);
+}
+
+int mlg_driftcheck_report(struct mlg_report *r, const struct mlg_profile *ref,
+			  const struct mlg_profile *cur,
+			  const struct mlg_driftcheck_config *cfg)
+{
+	static const char *const cols[] = {"column", "statistic", "value",
+					   "threshold", "verdict"};
+	struct mlg_driftcheck_config def;
+	enum mlg_drift_level *levels;
+	struct mlg_drift_dataset ds;
+	struct mlg_table *t;
+	size_t i, n = 0;
+	int rc = 0, lv;
+	char msg[128];
+
+	if (!cfg) {
+		mlg_driftcheck_config_init(&def);
+		cfg = &def;
+	}
+	levels = mlg_malloc((ref->ncols ? ref->ncols : 1) * sizeof(*levels));
+	t = mlg_report_add_table(r, "drift", "drift against the reference", 5,
+				 cols);
+	for (i = 0; i < ref->ncols; i++) {
+		const struct mlg_profile_col *a = &ref->cols[i],
+					     *b = find_col(cur, a->name);
+		enum mlg_ftype ta = type_of(a), tb;
+
+		if (!b) {
+			schema_fail(r, a->name,
+				    "is missing: it is in the reference only");
+			continue;
+		}
+		tb = type_of(b);
+		if (ta != tb) {
+			snprintf(msg, sizeof(msg), "changed type: %s, was %s",
+				 mlg_ftype_name(tb), mlg_ftype_name(ta));
+			schema_fail(r, a->name, msg);
+		}
+		if ((rc = compare(r, t, cfg, a, b, &lv)))
+			goto done;
+		if (lv >= 0)
+			levels[n++] = lv;
+	}
+	for (i = 0; i < cur->ncols; i++)
+		if (!find_col(ref, cur->cols[i].name))
+			schema_fail(r, cur->cols[i].name,
+				    "is new: it is not in the reference");
+	rows_check(r, t, ref->rows, cur->rows);
+	mlg_drift_dataset(&ds, levels, NULL, n, cfg->share);
+	share_check(r, t, &ds);
+done:
+	free(levels);
+	return rc;
+}
+
+/* ---- for data-validate ---- */
+
+int mlg_driftcheck_prepare(struct mlg_driftcheck *out, const char *ref_src,
+			   const char *config_path,
+			   const struct mlg_profile_opts *o)
+{
+	struct mlg_json_doc doc;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	mlg_driftcheck_config_init(&out->cfg);
+	if (config_path) {
+		if (!(rc = mlg_json_load(&doc, config_path, 0)))
+			rc = mlg_driftcheck_config_parse(&out->cfg, &doc);
+		mlg_json_doc_release(&doc);
+		if (rc) {
+			mlg_error_prefix("cannot use drift config");
+			return rc;
+		}
+	}
+	if ((rc = mlg_driftcheck_reference(&out->ref, ref_src, o))) {
+		if (rc == MLG_ENOTFOUND)
+			rc = MLG_EIO;
+		mlg_error_prefix("cannot use reference");
+		mlg_driftcheck_config_release(&out->cfg);
+	}
+	return rc;
+}
+
+void mlg_driftcheck_release(struct mlg_driftcheck *d)
+{
+	mlg_driftcheck_config_release(&d->cfg);
+	mlg_profile_release(&d->ref);
+}

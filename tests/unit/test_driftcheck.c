@@ -1,0 +1,445 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlgate/buf.h"
+#include "mlgate/driftcheck.h"
+#include "mlgate/error.h"
+#include "mlgate/json.h"
+#include "mlgate/util.h"
+#include "test.h"
+
+/* A profile without a schema, from rows of cells given as one string
+ * per row, cells separated by '|'. */
+static void build(struct mlg_profile *p, const char *const *names, size_t n,
+		  const char *const *rows, size_t nrows)
+{
+	size_t r, c;
+
+	T_EQ_INT(mlg_profile_init(p, names, n, NULL), 0);
+	for (r = 0; r < nrows; r++) {
+		const char *s = rows[r];
+
+		for (c = 0; c < n; c++) {
+			const char *e = strchr(s, '|');
+			size_t len = e ? (size_t)(e - s) : strlen(s);
+
+			mlg_profile_cell(p, c, s, len, MLG_CELL_OK, NULL);
+			s = e ? e + 1 : s + len;
+		}
+		mlg_profile_row(p);
+	}
+}
+
+/* ref: x = 1..10, c = a x6, b x4, t integers, only_ref.
+ * cur: x = 6..15, c = a x5, b x3, z x2, t letters, only_cur. */
+static void build_pair(struct mlg_profile *ref, struct mlg_profile *cur)
+{
+	static const char *const rn[] = {"x", "c", "t", "only_ref"};
+	static const char *const cn[] = {"only_cur", "t", "c", "x"};
+	static const char *const rr[] = {
+		"1|a|1|q", "2|a|2|q", "3|a|3|q", "4|a|4|q", "5|a|5|q",
+		"6|a|6|q", "7|b|7|q", "8|b|8|q", "9|b|9|q", "10|b|10|q"};
+	static const char *const cr[] = {
+		"q|k|a|6",  "q|k|a|7",	"q|k|a|8",  "q|k|a|9",	"q|k|a|10",
+		"q|k|b|11", "q|k|b|12", "q|k|b|13", "q|k|z|14", "q|k|z|15"};
+
+	build(ref, rn, 4, rr, 10);
+	build(cur, cn, 4, cr, 10);
+}
+
+static struct mlg_check *get(const struct mlg_report *r, const char *id)
+{
+	struct mlg_check *c = mlg_report_find_check(r, id);
+
+	if (!c)
+		T_EQ_STR(id, "(a check that exists)");
+	return c;
+}
+
+static void test_report_exact_values(void)
+{
+	static const double xr[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
+			    xc[] = {6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+	static const uint64_t cref[] = {6, 4, 0}, ccur[] = {5, 3, 2};
+	struct mlg_drift_result psi, ks, w, chi, linf, js;
+	struct mlg_profile ref, cur;
+	struct mlg_report r;
+	struct mlg_check *c;
+	struct mlg_table *t;
+
+	build_pair(&ref, &cur);
+	mlg_report_init(&r, "data-validate", "0");
+	T_EQ_INT(mlg_driftcheck_report(&r, &ref, &cur, NULL), 0);
+
+	/* Under k = 200 values the KLL sketch and the summaries are
+	 * exact: the exact variants give the very numbers. */
+	T_EQ_INT(mlg_drift_psi(&psi, xr, 10, xc, 10, 10), 0);
+	T_EQ_INT(mlg_drift_ks(&ks, xr, 10, xc, 10), 0);
+	T_EQ_INT(mlg_drift_wasserstein(&w, xr, 10, xc, 10), 0);
+	T_EQ_INT(mlg_drift_chisq(&chi, cref, ccur, 3), 0);
+	T_EQ_INT(mlg_drift_linf(&linf, cref, ccur, 3), 0);
+	T_EQ_INT(mlg_drift_js(&js, cref, ccur, 3), 0);
+	/* By hand: 5 bins of 10% fall to the floor, 1 bin holds 60%. */
+	T_EQ_DBL(psi.value, 5 * (1e-4 - 0.1) * log(1e-4 / 0.1) + 0.5 * log(6.0),
+		 1e-12);
+	T_EQ_DBL(ks.value, 0.5, 1e-15);
+	T_EQ_DBL(w.value, 5, 1e-12);
+	T_EQ_DBL(w.norm, 5 / sqrt(8.25), 1e-12);
+	T_EQ_DBL(linf.value, 0.2, 1e-15);
+
+	c = get(&r, "drift:x:psi");
+	T_EQ_INT(c->status, MLG_STATUS_FAIL);
+	T_EQ_DBL(c->value, psi.value, 1e-12);
+	T_EQ_STR(c->threshold, "psi < 0.25 (warn >= 0.1)");
+	T_EQ_STR(c->message, "psi 4.3463 >= 0.25: drift");
+	T_EQ_STR(c->loc.field, "x");
+	c = get(&r, "drift:x:ks");
+	T_EQ_DBL(c->value, ks.p_value, 1e-12);
+	T_EQ_DBL(c->value, mlg_drift_kolmogorov_sf(sqrt(5.0) * 0.5), 1e-12);
+	/* 2 (e^-2.5 - e^-10 + ...) = 0.164079: just above the warn limit. */
+	T_EQ_DBL(c->value, 2 * (exp(-2.5) - exp(-10) + exp(-22.5)), 1e-9);
+	T_EQ_INT(c->status, MLG_STATUS_PASS);
+	T_EQ_STR(c->threshold, "ks_p > 0.05 (warn <= 0.15)");
+	T_EQ_STR(c->message, "ks_p 0.164079 > 0.15 (D 0.5)");
+	c = get(&r, "drift:x:wasserstein");
+	T_EQ_DBL(c->value, w.norm, 1e-12);
+	T_EQ_INT(c->status, MLG_STATUS_FAIL);
+	T_EQ_STR(c->message, "wasserstein 1.74078 >= 0.1: drift (distance 5)");
+	T_EQ_STR(c->threshold, "wasserstein < 0.1");
+
+	c = get(&r, "drift:c:chisq");
+	T_EQ_DBL(c->value, chi.p_value, 1e-12);
+	T_EQ_INT(c->status, MLG_STATUS_FAIL);
+	c = get(&r, "drift:c:linf");
+	T_EQ_DBL(c->value, 0.2, 1e-12);
+	T_EQ_STR(c->message, "linf 0.2 >= 0.01: drift");
+	c = get(&r, "drift:c:js");
+	T_EQ_DBL(c->value, js.value, 1e-12);
+	/* By hand, m = (0.55, 0.35, 0.1). */
+	T_EQ_DBL(c->value,
+		 (0.6 * log2(0.6 / 0.55) + 0.4 * log2(0.4 / 0.35) +
+		  0.5 * log2(0.5 / 0.55) + 0.3 * log2(0.3 / 0.35) +
+		  0.2 * log2(2)) /
+			 2,
+		 1e-12);
+	T_EQ_INT(c->status, MLG_STATUS_FAIL);
+	T_EQ_STR(c->message, "js 0.108454 >= 0.1: drift");
+	c = get(&r, "drift:c:categories");
+	T_EQ_INT(c->status, MLG_STATUS_WARN);
+	T_EQ_STR(c->message, "1 new category: 'z'");
+	T_EQ_DBL(c->value, 1, 0);
+
+	c = get(&r, "drift:schema:t");
+	T_EQ_INT(c->status, MLG_STATUS_FAIL);
+	T_EQ_STR(c->message, "column 't' changed type: string, was integer");
+	T_ASSERT(!mlg_report_find_check(&r, "drift:t:psi"));
+	T_EQ_STR(get(&r, "drift:schema:only_ref")->message,
+		 "column 'only_ref' is missing: it is in the reference only");
+	T_EQ_STR(get(&r, "drift:schema:only_cur")->message,
+		 "column 'only_cur' is new: it is not in the reference");
+	T_EQ_STR(get(&r, "drift:rows")->message,
+		 "10 rows, 10 in the reference (+0.0%)");
+	c = get(&r, "drift:share");
+	T_EQ_INT(c->status, MLG_STATUS_FAIL);
+	T_EQ_STR(c->message, "2 of 2 columns drifted: share 1 >= 0.5");
+
+	T_EQ_INT(r.ntables, 1);
+	t = r.tables[0];
+	T_EQ_STR(t->id, "drift");
+	T_EQ_INT(t->ncols, 5);
+	T_EQ_INT(t->nrows, 8);
+	T_EQ_STR(mlg_table_cell(t, 0, 0), "x");
+	T_EQ_STR(mlg_table_cell(t, 0, 1), "psi");
+	T_EQ_STR(mlg_table_cell(t, 0, 2), "4.3463");
+	T_EQ_STR(mlg_table_cell(t, 0, 3), "psi < 0.25 (warn >= 0.1)");
+	T_EQ_STR(mlg_table_cell(t, 0, 4), "fail");
+	T_EQ_STR(mlg_table_cell(t, 4, 1), "linf");
+	T_EQ_STR(mlg_table_cell(t, 6, 1), "rows");
+	T_EQ_STR(mlg_table_cell(t, 6, 3), "report only (reference 10)");
+	T_EQ_STR(mlg_table_cell(t, 7, 1), "share");
+	T_EQ_STR(mlg_table_cell(t, 7, 4), "fail");
+	T_EQ_INT(mlg_report_exit_code(&r), 1);
+
+	mlg_report_release(&r);
+	mlg_profile_release(&ref);
+	mlg_profile_release(&cur);
+}
+
+static void test_same_profile_passes(void)
+{
+	struct mlg_profile ref, cur;
+	struct mlg_report r;
+	size_t n[MLG_STATUS_COUNT];
+
+	build_pair(&ref, &cur);
+	mlg_report_init(&r, "data-validate", "0");
+	T_EQ_INT(mlg_driftcheck_report(&r, &ref, &ref, NULL), 0);
+	mlg_report_count(&r, n);
+	/* 3 + 3 statistics, t is numeric too, rows, share; only_ref is a
+	 * string column of one value: 3 more. */
+	T_EQ_INT(n[MLG_STATUS_PASS], 14);
+	T_EQ_INT(n[MLG_STATUS_FAIL] + n[MLG_STATUS_WARN], 0);
+	T_EQ_DBL(get(&r, "drift:x:psi")->value, 0, 0);
+	T_EQ_DBL(get(&r, "drift:x:ks")->value, 1, 0);
+	T_EQ_DBL(get(&r, "drift:c:chisq")->value, 1, 0);
+	T_EQ_STR(get(&r, "drift:share")->message,
+		 "0 of 4 columns drifted: share 0 < 0.5");
+	T_EQ_INT(mlg_report_exit_code(&r), 0);
+	mlg_report_release(&r);
+	mlg_profile_release(&ref);
+	mlg_profile_release(&cur);
+}
+
+static int parse(struct mlg_driftcheck_config *cfg, const char *text)
+{
+	struct mlg_json_doc doc;
+	int rc;
+
+	T_EQ_INT(mlg_json_parse(&doc, "d.json", text, strlen(text)), 0);
+	rc = mlg_driftcheck_config_parse(cfg, &doc);
+	mlg_json_doc_release(&doc);
+	return rc;
+}
+
+static void test_config_limits(void)
+{
+	struct mlg_driftcheck_config cfg;
+	const struct mlg_drift_limits *l;
+
+	/* Columns before "default" still start from it. */
+	T_EQ_INT(parse(&cfg, "{\"columns\": {\"x\": {\"ks_p\": {\"fail\": "
+			     "0.01}, \"psi\": {\"fail\": 0.05}}},"
+			     " \"default\": {\"psi\": {\"warn\": 0.2, "
+			     "\"fail\": 0.3}}, \"share\": 1}"),
+		 0);
+	T_EQ_DBL(cfg.share, 1, 0);
+	l = mlg_driftcheck_limits(&cfg, "x", MLG_DRIFT_KS);
+	T_EQ_DBL(l->fail, 0.01, 0);
+	T_EQ_DBL(l->warn, 0.15, 0);
+	/* fail alone below the inherited warn drags warn down. */
+	l = mlg_driftcheck_limits(&cfg, "x", MLG_DRIFT_PSI);
+	T_EQ_DBL(l->fail, 0.05, 0);
+	T_EQ_DBL(l->warn, 0.05, 0);
+	l = mlg_driftcheck_limits(&cfg, "y", MLG_DRIFT_PSI);
+	T_EQ_DBL(l->warn, 0.2, 0);
+	T_EQ_DBL(l->fail, 0.3, 0);
+	l = mlg_driftcheck_limits(&cfg, "y", MLG_DRIFT_LINF);
+	T_EQ_DBL(l->fail, 0.01, 0);
+	mlg_driftcheck_config_release(&cfg);
+
+	T_EQ_INT(parse(&cfg, "{}"), 0);
+	T_EQ_DBL(cfg.share, 0.5, 0);
+	T_EQ_INT(cfg.ncols, 0);
+	mlg_driftcheck_config_release(&cfg);
+}
+
+static void test_config_errors(void)
+{
+	static const struct {
+		const char *text, *msg;
+	} cases[] = {
+		{"{\"defaults\": {}}",
+		 "'d.json': 1:2: /defaults: unknown property 'defaults'"},
+		{"{\"default\": {\"pis\": {}}}",
+		 "'d.json': 1:14: /default/pis: unknown property 'pis'"},
+		{"{\"default\": {\"psi\": {\"warn\": \"0.1\"}}}",
+		 "'d.json': 1:22: /default/psi/warn: expected a number, found "
+		 "string"},
+		{"{\"default\": {\"psi\": {\"fail\": -1}}}",
+		 "'d.json': 1:22: /default/psi/fail: limit must be a finite "
+		 "number from 0 to 1e6, got -1"},
+		{"{\"default\": {\"ks_p\": {\"fail\": 2}}}",
+		 "'d.json': 1:23: /default/ks_p/fail: limit must be a finite "
+		 "number from 0 to 1, got 2"},
+		{"{\"default\": {\"psi\": {\"fail\": 1e300}}}",
+		 "'d.json': 1:22: /default/psi/fail: limit must be a finite "
+		 "number from 0 to 1e6, got 1e+300"},
+		{"{\"default\": {\"psi\": {\"warn\": 0.3, \"fail\": 0.2}}}",
+		 "'d.json': 1:14: /default/psi: 'warn' must be at or below "
+		 "'fail'"},
+		{"{\"columns\": {\"a/b\": {\"js\": []}}}",
+		 "'d.json': 1:22: /columns/a~1b/js: expected an object, found "
+		 "array"},
+		{"{\"columns\": []}",
+		 "'d.json': 1:2: /columns: expected an object, found array"},
+		{"{\"share\": 0}",
+		 "'d.json': 1:2: /share: share must be above 0 and at most 1, "
+		 "got 0"},
+		{"{\"share\": null}",
+		 "'d.json': 1:2: /share: expected a number, found null"},
+		{"[]", "'d.json': 1:1: /: expected an object, found array"},
+	};
+	struct mlg_driftcheck_config cfg;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		T_EQ_INT(parse(&cfg, cases[i].text), MLG_EINVALID);
+		T_EQ_STR(mlg_error_message(), cases[i].msg);
+		T_EQ_INT(cfg.ncols, 0);
+		T_ASSERT(!cfg.cols);
+	}
+}
+
+static void test_config_in_report(void)
+{
+	struct mlg_driftcheck_config cfg;
+	struct mlg_profile ref, cur;
+	struct mlg_report r;
+	struct mlg_check *c;
+
+	T_EQ_INT(parse(&cfg, "{\"columns\": {\"x\": {\"psi\": {\"warn\": 4, "
+			     "\"fail\": 5}}}, \"share\": 1}"),
+		 0);
+	build_pair(&ref, &cur);
+	mlg_report_init(&r, "data-validate", "0");
+	T_EQ_INT(mlg_driftcheck_report(&r, &ref, &cur, &cfg), 0);
+	c = get(&r, "drift:x:psi");
+	T_EQ_INT(c->status, MLG_STATUS_WARN);
+	T_EQ_STR(c->threshold, "psi < 5 (warn >= 4)");
+	T_EQ_STR(c->message, "psi 4.3463 >= 4 (warn), < 5");
+	c = get(&r, "drift:share");
+	T_EQ_INT(c->status, MLG_STATUS_FAIL);
+	T_EQ_STR(c->threshold, "share < 1");
+	mlg_report_release(&r);
+	mlg_profile_release(&ref);
+	mlg_profile_release(&cur);
+	mlg_driftcheck_config_release(&cfg);
+}
+
+static void test_skips(void)
+{
+	static const char *const names[] = {"id", "empty"};
+	struct mlg_profile ref, cur;
+	struct mlg_report r;
+	struct mlg_check *c;
+	char cell[32];
+	size_t i;
+
+	/* 70 distinct strings: more than the summary holds. */
+	T_EQ_INT(mlg_profile_init(&ref, names, 2, NULL), 0);
+	T_EQ_INT(mlg_profile_init(&cur, names, 2, NULL), 0);
+	for (i = 0; i < 70; i++) {
+		snprintf(cell, sizeof(cell), "k%zu", i);
+		mlg_profile_cell(&ref, 0, cell, strlen(cell), MLG_CELL_OK,
+				 NULL);
+		mlg_profile_cell(&cur, 0, cell, strlen(cell), MLG_CELL_OK,
+				 NULL);
+		mlg_profile_cell(&ref, 1, "", 0, MLG_CELL_OK, NULL);
+		mlg_profile_row(&ref);
+	}
+	mlg_report_init(&r, "data-validate", "0");
+	T_EQ_INT(mlg_driftcheck_report(&r, &ref, &cur, NULL), 0);
+	c = get(&r, "drift:id");
+	T_EQ_INT(c->status, MLG_STATUS_SKIP);
+	T_EQ_STR(c->message,
+		 "too many distinct values to compare (64 or more)");
+	c = get(&r, "drift:empty");
+	T_EQ_INT(c->status, MLG_STATUS_SKIP);
+	T_EQ_STR(c->message, "no values to compare");
+	T_EQ_STR(get(&r, "drift:rows")->message,
+		 "0 rows, 70 in the reference (-100.0%)");
+	T_EQ_STR(get(&r, "drift:share")->message,
+		 "0 of 0 columns drifted: share 0 < 0.5");
+	T_EQ_INT(r.tables[0]->nrows, 2);
+	mlg_report_release(&r);
+	mlg_profile_release(&ref);
+	mlg_profile_release(&cur);
+}
+
+/* Odd bytes in categories: invalid UTF-8, a NUL inside a cell. */
+static void test_bad_bytes(void)
+{
+	static const char *const names[] = {"c"};
+	struct mlg_profile ref, cur;
+	struct mlg_report r;
+
+	T_EQ_INT(mlg_profile_init(&ref, names, 1, NULL), 0);
+	T_EQ_INT(mlg_profile_init(&cur, names, 1, NULL), 0);
+	mlg_profile_cell(&ref, 0, "a", 1, MLG_CELL_OK, NULL);
+	mlg_profile_cell(&cur, 0, "a", 1, MLG_CELL_OK, NULL);
+	mlg_profile_cell(&cur, 0, "\xff\xfe", 2, MLG_CELL_OK, NULL);
+	mlg_profile_cell(&cur, 0, "x\0y", 3, MLG_CELL_OK, NULL);
+	mlg_report_init(&r, "data-validate", "0");
+	T_EQ_INT(mlg_driftcheck_report(&r, &ref, &cur, NULL), 0);
+	T_CONTAINS(get(&r, "drift:c:categories")->message,
+		   "2 new categories: ");
+	T_EQ_DBL(get(&r, "drift:c:linf")->value, 2.0 / 3, 1e-12);
+	mlg_report_release(&r);
+	mlg_profile_release(&ref);
+	mlg_profile_release(&cur);
+}
+
+static void test_reference_kinds(void)
+{
+	struct mlg_profile_opts o = {0};
+	struct mlg_profile p, q;
+	struct mlg_buf b = MLG_BUF_INIT;
+	const char *csv, *saved;
+	json_t *j;
+
+	mlg_csv_dialect_init(&o.dialect);
+	o.dialect.header = 1;
+	csv = t_write("ref.csv", "x,c\n1,a\n2,b\n3,a\n");
+	T_EQ_INT(mlg_driftcheck_reference(&p, csv, &o), 0);
+	T_EQ_INT(p.rows, 3);
+	j = mlg_profile_to_json(&p);
+	T_EQ_INT(mlg_json_dump(&b, j, 2), 0);
+	json_decref(j);
+	/* A byte order mark and blank lines before the '{'. */
+	{
+		struct mlg_buf s = MLG_BUF_INIT;
+
+		mlg_buf_adds(&s, "\xef\xbb\xbf\n  ");
+		mlg_buf_adds(&s, b.ptr);
+		saved = t_write("ref.json", s.ptr);
+		mlg_buf_release(&s);
+	}
+	T_EQ_INT(mlg_driftcheck_reference(&q, saved, &o), 0);
+	T_EQ_INT(q.rows, 3);
+	T_EQ_INT(q.ncols, 2);
+	T_EQ_INT(q.cols[0].kll.n, 3);
+	mlg_profile_release(&q);
+	mlg_profile_release(&p);
+	mlg_buf_release(&b);
+
+	T_ASSERT(mlg_driftcheck_reference(&q, t_write("bad.json", "{\"a\": 1}"),
+					  &o) == MLG_EINVALID);
+	mlg_profile_release(&q);
+	T_EQ_INT(mlg_driftcheck_reference(&q, t_write("empty.csv", ""), &o),
+		 MLG_EDATA);
+	mlg_profile_release(&q);
+}
+
+static void test_prepare_errors(void)
+{
+	struct mlg_profile_opts o = {0};
+	struct mlg_driftcheck d;
+	char *ref, *bad, *good;
+
+	mlg_csv_dialect_init(&o.dialect);
+	o.dialect.header = 1;
+	/* t_write() returns static storage: keep copies. */
+	ref = mlg_strdup(t_write("r.csv", "x\n1\n"));
+	bad = mlg_strdup(t_write("bad.json", "{\"x\": 1}"));
+	good = mlg_strdup(t_write("good.json", "{}"));
+	T_EQ_INT(mlg_driftcheck_prepare(&d, "/nonexistent/ref.csv", NULL, &o),
+		 MLG_EIO);
+	T_CONTAINS(mlg_error_message(), "cannot use reference: ");
+	mlg_driftcheck_release(&d);
+	T_EQ_INT(mlg_driftcheck_prepare(&d, ref, bad, &o), MLG_EINVALID);
+	T_CONTAINS(mlg_error_message(), "cannot use drift config: '");
+	T_CONTAINS(mlg_error_message(), "': 1:2: /x: unknown property 'x'");
+	mlg_driftcheck_release(&d);
+	T_EQ_INT(mlg_driftcheck_prepare(&d, ref, good, &o), 0);
+	T_EQ_INT(d.ref.rows, 1);
+	mlg_driftcheck_release(&d);
+	free(ref);
+	free(bad);
+	free(good);
+}
+
+MLG_TESTS(T(test_report_exact_values), T(test_same_profile_passes),
+	  T(test_config_limits), T(test_config_errors),
+	  T(test_config_in_report), T(test_skips), T(test_bad_bytes),
+	  T(test_reference_kinds), T(test_prepare_errors));
