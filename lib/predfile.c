@@ -899,7 +899,7 @@ int mlg_predfile_slices(struct mlg_slice **out, size_t *nout,
 	return 0;
 }
 
-void mlg_slices_free(struct mlg_slice *s, size_t n)
+void mlg_predfile_slices_free(struct mlg_slice *s, size_t n)
 {
 	size_t i;
 

@@ -132,7 +132,7 @@ struct mlg_slice {
 /*
  * Group the rows by the key columns `cols` (indices into pf->keys), one
  * slice per combination present, sorted by name. `*out` is a new array of
- * `*nout` slices to free with mlg_slices_free() (NULL and 0 on error).
+ * `*nout` slices to free with mlg_predfile_slices_free() (NULL and 0 on error).
  * Returns 0, or MLG_ELIMIT "too many combinations of slice columns" when
  * the product of the columns' distinct counts exceeds 2^63. O(n) with a
  * hash table of the combinations.
@@ -140,7 +140,7 @@ struct mlg_slice {
 int mlg_predfile_slices(struct mlg_slice **out, size_t *nout,
 			const struct mlg_predfile *pf, const size_t *cols,
 			size_t ncols);
-void mlg_slices_free(struct mlg_slice *s, size_t n);
+void mlg_predfile_slices_free(struct mlg_slice *s, size_t n);
 
 /*
  * The canonical form of a slice name or selector, to compare them: the

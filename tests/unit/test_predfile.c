@@ -121,7 +121,7 @@ static void test_binary_slices(void)
 		seen++;
 	}
 	T_EQ_INT(seen, 3);
-	mlg_slices_free(s, n);
+	mlg_predfile_slices_free(s, n);
 	T_EQ_INT(mlg_predfile_slices(&s, &n, &pf, both, 2), 0);
 	for (i = 0; i < n; i++)
 		if (!strcmp(s[i].name, "country=US,age_band=30-50"))
@@ -130,7 +130,7 @@ static void test_binary_slices(void)
 	T_EQ_INT(mlg_predfile_metrics(&m, NULL, &pf, s[i].rows, s[i].n, NULL),
 		 0);
 	same(&m, want("/binary/country=US,age_band=30-50"), s[i].name);
-	mlg_slices_free(s, n);
+	mlg_predfile_slices_free(s, n);
 	mlg_predfile_release(&pf);
 }
 
@@ -211,7 +211,7 @@ static void test_regression_matches_sklearn(void)
 	T_EQ_INT(mlg_predfile_metrics(&m, NULL, &pf, s[0].rows, s[0].n, NULL),
 		 0);
 	same(&m, want("/regression/region=north"), "north");
-	mlg_slices_free(s, n);
+	mlg_predfile_slices_free(s, n);
 	mlg_predfile_release(&pf);
 
 	o.weight = "w";

@@ -1,0 +1,176 @@
+/*
+ * dvcmd.h - the bodies of the data-validate commands, over the core
+ *
+ * data-validate keeps its option tables and orchestration; what a second
+ * tool could reuse lives here: how a table's format and CSV dialect follow
+ * from its name and the command line, --now and --shard parsing, the
+ * checks and the frictionless error list of a validated file, and the
+ * `profile`, `merge` and `infer` subcommands.
+ *
+ * Option values are borrowed (usually from argv) and never modified. No
+ * global state; every function may be called from any thread as long as
+ * the objects passed to it are not shared.
+ *
+ * Messages are exact, as the CLI golden tests pin them.
+ */
+#ifndef MLGATE_DVCMD_H
+#define MLGATE_DVCMD_H
+
+#include <stddef.h>
+
+#include "mlgate/csv.h"
+#include "mlgate/driftcheck.h"
+#include "mlgate/json.h"
+#include "mlgate/profile.h"
+#include "mlgate/report.h"
+#include "mlgate/schema.h"
+#include "mlgate/validate.h"
+
+/*
+ * The command line of data-validate and its subcommands: a tool points
+ * its option table at the members. A zeroed struct reads CSV with the
+ * default dialect; set chunk_rows to MLG_PROFILE_CHUNK_ROWS and timeout_s
+ * to the tool's default.
+ */
+struct mlg_dvcmd_opts {
+	/* How tables are read. */
+	const char *format;	  /* "csv", "tsv", "jsonl"; NULL: by name */
+	const char *dialect_path; /* Frictionless CSV Dialect (JSON) */
+	const char *delimiter, *quote_char, *escape_char, *comment_char;
+	int no_header, no_double_quote, skip_initial_space;
+	long timeout_s; /* for http(s) inputs */
+	/* profile, merge, infer */
+	const char *output_path; /* where the profile or schema goes */
+	const char *shard;	 /* "K/N", or NULL for every chunk */
+	long chunk_rows;	 /* rows per chunk for sharding */
+	int constraints;	 /* infer: minimum/maximum and enum */
+};
+
+/*
+ * The format of a source from its name: "tsv" for .tsv and .tab, "jsonl"
+ * for .jsonl and .ndjson, "csv" otherwise; one compression suffix (.gz,
+ * .zst, .xz, .bz2) is looked through ("part-1.jsonl.gz" is "jsonl").
+ * A static string. O(length of the name).
+ */
+const char *mlg_dvcmd_format(const char *src);
+
+/*
+ * The dialect to read `src` with into `*out` (initialised here), and in
+ * `*jsonl` whether it is JSON Lines. The format is o->format, else
+ * mlg_dvcmd_format(src). JSON Lines gets a dialect that reads each line
+ * whole and ignores the options below. Otherwise the dialect starts from
+ * the defaults (tab-delimited for tsv), then o->dialect_path, then the
+ * single-character options and the flags.
+ *
+ * Errors: those of mlg_json_load() and mlg_dialect_parse() for the
+ * dialect file; MLG_EINVALID "option '--delimiter' expects one character,
+ * not '<v>'" (quote-char, escape-char, comment-char alike; "\t" is a tab,
+ * and an empty --quote-char means none); those of mlg_csv_dialect_check().
+ */
+int mlg_dvcmd_dialect(struct mlg_csv_dialect *out, int *jsonl,
+		      const struct mlg_dvcmd_opts *o, const char *src);
+
+/*
+ * --now: "2026-11-22" or "2026-11-22T10:00:00Z" as seconds since the
+ * Epoch into `*out`. MLG_EINVALID "option '--now' expects a date or
+ * datetime (2026-11-22, 2026-11-22T10:00:00Z), not '<text>'", with *out
+ * untouched.
+ */
+int mlg_dvcmd_parse_now(double *out, const char *text);
+
+/*
+ * --shard: "K/N" with 1 <= K <= N <= 1000000 into *k and *n. MLG_EINVALID
+ * "option '--shard' expects K/N with 1 <= K <= N, not '<text>'", with the
+ * outputs untouched.
+ */
+int mlg_dvcmd_parse_shard(unsigned *k, unsigned *n, const char *text);
+
+/*
+ * How checks name a source: the part after the last '/' of a path, the
+ * whole of a URL or of a name ending in '/'. Borrowed from `src`.
+ */
+const char *mlg_dvcmd_short_name(const char *src);
+
+/*
+ * Add the result of validating one file against `s` to `r`:
+ *   <name>			fail when there are errors, with the row count,
+ *				size and speed; value: the error count,
+ *				threshold "errors == 0"
+ *   <name>:<type>[:<field>]	fail, one per error type and schema field
+ *				that occurred ("3 errors"), with the listed
+ *				errors as findings at their line and field;
+ *				the count is of all errors, listed or not
+ * and the property "rows". <name> is mlg_dvcmd_short_name(v->source).
+ * O(types x fields x listed errors).
+ */
+void mlg_dvcmd_report_file(struct mlg_report *r, const struct mlg_schema *s,
+			   const struct mlg_validate_result *v);
+
+/*
+ * Append the listed errors of `v` to the JSON array `errors` (borrowed),
+ * as frictionless error objects: type, place, rowNumber, line,
+ * fieldNumber, fieldName, cell, note (each when known) and message.
+ */
+void mlg_dvcmd_errors_json(json_t *errors, const struct mlg_validate_result *v);
+
+/*
+ * Write the profile as JSON (docs/profile.md), indented, to `path` (not
+ * NULL; "-" is standard output), atomically. The errors of mlg_json_dump() and mlg_file_write().
+ */
+int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p);
+
+/*
+ * Profile each of the `n` sources, without a schema, and merge them into
+ * `out` (new; left empty on failure). Each source adds a pass check
+ * "<name>: R rows, C columns profiled" and its profile table to `r`.
+ * o->shard and o->chunk_rows select the chunks.
+ *
+ * Errors: MLG_EINVALID "--chunk-rows must be positive", those of
+ * mlg_dvcmd_parse_shard() and mlg_dvcmd_dialect(), MLG_EINVALID "cannot
+ * profile '<src>' without a schema: JSON Lines needs --schema", those of
+ * mlg_profile_read() (a missing source is MLG_EIO: exit 3, as data), and
+ * of mlg_profile_merge() prefixed with "'<src>'".
+ * O(total input) time, memory of the profiles.
+ */
+int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
+			     int n, char *const *srcs,
+			     const struct mlg_dvcmd_opts *o);
+
+/*
+ * `data-validate profile`: mlg_dvcmd_profile_inputs(), then the merged
+ * profile written to o->output_path when set.
+ */
+int mlg_dvcmd_profile(struct mlg_report *r, int n, char *const *srcs,
+		      const struct mlg_dvcmd_opts *o);
+
+/*
+ * `data-validate merge`: load the `n` saved profiles and merge them; add
+ * a pass check "merge" ("N profiles, R rows") and the table
+ * "merged:profile" to `r`, and write the result to o->output_path when
+ * set. Errors: those of mlg_profile_load() (a missing file is MLG_EIO)
+ * and of mlg_profile_merge() prefixed with "'<path>'".
+ */
+int mlg_dvcmd_merge(struct mlg_report *r, int n, char *const *paths,
+		    const struct mlg_dvcmd_opts *o);
+
+/*
+ * `data-validate infer`: profile the sources as mlg_dvcmd_profile_inputs()
+ * and write the inferred Table Schema (mlg_profile_infer() with
+ * o->constraints) to o->output_path, or to the descriptor `fd` when it is
+ * NULL (MLG_EIO "cannot write the schema: <strerror>" on failure).
+ */
+int mlg_dvcmd_infer(struct mlg_report *r, int n, char *const *srcs,
+		    const struct mlg_dvcmd_opts *o, int fd);
+
+/*
+ * mlg_driftcheck_prepare() for the reference `ref` read with the dialect
+ * of mlg_dvcmd_dialect() (always with a header) and o->timeout_s; the
+ * drift config `config_path` may be NULL. Its errors and those of
+ * mlg_dvcmd_dialect(). `out` must be zeroed or prepared; release it with
+ * mlg_driftcheck_release() in every case.
+ */
+int mlg_dvcmd_drift_prepare(struct mlg_driftcheck *out, const char *ref,
+			    const char *config_path,
+			    const struct mlg_dvcmd_opts *o);
+
+#endif

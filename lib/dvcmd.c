@@ -1,0 +1,413 @@
+/*
+ * dvcmd.c - the bodies of the data-validate commands, over the core
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mlgate/buf.h"
+#include "mlgate/dvcmd.h"
+#include "mlgate/error.h"
+#include "mlgate/file.h"
+#include "mlgate/util.h"
+
+static int one_char(char *out, const char *opt, const char *v, int empty_ok)
+{
+	if (!v)
+		return 0;
+	if (!strcmp(v, "\\t")) {
+		*out = '\t';
+		return 0;
+	}
+	if (strlen(v) == 1 || (empty_ok && !*v)) {
+		*out = v[0];
+		return 0;
+	}
+	return mlg_error_set(MLG_EINVALID,
+			     "option '--%s' expects one character, not '%s'",
+			     opt, v);
+}
+
+const char *mlg_dvcmd_format(const char *src)
+{
+	static const char *const zips[] = {".gz", ".zst", ".xz", ".bz2"};
+	static const char *const exts[][2] = {{".tsv", "tsv"},
+					      {".tab", "tsv"},
+					      {".jsonl", "jsonl"},
+					      {".ndjson", "jsonl"}};
+	size_t n = strlen(src), i, k;
+
+	for (i = 0; i < MLG_ARRAY_SIZE(zips); i++) {
+		k = strlen(zips[i]);
+		if (n > k && !strcmp(src + n - k, zips[i])) {
+			n -= k;
+			break;
+		}
+	}
+	for (i = 0; i < MLG_ARRAY_SIZE(exts); i++) {
+		k = strlen(exts[i][0]);
+		if (n > k && !strncmp(src + n - k, exts[i][0], k))
+			return exts[i][1];
+	}
+	return "csv";
+}
+
+int mlg_dvcmd_dialect(struct mlg_csv_dialect *out, int *jsonl,
+		      const struct mlg_dvcmd_opts *o, const char *src)
+{
+	const char *fmt = o->format ? o->format : mlg_dvcmd_format(src);
+	struct mlg_json_doc doc;
+	int rc;
+
+	mlg_csv_dialect_init(out);
+	*jsonl = !strcmp(fmt, "jsonl");
+	if (*jsonl) {
+		/* Lines hold JSON, which cannot contain a raw 0x1f: each line
+		 * is one record, read whole. */
+		out->delimiter = 0x1f;
+		out->quote = 0;
+		out->double_quote = 0;
+		out->header = 0;
+		return 0;
+	}
+	if (!strcmp(fmt, "tsv"))
+		out->delimiter = '\t';
+	if (o->dialect_path) {
+		if ((rc = mlg_json_load(&doc, o->dialect_path, 0)))
+			return rc;
+		rc = mlg_dialect_parse(out, &doc);
+		mlg_json_doc_release(&doc);
+		if (rc)
+			return rc;
+	}
+	if ((rc = one_char(&out->delimiter, "delimiter", o->delimiter, 0)) ||
+	    (rc = one_char(&out->quote, "quote-char", o->quote_char, 1)) ||
+	    (rc = one_char(&out->escape, "escape-char", o->escape_char, 0)) ||
+	    (rc = one_char(&out->comment, "comment-char", o->comment_char, 0)))
+		return rc;
+	if (o->no_header)
+		out->header = 0;
+	if (o->no_double_quote)
+		out->double_quote = 0;
+	if (o->skip_initial_space)
+		out->skip_initial_space = 1;
+	return mlg_csv_dialect_check(out);
+}
+
+int mlg_dvcmd_parse_now(double *out, const char *text)
+{
+	int64_t us;
+
+	if (!mlg_cast_temporal(&us, MLG_T_DATETIME, MLG_FMT_DEFAULT, NULL, text,
+			       strlen(text))) {
+		*out = (double)us / 1e6;
+		return 0;
+	}
+	if (!mlg_cast_temporal(&us, MLG_T_DATE, MLG_FMT_DEFAULT, NULL, text,
+			       strlen(text))) {
+		*out = (double)us * 86400;
+		return 0;
+	}
+	return mlg_error_set(MLG_EINVALID,
+			     "option '--now' expects a date or datetime "
+			     "(2026-11-22, 2026-11-22T10:00:00Z), not '%s'",
+			     text);
+}
+
+int mlg_dvcmd_parse_shard(unsigned *k, unsigned *n, const char *text)
+{
+	unsigned long a, b;
+	const char *p;
+	char *end;
+
+	a = strtoul(text, &end, 10);
+	if (end != text && *end == '/') {
+		p = end + 1;
+		b = strtoul(p, &end, 10);
+		if (end != p && !*end && a >= 1 && b >= 1 && a <= b &&
+		    b <= 1000000) {
+			*k = (unsigned)a;
+			*n = (unsigned)b;
+			return 0;
+		}
+	}
+	return mlg_error_set(MLG_EINVALID,
+			     "option '--shard' expects K/N with 1 <= K <= N, "
+			     "not '%s'",
+			     text);
+}
+
+const char *mlg_dvcmd_short_name(const char *src)
+{
+	const char *s = strrchr(src, '/');
+
+	return s && s[1] && !strstr(src, "://") ? s + 1 : src;
+}
+
+/* "row 3: 'abc': type is "integer/default"": the value next to the rule,
+ * where the rule's note does not show it already. */
+static void finding_text(struct mlg_buf *m, const struct mlg_verr *e)
+{
+	if (e->type >= MLG_VE_DUPLICATE_LABEL &&
+	    e->type <= MLG_VE_INCORRECT_LABEL)
+		mlg_buf_addf(m, "header, column %zu: ", e->field);
+	else if (e->row)
+		mlg_buf_addf(m, "row %llu: ", (unsigned long long)e->row);
+	if (e->cell &&
+	    (e->type == MLG_VE_TYPE || e->type == MLG_VE_EXTRA_CELL ||
+	     e->type == MLG_VE_ENCODING))
+		mlg_buf_addf(m, "'%s': ", e->cell);
+	mlg_buf_adds(m, e->note ? e->note : mlg_verr_name(e->type));
+}
+
+/* The listed errors of type `t` on `field` (NULL: on no field). */
+static void add_findings(struct mlg_check *c,
+			 const struct mlg_validate_result *v, size_t t,
+			 const char *field)
+{
+	size_t i;
+
+	for (i = 0; i < v->nlist; i++) {
+		const struct mlg_verr *e = &v->list[i];
+		struct mlg_loc l = {v->source, e->line, 0, e->field_name};
+		struct mlg_buf m = MLG_BUF_INIT;
+
+		if (e->type != t ||
+		    (field ? !e->field_name || strcmp(e->field_name, field)
+			   : e->field_name != NULL))
+			continue;
+		finding_text(&m, e);
+		mlg_check_add_finding(c, &l, "%s", m.ptr);
+		mlg_buf_release(&m);
+	}
+}
+
+void mlg_dvcmd_report_file(struct mlg_report *r, const struct mlg_schema *s,
+			   const struct mlg_validate_result *v)
+{
+	const char *name = mlg_dvcmd_short_name(v->source);
+	double mb = v->bytes / 1e6, rate = v->seconds > 0 ? mb / v->seconds : 0;
+	struct mlg_check *c;
+	size_t t, f;
+	char buf[64];
+
+	c = mlg_report_add_check(r, name,
+				 v->errors ? MLG_STATUS_FAIL : MLG_STATUS_PASS,
+				 "%llu rows, %.1f MB in %.2f s (%.0f MB/s)%s",
+				 (unsigned long long)v->rows, mb, v->seconds,
+				 rate, v->errors ? "" : ", valid");
+	mlg_check_set_value(c, (double)v->errors, NULL);
+	mlg_check_set_threshold(c, "errors == 0");
+	for (t = 0; t < MLG_VE_COUNT; t++)
+		for (f = 0; f <= s->nfields; f++) {
+			uint64_t n = v->counts[t * (s->nfields + 1) + f];
+			const char *field =
+				f < s->nfields ? s->fields[f].name : NULL;
+			struct mlg_buf id = MLG_BUF_INIT;
+
+			if (!n)
+				continue;
+			mlg_buf_addf(&id, "%s:%s%s%s", name, mlg_verr_name(t),
+				     field ? ":" : "", field ? field : "");
+			c = mlg_report_add_check(
+				r, id.ptr, MLG_STATUS_FAIL, "%llu error%s",
+				(unsigned long long)n, n == 1 ? "" : "s");
+			mlg_buf_release(&id);
+			add_findings(c, v, t, field);
+			/* Findings were capped by --limit-errors too. */
+			c->count = n;
+		}
+	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v->rows);
+	mlg_report_set_prop(r, "rows", buf);
+}
+
+void mlg_dvcmd_errors_json(json_t *errors, const struct mlg_validate_result *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nlist; i++) {
+		const struct mlg_verr *e = &v->list[i];
+		json_t *o = json_object();
+		struct mlg_buf m = MLG_BUF_INIT;
+
+		mlg_verr_message(&m, e);
+		json_object_set_new(o, "type",
+				    json_string(mlg_verr_name(e->type)));
+		json_object_set_new(o, "place", json_string(v->source));
+		if (e->row)
+			json_object_set_new(o, "rowNumber",
+					    json_integer((json_int_t)e->row));
+		if (e->line)
+			json_object_set_new(o, "line",
+					    json_integer((json_int_t)e->line));
+		if (e->field)
+			json_object_set_new(o, "fieldNumber",
+					    json_integer((json_int_t)e->field));
+		if (e->field_name)
+			json_object_set_new(o, "fieldName",
+					    json_string(e->field_name));
+		if (e->cell)
+			json_object_set_new(o, "cell", json_string(e->cell));
+		if (e->note)
+			json_object_set_new(o, "note", json_string(e->note));
+		json_object_set_new(o, "message", json_string(m.ptr));
+		json_array_append_new(errors, o);
+		mlg_buf_release(&m);
+	}
+}
+
+/* Write `v` to `path`, or to the descriptor `fd` when path is NULL. */
+static int write_json(const char *path, int fd, json_t *v)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	int rc = mlg_json_dump(&b, v, 2);
+
+	if (!rc)
+		rc = mlg_buf_addch(&b, '\n');
+	if (!rc && path)
+		rc = mlg_file_write(path, b.ptr, b.len);
+	else if (!rc && write(fd, b.ptr, b.len) != (ssize_t)b.len)
+		rc = mlg_error_errno(errno, "cannot write the schema");
+	mlg_buf_release(&b);
+	return rc;
+}
+
+int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p)
+{
+	json_t *j = mlg_profile_to_json(p);
+	int rc = write_json(path, -1, j);
+
+	json_decref(j);
+	return rc;
+}
+
+int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
+			     int n, char *const *srcs,
+			     const struct mlg_dvcmd_opts *o)
+{
+	struct mlg_profile_opts po = {0};
+	struct mlg_profile p;
+	int i, jsonl, rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (o->chunk_rows <= 0)
+		return mlg_error_set(MLG_EINVALID,
+				     "--chunk-rows must be positive");
+	if (o->shard &&
+	    (rc = mlg_dvcmd_parse_shard(&po.shard, &po.nshards, o->shard)))
+		return rc;
+	po.chunk_rows = (uint64_t)o->chunk_rows;
+	po.timeout_s = o->timeout_s;
+	for (i = 0; i < n; i++) {
+		const char *src = srcs[i];
+
+		if ((rc = mlg_dvcmd_dialect(&po.dialect, &jsonl, o, src)))
+			break;
+		if (jsonl) {
+			rc = mlg_error_set(MLG_EINVALID,
+					   "cannot profile '%s' without a "
+					   "schema: JSON Lines needs --schema",
+					   src);
+			break;
+		}
+		po.dialect.header = 1;
+		if ((rc = mlg_profile_read(&p, src, &po))) {
+			if (rc == MLG_ENOTFOUND)
+				rc = MLG_EIO;
+			break;
+		}
+		mlg_report_add_check(r, mlg_dvcmd_short_name(src),
+				     MLG_STATUS_PASS,
+				     "%llu rows, %zu columns profiled",
+				     (unsigned long long)p.rows, p.ncols);
+		mlg_profile_report(&p, r, mlg_dvcmd_short_name(src));
+		if (!i) {
+			*out = p;
+		} else {
+			rc = mlg_profile_merge(out, &p);
+			mlg_profile_release(&p);
+			if (rc) {
+				mlg_error_prefix("'%s'", src);
+				break;
+			}
+		}
+	}
+	if (rc)
+		mlg_profile_release(out);
+	return rc;
+}
+
+int mlg_dvcmd_profile(struct mlg_report *r, int n, char *const *srcs,
+		      const struct mlg_dvcmd_opts *o)
+{
+	struct mlg_profile all;
+	int rc;
+
+	if ((rc = mlg_dvcmd_profile_inputs(&all, r, n, srcs, o)))
+		return rc;
+	if (o->output_path)
+		rc = mlg_dvcmd_write_profile(o->output_path, &all);
+	mlg_profile_release(&all);
+	return rc;
+}
+
+int mlg_dvcmd_merge(struct mlg_report *r, int n, char *const *paths,
+		    const struct mlg_dvcmd_opts *o)
+{
+	struct mlg_profile all = {0}, p;
+	int i, rc = 0;
+
+	for (i = 0; i < n && !rc; i++) {
+		if ((rc = mlg_profile_load(i ? &p : &all, paths[i]))) {
+			/* A missing input of the pipeline: exit 3, as data. */
+			if (rc == MLG_ENOTFOUND)
+				rc = MLG_EIO;
+			break;
+		}
+		if (i) {
+			rc = mlg_profile_merge(&all, &p);
+			mlg_profile_release(&p);
+			if (rc)
+				mlg_error_prefix("'%s'", paths[i]);
+		}
+	}
+	if (!rc) {
+		mlg_report_add_check(r, "merge", MLG_STATUS_PASS,
+				     "%d profiles, %llu rows", n,
+				     (unsigned long long)all.rows);
+		mlg_profile_report(&all, r, "merged");
+	}
+	if (!rc && o->output_path)
+		rc = mlg_dvcmd_write_profile(o->output_path, &all);
+	mlg_profile_release(&all);
+	return rc;
+}
+
+int mlg_dvcmd_infer(struct mlg_report *r, int n, char *const *srcs,
+		    const struct mlg_dvcmd_opts *o, int fd)
+{
+	struct mlg_profile all;
+	json_t *j;
+	int rc;
+
+	if ((rc = mlg_dvcmd_profile_inputs(&all, r, n, srcs, o)))
+		return rc;
+	j = mlg_profile_infer(&all, o->constraints);
+	rc = write_json(o->output_path, fd, j);
+	json_decref(j);
+	mlg_profile_release(&all);
+	return rc;
+}
+
+int mlg_dvcmd_drift_prepare(struct mlg_driftcheck *out, const char *ref,
+			    const char *config_path,
+			    const struct mlg_dvcmd_opts *o)
+{
+	struct mlg_profile_opts po = {.timeout_s = o->timeout_s};
+	int jsonl, rc = mlg_dvcmd_dialect(&po.dialect, &jsonl, o, ref);
+
+	po.dialect.header = 1;
+	return rc ? rc : mlg_driftcheck_prepare(out, ref, config_path, &po);
+}
