@@ -20,6 +20,8 @@
 #include "mlgate/history.h"
 #include "mlgate/json.h"
 #include "mlgate/metrics.h"
+#include "mlgate/paired.h"
+#include "mlgate/pairedcheck.h"
 #include "mlgate/rules.h"
 #include "mlgate/tool.h"
 #include "mlgate/util.h"
@@ -31,6 +33,10 @@ static int require_baseline, use_history, force;
 static long window = 30, min_samples = MLG_RULES_MIN_SAMPLES, retries = 3;
 static const char *push_remote;
 static const char *const formats[] = {"auto", "json", "gab", "bmf", NULL};
+static const char *pbase, *pcur, *plabel = "label", *pid, *pproba, *ppred;
+static struct mlg_strlist paired_lines;
+static double alpha = 0.05;
+static long resamples = MLG_BOOTSTRAP_RESAMPLES, seed;
 
 static const struct mlg_opt opts[] = {
 	{"baseline", 'b', MLG_OPT_STRING, &baseline_file, "FILE",
@@ -69,6 +75,29 @@ static const struct mlg_opt opts[] = {
 	 "fewer records than this: statistical rules fall back to the "
 	 "change rule against the latest record (default 5)",
 	 NULL},
+	{"paired-baseline", 0, MLG_OPT_STRING, &pbase, "FILE",
+	 "predictions of the baseline model (CSV or JSON Lines)", NULL},
+	{"paired-current", 0, MLG_OPT_STRING, &pcur, "FILE",
+	 "predictions of the candidate model on the same examples", NULL},
+	{"paired-label", 0, MLG_OPT_STRING, &plabel, "COL",
+	 "label column of both files (default 'label')", NULL},
+	{"paired-id", 0, MLG_OPT_STRING, &pid, "COL",
+	 "align rows by this id column (default: by position)", NULL},
+	{"paired-proba", 0, MLG_OPT_STRING, &pproba, "GLOB",
+	 "probability columns (needed for roc_auc)", NULL},
+	{"paired-pred", 0, MLG_OPT_STRING, &ppred, "COL",
+	 "predicted class column (default 'pred' without --paired-proba)",
+	 NULL},
+	{"paired", 0, MLG_OPT_LIST, &paired_lines, "RULE",
+	 "a paired rule, 'METRIC: not-worse' or 'METRIC: better' "
+	 "(repeatable)",
+	 NULL},
+	{"alpha", 0, MLG_OPT_DOUBLE, &alpha, "P",
+	 "significance level of the paired rules (default 0.05)", NULL},
+	{"bootstrap", 0, MLG_OPT_INT, &resamples, "N",
+	 "bootstrap resamples of the paired rules (default 1000)", NULL},
+	{"seed", 0, MLG_OPT_INT, &seed, "S", "bootstrap seed (default 0)",
+	 NULL},
 	MLG_OPT_END,
 };
 
@@ -90,7 +119,10 @@ static const char *const usage[] = {
 	"--baseline FILE [options] <metrics>",
 	"--baseline-ref REV|merge-base [options] <metrics>",
 	"--history [--baseline-ref REV] [options] <metrics>",
-	"record [--push REMOTE] <metrics>", NULL};
+	"record [--push REMOTE] <metrics>",
+	"--paired-baseline FILE --paired-current FILE --paired RULE "
+	"[options] [<metrics>]",
+	NULL};
 
 /* The target branch of a merge or pull request, from the CI. */
 static const char *target_branch(void)
@@ -283,17 +315,64 @@ static int export(const char *path, const struct mlg_metric_set *m, int bmf)
 	return rc;
 }
 
+/* The paired significance rules on two predictions files. */
+static int paired(struct mlg_report *rep)
+{
+	struct mlg_pairedcheck_opts o = {0};
+	struct mlg_paired_rule *rules;
+	size_t i, n = 0;
+	int rc = 0;
+
+	if (!pbase != !pcur || (!pbase && paired_lines.n))
+		return mlg_error_set(MLG_EINVALID,
+				     "--paired rules need --paired-baseline "
+				     "and --paired-current");
+	if (resamples < 1 || resamples > MLG_BOOTSTRAP_MAX_RESAMPLES ||
+	    seed < 0)
+		return mlg_error_set(MLG_EINVALID,
+				     "--bootstrap must be 1 to %d and --seed "
+				     "0 or more",
+				     MLG_BOOTSTRAP_MAX_RESAMPLES);
+	rules = mlg_malloc((paired_lines.n + 1) * sizeof(*rules));
+	for (; n < paired_lines.n; n++)
+		if ((rc = mlg_paired_rule_parse(&rules[n],
+						paired_lines.items[n])))
+			goto done;
+	o.label = plabel;
+	o.pred = ppred ? ppred : pproba ? NULL : "pred";
+	o.proba = pproba;
+	o.id = pid;
+	o.alpha = alpha;
+	o.resamples = (size_t)resamples;
+	o.seed = (uint64_t)seed;
+	mlg_report_set_prop(rep, "paired_baseline", pbase);
+	mlg_report_set_prop(rep, "paired_current", pcur);
+	rc = mlg_pairedcheck_run(rep, pbase, pcur, rules, n, &o);
+done:
+	for (i = 0; i < n; i++)
+		mlg_paired_rule_release(&rules[i]);
+	free(rules);
+	return rc;
+}
+
 static int run(struct mlg_ctx *ctx)
 {
 	struct mlg_metric_set cur = {0}, base = {0};
 	struct mlg_rules rules = {0};
 	enum mlg_metrics_format fmt;
-	const char *current = ctx->argv[0];
+	const char *current = ctx->argc ? ctx->argv[0] : NULL;
 	struct mlg_check *c;
 	char *why = NULL;
 	size_t i;
 	int rc, have = 0;
 
+	if (pbase || pcur || paired_lines.n) {
+		if ((rc = paired(&ctx->report)) || !current)
+			goto done;
+	} else if (!current) {
+		rc = mlg_error_set(MLG_EINVALID, "no metrics file given");
+		goto done;
+	}
 	if (use_history && baseline_file) {
 		rc = mlg_error_set(MLG_EINVALID,
 				   "give --history or --baseline, not both");
@@ -376,6 +455,7 @@ done:
 	mlg_metrics_release(&base);
 	mlg_rules_release(&rules);
 	mlg_strlist_release(&rule_lines);
+	mlg_strlist_release(&paired_lines);
 	return rc;
 }
 
@@ -483,11 +563,13 @@ static const struct mlg_tool tool = {
 		"rules hold the current value to the last --window records\n"
 		"of the baseline ref: 'METRIC: percentage <= 5%', 'zscore\n"
 		"<= 3', 'tinterval 0.99', 'iqr 1.5' (optionally 'two-sided').\n"
-		"Not in this version: significance tests, pull-request\n"
-		"comments.",
+		"Paired rules test two models' predictions on the same\n"
+		"examples: 'accuracy: not-worse' (McNemar), 'roc_auc:\n"
+		"better' (DeLong), any other metric by a seeded paired\n"
+		"bootstrap interval at 1 - alpha.",
 	.opts = opts,
 	.needs = MLG_NEED_GIT,
-	.min_args = 1,
+	.min_args = 0,
 	.max_args = 1,
 	.subcommands = subs,
 	.run = run,
