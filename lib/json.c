@@ -747,21 +747,35 @@ static int member(json_t **out, const struct mlg_json_doc *doc, json_t *obj,
 	return 0;
 }
 
+#define KIND(t) (1u << (t))
+
+/* The member `key` when it is of one of the `kinds`; *out is NULL when
+ * an optional member is absent. `what` names the kinds in the message. */
+static int typed(json_t **out, const struct mlg_json_doc *doc, json_t *obj,
+		 const char *objptr, const char *key, int required,
+		 unsigned kinds, const char *what)
+{
+	int rc = member(out, doc, obj, objptr, key, required);
+
+	if (rc || !*out)
+		return rc;
+	if (!(KIND(json_typeof(*out)) & kinds))
+		return member_error(doc, objptr, key, "expected %s, found %s",
+				    what, mlg_json_type_name(*out));
+	return 0;
+}
+
 int mlg_json_get_str(const struct mlg_json_doc *doc, json_t *obj,
 		     const char *objptr, const char *key, int required,
 		     const char **out)
 {
 	json_t *v;
-	int rc = member(&v, doc, obj, objptr, key, required);
+	int rc = typed(&v, doc, obj, objptr, key, required, KIND(JSON_STRING),
+		       "a string");
 
-	if (rc || !v)
-		return rc;
-	if (!json_is_string(v))
-		return member_error(doc, objptr, key,
-				    "expected a string, found %s",
-				    mlg_json_type_name(v));
-	*out = json_string_value(v);
-	return 0;
+	if (!rc && v)
+		*out = json_string_value(v);
+	return rc;
 }
 
 int mlg_json_get_num(const struct mlg_json_doc *doc, json_t *obj,
@@ -769,16 +783,12 @@ int mlg_json_get_num(const struct mlg_json_doc *doc, json_t *obj,
 		     double *out)
 {
 	json_t *v;
-	int rc = member(&v, doc, obj, objptr, key, required);
+	int rc = typed(&v, doc, obj, objptr, key, required,
+		       KIND(JSON_INTEGER) | KIND(JSON_REAL), "a number");
 
-	if (rc || !v)
-		return rc;
-	if (!json_is_number(v))
-		return member_error(doc, objptr, key,
-				    "expected a number, found %s",
-				    mlg_json_type_name(v));
-	*out = json_number_value(v);
-	return 0;
+	if (!rc && v)
+		*out = json_number_value(v);
+	return rc;
 }
 
 static void fmt_real(char out[40], double d);
@@ -790,7 +800,8 @@ int mlg_json_get_int(const struct mlg_json_doc *doc, json_t *obj,
 	char num[40];
 	json_t *v;
 	double d;
-	int rc = member(&v, doc, obj, objptr, key, required);
+	int rc = typed(&v, doc, obj, objptr, key, required,
+		       KIND(JSON_INTEGER) | KIND(JSON_REAL), "an integer");
 
 	if (rc || !v)
 		return rc;
@@ -798,10 +809,6 @@ int mlg_json_get_int(const struct mlg_json_doc *doc, json_t *obj,
 		*out = json_integer_value(v);
 		return 0;
 	}
-	if (!json_is_real(v))
-		return member_error(doc, objptr, key,
-				    "expected an integer, found %s",
-				    mlg_json_type_name(v));
 	d = json_real_value(v);
 	fmt_real(num, d);
 	if (d != floor(d))
@@ -820,16 +827,12 @@ int mlg_json_get_bool(const struct mlg_json_doc *doc, json_t *obj,
 		      int *out)
 {
 	json_t *v;
-	int rc = member(&v, doc, obj, objptr, key, required);
+	int rc = typed(&v, doc, obj, objptr, key, required,
+		       KIND(JSON_TRUE) | KIND(JSON_FALSE), "a boolean");
 
-	if (rc || !v)
-		return rc;
-	if (!json_is_boolean(v))
-		return member_error(doc, objptr, key,
-				    "expected a boolean, found %s",
-				    mlg_json_type_name(v));
-	*out = json_is_true(v);
-	return 0;
+	if (!rc && v)
+		*out = json_is_true(v);
+	return rc;
 }
 
 int mlg_json_check_keys(const struct mlg_json_doc *doc, json_t *obj,

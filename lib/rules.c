@@ -319,6 +319,40 @@ int mlg_rules_add_line(struct mlg_rules *r, const char *line)
 	return rc;
 }
 
+/*
+ * Add the rule lines of the array `arr` (NULL: none) at pointer `ptr`:
+ * "METRIC: spec" lines, or specs of `metric` when it is not NULL.
+ */
+static int add_rules(struct mlg_rules *r, const struct mlg_json_doc *doc,
+		     json_t *arr, struct mlg_buf *ptr, const char *metric)
+{
+	size_t plen = ptr->len, i;
+	json_t *e;
+	int rc;
+
+	if (!arr)
+		return 0;
+	if (!json_is_array(arr))
+		return mlg_json_error(doc, ptr->ptr,
+				      "expected an array, found %s",
+				      mlg_json_type_name(arr));
+	json_array_foreach (arr, i, e) {
+		mlg_buf_truncate(ptr, plen);
+		mlg_buf_addf(ptr, "/%zu", i);
+		if (!json_is_string(e))
+			return mlg_json_error(doc, ptr->ptr,
+					      "expected a string, found %s",
+					      mlg_json_type_name(e));
+		rc = metric ? mlg_rules_add_spec(r, metric,
+						 json_string_value(e))
+			    : mlg_rules_add_line(r, json_string_value(e));
+		if (rc)
+			return mlg_json_error(doc, ptr->ptr, "%s",
+					      mlg_error_message());
+	}
+	return 0;
+}
+
 int mlg_rules_load(struct mlg_rules *r, const char *path)
 {
 	static const char *const top[] = {"require_baseline", "rules",
@@ -327,9 +361,8 @@ int mlg_rules_load(struct mlg_rules *r, const char *path)
 					  NULL};
 	struct mlg_json_doc doc;
 	struct mlg_buf ptr = MLG_BUF_INIT;
-	json_t *rules, *metrics, *m, *e;
+	json_t *metrics, *m;
 	const char *key, *s;
-	size_t i;
 	int rc, flag;
 
 	if ((rc = mlg_json_load(&doc, path, 0)))
@@ -338,31 +371,10 @@ int mlg_rules_load(struct mlg_rules *r, const char *path)
 	    (rc = mlg_json_get_bool(&doc, doc.root, "", "require_baseline", 0,
 				    &r->require_baseline)))
 		goto done;
-	if ((rules = json_object_get(doc.root, "rules"))) {
-		if (!json_is_array(rules)) {
-			rc = mlg_json_error(&doc, "/rules",
-					    "expected an array, found %s",
-					    mlg_json_type_name(rules));
-			goto done;
-		}
-		json_array_foreach (rules, i, e) {
-			mlg_buf_reset(&ptr);
-			mlg_buf_addf(&ptr, "/rules/%zu", i);
-			if (!json_is_string(e)) {
-				rc = mlg_json_error(&doc, ptr.ptr,
-						    "expected a string, "
-						    "found %s",
-						    mlg_json_type_name(e));
-				goto done;
-			}
-			if ((rc = mlg_rules_add_line(r,
-						     json_string_value(e)))) {
-				rc = mlg_json_error(&doc, ptr.ptr, "%s",
-						    mlg_error_message());
-				goto done;
-			}
-		}
-	}
+	mlg_buf_adds(&ptr, "/rules");
+	if ((rc = add_rules(r, &doc, json_object_get(doc.root, "rules"), &ptr,
+			    NULL)))
+		goto done;
 	metrics = json_object_get(doc.root, "metrics");
 	if (metrics && !json_is_object(metrics)) {
 		rc = mlg_json_error(&doc, "/metrics",
@@ -371,8 +383,6 @@ int mlg_rules_load(struct mlg_rules *r, const char *path)
 		goto done;
 	}
 	json_object_foreach (metrics, key, m) {
-		size_t plen;
-
 		mlg_buf_reset(&ptr);
 		mlg_buf_adds(&ptr, "/metrics");
 		mlg_json_pointer_append(&ptr, key);
@@ -399,33 +409,10 @@ int mlg_rules_load(struct mlg_rules *r, const char *path)
 			goto done;
 		if (flag)
 			opts_for(r, key)->optional = 1;
-		if (!(rules = json_object_get(m, "rules")))
-			continue;
 		mlg_buf_adds(&ptr, "/rules");
-		if (!json_is_array(rules)) {
-			rc = mlg_json_error(&doc, ptr.ptr,
-					    "expected an array, found %s",
-					    mlg_json_type_name(rules));
+		if ((rc = add_rules(r, &doc, json_object_get(m, "rules"), &ptr,
+				    key)))
 			goto done;
-		}
-		plen = ptr.len;
-		json_array_foreach (rules, i, e) {
-			mlg_buf_truncate(&ptr, plen);
-			mlg_buf_addf(&ptr, "/%zu", i);
-			if (!json_is_string(e)) {
-				rc = mlg_json_error(&doc, ptr.ptr,
-						    "expected a string, "
-						    "found %s",
-						    mlg_json_type_name(e));
-				goto done;
-			}
-			if ((rc = mlg_rules_add_spec(r, key,
-						     json_string_value(e)))) {
-				rc = mlg_json_error(&doc, ptr.ptr, "%s",
-						    mlg_error_message());
-				goto done;
-			}
-		}
 	}
 done:
 	mlg_buf_release(&ptr);

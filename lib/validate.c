@@ -216,6 +216,36 @@ static void check_key(struct job *j, const struct plan *p, size_t k,
 	add_fp(j, p, k, fp, row, line, rec);
 }
 
+/*
+ * Cast and check one cell of field `fi` (column `col`, 1-based), feed the
+ * dataset checks and the profile, and keep its hash for the unique keys.
+ */
+static void check_cell(struct worker_ctx *w, struct job *j, size_t fi,
+		       size_t col, const char *cell, size_t len, uint64_t row,
+		       uint64_t line, uint64_t *hashes, unsigned char *nulls)
+{
+	const struct plan *p = w->p;
+	struct mlg_value v;
+	const char *note;
+	enum mlg_cell st;
+
+	st = mlg_field_check(w->cast, fi, cell, len, &v, &note);
+	nulls[fi] = st != MLG_CELL_OK;
+	if (p->track[fi])
+		mlg_dsacc_cell(j->acc, fi, st, &v, cell, len);
+	if (j->prof)
+		mlg_profile_cell(j->prof, fi, cell, len, st, &v);
+	/* Hash only what a unique key needs: most fields are in none. */
+	if (st == MLG_CELL_OK && p->in_key[fi])
+		hashes[fi] = mlg_value_hash(&v, 0x6d6c67617465ULL);
+	else if (st == MLG_CELL_TYPE_ERROR)
+		job_err(j, p, w->limit, MLG_VE_TYPE, row, line, col, cell, len,
+			note);
+	else if (st == MLG_CELL_CONSTRAINT_ERROR)
+		job_err(j, p, w->limit, MLG_VE_CONSTRAINT, row, line, col, cell,
+			len, note);
+}
+
 static void check_record(struct worker_ctx *w, struct job *j,
 			 const struct mlg_csv_record *rec, int check_text,
 			 uint64_t *hashes, unsigned char *nulls)
@@ -223,8 +253,6 @@ static void check_record(struct worker_ctx *w, struct job *j,
 	const struct plan *p = w->p;
 	uint64_t row = rec->index + 1, line = rec->line;
 	size_t n = rec->nfields < p->ncols ? rec->nfields : p->ncols, c, k;
-	struct mlg_value v;
-	const char *note;
 
 	j->rows++;
 	if (is_blank(rec)) {
@@ -235,7 +263,6 @@ static void check_record(struct worker_ctx *w, struct job *j,
 	for (c = 0; c < n; c++) {
 		const struct mlg_csv_field *f = &rec->fields[c];
 		int fi = p->col_field[c];
-		enum mlg_cell st;
 
 		if (check_text && !mlg_utf8_valid(f->ptr, f->len)) {
 			job_err(j, p, w->limit, MLG_VE_ENCODING, row, line,
@@ -251,24 +278,8 @@ static void check_record(struct worker_ctx *w, struct job *j,
 		}
 		if (fi < 0)
 			continue;
-		st = mlg_field_check(w->cast, (size_t)fi, f->ptr, f->len, &v,
-				     &note);
-		nulls[fi] = st != MLG_CELL_OK;
-		if (p->track[fi])
-			mlg_dsacc_cell(j->acc, (size_t)fi, st, &v, f->ptr,
-				       f->len);
-		if (j->prof)
-			mlg_profile_cell(j->prof, (size_t)fi, f->ptr, f->len,
-					 st, &v);
-		/* Hash only what a unique key needs: most fields are in none. */
-		if (st == MLG_CELL_OK && p->in_key[fi])
-			hashes[fi] = mlg_value_hash(&v, 0x6d6c67617465ULL);
-		else if (st == MLG_CELL_TYPE_ERROR)
-			job_err(j, p, w->limit, MLG_VE_TYPE, row, line, c + 1,
-				f->ptr, f->len, note);
-		else if (st == MLG_CELL_CONSTRAINT_ERROR)
-			job_err(j, p, w->limit, MLG_VE_CONSTRAINT, row, line,
-				c + 1, f->ptr, f->len, note);
+		check_cell(w, j, (size_t)fi, c + 1, f->ptr, f->len, row, line,
+			   hashes, nulls);
 	}
 	for (c = n; c < rec->nfields; c++)
 		job_err(j, p, w->limit, MLG_VE_EXTRA_CELL, row, line, c + 1,
@@ -317,8 +328,7 @@ static void check_json_record(struct worker_ctx *w, struct job *j,
 	const struct plan *p = w->p;
 	const struct mlg_schema *s = p->s;
 	uint64_t row = rec->index + 2, line = rec->line;
-	struct mlg_value v;
-	const char *note, *key;
+	const char *key;
 	json_error_t jerr;
 	json_t *o, *val;
 	size_t fi, k;
@@ -340,7 +350,6 @@ static void check_json_record(struct worker_ctx *w, struct job *j,
 		return;
 	}
 	for (fi = 0; fi < s->nfields; fi++) {
-		enum mlg_cell st;
 
 		val = json_object_get(o, s->fields[fi].name);
 		if ((!val || json_is_null(val)) && p->track[fi])
@@ -361,23 +370,8 @@ static void check_json_record(struct worker_ctx *w, struct job *j,
 			continue;
 		}
 		json_cell(cell, val);
-		st = mlg_field_check(w->cast, fi, cell->ptr, cell->len, &v,
-				     &note);
-		nulls[fi] = st != MLG_CELL_OK;
-		if (p->track[fi])
-			mlg_dsacc_cell(j->acc, fi, st, &v, cell->ptr,
-				       cell->len);
-		if (j->prof)
-			mlg_profile_cell(j->prof, fi, cell->ptr, cell->len, st,
-					 &v);
-		if (st == MLG_CELL_OK && p->in_key[fi])
-			hashes[fi] = mlg_value_hash(&v, 0x6d6c67617465ULL);
-		else if (st == MLG_CELL_TYPE_ERROR)
-			job_err(j, p, w->limit, MLG_VE_TYPE, row, line, fi + 1,
-				cell->ptr, cell->len, note);
-		else if (st == MLG_CELL_CONSTRAINT_ERROR)
-			job_err(j, p, w->limit, MLG_VE_CONSTRAINT, row, line,
-				fi + 1, cell->ptr, cell->len, note);
+		check_cell(w, j, fi, fi + 1, cell->ptr, cell->len, row, line,
+			   hashes, nulls);
 	}
 	json_object_foreach (o, key, val)
 		if (mlg_schema_field_index(s, key) < 0) {

@@ -102,4 +102,17 @@ static int t_server_port(const char *dir)
 	return t_srv_port;
 }
 
+/* "http://127.0.0.1:<port><path>" for the test server serving the test's
+ * scratch folder; the last four results stay valid. */
+static const char *url(const char *path)
+{
+	static char u[4][256];
+	static int next;
+	char *p = u[next++ % 4];
+
+	snprintf(p, 256, "http://127.0.0.1:%d%s", t_server_port(t_tmpdir()),
+		 path);
+	return p;
+}
+
 #endif

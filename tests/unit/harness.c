@@ -146,3 +146,13 @@ void t_rev_parse(char out[41], const char *dir, const char *rev)
 	T_ASSERT(ok);
 	T_EQ_INT(strlen(out), 40);
 }
+
+void t_git_env(void)
+{
+	setenv("GIT_AUTHOR_NAME", "t", 1);
+	setenv("GIT_AUTHOR_EMAIL", "t@example.com", 1);
+	setenv("GIT_COMMITTER_NAME", "t", 1);
+	setenv("GIT_COMMITTER_EMAIL", "t@example.com", 1);
+	setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+}

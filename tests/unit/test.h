@@ -37,6 +37,8 @@ void t_json_reparse(struct mlg_json_doc *doc, struct json_t *v);
  * fails. */
 void t_sh(const char *dir, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A git CLI that ignores the user's configuration and commits as "t". */
+void t_git_env(void);
 /* The 40-hex commit id of `rev` in the repository at `dir` (git CLI). */
 void t_rev_parse(char out[41], const char *dir, const char *rev);
 /* A scratch folder for this test binary, removed at exit. */

@@ -22,12 +22,7 @@ static void make_repo(void)
 
 	if (done)
 		return;
-	setenv("GIT_AUTHOR_NAME", "t", 1);
-	setenv("GIT_AUTHOR_EMAIL", "t@example.com", 1);
-	setenv("GIT_COMMITTER_NAME", "t", 1);
-	setenv("GIT_COMMITTER_EMAIL", "t@example.com", 1);
-	setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	t_git_env();
 	snprintf(repo, sizeof(repo), "%s/repo", t_tmpdir());
 	T_EQ_INT(mkdir(repo, 0777), 0);
 	t_sh(repo, "git init -q -b main . && mkdir sub && "

@@ -29,12 +29,7 @@ static void clear_ci_env(void)
 
 	for (i = 0; i < MLG_ARRAY_SIZE(vars); i++)
 		unsetenv(vars[i]);
-	setenv("GIT_AUTHOR_NAME", "t", 1);
-	setenv("GIT_AUTHOR_EMAIL", "t@example.com", 1);
-	setenv("GIT_COMMITTER_NAME", "t", 1);
-	setenv("GIT_COMMITTER_EMAIL", "t@example.com", 1);
-	setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
-	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	t_git_env();
 }
 
 /* A new repository t_tmpdir()/name with one commit on main. */

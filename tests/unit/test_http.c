@@ -14,17 +14,6 @@
 
 #include "../servers/server.h"
 
-static const char *url(const char *path)
-{
-	static char u[4][256];
-	static int next;
-	char *p = u[next++ % 4];
-
-	snprintf(p, 256, "http://127.0.0.1:%d%s", t_server_port(t_tmpdir()),
-		 path);
-	return p;
-}
-
 /* `msg` with the URL of `path` before it: "'<url>': msg". */
 static const char *want(const char *path, const char *msg)
 {

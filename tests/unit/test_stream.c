@@ -657,17 +657,6 @@ static void test_stdin(void)
 	free(gz);
 }
 
-static const char *url(const char *path)
-{
-	static char u[4][256];
-	static int next;
-	char *p = u[next++ % 4];
-
-	snprintf(p, 256, "http://127.0.0.1:%d%s", t_server_port(t_tmpdir()),
-		 path);
-	return p;
-}
-
 static void test_url(void)
 {
 	struct mlg_stream *s;
