@@ -57,7 +57,13 @@ static const struct {
 	{"freshness_days", M_FRESHNESS, 1},
 };
 
-enum { NEED_MOMENTS = 1, NEED_HLL = 2, NEED_KLL = 4, NEED_MAXTIME = 8 };
+enum {
+	NEED_MOMENTS = 1,
+	NEED_HLL = 2,
+	NEED_KLL = 4,
+	NEED_MAXTIME = 8,
+	NEED_TEXT = 16, /* a set, label or overlap rule reads the raw text */
+};
 
 struct rule {
 	struct mlg_threshold t;
@@ -291,6 +297,12 @@ static void need(struct mlg_dscheck *c, const struct rule *r)
 		break;
 	case M_FRESHNESS:
 		*n |= NEED_MAXTIME | NEED_MOMENTS;
+		break;
+	case M_IN_SET:
+	case M_COVERAGE:
+	case M_LABEL:
+	case M_OVERLAP:
+		*n |= NEED_TEXT | NEED_MOMENTS;
 		break;
 	default:
 		*n |= NEED_MOMENTS;
@@ -577,6 +589,8 @@ void mlg_dsacc_cell(struct mlg_dsacc *a, size_t field, enum mlg_cell st,
 		k->maxtime = v->i;
 		k->has_time = 1;
 	}
+	if (!(n & NEED_TEXT))
+		return;
 	for (i = 0; i < c->nrules; i++) {
 		const struct rule *r = &c->rules[i];
 

@@ -177,8 +177,12 @@ static int run_infer(struct mlg_ctx *ctx)
 	if (!dv.output_path) {
 		fflush(stdout);
 		if ((fd = dup(STDOUT_FILENO)) < 0 ||
-		    dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
-			return mlg_error_errno(errno, "cannot set up stdout");
+		    dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+			rc = mlg_error_errno(errno, "cannot set up stdout");
+			if (fd >= 0)
+				close(fd);
+			return rc;
+		}
 	}
 	rc = mlg_dvcmd_infer(&ctx->report, ctx->argc, ctx->argv, &dv, fd);
 	if (fd >= 0)
