@@ -10,7 +10,7 @@
 # and the peak memory (GNU time when installed).
 set -eu
 O=${O:-build}
-N=${1:-10000000}
+N=${1:-${BENCH_ROWS:-10000000}}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 f=$tmp/preds.csv

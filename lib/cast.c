@@ -19,6 +19,7 @@
 #include <pcre2.h>
 
 #include "mlgate/error.h"
+#include "mlgate/numparse.h"
 #include "mlgate/schema.h"
 #include "mlgate/utf8.h"
 #include "mlgate/util.h"
@@ -45,10 +46,6 @@ static int isdig(int c)
 }
 
 /* --- numbers --- */
-
-static const double p10[] = {1e0,  1e1,	 1e2,  1e3,  1e4,  1e5,	 1e6,  1e7,
-			     1e8,  1e9,	 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-			     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 
 static locale_t c_locale;
 static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
@@ -118,44 +115,6 @@ static int slow_number(double *out, const char *s, size_t len, int dec,
 	return 0;
 }
 
-/*
- * The common case of a default number: [+-] digits [. digits], at most 19
- * digits in all. Clinger's fast path when the digits fit in a double and
- * the scale is a power of ten that a double holds exactly: one correctly
- * rounded division, the very result cast_number() would give. Returns 0,
- * or -1 to leave the cell (valid or not) to cast_number().
- */
-static inline int plain_number(double *out, const char *s, size_t len)
-{
-	const char *p = s, *e = s + len, *dot;
-	uint64_t m = 0;
-	size_t n, digits, frac = 0;
-	unsigned d;
-	int neg = 0;
-
-	if (p < e && (*p == '+' || *p == '-'))
-		neg = *p++ == '-';
-	n = (size_t)(e - p);
-	if (n > 20)
-		return -1;
-	/* m may wrap on 20 digits; the count below then refuses it. */
-	for (; p < e && (d = (unsigned char)*p - '0') <= 9; p++)
-		m = m * 10 + d;
-	dot = p;
-	if (p < e && *p == '.') {
-		for (p++; p < e && (d = (unsigned char)*p - '0') <= 9; p++)
-			m = m * 10 + d;
-		frac = (size_t)(p - dot) - 1;
-	}
-	digits = n - (dot < e);
-	if (p != e || !digits || digits > 19 || m > (UINT64_C(1) << 53))
-		return -1;
-	*out = frac ? (double)m / p10[frac] : (double)m;
-	if (neg)
-		*out = -*out;
-	return 0;
-}
-
 static int cast_number(double *out, const struct mlg_field *f, const char *s,
 		       size_t len)
 {
@@ -167,7 +126,7 @@ static int cast_number(double *out, const struct mlg_field *f, const char *s,
 	long ex = 0;
 
 	if (f->bare_number && dec == '.' && !group &&
-	    !plain_number(out, s, len))
+	    !mlg_plain_number(out, s, len))
 		return 0;
 	if (special(out, s, len))
 		return 0;
@@ -227,37 +186,11 @@ static int cast_number(double *out, const struct mlg_field *f, const char *s,
 		double d = (double)m;
 		long t = dexp + ex;
 
-		d = t < 0 ? d / p10[-t] : d * p10[t];
+		d = t < 0 ? d / mlg_p10[-t] : d * mlg_p10[t];
 		*out = neg ? -d : d;
 		return 0;
 	}
 	return slow_number(out, s, len, dec, group);
-}
-
-/*
- * The common integer: [+-] and 1 to 18 digits, which cannot overflow, so
- * no per-digit limit check. Returns 1, or 0 to leave the cell (valid or
- * not) to cast_integer().
- */
-static inline int short_int(int64_t *out, const char *s, size_t len)
-{
-	const char *e = s + len;
-	uint64_t acc = 0;
-	unsigned d;
-	int neg = 0;
-
-	if (s < e && (*s == '+' || *s == '-'))
-		neg = *s++ == '-';
-	if (s == e || e - s > 18)
-		return 0;
-	for (; s < e; s++) {
-		d = (unsigned char)*s - '0';
-		if (d > 9)
-			return 0;
-		acc = acc * 10 + d;
-	}
-	*out = neg ? -(int64_t)acc : (int64_t)acc;
-	return 1;
 }
 
 static int cast_integer(int64_t *out, const struct mlg_field *f, const char *s,
@@ -268,7 +201,7 @@ static int cast_integer(int64_t *out, const struct mlg_field *f, const char *s,
 	int neg = 0, ndig = 0;
 	int group = (unsigned char)f->group_char;
 
-	if (f->bare_number && !group && short_int(out, s, len))
+	if (f->bare_number && !group && mlg_short_int(out, s, len))
 		return 0;
 	if (!f->bare_number)
 		strip(&s, &len, -1);
@@ -1032,11 +965,11 @@ enum mlg_cell mlg_field_check(struct mlg_cast_ctx *c, size_t field_index,
 		ok = 1;
 		break;
 	case K_INT:
-		ok = short_int(&out->i, cell, len);
+		ok = mlg_short_int(&out->i, cell, len);
 		out->num = (double)out->i;
 		break;
 	case K_NUM:
-		ok = !plain_number(&out->num, cell, len);
+		ok = !mlg_plain_number(&out->num, cell, len);
 		break;
 	case K_BOOL:
 		if (in_list(f->true_values, x->true_len, f->ntrue, cell, len)) {

@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mlgate/buf.h"
 #include "mlgate/csv.h"
 #include "mlgate/error.h"
 #include "mlgate/util.h"
@@ -1490,4 +1491,19 @@ int mlg_csv_reader_next_chunk(struct mlg_csv_reader *r, const char **ptr,
 	r->head_pos.record += res.end_records;
 	reparse(r);
 	return 1;
+}
+
+void mlg_csv_add_field(struct mlg_buf *b, const char *s, char delim)
+{
+	if (!strpbrk(s, "\"\r\n") && !strchr(s, delim)) {
+		mlg_buf_adds(b, s);
+		return;
+	}
+	mlg_buf_addch(b, '"');
+	for (; *s; s++) {
+		if (*s == '"')
+			mlg_buf_addch(b, '"');
+		mlg_buf_addch(b, *s);
+	}
+	mlg_buf_addch(b, '"');
 }

@@ -181,6 +181,25 @@ static void reset(struct mlg_atomic *a)
 	a->fd = -1;
 	a->path = NULL;
 	a->tmp = NULL;
+	a->device = 0;
+}
+
+/* Anything but a regular file (or nothing) at `path` is written in
+ * place. 1 when it was opened so; 0 to go the atomic way. */
+static int open_device(struct mlg_atomic *a, const char *path, int *err)
+{
+	struct stat st;
+
+	*err = 0;
+	if (stat(path, &st) || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+		return 0;
+	a->fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	if (a->fd < 0)
+		*err = mlg_error_errno(errno, "cannot open '%s'", path);
+	else
+		a->device = 1;
+	a->path = mlg_strdup(path);
+	return 1;
 }
 
 int mlg_atomic_open(struct mlg_atomic *a, const char *path)
@@ -193,10 +212,16 @@ int mlg_atomic_open(struct mlg_atomic *a, const char *path)
 	a->fd = -1;
 	a->path = NULL;
 	a->tmp = NULL;
+	a->device = 0;
 	if (is_std(path)) {
 		a->fd = STDOUT_FILENO;
 		a->path = mlg_strdup(path);
 		return 0;
+	}
+	if (open_device(a, path, &err)) {
+		if (err)
+			reset(a);
+		return err;
 	}
 	if (!blen)
 		return mlg_error_set(MLG_EINVALID, "invalid file name '%s'",
@@ -234,7 +259,10 @@ static void discard(struct mlg_atomic *a)
 		unlink(a->tmp);
 		free(a->tmp);
 		a->tmp = NULL;
+	} else if (a->device && a->fd >= 0) {
+		close(a->fd);
 	}
+	a->device = 0;
 	a->fd = -1;
 }
 
@@ -281,6 +309,15 @@ int mlg_atomic_commit(struct mlg_atomic *a)
 		/* A failed write already removed the temporary file. */
 		err = mlg_error_set(MLG_ERROR, "cannot commit '%s': not open",
 				    a->path ? out_name(a->path) : "");
+		goto done;
+	}
+	if (a->device) {
+		/* written as it went; a device has nothing to sync */
+		a->fd = -1;
+		a->device = 0;
+		err = close(fd) ? mlg_error_errno(errno, "cannot write '%s'",
+						  a->path)
+				: 0;
 		goto done;
 	}
 	if (!a->tmp) {

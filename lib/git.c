@@ -10,16 +10,31 @@
 #include "mlgate/git.h"
 #include "mlgate/util.h"
 
+/* libgit2's start-up reads the system's CA certificates (tens of
+ * milliseconds): it is paid once, by the first repository opened, so a
+ * gate that never touches git does not pay it. */
+static int inited;
+
 int mlg_git_init(void)
 {
-	int rc = git_libgit2_init();
+	int rc;
 
-	return rc < 0 ? mlg_git_error(rc, "cannot initialise libgit2") : 0;
+	if (inited)
+		return 0;
+	if ((rc = git_libgit2_init()) < 0)
+		return mlg_git_error(rc, "cannot initialise libgit2");
+	/* Like git itself, do not hash every object again on each read:
+	 * a history blob of megabytes would cost more than the gate. */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	inited = 1;
+	return 0;
 }
 
 void mlg_git_shutdown(void)
 {
-	git_libgit2_shutdown();
+	if (inited)
+		git_libgit2_shutdown();
+	inited = 0;
 }
 
 int mlg_git_error(int git_rc, const char *what)
@@ -48,6 +63,8 @@ int mlg_git_open(struct mlg_git_repo **out, const char *path)
 	int rc;
 
 	*out = NULL;
+	if ((rc = mlg_git_init()))
+		return rc;
 	rc = git_repository_open_ext(&repo, path, 0, NULL);
 	if (rc < 0) {
 		mlg_buf_addf(&what, "no git repository at '%s'", path);

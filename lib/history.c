@@ -201,45 +201,71 @@ done:
 	return rc;
 }
 
-int mlg_history_parse(struct mlg_history *out, const char *name,
-		      const char *text, size_t len)
+/* Parse line `line` of `name` into `rec`, placing an error. */
+static int parse_at(struct mlg_history_record *rec, const char *name,
+		    size_t line, const char *p, size_t len)
 {
-	const char *p = text, *end = text + len, *nl;
-	size_t line = 0;
+	const char *msg;
 	int rc;
 
-	while (p < end) {
-		struct mlg_history_record rec;
-		const char *q;
+	if (!(rc = parse_line(rec, p, len)))
+		return 0;
+	/* json.h names the document ''; keep the detail after it */
+	msg = mlg_error_message();
+	if (mlg_starts_with(msg, "'': "))
+		msg += 4;
+	msg = mlg_strdup(msg);
+	rc = mlg_error_set(MLG_EDATA, "'%s': line %zu: %s", name, line, msg);
+	free((char *)msg);
+	return rc;
+}
 
-		line++;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl)
+/* The lines of a history text that are not blank. */
+struct line {
+	const char *p;
+	size_t len, no;
+};
+
+static struct line *split(size_t *n, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *nl, *q;
+	struct line *v = NULL;
+	size_t alloc = 0, no = 0;
+
+	*n = 0;
+	for (; p < end; p = nl + 1) {
+		no++;
+		if (!(nl = memchr(p, '\n', (size_t)(end - p))))
 			nl = end;
 		for (q = p; q < nl && strchr(" \t\r", *q) && *q; q++)
 			;
-		if (q < nl) {
-			if ((rc = parse_line(&rec, p, (size_t)(nl - p)))) {
-				/* json.h names the document ''; keep the
-				 * detail after it */
-				const char *msg = mlg_error_message();
-
-				if (mlg_starts_with(msg, "'': "))
-					msg += 4;
-				msg = mlg_strdup(msg);
-				rc = mlg_error_set(MLG_EDATA,
-						   "'%s': line %zu: %s", name,
-						   line, msg);
-				free((char *)msg);
-				return rc;
-			}
-			out->items = mlg_grow(out->items, sizeof(*out->items),
-					      out->n + 1, &out->alloc);
-			out->items[out->n++] = rec;
-		}
-		p = nl + 1;
+		if (q == nl)
+			continue;
+		v = mlg_grow(v, sizeof(*v), *n + 1, &alloc);
+		v[*n].p = p;
+		v[*n].len = (size_t)(nl - p);
+		v[(*n)++].no = no;
 	}
-	return 0;
+	return v;
+}
+
+int mlg_history_parse(struct mlg_history *out, const char *name,
+		      const char *text, size_t len)
+{
+	size_t i, n;
+	struct line *v = split(&n, text, len);
+	struct mlg_history_record rec;
+	int rc = 0;
+
+	for (i = 0; !rc && i < n; i++) {
+		if ((rc = parse_at(&rec, name, v[i].no, v[i].p, v[i].len)))
+			break;
+		out->items = mlg_grow(out->items, sizeof(*out->items),
+				      out->n + 1, &out->alloc);
+		out->items[out->n++] = rec;
+	}
+	free(v);
+	return rc;
 }
 
 /* The history blob and its commit; *have 0 when there is no history. */
@@ -277,40 +303,71 @@ int mlg_history_read(struct mlg_history *out, struct mlg_git_repo *r)
 	return rc;
 }
 
+/*
+ * The commit id of a record line as mlg_history_format() writes it
+ * ({"commit":"<hex>",...), without parsing the JSON; 0 when the line is
+ * written otherwise (it is then parsed whole).
+ */
+static int quick_commit(char out[MLG_GIT_HEX], const struct line *l)
+{
+	static const char head[] = "{\"commit\":\"";
+	const size_t k = sizeof(head) - 1;
+
+	if (l->len < k + 41 || memcmp(l->p, head, k) || l->p[k + 40] != '"')
+		return 0;
+	memcpy(out, l->p + k, 40);
+	out[40] = '\0';
+	return is_hex40(out);
+}
+
 int mlg_history_window(struct mlg_history *out, struct mlg_git_repo *r,
 		       const char *baseline, size_t window)
 {
-	struct mlg_history all = {0};
-	char base[MLG_GIT_HEX];
-	size_t i, first, keep = 0;
-	char *take = NULL;
-	int rc, yes;
+	static const char name[] = MLG_HISTORY_REF ":" MLG_HISTORY_FILE;
+	struct mlg_buf text = MLG_BUF_INIT;
+	struct mlg_history_record rec;
+	char base[MLG_GIT_HEX], tip[MLG_GIT_HEX], id[MLG_GIT_HEX];
+	struct line *v = NULL;
+	size_t i, n = 0, first = out->n;
+	int rc, yes, have, quick;
 
 	if ((rc = mlg_git_resolve(base, r, baseline)) ||
-	    (rc = mlg_history_read(&all, r)))
+	    (rc = read_tip(&text, tip, &have, r)) || !have)
 		goto done;
-	take = mlg_calloc(all.n + 1, 1);
-	for (i = all.n; i-- > 0 && (!window || keep < window);) {
-		if ((rc = mlg_git_is_ancestor(&yes, r, all.items[i].commit,
-					      base)))
-			goto done;
-		take[i] = (char)yes;
-		keep += (size_t)yes;
-	}
-	first = out->n;
-	out->items = mlg_grow(out->items, sizeof(*out->items), out->n + keep,
-			      &out->alloc);
-	/* move the chosen records, oldest first; the rest are released */
-	for (i = 0; i < all.n; i++) {
-		if (take[i]) {
-			out->items[out->n++] = all.items[i];
-			memset(&all.items[i], 0, sizeof(all.items[i]));
+	/* newest first, and only the chosen lines are parsed whole: a
+	 * long history costs one blob read and a scan for newlines; a
+	 * broken line outside the window goes unnoticed */
+	v = split(&n, text.ptr, text.len);
+	for (i = n; i-- > 0 && (!window || out->n - first < window);) {
+		quick = quick_commit(id, &v[i]);
+		if (!quick) {
+			if ((rc = parse_at(&rec, name, v[i].no, v[i].p,
+					   v[i].len)))
+				goto done;
+			memcpy(id, rec.commit, MLG_GIT_HEX);
 		}
+		rc = mlg_git_is_ancestor(&yes, r, id, base);
+		if (!rc && yes && quick)
+			rc = parse_at(&rec, name, v[i].no, v[i].p, v[i].len);
+		else if (!quick && (rc || !yes))
+			mlg_history_record_release(&rec);
+		if (rc)
+			goto done;
+		if (!yes)
+			continue;
+		out->items = mlg_grow(out->items, sizeof(*out->items),
+				      out->n + 1, &out->alloc);
+		out->items[out->n++] = rec;
 	}
-	(void)first;
+	/* oldest first */
+	for (i = 0; i < (out->n - first) / 2; i++) {
+		rec = out->items[first + i];
+		out->items[first + i] = out->items[out->n - 1 - i];
+		out->items[out->n - 1 - i] = rec;
+	}
 done:
-	free(take);
-	mlg_history_release(&all);
+	free(v);
+	mlg_buf_release(&text);
 	return rc;
 }
 

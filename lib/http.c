@@ -1,4 +1,5 @@
 /* http.c - libcurl behind a pull-style reader */
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 #include "mlgate/buf.h"
 #include "mlgate/error.h"
 #include "mlgate/http.h"
+#include "mlgate/latency.h"
+#include "mlgate/secret.h"
 #include "mlgate/version.h"
 #include "mlgate/util.h"
 
@@ -400,6 +403,133 @@ done:
 	return rc;
 }
 
+/* ---- request lines and headers ---- */
+
+/* A character of an HTTP token (RFC 9110 5.6.2): methods, header names. */
+static int tchar(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* Length of the token at the start of `s`. */
+static size_t token_len(const char *s)
+{
+	size_t n = 0;
+
+	while (tchar((unsigned char)s[n]))
+		n++;
+	return n;
+}
+
+/* "Name: value", "Name:" or "Name;": a CR or LF would let a value
+ * smuggle in a header or a whole request. */
+static int header_ok(const char *h)
+{
+	size_t n = token_len(h);
+
+	if (!n)
+		return 0;
+	if (h[n] == ';')
+		return !h[n + 1];
+	return h[n] == ':' && !strpbrk(h + n, "\r\n");
+}
+
+int mlg_http_req_check(const struct mlg_http_req *r)
+{
+	const char *m = r->method;
+	size_t i;
+
+	if (m && (!*m || m[token_len(m)] || (!strcmp(m, "HEAD") && r->body)))
+		return mlg_error_set(MLG_EINVALID, "'%s': invalid HTTP method",
+				     r->url);
+	for (i = 0; r->headers && r->headers[i]; i++)
+		if (!header_ok(r->headers[i]))
+			return mlg_error_set(MLG_EINVALID,
+					     "'%s': header %zu is not a "
+					     "'Name: value' line",
+					     r->url, i + 1);
+	return 0;
+}
+
+/* 1 when one of `hdrs` sets or removes header `name`. */
+static int has_header(const char *const *hdrs, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (; hdrs && *hdrs; hdrs++)
+		if (!strncasecmp(*hdrs, name, n) &&
+		    ((*hdrs)[n] == ':' || (*hdrs)[n] == ';'))
+			return 1;
+	return 0;
+}
+
+/* The header list of a request: our defaults unless the caller gives a
+ * line of the same name, then the caller's lines. */
+static struct curl_slist *make_headers(const char *body, const char *ctype,
+				       const char *const *hdrs)
+{
+	struct curl_slist *l = NULL;
+	char *h;
+
+	if (body && !has_header(hdrs, "Content-Type")) {
+		h = mlg_strfmt("Content-Type: %s",
+			       ctype ? ctype : "application/json");
+		l = curl_slist_append(l, h);
+		free(h);
+	}
+	/* no "Expect: 100-continue" round trip on large batches */
+	if (!has_header(hdrs, "Expect"))
+		l = curl_slist_append(l, "Expect:");
+	for (; hdrs && *hdrs; hdrs++)
+		l = curl_slist_append(l, *hdrs);
+	return l;
+}
+
+/*
+ * The method and body of a request on an easy handle that may have
+ * carried another kind of request before: every option is set each time.
+ * curl names GET, POST and HEAD itself; any other verb replaces the one
+ * on the request line and keeps the body options.
+ */
+static CURLcode set_method(CURL *e, const char *method, const char *body,
+			   size_t len)
+{
+	int head = method && !strcmp(method, "HEAD");
+	const char *own = body ? "POST" : "GET";
+	const char *custom =
+		method && !head && strcmp(method, own) ? method : NULL;
+	CURLcode c;
+
+	/* NOBODY first: clearing it after would undo the POST */
+	if ((c = curl_easy_setopt(e, CURLOPT_NOBODY, (long)head)))
+		return c;
+	if (body) {
+		if ((c = curl_easy_setopt(e, CURLOPT_POST, 1L)) ||
+		    (c = curl_easy_setopt(e, CURLOPT_POSTFIELDS, body)) ||
+		    (c = curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
+					  (curl_off_t)len)))
+			return c;
+	} else if (!head && (c = curl_easy_setopt(e, CURLOPT_HTTPGET, 1L))) {
+		return c;
+	}
+	return curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, custom);
+}
+
+/* A new message for a request's `error`, secrets masked: it does not go
+ * through mlg_error_set(). */
+__attribute__((format(printf, 1, 2))) static char *req_msg(const char *fmt, ...)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	mlg_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	mlg_secret_mask(&b);
+	return mlg_buf_detach(&b, NULL);
+}
+
 /* ---- the request pool ---- */
 
 enum { J_NEW, J_WAIT, J_RUN, J_DONE };
@@ -454,17 +584,12 @@ static int start(struct pool *pl, size_t j, struct slot *s, void **ud)
 {
 	struct mlg_http_req *r = &pl->reqs[j];
 	CURL *e = s->easy;
-	const char *ct = r->content_type ? r->content_type : "application/json";
-	char *h = mlg_strfmt("Content-Type: %s", ct);
 	long tmo = pl->o->timeout_ms > 0 ? pl->o->timeout_ms
 					 : MLG_HTTP_TIMEOUT_DEFAULT * 1000;
 	CURLcode c;
 
 	curl_slist_free_all(s->hdr);
-	s->hdr = curl_slist_append(NULL, h);
-	/* no "Expect: 100-continue" round trip on large batches */
-	s->hdr = curl_slist_append(s->hdr, "Expect:");
-	free(h);
+	s->hdr = make_headers(r->body, r->content_type, r->headers);
 	mlg_buf_reset(&r->resp);
 	r->status = 0;
 	r->attempts++;
@@ -478,20 +603,10 @@ static int start(struct pool *pl, size_t j, struct slot *s, void **ud)
 	    (c = curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L)) ||
 	    (c = curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->hdr)) ||
 	    (c = curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_pool_data)) ||
-	    (c = curl_easy_setopt(e, CURLOPT_WRITEDATA, ud)))
+	    (c = curl_easy_setopt(e, CURLOPT_WRITEDATA, ud)) ||
+	    (c = set_method(e, r->method, r->body, r->len)))
 		return mlg_error_set(MLG_ENETWORK, "'%s': %s", r->url,
 				     curl_easy_strerror(c));
-	if (r->body) {
-		if ((c = curl_easy_setopt(e, CURLOPT_POST, 1L)) ||
-		    (c = curl_easy_setopt(e, CURLOPT_POSTFIELDS, r->body)) ||
-		    (c = curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
-					  (curl_off_t)r->len)))
-			return mlg_error_set(MLG_ENETWORK, "'%s': %s", r->url,
-					     curl_easy_strerror(c));
-	} else if ((c = curl_easy_setopt(e, CURLOPT_HTTPGET, 1L))) {
-		return mlg_error_set(MLG_ENETWORK, "'%s': %s", r->url,
-				     curl_easy_strerror(c));
-	}
 	if (curl_multi_add_handle(pl->multi, e) != CURLM_OK)
 		return mlg_error_set(MLG_ENETWORK,
 				     "'%s': cannot start the request", r->url);
@@ -532,14 +647,13 @@ static void finish(struct pool *pl, struct slot *s, CURLcode c)
 	r->status = 0;
 	if (s->over) {
 		r->rc = MLG_ELIMIT;
-		r->error = mlg_strfmt("'%s': response larger than %zu bytes",
-				      r->url, r->resp.cap);
+		r->error = req_msg("'%s': response larger than %zu bytes",
+				   r->url, r->resp.cap);
 		return;
 	}
 	r->rc = MLG_ENETWORK;
 	if (c == CURLE_OPERATION_TIMEDOUT) {
-		r->error =
-			mlg_strfmt("'%s': timed out after %ld ms", r->url,
+		r->error = req_msg("'%s': timed out after %ld ms", r->url,
 				   pl->o->timeout_ms > 0
 					   ? pl->o->timeout_ms
 					   : MLG_HTTP_TIMEOUT_DEFAULT * 1000);
@@ -548,8 +662,8 @@ static void finish(struct pool *pl, struct slot *s, CURLcode c)
 	n = strlen(s->errbuf);
 	while (n && (s->errbuf[n - 1] == '\n' || s->errbuf[n - 1] == '\r'))
 		s->errbuf[--n] = '\0';
-	r->error = mlg_strfmt("'%s': %s", r->url,
-			      n ? s->errbuf : curl_easy_strerror(c));
+	r->error = req_msg("'%s': %s", r->url,
+			   n ? s->errbuf : curl_easy_strerror(c));
 }
 
 /* The next job that may start now, or n; *wait gets the seconds until
@@ -597,6 +711,8 @@ int mlg_http_run(struct mlg_http_req *reqs, size_t n,
 		reqs[i].status = 0;
 		reqs[i].rc = 0;
 		reqs[i].attempts = 0;
+		if ((rc = mlg_http_req_check(&reqs[i])))
+			goto done;
 	}
 	if (!n)
 		goto done;
@@ -679,4 +795,299 @@ void mlg_http_req_release(struct mlg_http_req *r)
 	mlg_buf_release(&r->resp);
 	free(r->error);
 	r->error = NULL;
+}
+
+/* ---- load generation ---- */
+
+struct lslot {
+	CURL *easy;
+	double due; /* open: the scheduled start; closed: the send time */
+	int counted;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct load {
+	const struct mlg_load_opts *o;
+	struct mlg_latency *out;
+	CURLM *multi;
+	struct lslot *slots;
+	struct lslot **idle; /* a stack of the free slots */
+	size_t nslots, nidle;
+	long tmo;    /* ms */
+	double last; /* the last counted completion */
+};
+
+static size_t discard(char *p, size_t size, size_t n, void *ud)
+{
+	(void)p;
+	(void)ud;
+	return size * n;
+}
+
+/* Count an error of a counted request, keeping `m` (new, or NULL). */
+static void load_error(struct load *ld, char *m)
+{
+	ld->out->errors++;
+	if (m)
+		mlg_latency_add_message(ld->out, m);
+	free(m);
+}
+
+/* 1 while messages are still kept: only then is one formatted. */
+static int keep(const struct load *ld)
+{
+	return !ld->out->message[MLG_LATENCY_MESSAGES - 1];
+}
+
+static int load_start(struct load *ld, double due, int counted)
+{
+	struct lslot *s = ld->idle[--ld->nidle];
+
+	s->due = due;
+	s->counted = counted;
+	s->errbuf[0] = '\0';
+	if (counted)
+		ld->out->sent++;
+	if (curl_multi_add_handle(ld->multi, s->easy) != CURLM_OK)
+		return mlg_error_set(MLG_ENETWORK,
+				     "'%s': cannot start the request",
+				     ld->o->url);
+	return 0;
+}
+
+static void load_done(struct load *ld, CURL *e, CURLcode c, double now)
+{
+	struct mlg_latency *out = ld->out;
+	struct lslot *s = NULL;
+	long status = 0;
+	size_t n;
+
+	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&s);
+	curl_multi_remove_handle(ld->multi, e);
+	ld->idle[ld->nidle++] = s;
+	if (!s->counted)
+		return;
+	ld->last = now;
+	if (c == CURLE_OK)
+		curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &status);
+	if (status < 0 || status >= (long)MLG_ARRAY_SIZE(out->status))
+		status = 0;
+	out->status[status]++;
+	if (c == CURLE_OK && status < 400) {
+		out->ok++;
+		mlg_latency_record(out, now - s->due);
+	} else if (c == CURLE_OK) {
+		load_error(ld, keep(ld) ? req_msg("'%s': HTTP %ld", ld->o->url,
+						  status)
+					: NULL);
+	} else if (c == CURLE_OPERATION_TIMEDOUT) {
+		load_error(ld, keep(ld)
+				       ? req_msg("'%s': timed out after %ld ms",
+						 ld->o->url, ld->tmo)
+				       : NULL);
+	} else {
+		n = strlen(s->errbuf);
+		while (n &&
+		       (s->errbuf[n - 1] == '\n' || s->errbuf[n - 1] == '\r'))
+			s->errbuf[--n] = '\0';
+		load_error(ld, keep(ld) ? req_msg("'%s': %s", ld->o->url,
+						  n ? s->errbuf
+						    : curl_easy_strerror(c))
+					: NULL);
+	}
+}
+
+static int load_check(const struct mlg_load_opts *o)
+{
+	struct mlg_http_req r = {0};
+
+	if (!o->url)
+		return mlg_error_set(MLG_EINVALID, "load: no URL");
+	r.url = o->url;
+	r.method = o->method;
+	r.body = o->body;
+	r.headers = o->headers;
+	if (mlg_http_req_check(&r))
+		return MLG_EINVALID;
+	if (!(o->rate >= 0) || isinf(o->rate))
+		return mlg_error_set(MLG_EINVALID,
+				     "load: the rate must be a positive "
+				     "number of requests per second");
+	if (!(o->duration_s >= 0) || !(o->warmup_s >= 0) || isinf(o->warmup_s))
+		return mlg_error_set(MLG_EINVALID,
+				     "load: the duration and the warm-up "
+				     "must be positive");
+	if (!(o->duration_s > 0) && !o->requests)
+		return mlg_error_set(MLG_EINVALID,
+				     "load: neither a duration nor a number "
+				     "of requests");
+	return 0;
+}
+
+static CURLcode load_setup(struct load *ld, struct lslot *s,
+			   struct curl_slist *hdr)
+{
+	const struct mlg_load_opts *o = ld->o;
+	CURL *e = s->easy;
+	CURLcode c;
+
+	if ((c = common_setup(e, o->url, s->errbuf)) ||
+	    (c = curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ld->tmo)) ||
+	    (c = curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L)) ||
+	    /* latency, not throughput: no Nagle delay on small requests */
+	    (c = curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L)) ||
+	    (c = curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr)) ||
+	    (c = curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard)) ||
+	    (c = curl_easy_setopt(e, CURLOPT_PRIVATE, (char *)s)) ||
+	    (c = set_method(e, o->method, o->body, o->len)))
+		return c;
+	return CURLE_OK;
+}
+
+int mlg_http_load(struct mlg_latency *out, const struct mlg_load_opts *o)
+{
+	struct load ld = {0};
+	struct curl_slist *hdr = NULL;
+	double t0, tw, tend, now, due = 0, tmo_s;
+	unsigned long counted = 0;
+	uint64_t next = 0;
+	int sending = 1, running, q, rc;
+	size_t i, busy;
+	CURLMsg *msg;
+	CURLcode c;
+
+	mlg_latency_init(out);
+	if ((rc = load_check(o)))
+		return rc;
+	ld.o = o;
+	ld.out = out;
+	ld.nslots = o->concurrency > 0 ? (size_t)o->concurrency : 1;
+	ld.tmo = o->timeout_ms > 0 ? o->timeout_ms
+				   : MLG_HTTP_TIMEOUT_DEFAULT * 1000;
+	tmo_s = (double)ld.tmo / 1000;
+	ld.slots = mlg_calloc(ld.nslots, sizeof(*ld.slots));
+	ld.idle = mlg_calloc(ld.nslots, sizeof(*ld.idle));
+	hdr = make_headers(o->body, o->content_type, o->headers);
+	if (!(ld.multi = curl_multi_init())) {
+		rc = mlg_error_set(MLG_ENETWORK, "cannot create a curl handle");
+		goto done;
+	}
+	/* one connection per slot, kept for its next request */
+	curl_multi_setopt(ld.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+			  (long)ld.nslots);
+	for (i = ld.nslots; i-- > 0;) {
+		struct lslot *s = &ld.slots[i];
+
+		if (!(s->easy = curl_easy_init())) {
+			rc = mlg_error_set(MLG_ENETWORK,
+					   "cannot create a curl handle");
+			goto done;
+		}
+		if ((c = load_setup(&ld, s, hdr))) {
+			rc = mlg_error_set(MLG_ENETWORK, "'%s': %s", o->url,
+					   curl_easy_strerror(c));
+			goto done;
+		}
+		ld.idle[ld.nidle++] = s;
+	}
+	t0 = mlg_monotonic();
+	tw = t0 + o->warmup_s;
+	tend = o->duration_s > 0 ? tw + o->duration_s : INFINITY;
+	ld.last = tw;
+	for (;;) {
+		double wait = 0.1;
+
+		now = mlg_monotonic();
+		while (sending && o->rate > 0) {
+			/* the schedule, whatever the server does */
+			due = t0 + (double)next / o->rate;
+			if (due >= tend ||
+			    (o->requests && counted >= o->requests &&
+			     due >= tw)) {
+				sending = 0;
+				break;
+			}
+			if (due > now) {
+				wait = due - now;
+				break;
+			}
+			if (now - due > tmo_s) {
+				/* bounds the run when the server falls
+				 * behind for good */
+				if (due >= tw) {
+					out->sent++;
+					out->status[0]++;
+					load_error(
+						&ld,
+						keep(&ld)
+							? req_msg("'%s': not "
+								  "sent within "
+								  "%ld ms of "
+								  "its "
+								  "due time "
+								  "(all "
+								  "connections "
+								  "busy)",
+								  o->url,
+								  ld.tmo)
+							: NULL);
+				}
+			} else if (!ld.nidle) {
+				break;
+			} else if ((rc = load_start(&ld, due, due >= tw))) {
+				goto done;
+			}
+			counted += due >= tw;
+			next++;
+		}
+		while (sending && o->rate <= 0 && ld.nidle) {
+			if (now >= tend ||
+			    (o->requests && counted >= o->requests)) {
+				sending = 0;
+				break;
+			}
+			if ((rc = load_start(&ld, now, now >= tw)))
+				goto done;
+			counted += now >= tw;
+		}
+		busy = ld.nslots - ld.nidle;
+		if (!sending && !busy)
+			break;
+		if (curl_multi_perform(ld.multi, &running) != CURLM_OK) {
+			rc = mlg_error_set(MLG_ENETWORK, "curl multi failure");
+			goto done;
+		}
+		now = mlg_monotonic();
+		q = 0;
+		while ((msg = curl_multi_info_read(ld.multi, &running))) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			load_done(&ld, msg->easy_handle, msg->data.result, now);
+			q = 1;
+		}
+		/* a free slot takes its next request at once */
+		if (q)
+			continue;
+		wait = wait * 1000;
+		curl_multi_poll(ld.multi, NULL, 0, wait < 100 ? (int)wait : 100,
+				NULL);
+	}
+	out->elapsed = ld.last - tw;
+	if (out->sent && !out->ok && out->status[0] == out->sent)
+		rc = mlg_error_set(MLG_ENETWORK, "%s",
+				   out->message[0] ? out->message[0]
+						   : "no answer");
+done:
+	for (i = 0; i < ld.nslots; i++) {
+		if (!ld.slots[i].easy)
+			continue;
+		curl_multi_remove_handle(ld.multi, ld.slots[i].easy);
+		curl_easy_cleanup(ld.slots[i].easy);
+	}
+	if (ld.multi)
+		curl_multi_cleanup(ld.multi);
+	curl_slist_free_all(hdr);
+	free(ld.slots);
+	free(ld.idle);
+	return rc;
 }

@@ -68,24 +68,6 @@ char *mlg_infer_ready_url(enum mlg_infer_proto p, const char *base,
 	return NULL;
 }
 
-/* A JSON string; names come from a CSV header, so escape everything
- * JSON requires. */
-static void add_str(struct mlg_buf *b, const char *s)
-{
-	mlg_buf_addch(b, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			mlg_buf_addf(b, "\\%c", c);
-		else if (c < 0x20)
-			mlg_buf_addf(b, "\\u%04x", c);
-		else
-			mlg_buf_addch(b, c);
-	}
-	mlg_buf_addch(b, '"');
-}
-
 int mlg_infer_request(struct mlg_buf *out, enum mlg_infer_proto p,
 		      const char *const *names, size_t ncols, const double *x,
 		      size_t nrows)
@@ -111,7 +93,7 @@ int mlg_infer_request(struct mlg_buf *out, enum mlg_infer_proto p,
 		for (j = 0; j < ncols; j++) {
 			if (j)
 				mlg_buf_addch(out, ',');
-			add_str(out, names[j]);
+			mlg_json_add_str(out, names[j]);
 		}
 		mlg_buf_adds(out, "],\"data\":[");
 	}
@@ -646,23 +628,6 @@ done:
 	return rc;
 }
 
-static void add_cell(struct mlg_buf *b, const char *s)
-{
-	const char *p;
-
-	if (!s[strcspn(s, ",\"\r\n")]) {
-		mlg_buf_adds(b, s);
-		return;
-	}
-	mlg_buf_addch(b, '"');
-	for (p = s; *p; p++) {
-		if (*p == '"')
-			mlg_buf_addch(b, '"');
-		mlg_buf_addch(b, *p);
-	}
-	mlg_buf_addch(b, '"');
-}
-
 static int cmp_class(const void *a, const void *b)
 {
 	const char *x = *(const char *const *)a, *y = *(const char *const *)b;
@@ -709,7 +674,7 @@ int mlg_infer_write_csv(struct mlg_buf *out, const struct mlg_infer_data *d,
 		}
 	}
 	mlg_buf_adds(out, "id,");
-	add_cell(out, d->knames[label]);
+	mlg_csv_add_field(out, d->knames[label], ',');
 	if (p->pred)
 		mlg_buf_adds(out, ",pred");
 	if (p->k == 2)
@@ -721,18 +686,18 @@ int mlg_infer_write_csv(struct mlg_buf *out, const struct mlg_infer_data *d,
 		if (j == label || (long)j == id)
 			continue;
 		mlg_buf_addch(out, ',');
-		add_cell(out, d->knames[j]);
+		mlg_csv_add_field(out, d->knames[j], ',');
 	}
 	mlg_buf_addch(out, '\n');
 	for (i = 0; i < d->nrows; i++) {
 		char *const *row = d->kept + i * d->nkeep;
 
 		if (id >= 0)
-			add_cell(out, row[id]);
+			mlg_csv_add_field(out, row[id], ',');
 		else
 			mlg_buf_addf(out, "%zu", i + 1);
 		mlg_buf_addch(out, ',');
-		add_cell(out, row[label]);
+		mlg_csv_add_field(out, row[label], ',');
 		if (p->pred)
 			mlg_buf_addf(out, ",%.17g", p->pred[i]);
 		/* binary: P(greater label), the one column predfile.h reads */
@@ -744,7 +709,7 @@ int mlg_infer_write_csv(struct mlg_buf *out, const struct mlg_infer_data *d,
 			if (j == label || (long)j == id)
 				continue;
 			mlg_buf_addch(out, ',');
-			add_cell(out, row[j]);
+			mlg_csv_add_field(out, row[j], ',');
 		}
 		if (mlg_buf_addch(out, '\n')) {
 			free(cls);
@@ -756,30 +721,42 @@ int mlg_infer_write_csv(struct mlg_buf *out, const struct mlg_infer_data *d,
 	return 0;
 }
 
-int mlg_infer_to_file(struct mlg_infer_file *out,
-		      const struct mlg_infer_opts *o, const char *src,
-		      const char *const *keep, size_t nkeep, int id,
-		      const char *features, const char *save)
+int mlg_infer_data_read_list(struct mlg_infer_data *out, const char *src,
+			     const char *const *keep, size_t nkeep,
+			     const char *features)
 {
-	struct mlg_infer_data d;
-	struct mlg_infer_out pred = {0};
 	struct mlg_strlist feat = {0};
-	struct mlg_buf csv = MLG_BUF_INIT;
 	char *f = NULL, *p, *at = NULL;
-	int rc, fd;
+	int rc;
 
-	memset(out, 0, sizeof(*out));
-	memset(&d, 0, sizeof(d));
 	if (features) {
 		f = mlg_strdup(features);
 		for (p = strtok_r(f, ",", &at); p; p = strtok_r(NULL, ",", &at))
 			mlg_strlist_add(&feat, p);
 	}
-	if ((rc = mlg_infer_data_read(&d, src, keep, nkeep,
-				      features ? feat.items : NULL, feat.n)) ||
-	    (rc = mlg_infer_ready(o)) ||
-	    (rc = mlg_infer_predict(&pred, o, &d)) ||
-	    (rc = mlg_infer_write_csv(&csv, &d, 0, id ? 1 : -1, &pred)))
+	rc = mlg_infer_data_read(out, src, keep, nkeep,
+				 features ? feat.items : NULL, feat.n);
+	free(f);
+	mlg_strlist_release(&feat);
+	return rc;
+}
+
+int mlg_infer_endpoint_predict(struct mlg_infer_out *out,
+			       const struct mlg_infer_data *d, void *opts)
+{
+	return mlg_infer_predict(out, opts, d);
+}
+
+int mlg_infer_to_file(struct mlg_infer_file *out, struct mlg_infer_data *d,
+		      const struct mlg_model *m, const char *save)
+{
+	struct mlg_infer_out pred = {0};
+	struct mlg_buf csv = MLG_BUF_INIT;
+	int rc, fd;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = m->predict(&pred, d, m->arg)) ||
+	    (rc = mlg_infer_write_csv(&csv, d, 0, m->id ? 1 : -1, &pred)))
 		goto done;
 	if (save) {
 		out->path = mlg_strdup(save);
@@ -803,11 +780,8 @@ int mlg_infer_to_file(struct mlg_infer_file *out,
 done:
 	if (rc)
 		mlg_infer_file_release(out);
-	free(f);
-	mlg_strlist_release(&feat);
 	mlg_buf_release(&csv);
 	mlg_infer_out_release(&pred);
-	mlg_infer_data_release(&d);
 	return rc;
 }
 

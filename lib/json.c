@@ -1061,3 +1061,19 @@ int mlg_json_dump(struct mlg_buf *out, const json_t *v, int indent)
 		mlg_buf_truncate(out, len);
 	return rc;
 }
+
+void mlg_json_add_str(struct mlg_buf *b, const char *s)
+{
+	mlg_buf_addch(b, '"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			mlg_buf_addf(b, "\\%c", c);
+		else if (c < 0x20)
+			mlg_buf_addf(b, "\\u%04x", c);
+		else
+			mlg_buf_addch(b, c);
+	}
+	mlg_buf_addch(b, '"');
+}

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mlgate/comment.h"
 #include "mlgate/error.h"
 #include "mlgate/git.h"
 #include "mlgate/http.h"
@@ -67,10 +68,11 @@ int mlg_main(const struct mlg_tool *tool, int argc, char **argv)
 	mlg_report_init(&ctx.report, tool->name, MLG_VERSION);
 
 	rc = 0;
-	if ((tool->needs & MLG_NEED_CURL) && !(rc = mlg_http_global_init()))
+	if ((tool->needs & MLG_NEED_CURL || ctx.comment) &&
+	    !(rc = mlg_http_global_init()))
 		inited |= MLG_NEED_CURL;
-	if (!rc && (tool->needs & MLG_NEED_GIT) && !(rc = mlg_git_init()))
-		inited |= MLG_NEED_GIT;
+	if (!rc && ctx.comment)
+		rc = mlg_comment_check(ctx.comment);
 	if (!rc)
 		rc = tool->run(&ctx);
 
@@ -91,7 +93,8 @@ int mlg_main(const struct mlg_tool *tool, int argc, char **argv)
 		}
 	}
 
-	if (inited & MLG_NEED_GIT)
+	/* libgit2 starts on the first repository opened (git.h) */
+	if (tool->needs & MLG_NEED_GIT)
 		mlg_git_shutdown();
 	if (inited & MLG_NEED_CURL)
 		mlg_http_global_cleanup();

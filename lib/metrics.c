@@ -54,6 +54,20 @@ const struct mlg_named_metric *mlg_metrics_find(const struct mlg_metric_set *m,
 	return NULL;
 }
 
+const struct mlg_named_metric *
+mlg_metrics_find_next(const struct mlg_metric_set *m, const char *name,
+		      size_t *at)
+{
+	const struct mlg_named_metric *x;
+
+	if (*at < m->n && !strcmp(m->items[*at].name, name))
+		x = &m->items[*at];
+	else if (!(x = mlg_metrics_find(m, name)))
+		return NULL;
+	*at = (size_t)(x - m->items) + 1;
+	return x;
+}
+
 /* Metric names are checked for duplicates linearly: metrics files hold
  * tens to hundreds of values, not millions. */
 static struct mlg_named_metric *add(struct mlg_metric_set *m,

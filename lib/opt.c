@@ -22,8 +22,11 @@ enum {
 	C_JUNIT,
 	C_SUMMARY,
 	C_CODEQUALITY,
+	C_COMMENT,
 	NCOMMON
 };
+
+static const char *const forges[] = {"github", "gitlab", NULL};
 
 static void common_opts(struct mlg_opt *o, struct mlg_ctx *ctx, int *help,
 			int *version)
@@ -47,6 +50,9 @@ static void common_opts(struct mlg_opt *o, struct mlg_ctx *ctx, int *help,
 		 "write a Markdown summary to FILE", NULL},
 		{"codequality", 0, MLG_OPT_STRING, &ctx->codequality_path,
 		 "FILE", "write a GitLab Code Quality report to FILE", NULL},
+		{"comment", 0, MLG_OPT_CHOICE, &ctx->comment, "github|gitlab",
+		 "post the summary on the pull/merge request, kept up to date",
+		 forges},
 	};
 
 	memcpy(o, tmpl, sizeof(tmpl));

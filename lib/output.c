@@ -2,8 +2,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "mlgate/comment.h"
 #include "mlgate/error.h"
 #include "mlgate/file.h"
 #include "mlgate/secret.h"
@@ -42,6 +44,26 @@ static int to_stream(FILE *fp, struct mlg_buf *b)
 	return 0;
 }
 
+/* Post or update the pull request comment; a job that runs for no pull
+ * request has nothing to comment on, which is not an error. */
+static int comment(const char *forge, const struct mlg_report *r)
+{
+	const char *why;
+	int rc, updated;
+
+	if ((rc = mlg_comment_post(&updated, &why, forge, r)) < 0) {
+		mlg_error_prefix("cannot comment on %s", forge);
+		return rc;
+	}
+	if (rc)
+		mlg_info("no comment posted: %s", why);
+	else
+		mlg_info("%s the comment on the %s request",
+			 updated ? "updated" : "posted",
+			 strcmp(forge, "github") ? "merge" : "pull");
+	return 0;
+}
+
 int mlg_report_write(const struct mlg_ctx *ctx)
 {
 	const struct mlg_report *r = &ctx->report;
@@ -74,7 +96,7 @@ int mlg_report_write(const struct mlg_ctx *ctx)
 	    (rc = to_file(ctx->summary_path, r, mlg_emit_markdown, 0)) ||
 	    (rc = to_file(ctx->codequality_path, r, mlg_emit_codequality, 0)))
 		return rc;
-	if (step && *step)
-		rc = to_file(step, r, mlg_emit_markdown, 1);
-	return rc;
+	if (step && *step && (rc = to_file(step, r, mlg_emit_markdown, 1)))
+		return rc;
+	return ctx->comment ? comment(ctx->comment, r) : 0;
 }

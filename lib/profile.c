@@ -5,6 +5,7 @@
 
 #include "mlgate/buf.h"
 #include "mlgate/error.h"
+#include "mlgate/numparse.h"
 #include "mlgate/profile.h"
 #include "mlgate/stream.h"
 #include "mlgate/utf8.h"
@@ -26,7 +27,7 @@ static const char *const cand_names[MLG_CAND_COUNT] = {
 
 /* Candidate types are decided by the schema loader's own fields, so
  * that inference and validation cannot disagree on what casts. */
-static const char cand_schema[] =
+const char mlg_profile_cand_schema[] =
 	"{\"fields\": [{\"name\": \"i\", \"type\": \"integer\"},"
 	" {\"name\": \"n\", \"type\": \"number\"},"
 	" {\"name\": \"b\", \"type\": \"boolean\"},"
@@ -34,17 +35,86 @@ static const char cand_schema[] =
 	" {\"name\": \"dt\", \"type\": \"datetime\"},"
 	" {\"name\": \"t\", \"type\": \"time\"}]}";
 
+/* Byte classes of the one scan that rules candidate types out. */
+enum {
+	B_DIGIT = 1,
+	B_SIGN = 2,  /* + - */
+	B_POINT = 4, /* . */
+	B_EXP = 8,   /* e E */
+	B_HIGH = 16, /* 0x80 and up: not ASCII */
+	B_OTHER = 32,
+};
+
+/*
+ * What the synthetic fields accept, read once from them: the byte
+ * classes, and the boolean words with their lengths. The scan only
+ * rules types out; a cell that may still be of a type goes through
+ * mlg_field_cast(), so the counts are those of six casts a cell.
+ */
+struct mlg_profile_cand {
+	unsigned char cls[256];
+	const char **words; /* true then false values, borrowed */
+	size_t *lens, nwords, maxlen;
+	size_t toklen[MLG_PROFILE_NTOKENS];
+	int fast; /* the fields take plain numbers (numparse.h) */
+};
+
+static void cc_init(struct mlg_profile *p)
+{
+	const struct mlg_field *b = &p->cand->fields[2];
+	struct mlg_profile_cand *cc = mlg_calloc(1, sizeof(*cc));
+	size_t i, n = b->ntrue + b->nfalse;
+	int c;
+
+	for (c = 0; c < 256; c++)
+		cc->cls[c] = c >= '0' && c <= '9'   ? B_DIGIT
+			     : c == '+' || c == '-' ? B_SIGN
+			     : c == '.'		    ? B_POINT
+			     : c == 'e' || c == 'E' ? B_EXP
+			     : c >= 0x80	    ? B_HIGH
+						    : B_OTHER;
+	cc->words = mlg_calloc(n + 1, sizeof(*cc->words));
+	cc->lens = mlg_calloc(n + 1, sizeof(*cc->lens));
+	for (i = 0; i < n; i++) {
+		cc->words[i] = i < b->ntrue ? b->true_values[i]
+					    : b->false_values[i - b->ntrue];
+		cc->lens[i] = strlen(cc->words[i]);
+		if (cc->lens[i] > cc->maxlen)
+			cc->maxlen = cc->lens[i];
+	}
+	cc->nwords = n;
+	for (i = 0; i < MLG_PROFILE_NTOKENS; i++)
+		cc->toklen[i] = strlen(mlg_profile_tokens[i]);
+	cc->fast = p->cand->fields[0].bare_number &&
+		   !p->cand->fields[0].group_char &&
+		   p->cand->fields[1].bare_number &&
+		   p->cand->fields[1].decimal_char == '.' &&
+		   !p->cand->fields[1].group_char;
+	p->cc = cc;
+}
+
+static void cc_free(struct mlg_profile_cand *cc)
+{
+	if (!cc)
+		return;
+	free(cc->words);
+	free(cc->lens);
+	free(cc);
+}
+
 static int cand_init(struct mlg_profile *p)
 {
 	struct mlg_json_doc doc;
 	int rc;
 
 	p->cand = mlg_calloc(1, sizeof(*p->cand));
-	rc = mlg_json_parse(&doc, "<profile>", cand_schema,
-			    sizeof(cand_schema) - 1);
+	rc = mlg_json_parse(&doc, "<profile>", mlg_profile_cand_schema,
+			    sizeof(mlg_profile_cand_schema) - 1);
 	if (!rc)
 		rc = mlg_schema_parse(p->cand, &doc);
 	mlg_json_doc_release(&doc);
+	if (!rc)
+		cc_init(p);
 	return rc;
 }
 
@@ -113,6 +183,7 @@ void mlg_profile_release(struct mlg_profile *p)
 		mlg_schema_release(p->cand);
 		free(p->cand);
 	}
+	cc_free(p->cc);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -144,12 +215,13 @@ void mlg_profile_add_source(struct mlg_profile *p, const char *src)
 	p->sources[p->nsources++] = mlg_strdup(src);
 }
 
-static int token_index(const char *s, size_t len)
+static int token_index(const struct mlg_profile_cand *cc, const char *s,
+		       size_t len)
 {
 	int i;
 
 	for (i = 0; i < MLG_PROFILE_NTOKENS; i++)
-		if (strlen(mlg_profile_tokens[i]) == len &&
+		if (cc->toklen[i] == len &&
 		    !memcmp(mlg_profile_tokens[i], s, len))
 			return i;
 	return -1;
@@ -179,42 +251,97 @@ static void add_number(struct mlg_profile_col *c, double x)
 	mlg_kll_add(&c->kll, x);
 }
 
-/* The text's candidate types; `feed` adds numbers and dates to the
- * statistics (without a schema, where the text is all there is). */
+static int is_bool(const struct mlg_profile_cand *cc, const char *s, size_t len)
+{
+	size_t i;
+
+	if (len > cc->maxlen)
+		return 0;
+	for (i = 0; i < cc->nwords; i++)
+		if (cc->lens[i] == len && !memcmp(cc->words[i], s, len))
+			return 1;
+	return 0;
+}
+
+/*
+ * The text's candidate types; `feed` adds numbers and dates to the
+ * statistics (without a schema, where the text is all there is).
+ * `mask` is the union of the classes of the cell's bytes: a cast is
+ * tried only where the bytes allow it, which skips five of the six on
+ * most cells.
+ */
 static void candidates(const struct mlg_profile *p, struct mlg_profile_col *c,
-		       const char *s, size_t len, int feed)
+		       const char *s, size_t len, unsigned mask, int feed)
 {
 	const struct mlg_field *f = p->cand->fields;
+	int fast = p->cc->fast && len;
 	struct mlg_value v;
-	uint64_t nint = c->cand[MLG_CAND_INTEGER];
 
-	if (!mlg_field_cast(&v, &f[0], s, len)) {
-		if (!nint || v.i < c->imin)
+	if (!(mask & ~(B_DIGIT | B_SIGN)) &&
+	    ((fast && mlg_short_int(&v.i, s, len)) ||
+	     !mlg_field_cast(&v, &f[0], s, len))) {
+		if (!c->cand[MLG_CAND_INTEGER] || v.i < c->imin)
 			c->imin = v.i;
-		if (!nint || v.i > c->imax)
+		if (!c->cand[MLG_CAND_INTEGER] || v.i > c->imax)
 			c->imax = v.i;
 		c->cand[MLG_CAND_INTEGER]++;
 	}
-	if (!mlg_field_cast(&v, &f[1], s, len)) {
+	/* Numbers are [+-.eE0-9] bytes, or NaN, INF, +INF, -INF. */
+	if (((!(mask & ~(B_DIGIT | B_SIGN | B_POINT)) && fast &&
+	      !mlg_plain_number(&v.num, s, len)) ||
+	     ((!(mask & ~(B_DIGIT | B_SIGN | B_POINT | B_EXP)) ||
+	       ((len == 3 || len == 4) &&
+		(s[len - 1] == 'N' || s[len - 1] == 'F'))) &&
+	      !mlg_field_cast(&v, &f[1], s, len)))) {
 		c->cand[MLG_CAND_NUMBER]++;
 		c->cand[MLG_CAND_LEADING_ZERO] += leading_zero(s, len);
 		if (feed)
 			add_number(c, v.num);
 	}
-	if (!mlg_field_cast(&v, &f[2], s, len))
+	if (is_bool(p->cc, s, len))
 		c->cand[MLG_CAND_BOOLEAN]++;
-	if (!mlg_field_cast(&v, &f[3], s, len)) {
+	/* YYYY-MM-DD, YYYY-MM-DDThh:mm:ss..., hh:mm:ss...: the default
+	 * formats, the only ones the synthetic fields take. */
+	if (len == 10 && s[4] == '-' && !mlg_field_cast(&v, &f[3], s, len)) {
 		c->cand[MLG_CAND_DATE]++;
 		if (feed)
 			minmax(&c->dmin, &c->dmax, &c->ndates, v.i);
 	}
-	if (!mlg_field_cast(&v, &f[4], s, len)) {
+	if (len >= 19 && s[10] == 'T' && !mlg_field_cast(&v, &f[4], s, len)) {
 		c->cand[MLG_CAND_DATETIME]++;
 		if (feed)
 			minmax(&c->tmin, &c->tmax, &c->ndatetimes, v.i);
 	}
-	if (!mlg_field_cast(&v, &f[5], s, len))
+	if (len >= 8 && s[2] == ':' && !mlg_field_cast(&v, &f[5], s, len))
 		c->cand[MLG_CAND_TIME]++;
+}
+
+/*
+ * The union of the byte classes of <s, len>. A cell that starts with a
+ * letter (other than the I and N of INF and NaN) can be no number, date
+ * or time, so only whether it is ASCII matters, which is tested eight
+ * bytes at a time.
+ */
+static unsigned scan(const struct mlg_profile_cand *cc, const char *s,
+		     size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	unsigned mask = 0;
+	uint64_t w, hi = 0;
+	size_t i = 0;
+
+	if (cc->cls[u[0]] == B_OTHER && u[0] != 'I' && u[0] != 'N') {
+		for (; i + 8 <= len; i += 8) {
+			memcpy(&w, u + i, 8);
+			hi |= w;
+		}
+		for (; i < len; i++)
+			hi |= u[i];
+		return B_OTHER | (hi & 0x8080808080808080ull ? B_HIGH : 0);
+	}
+	for (; i < len; i++)
+		mask |= cc->cls[u[i]];
+	return mask;
 }
 
 /* A cast value of a declared type: dates count as days, times and
@@ -248,7 +375,8 @@ void mlg_profile_cell(struct mlg_profile *p, size_t col, const char *cell,
 {
 	struct mlg_profile_col *c = &p->cols[col];
 	uint64_t h;
-	int tok;
+	unsigned mask;
+	int tok = -1;
 
 	c->count++;
 	if (v ? st == MLG_CELL_NULL : !len) {
@@ -259,12 +387,18 @@ void mlg_profile_cell(struct mlg_profile *p, size_t col, const char *cell,
 	h = mlg_hash_bytes(cell, len, 0);
 	mlg_hll_add(c->hll, h);
 	mlg_topk_add_hashed(&c->topk, h, cell, len);
-	mlg_moments_add_str(&c->len, cell, len);
-	tok = token_index(cell, len);
+	mask = len ? scan(p->cc, cell, len) : 0;
+	/* ASCII text has as many code points as bytes. */
+	if (mask & B_HIGH)
+		mlg_moments_add_str(&c->len, cell, len);
+	else
+		mlg_moments_add(&c->len, (double)len);
+	if (len >= 2 && len <= 4 && (cell[0] | 0x20) == 'n')
+		tok = token_index(p->cc, cell, len);
 	if (tok >= 0)
 		c->tokens[tok]++;
 	else
-		candidates(p, c, cell, len, !v);
+		candidates(p, c, cell, len, mask, !v);
 	if (!v)
 		return;
 	if (st != MLG_CELL_OK)

@@ -740,7 +740,8 @@ struct cmp {
 	const struct mlg_rules *r;
 	const struct mlg_metric_set *const *win;
 	size_t nwin;
-	int stats; /* the table has mean, sd and n */
+	size_t *at; /* nwin lookup positions (metrics.h) */
+	int stats;  /* the table has mean, sd and n */
 	/* the window values of the metric being compared */
 	double *vals;
 	size_t nvals, avals;
@@ -918,7 +919,7 @@ static void collect(struct cmp *x, const char *name)
 	x->nvals = 0;
 	for (i = 0; i < x->nwin; i++) {
 		const struct mlg_named_metric *m =
-			mlg_metrics_find(x->win[i], name);
+			mlg_metrics_find_next(x->win[i], name, &x->at[i]);
 
 		if (!m)
 			continue;
@@ -1053,16 +1054,16 @@ void mlg_rules_compare_window(struct mlg_report *report,
 {
 	struct mlg_metric_set latest = {0};
 	struct cmp x = {0};
-	size_t i, j;
+	size_t i, j, at;
 
 	if (!n)
 		MLG_BUG("mlg_rules_compare_window() needs a window");
 	/* the baseline of change rules: each metric's latest value */
 	for (i = n; i-- > 0;)
-		for (j = 0; j < window[i]->n; j++) {
+		for (j = 0, at = 0; j < window[i]->n; j++) {
 			const struct mlg_named_metric *m = &window[i]->items[j];
 
-			if (mlg_metrics_find(&latest, m->name))
+			if (mlg_metrics_find_next(&latest, m->name, &at))
 				continue;
 			latest.items =
 				mlg_grow(latest.items, sizeof(*latest.items),
@@ -1073,7 +1074,9 @@ void mlg_rules_compare_window(struct mlg_report *report,
 	x.r = r;
 	x.win = window;
 	x.nwin = n;
+	x.at = mlg_calloc(n, sizeof(*x.at));
 	compare(&x, current, &latest);
+	free(x.at);
 	/* the items were borrowed */
 	free(latest.items);
 }

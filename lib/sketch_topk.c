@@ -10,6 +10,21 @@
 #include "mlgate/utf8.h"
 #include "mlgate/util.h"
 
+#define NIL UINT32_MAX
+
+/* No bucket in use: all of them on the free list. */
+static void buckets_clear(struct mlg_topk *t)
+{
+	uint32_t i;
+
+	t->bmin = NIL;
+	t->bfree = NIL;
+	for (i = t->cap; i-- > 0;) {
+		t->bnext[i] = t->bfree;
+		t->bfree = i;
+	}
+}
+
 int mlg_topk_init(struct mlg_topk *t, unsigned cap)
 {
 	uint32_t slots = 1;
@@ -25,91 +40,152 @@ int mlg_topk_init(struct mlg_topk *t, unsigned cap)
 	t->cap = cap;
 	t->mask = slots - 1;
 	t->items = mlg_calloc(cap, sizeof(*t->items));
-	t->heap = mlg_calloc(cap, sizeof(*t->heap));
-	t->pos = mlg_calloc(cap, sizeof(*t->pos));
-	t->hcount = mlg_calloc(cap, sizeof(*t->hcount));
+	t->bcount = mlg_calloc(cap, sizeof(*t->bcount));
+	t->bnext = mlg_calloc(6 * (size_t)cap, sizeof(*t->bnext));
+	t->bprev = t->bnext + cap;
+	t->bfirst = t->bprev + cap;
+	t->inext = t->bfirst + cap;
+	t->iprev = t->inext + cap;
+	t->ibucket = t->iprev + cap;
 	t->table = mlg_calloc(slots, sizeof(*t->table));
+	t->shash = mlg_calloc(slots, sizeof(*t->shash));
+	buckets_clear(t);
 	return 0;
 }
 
 void mlg_topk_release(struct mlg_topk *t)
 {
 	free(t->items);
-	free(t->heap);
-	free(t->pos);
-	free(t->hcount);
+	free(t->bcount);
+	free(t->bnext);
 	free(t->table);
+	free(t->shash);
 	memset(t, 0, sizeof(*t));
 }
 
-/* The slot holding `hash`, or the free slot where it would go. */
+/* The slot holding `hash`, or the free slot where it would go. The
+ * hashes sit in the table itself: a probe reads one array. */
 static uint32_t probe(const struct mlg_topk *t, uint64_t hash)
 {
-	uint32_t j = (uint32_t)hash & t->mask, e;
+	uint32_t j = (uint32_t)hash & t->mask;
 
-	while ((e = t->table[j]) && t->items[e - 1].hash != hash)
+	while (t->table[j] && t->shash[j] != hash)
 		j = (j + 1) & t->mask;
 	return j;
+}
+
+static void slot_set(struct mlg_topk *t, uint32_t j, uint32_t item,
+		     uint64_t hash)
+{
+	t->table[j] = item + 1;
+	t->shash[j] = hash;
 }
 
 /* Linear-probing deletion by backward shift: no tombstones, so probes
  * stay short however many values take over counters. */
 static void unlink_slot(struct mlg_topk *t, uint32_t i)
 {
-	uint32_t j = i, home, e;
+	uint32_t j = i, home;
 
 	for (;;) {
 		j = (j + 1) & t->mask;
-		e = t->table[j];
-		if (!e)
+		if (!t->table[j])
 			break;
-		home = (uint32_t)t->items[e - 1].hash & t->mask;
+		home = (uint32_t)t->shash[j] & t->mask;
 		if (((j - home) & t->mask) >= ((j - i) & t->mask)) {
-			t->table[i] = e;
+			t->table[i] = t->table[j];
+			t->shash[i] = t->shash[j];
 			i = j;
 		}
 	}
 	t->table[i] = 0;
 }
 
-/* The heap keeps a copy of each count next to the item index, so its
- * comparisons read one contiguous array instead of chasing pointers. */
-static void heap_set(struct mlg_topk *t, uint32_t p, uint32_t item)
+/* ---- buckets: every step O(1), so an add costs the same whatever the
+ * counts, where a heap paid log(cap) unpredictable branches ---- */
+
+static uint32_t bucket_new(struct mlg_topk *t, uint64_t count, uint32_t after)
 {
-	t->heap[p] = item;
-	t->hcount[p] = t->items[item].count;
-	t->pos[item] = p;
+	uint32_t b = t->bfree, nx;
+
+	t->bfree = t->bnext[b];
+	t->bcount[b] = count;
+	t->bfirst[b] = NIL;
+	nx = after == NIL ? t->bmin : t->bnext[after];
+	t->bprev[b] = after;
+	t->bnext[b] = nx;
+	if (nx != NIL)
+		t->bprev[nx] = b;
+	if (after == NIL)
+		t->bmin = b;
+	else
+		t->bnext[after] = b;
+	return b;
 }
 
-static void heap_down(struct mlg_topk *t, uint32_t p)
+static void bucket_free(struct mlg_topk *t, uint32_t b)
 {
-	uint32_t item = t->heap[p], c, n = t->nitems;
-	uint64_t count = t->items[item].count, *hc = t->hcount;
+	uint32_t pv = t->bprev[b], nx = t->bnext[b];
 
-	while ((c = 2 * p + 1) < n) {
-		c += c + 1 < n && hc[c + 1] < hc[c];
-		if (hc[c] >= count)
-			break;
-		t->heap[p] = t->heap[c];
-		hc[p] = hc[c];
-		t->pos[t->heap[p]] = p;
-		p = c;
-	}
-	heap_set(t, p, item);
+	if (pv == NIL)
+		t->bmin = nx;
+	else
+		t->bnext[pv] = nx;
+	if (nx != NIL)
+		t->bprev[nx] = pv;
+	t->bnext[b] = t->bfree;
+	t->bfree = b;
 }
 
-static void heap_up(struct mlg_topk *t, uint32_t p)
+/* Append item x to bucket b: the newest of its count. */
+static void item_append(struct mlg_topk *t, uint32_t x, uint32_t b)
 {
-	uint32_t item = t->heap[p], parent;
-	uint64_t count = t->items[item].count;
+	uint32_t f = t->bfirst[b], l;
 
-	while (p && t->hcount[parent = (p - 1) / 2] > count) {
-		t->heap[p] = t->heap[parent];
-		t->hcount[p] = t->hcount[parent];
-		t->pos[t->heap[p]] = p;
-		p = parent;
+	t->ibucket[x] = b;
+	if (f == NIL) {
+		t->bfirst[b] = t->inext[x] = t->iprev[x] = x;
+		return;
 	}
-	heap_set(t, p, item);
+	l = t->iprev[f];
+	t->inext[l] = x;
+	t->iprev[x] = l;
+	t->inext[x] = f;
+	t->iprev[f] = x;
+}
+
+static void item_unlink(struct mlg_topk *t, uint32_t x)
+{
+	uint32_t b = t->ibucket[x], nx = t->inext[x], pv = t->iprev[x];
+
+	if (nx == x) {
+		t->bfirst[b] = NIL;
+		return;
+	}
+	t->inext[pv] = nx;
+	t->iprev[nx] = pv;
+	if (t->bfirst[b] == x)
+		t->bfirst[b] = nx;
+}
+
+/* Item x's count went up by one: move it to the bucket of its count. */
+static void bump(struct mlg_topk *t, uint32_t x)
+{
+	uint32_t b = t->ibucket[x], nb = t->bnext[b];
+	uint64_t c = t->items[x].count;
+
+	if (nb != NIL && t->bcount[nb] == c) {
+		item_unlink(t, x);
+		item_append(t, x, nb);
+		if (t->bfirst[b] == NIL)
+			bucket_free(t, b);
+	} else if (t->inext[x] == x) {
+		t->bcount[b] = c; /* alone: the bucket moves with it */
+	} else {
+		nb = bucket_new(t, c, b);
+		item_unlink(t, x);
+		item_append(t, x, nb);
+	}
 }
 
 /*
@@ -161,7 +237,7 @@ void mlg_topk_add_hashed(struct mlg_topk *t, uint64_t hash, const char *s,
 	if (t->table[j]) {
 		i = t->table[j] - 1;
 		t->items[i].count++;
-		heap_down(t, t->pos[i]);
+		bump(t, i);
 		return;
 	}
 	if (t->nitems < t->cap) {
@@ -169,24 +245,23 @@ void mlg_topk_add_hashed(struct mlg_topk *t, uint64_t hash, const char *s,
 		it = &t->items[i];
 		it->count = 1;
 		it->err = 0;
-		heap_set(t, t->nitems - 1, i);
+		if (t->bmin == NIL || t->bcount[t->bmin] != 1)
+			bucket_new(t, 1, NIL);
+		item_append(t, i, t->bmin);
 	} else {
 		/* Space-saving: the least counted value gives up its counter,
 		 * and its count becomes the newcomer's possible error. */
-		i = t->heap[0];
+		i = t->bfirst[t->bmin];
 		it = &t->items[i];
 		unlink_slot(t, probe(t, it->hash));
 		j = probe(t, hash);
 		it->err = it->count;
 		it->count++;
+		bump(t, i);
 	}
 	it->hash = hash;
 	set_value(it, s, len);
-	t->table[j] = i + 1;
-	if (it->count == 1)
-		heap_up(t, t->pos[i]);
-	else
-		heap_down(t, t->pos[i]);
+	slot_set(t, j, i, hash);
 }
 
 void mlg_topk_add(struct mlg_topk *t, const char *s, size_t len)
@@ -212,23 +287,47 @@ static int cmp_items(const void *pa, const void *pb)
 	return 0;
 }
 
-/* Rebuild the table and the heap from items[0 .. nitems). */
+struct rank {
+	uint64_t count;
+	uint32_t item;
+};
+
+static int cmp_rank(const void *pa, const void *pb)
+{
+	const struct rank *a = pa, *b = pb;
+
+	if (a->count != b->count)
+		return a->count < b->count ? -1 : 1;
+	return a->item < b->item ? -1 : a->item > b->item;
+}
+
+/* Rebuild the table and the buckets from items[0 .. nitems); items of
+ * one count queue in index order. */
 static void reindex(struct mlg_topk *t)
 {
-	uint32_t i;
+	struct rank *r = mlg_malloc(((size_t)t->nitems + 1) * sizeof(*r));
+	uint32_t i, x, b = NIL;
 
 	memset(t->table, 0, (t->mask + 1) * sizeof(*t->table));
+	buckets_clear(t);
 	for (i = 0; i < t->nitems; i++) {
-		t->table[probe(t, t->items[i].hash)] = i + 1;
-		heap_set(t, i, i);
+		slot_set(t, probe(t, t->items[i].hash), i, t->items[i].hash);
+		r[i].count = t->items[i].count;
+		r[i].item = i;
 	}
-	for (i = t->nitems / 2; i-- > 0;)
-		heap_down(t, i);
+	qsort(r, t->nitems, sizeof(*r), cmp_rank);
+	for (i = 0; i < t->nitems; i++) {
+		x = r[i].item;
+		if (b == NIL || t->bcount[b] != t->items[x].count)
+			b = bucket_new(t, t->items[x].count, b);
+		item_append(t, x, b);
+	}
+	free(r);
 }
 
 static uint64_t min_count(const struct mlg_topk *t)
 {
-	return t->nitems == t->cap ? t->hcount[0] : 0;
+	return t->nitems == t->cap ? t->bcount[t->bmin] : 0;
 }
 
 int mlg_topk_merge(struct mlg_topk *a, const struct mlg_topk *b)
@@ -461,7 +560,7 @@ int mlg_topk_from_json(struct mlg_topk *out, const struct mlg_json_doc *doc,
 					    "than n");
 			goto done;
 		}
-		out->table[probe(out, it->hash)] = (uint32_t)i + 1;
+		slot_set(out, probe(out, it->hash), (uint32_t)i, it->hash);
 		out->nitems = (uint32_t)i + 1;
 	}
 	reindex(out);

@@ -307,7 +307,8 @@ void mlg_slices_check_gap(struct mlg_report *r, const struct mlg_slices *s,
 }
 
 int mlg_slices_write_metrics(const char *path, const struct mlg_slices *s,
-			     const struct mlg_metrics *all)
+			     const struct mlg_metrics *all,
+			     const struct json_t *extra)
 {
 	json_t *o = json_object();
 	struct mlg_buf b = MLG_BUF_INIT, p = MLG_BUF_INIT;
@@ -320,6 +321,8 @@ int mlg_slices_write_metrics(const char *path, const struct mlg_slices *s,
 		mlg_buf_addf(&p, "slice/%s/", s->sl[i].name);
 		mlg_metrics_to_json(o, p.ptr, &s->sl[i].m);
 	}
+	if (extra)
+		json_object_update(o, (json_t *)extra);
 	if ((rc = mlg_json_dump(&b, o, 2)))
 		goto done;
 	if ((rc = mlg_buf_addch(&b, '\n')))

@@ -29,34 +29,6 @@ void mlg_moments_release(struct mlg_moments *m)
 	memset(m, 0, sizeof(*m));
 }
 
-void mlg_moments_add(struct mlg_moments *m, double x)
-{
-	double d, e;
-
-	if (!isfinite(x)) {
-		m->nonfinite++;
-		return;
-	}
-	if (!m->count++) {
-		m->min = m->max = m->mean = x;
-		m->m2 = 0;
-		m->sum = x;
-		m->sum_err = 0;
-		return;
-	}
-	if (x < m->min)
-		m->min = x;
-	if (x > m->max)
-		m->max = x;
-	d = x - m->mean;
-	/* The reciprocal does not depend on the mean, so its division
-	 * overlaps the previous add instead of lengthening the chain. */
-	m->mean += d * (1.0 / (double)m->count);
-	m->m2 += d * (x - m->mean);
-	two_sum(&m->sum, &e, m->sum, x);
-	m->sum_err += e;
-}
-
 void mlg_moments_add_null(struct mlg_moments *m)
 {
 	m->nulls++;

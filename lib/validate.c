@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "mlgate/buf.h"
+#include "mlgate/csv.h"
 #include "mlgate/error.h"
 #include "mlgate/file.h"
 #include "mlgate/fpset.h"
@@ -900,21 +901,9 @@ static int write_header(struct run *u, const struct mlg_validate_result *r)
 		return 0;
 	/* Labels are re-quoted: the raw header record is gone by now. */
 	for (c = 0; c < r->nlabels; c++) {
-		const char *l = r->labels[c];
-
 		if (c)
 			mlg_buf_addch(&b, u->delim);
-		if (strpbrk(l, ",\"\r\n") || strchr(l, u->delim)) {
-			mlg_buf_addch(&b, '"');
-			for (; *l; l++) {
-				if (*l == '"')
-					mlg_buf_addch(&b, '"');
-				mlg_buf_addch(&b, *l);
-			}
-			mlg_buf_addch(&b, '"');
-		} else {
-			mlg_buf_adds(&b, l);
-		}
+		mlg_csv_add_field(&b, r->labels[c], u->delim);
 	}
 	mlg_buf_addch(&b, '\n');
 	if (u->has_val)

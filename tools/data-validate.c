@@ -41,7 +41,9 @@ static const struct mlg_opt opts[] = {
 	{"profile", 0, MLG_OPT_STRING, &profile_path, "FILE",
 	 "also write the profile of the data (JSON), same pass", NULL},
 	{"reference", 0, MLG_OPT_STRING, &ref_path, "FILE",
-	 "report drift against a saved profile or a dataset", NULL},
+	 "report drift against a saved profile or a dataset; without "
+	 "--schema the data may be saved profiles (merged shards)",
+	 NULL},
 	{"drift-config", 0, MLG_OPT_STRING, &drift_cfg, "FILE",
 	 "drift limits per column and statistic (JSON)", NULL},
 	{"dialect", 0, MLG_OPT_STRING, &dv.dialect_path, "FILE",
@@ -79,8 +81,10 @@ static const struct mlg_opt opts[] = {
 	MLG_OPT_END,
 };
 
-static const char *const usage[] = {"--schema FILE [options] <data>...",
-				    "profile|merge|infer ...", NULL};
+static const char *const usage[] = {
+	"--schema FILE [options] <data>...",
+	"--reference REF [options] <data or profile>...",
+	"profile|merge|infer ...", NULL};
 
 #define DIALECT_OPTS                                                           \
 	{"dialect",                                                            \
@@ -138,7 +142,11 @@ static const struct mlg_opt profile_opts[] = {
 	{"shard", 0, MLG_OPT_STRING, &dv.shard, "K/N",
 	 "profile only chunks K-1, K-1+N, ... (for merging later)", NULL},
 	{"chunk-rows", 0, MLG_OPT_INT, &dv.chunk_rows, "N",
-	 "rows per chunk for --shard (default 10000)", NULL},
+	 "rows per chunk for --shard and --threads (default 10000)", NULL},
+	{"threads", 'j', MLG_OPT_INT, &dv.threads, "N",
+	 "profile each file in N threads (default 1: sketches then do not "
+	 "depend on the machine)",
+	 NULL},
 	DIALECT_OPTS,
 	MLG_OPT_END,
 };
@@ -190,6 +198,34 @@ static int run_infer(struct mlg_ctx *ctx)
 	return rc;
 }
 
+/* --reference without --schema: the inputs are datasets, profiled, or
+ * saved profiles (shards merged), and only drift is checked. */
+static int run_drift(struct mlg_ctx *ctx)
+{
+	struct mlg_driftcheck dc = {0};
+	struct mlg_profile cur;
+	const char *bad = checks_path	 ? "checks"
+			  : invalid_rows ? "invalid-rows"
+			  : valid_rows	 ? "valid-rows"
+					 : NULL;
+	int rc;
+
+	if (bad)
+		return mlg_error_set(MLG_EINVALID,
+				     "option '--%s' needs --schema", bad);
+	if (!(rc = mlg_dvcmd_drift_prepare(&dc, ref_path, drift_cfg, &dv)) &&
+	    !(rc = mlg_dvcmd_profile_inputs(&cur, &ctx->report, ctx->argc,
+					    ctx->argv, &dv))) {
+		rc = mlg_driftcheck_report(&ctx->report, &dc.ref, &cur,
+					   &dc.cfg);
+		if (!rc && profile_path)
+			rc = mlg_dvcmd_write_profile(profile_path, &cur);
+		mlg_profile_release(&cur);
+	}
+	mlg_driftcheck_release(&dc);
+	return rc;
+}
+
 static int run(struct mlg_ctx *ctx)
 {
 	struct mlg_validate_opts o = {0};
@@ -204,20 +240,17 @@ static int run(struct mlg_ctx *ctx)
 	if (!schema_path && !ref_path)
 		return mlg_error_set(MLG_EINVALID,
 				     "no schema: give --schema FILE");
-	if (!schema_path) {
-		struct mlg_profile cur;
-
-		if (!(rc = mlg_dvcmd_drift_prepare(&dc, ref_path, drift_cfg,
-						   &dv)) &&
-		    !(rc = mlg_dvcmd_profile_inputs(
-			      &cur, &ctx->report, ctx->argc, ctx->argv, &dv))) {
-			rc = mlg_driftcheck_report(&ctx->report, &dc.ref, &cur,
-						   &dc.cfg);
-			mlg_profile_release(&cur);
-		}
-		mlg_driftcheck_release(&dc);
-		return rc;
-	}
+	if (!schema_path)
+		return run_drift(ctx);
+	/* A profile holds no rows to validate; drift on it needs none. */
+	for (i = 0; i < ctx->argc; i++)
+		if (mlg_driftcheck_is_profile(ctx->argv[i]))
+			return mlg_error_set(MLG_EINVALID,
+					     "'%s' is a saved profile: it has "
+					     "no rows to validate; without "
+					     "--schema, --reference checks "
+					     "drift on it",
+					     ctx->argv[i]);
 	if ((invalid_rows || valid_rows) && ctx->argc > 1)
 		return mlg_error_set(MLG_EINVALID,
 				     "--invalid-rows and --valid-rows take "

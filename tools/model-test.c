@@ -5,17 +5,26 @@
  *              --slice country --max-slice-gap 'f1 <= 0.05' preds.csv
  *
  * Computes scikit-learn's metrics (metrics_ml.h) over the whole file and
- * over each slice, checks every --threshold and slice-gap rule, and writes
- * a flat metrics file for perf-gate. Exit 0 pass, 1 a threshold failed or
+ * over each slice, checks every --threshold and slice-gap rule, runs the
+ * behavioural tests of --behaviour, and writes a flat metrics file for
+ * perf-gate. The predictions come from a file, a model server
+ * (--endpoint, which --load-duration also loads to measure latency) or
+ * a predict command (--command). Exit 0 pass, 1 a threshold failed or
  * rows were invalid, 2 usage or configuration error, 3 I/O failure or a
  * metric that could not be computed.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "mlgate/behave.h"
 #include "mlgate/error.h"
+#include "mlgate/http.h"
 #include "mlgate/infer.h"
+#include "mlgate/latency.h"
 #include "mlgate/metrics_ml.h"
+#include "mlgate/predcmd.h"
 #include "mlgate/predfile.h"
 #include "mlgate/slices.h"
 #include "mlgate/threshold.h"
@@ -27,14 +36,16 @@ static const char *label = "y", *pred, *proba, *weight, *id_col, *task_name,
 static struct mlg_strlist thresholds, slice_specs, gaps;
 static long min_slice_size = 20;
 static const char *endpoint, *protocol = "v2", *model, *features, *save_path;
-static long batch_size = 64, concurrency = 1, retries = 3;
-static double timeout_s = 30;
+static long batch_size = 64, concurrency = 1, retries = 3, load_requests;
+static double timeout_s = 30, load_duration, load_rate, load_warmup;
+static const char *command, *command_format, *suite_path;
 static const char *const protocols[] = {"v2", "tfserving", "mlflow", NULL};
 static const char *const tasks[] = {"binary", "multiclass", "regression", NULL};
 static const char *const averages[] = {"binary", "macro", "micro", "weighted",
 				       NULL};
 static const char *const zds[] = {"0", "1", NULL};
 static const char *const formats[] = {"csv", "jsonl", NULL};
+static const char *const cmd_formats[] = {"csv", "jsonl", NULL};
 
 static const struct mlg_opt opts[] = {
 	{"label", 'y', MLG_OPT_STRING, &label, "COL",
@@ -92,17 +103,38 @@ static const struct mlg_opt opts[] = {
 	{"concurrency", 0, MLG_OPT_INT, &concurrency, "N",
 	 "requests in flight (default 1)", NULL},
 	{"timeout", 0, MLG_OPT_DOUBLE, &timeout_s, "SECONDS",
-	 "limit of each request (default 30)", NULL},
+	 "limit of each request; for --command, the longest time without "
+	 "progress (default 30)",
+	 NULL},
 	{"retries", 0, MLG_OPT_INT, &retries, "N",
 	 "retries after a 429, a 503 or a failed connection (default 3)", NULL},
+	{"command", 0, MLG_OPT_STRING, &command, "CMD",
+	 "get the predictions from a command instead: DATA is the test set, "
+	 "its rows go to the command's stdin, one prediction a line back",
+	 NULL},
+	{"command-format", 0, MLG_OPT_CHOICE, &command_format, "csv|jsonl",
+	 "how rows are written to the command (default csv)", cmd_formats},
 	{"save-predictions", 0, MLG_OPT_STRING, &save_path, "FILE",
-	 "write the endpoint's predictions as a predictions CSV", NULL},
+	 "write the model's predictions as a predictions CSV", NULL},
+	{"behaviour", 0, MLG_OPT_STRING, &suite_path, "SUITE",
+	 "run the behavioural tests (mft, inv, dir) of a JSON suite", NULL},
+	{"load-duration", 0, MLG_OPT_DOUBLE, &load_duration, "SECONDS",
+	 "then load the endpoint this long and measure latency", NULL},
+	{"load-requests", 0, MLG_OPT_INT, &load_requests, "N",
+	 "or this many requests (with --concurrency connections)", NULL},
+	{"load-rate", 0, MLG_OPT_DOUBLE, &load_rate, "PER_S",
+	 "open load: this many requests a second, latency from each one's "
+	 "due time (default: closed, --concurrency at a time)",
+	 NULL},
+	{"load-warmup", 0, MLG_OPT_DOUBLE, &load_warmup, "SECONDS",
+	 "requests of the first seconds are not counted (default 0)", NULL},
 	MLG_OPT_END,
 };
 
 static const char *const usage[] = {
 	"--label COL (--pred COL | --proba GLOB) [options] <predictions>",
-	"--endpoint URL --model NAME --label COL [options] <test-data>", NULL};
+	"--endpoint URL --model NAME --label COL [options] <test-data>",
+	"--command CMD --label COL [options] <test-data>", NULL};
 
 /* 1 + the index of `v` in `list` (the enum values follow the lists),
  * 0 (auto, default) when `v` is NULL. */
@@ -123,6 +155,15 @@ struct run {
 	struct mlg_slices sl;
 	struct mlg_threshold *th, *gp;
 	size_t nth, ngp;
+	/* endpoint and command modes: the test set and the model */
+	struct mlg_infer_data d;
+	struct mlg_infer_opts io;
+	struct mlg_predcmd_opts co;
+	struct mlg_model m;
+	struct mlg_infer_file ef;
+	struct mlg_behave_suite suite;
+	struct mlg_latency lat;
+	int have_lat;
 };
 
 static int parse_rules(struct run *x)
@@ -166,53 +207,162 @@ static int parse_rules(struct run *x)
 }
 
 /*
- * Endpoint mode: send DATA to the model server and have its predictions
- * written as a predictions CSV, which the file mode then reads: one
- * metrics path for both.
+ * Endpoint and command modes: send the test set DATA to the model and
+ * have its predictions written as a predictions CSV, which the file mode
+ * then reads: one metrics path for all three.
  */
-static int from_endpoint(struct mlg_infer_file *f, struct run *x,
-			 const char *src, struct mlg_predfile_opts *po)
+static int from_model(struct run *x, const char *src,
+		      struct mlg_predfile_opts *po)
 {
-	struct mlg_infer_opts io = {0};
 	struct mlg_strlist keep = {0};
 	size_t i;
 	int rc;
 
-	if (!model && strcmp(protocol, "mlflow"))
+	if (endpoint && command)
+		return mlg_error_set(MLG_EINVALID,
+				     "give --endpoint or --command, not both");
+	if (endpoint && !model && strcmp(protocol, "mlflow"))
 		return mlg_error_set(MLG_EINVALID, "--endpoint needs --model");
 	if (batch_size < 1 || concurrency < 1 || retries < 0 || timeout_s <= 0)
 		return mlg_error_set(MLG_EINVALID,
 				     "--batch-size, --concurrency and "
 				     "--timeout must be positive");
-	mlg_infer_proto_parse(&io.proto, protocol);
-	io.base = endpoint;
-	io.model = model ? model : "";
-	io.batch = (size_t)batch_size;
-	io.concurrency = (int)concurrency;
-	io.retries = (int)retries;
-	io.timeout_ms = (long)(timeout_s * 1000);
 	mlg_strlist_add(&keep, label);
 	if (id_col)
 		mlg_strlist_add(&keep, id_col);
 	for (i = 0; i < x->sl.ncols; i++)
 		mlg_strlist_add(&keep, x->sl.cols[i]);
-	rc = mlg_infer_to_file(f, &io, src, keep.items, keep.n, id_col != NULL,
-			       features, save_path);
+	rc = mlg_infer_data_read_list(&x->d, src, keep.items, keep.n, features);
 	mlg_strlist_release(&keep);
 	if (rc)
 		return rc;
+	x->m.id = id_col != NULL;
+	if (endpoint) {
+		mlg_infer_proto_parse(&x->io.proto, protocol);
+		x->io.base = endpoint;
+		x->io.model = model ? model : "";
+		x->io.batch = (size_t)batch_size;
+		x->io.concurrency = (int)concurrency;
+		x->io.retries = (int)retries;
+		x->io.timeout_ms = (long)(timeout_s * 1000);
+		x->m.predict = mlg_infer_endpoint_predict;
+		x->m.arg = &x->io;
+		if ((rc = mlg_infer_ready(&x->io)))
+			return rc;
+	} else {
+		x->co.command = command;
+		x->co.format =
+			command_format && !strcmp(command_format, "jsonl")
+				? MLG_PREDCMD_JSONL
+				: MLG_PREDCMD_CSV;
+		x->co.timeout_s = timeout_s;
+		x->m.predict = mlg_predcmd_predict;
+		x->m.arg = &x->co;
+	}
+	if ((rc = mlg_infer_to_file(&x->ef, &x->d, &x->m, save_path)))
+		return rc;
 	po->id = "id";
-	po->pred = f->has_pred ? "pred" : NULL;
-	po->proba = f->nproba == 2 ? "proba" : f->nproba ? "proba_*" : NULL;
+	po->pred = x->ef.has_pred ? "pred" : NULL;
+	po->proba = x->ef.nproba == 2 ? "proba"
+		    : x->ef.nproba    ? "proba_*"
+				      : NULL;
 	return 0;
+}
+
+/* The behavioural tests: against the model, or on ids of the file. */
+static int behaviour(struct run *x)
+{
+	struct mlg_behave_model bm = {0};
+	struct mlg_behave_preds bp = {0};
+	int rc;
+
+	if (x->m.predict) {
+		bm.predict = x->m.predict;
+		bm.arg = x->m.arg;
+		if (x->ef.nproba == x->pf.nclasses) {
+			bm.classes = (const char *const *)x->pf.classes;
+			bm.nclasses = x->pf.nclasses;
+		}
+		bm.regression = x->pf.task == MLG_TASK_REGRESSION;
+		bm.missing_ok = command != NULL;
+		return mlg_behave_run(x->r, &x->suite, &bm, &x->d);
+	}
+	/* the id column was read as the last key (see run()) */
+	if (!(rc = mlg_behave_preds_from_predfile(&bp, &x->pf, x->sl.ncols)))
+		rc = mlg_behave_run_preds(x->r, &x->suite, &bp);
+	mlg_behave_preds_release(&bp);
+	return rc;
+}
+
+/* Load the endpoint with the first batch of the test set. */
+static int load(struct run *x)
+{
+	struct mlg_load_opts lo = {0};
+	struct mlg_buf body = MLG_BUF_INIT;
+	size_t n = x->d.nrows < x->io.batch ? x->d.nrows : x->io.batch;
+	char *url = mlg_infer_url(x->io.proto, endpoint, x->io.model);
+	int rc;
+
+	if (load_duration < 0 || load_requests < 0 || load_rate < 0 ||
+	    load_warmup < 0) {
+		rc = mlg_error_set(MLG_EINVALID, "--load-* values must not be "
+						 "negative");
+		goto done;
+	}
+	if ((rc = mlg_infer_request(&body, x->io.proto,
+				    (const char *const *)x->d.names, x->d.ncols,
+				    x->d.x, n)))
+		goto done;
+	lo.url = url;
+	lo.body = body.ptr;
+	lo.len = body.len;
+	lo.concurrency = (int)concurrency;
+	lo.rate = load_rate;
+	lo.duration_s = load_duration;
+	lo.requests = (unsigned long)load_requests;
+	lo.warmup_s = load_warmup;
+	lo.timeout_ms = (long)(timeout_s * 1000);
+	rc = mlg_http_load(&x->lat, &lo);
+	if (rc == MLG_EINVALID)
+		goto done;
+	x->have_lat = 1;
+	mlg_latency_report(x->r, &x->lat, NULL);
+	if (rc)
+		mlg_report_add_check(x->r, "latency", MLG_STATUS_ERROR, "%s",
+				     mlg_error_message());
+	rc = 0;
+done:
+	mlg_buf_release(&body);
+	free(url);
+	return rc;
+}
+
+/* The metrics file: the metrics, slices, behaviour and latency. */
+static int write_metrics(struct run *x)
+{
+	json_t *extra = json_object();
+	double v;
+	size_t i;
+	int rc;
+
+	mlg_behave_metrics_to_json(extra, &x->suite);
+	for (i = 0; x->have_lat && mlg_latency_names[i]; i++)
+		if (!mlg_latency_value(&v, &x->lat, mlg_latency_names[i]))
+			json_object_set_new(extra, mlg_latency_names[i],
+					    json_real(v));
+	rc = mlg_slices_write_metrics(metrics_path, &x->sl, &x->all, extra);
+	json_decref(extra);
+	if (rc)
+		mlg_error_prefix("cannot write metrics");
+	return rc;
 }
 
 static int run(struct mlg_ctx *ctx)
 {
 	const char *src = ctx->argv[0];
-	struct mlg_infer_file ef = {0};
 	struct mlg_predfile_opts po = {0};
 	struct mlg_metric_opts mo = {0};
+	const char **keys = NULL;
 	struct run x;
 	double *cm = NULL;
 	size_t i;
@@ -229,7 +379,13 @@ static int run(struct mlg_ctx *ctx)
 				     "option '--delimiter' expects one "
 				     "character, not '%s'",
 				     delimiter);
-	if ((rc = parse_rules(&x)))
+	if ((load_duration || load_requests) && !endpoint)
+		return mlg_error_set(MLG_EINVALID, "--load-duration and "
+						   "--load-requests need "
+						   "--endpoint");
+	/* a bad suite is found before any work */
+	if ((suite_path && (rc = mlg_behave_load(&x.suite, suite_path))) ||
+	    (rc = parse_rules(&x)))
 		goto done;
 	po.label = label;
 	po.pred = pred;
@@ -242,16 +398,30 @@ static int run(struct mlg_ctx *ctx)
 	po.jsonl = input_format
 			   ? !strcmp(input_format, "jsonl")
 			   : strstr(src, ".jsonl") || strstr(src, ".ndjson");
-	if (endpoint) {
-		if ((rc = from_endpoint(&ef, &x, src, &po)))
-			goto done;
-		src = ef.path;
-		po.jsonl = 0;
-		po.delimiter = 0;
-	}
 	po.delimiter = !delimiter		   ? 0
 		       : !strcmp(delimiter, "\\t") ? '\t'
 						   : delimiter[0];
+	if (endpoint || command) {
+		if ((rc = from_model(&x, src, &po)))
+			goto done;
+		src = x.ef.path;
+		po.jsonl = 0;
+		po.delimiter = 0;
+	} else if (suite_path) {
+		/* file mode pairs ids: read them as one more key */
+		if (!id_col) {
+			rc = mlg_error_set(MLG_EINVALID,
+					   "--behaviour on a predictions file "
+					   "needs --id");
+			goto done;
+		}
+		keys = mlg_calloc(x.sl.ncols + 1, sizeof(*keys));
+		for (i = 0; i < x.sl.ncols; i++)
+			keys[i] = x.sl.cols[i];
+		keys[x.sl.ncols] = id_col;
+		po.slices = keys;
+		po.nslices = x.sl.ncols + 1;
+	}
 	mo.average = (enum mlg_average)choice(averages, avg_name);
 	mo.zero_division = zd_name && !strcmp(zd_name, "1");
 	if ((rc = mlg_predfile_read(&x.pf, src, &po))) {
@@ -275,17 +445,26 @@ static int run(struct mlg_ctx *ctx)
 	if (x.pf.task != MLG_TASK_REGRESSION)
 		mlg_report_set_prop(x.r, "average", x.all.avg);
 	mlg_metrics_add_tables(x.r, &x.all, cm, x.pf.classes, x.pf.nclasses);
-	if ((rc = mlg_slices_compute(&x.sl, &x.pf, &mo)))
+	if ((rc = mlg_slices_compute(&x.sl, &x.pf, &mo)) ||
+	    (suite_path && (rc = behaviour(&x))) ||
+	    ((load_duration || load_requests) && (rc = load(&x))))
 		goto done;
 	for (i = 0; i < x.nth; i++)
-		mlg_slices_check_rule(x.r, &x.sl, &x.pf, &x.all, &x.th[i]);
+		if (!(x.have_lat &&
+		      mlg_latency_check_rule(x.r, &x.lat, &x.th[i])))
+			mlg_slices_check_rule(x.r, &x.sl, &x.pf, &x.all,
+					      &x.th[i]);
 	for (i = 0; i < x.ngp; i++)
 		mlg_slices_check_gap(x.r, &x.sl, &x.all, &x.gp[i]);
-	if (metrics_path &&
-	    (rc = mlg_slices_write_metrics(metrics_path, &x.sl, &x.all)))
-		mlg_error_prefix("cannot write metrics");
+	if (metrics_path)
+		rc = write_metrics(&x);
 done:
-	mlg_infer_file_release(&ef);
+	mlg_infer_file_release(&x.ef);
+	mlg_infer_data_release(&x.d);
+	mlg_behave_release(&x.suite);
+	if (x.have_lat)
+		mlg_latency_release(&x.lat);
+	free(keys);
 	free(cm);
 	for (i = 0; i < x.nth; i++)
 		mlg_threshold_release(&x.th[i]);
@@ -304,10 +483,16 @@ static const struct mlg_tool tool = {
 	.usage = usage,
 	.description =
 		"Reads a predictions file (CSV or JSON Lines, plain or "
-		"compressed), computes\n"
-		"scikit-learn's classification or regression metrics overall "
-		"and per slice,\n"
-		"and checks each --threshold and --max-slice-gap rule.",
+		"compressed), or asks\n"
+		"a model server or a predict command for them, computes "
+		"scikit-learn's\n"
+		"classification or regression metrics overall and per slice, "
+		"and checks\n"
+		"each --threshold and --max-slice-gap rule. Latency rules "
+		"(p50 p90 p95 p99\n"
+		"max_latency mean_latency throughput error_rate) need "
+		"--load-duration or\n"
+		"--load-requests.",
 	.opts = opts,
 	.needs = MLG_NEED_CURL,
 	.min_args = 1,

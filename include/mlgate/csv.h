@@ -50,6 +50,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct mlg_buf;
+
 /*
  * A Frictionless CSV Dialect. Characters are single bytes; 0 disables the
  * quote, escape and comment characters (quote 0 reads TSV-style data where
@@ -270,5 +272,11 @@ uint64_t mlg_csv_reader_error_line(const struct mlg_csv_reader *r);
 
 /* Free the reader's buffers; the callback's ctx is the caller's. */
 void mlg_csv_reader_release(struct mlg_csv_reader *r);
+
+/*
+ * Append `s` to `b` as one CSV field: as it is, or in double quotes
+ * (inner quotes doubled) when it holds `delim`, a quote, CR or LF.
+ */
+void mlg_csv_add_field(struct mlg_buf *b, const char *s, char delim);
 
 #endif

@@ -1,10 +1,11 @@
 /*
  * driftcheck.h - drift of current data against a reference, as checks
  *
- * The orchestration behind `data-validate --reference REF`: load the
+ * The orchestration behind `data-validate --reference REF DATA`: load the
  * reference (a saved profile or a dataset to profile), compare it column
- * by column with the profile of the current data using drift.h, and add
- * the results to a report:
+ * by column with the profile of the current data (made in the pass that
+ * reads DATA, or a saved profile such as the merge of shard profiles)
+ * using drift.h, and add the results to a report:
  *
  *   numeric columns (integer, number, year, date, datetime, time; dates
  *   as days): PSI over 10 quantile bins of the reference, the KS
@@ -27,6 +28,25 @@
  *				statistic reaches the limit (0.5)
  * and one table "drift" with the columns column, statistic, value,
  * threshold, verdict (one row per statistic, then the rows and share).
+ *
+ * Both sides are profiles, so a saved profile as the current side (the
+ * merge of shard profiles: `profile --shard K/N`, `merge`) gives the same
+ * checks as the whole file read in one pass, where the statistics are
+ * exact: rows, counts, nulls, means and types (merge tolerance of
+ * stats.h), category frequencies and so chisq, linf and js (computed only
+ * while the summaries hold every value, so exact), and psi, ks and
+ * wasserstein while every KLL sketch holds every value (at most k = 200
+ * values a column: the quantiles of the reference and the current shares
+ * are then exact). Beyond that a merged sketch and a one-pass sketch flip
+ * different coins, each within the KLL rank error of sketch.h (1.33% of
+ * n), and the sketch bounds of drift.h apply to each side: |PSI' - PSI|
+ * and |D' - D| of the KS statistic within 0.02, Wasserstein within 0.02
+ * (max - min). The KS p-value is a function of D, n and m: a change of D
+ * by d moves sqrt(n m / (n + m)) D by as much times d, so with many rows
+ * the p-value of a merged profile may differ greatly from the one-pass
+ * value near the limit although D agrees; hold D in mind, or set the ks_p
+ * limit with margin (tests/cli/data-validate/drift-merged-sketch shows
+ * both sides).
  *
  * The drift config (JSON) overrides limits; every member is optional:
  *
@@ -86,11 +106,23 @@ mlg_driftcheck_limits(const struct mlg_driftcheck_config *c, const char *column,
 		      enum mlg_drift_method method);
 
 /*
- * The profile of the reference `src` into `out` (new; release it):
- * a local file whose first byte after a byte order mark and blanks is
- * '{' is a saved profile (mlg_profile_load() and its errors), anything
- * else (a path, "-", a URL) a dataset profiled by mlg_profile_read()
- * with `o`.
+ * Whether `src` is a saved profile, by its content, never its name: a
+ * local file whose first byte after a byte order mark and blanks is '{'
+ * and whose first object has the member "profile_version" within its
+ * first 64 KiB (or is still open after them: a profile whose members are
+ * sorted). A JSON Lines file, whose first record closes without that
+ * member, is not. "-", URLs and unreadable files are not (0). Reads at
+ * most 64 KiB; never fails.
+ */
+int mlg_driftcheck_is_profile(const char *src);
+
+/*
+ * The profile of the reference `src` into `out` (new; release it): a
+ * local file that starts with '{' (after a byte order mark and blanks)
+ * is loaded as a saved profile (mlg_profile_load() and its errors, so
+ * JSON that is no profile gets "missing required property
+ * 'profile_version'"), anything else (a path, "-", a URL) is a dataset
+ * profiled by mlg_profile_read() with `o`.
  */
 int mlg_driftcheck_reference(struct mlg_profile *out, const char *src,
 			     const struct mlg_profile_opts *o);

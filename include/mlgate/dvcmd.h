@@ -43,6 +43,7 @@ struct mlg_dvcmd_opts {
 	const char *output_path; /* where the profile or schema goes */
 	const char *shard;	 /* "K/N", or NULL for every chunk */
 	long chunk_rows;	 /* rows per chunk for sharding */
+	long threads;		 /* profile, infer: 0 or 1 for one */
 	int constraints;	 /* infer: minimum/maximum and enum */
 };
 
@@ -119,17 +120,32 @@ void mlg_dvcmd_errors_json(json_t *errors, const struct mlg_validate_result *v);
  */
 int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p);
 
+/* The most threads `profile --threads` takes. */
+#define MLG_DVCMD_MAX_THREADS 64
+
 /*
  * Profile each of the `n` sources, without a schema, and merge them into
- * `out` (new; left empty on failure). Each source adds a pass check
- * "<name>: R rows, C columns profiled" and its profile table to `r`.
- * o->shard and o->chunk_rows select the chunks.
+ * `out` (new; left empty on failure). A source that is a saved profile
+ * (mlg_driftcheck_is_profile(): by content, not name) is loaded instead,
+ * so shard profiles merge here as with `merge`, and `data-validate
+ * --reference REF all.json` checks drift on a merged profile. Each
+ * source adds a pass check "<name>: R rows, C columns profiled" (or
+ * "... columns from a saved profile") and its profile table to `r`.
+ * o->shard and o->chunk_rows select the chunks of data sources. With
+ * o->threads T > 1, T threads each read a local file whole and profile
+ * every T-th chunk of it (of the shard), and their profiles merge: the
+ * exact statistics are those of one thread, the sketches differ within
+ * their bounds (as shards merged do), the same for the same T. Standard
+ * input and URLs are read by one thread.
  *
- * Errors: MLG_EINVALID "--chunk-rows must be positive", those of
+ * Errors: MLG_EINVALID "--chunk-rows must be positive", "--threads must
+ * be 1 to 64, not <n>", those of
  * mlg_dvcmd_parse_shard() and mlg_dvcmd_dialect(), MLG_EINVALID "cannot
- * profile '<src>' without a schema: JSON Lines needs --schema", those of
- * mlg_profile_read() (a missing source is MLG_EIO: exit 3, as data), and
- * of mlg_profile_merge() prefixed with "'<src>'".
+ * profile '<src>' without a schema: JSON Lines needs --schema",
+ * MLG_EINVALID "option '--shard' does not apply to the saved profile
+ * '<src>': shard the data it was made from", those of mlg_profile_read()
+ * and mlg_profile_load() (a missing source is MLG_EIO: exit 3, as data),
+ * and of mlg_profile_merge() prefixed with "'<src>'".
  * O(total input) time, memory of the profiles.
  */
 int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
@@ -165,8 +181,10 @@ int mlg_dvcmd_infer(struct mlg_report *r, int n, char *const *srcs,
 /*
  * mlg_driftcheck_prepare() for the reference `ref` read with the dialect
  * of mlg_dvcmd_dialect() (always with a header) and o->timeout_s; the
- * drift config `config_path` may be NULL. Its errors and those of
- * mlg_dvcmd_dialect(). `out` must be zeroed or prepared; release it with
+ * drift config `config_path` may be NULL. Its errors, those of
+ * mlg_dvcmd_dialect(), and MLG_EINVALID "cannot use reference '<ref>':
+ * JSON Lines needs a schema: save its profile with --schema FILE
+ * --profile FILE and give that" for a JSON Lines dataset. `out` must be zeroed or prepared; release it with
  * mlg_driftcheck_release() in every case.
  */
 int mlg_dvcmd_drift_prepare(struct mlg_driftcheck *out, const char *ref,

@@ -46,27 +46,31 @@ int mlg_file_read(struct mlg_buf *out, const char *path, size_t max);
 
 /*
  * An atomic write in progress. `fd` is the temporary file (or 1 for
- * stdout), `path` the target and `tmp` the temporary file's name, both
- * new strings owned by the struct. Fields are read-only to callers.
+ * stdout, or the device itself), `path` the target and `tmp` the
+ * temporary file's name (NULL when there is none), both new strings
+ * owned by the struct. Fields are read-only to callers.
  */
 struct mlg_atomic {
 	int fd;
 	char *path;
 	char *tmp;
+	int device; /* 1: `fd` is `path` itself, a device or FIFO */
 };
 
 /* A closed handle: mlg_atomic_abort() on it does nothing (on a zeroed
  * struct too: it never closes descriptor 0). */
 #define MLG_ATOMIC_INIT                                                        \
 	{                                                                      \
-		-1, NULL, NULL                                                 \
+		-1, NULL, NULL, 0                                              \
 	}
 
 /*
  * Create a temporary file ".<base>.XXXXXX" next to `path` (same directory,
  * so the final rename cannot cross file systems), with mode
  * 0666 & ~umask like any new file. "-" means stdout: no temporary file,
- * no rename. An empty name or one ending in '/' is MLG_EINVALID
+ * no rename. A path that names a device or a FIFO (/dev/null, a named
+ * pipe, /dev/stdout) is opened and written as it is: renaming over it
+ * would replace the device with a file. An empty name or one ending in '/' is MLG_EINVALID
  * "invalid file name '<path>'"; a missing directory is MLG_ENOTFOUND
  * "cannot create '<path>': No such file or directory".
  * `a` is always initialised, so mlg_atomic_abort() is safe after a failure.

@@ -7,7 +7,11 @@
 #ifndef MLGATE_GIT_H
 #define MLGATE_GIT_H
 
-/* Initialise and shut down libgit2 (reference counted by libgit2). */
+/*
+ * Initialise and shut down libgit2, once for the process (not thread
+ * safe: call from the main thread). mlg_git_open() initialises on first
+ * use; calling either twice is harmless.
+ */
 int mlg_git_init(void);
 void mlg_git_shutdown(void);
 

@@ -90,6 +90,21 @@ struct mlg_http_req {
 	const char *body; /* POST this body; NULL: GET */
 	size_t len;
 	const char *content_type; /* of a POST; NULL: application/json */
+	/*
+	 * NULL: GET, or POST when `body` is set. Else the verb sent on the
+	 * request line ("PUT", "PATCH", "DELETE", "HEAD"...), with `body`
+	 * when it is set (a body of length 0 sends "Content-Length: 0"; a
+	 * NULL body sends none). Kept on redirects. "HEAD" takes no body.
+	 */
+	const char *method;
+	/*
+	 * NULL, or extra "Name: value" lines ending with a NULL pointer,
+	 * sent as given (after the defaults, which a line of the same name
+	 * replaces: "Content-Type: text/csv"). As curl: "Name:" removes a
+	 * header curl would send, "Name;" sends it empty. Values may be
+	 * secrets: no message ever quotes a header.
+	 */
+	const char *const *headers;
 
 	long status;	     /* final HTTP status; 0 when none arrived */
 	struct mlg_buf resp; /* the final response's body */
@@ -109,6 +124,16 @@ struct mlg_http_pool_opts {
 };
 
 /*
+ * Check the inputs of `r`: 0, or MLG_EINVALID when its method is not an
+ * HTTP token, "HEAD" has a body, or a header line is not "Name: value"
+ * (a token, then ':' and a value without CR or LF, or ';' alone):
+ *   '<url>': invalid HTTP method
+ *   '<url>': header 2 is not a 'Name: value' line
+ * The message never quotes the header.
+ */
+int mlg_http_req_check(const struct mlg_http_req *r);
+
+/*
  * Run the `n` requests of `reqs`, at most `concurrency` at a time, over
  * kept-alive connections (one curl multi handle and its connection cache;
  * each slot's easy handle is reused). Redirects are followed as with
@@ -123,8 +148,10 @@ struct mlg_http_pool_opts {
  * and a body over `resp.cap` sets MLG_ELIMIT
  *   '<url>': response larger than N bytes
  *
- * Returns 0 when every request has a result (check each `rc`), or
- * MLG_ENETWORK when curl itself failed (no handle, a multi error).
+ * Returns 0 when every request has a result (check each `rc`),
+ * MLG_EINVALID when a request fails mlg_http_req_check() (nothing is
+ * sent), or MLG_ENETWORK when curl itself failed (no handle, a multi
+ * error). Messages have registered secrets masked (secret.h).
  * Release each request with mlg_http_req_release().
  */
 int mlg_http_run(struct mlg_http_req *reqs, size_t n,
@@ -132,5 +159,66 @@ int mlg_http_run(struct mlg_http_req *reqs, size_t n,
 
 /* Free the outputs of `r` (resp, error); the inputs are the caller's. */
 void mlg_http_req_release(struct mlg_http_req *r);
+
+/* ---- load generation ---- */
+
+struct mlg_latency;
+
+/*
+ * A load run: one request, sent again and again. Inputs are borrowed.
+ *
+ * closed (rate 0): `concurrency` virtual users, each sending its next
+ *   request as soon as its previous one completes; a latency is
+ *   completion - send.
+ * open (rate > 0): request i is due at t0 + i / rate, whatever happened
+ *   before; a latency is completion - due time, so a server that stalls
+ *   delays every request queued behind it and they all count (no
+ *   coordinated omission, as wrk2 and k6's arrival-rate executors). At
+ *   most `concurrency` requests are in flight; a due request that finds
+ *   every connection busy waits, and its wait counts. One that waits
+ *   longer than the timeout is not sent and is an error.
+ *
+ * Requests due (open) or sent (closed) in the first `warmup_s` seconds
+ * are sent but not counted. The measured phase then lasts `duration_s`
+ * seconds, or until `requests` counted requests were sent, whichever
+ * comes first (0: no limit of that kind; at least one must be set).
+ * Requests in flight at the end are waited for and counted.
+ */
+struct mlg_load_opts {
+	const char *url;
+	const char *method; /* as mlg_http_req: NULL is POST with a body */
+	const char *body;   /* sent with every request; NULL: none */
+	size_t len;
+	const char *content_type;   /* NULL: application/json */
+	const char *const *headers; /* as mlg_http_req */
+	int concurrency;	    /* connections; <= 0: 1 */
+	double rate;		    /* requests per second; 0: closed */
+	double duration_s;	    /* measured phase; 0: `requests` */
+	unsigned long requests;	    /* counted requests; 0: `duration_s` */
+	double warmup_s;	    /* not counted; 0: none */
+	long timeout_ms;	    /* per request; <= 0: the default */
+};
+
+/*
+ * Run the load of `o` over kept-alive connections (one curl multi handle,
+ * one easy handle per connection) and record it in `out` (initialised
+ * here; the caller releases it with mlg_latency_release()): the latency
+ * of every counted request with a status < 400, the counts by status,
+ * the first error messages and the elapsed seconds of the measured phase
+ * (from its start to the last counted completion).
+ *
+ * Errors are counted, not retried: a transport failure ("'<url>':
+ * <curl's message>"), a timeout ("'<url>': timed out after N ms"), a
+ * status >= 400 ("'<url>': HTTP 500"), a request that waited too long
+ * for a connection ("'<url>': not sent within N ms of its due time (all
+ * C connections busy)").
+ *
+ * Returns 0 when the run happened, even with errors (their rate is for
+ * a threshold to judge); MLG_EINVALID for bad options (mlg_http_req_check()
+ * messages, or "load: ..."); MLG_ENETWORK when no counted request got
+ * any HTTP answer (the first error message: a refused connection, a
+ * timeout) or curl itself failed. `out` is filled in every case.
+ */
+int mlg_http_load(struct mlg_latency *out, const struct mlg_load_opts *o);
 
 #endif

@@ -172,18 +172,39 @@ struct mlg_infer_file {
 };
 
 /*
- * Endpoint mode end to end: read the test set `src` (label column first
- * in `keep`, then the id column when `id` is 1, then slice columns), check
- * readiness, predict, and write the predictions CSV to `save` atomically,
- * or to a new temporary file when `save` is NULL. `features` is a comma
- * list of feature columns, or NULL for every column not kept. `out` is
- * filled on success; release it with mlg_infer_file_release(), which also
- * removes a temporary file.
+ * mlg_infer_data_read() with the feature columns as a comma list
+ * ("a,b,c"), or NULL for every column not kept.
  */
-int mlg_infer_to_file(struct mlg_infer_file *out,
-		      const struct mlg_infer_opts *o, const char *src,
-		      const char *const *keep, size_t nkeep, int id,
-		      const char *features, const char *save);
+int mlg_infer_data_read_list(struct mlg_infer_data *out, const char *src,
+			     const char *const *keep, size_t nkeep,
+			     const char *features);
+
+/* A model that answers rows: an endpoint, a predict command (predcmd.h). */
+struct mlg_model {
+	/* fill `out` (new) with the predictions of every row of `d`; on
+	 * failure a negative code with the error set */
+	int (*predict)(struct mlg_infer_out *out,
+		       const struct mlg_infer_data *d, void *arg);
+	void *arg;
+	int id; /* kept column 1 of the test set is the id (else 0) */
+};
+
+/* The predict function of an endpoint: `opts` is a struct
+ * mlg_infer_opts (readiness is the caller's, mlg_infer_ready()). */
+int mlg_infer_endpoint_predict(struct mlg_infer_out *out,
+			       const struct mlg_infer_data *d, void *opts);
+
+/*
+ * Ask model `m` for the predictions of the test set `d` (label kept
+ * column 0, then the id when m->id, then the slice columns) and write
+ * the predictions CSV (mlg_infer_write_csv()) to `save` atomically, or
+ * to a new temporary file when `save` is NULL. `out` is filled on
+ * success; release it with mlg_infer_file_release(), which also removes
+ * a temporary file. Errors: those of the model, mlg_infer_write_csv()
+ * and file.h.
+ */
+int mlg_infer_to_file(struct mlg_infer_file *out, struct mlg_infer_data *d,
+		      const struct mlg_model *m, const char *save);
 void mlg_infer_file_release(struct mlg_infer_file *f);
 
 #endif

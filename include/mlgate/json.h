@@ -196,4 +196,8 @@ void mlg_json_pointer_append(struct mlg_buf *ptr, const char *key);
  */
 int mlg_json_dump(struct mlg_buf *out, const json_t *v, int indent);
 
+/* Append `s` (UTF-8) as a JSON string: quotes, '\\' and control
+ * characters escaped, the rest as it is. */
+void mlg_json_add_str(struct mlg_buf *b, const char *s);
+
 #endif

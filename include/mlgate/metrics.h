@@ -97,6 +97,15 @@ const struct mlg_named_metric *mlg_metrics_find(const struct mlg_metric_set *m,
 						const char *name);
 
 /*
+ * The same, trying position *at first and leaving *at just past the
+ * metric found (start at 0): looking up the names of one set in another
+ * stored in the same order (history records) is O(1) a name, not O(n).
+ */
+const struct mlg_named_metric *
+mlg_metrics_find_next(const struct mlg_metric_set *m, const char *name,
+		      size_t *at);
+
+/*
  * Append `m` as github-action-benchmark custom JSON (an array of
  * {"name", "unit", "value"}; unit "" when none) or as Bencher Metric
  * Format (a name "a/b" becomes bench "a", measure "b"; a name without '/'

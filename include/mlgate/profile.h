@@ -99,7 +99,8 @@ struct mlg_profile {
 	struct mlg_profile_col *cols;
 	char **sources; /* the inputs, in order */
 	size_t nsources;
-	struct mlg_schema *cand; /* private: the synthetic fields */
+	struct mlg_schema *cand;     /* private: the synthetic fields */
+	struct mlg_profile_cand *cc; /* private: what decides them fast */
 };
 
 /*
@@ -120,9 +121,11 @@ void mlg_profile_add_source(struct mlg_profile *p, const char *src);
 /*
  * Feed one cell of column `col` (< ncols): its text <cell, len> (any
  * bytes), and with a schema its status and cast value `v` (NULL
- * without: `st` is then ignored and an empty cell is null). About a
- * microsecond a cell (six candidate casts and the sketches); no
- * allocation apart from the KLL growing.
+ * without: `st` is then ignored and an empty cell is null). About
+ * 150 ns a cell (2.5 GHz Xeon, -O2): one byte scan rules out the
+ * candidate types a cell cannot have, the casts run only for the
+ * others, and the sketches take one hash; no allocation apart from the
+ * KLL growing.
  */
 void mlg_profile_cell(struct mlg_profile *p, size_t col, const char *cell,
 		      size_t len, enum mlg_cell st, const struct mlg_value *v);
@@ -194,5 +197,10 @@ json_t *mlg_profile_infer(const struct mlg_profile *p, int constraints);
  */
 void mlg_profile_report(const struct mlg_profile *p, struct mlg_report *r,
 			const char *label);
+
+/* The Table Schema of the candidate types a column is tried against:
+ * fields i (integer), n (number), b (boolean), d (date), dt (datetime)
+ * and t (time), with their default formats. */
+extern const char mlg_profile_cand_schema[];
 
 #endif

@@ -20,7 +20,7 @@
  *	mlg_slices_compute(&s, &pf, &mo);
  *	mlg_slices_check_rule(r, &s, &pf, &all, &rule);
  *	mlg_slices_check_gap(r, &s, &all, &gap_rule);
- *	mlg_slices_write_metrics("metrics.json", &s, &all);
+ *	mlg_slices_write_metrics("metrics.json", &s, &all, NULL);
  *	mlg_slices_release(&s);
  *
  * The check messages name model-test's options (--min-slice-size,
@@ -34,6 +34,7 @@
 #include "mlgate/metrics_ml.h"
 
 struct mlg_predfile;
+struct json_t;
 struct mlg_report;
 struct mlg_threshold;
 
@@ -129,11 +130,14 @@ void mlg_slices_check_gap(struct mlg_report *r, const struct mlg_slices *s,
 /*
  * Write the flat metrics file (DVC style) atomically to `path`: the
  * metrics of `all` under their names, those of each slice under
- * "slice/<name>/<metric>", as JSON indented by 2 with a final newline.
- * Returns 0, or the error of mlg_json_dump() or mlg_file_write().
+ * "slice/<name>/<metric>", then the members of `extra` (a JSON object,
+ * borrowed, or NULL: behaviour failure rates, latency), as JSON indented
+ * by 2 with a final newline. Returns 0, or the error of mlg_json_dump()
+ * or mlg_file_write().
  */
 int mlg_slices_write_metrics(const char *path, const struct mlg_slices *s,
-			     const struct mlg_metrics *all);
+			     const struct mlg_metrics *all,
+			     const struct json_t *extra);
 
 /* Free the contents of `s`; it is then as MLG_SLICES_INIT. */
 void mlg_slices_release(struct mlg_slices *s);

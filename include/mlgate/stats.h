@@ -30,6 +30,7 @@
 #ifndef MLGATE_STATS_H
 #define MLGATE_STATS_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -82,8 +83,38 @@ void mlg_moments_init(struct mlg_moments *m);
 void mlg_moments_release(struct mlg_moments *m);
 
 /* Add one value: about 10 ns (2.5 GHz Xeon, -O2), Welford's division
- * being most of it. */
-void mlg_moments_add(struct mlg_moments *m, double x);
+ * being most of it. Inline: profiles call it twice a cell. */
+static inline void mlg_moments_add(struct mlg_moments *m, double x)
+{
+	double d, t, bp, e;
+
+	if (!isfinite(x)) {
+		m->nonfinite++;
+		return;
+	}
+	if (!m->count++) {
+		m->min = m->max = m->mean = x;
+		m->m2 = 0;
+		m->sum = x;
+		m->sum_err = 0;
+		return;
+	}
+	if (x < m->min)
+		m->min = x;
+	if (x > m->max)
+		m->max = x;
+	d = x - m->mean;
+	/* The reciprocal does not depend on the mean, so its division
+	 * overlaps the previous add instead of lengthening the chain. */
+	m->mean += d * (1.0 / (double)m->count);
+	m->m2 += d * (x - m->mean);
+	/* Knuth's two-sum: sum + e is exactly sum + x, branch-free. */
+	t = m->sum + x;
+	bp = t - m->sum;
+	e = (m->sum - (t - bp)) + (x - bp);
+	m->sum = t;
+	m->sum_err += e;
+}
 /* Count one null. */
 void mlg_moments_add_null(struct mlg_moments *m);
 /*

@@ -73,6 +73,7 @@ struct mlg_ctx {
 	int verbose, quiet;
 	const char *format; /* "text" or "json": what goes to stdout */
 	const char *json_path, *junit_path, *summary_path, *codequality_path;
+	const char *comment; /* "github", "gitlab" or NULL: --comment */
 };
 
 struct mlg_tool {
@@ -124,7 +125,8 @@ void mlg_errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * Write the report everywhere it was asked for: text or JSON on stdout
  * (ctx->format), --json/--junit/--summary/--codequality files (atomic),
  * Markdown appended to $GITHUB_STEP_SUMMARY when set, and workflow
- * commands on stdout when GITHUB_ACTIONS=true. 0 or a negative code.
+ * commands on stdout when GITHUB_ACTIONS=true, and the pull/merge
+ * request comment of --comment (comment.h). 0 or a negative code.
  */
 int mlg_report_write(const struct mlg_ctx *ctx);
 

@@ -7,6 +7,18 @@ Binds 127.0.0.1 on a free port, prints the port on a line of its own and
 serves until its standard input is closed (the test holds the other end,
 so the server cannot outlive it) or it gets SIGTERM.
 
+Responses are HTTP/1.1: connections are kept alive between requests.
+
+Routes for any method (the request body, if any, is read first):
+  /echo              200, JSON {"method", "path", "headers": [[name,
+                     value], ...] in the order received, "body"} (the
+                     body decoded as Latin-1); HEAD gets the headers only
+  /status/N          status N, text/plain "status N" (no body for a
+                     204 or a 304)
+  /sleep/MS          200 after MS ms
+  /stallonce/KEY/MS  the first request with this KEY waits MS ms before
+                     answering 200; every later one answers at once
+
 Routes (GET only):
   /files/NAME        DIR/NAME with a Content-Length
   /gzipenc/NAME      the same, labelled Content-Encoding: gzip
@@ -25,6 +37,7 @@ Routes (GET only):
   /html404           404 with an HTML page
   /long500           500 with 2000 bytes of text
 """
+import json
 import os
 import sys
 import threading
@@ -34,9 +47,54 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 ROOT = sys.argv[1] if len(sys.argv) > 1 else "."
 
 
+STALLED = set()
+STALLED_LOCK = threading.Lock()
+
+
 class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: without this, Nagle holds
+    # the body until the client's delayed ACK (40 ms a request)
+    disable_nagle_algorithm = True
+
     def log_message(self, *args):
         pass
+
+    def any_method(self):
+        """Serve a route of any method; False when the path is not one."""
+        p = self.path
+        n = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(n) if n > 0 else b""
+        if p == "/echo":
+            doc = {"method": self.command, "path": p,
+                   "headers": [[k, v] for k, v in self.headers.items()],
+                   "body": body.decode("latin-1")}
+            out = json.dumps(doc).encode()
+            self.reply(200, out, "application/json")
+        elif p.startswith("/status/"):
+            code = int(p[8:])
+            body = b"" if code in (204, 304) else b"status %d" % code
+            self.reply(code, body, "text/plain")
+        elif p.startswith("/sleep/"):
+            time.sleep(int(p[7:]) / 1000)
+            self.reply(200, b'{"ok":true}', "application/json")
+        elif p.startswith("/stallonce/"):
+            key, ms = p[11:].rsplit("/", 1)
+            with STALLED_LOCK:
+                first = key not in STALLED
+                STALLED.add(key)
+            if first:
+                time.sleep(int(ms) / 1000)
+            self.reply(200, b'{"ok":true}', "application/json")
+        else:
+            return False
+        return True
+
+    def do_POST(self):
+        if not self.any_method():
+            self.reply(404, b"", "text/plain")
+
+    do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = do_POST
 
     def reply(self, code, body, ctype="application/octet-stream",
               length=None, extra=()):
@@ -48,7 +106,8 @@ class Handler(BaseHTTPRequestHandler):
         for k, v in extra:
             self.send_header(k, v)
         self.end_headers()
-        self.wfile.write(body)
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     def file(self, name):
         path = os.path.join(ROOT, os.path.basename(name))
@@ -61,7 +120,9 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         p = self.path
-        if p.startswith("/files/"):
+        if self.any_method():
+            pass
+        elif p.startswith("/files/"):
             body = self.file(p[7:])
             if body is not None:
                 self.reply(200, body)

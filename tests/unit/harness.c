@@ -1,9 +1,11 @@
 /* harness.c - runs the cases of one unit test binary */
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "mlgate/buf.h"
@@ -62,6 +64,22 @@ const char *t_write(const char *name, const char *s)
 		exit(2);
 	}
 	return path;
+}
+
+int t_free_port(void)
+{
+	struct sockaddr_in a = {.sin_family = AF_INET};
+	socklen_t len = sizeof(a);
+	int fd;
+
+	/* bound to port 0 and closed at once: the kernel's pick, now free */
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	T_ASSERT(fd >= 0);
+	T_EQ_INT(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	T_EQ_INT(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	close(fd);
+	return ntohs(a.sin_port);
 }
 
 static int selected(const char *name, int argc, char **argv)

@@ -45,6 +45,9 @@ void t_rev_parse(char out[41], const char *dir, const char *rev);
 const char *t_tmpdir(void);
 /* Write `s` to t_tmpdir()/name and return the path (static storage). */
 const char *t_write(const char *name, const char *s);
+/* A loopback TCP port that was free a moment ago: nothing listens on
+ * it, so a connection to 127.0.0.1:port is refused. */
+int t_free_port(void);
 
 #define T(fn)                                                                  \
 	{                                                                      \

@@ -792,10 +792,32 @@ static void test_exists(void)
 	T_ASSERT(mlg_error_last() == NULL);
 }
 
+/* A FIFO (like /dev/null, a device) is written in place: renaming a
+ * temporary file over it would replace it with a regular file. */
+static void test_write_fifo_in_place(void)
+{
+	char path[4096], got[8] = "";
+	struct stat st;
+	int rd;
+
+	snprintf(path, sizeof(path), "%s/fifo", t_tmpdir());
+	T_EQ_INT(mkfifo(path, 0600), 0);
+	rd = open(path, O_RDONLY | O_NONBLOCK);
+	T_EQ_INT(rd >= 0, 1);
+	T_EQ_INT(mlg_file_write(path, "abc", 3), 0);
+	T_EQ_INT((int)read(rd, got, sizeof(got) - 1), 3);
+	T_EQ_STR(got, "abc");
+	close(rd);
+	T_EQ_INT(stat(path, &st), 0);
+	T_EQ_INT(S_ISFIFO(st.st_mode), 1);
+	/* nothing left behind in the folder: no temporary file */
+	T_EQ_INT(unlink(path), 0);
+}
+
 MLG_TESTS(T(test_read_binary_appends), T(test_read_empty),
-	  T(test_read_limit_exact), T(test_read_endless_stream),
-	  T(test_read_stops_at_max_plus_one), T(test_read_stdin),
-	  T(test_read_missing), T(test_read_directory),
+	  T(test_write_fifo_in_place), T(test_read_limit_exact),
+	  T(test_read_endless_stream), T(test_read_stops_at_max_plus_one),
+	  T(test_read_stdin), T(test_read_missing), T(test_read_directory),
 	  T(test_read_respects_buf_cap), T(test_read_huge),
 	  T(test_open_read_stdin_is_a_dup), T(test_write_creates_and_replaces),
 	  T(test_write_relative_path), T(test_write_huge_in_pieces),

@@ -1,14 +1,14 @@
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "mlgate/buf.h"
 #include "mlgate/error.h"
 #include "mlgate/http.h"
+#include "mlgate/json.h"
+#include "mlgate/secret.h"
 #include "mlgate/util.h"
 #include "test.h"
 
@@ -186,20 +186,10 @@ static void test_stalls(void)
 
 static void test_refused(void)
 {
-	struct sockaddr_in a = {.sin_family = AF_INET};
 	struct mlg_buf b = MLG_BUF_INIT;
-	socklen_t len = sizeof(a);
 	char u[64];
-	int fd;
 
-	/* a port that was free a moment ago */
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	T_ASSERT(fd >= 0);
-	T_EQ_INT(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
-	T_EQ_INT(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-	close(fd);
-	snprintf(u, sizeof(u), "http://127.0.0.1:%d/x.csv", ntohs(a.sin_port));
+	snprintf(u, sizeof(u), "http://127.0.0.1:%d/x.csv", t_free_port());
 	T_EQ_INT(mlg_http_get(&b, u, 2), MLG_ENETWORK);
 	T_CONTAINS(mlg_error_message(), u);
 	T_CONTAINS(mlg_error_message(), "Failed to connect");
@@ -281,8 +271,300 @@ static void test_close_early(void)
 	mlg_http_close(NULL);
 }
 
+/* ---- mlg_http_run(): methods and headers ---- */
+
+static const struct mlg_http_pool_opts pool1 = {1, 5000, 0, 0};
+
+/* Run `r` alone against /echo: one try, answered 200. */
+static void run_echo(struct mlg_http_req *r)
+{
+	r->url = url("/echo");
+	mlg_buf_init(&r->resp, 1 << 16);
+	T_EQ_INT(mlg_http_run(r, 1, &pool1), 0);
+	T_EQ_INT(r->rc, 0);
+	T_EQ_INT(r->status, 200);
+	T_EQ_INT(r->attempts, 1);
+}
+
+static const char *field(struct mlg_json_doc *doc, const char *key)
+{
+	return json_string_value(json_object_get(doc->root, key));
+}
+
+/* The headers the server got, "Name: value" lines joined by '\n', minus
+ * Host and User-Agent (port and version vary). */
+static const char *seen_headers(struct mlg_json_doc *doc)
+{
+	static char out[2048];
+	json_t *a = json_object_get(doc->root, "headers"), *h;
+	size_t i, n = 0;
+
+	out[0] = '\0';
+	json_array_foreach (a, i, h) {
+		const char *k = json_string_value(json_array_get(h, 0));
+		const char *v = json_string_value(json_array_get(h, 1));
+
+		if (!strcmp(k, "Host") || !strcmp(k, "User-Agent"))
+			continue;
+		n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s: %s",
+				      n ? "\n" : "", k, v);
+	}
+	return out;
+}
+
+/* A request and what the server saw of it. */
+struct echo_case {
+	struct mlg_http_req req;
+	const char *method, *body, *headers;
+};
+
+static void same(size_t i, const char *what, const char *got, const char *want)
+{
+	if (!got || strcmp(got, want))
+		t_fail(__FILE__, __LINE__,
+		       "case %zu: %s \"%s\", expected \"%s\"", i, what,
+		       got ? got : "(null)", want);
+}
+
+/* Run each case alone against /echo and compare what the server saw. */
+static void check_echo(const struct echo_case *c, size_t n)
+{
+	struct mlg_http_req r;
+	struct mlg_json_doc doc = {0};
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		r = c[i].req;
+		run_echo(&r);
+		T_EQ_INT(mlg_json_parse(&doc, "echo", r.resp.ptr, r.resp.len),
+			 0);
+		same(i, "method", field(&doc, "method"), c[i].method);
+		same(i, "body", field(&doc, "body"), c[i].body);
+		same(i, "headers", seen_headers(&doc), c[i].headers);
+		mlg_json_doc_release(&doc);
+		mlg_http_req_release(&r);
+	}
+}
+
+static void test_run_methods(void)
+{
+	static const struct echo_case cases[] = {
+		/* zero-initialised: GET, and no Content-Type without a body */
+		{{0}, "GET", "", "Accept: */*"},
+		/* a body alone: POST as before, JSON, no Expect */
+		{{.body = "{\"a\":1}", .len = 7},
+		 "POST",
+		 "{\"a\":1}",
+		 "Accept: */*\n"
+		 "Content-Type: application/json\n"
+		 "Content-Length: 7"},
+		{{.method = "PATCH", .body = "x", .len = 1},
+		 "PATCH",
+		 "x",
+		 "Accept: */*\n"
+		 "Content-Type: application/json\n"
+		 "Content-Length: 1"},
+		/* no body: no Content-Length; an empty one: "Content-Length: 0" */
+		{{.method = "DELETE"}, "DELETE", "", "Accept: */*"},
+		{{.method = "POST", .body = "", .len = 0},
+		 "POST",
+		 "",
+		 "Accept: */*\n"
+		 "Content-Type: application/json\n"
+		 "Content-Length: 0"},
+		/* a GET with a body, as some search APIs take */
+		{{.method = "GET", .body = "q", .len = 1},
+		 "GET",
+		 "q",
+		 "Accept: */*\n"
+		 "Content-Type: application/json\n"
+		 "Content-Length: 1"},
+	};
+	struct mlg_http_req r = {.method = "PUT",
+				 .body = "a\0b",
+				 .len = 3,
+				 .content_type = "text/plain"};
+
+	check_echo(cases, MLG_ARRAY_SIZE(cases));
+	/* the length counts, not the NUL: bytes after it are sent (the
+	 * JSON parser takes no \u0000, hence the raw text) */
+	run_echo(&r);
+	T_CONTAINS(r.resp.ptr, "{\"method\": \"PUT\", ");
+	T_CONTAINS(r.resp.ptr, "[\"Content-Type\", \"text/plain\"], "
+			       "[\"Content-Length\", \"3\"]], "
+			       "\"body\": \"a\\u0000b\"}");
+	mlg_http_req_release(&r);
+}
+
+/* HEAD: the status and no body, even with a Content-Length */
+static void test_run_head(void)
+{
+	struct mlg_http_req r = {.method = "HEAD"};
+
+	run_echo(&r);
+	T_EQ_INT(r.resp.len, 0);
+	mlg_http_req_release(&r);
+}
+
+/* One easy handle carries PUT, HEAD, then the defaults: nothing of an
+ * earlier request's method sticks to the next. */
+static void test_run_reuse(void)
+{
+	struct mlg_http_req r[4] = {
+		{.method = "PUT", .body = "1", .len = 1},
+		{.method = "HEAD"},
+		{.body = "2", .len = 1},
+		{0},
+	};
+	struct mlg_json_doc doc = {0};
+	static const char *want_m[] = {"PUT", NULL, "POST", "GET"};
+	size_t i;
+
+	for (i = 0; i < 4; i++) {
+		r[i].url = url("/echo");
+		mlg_buf_init(&r[i].resp, 1 << 16);
+	}
+	T_EQ_INT(mlg_http_run(r, 4, &pool1), 0);
+	for (i = 0; i < 4; i++) {
+		T_EQ_INT(r[i].rc, 0);
+		T_EQ_INT(r[i].status, 200);
+		if (!want_m[i]) {
+			T_EQ_INT(r[i].resp.len, 0);
+			continue;
+		}
+		T_EQ_INT(mlg_json_parse(&doc, "echo", r[i].resp.ptr,
+					r[i].resp.len),
+			 0);
+		T_EQ_STR(field(&doc, "method"), want_m[i]);
+		mlg_json_doc_release(&doc);
+	}
+	/* the last GET has no body or Content-Type left from the POST */
+	T_EQ_INT(mlg_json_parse(&doc, "echo", r[3].resp.ptr, r[3].resp.len), 0);
+	T_EQ_STR(seen_headers(&doc), "Accept: */*");
+	T_EQ_STR(field(&doc, "body"), "");
+	mlg_json_doc_release(&doc);
+	for (i = 0; i < 4; i++)
+		mlg_http_req_release(&r[i]);
+}
+
+static void test_run_headers(void)
+{
+	static const char *const hdrs[] = {
+		"Authorization: Bearer s3cr3t-token",
+		"X-Trace:  a b\tc ",
+		"Content-Type: text/csv",
+		"Accept:",
+		"X-Empty;",
+		NULL,
+	};
+	static const char *const expect[] = {"expect: 100-continue", NULL};
+	static const char *const none[] = {NULL};
+	static const struct echo_case cases[] = {
+		/* curl's Accept removed, ours replaced, the rest in order */
+		{{.body = "a,b\n", .len = 4, .headers = hdrs},
+		 "POST",
+		 "a,b\n",
+		 "Authorization: Bearer s3cr3t-token\n"
+		 "X-Trace: a b\tc \n"
+		 "Content-Type: text/csv\n"
+		 "X-Empty: \n"
+		 "Content-Length: 4"},
+		/* an Expect of the caller's own replaces our empty one */
+		{{.body = "", .len = 0, .headers = expect},
+		 "POST",
+		 "",
+		 "Accept: */*\n"
+		 "Content-Type: application/json\n"
+		 "expect: 100-continue\n"
+		 "Content-Length: 0"},
+		/* an empty list is no list */
+		{{.headers = none}, "GET", "", "Accept: */*"},
+	};
+
+	check_echo(cases, MLG_ARRAY_SIZE(cases));
+}
+
+/* Bad inputs fail the whole run before anything is sent, and the message
+ * never quotes a header (its value may be a token). */
+static void test_run_bad_inputs(void)
+{
+	static const char *const bad_hdrs[][3] = {
+		{"X-Ok: 1", "Authorization: Bearer s3cr3t\r\nX-Evil: 1", NULL},
+		{"X-Ok: 1", "X-Evil: s3cr3t\n", NULL},
+		{"X-Ok: 1", "Authorization Bearer s3cr3t", NULL},
+		{"X-Ok: 1", ": s3cr3t", NULL},
+		{"X-Ok: 1", "X-Auth; s3cr3t", NULL},
+		{"X-Ok: 1", "X Auth: s3cr3t", NULL},
+		{"X-Ok: 1", "", NULL},
+		{"X-Ok: 1", "X-\xc3\xa9: s3cr3t", NULL},
+	};
+	static const char *const bad_methods[] = {"", "GE T", "GET\r\n",
+						  "P\xc3\xb6ST", "(GET)"};
+	struct mlg_http_req r[2] = {{0}};
+	const char *u = url("/echo");
+	char w[300];
+	size_t i;
+
+	snprintf(w, sizeof(w), "'%s': header 2 is not a 'Name: value' line", u);
+	for (i = 0; i < MLG_ARRAY_SIZE(bad_hdrs); i++) {
+		r[0] = (struct mlg_http_req){.url = u};
+		r[1] = (struct mlg_http_req){.url = u, .headers = bad_hdrs[i]};
+		T_EQ_INT(mlg_http_run(r, 2, &pool1), MLG_EINVALID);
+		T_EQ_STR(mlg_error_message(), w);
+		T_EQ_INT(mlg_http_req_check(&r[1]), MLG_EINVALID);
+		T_EQ_STR(mlg_error_message(), w);
+		/* nothing sent, not even the good first request */
+		T_EQ_INT(r[0].attempts, 0);
+		T_EQ_INT(r[1].attempts, 0);
+		T_EQ_INT(r[0].status, 0);
+		T_EQ_INT(mlg_http_req_check(&r[0]), 0);
+	}
+	snprintf(w, sizeof(w), "'%s': invalid HTTP method", u);
+	for (i = 0; i < MLG_ARRAY_SIZE(bad_methods); i++) {
+		r[0] = (struct mlg_http_req){.url = u};
+		r[1] = (struct mlg_http_req){.url = u,
+					     .method = bad_methods[i]};
+		T_EQ_INT(mlg_http_run(r, 2, &pool1), MLG_EINVALID);
+		T_EQ_STR(mlg_error_message(), w);
+		T_EQ_INT(r[0].attempts, 0);
+	}
+	/* HEAD has no body */
+	r[0] = (struct mlg_http_req){.url = u, .method = "HEAD", .body = ""};
+	T_EQ_INT(mlg_http_req_check(&r[0]), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), w);
+	/* odd but valid tokens pass */
+	static const char *const odd[] = {"X!#$%&'*+-.^_`|~0: v", "a:", NULL};
+	r[0] = (struct mlg_http_req){
+		.url = u, .method = "M-SEARCH", .headers = odd};
+	T_EQ_INT(mlg_http_req_check(&r[0]), 0);
+}
+
+/* A request's own error message masks registered secrets, as
+ * mlg_error_set() does. */
+static void test_run_error_masks_secrets(void)
+{
+	struct mlg_http_req r = {0};
+	char u[128], w[160];
+	int port = t_free_port();
+
+	snprintf(u, sizeof(u), "http://127.0.0.1:%d/x?token=s3cr3t-token",
+		 port);
+	snprintf(w, sizeof(w), "'http://127.0.0.1:%d/x?token=***': ", port);
+	T_EQ_INT(mlg_secret_add("s3cr3t-token"), 0);
+	r.url = u;
+	T_EQ_INT(mlg_http_run(&r, 1, &pool1), 0);
+	T_EQ_INT(r.rc, MLG_ENETWORK);
+	T_ASSERT(mlg_starts_with(r.error, w));
+	T_CONTAINS(r.error, "Failed to connect");
+	T_ASSERT(!strstr(r.error, "s3cr3t"));
+	mlg_http_req_release(&r);
+	mlg_secret_clear();
+}
+
 MLG_TESTS(T(test_global_init), T(test_get_small), T(test_get_cap),
 	  T(test_user_agent), T(test_status_errors), T(test_redirects),
 	  T(test_half_body), T(test_stalls), T(test_refused), T(test_bad_urls),
 	  T(test_no_content_decoding), T(test_big_body_bounded),
-	  T(test_close_early))
+	  T(test_close_early), T(test_run_methods), T(test_run_head),
+	  T(test_run_reuse), T(test_run_headers), T(test_run_bad_inputs),
+	  T(test_run_error_masks_secrets))

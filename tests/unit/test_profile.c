@@ -1,3 +1,4 @@
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -464,7 +465,149 @@ static void test_validate_profile(void)
 	mlg_schema_release(&s);
 }
 
-MLG_TESTS(T(test_types), T(test_counts_and_stats),
-	  T(test_shards_merge_to_whole), T(test_json_round_trip),
-	  T(test_json_errors), T(test_merge_mismatch), T(test_bad_input),
-	  T(test_infer_validates), T(test_validate_profile));
+/*
+ * The byte scan only rules casts out, and the fast number paths give
+ * the casts' own values: each cell's candidates, integer bounds and
+ * numbers must be those of the six casts run on every cell.
+ */
+static void test_candidates_equal_casts(void)
+{
+	static const char *const cells[] = {"0",
+					    "-0",
+					    "+0",
+					    "007",
+					    "-007",
+					    "+5",
+					    "5",
+					    ".5",
+					    "-.5",
+					    "5.",
+					    "1e5",
+					    "1E-3",
+					    "1e",
+					    "e5",
+					    "1.2.3",
+					    "--1",
+					    "+-1",
+					    "+",
+					    "-",
+					    ".",
+					    "NaN",
+					    "INF",
+					    "-INF",
+					    "+INF",
+					    "inf",
+					    "NAN",
+					    "Infinity",
+					    "NaNa",
+					    "123456789012345678",
+					    "1234567890123456789",
+					    "12345678901234567890",
+					    "99999999999999999999999",
+					    "-9223372036854775808",
+					    "-9223372036854775809",
+					    "9223372036854775807",
+					    "9223372036854775808",
+					    "0.1",
+					    "9007199254740993",
+					    "9007199254740993.5",
+					    "1.7976931348623157e308",
+					    "1e400",
+					    "4.9e-324",
+					    "0000000000000000000001.5",
+					    "1234567890.123456789",
+					    "12345678901.234567891",
+					    "true",
+					    "True",
+					    "TRUE",
+					    "1",
+					    "false",
+					    "False",
+					    "FALSE",
+					    "yes",
+					    "tRUE",
+					    "2024-02-29",
+					    "2023-02-29",
+					    "2024-1-01",
+					    "0000-01-01",
+					    "9999-12-31",
+					    "2024/01/01",
+					    "2024-01-01T10:00:00Z",
+					    "2024-01-01T10:00:00.123+02:00",
+					    "2024-01-01T25:00:00",
+					    "10:00:00",
+					    "25:00:00",
+					    "10:00:00Z",
+					    "10:00:00.5",
+					    "10:00",
+					    "NA",
+					    "N/A",
+					    "n/a",
+					    "null",
+					    "NULL",
+					    "None",
+					    "none",
+					    " 5",
+					    "5 ",
+					    "caf\xc3\xa9",
+					    "\xff",
+					    "1,000",
+					    "0x1F",
+					    "5e+3",
+					    "-0.0",
+					    "1.e5",
+					    "\xd9\xa1",
+					    "\xef\xbc\x91"};
+
+	static const char *const names[] = {"c"};
+	struct mlg_json_doc doc;
+	struct mlg_schema s;
+	struct mlg_profile p;
+	struct mlg_value v;
+	size_t i, k;
+
+	T_EQ_INT(mlg_json_parse(&doc, "s", mlg_profile_cand_schema,
+				strlen(mlg_profile_cand_schema)),
+		 0);
+	T_EQ_INT(mlg_schema_parse(&s, &doc), 0);
+	for (i = 0; i < MLG_ARRAY_SIZE(cells); i++) {
+		const char *c = cells[i];
+		size_t len = strlen(c);
+
+		T_EQ_INT(mlg_profile_init(&p, names, 1, NULL), 0);
+		mlg_profile_cell(&p, 0, c, len, MLG_CELL_OK, NULL);
+		for (k = 0; k < 6; k++) {
+			int ok = !mlg_field_cast(&v, &s.fields[k], c, len);
+			int tok =
+				!!p.cols[0].tokens[0] + !!p.cols[0].tokens[1] +
+				!!p.cols[0].tokens[2] + !!p.cols[0].tokens[3] +
+				!!p.cols[0].tokens[4] + !!p.cols[0].tokens[5];
+
+			if (tok)
+				ok = 0; /* tokens are missing values */
+			T_EQ_INT(p.cols[0].cand[k], ok);
+			if (ok && k == 0) {
+				T_EQ_INT(p.cols[0].imin, v.i);
+				T_EQ_INT(p.cols[0].imax, v.i);
+			}
+			if (ok && k == 1 && isfinite(v.num)) {
+				T_EQ_INT(p.cols[0].num.count, 1);
+				/* The same bits: -0 stays -0. */
+				T_ASSERT(!memcmp(&p.cols[0].num.sum, &v.num,
+						 sizeof(double)));
+			}
+			if (ok && k == 3)
+				T_EQ_INT(p.cols[0].dmin, v.i);
+			if (ok && k == 4)
+				T_EQ_INT(p.cols[0].tmin, v.i);
+		}
+		mlg_profile_release(&p);
+	}
+	mlg_schema_release(&s);
+	mlg_json_doc_release(&doc);
+}
+
+MLG_TESTS(T(test_types), T(test_candidates_equal_casts),
+	  T(test_counts_and_stats), T(test_shards_merge_to_whole),
+	  T(test_json_round_trip), T(test_json_errors), T(test_merge_mismatch),
+	  T(test_bad_input), T(test_infer_validates), T(test_validate_profile));

@@ -1,0 +1,124 @@
+# lib.sh - what the benchmarks share; sourced by the bench/*.sh scripts
+# after `cd` to the top of the tree, with $work set to the folder for
+# their results (created here).
+#
+# Sets O, ROWS (BENCH_ROWS, default 10 M), dir, csv, py, res, notes,
+# failed, machine; defines note, install, have_pandas, timed and table.
+# Exits 2 on a bad BENCH_ROWS, 3 when nothing can be measured.
+O=${O:-build}
+ROWS=${BENCH_ROWS:-10000000}
+case $ROWS in
+'' | *[!0-9]* | 0*)
+	echo "bench: BENCH_ROWS must be a positive integer, not '$ROWS'" >&2
+	exit 2
+	;;
+esac
+dir=$O/bench
+csv=$dir/table-$ROWS.csv
+gen=$dir/gen-table
+py=/usr/bin/python3
+res=$work/results
+notes=$work/notes
+updated=
+failed=
+
+mkdir -p "$work" || exit 3
+rm -f "$work"/*.time "$work"/*.out "$work"/*.err
+: >"$res"
+: >"$notes"
+
+note() {
+	echo "$*" >>"$notes"
+}
+
+# install PACKAGE: install a Debian package, as root only (like
+# scripts/deps.sh); fails quietly where that is not possible.
+install() {
+	command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ] || return 1
+	echo "bench: installing $1" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	if [ -z "$updated" ]; then
+		apt-get update -qq >&2 || return 1
+		updated=1
+	fi
+	apt-get install -y --no-install-recommends "$1" >&2 </dev/null
+}
+
+# have_pandas: 0 when /usr/bin/python3 can import pandas (installed as
+# root when missing), else a "skipped" note.
+have_pandas() {
+	"$py" -c 'import pandas' 2>/dev/null && return 0
+	install python3-pandas || note "skipped: pandas (python3-pandas" \
+		"missing; as root: apt-get install python3-pandas)"
+	"$py" -c 'import pandas' 2>/dev/null
+}
+
+# timed TAG LABEL EXPECT CMD...: time CMD with GNU time, appending
+# "TAG|LABEL|seconds|KiB" to $res. CMD must exit 0 and, when EXPECT is
+# not empty, print exactly EXPECT; otherwise a FAILED note.
+timed() {
+	tag=$1 label=$2 expect=$3
+	shift 3
+	echo "bench: $label" >&2
+	/usr/bin/time -f '%e %M' -o "$work/$tag.time" "$@" \
+		>"$work/$tag.out" 2>"$work/$tag.err"
+	st=$?
+	# GNU time writes "Command exited with non-zero status N" first.
+	read -r secs kb <<-EOF
+		$(tail -n 1 "$work/$tag.time")
+	EOF
+	echo "$tag|$label|$secs|$kb" >>"$res"
+	if [ $st -ne 0 ] ||
+		{ [ -n "$expect" ] && [ "$(cat "$work/$tag.out")" != "$expect" ]; }; then
+		note "FAILED: $label: exit $st: $(cat "$work/$tag.out" \
+			"$work/$tag.err" | head -c 300 | tr '\n' ' ')"
+		failed=1
+	fi
+}
+
+if [ ! -x /usr/bin/time ] && ! install time; then
+	echo "bench: /usr/bin/time is missing; as root: apt-get install time" >&2
+	exit 3
+fi
+
+# table: generate the table once ($dir/table-ROWS.csv, reused while its
+# stamp matches), set bytes, and read it into the page cache, so that
+# every tool finds it warm. The generator is always rebuilt (a fraction
+# of a second); the table only when the generator's source or the row
+# count changed, or a previous run left it incomplete.
+table() {
+	${CC:-cc} -O2 -o "$gen" bench/gen-table.c || exit 3
+	stamp="$ROWS $(cksum <bench/gen-table.c)"
+	if [ -f "$csv" ] && [ -f "$csv.stamp" ] &&
+		[ "$(cat "$csv.stamp")" = "$stamp $(wc -c <"$csv")" ]; then
+		echo "bench: reusing $csv" >&2
+	else
+		echo "bench: generating $csv ($ROWS rows)" >&2
+		rm -f "$csv" "$csv.stamp"
+		if ! "$gen" "$ROWS" >"$csv.tmp" || ! mv "$csv.tmp" "$csv"; then
+			rm -f "$csv.tmp"
+			exit 3
+		fi
+		echo "$stamp $(wc -c <"$csv")" >"$csv.stamp"
+	fi
+	bytes=$(wc -c <"$csv")
+	cat "$csv" >/dev/null
+}
+
+# awk functions of the result tables: ratio(a, b) as "12.3x", per(n,
+# seconds, unit) as a rate with 3 significant digits.
+awk_rates='
+function ratio(a, b) {
+	return (a > 0 && b > 0) ? sprintf("%.1fx", a / b) : "-"
+}
+function per(n, s, unit,	v) {
+	if (s <= 0)
+		return "-"
+	v = n / s / unit
+	return sprintf(v >= 100 ? "%.0f" : "%.3g", v)
+}
+'
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null |
+	head -n 1)
+machine="$(nproc 2>/dev/null || echo '?') CPUs${cpu:+ ($cpu)}"

@@ -1,0 +1,95 @@
+#!/bin/sh
+# profile.sh - the profile/merge benchmark of data-validate (bench/README.md)
+#
+#   O=build BENCH_ROWS=10000000 sh bench/profile.sh
+#
+# Same conventions and same generated table as bench/run.sh (made once in
+# $O/bench/, reused when complete). Times, in this one run and on the same
+# warm file: `data-validate profile` with 2 threads and 1, validation and
+# profile in one pass, `--shard 1/2` and `--shard 2/2` then `merge` (merge
+# timed alone), and the pandas peer bench/pandas_profile.py. Prints one
+# Markdown table with ratios. Exits 0 when every tool that ran did its
+# work (exit 0 and the right row count), 1 when one did not, 2 on a usage
+# error, 3 when the bench itself cannot run.
+set -u
+cd "$(dirname "$0")/.." || exit 3
+work=${O:-build}/bench/profile
+. bench/lib.sh
+table
+schema=bench/schema.json
+dv=$O/bin/data-validate
+rm -f "$work"/*.json
+
+# expect_rows TAG FILE N: the profile FILE must say it holds N rows.
+expect_rows() {
+	if ! grep -q "^  \"rows\": $3,\$" "$2" 2>/dev/null; then
+		note "FAILED: $1: $2 does not hold $3 rows"
+		failed=1
+	fi
+}
+if [ -x "$dv" ]; then
+	for n in 2 1; do
+		timed prof$n "profile --threads $n" "" \
+			"$dv" profile --threads $n --quiet "$csv" \
+			-o "$work/prof$n.json"
+		expect_rows prof$n "$work/prof$n.json" "$ROWS"
+	done
+	timed valprof "validate + profile, 2 threads" "" \
+		"$dv" --schema "$schema" --threads 2 --quiet \
+		--profile "$work/valprof.json" "$csv"
+	expect_rows valprof "$work/valprof.json" "$ROWS"
+	for k in 1 2; do
+		timed shard$k "profile --shard $k/2" "" \
+			"$dv" profile --shard $k/2 --quiet "$csv" \
+			-o "$work/shard$k.json"
+	done
+	timed merge "merge of the 2 shards" "" \
+		"$dv" merge --quiet "$work/shard1.json" "$work/shard2.json" \
+		-o "$work/merged.json"
+	expect_rows merge "$work/merged.json" "$ROWS"
+else
+	note "skipped: data-validate ($dv is not built yet)"
+fi
+
+if have_pandas; then
+	pdver=$("$py" -c 'import pandas; print(pandas.__version__)')
+	timed pandas "pandas $pdver describe" \
+		"$ROWS rows, $(head -n 1 "$csv" | tr ',' '\n' | wc -l |
+			tr -d ' ') columns profiled" \
+		"$py" bench/pandas_profile.py "$csv"
+fi
+
+printf 'data-validate profile bench: %s rows, %s bytes, %s, warm cache\n\n' \
+	"$ROWS" "$bytes" "$machine"
+awk -F'|' -v bytes="$bytes" -v rows="$ROWS" "$awk_rates"'
+function row(label, s, kb) {
+	printf fmt, label, sprintf("%.2f", s), per(bytes, s, 1e6), \
+		per(rows, s, 1), kb == "" ? "-" : sprintf("%.1f", kb * 1024 / 1e6), \
+		pd == "" ? "-" : ratio(pd, s)
+}
+{
+	tag[NR] = $1; name[NR] = $2; secs[$1] = $3; kb[$1] = $4
+	if ($1 == "pandas")
+		pd = $3
+}
+END {
+	fmt = "| %-34s | %8s | %7s | %10s | %8s | %9s |\n"
+	printf fmt, "run", "seconds", "MB/s", "rows/s", "RSS MB", "vs pandas"
+	printf fmt, "---", "---:", "---:", "---:", "---:", "---:"
+	for (i = 1; i <= NR; i++)
+		row(name[i], secs[tag[i]], kb[tag[i]])
+	# Two CI jobs take a shard each at the same time, then one merges.
+	if (("shard1" in secs) && ("shard2" in secs) && ("merge" in secs)) {
+		s = secs["shard1"] > secs["shard2"] ? secs["shard1"] : secs["shard2"]
+		k = kb["shard1"] > kb["shard2"] ? kb["shard1"] : kb["shard2"]
+		row("2 jobs in parallel, then merge", s + secs["merge"], k)
+	}
+}' "$res"
+printf '\nvs pandas = pandas seconds / run seconds (higher is faster)\n'
+printf 'MB/s and rows/s are of the whole file, which every run reads (a shard\n'
+printf 'parses all of it and profiles half); merge reads two profiles only.\n'
+printf '"2 jobs in parallel" = the slower shard + merge (RSS: the larger shard).\n'
+printf 'MB = 10^6 bytes; RSS MB = peak resident set\n'
+[ -s "$notes" ] && cat "$notes"
+[ -z "$failed" ] || exit 1
+exit 0
