@@ -41,6 +41,12 @@ FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(O)/tests/%)
 TEST_TOOL := $(O)/tests/mlg-testtool
 
+# libyaml is optional: without it, YAML metrics files are refused.
+ifeq ($(shell $(PKG_CONFIG) --exists yaml-0.1 2>/dev/null && echo ok),ok)
+PKGS += yaml-0.1
+CPPFLAGS += -DMLG_HAVE_YAML
+endif
+
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 

@@ -385,11 +385,16 @@ static enum mlg_drift_level add_stat(struct mlg_report *r, struct mlg_table *t,
 			     w, ok, f);
 	else
 		mlg_buf_addf(&msg, "%s %s %s %s", keys[m], v, ok, w);
-	if (m == MLG_DRIFT_KS)
-		mlg_buf_addf(&msg, " (D %s)", fmt(x, res->value));
-	else if (m == MLG_DRIFT_WASSERSTEIN)
-		mlg_buf_addf(&msg, " (distance %s)", fmt(x, res->value));
-	else if (m == MLG_DRIFT_CHISQ)
+	if (m == MLG_DRIFT_KS || m == MLG_DRIFT_WASSERSTEIN) {
+		mlg_buf_addf(&msg, " (%s %s",
+			     m == MLG_DRIFT_KS ? "D" : "distance",
+			     fmt(x, res->value));
+		/* sketched sides: the bound the verdict allowed for */
+		if (res->err > 0)
+			mlg_buf_addf(&msg, " +/- %s (sketch)",
+				     fmt(x, res->err));
+		mlg_buf_addch(&msg, ')');
+	} else if (m == MLG_DRIFT_CHISQ)
 		mlg_buf_addf(&msg, " (chi2 %s, dof %g)", fmt(x, res->value),
 			     res->dof);
 	mlg_buf_addf(&id, "drift:%s:%s", column, mlg_drift_method_name(m));

@@ -6,9 +6,11 @@
 
 #include "mlgate/buf.h"
 #include "mlgate/error.h"
+#include "mlgate/file.h"
 #include "mlgate/json.h"
 #include "mlgate/metrics.h"
 #include "mlgate/util.h"
+#include "mlgate/yaml.h"
 
 #define NAME_MAX_LEN 1024
 
@@ -299,14 +301,16 @@ int mlg_metrics_parse(struct mlg_metric_set *out,
 int mlg_metrics_load(struct mlg_metric_set *out, const char *path, size_t max,
 		     enum mlg_metrics_format fmt)
 {
-	struct mlg_json_doc doc;
+	struct mlg_buf text = MLG_BUF_INIT;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = mlg_json_load(&doc, path, max)))
-		return rc;
-	rc = mlg_metrics_parse(out, &doc, fmt);
-	mlg_json_doc_release(&doc);
+	if (!(rc = mlg_file_read(&text, path,
+				 max ? max : MLG_JSON_MAX_DEFAULT)))
+		rc = mlg_metrics_parse_text(
+			out, strcmp(path, "-") ? path : "<stdin>", text.ptr,
+			text.len, fmt);
+	mlg_buf_release(&text);
 	return rc;
 }
 
@@ -318,7 +322,14 @@ int mlg_metrics_parse_text(struct mlg_metric_set *out, const char *name,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = mlg_json_parse(&doc, name, text, len)))
+	/* JSON first: YAML that is also JSON means the same; the rest of
+	 * what starts like YAML is YAML */
+	rc = mlg_json_parse(&doc, name, text, len);
+	if (rc && mlg_yaml_like(text, len)) {
+		mlg_json_doc_release(&doc);
+		rc = mlg_yaml_parse(&doc, name, text, len);
+	}
+	if (rc)
 		return rc;
 	rc = mlg_metrics_parse(out, &doc, fmt);
 	mlg_json_doc_release(&doc);

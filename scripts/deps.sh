@@ -6,7 +6,7 @@
 set -u
 
 BUILD="gcc make pkg-config libc6-dev libcurl4-openssl-dev libjansson-dev
-libgit2-dev libarchive-dev libssl-dev libpcre2-dev"
+libgit2-dev libarchive-dev libssl-dev libpcre2-dev libyaml-dev"
 TEST="libxml2-utils python3 python3-jsonschema python3-junitparser git gzip
 zstd xz-utils bzip2 python3-sklearn"
 

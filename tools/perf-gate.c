@@ -553,9 +553,10 @@ static const struct mlg_tool tool = {
 	.summary = "Compare metrics with a baseline from a file or git.",
 	.usage = usage,
 	.description =
-		"Reads nested JSON (DVC, model-test; keys joined with '.'),\n"
-		"github-action-benchmark arrays or Bencher Metric Format, and\n"
-		"holds every metric to its change rules: 'METRIC: [warn]\n"
+		"Reads nested JSON or YAML (DVC, model-test; keys joined with\n"
+		"'.'), github-action-benchmark arrays or Bencher Metric\n"
+		"Format, and holds every metric to its change rules: 'METRIC:\n"
+		"[warn] "
 		"relative|absolute OP NUMBER[%]', 'METRIC: direction\n"
 		"higher|lower', 'METRIC: optional'. Without a rule a metric\n"
 		"may be at most 1% worse than its baseline (relative), or\n"

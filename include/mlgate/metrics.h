@@ -17,6 +17,12 @@
  *   bmf	Bencher Metric Format: {"<bench>": {"<measure>": {"value",
  *		"lower_value"?, "upper_value"?}}} -> "<bench>/<measure>".
  *
+ * The text may be YAML (yaml.h) when it is not JSON and its first byte
+ * that is not white space is neither '{' nor '[': it is then read as
+ * the JSON it stands for, so a
+ * DVC metrics.yaml is the json format; errors in YAML syntax give
+ * line:column, errors about values the pointer only.
+ *
  * Detection: a top-level array is gab; an object whose every member is an
  * object whose every member is an object holding a number "value" and
  * nothing but value, lower_value and upper_value is bmf; any other object
@@ -82,12 +88,13 @@ int mlg_metrics_parse(struct mlg_metric_set *out,
 		      const struct mlg_json_doc *doc,
 		      enum mlg_metrics_format fmt);
 
-/* mlg_json_load() (at most `max` bytes, 0 for the default) then
- * mlg_metrics_parse(): the errors of both. */
+/* mlg_file_read() (at most `max` bytes, 0 for MLG_JSON_MAX_DEFAULT)
+ * then mlg_metrics_parse_text(): the errors of both. */
 int mlg_metrics_load(struct mlg_metric_set *out, const char *path, size_t max,
 		     enum mlg_metrics_format fmt);
 
-/* The same from `len` bytes of `text` called `name` (a git blob). */
+/* The same from `len` bytes of `text` called `name` (a git blob): YAML
+ * or JSON (yaml.h), then mlg_metrics_parse(). */
 int mlg_metrics_parse_text(struct mlg_metric_set *out, const char *name,
 			   const char *text, size_t len,
 			   enum mlg_metrics_format fmt);

@@ -368,10 +368,14 @@ static void sketch_case(double mu, double sd, uint64_t seed)
 	T_EQ_INT(mlg_drift_ks(&ex, a, NBIG, b, NBIG), 0);
 	T_EQ_INT(mlg_drift_ks_kll(&sk, &ka, &kb), 0);
 	T_ASSERT(fabs(ex.value - sk.value) <= 0.02);
+	T_ASSERT(fabs(ex.value - sk.value) <= sk.err);
+	T_ASSERT(sk.low <= ex.value && sk.p_value >= ex.p_value);
 	T_EQ_INT(sk.n_ref, NBIG);
 	T_EQ_INT(mlg_drift_wasserstein(&ex, a, NBIG, b, NBIG), 0);
 	T_EQ_INT(mlg_drift_wasserstein_kll(&sk, &ka, &kb, &m), 0);
 	T_ASSERT(fabs(ex.value - sk.value) <= 0.02 * (hi - lo));
+	T_ASSERT(fabs(ex.value - sk.value) <= sk.err);
+	T_ASSERT(sk.low <= ex.value && sk.norm <= ex.norm);
 	T_ASSERT(fabs(ex.norm - sk.norm) <= 0.02 * (hi - lo));
 	T_EQ_INT(mlg_drift_wasserstein_kll(&sk, &ka, &kb, NULL), 0);
 	T_ASSERT(fabs(ex.norm - sk.norm) <= 0.02 * (hi - lo));
@@ -390,6 +394,236 @@ static void test_sketch_within_tolerance(void)
 	sketch_case(0, 1, 11);	   /* no drift */
 	sketch_case(0.1, 1, 12);   /* small shift */
 	sketch_case(0.5, 1.5, 13); /* large drift */
+}
+
+/* KLL's rank error at k = 200 (drift.h): 2.296 / 200^0.9723. */
+#define EPS200 0.013294757464848584
+
+static void test_kll_eps(void)
+{
+	struct mlg_kll s;
+	int i;
+
+	T_EQ_INT(mlg_kll_init(&s, MLG_KLL_K_DEFAULT, 7), 0);
+	T_EQ_DBL(mlg_drift_kll_eps(&s), 0, 0); /* empty */
+	for (i = 0; i < 200; i++)
+		mlg_kll_add(&s, i % 3);
+	T_EQ_DBL(mlg_drift_kll_eps(&s), 0, 0); /* holds every value */
+	mlg_kll_add(&s, 5);		       /* the first compaction */
+	T_ASSERT(s.size < s.n);
+	T_EQ_DBL(mlg_drift_kll_eps(&s), EPS200, 1e-17);
+	mlg_kll_release(&s);
+	T_EQ_INT(mlg_kll_init(&s, 1000, 7), 0);
+	for (i = 0; i < 5000; i++)
+		mlg_kll_add(&s, i);
+	/* 2.296 / 1000^0.9723 */
+	T_EQ_DBL(mlg_drift_kll_eps(&s), 0.0027801733995191495, 1e-17);
+	mlg_kll_release(&s);
+}
+
+/*
+ * Sketches that hold every value: the sketch variants are the exact
+ * ones, to the bit, with err 0 (drift.h). 150 and 180 values of the
+ * near fixtures; D and kstwobign.sf from scipy.
+ */
+static void test_exact_sketches_unchanged(void)
+{
+	struct mlg_drift_result ex, sk;
+	struct mlg_kll ka, kb;
+	size_t nr, nc, i;
+	double *a = load("near_ref", &nr), *b = load("near_cur", &nc);
+
+	T_EQ_INT(mlg_kll_init(&ka, MLG_KLL_K_DEFAULT, 1), 0);
+	T_EQ_INT(mlg_kll_init(&kb, MLG_KLL_K_DEFAULT, 2), 0);
+	for (i = 0; i < 150; i++)
+		mlg_kll_add(&ka, a[i]);
+	for (i = 0; i < 180; i++)
+		mlg_kll_add(&kb, b[i]);
+	T_EQ_INT(mlg_drift_ks(&ex, a, 150, b, 180), 0);
+	T_EQ_INT(mlg_drift_ks_kll(&sk, &ka, &kb), 0);
+	T_EQ_DBL(sk.value, 0.08333333333333337, EXACT);
+	T_EQ_DBL(sk.p_value, 0.6208098565415392, EXACT);
+	T_EQ_DBL(sk.value, ex.value, 0);
+	T_EQ_DBL(sk.p_value, ex.p_value, 0);
+	T_EQ_DBL(sk.err, 0, 0);
+	T_EQ_DBL(sk.low, sk.value, 0);
+	T_EQ_DBL(ex.err, 0, 0);
+	T_EQ_DBL(ex.low, ex.value, 0);
+	T_EQ_INT(mlg_drift_wasserstein(&ex, a, 150, b, 180), 0);
+	T_EQ_INT(mlg_drift_wasserstein_kll(&sk, &ka, &kb, NULL), 0);
+	T_EQ_DBL(sk.value, 0.11625588258302154, EXACT);
+	T_EQ_DBL(sk.value, ex.value, 0);
+	T_EQ_DBL(sk.norm, ex.norm, 0);
+	T_EQ_DBL(sk.err, 0, 0);
+	T_EQ_DBL(sk.low, sk.value, 0);
+	T_EQ_INT(mlg_drift_psi(&ex, a, 150, b, 180, 10), 0);
+	T_EQ_INT(mlg_drift_psi_kll(&sk, &ka, &kb, 10), 0);
+	T_EQ_DBL(sk.value, ex.value, 0);
+	T_EQ_DBL(sk.err, 0, 0);
+	T_EQ_DBL(sk.low, sk.value, 0);
+	mlg_kll_release(&ka);
+	mlg_kll_release(&kb);
+	free(a);
+	free(b);
+}
+
+/*
+ * The column x of tests/cli/data-validate/drift-merged-sketch: 20,000
+ * values u / 100, u = 7919 i mod 10007, against the same with every
+ * `every`-th value raised by shift / 100. Sketches seeded 1 and 2.
+ */
+struct big {
+	double *a, *b;
+	struct mlg_kll ka, kb;
+	struct mlg_moments m;
+};
+
+#define NX 20000
+
+static void big_init(struct big *x, unsigned shift, unsigned every)
+{
+	size_t i;
+
+	x->a = mlg_malloc(NX * sizeof(double));
+	x->b = mlg_malloc(NX * sizeof(double));
+	T_EQ_INT(mlg_kll_init(&x->ka, MLG_KLL_K_DEFAULT, 1), 0);
+	T_EQ_INT(mlg_kll_init(&x->kb, MLG_KLL_K_DEFAULT, 2), 0);
+	mlg_moments_init(&x->m);
+	for (i = 1; i <= NX; i++) {
+		unsigned u = (unsigned)(i * 7919 % 10007);
+
+		x->a[i - 1] = u / 100.0;
+		x->b[i - 1] = (u + (i % every ? 0 : shift)) / 100.0;
+		mlg_kll_add(&x->ka, x->a[i - 1]);
+		mlg_kll_add(&x->kb, x->b[i - 1]);
+		mlg_moments_add(&x->m, x->a[i - 1]);
+	}
+}
+
+static void big_release(struct big *x)
+{
+	mlg_kll_release(&x->ka);
+	mlg_kll_release(&x->kb);
+	free(x->a);
+	free(x->b);
+}
+
+/* The PSI of the true shares in the sketch's bins (continuous data: no
+ * edge repeats, none at the maximum). */
+static double psi_at_sketch_edges(const struct big *x)
+{
+	struct mlg_drift_result r;
+	uint64_t rc[10] = {0}, cc[10] = {0};
+	double e[11];
+	size_t i, b;
+
+	T_EQ_INT(mlg_kll_bin_edges(e, &x->ka, 10), 0);
+	for (i = 0; i < NX; i++) {
+		for (b = 1; b < 10 && e[b] < x->a[i]; b++)
+			;
+		rc[b - 1]++;
+		for (b = 1; b < 10 && e[b] < x->b[i]; b++)
+			;
+		cc[b - 1]++;
+	}
+	T_EQ_INT(mlg_drift_psi_counts(&r, rc, cc, 10), 0);
+	return r.value;
+}
+
+/*
+ * Exact: D 0.0078, p 0.577 (scipy ks_2samp: 0.0078, asymp 0.574). The
+ * sketches' D is 0.0146, whose own p-value, 0.028, failed the column
+ * before: the false alarm. Now D is reported with err = 2 eps and
+ * judged at max(0, D - err) = 0: p 1, pass.
+ */
+static void test_ks_sketch_no_false_alarm(void)
+{
+	struct mlg_drift_result ex, sk;
+	struct big x;
+	double psi;
+
+	big_init(&x, 300, 4);
+	T_EQ_INT(mlg_drift_ks(&ex, x.a, NX, x.b, NX), 0);
+	T_EQ_DBL(ex.value, 0.007800000000000029, EXACT);
+	T_EQ_DBL(ex.p_value, 0.5769981385685854, EXACT);
+	T_EQ_INT(mlg_drift_judge(&ex, NULL), MLG_DRIFT_OK);
+	T_EQ_INT(mlg_drift_ks_kll(&sk, &x.ka, &x.kb), 0);
+	T_EQ_DBL(sk.value, 0.014599999999999946, EXACT);
+	T_ASSERT(mlg_drift_kolmogorov_sf(sqrt(NX / 2.0) * sk.value) < 0.05);
+	T_EQ_DBL(sk.err, 2 * EPS200, 1e-17);
+	T_ASSERT(fabs(sk.value - ex.value) <= sk.err);
+	T_EQ_DBL(sk.low, 0, 0);
+	T_EQ_DBL(sk.p_value, 1, 0);
+	T_EQ_INT(mlg_drift_judge(&sk, NULL), MLG_DRIFT_OK);
+	T_EQ_INT(sk.n_ref, NX);
+
+	/* Wasserstein: exact 0.75 (scipy), norm 0.75 / 28.8877 = 0.026. */
+	T_EQ_INT(mlg_drift_wasserstein(&ex, x.a, NX, x.b, NX), 0);
+	T_EQ_DBL(ex.value, 0.75, EXACT);
+	T_EQ_DBL(ex.norm, 0.75 / 28.887685560219147, EXACT);
+	T_EQ_INT(mlg_drift_wasserstein_kll(&sk, &x.ka, &x.kb, &x.m), 0);
+	T_EQ_DBL(sk.value, 0.59390399999999921, EXACT);
+	/* eps (100.06 - 0) + eps (103.06 - 0) */
+	T_EQ_DBL(sk.err, EPS200 * (100.06 + 103.06), 1e-12);
+	T_ASSERT(fabs(sk.value - ex.value) <= sk.err);
+	T_EQ_DBL(sk.low, 0, 0); /* |F - G| never above 2 eps */
+	T_EQ_DBL(sk.norm, 0, 0);
+
+	/* PSI: judged on the estimate; low and err bound the true shares. */
+	T_EQ_INT(mlg_drift_psi_kll(&sk, &x.ka, &x.kb, 10), 0);
+	T_EQ_DBL(sk.value, 0.0025968483749192459, EXACT);
+	T_EQ_DBL(sk.err, 0.28137535506963868, EXACT);
+	T_EQ_DBL(sk.low, 0, 0);
+	T_EQ_DBL(mlg_drift_score(&sk), sk.value, 0);
+	psi = psi_at_sketch_edges(&x);
+	T_ASSERT(sk.low <= psi && psi <= sk.value + sk.err);
+	T_ASSERT(fabs(psi - sk.value) <= sk.err);
+	big_release(&x);
+}
+
+/*
+ * A real shift still fails: every other value raised by 10 (of 0 to
+ * 100). Exact D 0.05, p 3.857e-22 (scipy kstwobign; ks_2samp 3.63e-22);
+ * sketches D 0.056, judged at 0.056 - 2 eps = 0.02941: p 6.1e-8. The
+ * Wasserstein bound shows the price: exact norm 5 / 28.89 = 0.173 fails,
+ * the sketches' bound 0.0705 passes.
+ */
+static void test_ks_sketch_real_shift_fails(void)
+{
+	struct mlg_drift_result ex, sk;
+	struct big x;
+	double psi;
+
+	big_init(&x, 1000, 2);
+	T_EQ_INT(mlg_drift_ks(&ex, x.a, NX, x.b, NX), 0);
+	T_EQ_DBL(ex.value, 0.050000000000000044, EXACT);
+	T_ASSERT(fabs(ex.p_value - 3.857499695927479e-22) <=
+		 EXACT * 3.857499695927479e-22);
+	T_EQ_INT(mlg_drift_ks_kll(&sk, &x.ka, &x.kb), 0);
+	T_EQ_DBL(sk.value, 0.056000000000000008, EXACT);
+	T_EQ_DBL(sk.low, 0.056000000000000008 - 2 * EPS200, 1e-15);
+	T_ASSERT(fabs(sk.p_value - 6.1367499818425475e-08) <=
+		 EXACT * 6.1367499818425475e-08);
+	T_ASSERT(sk.p_value >= ex.p_value);
+	T_EQ_INT(mlg_drift_judge(&sk, NULL), MLG_DRIFT_FAIL);
+
+	T_EQ_INT(mlg_drift_wasserstein(&ex, x.a, NX, x.b, NX), 0);
+	T_EQ_DBL(ex.value, 5, EXACT);
+	T_EQ_INT(mlg_drift_judge(&ex, NULL), MLG_DRIFT_FAIL);
+	T_EQ_INT(mlg_drift_wasserstein_kll(&sk, &x.ka, &x.kb, &x.m), 0);
+	T_EQ_DBL(sk.value, 4.8193759999999992, EXACT);
+	T_EQ_DBL(sk.low, 2.0356207730753653, EXACT);
+	T_EQ_DBL(sk.norm, 0.070466731190074711, EXACT);
+	T_ASSERT(sk.low <= ex.value);
+	T_ASSERT(fabs(sk.value - ex.value) <= sk.err);
+	T_EQ_INT(mlg_drift_judge(&sk, NULL), MLG_DRIFT_OK);
+
+	T_EQ_INT(mlg_drift_psi_kll(&sk, &x.ka, &x.kb, 10), 0);
+	T_EQ_DBL(sk.value, 0.0504456260830108, EXACT);
+	T_EQ_DBL(sk.low, 0.0097829171053141241, EXACT);
+	psi = psi_at_sketch_edges(&x);
+	T_ASSERT(sk.low <= psi && psi <= sk.value + sk.err);
+	big_release(&x);
 }
 
 static void test_topk_exact_when_not_full(void)
@@ -537,5 +771,7 @@ MLG_TESTS(T(test_numeric_matches_scipy), T(test_kolmogorov_sf),
 	  T(test_chisq_sf), T(test_categorical_matches_scipy),
 	  T(test_categorical_edges), T(test_numeric_errors),
 	  T(test_psi_counts_floor), T(test_sketch_within_tolerance),
+	  T(test_kll_eps), T(test_exact_sketches_unchanged),
+	  T(test_ks_sketch_no_false_alarm), T(test_ks_sketch_real_shift_fails),
 	  T(test_topk_exact_when_not_full), T(test_topk_full_within_bound),
 	  T(test_judge_and_dataset));

@@ -1,0 +1,46 @@
+/*
+ * yaml.h - YAML documents read as JSON values (libyaml)
+ *
+ * Metrics files are YAML as often as JSON (DVC's metrics.yaml). A YAML
+ * document is turned into the jansson tree JSON would give, so one
+ * reader serves both: mappings become objects (keys are scalars), sequences
+ * arrays, and plain scalars are resolved as YAML 1.2's core schema does:
+ * null (~, null, empty), true/false, integers (decimal, 0x, 0o), floats
+ * (1.5, 1e-3, .5); .inf and .nan become the strings "Infinity" and "NaN"
+ * (JSON has no such numbers); anything else, and every quoted scalar, is
+ * a string. Aliases, and more than one document, are errors.
+ *
+ * Built with libyaml when pkg-config finds yaml-0.1 (MLG_HAVE_YAML);
+ * otherwise every call fails with MLG_EINVALID "'<name>': YAML needs
+ * libyaml, which this mlgate was built without".
+ */
+#ifndef MLGATE_YAML_H
+#define MLGATE_YAML_H
+
+#include <stddef.h>
+
+struct mlg_json_doc;
+
+/* 1 when `text` should be read as YAML: its first byte that is not
+ * white space (or a UTF-8 BOM) is neither '{' nor '[' (which JSON
+ * documents start with), 0 otherwise. An empty text is JSON's (an
+ * error there). */
+int mlg_yaml_like(const char *text, size_t len);
+
+/*
+ * Parse `len` bytes of `text` as one YAML document called `name` into
+ * `doc` (root set, name copied, text NULL: json.h errors about a value
+ * of the document then name the file and the pointer without
+ * line:column). Errors, MLG_EINVALID:
+ *   '<name>': <line>:<col>: <libyaml's problem>   (syntax)
+ *   '<name>': <line>:<col>: aliases are not supported
+ *   '<name>': <line>:<col>: more than one document
+ *   '<name>': <line>:<col>: a mapping key must be a scalar
+ *   '<name>': <line>:<col>: duplicate key '<key>'
+ *   '<name>': empty YAML document
+ * Nesting deeper than 512 levels is refused. O(len).
+ */
+int mlg_yaml_parse(struct mlg_json_doc *doc, const char *name, const char *text,
+		   size_t len);
+
+#endif

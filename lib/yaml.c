@@ -1,0 +1,266 @@
+/* yaml.c - YAML documents read as JSON values (libyaml) */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlgate/error.h"
+#include "mlgate/json.h"
+#include "mlgate/util.h"
+#include "mlgate/yaml.h"
+
+int mlg_yaml_like(const char *text, size_t len)
+{
+	size_t i = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+
+	while (i < len && strchr(" \t\r\n", text[i]) && text[i])
+		i++;
+	return i < len && text[i] != '{' && text[i] != '[';
+}
+
+#ifndef MLG_HAVE_YAML
+
+int mlg_yaml_parse(struct mlg_json_doc *doc, const char *name, const char *text,
+		   size_t len)
+{
+	(void)text;
+	(void)len;
+	memset(doc, 0, sizeof(*doc));
+	return mlg_error_set(MLG_EINVALID,
+			     "'%s': YAML needs libyaml, which this mlgate "
+			     "was built without",
+			     name);
+}
+
+#else
+
+#include <yaml.h>
+
+#define MAX_DEPTH 512
+
+struct frame {
+	json_t *v;
+	char *key; /* a mapping's pending key, or NULL */
+};
+
+struct state {
+	const char *name;
+	struct frame *st;
+	size_t n, alloc;
+	json_t *root;
+	int docs;
+};
+
+static int fail(const struct state *s, const yaml_mark_t *m, const char *what)
+{
+	return mlg_error_set(MLG_EINVALID, "'%s': %zu:%zu: %s", s->name,
+			     m->line + 1, m->column + 1, what);
+}
+
+static int is_int(const char *s, long long *out)
+{
+	char *end;
+	int base = 10;
+	const char *p = s;
+
+	if ((*p == '-' || *p == '+') && p[1])
+		p++;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'o') && s == p) {
+		base = p[1] == 'x' ? 16 : 8;
+		p += 2;
+	}
+	if (!*p || strspn(p, base == 16 ? "0123456789abcdefABCDEF"
+					: "0123456789") != strlen(p))
+		return 0;
+	errno = 0;
+	*out = strtoll(base == 10 ? s : p, &end, base);
+	return !errno && !*end;
+}
+
+static int is_float(const char *s, double *out)
+{
+	const char *p = s + (*s == '-' || *s == '+');
+	size_t digits = strspn(p, "0123456789");
+
+	if (p[digits] == '.')
+		digits += strspn(p + digits + 1, "0123456789");
+	/* digits alone reach here only beyond int64: a float then */
+	if (!digits || strspn(p, "0123456789.eE+-") != strlen(p))
+		return 0;
+	return !mlg_parse_double(out, s) && isfinite(*out);
+}
+
+static int one_of(const char *s, const char *list)
+{
+	size_t n = strlen(s);
+	const char *p;
+
+	for (p = list; *p; p += strlen(p) + 1)
+		if (strlen(p) == n && !memcmp(p, s, n))
+			return 1;
+	return 0;
+}
+
+/* A scalar as YAML 1.2's core schema resolves it. */
+static json_t *scalar(const yaml_event_t *e)
+{
+	const char *s = (const char *)e->data.scalar.value;
+	const char *tag = (const char *)e->data.scalar.tag;
+	long long i;
+	double d;
+
+	if (e->data.scalar.style != YAML_PLAIN_SCALAR_STYLE ||
+	    (tag && !strcmp(tag, YAML_STR_TAG)))
+		return json_stringn(s, e->data.scalar.length);
+	if (!*s || one_of(s, "~\0null\0Null\0NULL\0"))
+		return json_null();
+	if (one_of(s, "true\0True\0TRUE\0"))
+		return json_true();
+	if (one_of(s, "false\0False\0FALSE\0"))
+		return json_false();
+	if (is_int(s, &i))
+		return json_integer(i);
+	if (is_float(s, &d))
+		return json_real(d);
+	if (one_of(s, ".inf\0.Inf\0.INF\0+.inf\0+.Inf\0+.INF\0"))
+		return json_string("Infinity");
+	if (one_of(s, "-.inf\0-.Inf\0-.INF\0"))
+		return json_string("-Infinity");
+	if (one_of(s, ".nan\0.NaN\0.NAN\0"))
+		return json_string("NaN");
+	return json_stringn(s, e->data.scalar.length);
+}
+
+/* Put `v` (a new reference) where the open container wants it. */
+static int place(struct state *s, json_t *v, const yaml_event_t *e)
+{
+	struct frame *f = s->n ? &s->st[s->n - 1] : NULL;
+	int rc = 0;
+
+	if (!v)
+		return fail(s, &e->start_mark, "invalid UTF-8 in a scalar");
+	if (!f) {
+		s->root = v;
+		return 0;
+	}
+	if (json_is_array(f->v)) {
+		json_array_append_new(f->v, v);
+	} else if (!f->key) {
+		if (!json_is_string(v)) {
+			rc = fail(s, &e->start_mark,
+				  "a mapping key must be a scalar");
+		} else if (json_object_get(f->v, json_string_value(v))) {
+			char *msg = mlg_strfmt("duplicate key '%s'",
+					       json_string_value(v));
+
+			rc = fail(s, &e->start_mark, msg);
+			free(msg);
+		} else {
+			f->key = mlg_strdup(json_string_value(v));
+		}
+		json_decref(v);
+	} else {
+		json_object_set_new(f->v, f->key, v);
+		free(f->key);
+		f->key = NULL;
+	}
+	return rc;
+}
+
+/* Keys are read as text whatever they look like: "1: x" has key "1". */
+static json_t *key_or_value(struct state *s, const yaml_event_t *e)
+{
+	struct frame *f = s->n ? &s->st[s->n - 1] : NULL;
+
+	if (f && json_is_object(f->v) && !f->key)
+		return json_stringn((const char *)e->data.scalar.value,
+				    e->data.scalar.length);
+	return scalar(e);
+}
+
+static int event(struct state *s, const yaml_event_t *e)
+{
+	json_t *v;
+	int rc;
+
+	switch (e->type) {
+	case YAML_DOCUMENT_START_EVENT:
+		if (++s->docs > 1)
+			return fail(s, &e->start_mark,
+				    "more than one document");
+		return 0;
+	case YAML_ALIAS_EVENT:
+		return fail(s, &e->start_mark, "aliases are not supported");
+	case YAML_SCALAR_EVENT:
+		return place(s, key_or_value(s, e), e);
+	case YAML_SEQUENCE_START_EVENT:
+	case YAML_MAPPING_START_EVENT:
+		if (s->n >= MAX_DEPTH)
+			return fail(s, &e->start_mark, "nested too deeply");
+		v = e->type == YAML_SEQUENCE_START_EVENT ? json_array()
+							 : json_object();
+		/* placed first (it is a key error when a key is expected),
+		 * then opened with a reference of its own */
+		json_incref(v);
+		if ((rc = place(s, v, e))) {
+			json_decref(v);
+			return rc;
+		}
+		s->st = mlg_grow(s->st, sizeof(*s->st), s->n + 1, &s->alloc);
+		s->st[s->n].v = v;
+		s->st[s->n++].key = NULL;
+		return 0;
+	case YAML_SEQUENCE_END_EVENT:
+	case YAML_MAPPING_END_EVENT:
+		s->n--;
+		json_decref(s->st[s->n].v);
+		free(s->st[s->n].key);
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+int mlg_yaml_parse(struct mlg_json_doc *doc, const char *name, const char *text,
+		   size_t len)
+{
+	struct state s = {0};
+	yaml_parser_t p;
+	yaml_event_t e;
+	int rc = 0, done = 0;
+
+	memset(doc, 0, sizeof(*doc));
+	s.name = name;
+	if (!yaml_parser_initialize(&p))
+		return mlg_error_set(MLG_ERROR, "cannot start libyaml");
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	while (!rc && !done) {
+		if (!yaml_parser_parse(&p, &e)) {
+			rc = fail(&s, &p.problem_mark,
+				  p.problem ? p.problem : "invalid YAML");
+			break;
+		}
+		done = e.type == YAML_STREAM_END_EVENT;
+		rc = event(&s, &e);
+		yaml_event_delete(&e);
+	}
+	while (s.n--) {
+		json_decref(s.st[s.n].v);
+		free(s.st[s.n].key);
+	}
+	free(s.st);
+	yaml_parser_delete(&p);
+	if (!rc && !s.root)
+		rc = mlg_error_set(MLG_EINVALID, "'%s': empty YAML document",
+				   name);
+	if (rc) {
+		json_decref(s.root);
+		return rc;
+	}
+	doc->root = s.root;
+	doc->name = mlg_strdup(name);
+	return 0;
+}
+
+#endif

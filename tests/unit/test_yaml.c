@@ -1,0 +1,98 @@
+/* test_yaml.c - YAML documents as JSON values */
+#include <jansson.h>
+#include <stdlib.h>
+
+#include "mlgate/buf.h"
+#include "mlgate/error.h"
+#include "mlgate/json.h"
+#include "mlgate/yaml.h"
+#include "test.h"
+
+/* Parse `text` and compare the compact JSON of the result. */
+static void as_json(const char *text, const char *want)
+{
+	struct mlg_json_doc doc;
+	struct mlg_buf b = MLG_BUF_INIT;
+
+	T_EQ_INT(mlg_yaml_parse(&doc, "y", text, strlen(text)), 0);
+	T_EQ_INT(mlg_json_dump(&b, doc.root, 0), 0);
+	T_EQ_STR(b.ptr, want);
+	T_EQ_STR(doc.name, "y");
+	T_EQ_INT(doc.text == NULL, 1);
+	mlg_buf_release(&b);
+	mlg_json_doc_release(&doc);
+}
+
+static void bad(const char *text, size_t len, const char *msg)
+{
+	struct mlg_json_doc doc;
+
+	T_EQ_INT(mlg_yaml_parse(&doc, "y", text, len), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), msg);
+	T_EQ_INT(doc.root == NULL, 1);
+}
+
+static void test_like(void)
+{
+	T_EQ_INT(mlg_yaml_like("a: 1", 4), 1);
+	T_EQ_INT(mlg_yaml_like(" \n{\"a\": 1}", 10), 0);
+	T_EQ_INT(mlg_yaml_like("\xef\xbb\xbf[1]", 6), 0);
+	T_EQ_INT(mlg_yaml_like("\xef\xbb\xbf"
+			       "a: 1",
+			       7),
+		 1);
+	T_EQ_INT(mlg_yaml_like(" \t\r\n", 4), 0);
+	T_EQ_INT(mlg_yaml_like("", 0), 0);
+}
+
+/* Plain scalars resolve as YAML 1.2's core schema; keys stay text. */
+static void test_scalars(void)
+{
+	as_json("a: 1\nb: -2\nc: 0x1f\nd: 0o17\ne: 1.5\nf: .5\ng: 1e-3\n"
+		"h: +2.0E2\n",
+		"{\"a\":1,\"b\":-2,\"c\":31,\"d\":15,\"e\":1.5,"
+		"\"f\":0.5,\"g\":0.001,\"h\":200.0}");
+	as_json("a: ~\nb:\nc: null\nd: true\ne: False\nf: yes\ng: '1'\n"
+		"h: \"2.5\"\ni: !!str 3\n1: x\n",
+		"{\"a\":null,\"b\":null,\"c\":null,\"d\":true,"
+		"\"e\":false,\"f\":\"yes\",\"g\":\"1\",\"h\":\"2.5\","
+		"\"i\":\"3\",\"1\":\"x\"}");
+	as_json("a: .inf\nb: -.Inf\nc: .nan\nd: 1.2.3\ne: 12abc\nf: 1e\n",
+		"{\"a\":\"Infinity\",\"b\":\"-Infinity\",\"c\":\"NaN\","
+		"\"d\":\"1.2.3\",\"e\":\"12abc\",\"f\":\"1e\"}");
+	/* beyond int64: not an integer, a float */
+	as_json("- 99999999999999999999\n", "[1e+20]");
+}
+
+static void test_nesting(void)
+{
+	as_json("test:\n  acc: 0.9\n  per_class: [0.8, {x: 1}]\nloss: 0.3\n",
+		"{\"test\":{\"acc\":0.9,\"per_class\":[0.8,{\"x\":1}]},"
+		"\"loss\":0.3}");
+	as_json("--- {a: [], b: {}}\n...\n", "{\"a\":[],\"b\":{}}");
+	as_json("plain text\n", "\"plain text\"");
+}
+
+static void test_errors(void)
+{
+	char deep[2 * 600 + 1];
+	size_t i;
+
+	bad("a: 1\na: 2\n", 10, "'y': 2:1: duplicate key 'a'");
+	bad("a: [1, 2\n", 9, "'y': 2:1: did not find expected ',' or ']'");
+	bad("a: &x 1\nb: *x\n", 14, "'y': 2:4: aliases are not supported");
+	bad("a: 1\n---\nb: 2\n", 14, "'y': 2:1: more than one document");
+	bad("# nothing\n", 10, "'y': empty YAML document");
+	bad("", 0, "'y': empty YAML document");
+	bad("? [a]\n: 1\n", 10, "'y': 1:3: a mapping key must be a scalar");
+	bad("a: \xff\n", 5, "'y': 1:1: invalid leading UTF-8 octet");
+	bad("a: b\0c\n", 7, "'y': 1:1: control characters are not allowed");
+	for (i = 0; i < 600; i++)
+		deep[i] = '[';
+	for (i = 0; i < 600; i++)
+		deep[600 + i] = ']';
+	deep[1200] = '\0';
+	bad(deep, 1200, "'y': 1:513: nested too deeply");
+}
+
+MLG_TESTS(T(test_like), T(test_scalars), T(test_nesting), T(test_errors))
