@@ -3,9 +3,11 @@
 
 Creates a git repository in DIR (which must not exist) with COMMITS
 commits on main, each changing metrics.json (METRICS metrics under
-"model"), written in one `git fast-import` run; then refs/mlgate/history,
-one commit whose history.jsonl holds RECORDS records (as `perf-gate
-record` writes them) for the last RECORDS commits of main. Also writes
+"model"), written in one `git fast-import` run; then refs/mlgate/history
+holding RECORDS records (as `perf-gate record` writes them) for the last
+RECORDS commits of main, chunked as perf-gate leaves it: full chunks of
+128 records in archive/00000001.jsonl..., the rest in history.jsonl, one
+commit per chunk (a second fast-import run). Also writes
 DIR/../current.json, the metrics of a new run. Deterministic (seeded).
 """
 import json
@@ -50,22 +52,30 @@ for k, rev in enumerate(revs):
            "ref": "main", "run": None,
            "metrics": {"model." + n: v
                        for n, v in metrics()["model"].items()}}
-    lines.append(json.dumps(rec, separators=(",", ":")))
-git = ["git", "-C", out]
-blob = subprocess.run(git + ["hash-object", "-w", "--stdin"], check=True,
-                      input="\n".join(lines) + "\n", capture_output=True,
-                      text=True).stdout.strip()
-tree = subprocess.run(git + ["mktree"], check=True, capture_output=True,
-                      text=True,
-                      input="100644 blob %s\thistory.jsonl\n" % blob
-                      ).stdout.strip()
-cenv = dict(env, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="b@example.com",
-            GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="b@example.com")
-commit = subprocess.run(git + ["commit-tree", tree, "-m", "history"],
-                        check=True, capture_output=True, text=True,
-                        env=cenv).stdout.strip()
-subprocess.run(git + ["update-ref", "refs/mlgate/history", commit],
-               check=True)
-subprocess.run(git + ["checkout", "-q", "main"], check=True)
+    lines.append(json.dumps(rec, separators=(",", ":")).encode() + b"\n")
+# The history as `perf-gate record` leaves it (include/mlgate/history.h):
+# full chunks of CHUNK records in archive/NNNNNNNN.jsonl, the rest in
+# history.jsonl. One commit per chunk rollover, each archiving the
+# previous tip blob unchanged (same mark, same id), then the tip.
+CHUNK = 128  # MLG_HISTORY_CHUNK
+chunks = [lines[i:i + CHUNK] for i in range(0, len(lines), CHUNK)] or [[]]
+fi = subprocess.Popen(["git", "-C", out, "fast-import", "--quiet"],
+                      stdin=subprocess.PIPE, env=env)
+w = fi.stdin.write
+for i, chunk in enumerate(chunks, 1):
+    data = b"".join(chunk)
+    w(b"blob\nmark :%d\ndata %d\n%s\n" % (i, len(data), data))
+for i in range(1, len(chunks) + 1):
+    w(b"commit refs/mlgate/history\n")
+    w(b"committer bench <b@example.com> %d +0000\n" % (1800000000 + i))
+    msg = b"mlgate: history chunk %d" % i
+    w(b"data %d\n%s\n" % (len(msg), msg))
+    for j in range(1, i):
+        w(b"M 100644 :%d archive/%08d.jsonl\n" % (j, j))
+    w(b"M 100644 :%d history.jsonl\n" % i)
+fi.stdin.close()
+if fi.wait():
+    sys.exit("fast-import failed")
+subprocess.run(["git", "-C", out, "checkout", "-q", "main"], check=True)
 with open(out + "/../current.json", "w") as f:
     json.dump(metrics(), f, sort_keys=True)

@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.." || exit 3
 
 O=${O:-build}
 N=${BENCH_RUNS:-20}
-dir=$O/bench/pg
+dir=$(pwd)/$O/bench/pg
 repo=$dir/repo
 pg=$(pwd)/$O/bin/perf-gate
 py=/usr/bin/python3

@@ -326,6 +326,136 @@ int mlg_git_is_ancestor(int *out, struct mlg_git_repo *r, const char *a,
 	return 0;
 }
 
+/* The commits seen by the walk: an open-addressing set of ids. */
+struct mlg_git_ancestry {
+	struct mlg_git_repo *r;
+	git_revwalk *walk;
+	git_odb *odb;
+	git_oid base;
+	git_oid *set;
+	size_t n, cap;
+	int done; /* 1: the walk saw every ancestor, 2: it broke off */
+};
+
+static size_t oid_slot(const struct mlg_git_ancestry *a, const git_oid *id)
+{
+	size_t h;
+
+	/* ids are hashes already: their first bytes spread well */
+	memcpy(&h, id->id, sizeof(h));
+	return h & (a->cap - 1);
+}
+
+static int seen(const struct mlg_git_ancestry *a, const git_oid *id)
+{
+	size_t i;
+
+	for (i = oid_slot(a, id); !git_oid_is_zero(&a->set[i]);
+	     i = (i + 1) & (a->cap - 1))
+		if (git_oid_equal(&a->set[i], id))
+			return 1;
+	return 0;
+}
+
+static void remember(struct mlg_git_ancestry *a, const git_oid *id)
+{
+	git_oid *old = a->set;
+	size_t i, oldcap = a->cap;
+
+	if ((a->n + 1) * 2 > a->cap) {
+		a->cap = a->cap ? a->cap * 2 : 1024;
+		a->set = mlg_malloc(a->cap * sizeof(*a->set));
+		memset(a->set, 0, a->cap * sizeof(*a->set));
+		a->n = 0;
+		for (i = 0; i < oldcap; i++)
+			if (!git_oid_is_zero(&old[i]))
+				remember(a, &old[i]);
+		free(old);
+	}
+	for (i = oid_slot(a, id); !git_oid_is_zero(&a->set[i]);
+	     i = (i + 1) & (a->cap - 1))
+		if (git_oid_equal(&a->set[i], id))
+			return;
+	git_oid_cpy(&a->set[i], id);
+	a->n++;
+}
+
+int mlg_git_ancestry_new(struct mlg_git_ancestry **out, struct mlg_git_repo *r,
+			 const char *base)
+{
+	struct mlg_git_ancestry *a;
+	int rc;
+
+	*out = NULL;
+	a = mlg_malloc(sizeof(*a));
+	memset(a, 0, sizeof(*a));
+	a->r = r;
+	if ((rc = parse_oid(&a->base, base)))
+		goto failed;
+	/* no sorting: the walk is lazy, a commit at a time */
+	if ((rc = git_repository_odb(&a->odb, r->repo)) < 0 ||
+	    (rc = git_revwalk_new(&a->walk, r->repo)) < 0 ||
+	    (rc = git_revwalk_sorting(a->walk, GIT_SORT_NONE)) < 0 ||
+	    (rc = git_revwalk_push(a->walk, &a->base)) < 0) {
+		rc = mlg_git_error(rc, "cannot walk history");
+		goto failed;
+	}
+	*out = a;
+	return 0;
+failed:
+	mlg_git_ancestry_free(a);
+	return rc;
+}
+
+void mlg_git_ancestry_free(struct mlg_git_ancestry *a)
+{
+	if (!a)
+		return;
+	git_revwalk_free(a->walk);
+	git_odb_free(a->odb);
+	free(a->set);
+	free(a);
+}
+
+int mlg_git_ancestry_check(int *out, struct mlg_git_ancestry *a,
+			   const char *hex)
+{
+	git_oid id, next;
+	char base[MLG_GIT_HEX];
+	size_t steps;
+	int rc;
+
+	*out = 0;
+	if ((rc = parse_oid(&id, hex)))
+		return rc;
+	if (git_oid_equal(&id, &a->base) || (a->set && seen(a, &id))) {
+		*out = 1;
+		return 0;
+	}
+	/* a record of a commit never fetched here is not in this
+	 * history (as in mlg_git_is_ancestor()) */
+	if (!git_odb_exists(a->odb, &id))
+		return 0;
+	for (steps = 0; !a->done && steps < 4096; steps++) {
+		rc = git_revwalk_next(&next, a->walk);
+		/* a missing parent (a shallow clone) breaks the walk off;
+		 * the exact check below still answers */
+		if (rc < 0) {
+			a->done = rc == GIT_ITEROVER ? 1 : 2;
+			break;
+		}
+		remember(a, &next);
+		if (git_oid_equal(&next, &id)) {
+			*out = 1;
+			return 0;
+		}
+	}
+	if (a->done == 1)
+		return 0;
+	git_oid_tostr(base, sizeof(base), &a->base);
+	return mlg_git_is_ancestor(out, a->r, hex, base);
+}
+
 static int signature(git_signature **out, git_repository *repo)
 {
 	if (git_signature_default(out, repo) >= 0)
@@ -336,13 +466,13 @@ static int signature(git_signature **out, git_repository *repo)
 	return 0;
 }
 
-int mlg_git_commit_file(char out[MLG_GIT_HEX], struct mlg_git_repo *r,
-			const char *ref, const char *parent, const char *path,
-			const char *data, size_t len, const char *msg)
+/* Commit `tree` on `parent` (NULL: a root commit) and move `ref` there
+ * by compare-and-swap. */
+static int commit_tree(char out[MLG_GIT_HEX], struct mlg_git_repo *r,
+		       const char *ref, const char *parent, git_tree *tree,
+		       const char *msg)
 {
-	git_oid blob_id, tree_id, commit_id, parent_id;
-	git_treebuilder *tb = NULL;
-	git_tree *tree = NULL;
+	git_oid commit_id, parent_id;
 	git_commit *pc = NULL;
 	git_signature *sig = NULL;
 	git_reference *nref = NULL;
@@ -351,15 +481,7 @@ int mlg_git_commit_file(char out[MLG_GIT_HEX], struct mlg_git_repo *r,
 
 	if (parent && (rc = parse_oid(&parent_id, parent)))
 		return rc;
-	if ((rc = git_blob_create_from_buffer(&blob_id, r->repo, data, len)) <
-		    0 ||
-	    (rc = git_treebuilder_new(&tb, r->repo, NULL)) < 0 ||
-	    (rc = git_treebuilder_insert(NULL, tb, path, &blob_id,
-					 GIT_FILEMODE_BLOB)) < 0 ||
-	    (rc = git_treebuilder_write(&tree_id, tb)) < 0 ||
-	    (rc = git_tree_lookup(&tree, r->repo, &tree_id)) < 0 ||
-	    (parent &&
-	     (rc = git_commit_lookup(&pc, r->repo, &parent_id)) < 0)) {
+	if (parent && (rc = git_commit_lookup(&pc, r->repo, &parent_id)) < 0) {
 		rc = mlg_git_error(rc, "cannot write objects");
 		goto done;
 	}
@@ -394,8 +516,237 @@ done:
 	git_reference_free(nref);
 	git_signature_free(sig);
 	git_commit_free(pc);
+	return rc;
+}
+
+int mlg_git_commit_file(char out[MLG_GIT_HEX], struct mlg_git_repo *r,
+			const char *ref, const char *parent, const char *path,
+			const char *data, size_t len, const char *msg)
+{
+	git_oid blob_id, tree_id, parent_id;
+	git_treebuilder *tb = NULL;
+	git_tree *tree = NULL;
+	int rc;
+
+	if (parent && (rc = parse_oid(&parent_id, parent)))
+		return rc;
+	if ((rc = git_blob_create_from_buffer(&blob_id, r->repo, data, len)) <
+		    0 ||
+	    (rc = git_treebuilder_new(&tb, r->repo, NULL)) < 0 ||
+	    (rc = git_treebuilder_insert(NULL, tb, path, &blob_id,
+					 GIT_FILEMODE_BLOB)) < 0 ||
+	    (rc = git_treebuilder_write(&tree_id, tb)) < 0 ||
+	    (rc = git_tree_lookup(&tree, r->repo, &tree_id)) < 0) {
+		rc = mlg_git_error(rc, "cannot write objects");
+		goto done;
+	}
+	rc = commit_tree(out, r, ref, parent, tree, msg);
+done:
 	git_tree_free(tree);
 	git_treebuilder_free(tb);
+	return rc;
+}
+
+void mlg_git_tree_release(struct mlg_git_tree *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		free(t->items[i].name);
+	free(t->items);
+	memset(t, 0, sizeof(*t));
+}
+
+int mlg_git_list_tree(struct mlg_git_tree *out, struct mlg_git_repo *r,
+		      const char *rev, const char *path)
+{
+	git_commit *commit = NULL;
+	git_tree *root = NULL, *sub = NULL, *tree;
+	git_tree_entry *entry = NULL;
+	struct mlg_git_tree_entry *it;
+	const git_tree_entry *e;
+	size_t i, n;
+	int rc;
+
+	if ((rc = resolve(&commit, r, rev)))
+		return rc;
+	if ((rc = git_commit_tree(&root, commit)) < 0) {
+		rc = mlg_git_error(rc, "cannot read tree");
+		goto done;
+	}
+	tree = root;
+	if (*path) {
+		if (git_tree_entry_bypath(&entry, root, path) < 0) {
+			rc = mlg_error_set(MLG_ENOTFOUND,
+					   "'%s' does not exist at '%s'", path,
+					   rev);
+			goto done;
+		}
+		if (git_tree_entry_type(entry) != GIT_OBJECT_TREE) {
+			rc = mlg_error_set(MLG_EINVALID,
+					   "'%s' at '%s' is not a folder", path,
+					   rev);
+			goto done;
+		}
+		if ((rc = git_tree_lookup(&sub, r->repo,
+					  git_tree_entry_id(entry))) < 0) {
+			rc = mlg_git_error(rc, "cannot read tree");
+			goto done;
+		}
+		tree = sub;
+	}
+	n = git_tree_entrycount(tree);
+	for (i = 0; i < n; i++) {
+		e = git_tree_entry_byindex(tree, i);
+		out->items = mlg_grow(out->items, sizeof(*out->items),
+				      out->n + 1, &out->alloc);
+		it = &out->items[out->n++];
+		it->name = mlg_strdup(git_tree_entry_name(e));
+		git_oid_tostr(it->id, MLG_GIT_HEX, git_tree_entry_id(e));
+		it->is_blob = git_tree_entry_type(e) == GIT_OBJECT_BLOB;
+	}
+	rc = 0;
+done:
+	git_tree_entry_free(entry);
+	git_tree_free(sub);
+	git_tree_free(root);
+	git_commit_free(commit);
+	return rc;
+}
+
+int mlg_git_read_blob(struct mlg_buf *out, struct mlg_git_repo *r,
+		      const char *id, const char *name, size_t max)
+{
+	git_odb *odb = NULL;
+	git_odb_object *obj = NULL;
+	git_oid oid;
+	size_t size;
+	int rc;
+
+	if ((rc = parse_oid(&oid, id)))
+		return rc;
+	if ((rc = git_repository_odb(&odb, r->repo)) < 0)
+		return mlg_git_error(rc, "cannot open the object database");
+	/* the size first: a blob over the limit is not inflated */
+	if (max) {
+		size_t hsize;
+		git_object_t type;
+
+		rc = git_odb_read_header(&hsize, &type, odb, &oid);
+		if (!rc && type == GIT_OBJECT_BLOB && hsize > max) {
+			rc = mlg_error_set(MLG_ELIMIT,
+					   "'%s' is larger than %zu bytes",
+					   name, max);
+			goto done;
+		}
+	}
+	rc = git_odb_read(&obj, odb, &oid);
+	if (rc == GIT_ENOTFOUND) {
+		rc = mlg_error_set(MLG_ENOTFOUND, "'%s': blob %s not found",
+				   name, id);
+		goto done;
+	}
+	if (rc < 0) {
+		rc = mlg_git_error(rc, "cannot read blob");
+		goto done;
+	}
+	if (git_odb_object_type(obj) != GIT_OBJECT_BLOB) {
+		rc = mlg_error_set(MLG_EINVALID, "'%s': %s is not a blob", name,
+				   id);
+		goto done;
+	}
+	size = git_odb_object_size(obj);
+	if (max && size > max) {
+		rc = mlg_error_set(MLG_ELIMIT, "'%s' is larger than %zu bytes",
+				   name, max);
+		goto done;
+	}
+	rc = mlg_buf_add(out, git_odb_object_data(obj), size);
+done:
+	git_odb_object_free(obj);
+	git_odb_free(odb);
+	return rc;
+}
+
+/* A path of '/'-separated names, none empty, "." or "..". */
+static int valid_path(const char *p)
+{
+	const char *s, *e;
+	size_t n;
+
+	if (!*p)
+		return 0;
+	for (s = p;; s = e + 1) {
+		e = strchr(s, '/');
+		n = e ? (size_t)(e - s) : strlen(s);
+		if (!n || (n == 1 && s[0] == '.') ||
+		    (n == 2 && s[0] == '.' && s[1] == '.'))
+			return 0;
+		if (!e)
+			return 1;
+	}
+}
+
+int mlg_git_commit_edits(char out[MLG_GIT_HEX], struct mlg_git_repo *r,
+			 const char *ref, const char *parent,
+			 const struct mlg_git_tree_edit *edits, size_t n,
+			 const char *msg)
+{
+	git_oid parent_id, tree_id;
+	git_commit *pc = NULL;
+	git_tree *base = NULL, *tree = NULL;
+	git_treebuilder *tb = NULL;
+	git_tree_update *up = NULL;
+	size_t i;
+	int rc;
+
+	if (parent && (rc = parse_oid(&parent_id, parent)))
+		return rc;
+	up = mlg_malloc((n ? n : 1) * sizeof(*up));
+	memset(up, 0, (n ? n : 1) * sizeof(*up));
+	for (i = 0; i < n; i++) {
+		if (!valid_path(edits[i].path)) {
+			rc = mlg_error_set(MLG_EINVALID,
+					   "invalid tree path '%s'",
+					   edits[i].path);
+			goto done;
+		}
+		if (edits[i].id && (rc = parse_oid(&up[i].id, edits[i].id)))
+			goto done;
+	}
+	for (i = 0; i < n; i++) {
+		up[i].action = GIT_TREE_UPDATE_UPSERT;
+		up[i].filemode = GIT_FILEMODE_BLOB;
+		up[i].path = edits[i].path;
+		if (!edits[i].id && (rc = git_blob_create_from_buffer(
+					     &up[i].id, r->repo, edits[i].data,
+					     edits[i].len)) < 0)
+			goto git_failed;
+	}
+	/* libgit2 edits a baseline tree; a root commit starts empty */
+	if (parent) {
+		if ((rc = git_commit_lookup(&pc, r->repo, &parent_id)) < 0 ||
+		    (rc = git_commit_tree(&base, pc)) < 0)
+			goto git_failed;
+	} else if ((rc = git_treebuilder_new(&tb, r->repo, NULL)) < 0 ||
+		   (rc = git_treebuilder_write(&tree_id, tb)) < 0 ||
+		   (rc = git_tree_lookup(&base, r->repo, &tree_id)) < 0) {
+		goto git_failed;
+	}
+	if ((rc = git_tree_create_updated(&tree_id, r->repo, base, n, up)) <
+		    0 ||
+	    (rc = git_tree_lookup(&tree, r->repo, &tree_id)) < 0)
+		goto git_failed;
+	rc = commit_tree(out, r, ref, parent, tree, msg);
+	goto done;
+git_failed:
+	rc = mlg_git_error(rc, "cannot write objects");
+done:
+	git_tree_free(tree);
+	git_tree_free(base);
+	git_treebuilder_free(tb);
+	git_commit_free(pc);
+	free(up);
 	return rc;
 }
 

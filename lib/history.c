@@ -1,4 +1,8 @@
 /* history.c - metric history on refs/mlgate/history */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,6 +10,8 @@
 #include "mlgate/error.h"
 #include "mlgate/history.h"
 #include "mlgate/json.h"
+#include "mlgate/numparse.h"
+#include "mlgate/utf8.h"
 #include "mlgate/util.h"
 
 void mlg_history_record_release(struct mlg_history_record *rec)
@@ -142,8 +148,8 @@ static int is_hex40(const char *s)
 	return !s[40];
 }
 
-/* Parse one line; errors are left for the caller to place. */
-static int parse_line(struct mlg_history_record *rec, const char *text,
+/* Parse one line with jansson; errors are left for the caller to place. */
+static int parse_json(struct mlg_history_record *rec, const char *text,
 		      size_t len)
 {
 	static const char *const keys[] = {"commit", "time",	"ref",
@@ -201,22 +207,249 @@ done:
 	return rc;
 }
 
-/* Parse line `line` of `name` into `rec`, placing an error. */
-static int parse_at(struct mlg_history_record *rec, const char *name,
-		    size_t line, const char *p, size_t len)
+/*
+ * The fast path. A 200-metric line costs ~0.3 ms through jansson (a
+ * tree of objects, a hash table, then copies); the lines
+ * mlg_history_format() writes have one fixed shape, read here in one
+ * pass with no intermediate tree. Anything else (whitespace, other key
+ * orders, escapes, control bytes, invalid UTF-8, numbers jansson might
+ * refuse or read otherwise, duplicate names) returns 0 and is left to
+ * jansson, which then accepts or rejects it as it always did: the two
+ * paths cannot disagree on a line the fast one accepts.
+ */
+struct scan {
+	const char *p, *end;
+};
+
+static int lit(struct scan *sc, const char *s, size_t n)
+{
+	if ((size_t)(sc->end - sc->p) < n || memcmp(sc->p, s, n))
+		return 0;
+	sc->p += n;
+	return 1;
+}
+
+#define LIT(sc, s) lit(sc, s, sizeof(s) - 1)
+
+/* A string with no escape and no control byte, valid UTF-8. */
+static int plain_str(const char **s, size_t *n, struct scan *sc)
+{
+	const char *q, *start;
+	unsigned char c, high = 0;
+
+	if (sc->p >= sc->end || *sc->p != '"')
+		return 0;
+	start = q = sc->p + 1;
+	for (; q < sc->end; q++) {
+		c = (unsigned char)*q;
+		if (c == '"')
+			break;
+		if (c < 0x20 || c == '\\')
+			return 0;
+		high |= c & 0x80;
+	}
+	if (q >= sc->end ||
+	    (high && !mlg_utf8_valid(start, (size_t)(q - start))))
+		return 0;
+	*s = start;
+	*n = (size_t)(q - start);
+	sc->p = q + 1;
+	return 1;
+}
+
+static int is_digit(const struct scan *sc, const char *q)
+{
+	return q < sc->end && *q >= '0' && *q <= '9';
+}
+
+/*
+ * A JSON number as jansson reads it: a token without '.' or exponent is
+ * an integer (strtoll, then a double), the rest a real (strtod). Only
+ * the cases where the result is certain are taken: integers of at most
+ * 18 digits (no overflow), reals strtod reads in full without ERANGE.
+ */
+static int plain_num(double *out, struct scan *sc)
+{
+	const char *s = sc->p, *q = s;
+	int real = 0, expo = 0;
+	int64_t iv;
+	size_t n;
+	char tmp[64], *e;
+
+	if (q < sc->end && *q == '-')
+		q++;
+	if (!is_digit(sc, q))
+		return 0;
+	if (*q++ != '0')
+		while (is_digit(sc, q))
+			q++;
+	if (q < sc->end && *q == '.') {
+		if (!is_digit(sc, ++q))
+			return 0;
+		while (is_digit(sc, q))
+			q++;
+		real = 1;
+	}
+	if (q < sc->end && (*q == 'e' || *q == 'E')) {
+		q++;
+		if (q < sc->end && (*q == '+' || *q == '-'))
+			q++;
+		if (!is_digit(sc, q))
+			return 0;
+		while (is_digit(sc, q))
+			q++;
+		expo = 1;
+	}
+	n = (size_t)(q - s);
+	if (!real && !expo) {
+		if (!mlg_short_int(&iv, s, n))
+			return 0;
+		*out = (double)iv;
+	} else if (expo || mlg_plain_number(out, s, n)) {
+		/* strtod stops at a '.' that is not the locale's decimal
+		 * point: the end check sends such a run to jansson */
+		if (n >= sizeof(tmp))
+			return 0;
+		memcpy(tmp, s, n);
+		tmp[n] = '\0';
+		errno = 0;
+		*out = strtod(tmp, &e);
+		if (e != tmp + n || errno == ERANGE || !isfinite(*out))
+			return 0;
+	}
+	sc->p = q;
+	return 1;
+}
+
+/* A string or null: *out a new string or NULL. */
+static int str_or_null_at(char **out, struct scan *sc)
+{
+	const char *s;
+	size_t n;
+
+	if (LIT(sc, "null"))
+		return 1;
+	if (!plain_str(&s, &n, sc))
+		return 0;
+	*out = mlg_strndup(s, n);
+	return 1;
+}
+
+static uint32_t hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* Whether two metrics share a name (jansson refuses duplicate keys). */
+static int has_dup(const struct mlg_metric_set *m)
+{
+	size_t cap = 16, i, h;
+	uint32_t *slot;
+	int dup = 0;
+
+	while (cap < m->n * 2)
+		cap <<= 1;
+	slot = mlg_malloc(cap * sizeof(*slot));
+	memset(slot, 0, cap * sizeof(*slot));
+	for (i = 0; i < m->n && !dup; i++) {
+		for (h = hash(m->items[i].name) & (cap - 1); slot[h] && !dup;
+		     h = (h + 1) & (cap - 1))
+			dup = !strcmp(m->items[slot[h] - 1].name,
+				      m->items[i].name);
+		slot[h] = (uint32_t)(i + 1);
+	}
+	free(slot);
+	return dup;
+}
+
+/* 1 with `rec` filled, or 0 (rec empty) to leave the line to jansson. */
+static int parse_fast(struct mlg_history_record *rec, const char *text,
+		      size_t len)
+{
+	struct scan sc = {text, text + len};
+	struct mlg_named_metric *it;
+	const char *s;
+	size_t n;
+	double v;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->metrics.format = MLG_METRICS_JSON;
+	if (!LIT(&sc, "{\"commit\":") || !plain_str(&s, &n, &sc) || n != 40)
+		goto no;
+	memcpy(rec->commit, s, 40);
+	rec->commit[40] = '\0';
+	if (!is_hex40(rec->commit) || !LIT(&sc, ",\"time\":") ||
+	    !plain_str(&s, &n, &sc))
+		goto no;
+	rec->time = mlg_strndup(s, n);
+	if (!LIT(&sc, ",\"ref\":") || !str_or_null_at(&rec->ref, &sc) ||
+	    !LIT(&sc, ",\"run\":") || !str_or_null_at(&rec->run, &sc) ||
+	    !LIT(&sc, ",\"metrics\":{"))
+		goto no;
+	if (!LIT(&sc, "}")) {
+		do {
+			if (!plain_str(&s, &n, &sc) || !LIT(&sc, ":") ||
+			    !plain_num(&v, &sc))
+				goto no;
+			rec->metrics.items = mlg_grow(
+				rec->metrics.items, sizeof(*rec->metrics.items),
+				rec->metrics.n + 1, &rec->metrics.alloc);
+			it = &rec->metrics.items[rec->metrics.n++];
+			memset(it, 0, sizeof(*it));
+			it->name = mlg_strndup(s, n);
+			it->value = v;
+		} while (LIT(&sc, ","));
+		if (!LIT(&sc, "}"))
+			goto no;
+	}
+	if (!LIT(&sc, "}") || sc.p != sc.end || has_dup(&rec->metrics))
+		goto no;
+	return 1;
+no:
+	mlg_history_record_release(rec);
+	return 0;
+}
+
+int mlg_history_parse_line(struct mlg_history_record *out, const char *text,
+			   size_t len, enum mlg_history_parser how)
 {
 	const char *msg;
 	int rc;
 
-	if (!(rc = parse_line(rec, p, len)))
+	if (how != MLG_HISTORY_PARSE_JSON && parse_fast(out, text, len))
+		return 0;
+	if (how == MLG_HISTORY_PARSE_FAST)
+		return mlg_error_set(MLG_EINVALID,
+				     "not a record line as "
+				     "mlg_history_format() writes it");
+	if (!(rc = parse_json(out, text, len)))
 		return 0;
 	/* json.h names the document ''; keep the detail after it */
 	msg = mlg_error_message();
-	if (mlg_starts_with(msg, "'': "))
-		msg += 4;
-	msg = mlg_strdup(msg);
+	if (mlg_starts_with(msg, "'': ")) {
+		msg = mlg_strdup(msg + 4);
+		rc = mlg_error_set(rc, "%s", msg);
+		free((char *)msg);
+	}
+	return rc;
+}
+
+/* Parse line `line` of `name` into `rec`, placing an error. */
+static int parse_at(struct mlg_history_record *rec, const char *name,
+		    size_t line, const char *p, size_t len)
+{
+	char *msg;
+	int rc;
+
+	if (!(rc = mlg_history_parse_line(rec, p, len, MLG_HISTORY_PARSE_ANY)))
+		return 0;
+	msg = mlg_strdup(mlg_error_message());
 	rc = mlg_error_set(MLG_EDATA, "'%s': line %zu: %s", name, line, msg);
-	free((char *)msg);
+	free(msg);
 	return rc;
 }
 
@@ -268,37 +501,114 @@ int mlg_history_parse(struct mlg_history *out, const char *name,
 	return rc;
 }
 
-/* The history blob and its commit; *have 0 when there is no history. */
-static int read_tip(struct mlg_buf *text, char tip[MLG_GIT_HEX], int *have,
-		    struct mlg_git_repo *r)
-{
-	int rc;
+/*
+ * The layout of the tip of the history: its commit, the blob of
+ * history.jsonl ("" when there is none) and the archive chunks, checked
+ * to be archive/00000001.jsonl, 00000002... in order.
+ */
+struct layout {
+	char tip[MLG_GIT_HEX];
+	char file[MLG_GIT_HEX];
+	struct mlg_git_tree arch;
+};
 
+#define TIP_NAME MLG_HISTORY_REF ":" MLG_HISTORY_FILE
+
+static void layout_release(struct layout *l)
+{
+	mlg_git_tree_release(&l->arch);
+}
+
+/* The message name of archive chunk `i` (from 0), a new string. */
+static char *chunk_name(size_t i)
+{
+	return mlg_strfmt("%s:%s/%08zu.jsonl", MLG_HISTORY_REF,
+			  MLG_HISTORY_ARCHIVE, i + 1);
+}
+
+/* *have 0 when there is no history. */
+static int load_layout(struct layout *out, int *have, struct mlg_git_repo *r)
+{
+	struct mlg_git_tree root = {0};
+	char want[32];
+	size_t i;
+	int rc, arch = 0;
+
+	memset(out, 0, sizeof(*out));
 	*have = 0;
-	rc = mlg_git_ref_read(tip, r, MLG_HISTORY_REF);
+	rc = mlg_git_ref_read(out->tip, r, MLG_HISTORY_REF);
 	if (rc == MLG_ENOTFOUND) {
 		mlg_error_clear();
 		return 0;
 	}
-	if (rc)
+	if (rc || (rc = mlg_git_list_tree(&root, r, out->tip, "")))
 		return rc;
-	if ((rc = mlg_git_read_blob_at(text, r, tip, MLG_HISTORY_FILE,
-				       MLG_HISTORY_MAX)))
-		return rc;
+	/* other entries are left alone: room for later versions */
+	for (i = 0; i < root.n; i++) {
+		if (!strcmp(root.items[i].name, MLG_HISTORY_FILE)) {
+			if (!root.items[i].is_blob) {
+				rc = mlg_error_set(MLG_EDATA,
+						   "'%s' is not a file",
+						   TIP_NAME);
+				goto done;
+			}
+			memcpy(out->file, root.items[i].id, MLG_GIT_HEX);
+		} else if (!strcmp(root.items[i].name, MLG_HISTORY_ARCHIVE)) {
+			arch = !root.items[i].is_blob;
+		}
+	}
+	if (arch && (rc = mlg_git_list_tree(&out->arch, r, out->tip,
+					    MLG_HISTORY_ARCHIVE)))
+		goto done;
+	for (i = 0; i < out->arch.n; i++) {
+		snprintf(want, sizeof(want), "%08zu.jsonl", i + 1);
+		if (strcmp(out->arch.items[i].name, want) ||
+		    !out->arch.items[i].is_blob) {
+			rc = mlg_error_set(MLG_EDATA,
+					   "'%s:%s/%s': unexpected entry, "
+					   "expected '%s/%s'",
+					   MLG_HISTORY_REF, MLG_HISTORY_ARCHIVE,
+					   out->arch.items[i].name,
+					   MLG_HISTORY_ARCHIVE, want);
+			goto done;
+		}
+	}
 	*have = 1;
-	return 0;
+done:
+	mlg_git_tree_release(&root);
+	if (rc)
+		layout_release(out);
+	return rc;
+}
+
+/* Read the blob `id` of chunk `name` into `text` (reset first). */
+static int read_chunk(struct mlg_buf *text, struct mlg_git_repo *r,
+		      const char *id, const char *name)
+{
+	mlg_buf_reset(text);
+	return mlg_git_read_blob(text, r, id, name, MLG_HISTORY_MAX);
 }
 
 int mlg_history_read(struct mlg_history *out, struct mlg_git_repo *r)
 {
 	struct mlg_buf text = MLG_BUF_INIT;
-	char tip[MLG_GIT_HEX];
+	struct layout l;
+	char *name = NULL;
+	size_t i;
 	int rc, have;
 
-	if (!(rc = read_tip(&text, tip, &have, r)) && have)
-		rc = mlg_history_parse(out,
-				       MLG_HISTORY_REF ":" MLG_HISTORY_FILE,
-				       text.ptr, text.len);
+	if ((rc = load_layout(&l, &have, r)) || !have)
+		return rc;
+	for (i = 0; i < l.arch.n && !rc; i++) {
+		free(name);
+		name = chunk_name(i);
+		if (!(rc = read_chunk(&text, r, l.arch.items[i].id, name)))
+			rc = mlg_history_parse(out, name, text.ptr, text.len);
+	}
+	if (!rc && *l.file && !(rc = read_chunk(&text, r, l.file, TIP_NAME)))
+		rc = mlg_history_parse(out, TIP_NAME, text.ptr, text.len);
+	free(name);
+	layout_release(&l);
 	mlg_buf_release(&text);
 	return rc;
 }
@@ -320,53 +630,94 @@ static int quick_commit(char out[MLG_GIT_HEX], const struct line *l)
 	return is_hex40(out);
 }
 
-int mlg_history_window(struct mlg_history *out, struct mlg_git_repo *r,
-		       const char *baseline, size_t window)
-{
-	static const char name[] = MLG_HISTORY_REF ":" MLG_HISTORY_FILE;
-	struct mlg_buf text = MLG_BUF_INIT;
-	struct mlg_history_record rec;
-	char base[MLG_GIT_HEX], tip[MLG_GIT_HEX], id[MLG_GIT_HEX];
-	struct line *v = NULL;
-	size_t i, n = 0, first = out->n;
-	int rc, yes, have, quick;
+/* The window being filled, newest record first. */
+struct win {
+	struct mlg_history *out;
+	size_t first, want;
+	struct mlg_git_ancestry *anc;
+};
 
-	if ((rc = mlg_git_resolve(base, r, baseline)) ||
-	    (rc = read_tip(&text, tip, &have, r)) || !have)
-		goto done;
-	/* newest first, and only the chosen lines are parsed whole: a
-	 * long history costs one blob read and a scan for newlines; a
-	 * broken line outside the window goes unnoticed */
-	v = split(&n, text.ptr, text.len);
-	for (i = n; i-- > 0 && (!window || out->n - first < window);) {
+static int win_full(const struct win *w)
+{
+	return w->want && w->out->n - w->first >= w->want;
+}
+
+/* Add the records of one chunk, newest first, while the window is not
+ * full; only the chosen lines are parsed whole. */
+static int win_chunk(struct win *w, const char *name, const char *text,
+		     size_t len)
+{
+	struct mlg_history_record rec;
+	char id[MLG_GIT_HEX];
+	struct line *v;
+	size_t i, n;
+	int rc = 0, yes, quick;
+
+	v = split(&n, text, len);
+	for (i = n; i-- > 0 && !win_full(w);) {
 		quick = quick_commit(id, &v[i]);
 		if (!quick) {
 			if ((rc = parse_at(&rec, name, v[i].no, v[i].p,
 					   v[i].len)))
-				goto done;
+				break;
 			memcpy(id, rec.commit, MLG_GIT_HEX);
 		}
-		rc = mlg_git_is_ancestor(&yes, r, id, base);
+		rc = mlg_git_ancestry_check(&yes, w->anc, id);
 		if (!rc && yes && quick)
 			rc = parse_at(&rec, name, v[i].no, v[i].p, v[i].len);
 		else if (!quick && (rc || !yes))
 			mlg_history_record_release(&rec);
 		if (rc)
-			goto done;
+			break;
 		if (!yes)
 			continue;
-		out->items = mlg_grow(out->items, sizeof(*out->items),
-				      out->n + 1, &out->alloc);
-		out->items[out->n++] = rec;
+		w->out->items = mlg_grow(w->out->items, sizeof(*w->out->items),
+					 w->out->n + 1, &w->out->alloc);
+		w->out->items[w->out->n++] = rec;
 	}
+	free(v);
+	return rc;
+}
+
+int mlg_history_window(struct mlg_history *out, struct mlg_git_repo *r,
+		       const char *baseline, size_t window)
+{
+	struct mlg_buf text = MLG_BUF_INIT;
+	struct mlg_history_record rec;
+	char base[MLG_GIT_HEX], *name = NULL;
+	struct win w = {out, out->n, window, NULL};
+	struct layout l;
+	size_t i;
+	int rc, have = 0;
+
+	if ((rc = mlg_git_resolve(base, r, baseline)) ||
+	    (rc = load_layout(&l, &have, r)) || !have ||
+	    (rc = mlg_git_ancestry_new(&w.anc, r, base)))
+		goto done;
+	/* newest first: the tip, then the archive from its end, each
+	 * chunk read only while the window is not full; a broken line
+	 * outside the window goes unnoticed */
+	if (*l.file && !(rc = read_chunk(&text, r, l.file, TIP_NAME)))
+		rc = win_chunk(&w, TIP_NAME, text.ptr, text.len);
+	for (i = l.arch.n; !rc && i-- > 0 && !win_full(&w);) {
+		free(name);
+		name = chunk_name(i);
+		if (!(rc = read_chunk(&text, r, l.arch.items[i].id, name)))
+			rc = win_chunk(&w, name, text.ptr, text.len);
+	}
+	if (rc)
+		goto done;
 	/* oldest first */
-	for (i = 0; i < (out->n - first) / 2; i++) {
-		rec = out->items[first + i];
-		out->items[first + i] = out->items[out->n - 1 - i];
+	for (i = 0; i < (out->n - w.first) / 2; i++) {
+		rec = out->items[w.first + i];
+		out->items[w.first + i] = out->items[out->n - 1 - i];
 		out->items[out->n - 1 - i] = rec;
 	}
 done:
-	free(v);
+	if (have)
+		layout_release(&l);
+	mlg_git_ancestry_free(w.anc);
+	free(name);
 	mlg_buf_release(&text);
 	return rc;
 }
@@ -375,34 +726,58 @@ static int append_on(struct mlg_git_repo *r,
 		     const struct mlg_history_record *rec,
 		     char commit[MLG_GIT_HEX])
 {
-	struct mlg_buf text = MLG_BUF_INIT;
+	struct mlg_buf text = MLG_BUF_INIT, line = MLG_BUF_INIT;
 	struct mlg_history check = {0};
-	char tip[MLG_GIT_HEX], out[MLG_GIT_HEX];
-	char *msg = NULL;
+	struct mlg_git_tree_edit edits[2];
+	char out[MLG_GIT_HEX], *msg = NULL, *path = NULL;
+	struct layout l;
+	size_t n = 1;
 	int rc, have;
 
-	if ((rc = read_tip(&text, tip, &have, r)))
+	memset(edits, 0, sizeof(edits));
+	if ((rc = load_layout(&l, &have, r)))
 		goto done;
-	/* never extend a history that cannot be read back */
-	if (have && (rc = mlg_history_parse(
-			     &check, MLG_HISTORY_REF ":" MLG_HISTORY_FILE,
-			     text.ptr, text.len)))
+	/* never extend a history whose tip cannot be read back; archive
+	 * chunks were checked when they were the tip */
+	if (have && *l.file &&
+	    ((rc = read_chunk(&text, r, l.file, TIP_NAME)) ||
+	     (rc = mlg_history_parse(&check, TIP_NAME, text.ptr, text.len))))
 		goto done;
-	if (text.len && text.ptr[text.len - 1] != '\n' &&
-	    (rc = mlg_buf_addch(&text, '\n')))
+	if ((rc = mlg_history_format(&line, rec)))
 		goto done;
-	if ((rc = mlg_history_format(&text, rec)))
-		goto done;
+	edits[0].path = MLG_HISTORY_FILE;
+	if (check.n >= MLG_HISTORY_CHUNK) {
+		/* the full tip moves, as the same blob, into the archive;
+		 * an older, longer history.jsonl moves whole likewise */
+		path = mlg_strfmt("%s/%08zu.jsonl", MLG_HISTORY_ARCHIVE,
+				  l.arch.n + 1);
+		edits[1].path = path;
+		edits[1].id = l.file;
+		edits[0].data = line.ptr;
+		edits[0].len = line.len;
+		n = 2;
+	} else {
+		if (text.len && text.ptr[text.len - 1] != '\n' &&
+		    (rc = mlg_buf_addch(&text, '\n')))
+			goto done;
+		if ((rc = mlg_buf_add(&text, line.ptr, line.len)))
+			goto done;
+		edits[0].data = text.ptr;
+		edits[0].len = text.len;
+	}
 	msg = mlg_strfmt("mlgate: record %s\n", rec->commit);
-	if ((rc = mlg_git_commit_file(out, r, MLG_HISTORY_REF,
-				      have ? tip : NULL, MLG_HISTORY_FILE,
-				      text.ptr, text.len, msg)))
+	if ((rc = mlg_git_commit_edits(out, r, MLG_HISTORY_REF,
+				       have ? l.tip : NULL, edits, n, msg)))
 		goto done;
 	if (commit)
 		memcpy(commit, out, MLG_GIT_HEX);
 done:
+	if (have)
+		layout_release(&l);
 	free(msg);
+	free(path);
 	mlg_history_release(&check);
+	mlg_buf_release(&line);
 	mlg_buf_release(&text);
 	return rc;
 }

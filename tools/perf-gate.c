@@ -535,8 +535,10 @@ static const struct mlg_tool record_tool = {
 	.usage = record_usage,
 	.description =
 		"Commits one JSON line (commit, time, ref, run, metrics) to\n"
-		"history.jsonl on refs/mlgate/history with libgit2: no\n"
-		"checkout, no working tree change. Pull-request runs are\n"
+		"refs/mlgate/history with libgit2: history.jsonl holds the\n"
+		"newest 128 records, older ones stay in "
+		"archive/NNNNNNNN.jsonl;\n"
+		"no checkout, no working tree change. Pull-request runs are\n"
 		"not recorded unless --force. SOURCE_DATE_EPOCH sets the\n"
 		"time.",
 	.opts = record_opts,

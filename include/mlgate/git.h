@@ -7,6 +7,8 @@
 #ifndef MLGATE_GIT_H
 #define MLGATE_GIT_H
 
+#include <stddef.h>
+
 /*
  * Initialise and shut down libgit2, once for the process (not thread
  * safe: call from the main thread). mlg_git_open() initialises on first
@@ -115,6 +117,27 @@ int mlg_git_is_ancestor(int *out, struct mlg_git_repo *r, const char *a,
 			const char *b);
 
 /*
+ * The same question asked of many commits against one `base` (hex): an
+ * opaque handle that walks the history of `base` once, lazily, and
+ * remembers what it saw. A commit already seen costs a hash lookup;
+ * one not seen yet advances the walk (at most 4096 commits per
+ * question, after which mlg_git_is_ancestor() decides). Checking the
+ * last N records of a linear branch costs O(N) commits in all, not the
+ * O(N^2) of N separate mlg_git_is_ancestor() calls. `*out` is a new
+ * handle freed with mlg_git_ancestry_free() (which takes NULL). Errors:
+ * MLG_EINVALID "invalid object id '<hex>'", MLG_ERROR "cannot walk
+ * history: <libgit2 message>". The answers are those of
+ * mlg_git_is_ancestor(&yes, r, hex, base). The handle borrows `r`.
+ */
+struct mlg_git_ancestry;
+
+int mlg_git_ancestry_new(struct mlg_git_ancestry **out, struct mlg_git_repo *r,
+			 const char *base);
+int mlg_git_ancestry_check(int *out, struct mlg_git_ancestry *a,
+			   const char *hex);
+void mlg_git_ancestry_free(struct mlg_git_ancestry *a);
+
+/*
  * Write a commit whose tree holds the one file `path` (no '/') with the
  * `len` bytes of `data`, with the parent `parent` (hex, or NULL for a
  * root commit) and the message `msg`, and point the reference `ref` at
@@ -129,6 +152,75 @@ int mlg_git_is_ancestor(int *out, struct mlg_git_repo *r, const char *a,
 int mlg_git_commit_file(char out[MLG_GIT_HEX], struct mlg_git_repo *r,
 			const char *ref, const char *parent, const char *path,
 			const char *data, size_t len, const char *msg);
+
+/* ---- trees and blobs by id, for data kept in chunks (history.h) ---- */
+
+/* One entry of a tree: its name (new), object id and kind. */
+struct mlg_git_tree_entry {
+	char *name;
+	char id[MLG_GIT_HEX];
+	int is_blob; /* 1 for a file (blob), 0 for a folder or a submodule */
+};
+
+/* The entries of one folder, in git's order (bytewise by name, a folder
+ * compared as if its name ended in '/'). A zeroed struct is empty. */
+struct mlg_git_tree {
+	struct mlg_git_tree_entry *items;
+	size_t n, alloc;
+};
+
+void mlg_git_tree_release(struct mlg_git_tree *t);
+
+/*
+ * Append the entries of the folder `path` ("" for the root; '/'
+ * separators) in the tree of the commit `rev` to `out`. Errors:
+ *   MLG_ERROR	"cannot resolve revision '<rev>': <libgit2 message>"
+ *   MLG_ENOTFOUND	"'<path>' does not exist at '<rev>'"
+ *   MLG_EINVALID	"'<path>' at '<rev>' is not a folder"
+ * O(entries of that folder); nothing below it is read.
+ */
+int mlg_git_list_tree(struct mlg_git_tree *out, struct mlg_git_repo *r,
+		      const char *rev, const char *path);
+
+/*
+ * Append the content of the blob `id` (hex) to `out`, at most `max`
+ * bytes (0: no limit); `name` names it in messages. Errors:
+ *   MLG_EINVALID	"invalid object id '<id>'"
+ *   MLG_ENOTFOUND	"'<name>': blob <id> not found"
+ *   MLG_EINVALID	"'<name>': <id> is not a blob"
+ *   MLG_ELIMIT	"'<name>' is larger than <max> bytes"
+ * O(size of the blob).
+ */
+int mlg_git_read_blob(struct mlg_buf *out, struct mlg_git_repo *r,
+		      const char *id, const char *name, size_t max);
+
+/* One change to a tree: put at `path` ('/' separators, folders made as
+ * needed) the existing blob `id` (hex) when it is not NULL, else a new
+ * blob of the `len` bytes of `data`. */
+struct mlg_git_tree_edit {
+	const char *path;
+	const char *id;
+	const char *data;
+	size_t len;
+};
+
+/*
+ * Like mlg_git_commit_file(), but the tree of the new commit is the
+ * tree of `parent` (an empty tree when `parent` is NULL) with the `n`
+ * `edits` applied; each path at most once. Folders no edit touches keep
+ * their tree ids and blobs given by id are not written again, so the
+ * cost is the new blobs plus one tree per folder on an edited path,
+ * whatever the size of the rest. The reference moves by the same
+ * compare-and-swap. Errors: those of mlg_git_commit_file(),
+ * MLG_EINVALID "invalid object id '<id>'", MLG_EINVALID "invalid tree
+ * path '<path>'" (empty, leading, trailing or doubled '/', "." or ".."
+ * components), MLG_ERROR "cannot write objects: <libgit2 message>"
+ * (also for an id this repository does not have).
+ */
+int mlg_git_commit_edits(char out[MLG_GIT_HEX], struct mlg_git_repo *r,
+			 const char *ref, const char *parent,
+			 const struct mlg_git_tree_edit *edits, size_t n,
+			 const char *msg);
 
 /*
  * Push the refspec `spec` ("refs/a:refs/a", never forced) to the remote

@@ -195,5 +195,116 @@ static void test_open_errors(void)
 	mlg_git_shutdown();
 }
 
+static void test_commit_edits(void)
+{
+	struct mlg_git_repo *r = open_repo();
+	struct mlg_git_tree t = {0};
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_git_tree_edit e[3];
+	char c1[MLG_GIT_HEX], c2[MLG_GIT_HEX], id[MLG_GIT_HEX];
+	char keep[MLG_GIT_HEX];
+
+	memset(e, 0, sizeof(e));
+	e[0].path = "top.txt";
+	e[0].data = "a\n";
+	e[0].len = 2;
+	e[1].path = "d/x/one";
+	e[1].data = "1";
+	e[1].len = 1;
+	T_EQ_INT(mlg_git_commit_edits(c1, r, "refs/t/edits", NULL, e, 2, "m"),
+		 0);
+	T_EQ_INT(mlg_git_list_tree(&t, r, c1, ""), 0);
+	T_EQ_INT(t.n, 2);
+	T_EQ_STR(t.items[0].name, "d");
+	T_EQ_INT(t.items[0].is_blob, 0);
+	T_EQ_STR(t.items[1].name, "top.txt");
+	T_EQ_INT(t.items[1].is_blob, 1);
+	memcpy(keep, t.items[1].id, MLG_GIT_HEX);
+	mlg_git_tree_release(&t);
+	T_EQ_INT(mlg_git_read_blob(&b, r, keep, "top", 0), 0);
+	T_EQ_STR(b.ptr, "a\n");
+	mlg_buf_reset(&b);
+	T_EQ_INT(mlg_git_read_blob(&b, r, keep, "top", 1), MLG_ELIMIT);
+	T_EQ_STR(mlg_error_message(), "'top' is larger than 1 bytes");
+
+	/* on top: an existing blob by id, a new one, the rest kept */
+	e[0].path = "d/x/two";
+	e[0].id = keep;
+	e[1].path = "top.txt";
+	e[1].data = "b\n";
+	T_EQ_INT(mlg_git_commit_edits(c2, r, "refs/t/edits", c1, e, 2, "m"), 0);
+	t_rev_parse(id, repo, "refs/t/edits:d/x/two");
+	T_EQ_STR(id, keep);
+	t_rev_parse(id, repo, "refs/t/edits~1");
+	T_EQ_STR(id, c1);
+	T_EQ_INT(mlg_git_list_tree(&t, r, "refs/t/edits", "d/x"), 0);
+	T_EQ_INT(t.n, 2);
+	T_EQ_STR(t.items[0].name, "one");
+	T_EQ_STR(t.items[1].name, "two");
+	mlg_git_tree_release(&t);
+	T_EQ_INT(mlg_git_read_blob(&b, r, c2, "c", 0), MLG_EINVALID);
+	T_ASSERT(mlg_starts_with(mlg_error_message(), "'c': "));
+	T_CONTAINS(mlg_error_message(), " is not a blob");
+	T_EQ_INT(mlg_git_list_tree(&t, r, c2, "nope"), MLG_ENOTFOUND);
+	T_EQ_INT(mlg_git_list_tree(&t, r, c2, "top.txt"), MLG_EINVALID);
+	T_ASSERT(mlg_starts_with(mlg_error_message(), "'top.txt' at '"));
+	T_CONTAINS(mlg_error_message(), "' is not a folder");
+
+	/* compare-and-swap: the ref is at c2 now, not c1 */
+	T_EQ_INT(mlg_git_commit_edits(id, r, "refs/t/edits", c1, e, 1, "m"),
+		 MLG_ERROR);
+	T_ASSERT(mlg_starts_with(mlg_error_message(),
+				 "cannot update 'refs/t/edits': "));
+	e[0].path = "a//b";
+	T_EQ_INT(mlg_git_commit_edits(id, r, "refs/t/edits", c2, e, 1, "m"),
+		 MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "invalid tree path 'a//b'");
+	e[0].path = "../b";
+	T_EQ_INT(mlg_git_commit_edits(id, r, "refs/t/edits", c2, e, 1, "m"),
+		 MLG_EINVALID);
+	e[0].path = "b";
+	e[0].id = "xyz";
+	T_EQ_INT(mlg_git_commit_edits(id, r, "refs/t/edits", c2, e, 1, "m"),
+		 MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "invalid object id 'xyz'");
+	t_rev_parse(id, repo, "refs/t/edits");
+	T_EQ_STR(id, c2);
+	mlg_buf_release(&b);
+	done_repo(r);
+}
+
+static void test_ancestry(void)
+{
+	struct mlg_git_repo *r = open_repo();
+	struct mlg_git_ancestry *a = NULL;
+	char main_[MLG_GIT_HEX], c[4][MLG_GIT_HEX];
+	static const char *const revs[4] = {"main~2", "main~1", "main",
+					    "feature"};
+	int i, yes, want;
+
+	t_rev_parse(main_, repo, "main");
+	for (i = 0; i < 4; i++)
+		t_rev_parse(c[i], repo, revs[i]);
+	T_EQ_INT(mlg_git_ancestry_new(&a, r, main_), 0);
+	/* asked twice, in both orders: the walk and the set agree */
+	for (i = 0; i < 8; i++) {
+		want = (i % 4) != 3;
+		T_EQ_INT(mlg_git_ancestry_check(&yes, a, c[i % 4]), 0);
+		T_EQ_INT(yes, want);
+	}
+	T_EQ_INT(mlg_git_ancestry_check(
+			 &yes, a, "0000000000000000000000000000000000000001"),
+		 0);
+	T_EQ_INT(yes, 0);
+	T_EQ_INT(mlg_git_ancestry_check(&yes, a, "zz"), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "invalid object id 'zz'");
+	mlg_git_ancestry_free(a);
+	mlg_git_ancestry_free(NULL);
+	T_EQ_INT(mlg_git_ancestry_new(&a, r, "nothex"), MLG_EINVALID);
+	T_ASSERT(a == NULL);
+	done_repo(r);
+}
+
 MLG_TESTS(T(test_read_blob_at), T(test_read_blob_errors), T(test_merge_base),
-	  T(test_branch_ref), T(test_rel_path), T(test_open_errors));
+	  T(test_branch_ref), T(test_rel_path), T(test_open_errors),
+	  T(test_commit_edits), T(test_ancestry));
