@@ -81,28 +81,35 @@ if [ ! -x /usr/bin/time ] && ! install time; then
 	exit 3
 fi
 
-# table: generate the table once ($dir/table-ROWS.csv, reused while its
-# stamp matches), set bytes, and read it into the page cache, so that
-# every tool finds it warm. The generator is always rebuilt (a fraction
-# of a second); the table only when the generator's source or the row
-# count changed, or a previous run left it incomplete.
-table() {
-	${CC:-cc} -O2 -o "$gen" bench/gen-table.c || exit 3
-	stamp="$ROWS $(cksum <bench/gen-table.c)"
-	if [ -f "$csv" ] && [ -f "$csv.stamp" ] &&
-		[ "$(cat "$csv.stamp")" = "$stamp $(wc -c <"$csv")" ]; then
-		echo "bench: reusing $csv" >&2
+# cached FILE STAMP CMD...: make FILE with CMD's standard output unless
+# it is there, complete and stamped STAMP ($FILE.stamp also records its
+# size, so a run cut short is redone); then read it into the page cache,
+# so that every tool finds it warm, and set bytes.
+cached() {
+	file=$1 want="$2"
+	shift 2
+	if [ -f "$file" ] && [ -f "$file.stamp" ] &&
+		[ "$(cat "$file.stamp")" = "$want $(wc -c <"$file")" ]; then
+		echo "bench: reusing $file" >&2
 	else
-		echo "bench: generating $csv ($ROWS rows)" >&2
-		rm -f "$csv" "$csv.stamp"
-		if ! "$gen" "$ROWS" >"$csv.tmp" || ! mv "$csv.tmp" "$csv"; then
-			rm -f "$csv.tmp"
+		echo "bench: generating $file ($ROWS rows)" >&2
+		rm -f "$file" "$file.stamp"
+		if ! "$@" >"$file.tmp" || ! mv "$file.tmp" "$file"; then
+			rm -f "$file.tmp"
 			exit 3
 		fi
-		echo "$stamp $(wc -c <"$csv")" >"$csv.stamp"
+		echo "$want $(wc -c <"$file")" >"$file.stamp"
 	fi
-	bytes=$(wc -c <"$csv")
-	cat "$csv" >/dev/null
+	bytes=$(wc -c <"$file")
+	cat "$file" >/dev/null
+}
+
+# table: the table of bench/gen-table.c, $dir/table-ROWS.csv. The
+# generator is always rebuilt (a fraction of a second); the table only
+# when the generator's source or the row count changed.
+table() {
+	${CC:-cc} -O2 -o "$gen" bench/gen-table.c || exit 3
+	cached "$csv" "$ROWS $(cksum <bench/gen-table.c)" "$gen" "$ROWS"
 }
 
 # awk functions of the result tables: ratio(a, b) as "12.3x", per(n,

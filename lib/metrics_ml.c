@@ -341,6 +341,203 @@ static int32_t predicted(const struct mlg_cls_data *d, size_t i)
 	return (int32_t)best;
 }
 
+/*
+ * LSD radix sort of plain 64-bit keys, 11 bits per pass (6 passes, fewer
+ * when a digit is the same in every key). Returns `a` or `tmp`.
+ */
+static uint64_t *rsort64(uint64_t *a, uint64_t *tmp, size_t n)
+{
+	size_t(*count)[2048] = mlg_calloc(6, sizeof(*count)), i;
+	int pass;
+
+	for (i = 0; i < n; i++) {
+		uint64_t k = a[i];
+
+		for (pass = 0; pass < 6; pass++)
+			count[pass][(k >> (11 * pass)) & 2047]++;
+	}
+	for (pass = 0; pass < 6; pass++) {
+		size_t *c = count[pass], sum = 0, t;
+		uint64_t *s;
+		int d;
+
+		if (n && c[(a[0] >> (11 * pass)) & 2047] == n)
+			continue;
+		for (d = 0; d < 2048; d++) {
+			t = c[d];
+			c[d] = sum;
+			sum += t;
+		}
+		for (i = 0; i < n; i++)
+			tmp[c[(a[i] >> (11 * pass)) & 2047]++] = a[i];
+		s = a;
+		a = tmp;
+		tmp = s;
+	}
+	free(count);
+	return a;
+}
+
+/* Clip to [eps, 1 - eps] as fmin(fmax(q, eps), 1 - eps), NaN to eps,
+ * without the two calls. */
+static double clip(double q)
+{
+	const double eps = DBL_EPSILON;
+
+	return !(q >= eps) ? eps : q > 1 - eps ? 1 - eps : q;
+}
+
+/* One block of tied scores of the sorted curve (rank_sorted()). */
+struct curve {
+	double tp, fp, tp0, fp0, area, prec;
+};
+
+static void step(struct curve *c, double pos, double neg)
+{
+	c->tp += pos;
+	c->fp += neg;
+	c->area += (c->fp - c->fp0) * (c->tp + c->tp0) / 2;
+	if (c->tp + c->fp > 0)
+		c->prec += (c->tp - c->tp0) * (c->tp / (c->tp + c->fp));
+	c->tp0 = c->tp;
+	c->fp0 = c->fp;
+}
+
+/* Logs of the last scores seen, by score bits: scores repeat (rounded
+ * probabilities), and log() is the costly part of the row loop. */
+#define LOG_CACHE 4096
+struct log_cache {
+	uint64_t bits[LOG_CACHE];
+	double lp[LOG_CACHE][2]; /* log of the negative, positive share */
+};
+
+/*
+ * The probability metrics of a binary task with one probability column.
+ * ROC AUC and average precision come from one sort: without weights,
+ * scores in [0, 2) are sorted as 8-byte keys (the score's bits shifted
+ * left, the label in the low bit) instead of 16-byte items; blocks go
+ * from the highest score down, as rank_sorted(), with the same sums.
+ * Log loss, Brier and ECE are summed row by row, in row order, as
+ * before, so their values do not change to the last bit.
+ */
+static void binary_probability(struct mlg_metrics *out,
+			       const struct mlg_cls_data *d,
+			       struct mlg_rank_item *a)
+{
+	struct curve cv;
+	struct log_cache *lc = mlg_calloc(1, sizeof(*lc));
+	double P = 0, N = 0, ece = 0, wt = 0, ll = 0, br = 0, bw[10] = {0},
+	       by[10] = {0}, bp[10] = {0};
+	size_t i, n = d->n;
+	const char *why = NULL;
+	int b, packed = !d->w;
+
+	memset(&cv, 0, sizeof(cv));
+	for (i = 0; i < n; i++) {
+		double w = d->w ? d->w[i] : 1, q = d->proba[i], q1, q0;
+		int y = d->y[i] == 1;
+		uint64_t u;
+		size_t h;
+
+		memcpy(&u, &q, sizeof(u));
+		h = (size_t)((u * 0x9E3779B97F4A7C15ULL) >> 52);
+		if (lc->bits[h] != u || !lc->bits[h]) {
+			/* sklearn 1.2: clip, make the second column of a
+			 * 1-D input, then renormalise the row */
+			q1 = clip(q);
+			q0 = 1 - q1;
+			lc->bits[h] = u;
+			lc->lp[h][0] = log(q0 / (q0 + q1));
+			lc->lp[h][1] = log(q1 / (q0 + q1));
+		}
+		wt += w;
+		ll -= w * lc->lp[h][y];
+		br += w * (q - y) * (q - y);
+		b = q >= 1 ? 9 : q <= 0 ? 0 : (int)(q * 10);
+		bw[b] += w;
+		by[b] += w * y;
+		bp[b] += w * q;
+	}
+	free(lc);
+	for (b = 0; b < 10; b++)
+		if (bw[b] > 0)
+			ece += bw[b] / wt * fabs(by[b] / bw[b] - bp[b] / bw[b]);
+
+	if (packed) {
+		uint64_t *k = (uint64_t *)a, *sorted;
+
+		for (i = 0; i < n; i++) {
+			double q = d->proba[i];
+			uint64_t u;
+
+			if (!(q >= 0 && q < 2)) {
+				packed = 0;
+				break;
+			}
+			if (q == 0)
+				q = 0; /* -0 ties with +0 */
+			memcpy(&u, &q, sizeof(u));
+			k[i] = u << 1 | (d->y[i] == 1);
+			P += d->y[i] == 1;
+		}
+		if (packed) {
+			N = (double)n - P;
+			sorted = rsort64(k, k + n, n);
+			for (i = n; i > 0;) {
+				uint64_t v = sorted[i - 1] >> 1;
+				size_t j = i, pos = 0;
+
+				while (i > 0 && sorted[i - 1] >> 1 == v)
+					pos += sorted[--i] & 1;
+				step(&cv, (double)pos, (double)(j - i - pos));
+			}
+		}
+	}
+	if (!packed) {
+		struct mlg_rank_item *r;
+
+		for (i = 0; i < n; i++) {
+			double w = d->w ? d->w[i] : 1;
+
+			a[i].key = key_of(d->proba[i]);
+			a[i].w = d->y[i] == 1 ? w : w == 0 ? -0.0 : -w;
+		}
+		r = rsort(a, a + n, n);
+		/* in sorted order, as rank_sorted(), for the same sums */
+		P = N = 0;
+		for (i = 0; i < n; i++) {
+			if (signbit(r[i].w))
+				N -= r[i].w;
+			else
+				P += r[i].w;
+		}
+		for (i = n; i > 0;) {
+			uint64_t v = r[i - 1].key;
+			double pos = 0, neg = 0;
+
+			/* item by item, as rank_sorted() adds them */
+			while (i > 0 && r[i - 1].key == v) {
+				i--;
+				if (signbit(r[i].w))
+					cv.fp -= r[i].w;
+				else
+					cv.tp += r[i].w;
+			}
+			step(&cv, pos, neg);
+		}
+	}
+	if (!(P > 0) || !(N > 0)) {
+		mlg_error_set(MLG_EDATA,
+			      "only one class present in the labels");
+		why = "only one class present";
+	}
+	put(out, "roc_auc", cv.area / (P * N), why);
+	put(out, "average_precision", cv.prec / P, why);
+	put(out, "log_loss", ll / wt, wt > 0 ? NULL : "no rows");
+	put(out, "brier_score", br / wt, wt > 0 ? NULL : "no rows");
+	put(out, "ece", ece, wt > 0 ? NULL : "no rows");
+}
+
 /* One-vs-rest AUC of every class, macro or weighted by support. */
 static const char *ovr_auc(double *out, const struct mlg_cls_data *d,
 			   struct mlg_rank_item *a, int weighted)
@@ -381,6 +578,10 @@ static void probability(struct mlg_metrics *out, const struct mlg_cls_data *d,
 	const char *why;
 	int b;
 
+	if (d->binary && d->nproba == 1) {
+		binary_probability(out, d, a);
+		return;
+	}
 	for (i = 0; i < d->n; i++) {
 		double w = d->w ? d->w[i] : 1, p, conf, hit;
 

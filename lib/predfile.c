@@ -3,8 +3,10 @@
  */
 #include <fnmatch.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mlgate/buf.h"
 #include "mlgate/csv.h"
@@ -22,9 +24,13 @@
 /* Strings to dense ids, open addressing (ids + 1 in the table). */
 struct intern {
 	char **s;
-	size_t n, a;
+	size_t *len;
+	size_t n, a, alen;
 	uint32_t *tab;
 	size_t cap;
+	/* Ids by first byte, last byte and length: most columns repeat a
+	 * few short labels, which then skip the hash and the probe. */
+	uint32_t cache[64];
 };
 
 static uint64_t hash(const char *p, size_t len)
@@ -43,14 +49,27 @@ static void intern_release(struct intern *t)
 	for (i = 0; i < t->n; i++)
 		free(t->s[i]);
 	free(t->s);
+	free(t->len);
 	free(t->tab);
 	memset(t, 0, sizeof(*t));
 }
 
+static size_t slot(const char *p, size_t len)
+{
+	if (!len)
+		return 0;
+	return ((unsigned char)p[0] + 31 * (unsigned char)p[len - 1] + len) &
+	       63;
+}
+
 static uint32_t intern(struct intern *t, const char *p, size_t len)
 {
-	size_t i, mask;
+	size_t i, mask, c = slot(p, len);
+	uint32_t id = t->cache[c];
 
+	/* cache entries are ids + 1 */
+	if (id && t->len[id - 1] == len && !memcmp(t->s[id - 1], p, len))
+		return id - 1;
 	if (2 * (t->n + 1) > t->cap) {
 		size_t ncap = t->cap ? 2 * t->cap : 64, j;
 
@@ -58,7 +77,7 @@ static uint32_t intern(struct intern *t, const char *p, size_t len)
 		t->tab = mlg_calloc(ncap, sizeof(*t->tab));
 		t->cap = ncap;
 		for (j = 0; j < t->n; j++) {
-			i = hash(t->s[j], strlen(t->s[j])) & (ncap - 1);
+			i = hash(t->s[j], t->len[j]) & (ncap - 1);
 			while (t->tab[i])
 				i = (i + 1) & (ncap - 1);
 			t->tab[i] = (uint32_t)j + 1;
@@ -66,14 +85,18 @@ static uint32_t intern(struct intern *t, const char *p, size_t len)
 	}
 	mask = t->cap - 1;
 	for (i = hash(p, len) & mask; t->tab[i]; i = (i + 1) & mask) {
-		const char *s = t->s[t->tab[i] - 1];
-
-		if (!strncmp(s, p, len) && !s[len])
-			return t->tab[i] - 1;
+		id = t->tab[i];
+		if (t->len[id - 1] == len && !memcmp(t->s[id - 1], p, len)) {
+			t->cache[c] = id;
+			return id - 1;
+		}
 	}
 	t->s = mlg_grow(t->s, sizeof(*t->s), t->n + 1, &t->a);
+	t->len = mlg_grow(t->len, sizeof(*t->len), t->n + 1, &t->alen);
 	t->s[t->n] = mlg_strndup(p, len);
+	t->len[t->n] = len;
 	t->tab[i] = (uint32_t)++t->n;
+	t->cache[c] = (uint32_t)t->n;
 	return (uint32_t)(t->n - 1);
 }
 
@@ -84,6 +107,27 @@ struct field {
 
 /* Column roles, in the order of the `col` array. */
 enum { C_LABEL, C_PRED, C_WEIGHT, C_ID, C_FIXED };
+
+/*
+ * The valid rows of one stretch of the file, in file order: one sink per
+ * chunk of the CSV pipeline (filled by a worker thread), one for a whole
+ * JSON Lines file. Labels and key values are interned per sink, then
+ * remapped to the file's tables when the sink is merged, in file order.
+ */
+struct sink {
+	size_t n;    /* valid rows */
+	size_t ncls; /* rows with class ids in y (and pred) */
+	uint64_t rows;
+	int32_t *y, *pred;
+	double *yv, *predv, *proba, *w;
+	uint32_t **code; /* one array per key column */
+	size_t ay, ap, ayv, apv, apr, aw, *akey;
+	uint64_t nbad, not_one, first_not_one;
+	struct mlg_predfile_bad bad[MLG_PREDFILE_LIST_BAD];
+	size_t nbadlist;
+	struct intern cls, *keys;
+	int cls_on, num_on;
+};
 
 struct state {
 	struct mlg_predfile *pf;
@@ -100,8 +144,45 @@ struct state {
 	struct intern *keys;
 	size_t ay, ap, ayv, apv, apr, aw;
 	size_t *akey;
-	struct mlg_buf scratch[2];
 };
+
+static void sink_init(struct sink *k, const struct state *st)
+{
+	size_t nk = st->pf->nkeys;
+
+	memset(k, 0, sizeof(*k));
+	k->cls_on = st->cls_on;
+	k->num_on = st->num_on;
+	k->code = mlg_calloc(nk + 1, sizeof(*k->code));
+	k->akey = mlg_calloc(nk + 1, sizeof(*k->akey));
+	k->keys = mlg_calloc(nk + 1, sizeof(*k->keys));
+}
+
+static void sink_release(struct sink *k, size_t nkeys)
+{
+	size_t i;
+
+	for (i = 0; i < k->nbadlist; i++) {
+		free(k->bad[i].column);
+		free(k->bad[i].message);
+		free(k->bad[i].id);
+	}
+	free(k->y);
+	free(k->pred);
+	free(k->yv);
+	free(k->predv);
+	free(k->proba);
+	free(k->w);
+	for (i = 0; k->code && i < nkeys; i++) {
+		free(k->code[i]);
+		intern_release(&k->keys[i]);
+	}
+	free(k->code);
+	free(k->akey);
+	free(k->keys);
+	intern_release(&k->cls);
+	memset(k, 0, sizeof(*k));
+}
 
 /*
  * Plain decimals ("0.1234", "-12", "3.") with at most 15 significant
@@ -119,6 +200,11 @@ static int fast_num(double *out, const char *p, size_t len)
 	uint64_t m = 0;
 	int neg = 0, digits = 0, frac = 0, dot = 0;
 
+	/* class labels are mostly one digit */
+	if (len == 1 && *p >= '0' && *p <= '9') {
+		*out = *p - '0';
+		return 1;
+	}
 	if (p < e && (*p == '-' || *p == '+'))
 		neg = *p++ == '-';
 	if (p == e)
@@ -158,17 +244,17 @@ static int num(double *out, struct field f, char *tmp, size_t ntmp)
 	return isnan(*out) ? -1 : 0;
 }
 
-static int bad(struct state *st, uint64_t line, size_t role, struct field f,
-	       const struct field *fs, const char *why)
+static int bad(const struct state *st, struct sink *k, uint64_t line,
+	       size_t role, struct field f, const struct field *fs,
+	       const char *why)
 {
-	struct mlg_predfile *pf = st->pf;
 	struct mlg_predfile_bad *b;
 	long c = st->col[role];
 
-	pf->nbad++;
-	if (pf->nbadlist >= MLG_PREDFILE_LIST_BAD)
+	k->nbad++;
+	if (k->nbadlist >= MLG_PREDFILE_LIST_BAD)
 		return 0;
-	b = &pf->bad[pf->nbadlist++];
+	b = &k->bad[k->nbadlist++];
 	b->line = line;
 	b->column = mlg_strdup(c >= 0 ? st->names[c] : "?");
 	if (!f.len)
@@ -187,115 +273,233 @@ static int is_nan_text(struct field f)
 	return f.len == 3 && !strncasecmp(f.ptr, "nan", 3);
 }
 
-/* One data row: `fs` holds the value of each entry of st->col. */
-static int row(struct state *st, const struct field *fs, uint64_t line)
+/* One data row into `k`: `fs` holds the value of each entry of st->col.
+ * Only reads `st`, so workers share it. */
+static int row(const struct state *st, struct sink *k, const struct field *fs,
+	       uint64_t line)
 {
-	struct mlg_predfile *pf = st->pf;
 	enum mlg_task task = st->o->task;
-	double yv = 0, pv = 0, w = 1, p, sum = 0;
+	double yv = 0, pv = 0, w = 1, *p = NULL, sum = 0;
 	char tmp[128];
-	size_t i, n = pf->n;
+	size_t i, n = k->n, np = st->nprobacols;
 	int ynum, pnum = 0;
 
-	pf->rows++;
+	k->rows++;
 	if (!fs[C_LABEL].len || memchr(fs[C_LABEL].ptr, 0, fs[C_LABEL].len))
-		return bad(st, line, C_LABEL, fs[C_LABEL], fs,
+		return bad(st, k, line, C_LABEL, fs[C_LABEL], fs,
 			   "holds a NUL byte");
 	ynum = !num(&yv, fs[C_LABEL], tmp, sizeof(tmp));
 	if ((!ynum &&
 	     (task == MLG_TASK_REGRESSION || is_nan_text(fs[C_LABEL]))) ||
 	    (ynum && isinf(yv) && task == MLG_TASK_REGRESSION))
-		return bad(st, line, C_LABEL, fs[C_LABEL], fs,
+		return bad(st, k, line, C_LABEL, fs[C_LABEL], fs,
 			   "is not a number");
 	if (st->col[C_PRED] >= 0) {
 		struct field f = fs[C_PRED];
 
 		if (!f.len || memchr(f.ptr, 0, f.len))
-			return bad(st, line, C_PRED, f, fs, "holds a NUL byte");
+			return bad(st, k, line, C_PRED, f, fs,
+				   "holds a NUL byte");
 		pnum = !num(&pv, f, tmp, sizeof(tmp));
 		if (!pnum && (task == MLG_TASK_REGRESSION || is_nan_text(f)))
-			return bad(st, line, C_PRED, f, fs, "is not a number");
+			return bad(st, k, line, C_PRED, f, fs,
+				   "is not a number");
 		if (pnum && isinf(pv) && task == MLG_TASK_REGRESSION)
-			return bad(st, line, C_PRED, f, fs, "is not finite");
+			return bad(st, k, line, C_PRED, f, fs, "is not finite");
 	}
-	for (i = 0; i < st->nprobacols; i++) {
+	/* Parsed in place; a bad row leaves k->n as it was. */
+	if (np) {
+		k->proba = mlg_grow(k->proba, sizeof(*k->proba), (n + 1) * np,
+				    &k->apr);
+		p = k->proba + n * np;
+	}
+	for (i = 0; i < np; i++) {
 		struct field f = fs[C_FIXED + i];
 
-		if (num(&p, f, tmp, sizeof(tmp)))
-			return bad(st, line, C_FIXED + i, f, fs,
+		if (num(&p[i], f, tmp, sizeof(tmp)))
+			return bad(st, k, line, C_FIXED + i, f, fs,
 				   "is not a probability");
-		if (p < 0 || p > 1)
-			return bad(st, line, C_FIXED + i, f, fs,
+		if (p[i] < 0 || p[i] > 1)
+			return bad(st, k, line, C_FIXED + i, f, fs,
 				   "is outside [0, 1]");
 	}
 	if (st->col[C_WEIGHT] >= 0) {
 		if (num(&w, fs[C_WEIGHT], tmp, sizeof(tmp)) || isinf(w))
-			return bad(st, line, C_WEIGHT, fs[C_WEIGHT], fs,
+			return bad(st, k, line, C_WEIGHT, fs[C_WEIGHT], fs,
 				   "is not a number");
 		if (w < 0)
-			return bad(st, line, C_WEIGHT, fs[C_WEIGHT], fs,
+			return bad(st, k, line, C_WEIGHT, fs[C_WEIGHT], fs,
 				   "is negative");
 	}
 
 	/* The row is valid: store it. */
-	if (st->cls_on) {
-		pf->y = mlg_grow(pf->y, sizeof(*pf->y), n + 1, &st->ay);
-		pf->y[n] = (int32_t)intern(&st->cls, fs[C_LABEL].ptr,
-					   fs[C_LABEL].len);
+	if (k->cls_on) {
+		k->y = mlg_grow(k->y, sizeof(*k->y), n + 1, &k->ay);
+		k->y[n] = (int32_t)intern(&k->cls, fs[C_LABEL].ptr,
+					  fs[C_LABEL].len);
 		if (st->col[C_PRED] >= 0) {
-			pf->pred = mlg_grow(pf->pred, sizeof(*pf->pred), n + 1,
-					    &st->ap);
-			pf->pred[n] = (int32_t)intern(&st->cls, fs[C_PRED].ptr,
-						      fs[C_PRED].len);
+			k->pred = mlg_grow(k->pred, sizeof(*k->pred), n + 1,
+					   &k->ap);
+			k->pred[n] = (int32_t)intern(&k->cls, fs[C_PRED].ptr,
+						     fs[C_PRED].len);
 		}
-		if (st->cls.n > MAX_CLASSES && st->o->task == MLG_TASK_AUTO) {
-			st->cls_on = 0;
-			free(pf->y);
-			free(pf->pred);
-			pf->y = pf->pred = NULL;
+		k->ncls = n + 1;
+		/* The file has at least as many: merge() decides. */
+		if (k->cls.n > MAX_CLASSES && task == MLG_TASK_AUTO)
+			k->cls_on = 0;
+	}
+	if (k->num_on && (!ynum || (st->col[C_PRED] >= 0 && !pnum)))
+		k->num_on = 0;
+	if (k->num_on) {
+		k->yv = mlg_grow(k->yv, sizeof(*k->yv), n + 1, &k->ayv);
+		k->yv[n] = yv;
+		if (st->col[C_PRED] >= 0) {
+			k->predv = mlg_grow(k->predv, sizeof(*k->predv), n + 1,
+					    &k->apv);
+			k->predv[n] = pv;
 		}
 	}
-	if (st->num_on && (!ynum || (st->col[C_PRED] >= 0 && !pnum))) {
+	if (np > 1) {
+		for (i = 0; i < np; i++)
+			sum += p[i];
+		if (fabs(sum - 1) > 1e-6 && !k->not_one++)
+			k->first_not_one = line;
+	}
+	if (st->col[C_WEIGHT] >= 0) {
+		k->w = mlg_grow(k->w, sizeof(*k->w), n + 1, &k->aw);
+		k->w[n] = w;
+	}
+	for (i = 0; i < st->pf->nkeys; i++) {
+		struct field f = fs[C_FIXED + np + i];
+
+		k->code[i] = mlg_grow(k->code[i], sizeof(*k->code[i]), n + 1,
+				      &k->akey[i]);
+		k->code[i][n] = intern(&k->keys[i], f.ptr, f.len);
+	}
+	k->n = n + 1;
+	return 0;
+}
+
+static void stop_classes(struct state *st)
+{
+	struct mlg_predfile *pf = st->pf;
+
+	st->cls_on = 0;
+	free(pf->y);
+	free(pf->pred);
+	pf->y = pf->pred = NULL;
+}
+
+/*
+ * Append the rows of `k` (the next stretch of the file) to the file's
+ * columns, remapping its class and key ids; it keeps the bad rows the
+ * list still has room for. Class interning stops exactly where a single
+ * pass would stop it: past MAX_CLASSES, with the rows replayed in order
+ * when this sink may cross the limit.
+ */
+static void merge(struct state *st, struct sink *k)
+{
+	struct mlg_predfile *pf = st->pf;
+	size_t i, j, n0 = pf->n, n = k->n, np = st->nprobacols;
+	uint32_t *map = NULL;
+	int haspred = st->col[C_PRED] >= 0;
+
+	pf->rows += k->rows;
+	pf->nbad += k->nbad;
+	for (i = 0; i < k->nbadlist; i++) {
+		if (pf->nbadlist < MLG_PREDFILE_LIST_BAD) {
+			pf->bad[pf->nbadlist++] = k->bad[i];
+			continue;
+		}
+		free(k->bad[i].column);
+		free(k->bad[i].message);
+		free(k->bad[i].id);
+	}
+	k->nbadlist = 0;
+	if (k->not_one && !pf->not_one)
+		pf->first_not_one = k->first_not_one;
+	pf->not_one += k->not_one;
+	if (!n)
+		return;
+
+	if (st->cls_on) {
+		int replay = st->o->task == MLG_TASK_AUTO &&
+			     st->cls.n + k->cls.n > MAX_CLASSES;
+
+		map = mlg_malloc((k->cls.n + 1) * sizeof(*map));
+		pf->y = mlg_grow(pf->y, sizeof(*pf->y), n0 + n, &st->ay);
+		if (haspred)
+			pf->pred = mlg_grow(pf->pred, sizeof(*pf->pred), n0 + n,
+					    &st->ap);
+		if (!replay)
+			for (j = 0; j < k->cls.n; j++)
+				map[j] = intern(&st->cls, k->cls.s[j],
+						k->cls.len[j]);
+		else
+			memset(map, 0xff, (k->cls.n + 1) * sizeof(*map));
+		for (i = 0; i < k->ncls && st->cls_on; i++) {
+			size_t a = (size_t)k->y[i];
+
+			if (map[a] == UINT32_MAX)
+				map[a] = intern(&st->cls, k->cls.s[a],
+						k->cls.len[a]);
+			pf->y[n0 + i] = (int32_t)map[a];
+			if (haspred) {
+				a = (size_t)k->pred[i];
+				if (map[a] == UINT32_MAX)
+					map[a] = intern(&st->cls, k->cls.s[a],
+							k->cls.len[a]);
+				pf->pred[n0 + i] = (int32_t)map[a];
+			}
+			if (replay && st->cls.n > MAX_CLASSES)
+				stop_classes(st);
+		}
+		if (st->cls_on && k->ncls < n)
+			stop_classes(st); /* unreachable: k stopped first */
+		free(map);
+	}
+	if (st->num_on && !k->num_on) {
 		st->num_on = 0;
 		free(pf->yv);
 		free(pf->predv);
 		pf->yv = pf->predv = NULL;
 	}
 	if (st->num_on) {
-		pf->yv = mlg_grow(pf->yv, sizeof(*pf->yv), n + 1, &st->ayv);
-		pf->yv[n] = yv;
-		if (st->col[C_PRED] >= 0) {
+		pf->yv = mlg_grow(pf->yv, sizeof(*pf->yv), n0 + n, &st->ayv);
+		memcpy(pf->yv + n0, k->yv, n * sizeof(*pf->yv));
+		if (haspred) {
 			pf->predv = mlg_grow(pf->predv, sizeof(*pf->predv),
-					     n + 1, &st->apv);
-			pf->predv[n] = pv;
+					     n0 + n, &st->apv);
+			memcpy(pf->predv + n0, k->predv,
+			       n * sizeof(*pf->predv));
 		}
 	}
-	if (st->nprobacols) {
+	if (np) {
 		pf->proba = mlg_grow(pf->proba, sizeof(*pf->proba),
-				     (n + 1) * st->nprobacols, &st->apr);
-		for (i = 0; i < st->nprobacols; i++) {
-			num(&p, fs[C_FIXED + i], tmp, sizeof(tmp));
-			pf->proba[n * st->nprobacols + i] = p;
-			sum += p;
-		}
-		if (st->nprobacols > 1 && fabs(sum - 1) > 1e-6 &&
-		    !pf->not_one++)
-			pf->first_not_one = line;
+				     (n0 + n) * np, &st->apr);
+		memcpy(pf->proba + n0 * np, k->proba,
+		       n * np * sizeof(*pf->proba));
 	}
-	if (st->col[C_WEIGHT] >= 0) {
-		pf->w = mlg_grow(pf->w, sizeof(*pf->w), n + 1, &st->aw);
-		pf->w[n] = w;
+	if (k->w) {
+		pf->w = mlg_grow(pf->w, sizeof(*pf->w), n0 + n, &st->aw);
+		memcpy(pf->w + n0, k->w, n * sizeof(*pf->w));
 	}
-	for (i = 0; i < pf->nkeys; i++) {
-		struct field f = fs[C_FIXED + st->nprobacols + i];
-		struct mlg_predfile_key *k = &pf->keys[i];
+	for (j = 0; j < pf->nkeys; j++) {
+		struct mlg_predfile_key *key = &pf->keys[j];
+		struct intern *t = &k->keys[j];
 
-		k->code = mlg_grow(k->code, sizeof(*k->code), n + 1,
-				   &st->akey[i]);
-		k->code[n] = intern(&st->keys[i], f.ptr, f.len);
+		/* local ids are in order of first appearance, so are the
+		 * values they add to the file's table */
+		map = mlg_malloc((t->n + 1) * sizeof(*map));
+		for (i = 0; i < t->n; i++)
+			map[i] = intern(&st->keys[j], t->s[i], t->len[i]);
+		key->code = mlg_grow(key->code, sizeof(*key->code), n0 + n,
+				     &st->akey[j]);
+		for (i = 0; i < n; i++)
+			key->code[n0 + i] = map[k->code[j][i]];
+		free(map);
 	}
-	pf->n = n + 1;
-	return 0;
+	pf->n = n0 + n;
 }
 
 static long find(const struct state *st, const char *name)
@@ -414,6 +618,227 @@ static struct field jfield(struct mlg_buf *b, json_t *v)
 	return f;
 }
 
+static void csv_fields(struct field *fs, const struct state *st,
+		       const struct mlg_csv_record *rec)
+{
+	size_t i;
+
+	for (i = 0; i < st->ncol; i++) {
+		long c = st->col[i];
+
+		if (c >= 0 && (size_t)c < rec->nfields) {
+			fs[i].ptr = rec->fields[c].ptr;
+			fs[i].len = rec->fields[c].len;
+		} else {
+			fs[i].ptr = "";
+			fs[i].len = 0;
+		}
+	}
+}
+
+/*
+ * The CSV pipeline: the reading thread cuts the stream into chunks of
+ * whole records (mlg_csv_reader_next_chunk), workers parse them into
+ * sinks, and the reading thread merges the sinks in file order, so the
+ * result is the one of a single pass.
+ */
+struct job {
+	char *buf;
+	size_t len, alloc;
+	struct mlg_csv_pos pos;
+	struct sink out;
+	int rc; /* MLG_EDATA: unterminated quote at error_line */
+	uint64_t error_line;
+	int done;
+};
+
+struct pipe {
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	struct job *ring;
+	size_t cap;
+	uint64_t queued, taken;
+	int stop;
+	const struct state *st;
+	const struct mlg_csv_dialect *d;
+};
+
+static void run_job(struct pipe *pl, struct job *j, struct field *fs)
+{
+	struct mlg_csv_chunk it;
+	struct mlg_csv_record rec;
+	int rc;
+
+	mlg_csv_chunk_init(&it, pl->d, j->buf, j->len, &j->pos);
+	while ((rc = mlg_csv_chunk_next(&it, &rec)) == 1) {
+		if (rec.blank)
+			continue;
+		csv_fields(fs, pl->st, &rec);
+		row(pl->st, &j->out, fs, rec.line);
+	}
+	j->rc = rc < 0 ? rc : 0;
+	j->error_line = it.error_line;
+	mlg_csv_chunk_release(&it);
+}
+
+static void *worker(void *arg)
+{
+	struct pipe *pl = arg;
+	struct field *fs = mlg_calloc(pl->st->ncol + 1, sizeof(*fs));
+	struct job *j;
+
+	for (;;) {
+		pthread_mutex_lock(&pl->mu);
+		while (pl->taken == pl->queued && !pl->stop)
+			pthread_cond_wait(&pl->work, &pl->mu);
+		if (pl->taken == pl->queued) {
+			pthread_mutex_unlock(&pl->mu);
+			break;
+		}
+		j = &pl->ring[pl->taken++ % pl->cap];
+		pthread_mutex_unlock(&pl->mu);
+		run_job(pl, j, fs);
+		pthread_mutex_lock(&pl->mu);
+		j->done = 1;
+		pthread_cond_broadcast(&pl->done);
+		pthread_mutex_unlock(&pl->mu);
+	}
+	free(fs);
+	return NULL;
+}
+
+/* Wait for job `j` and merge it; 0 or its MLG_EDATA. */
+static int finish(struct pipe *pl, struct state *st, struct job *j,
+		  const char *src)
+{
+	int rc;
+
+	pthread_mutex_lock(&pl->mu);
+	while (!j->done)
+		pthread_cond_wait(&pl->done, &pl->mu);
+	pthread_mutex_unlock(&pl->mu);
+	merge(st, &j->out);
+	sink_release(&j->out, st->pf->nkeys);
+	if (!(rc = j->rc))
+		return 0;
+	/* the worker's message is its thread's: say it again here */
+	if (rc == MLG_EDATA)
+		mlg_error_set(MLG_EDATA,
+			      "unterminated quoted field starting at line %llu",
+			      (unsigned long long)j->error_line);
+	else
+		mlg_error_set(rc, "cannot parse line %llu",
+			      (unsigned long long)j->pos.line);
+	mlg_error_prefix("'%s'", src);
+	return rc;
+}
+
+static size_t nworkers(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > 16 ? 16 : (size_t)n;
+}
+
+/* The data records after the header, in parallel. */
+static int read_chunks(struct state *st, struct mlg_csv_reader *r,
+		       const struct mlg_csv_dialect *d, const char *src)
+{
+	struct pipe pl;
+	pthread_t *tids;
+	size_t i, nt = nworkers(), started = 0;
+	uint64_t merged = 0;
+	const char *ptr;
+	size_t len;
+	struct mlg_csv_pos at;
+	int rc = 0, rrc;
+
+	memset(&pl, 0, sizeof(pl));
+	pl.st = st;
+	pl.d = d;
+	pl.cap = 2 * nt + 2;
+	pl.ring = mlg_calloc(pl.cap, sizeof(*pl.ring));
+	tids = mlg_calloc(nt, sizeof(*tids));
+	pthread_mutex_init(&pl.mu, NULL);
+	pthread_cond_init(&pl.work, NULL);
+	pthread_cond_init(&pl.done, NULL);
+	for (i = 0; i < nt; i++)
+		if (!pthread_create(&tids[started], NULL, worker, &pl))
+			started++;
+	while ((rrc = mlg_csv_reader_next_chunk(r, &ptr, &len, &at)) == 1) {
+		struct job *j;
+
+		if (!started) {
+			/* no thread could start: parse here */
+			struct job one = {0};
+			struct field *fs =
+				mlg_calloc(st->ncol + 1, sizeof(*fs));
+
+			one.buf = (char *)ptr;
+			one.len = len;
+			one.pos = at;
+			sink_init(&one.out, st);
+			run_job(&pl, &one, fs);
+			free(fs);
+			one.done = 1;
+			if ((rc = finish(&pl, st, &one, src)))
+				break;
+			continue;
+		}
+		if (pl.queued - merged == pl.cap) {
+			rc = finish(&pl, st, &pl.ring[merged++ % pl.cap], src);
+			if (rc)
+				break;
+		}
+		j = &pl.ring[pl.queued % pl.cap];
+		j->buf = mlg_grow(j->buf, 1, len + 1, &j->alloc);
+		memcpy(j->buf, ptr, len);
+		j->len = len;
+		j->pos = at;
+		j->done = 0;
+		j->rc = 0;
+		sink_init(&j->out, st);
+		pthread_mutex_lock(&pl.mu);
+		pl.queued++;
+		pthread_cond_signal(&pl.work);
+		pthread_mutex_unlock(&pl.mu);
+	}
+	/* Earlier chunks come first: an unterminated quote in them is
+	 * the error a single pass would have met. */
+	while (merged < pl.queued) {
+		struct job *j = &pl.ring[merged++ % pl.cap];
+
+		if (rc) {
+			pthread_mutex_lock(&pl.mu);
+			while (!j->done)
+				pthread_cond_wait(&pl.done, &pl.mu);
+			pthread_mutex_unlock(&pl.mu);
+			sink_release(&j->out, st->pf->nkeys);
+			continue;
+		}
+		rc = finish(&pl, st, j, src);
+	}
+	if (!rc && rrc < 0) {
+		rc = rrc;
+		if (rc == MLG_EDATA)
+			mlg_error_prefix("'%s'", src);
+	}
+	pthread_mutex_lock(&pl.mu);
+	pl.stop = 1;
+	pthread_cond_broadcast(&pl.work);
+	pthread_mutex_unlock(&pl.mu);
+	for (i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	for (i = 0; i < pl.cap; i++)
+		free(pl.ring[i].buf);
+	free(pl.ring);
+	free(tids);
+	pthread_mutex_destroy(&pl.mu);
+	pthread_cond_destroy(&pl.work);
+	pthread_cond_destroy(&pl.done);
+	return rc;
+}
+
 static int read_rows(struct state *st, struct mlg_stream *s, const char *src)
 {
 	const struct mlg_predfile_opts *o = st->o;
@@ -422,9 +847,11 @@ static int read_rows(struct state *st, struct mlg_stream *s, const char *src)
 	struct mlg_csv_record rec;
 	struct field *fs = NULL;
 	struct mlg_buf *jb = NULL;
+	struct sink one;
 	size_t i, nj = 0;
 	int rc, header = 1;
 
+	memset(&one, 0, sizeof(one));
 	if (o->jsonl) {
 		d.delimiter = 0x1f;
 		d.quote = 0;
@@ -479,30 +906,27 @@ static int read_rows(struct state *st, struct mlg_stream *s, const char *src)
 				json_decref(obj);
 				goto done;
 			}
+			if (!o->jsonl) {
+				rc = read_chunks(st, &r, &d, src);
+				goto done;
+			}
 			fs = mlg_calloc(st->ncol, sizeof(*fs));
 			jb = mlg_calloc(st->ncol, sizeof(*jb));
 			for (i = 0; i < st->ncol; i++)
 				mlg_buf_init(&jb[i], 0);
-			if (!o->jsonl)
-				continue;
+			sink_init(&one, st);
 		}
 		for (i = 0; i < st->ncol; i++) {
 			long c = st->col[i];
 
 			fs[i].ptr = "";
 			fs[i].len = 0;
-			if (c < 0)
-				continue;
-			if (o->jsonl)
+			if (c >= 0)
 				fs[i] = jfield(
 					&jb[i],
 					json_object_get(obj, st->names[c]));
-			else if ((size_t)c < rec.nfields) {
-				fs[i].ptr = rec.fields[c].ptr;
-				fs[i].len = rec.fields[c].len;
-			}
 		}
-		row(st, fs, rec.line);
+		row(st, &one, fs, rec.line);
 		json_decref(obj);
 	}
 	if (rc < 0) {
@@ -514,7 +938,10 @@ static int read_rows(struct state *st, struct mlg_stream *s, const char *src)
 	if (header)
 		rc = mlg_error_set(MLG_EINVALID, "'%s' is empty: no header",
 				   src);
+	else
+		merge(st, &one);
 done:
+	sink_release(&one, st->pf->nkeys);
 	mlg_csv_reader_release(&r);
 	for (i = 0; jb && i < st->ncol; i++)
 		mlg_buf_release(&jb[i]);

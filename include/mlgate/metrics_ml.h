@@ -43,6 +43,10 @@
  * probability metric without probabilities) is "undefined" with a reason;
  * it is never NaN. Costs: O(n) for the counting metrics, one radix sort
  * per ranking (O(n) passes over 16-byte items, no per-row allocation).
+ * A binary task with one probability column and no weights sorts 8-byte
+ * keys instead (score bits and label), 11 bits per pass, and its log loss
+ * takes the log once per distinct recent score; the values are the same
+ * to the last bit either way.
  */
 #ifndef MLGATE_METRICS_ML_H
 #define MLGATE_METRICS_ML_H

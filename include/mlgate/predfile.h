@@ -32,6 +32,14 @@
  *
  * Memory: about 8 bytes per column per row (4 for class ids); nothing is
  * allocated per row beyond amortised array growth.
+ *
+ * Threads: a CSV file is cut into chunks of whole records (csv.h) that
+ * worker threads parse, one per online CPU (at most 16), while the
+ * calling thread reads ahead and appends the chunks' rows in file order;
+ * classes and slice key values are interned per chunk and remapped. The
+ * result is the one of a single pass: same rows, ids, first-appearance
+ * order of key values, bad-row list and line numbers, and errors. JSON
+ * Lines are read by the calling thread alone.
  */
 #ifndef MLGATE_PREDFILE_H
 #define MLGATE_PREDFILE_H
@@ -105,7 +113,7 @@ struct mlg_predfile {
  *   MLG_EDATA     'preds.csv': line 7: unterminated quoted field, or bad
  *                 JSON on a line
  *   stream errors (MLG_ENOTFOUND, MLG_EIO, MLG_ENETWORK) as stream.h
- * O(rows * columns).
+ * O(rows * columns), spread over the CPUs for CSV (see Threads above).
  */
 int mlg_predfile_read(struct mlg_predfile *out, const char *src,
 		      const struct mlg_predfile_opts *opts);

@@ -272,10 +272,49 @@ static void test_to_json(void)
 	mlg_buf_release(&b);
 }
 
+/* The binary probability metrics sort once (8-byte keys without
+ * weights, rank items with them or for scores outside [0, 2)): ROC AUC
+ * and AP must be mlg_metric_rank()'s to the last bit. */
+static void test_binary_auc_paths_agree(void)
+{
+	static const double p[] = {0.5, -0.0, 0, 0.5, 0.9, 0.1, 0.9, 1, 0.3};
+	static const int32_t y[] = {1, 0, 1, 0, 1, 0, 0, 1, 1};
+	static const double w[] = {1, 2, 0.5, 1, 0, 3, 1, 1, 0.25};
+	unsigned char pos[9];
+	double auc, ap, q[9];
+	struct mlg_cls_data d = {9, 2, 1, 1, y, NULL, p, NULL};
+	struct mlg_metrics m;
+	size_t i;
+
+	for (i = 0; i < 9; i++)
+		pos[i] = y[i] == 1;
+	T_EQ_INT(mlg_metrics_classification(&m, NULL, &d, NULL, NULL), 0);
+	T_EQ_INT(mlg_metric_rank(&auc, &ap, p, pos, NULL, 9, NULL), 0);
+	T_EQ_DBL(get(&m, "roc_auc"), auc, 0);
+	T_EQ_DBL(get(&m, "average_precision"), ap, 0);
+	/* sklearn: roc_auc_score([1,0,1,0,1,0,0,1,1], p) */
+	T_EQ_DBL(auc, 0.625, 1e-15);
+	d.w = w;
+	T_EQ_INT(mlg_metrics_classification(&m, NULL, &d, NULL, NULL), 0);
+	T_EQ_INT(mlg_metric_rank(&auc, &ap, p, pos, w, 9, NULL), 0);
+	T_EQ_DBL(get(&m, "roc_auc"), auc, 0);
+	T_EQ_DBL(get(&m, "average_precision"), ap, 0);
+	/* a score of 2 or more takes the rank-item path */
+	for (i = 0; i < 9; i++)
+		q[i] = p[i] * 3;
+	d.w = NULL;
+	d.proba = q;
+	T_EQ_INT(mlg_metrics_classification(&m, NULL, &d, NULL, NULL), 0);
+	T_EQ_INT(mlg_metric_rank(&auc, &ap, q, pos, NULL, 9, NULL), 0);
+	T_EQ_DBL(get(&m, "roc_auc"), auc, 0);
+	T_EQ_DBL(get(&m, "average_precision"), ap, 0);
+	T_EQ_DBL(auc, 0.625, 1e-15);
+}
+
 MLG_TESTS(T(test_rank_ties_half_credit), T(test_rank_weighted),
 	  T(test_rank_negative_and_signed_zero),
 	  T(test_rank_single_class_is_error),
 	  T(test_rank_large_sorted_and_reversed), T(test_zero_division),
 	  T(test_macro_counts_predicted_only_labels), T(test_log_loss_clipped),
 	  T(test_argmax_prediction), T(test_regression_edges), T(test_names),
-	  T(test_to_json))
+	  T(test_to_json), T(test_binary_auc_paths_agree))

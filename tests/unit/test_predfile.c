@@ -584,6 +584,124 @@ static void test_slice_canon(void)
 	free(c);
 }
 
+/* Files of several MiB are read as many chunks by several threads: the
+ * result must be the one of a single pass, in file order. */
+static void test_many_chunks(void)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_predfile_opts o = {
+		.label = "y", .pred = "yhat", .proba = "p_*", .id = "id"};
+	static const char *const keys[] = {"c"};
+	struct mlg_predfile pf;
+	size_t i, nrows = 300000;
+
+	o.slices = keys;
+	o.nslices = 1;
+	mlg_buf_adds(&b, "id,y,yhat,p_a,p_b,c\n");
+	for (i = 0; i < nrows; i++) {
+		/* a bad row every 20000 rows: 15 in all, in 5+ chunks */
+		if (i % 20000 == 7)
+			mlg_buf_addf(&b, "r%zu,a,b,x,0.5,K\n", i);
+		else if (i == 250000) /* first sum != 1, in a late chunk */
+			mlg_buf_addf(&b, "r%zu,a,a,0.5,0.6,K\n", i);
+		else /* a new key value appears only after row 200000 */
+			mlg_buf_addf(&b, "r%zu,%s,b,0.25,0.75,%s\n", i,
+				     i % 3 ? "b" : "a",
+				     i > 200000 && i % 2 ? "Z" : "K");
+	}
+	read_ok(&pf, t_write("chunks.csv", b.ptr), &o);
+	T_EQ_INT(pf.rows, nrows);
+	T_EQ_INT(pf.nbad, 15);
+	T_EQ_INT(pf.n, nrows - 15);
+	T_EQ_INT(pf.nbadlist, MLG_PREDFILE_LIST_BAD);
+	for (i = 0; i < MLG_PREDFILE_LIST_BAD; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "r%zu", i * 20000 + 7);
+		T_EQ_INT(pf.bad[i].line, i * 20000 + 7 + 2);
+		T_EQ_STR(pf.bad[i].id, id);
+		T_EQ_STR(pf.bad[i].column, "p_a");
+		T_EQ_STR(pf.bad[i].message, "'x' is not a probability");
+	}
+	T_EQ_INT(pf.not_one, 1);
+	T_EQ_INT(pf.first_not_one, 250000 + 2);
+	T_EQ_INT(pf.nclasses, 2);
+	T_EQ_STR(pf.classes[0], "a");
+	T_EQ_INT(pf.keys[0].nvalues, 2);
+	T_EQ_STR(pf.keys[0].values[0], "K");
+	T_EQ_STR(pf.keys[0].values[1], "Z");
+	/* row 0 is "a", row 1 "b"; valid row 250000 is source row
+	 * 250013 (13 bad rows before it): odd, after 200000, so "Z" */
+	T_EQ_INT(pf.y[0], 0);
+	T_EQ_INT(pf.y[1], 1);
+	T_EQ_INT(pf.pred[0], 1);
+	T_EQ_INT(pf.keys[0].code[0], 0);
+	T_EQ_INT(pf.keys[0].code[250000], 1);
+	T_EQ_INT(pf.keys[0].code[250001], 0);
+	T_EQ_DBL(pf.proba[2 * 5], 0.25, 0);
+	T_EQ_DBL(pf.proba[2 * 5 + 1], 0.75, 0);
+	mlg_predfile_release(&pf);
+	mlg_buf_release(&b);
+}
+
+/* The class limit is crossed in a late chunk: the count it stops at is
+ * the one of a single pass (1001), whatever the chunking. */
+static void test_class_limit_in_late_chunk(void)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_predfile_opts o = {.label = "y", .proba = "p"};
+	struct mlg_predfile pf;
+	size_t i;
+
+	mlg_buf_adds(&b, "y,p\n");
+	for (i = 0; i < 200000; i++)
+		mlg_buf_addf(&b, "%zu,0.5\n", i % 2);
+	for (i = 0; i < 3000; i++)
+		mlg_buf_addf(&b, "L%zu,0.5\n", i);
+	T_EQ_INT(mlg_predfile_read(&pf, t_write("limit.csv", b.ptr), &o),
+		 MLG_EINVALID);
+	T_ASSERT(strstr(mlg_error_message(),
+			"a binary task has 1001 classes in '") != NULL);
+	mlg_predfile_release(&pf);
+	/* with a predicted column a row may add two: 1002 */
+	mlg_buf_reset(&b);
+	mlg_buf_adds(&b, "y,yhat,p\n");
+	for (i = 0; i < 200000; i++)
+		mlg_buf_addf(&b, "%zu,%zu,0.5\n", i % 2, i % 2);
+	for (i = 0; i < 3000; i++)
+		mlg_buf_addf(&b, "L%zu,M%zu,0.5\n", i, i);
+	o.pred = "yhat";
+	T_EQ_INT(mlg_predfile_read(&pf, t_write("limit2.csv", b.ptr), &o),
+		 MLG_EINVALID);
+	T_ASSERT(strstr(mlg_error_message(),
+			"a binary task has 1002 classes in '") != NULL);
+	mlg_predfile_release(&pf);
+	mlg_buf_release(&b);
+}
+
+/* An unterminated quote after many chunks is the same error as ever. */
+static void test_late_unterminated_quote(void)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_predfile_opts o = {.label = "y", .pred = "yhat"};
+	struct mlg_predfile pf;
+	const char *f;
+	char want[512];
+	size_t i;
+
+	mlg_buf_adds(&b, "y,yhat\n");
+	for (i = 0; i < 500000; i++)
+		mlg_buf_adds(&b, "1,0\n");
+	mlg_buf_adds(&b, "1,\"0\n1,1\n");
+	f = t_write("quote.csv", b.ptr);
+	T_EQ_INT(mlg_predfile_read(&pf, f, &o), MLG_EDATA);
+	snprintf(want, sizeof(want),
+		 "'%s': unterminated quoted field starting at line 500002", f);
+	T_EQ_STR(mlg_error_message(), want);
+	mlg_predfile_release(&pf);
+	mlg_buf_release(&b);
+}
+
 MLG_TESTS(T(test_binary_matches_sklearn), T(test_binary_slices),
 	  T(test_multiclass_matches_sklearn),
 	  T(test_regression_matches_sklearn), T(test_bad_rows_counted),
@@ -591,4 +709,5 @@ MLG_TESTS(T(test_binary_matches_sklearn), T(test_binary_slices),
 	  T(test_detection), T(test_probability_sum_warned),
 	  T(test_class_absent_and_single), T(test_jsonl), T(test_errors),
 	  T(test_header_only), T(test_huge_field), T(test_numbers_as_strtod),
-	  T(test_slice_canon))
+	  T(test_slice_canon), T(test_many_chunks),
+	  T(test_class_limit_in_late_chunk), T(test_late_unterminated_quote))
