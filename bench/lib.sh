@@ -112,9 +112,14 @@ table() {
 	cached "$csv" "$ROWS $(cksum <bench/gen-table.c)" "$gen" "$ROWS"
 }
 
-# awk functions of the result tables: ratio(a, b) as "12.3x", per(n,
-# seconds, unit) as a rate with 3 significant digits.
-awk_rates='
+# results PEER LABEL [FLOOR [NORATIO]]: print $res as a Markdown table:
+# tool, seconds, MB/s and rows/s of the whole input ($bytes, $ROWS),
+# RSS MB, "vs LABEL" = the seconds of the row tagged PEER / the row's
+# seconds (none on rows whose tag matches the regex NORATIO), and with a
+# FLOOR tag "vs <its label>" = the row's seconds / the floor's.
+results() {
+	awk -F'|' -v bytes="$bytes" -v rows="$ROWS" -v peer="$1" \
+		-v label="$2" -v floor="${3:-}" -v noratio="${4:-}" '
 function ratio(a, b) {
 	return (a > 0 && b > 0) ? sprintf("%.1fx", a / b) : "-"
 }
@@ -124,7 +129,40 @@ function per(n, s, unit,	v) {
 	v = n / s / unit
 	return sprintf(v >= 100 ? "%.0f" : "%.3g", v)
 }
-'
+function line(a, b, c, d, e, f, g) {
+	printf "| %-*s | %8s | %7s | %10s | %8s | %9s |", w, a, b, c, d, e, f
+	printf floor == "" ? "\n" : sprintf(" %8s |\n", g)
+}
+{
+	tag[NR] = $1; name[NR] = $2; secs[NR] = $3; kb[NR] = $4
+	if ($1 == peer)
+		pk = $3
+	if ($1 == floor) {
+		fl = $3
+		fname = $2
+	}
+	if (length($2) > w)
+		w = length($2)
+}
+END {
+	line("tool", "seconds", "MB/s", "rows/s", "RSS MB", "vs " label,
+	     "vs " fname)
+	line("---", "---:", "---:", "---:", "---:", "---:", "---:")
+	for (i = 1; i <= NR; i++)
+		line(name[i], sprintf("%.2f", secs[i]), \
+		     per(bytes, secs[i], 1e6), per(rows, secs[i], 1), \
+		     sprintf("%.1f", kb[i] * 1024 / 1e6), \
+		     pk == "" || (noratio != "" && tag[i] ~ noratio) ? "-" : \
+		     ratio(pk, secs[i]), fl == "" ? "-" : ratio(secs[i], fl))
+}' "$res"
+}
+
+# finish: print the notes; exit 1 when something failed, else 0.
+finish() {
+	[ -s "$notes" ] && cat "$notes"
+	[ -z "$failed" ] || exit 1
+	exit 0
+}
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null |
 	head -n 1)

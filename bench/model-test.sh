@@ -137,26 +137,8 @@ fi
 
 printf 'model-test bench: %s rows, %s bytes, %s, warm cache\n\n' \
 	"$ROWS" "$bytes" "$machine"
-awk -F'|' -v bytes="$bytes" -v rows="$ROWS" "$awk_rates"'
-{
-	name[NR] = $2; secs[NR] = $3; kb[NR] = $4
-	if ($1 == "sk")
-		sk = $3
-}
-END {
-	fmt = "| %-22s | %8s | %7s | %10s | %8s | %10s |\n"
-	printf fmt, "tool", "seconds", "MB/s", "rows/s", "RSS MB", \
-		"vs sklearn"
-	printf fmt, "---", "---:", "---:", "---:", "---:", "---:"
-	for (i = 1; i <= NR; i++)
-		printf fmt, name[i], sprintf("%.2f", secs[i]), \
-			per(bytes, secs[i], 1e6), per(rows, secs[i], 1), \
-			sprintf("%.1f", kb[i] * 1024 / 1e6), \
-			sk == "" || name[i] ~ /slices/ ? "-" : ratio(sk, secs[i])
-}' "$res"
+results sk sklearn "" mts
 printf '\nvs sklearn = scikit-learn seconds / tool seconds, the same'
 printf ' overall metrics (the slices row does more work: no ratio)\n'
 printf 'MB = 10^6 bytes; RSS MB = peak resident set\n'
-[ -s "$notes" ] && cat "$notes"
-[ -z "$failed" ] || exit 1
-exit 0
+finish

@@ -61,35 +61,19 @@ fi
 
 printf 'data-validate profile bench: %s rows, %s bytes, %s, warm cache\n\n' \
 	"$ROWS" "$bytes" "$machine"
-awk -F'|' -v bytes="$bytes" -v rows="$ROWS" "$awk_rates"'
-function row(label, s, kb) {
-	printf fmt, label, sprintf("%.2f", s), per(bytes, s, 1e6), \
-		per(rows, s, 1), kb == "" ? "-" : sprintf("%.1f", kb * 1024 / 1e6), \
-		pd == "" ? "-" : ratio(pd, s)
-}
-{
-	tag[NR] = $1; name[NR] = $2; secs[$1] = $3; kb[$1] = $4
-	if ($1 == "pandas")
-		pd = $3
-}
+# Two CI jobs take a shard each at the same time, then one merges.
+awk -F'|' '{ s[$1] = $3; k[$1] = $4 }
 END {
-	fmt = "| %-34s | %8s | %7s | %10s | %8s | %9s |\n"
-	printf fmt, "run", "seconds", "MB/s", "rows/s", "RSS MB", "vs pandas"
-	printf fmt, "---", "---:", "---:", "---:", "---:", "---:"
-	for (i = 1; i <= NR; i++)
-		row(name[i], secs[tag[i]], kb[tag[i]])
-	# Two CI jobs take a shard each at the same time, then one merges.
-	if (("shard1" in secs) && ("shard2" in secs) && ("merge" in secs)) {
-		s = secs["shard1"] > secs["shard2"] ? secs["shard1"] : secs["shard2"]
-		k = kb["shard1"] > kb["shard2"] ? kb["shard1"] : kb["shard2"]
-		row("2 jobs in parallel, then merge", s + secs["merge"], k)
-	}
-}' "$res"
+	if (("shard1" in s) && ("shard2" in s) && ("merge" in s))
+		printf "par|2 jobs in parallel, then merge|%s|%s\n",
+			(s["shard1"] > s["shard2"] ? s["shard1"] : s["shard2"]) + \
+			s["merge"], (k["shard1"] > k["shard2"] ? k["shard1"] : \
+			k["shard2"])
+}' "$res" >>"$res"
+results pandas pandas
 printf '\nvs pandas = pandas seconds / run seconds (higher is faster)\n'
 printf 'MB/s and rows/s are of the whole file, which every run reads (a shard\n'
 printf 'parses all of it and profiles half); merge reads two profiles only.\n'
 printf '"2 jobs in parallel" = the slower shard + merge (RSS: the larger shard).\n'
 printf 'MB = 10^6 bytes; RSS MB = peak resident set\n'
-[ -s "$notes" ] && cat "$notes"
-[ -z "$failed" ] || exit 1
-exit 0
+finish

@@ -34,29 +34,8 @@ fi
 
 printf 'data-validate bench: %s rows, %s bytes, %s, warm cache\n\n' \
 	"$ROWS" "$bytes" "$machine"
-awk -F'|' -v bytes="$bytes" -v rows="$ROWS" "$awk_rates"'
-{
-	name[NR] = $2; secs[NR] = $3; kb[NR] = $4
-	if ($1 == "wc")
-		wc = $3
-	if ($1 == "pandas")
-		pd = $3
-}
-END {
-	fmt = "| %-25s | %8s | %7s | %10s | %8s | %9s | %8s |\n"
-	printf fmt, "tool", "seconds", "MB/s", "rows/s", "RSS MB", \
-		"vs pandas", "vs wc -l"
-	printf fmt, "---", "---:", "---:", "---:", "---:", "---:", "---:"
-	for (i = 1; i <= NR; i++)
-		printf fmt, name[i], sprintf("%.2f", secs[i]), \
-			per(bytes, secs[i], 1e6), per(rows, secs[i], 1), \
-			sprintf("%.1f", kb[i] * 1024 / 1e6), \
-			pd == "" ? "-" : ratio(pd, secs[i]), \
-			wc == "" ? "-" : ratio(secs[i], wc)
-}' "$res"
+results pandas pandas wc
 printf '\nvs pandas = pandas seconds / tool seconds (higher is faster)\n'
 printf 'vs wc -l = tool seconds / wc -l seconds (1.0x is the floor)\n'
 printf 'MB = 10^6 bytes; RSS MB = peak resident set\n'
-[ -s "$notes" ] && cat "$notes"
-[ -z "$failed" ] || exit 1
-exit 0
+finish
