@@ -1,6 +1,8 @@
 /* infer.c - serving protocols: requests, responses, the dataset sent */
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -358,9 +360,49 @@ done:
 	return s;
 }
 
+/* The input, with the bytes read to tell CSV from JSON Lines given
+ * back first. */
+struct input {
+	struct mlg_stream *s;
+	char head[4096];
+	size_t hlen, hpos;
+};
+
 static ssize_t rd(void *ctx, void *buf, size_t n)
 {
-	return mlg_stream_read(ctx, buf, n);
+	struct input *in = ctx;
+
+	if (in->hpos < in->hlen) {
+		if (n > in->hlen - in->hpos)
+			n = in->hlen - in->hpos;
+		memcpy(buf, in->head + in->hpos, n);
+		in->hpos += n;
+		return (ssize_t)n;
+	}
+	return mlg_stream_read(in->s, buf, n);
+}
+
+/* 1 when the first byte that is not white space is '{': JSON Lines. */
+static int sniff_jsonl(struct input *in, int *rc)
+{
+	ssize_t r;
+	size_t i = 0;
+
+	*rc = 0;
+	for (;;) {
+		for (; i < in->hlen; i++)
+			if (!strchr(" \t\r\n", in->head[i]) || !in->head[i])
+				return in->head[i] == '{';
+		if (in->hlen == sizeof(in->head))
+			return 0;
+		r = mlg_stream_read(in->s, in->head + in->hlen,
+				    sizeof(in->head) - in->hlen);
+		if (r <= 0) {
+			*rc = r < 0 ? (int)r : 0;
+			return 0;
+		}
+		in->hlen += (size_t)r;
+	}
 }
 
 static char *field(const struct mlg_csv_record *r, size_t i)
@@ -412,13 +454,202 @@ static int map_header(struct mlg_infer_data *d, int *role,
 	return 0;
 }
 
+/* Store the data row `rec` of `width` fields (roles from the header). */
+static int take_row(struct mlg_infer_data *out, const int *role, size_t width,
+		    const struct mlg_csv_record *rec, const char *src,
+		    size_t *ax, size_t *ak)
+{
+	size_t i, nkeep = out->nkeep;
+	double *x;
+	char *v;
+
+	if (rec->nfields != width)
+		return mlg_error_set(
+			MLG_EDATA, "'%s': line %llu: %zu fields, expected %zu",
+			src, (unsigned long long)rec->line, rec->nfields,
+			width);
+	out->x = mlg_grow(out->x, sizeof(double), (out->nrows + 1) * out->ncols,
+			  ax);
+	out->kept = mlg_grow(out->kept, sizeof(char *),
+			     (out->nrows + 1) * nkeep + 1, ak);
+	/* a row that fails half-way is freed by the release */
+	memset(out->kept + out->nrows * nkeep, 0, nkeep * sizeof(char *));
+	for (i = 0; i < width; i++) {
+		if (role[i] < 0)
+			continue;
+		v = field(rec, i);
+		if ((size_t)role[i] < nkeep) {
+			out->kept[out->nrows * nkeep + role[i]] = v;
+			continue;
+		}
+		x = &out->x[out->nrows * out->ncols + role[i] - nkeep];
+		if (mlg_parse_double(x, v)) {
+			mlg_error_set(MLG_EDATA,
+				      "'%s': line %llu: feature '%s' is not a "
+				      "number: '%s'",
+				      src, (unsigned long long)rec->line,
+				      out->names[role[i] - (int)nkeep], v);
+			free(v);
+			out->nrows++;
+			return MLG_EDATA;
+		}
+		free(v);
+	}
+	out->nrows++;
+	return 0;
+}
+
+/* A JSON Lines value as the text a CSV cell would hold. */
+static char *cell_text(const json_t *v)
+{
+	char num[32];
+
+	if (!v || json_is_null(v))
+		return mlg_strdup("");
+	if (json_is_string(v))
+		return mlg_strndup(json_string_value(v), json_string_length(v));
+	if (json_is_boolean(v))
+		return mlg_strdup(json_is_true(v) ? "true" : "false");
+	if (!json_is_number(v))
+		return NULL;
+	if (json_is_integer(v))
+		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
+			 json_integer_value(v));
+	else
+		snprintf(num, sizeof(num), "%.17g", json_real_value(v));
+	return mlg_strdup(num);
+}
+
+/* JSON Lines: the keys of the first object are the columns. */
+struct jl {
+	struct mlg_infer_data *out;
+	const char *src;
+	const char *const *keep, *const *feat;
+	size_t nkeep, nfeat, width, ax, ak;
+	char **names; /* width column names */
+	int *role;
+};
+
+static int jl_line(struct jl *j, const char *text, size_t len, uint64_t no)
+{
+	struct mlg_csv_field *f = NULL;
+	struct mlg_csv_record rec = {0};
+	json_error_t je;
+	json_t *o, *v;
+	const char *key;
+	char **cells = NULL;
+	size_t i, n = 0;
+	int rc = 0;
+
+	if (strspn(text, " \t\r") >= len)
+		return 0;
+	if (!(o = json_loadb(text, len, 0, &je)) || !json_is_object(o)) {
+		json_decref(o);
+		return mlg_error_set(MLG_EDATA, "'%s': line %llu: %s", j->src,
+				     (unsigned long long)no,
+				     o ? "expected a JSON object" : je.text);
+	}
+	if (!j->names) {
+		j->width = json_object_size(o);
+		j->names = mlg_calloc(j->width + 1, sizeof(char *));
+		f = mlg_calloc(j->width + 1, sizeof(*f));
+		json_object_foreach (o, key, v) {
+			j->names[n] = mlg_strdup(key);
+			f[n].ptr = j->names[n];
+			f[n++].len = strlen(key);
+		}
+		rec.fields = f;
+		rec.nfields = j->width;
+		j->role = mlg_calloc(j->width + 1, sizeof(int));
+		rc = map_header(j->out, j->role, &rec, j->src, j->keep,
+				j->nkeep, j->feat, j->nfeat);
+		free(f);
+		f = NULL;
+		if (rc)
+			goto done;
+	}
+	cells = mlg_calloc(j->width + 1, sizeof(char *));
+	f = mlg_calloc(j->width + 1, sizeof(*f));
+	for (i = 0, n = 0; i < j->width; i++) {
+		v = json_object_get(o, j->names[i]);
+		n += v != NULL;
+		if (!(cells[i] = cell_text(v))) {
+			rc = mlg_error_set(
+				MLG_EDATA,
+				"'%s': line %llu: '%s' is an %s, "
+				"not a number or text",
+				j->src, (unsigned long long)no, j->names[i],
+				json_is_array(v) ? "array" : "object");
+			goto done;
+		}
+		f[i].ptr = cells[i];
+		f[i].len = strlen(cells[i]);
+	}
+	if (n < json_object_size(o)) {
+		/* a key the first row did not have: name it */
+		json_object_foreach (o, key, v) {
+			for (i = 0; i < j->width && strcmp(j->names[i], key);
+			     i++)
+				;
+			if (i == j->width)
+				break;
+		}
+		rc = mlg_error_set(MLG_EDATA,
+				   "'%s': line %llu: key '%s' is not a column "
+				   "of the first row",
+				   j->src, (unsigned long long)no, key);
+		goto done;
+	}
+	rec.fields = f;
+	rec.nfields = j->width;
+	rec.line = no;
+	rc = take_row(j->out, j->role, j->width, &rec, j->src, &j->ax, &j->ak);
+done:
+	for (i = 0; cells && i < j->width; i++)
+		free(cells[i]);
+	free(cells);
+	free(f);
+	json_decref(o);
+	return rc;
+}
+
+static int read_jsonl(struct jl *j, struct input *in)
+{
+	struct mlg_buf line = MLG_BUF_INIT;
+	char buf[65536], *p, *nl;
+	uint64_t no = 0;
+	ssize_t r;
+	int rc = 0;
+
+	while (!rc && (r = rd(in, buf, sizeof(buf))) > 0) {
+		for (p = buf;
+		     !rc && (nl = memchr(p, '\n', (size_t)(buf + r - p)));
+		     p = nl + 1) {
+			mlg_buf_add(&line, p, (size_t)(nl - p));
+			rc = jl_line(j, line.ptr, line.len, ++no);
+			mlg_buf_reset(&line);
+		}
+		if (!rc)
+			mlg_buf_add(&line, p, (size_t)(buf + r - p));
+	}
+	if (!rc && r < 0)
+		rc = (int)r;
+	if (!rc && line.len)
+		rc = jl_line(j, line.ptr, line.len, ++no);
+	if (!rc && !j->names)
+		rc = mlg_error_set(MLG_EINVALID, "'%s': no rows", j->src);
+	mlg_buf_release(&line);
+	return rc;
+}
+
 int mlg_infer_data_read(struct mlg_infer_data *out, const char *src,
 			const char *const *keep, size_t nkeep,
 			const char *const *features, size_t nfeatures)
 {
 	struct mlg_csv_reader rdr;
 	struct mlg_csv_record rec;
-	struct mlg_stream *s = NULL;
+	struct input in = {0};
+	struct jl j = {0};
 	size_t ax = 0, ak = 0, i, width = 0;
 	int *role = NULL, rc, r, first = 1;
 
@@ -428,9 +659,23 @@ int mlg_infer_data_read(struct mlg_infer_data *out, const char *src,
 	out->knames = mlg_calloc(nkeep + 1, sizeof(char *));
 	for (i = 0; i < nkeep; i++)
 		out->knames[i] = mlg_strdup(keep[i]);
-	if ((rc = mlg_stream_open(&s, src, NULL)))
+	if ((rc = mlg_stream_open(&in.s, src, NULL)))
 		return rc;
-	if ((rc = mlg_csv_reader_init(&rdr, NULL, rd, s, 0)))
+	if (sniff_jsonl(&in, &rc) && !rc) {
+		j.out = out;
+		j.src = src;
+		j.keep = keep;
+		j.nkeep = nkeep;
+		j.feat = features;
+		j.nfeat = nfeatures;
+		rc = read_jsonl(&j, &in);
+		for (i = 0; i < j.width; i++)
+			free(j.names[i]);
+		free(j.names);
+		free(j.role);
+		goto done;
+	}
+	if (rc || (rc = mlg_csv_reader_init(&rdr, NULL, rd, &in, 0)))
 		goto done;
 	while ((r = mlg_csv_reader_next(&rdr, &rec)) > 0) {
 		if (rec.blank)
@@ -444,48 +689,8 @@ int mlg_infer_data_read(struct mlg_infer_data *out, const char *src,
 				goto done;
 			continue;
 		}
-		if (rec.nfields != width) {
-			rc = mlg_error_set(MLG_EDATA,
-					   "'%s': line %llu: %zu fields, "
-					   "expected %zu",
-					   src, (unsigned long long)rec.line,
-					   rec.nfields, width);
+		if ((rc = take_row(out, role, width, &rec, src, &ax, &ak)))
 			goto done;
-		}
-		out->x = mlg_grow(out->x, sizeof(double),
-				  (out->nrows + 1) * out->ncols, &ax);
-		out->kept = mlg_grow(out->kept, sizeof(char *),
-				     (out->nrows + 1) * nkeep + 1, &ak);
-		/* a row that fails half-way is freed by the release */
-		memset(out->kept + out->nrows * nkeep, 0,
-		       nkeep * sizeof(char *));
-		for (i = 0; i < width; i++) {
-			char *v;
-
-			if (role[i] < 0)
-				continue;
-			v = field(&rec, i);
-			if ((size_t)role[i] < nkeep) {
-				out->kept[out->nrows * nkeep + role[i]] = v;
-				continue;
-			}
-			if (mlg_parse_double(&out->x[out->nrows * out->ncols +
-						     role[i] - nkeep],
-					     v)) {
-				rc = mlg_error_set(
-					MLG_EDATA,
-					"'%s': line %llu: feature '%s' is not "
-					"a number: '%s'",
-					src, (unsigned long long)rec.line,
-					out->names[role[i] - (int)nkeep], v);
-				free(v);
-				/* the row's kept strings are freed below */
-				out->nrows++;
-				goto done;
-			}
-			free(v);
-		}
-		out->nrows++;
 	}
 	if (r < 0)
 		rc = r;
@@ -494,7 +699,7 @@ int mlg_infer_data_read(struct mlg_infer_data *out, const char *src,
 done:
 	free(role);
 	mlg_csv_reader_release(&rdr);
-	mlg_stream_close(s);
+	mlg_stream_close(in.s);
 	return rc;
 }
 

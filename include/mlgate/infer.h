@@ -108,13 +108,19 @@ struct mlg_infer_data {
 };
 
 /*
- * Read a CSV dataset (path, "-" or URL, as stream.h) into `out`. The
- * `keep` columns (nkeep, e.g. the label, the id, slice keys) are kept as
- * text and are never features; `features` names the feature columns in
- * order, or is NULL: every other column. Errors: MLG_EINVALID "no column
- * 'y' in 'data.csv'", MLG_EDATA "'data.csv': line 7: feature 'x' is not
- * a number: 'abc'" or "... has 3 fields, expected 5", and stream errors.
- * O(rows * columns).
+ * Read a CSV or JSON Lines dataset (path, "-" or URL, as stream.h;
+ * JSON Lines when the first byte that is not white space is '{') into
+ * `out`. For JSON Lines the keys of the first object are the columns, in
+ * order; a key missing later is an empty cell, null too; numbers are
+ * read as written, true/false as text. The `keep` columns (nkeep, e.g.
+ * the label, the id, slice keys) are kept as text and are never
+ * features; `features` names the feature columns in order, or is NULL:
+ * every other column. Errors: MLG_EINVALID "no column 'y' in
+ * 'data.csv'", MLG_EDATA "'data.csv': line 7: feature 'x' is not a
+ * number: 'abc'", "... 3 fields, expected 5", "'t.jsonl': line 2: key
+ * 'z' is not a column of the first row", "... 'x' is an array, not a
+ * number or text", "... expected a JSON object", "'t.jsonl': line 4:
+ * <jansson's text>", and stream errors. O(rows * columns).
  */
 int mlg_infer_data_read(struct mlg_infer_data *out, const char *src,
 			const char *const *keep, size_t nkeep,

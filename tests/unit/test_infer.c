@@ -4,6 +4,7 @@
 #include "mlgate/buf.h"
 #include "mlgate/error.h"
 #include "mlgate/infer.h"
+#include "mlgate/util.h"
 #include "test.h"
 
 static const char *const names[] = {"a", "b\"q"};
@@ -135,6 +136,74 @@ static void test_error_text(void)
 	T_ASSERT(!mlg_infer_error_text("<html>", 6));
 }
 
-MLG_TESTS(T(test_request_v2), T(test_request_tf_mlflow), T(test_request_nan),
-	  T(test_urls), T(test_parse_v2), T(test_parse_tf_nan),
-	  T(test_parse_bad), T(test_error_text));
+/* Read `text` as a test set keeping y; 0 or the error code. */
+static int read_set(struct mlg_infer_data *d, const char *text)
+{
+	static const char *const keep[] = {"y"};
+
+	return mlg_infer_data_read(d, t_write("set", text), keep, 1, NULL, 0);
+}
+
+static void test_data_jsonl(void)
+{
+	struct mlg_infer_data d;
+
+	T_EQ_INT(read_set(&d, "\n {\"x\": 1.5, \"y\": \"a\", \"z\": -2}\n"
+			      "\n{\"z\": 3e2, \"x\": 0, \"y\": 7}\n"
+			      "{\"y\": true, \"x\": 12345678901, \"z\": 0.1}"),
+		 0);
+	T_EQ_INT(d.nrows, 3);
+	T_EQ_INT(d.ncols, 2);
+	T_EQ_STR(d.names[0], "x");
+	T_EQ_STR(d.names[1], "z");
+	T_EQ_DBL(d.x[0], 1.5, 0);
+	T_EQ_DBL(d.x[1], -2, 0);
+	T_EQ_DBL(d.x[2], 0, 0);
+	T_EQ_DBL(d.x[3], 300, 0);
+	T_EQ_DBL(d.x[4], 12345678901.0, 0);
+	T_EQ_DBL(d.x[5], 0.1, 0);
+	T_EQ_STR(d.kept[0], "a");
+	T_EQ_STR(d.kept[1], "7");
+	T_EQ_STR(d.kept[2], "true");
+	mlg_infer_data_release(&d);
+}
+
+static void test_data_jsonl_errors(void)
+{
+	static const struct {
+		const char *text, *msg;
+		int rc;
+	} c[] = {
+		{"{\"x\": 1, \"y\": 0}\n{\"x\": 2, \"y\": 1, \"w\": 3}\n",
+		 "line 2: key 'w' is not a column of the first row", MLG_EDATA},
+		{"{\"x\": 1, \"y\": 0}\n{\"y\": 1}\n",
+		 "line 2: feature 'x' is not a number: ''", MLG_EDATA},
+		{"{\"x\": 1, \"y\": 0}\n{\"x\": null, \"y\": 1}\n",
+		 "line 2: feature 'x' is not a number: ''", MLG_EDATA},
+		{"{\"x\": [1], \"y\": 0}\n",
+		 "line 1: 'x' is an array, not a "
+		 "number or text",
+		 MLG_EDATA},
+		{"{\"x\": 1, \"y\": 0}\n[1, 2]\n",
+		 "line 2: expected a JSON object", MLG_EDATA},
+		{"{\"x\": 1, \"y\": 0}\n{\"x\": tru}\n",
+		 "line 2: invalid token near 'tru'", MLG_EDATA},
+		{"{\"x\": 1}\n", "no column 'y' in", MLG_EINVALID},
+		{"{\"y\": 1}\n", "no feature columns in", MLG_EINVALID},
+	};
+	struct mlg_infer_data d;
+	size_t i;
+
+	for (i = 0; i < MLG_ARRAY_SIZE(c); i++) {
+		T_EQ_INT(read_set(&d, c[i].text), c[i].rc);
+		if (!strstr(mlg_error_message(), c[i].msg))
+			t_fail(__FILE__, __LINE__, "case %zu: '%s' lacks '%s'",
+			       i, mlg_error_message(), c[i].msg);
+		mlg_infer_data_release(&d);
+	}
+}
+
+MLG_TESTS(T(test_data_jsonl), T(test_data_jsonl_errors), T(test_request_v2),
+	  T(test_request_tf_mlflow), T(test_request_nan), T(test_urls),
+	  T(test_parse_v2), T(test_parse_tf_nan), T(test_parse_bad),
+	  T(test_error_text));
