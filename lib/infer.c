@@ -722,22 +722,33 @@ void mlg_infer_data_release(struct mlg_infer_data *d)
 
 int mlg_infer_ready(const struct mlg_infer_opts *o)
 {
-	struct mlg_buf b = MLG_BUF_INIT;
-	long tmo = o->timeout_ms > 0 ? (o->timeout_ms + 999) / 1000 : 0;
-	char *url;
+	struct mlg_http_pool_opts po = {0};
+	struct mlg_http_req r;
+	char *url, *why;
 	int i, rc = 0;
 
-	mlg_buf_init(&b, 65536);
+	po.timeout_ms = o->timeout_ms;
 	for (i = 0;
 	     !rc && (url = mlg_infer_ready_url(o->proto, o->base, o->model, i));
 	     i++) {
-		mlg_buf_reset(&b);
-		rc = mlg_http_get(&b, url, tmo);
+		memset(&r, 0, sizeof(r));
+		r.url = url;
+		r.headers = o->headers;
+		mlg_buf_init(&r.resp, 65536);
+		if (!(rc = mlg_http_run(&r, 1, &po)) && r.rc)
+			rc = mlg_error_set(r.rc, "%s", r.error);
+		else if (!rc && r.status >= 400) {
+			why = mlg_infer_error_text(r.resp.ptr, r.resp.len);
+			rc = mlg_error_set(MLG_ENETWORK, "'%s': HTTP %ld%s%s",
+					   url, r.status, why ? ": " : "",
+					   why ? why : "");
+			free(why);
+		}
 		if (rc)
 			mlg_error_prefix("model '%s' is not ready", o->model);
+		mlg_http_req_release(&r);
 		free(url);
 	}
-	mlg_buf_release(&b);
 	return rc;
 }
 
@@ -767,6 +778,7 @@ int mlg_infer_predict(struct mlg_infer_out *out, const struct mlg_infer_opts *o,
 			goto done;
 		}
 		reqs[i].url = url;
+		reqs[i].headers = o->headers;
 		reqs[i].body = mlg_buf_detach(&body, &reqs[i].len);
 		mlg_buf_init(&reqs[i].resp, (size_t)256 << 20);
 	}

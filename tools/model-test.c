@@ -26,6 +26,7 @@
 #include "mlgate/metrics_ml.h"
 #include "mlgate/predcmd.h"
 #include "mlgate/predfile.h"
+#include "mlgate/secret.h"
 #include "mlgate/slices.h"
 #include "mlgate/threshold.h"
 #include "mlgate/tool.h"
@@ -33,7 +34,7 @@
 
 static const char *label = "y", *pred, *proba, *weight, *id_col, *task_name,
 		  *avg_name, *zd_name, *metrics_path, *input_format, *delimiter;
-static struct mlg_strlist thresholds, slice_specs, gaps;
+static struct mlg_strlist thresholds, slice_specs, gaps, header_lines;
 static long min_slice_size = 20;
 static const char *endpoint, *protocol = "v2", *model, *features, *save_path;
 static long batch_size = 64, concurrency = 1, retries = 3, load_requests;
@@ -97,6 +98,10 @@ static const struct mlg_opt opts[] = {
 	{"features", 0, MLG_OPT_STRING, &features, "COLS",
 	 "feature columns sent, 'a,b,c' (default: all but the label, id "
 	 "and slice columns)",
+	 NULL},
+	{"header", 'H', MLG_OPT_LIST, &header_lines, "'NAME: VALUE'",
+	 "send this header to the endpoint (repeatable); credentials "
+	 "are masked in every output",
 	 NULL},
 	{"batch-size", 0, MLG_OPT_INT, &batch_size, "N",
 	 "rows per request (default 64)", NULL},
@@ -207,6 +212,40 @@ static int parse_rules(struct run *x)
 }
 
 /*
+ * The value of a header that carries a credential (Authorization, a
+ * cookie, a token, a key) is registered as a secret, so that no report
+ * or message shows it. MLG_EINVALID for a line that is not "Name: value".
+ */
+static int check_headers(void)
+{
+	static const char *const cred[] = {"auth",   "token",  "key",
+					   "secret", "cookie", "password"};
+	const char *h, *colon, *v;
+	size_t i, k;
+	char *name;
+	int rc = 0;
+
+	for (i = 0; !rc && i < header_lines.n; i++) {
+		h = header_lines.items[i];
+		colon = strchr(h, ':');
+		/* the value is not shown: it may be a credential */
+		if (!colon || colon == h || strpbrk(h, "\r\n"))
+			return mlg_error_set(MLG_EINVALID,
+					     "bad --header %zu: expected "
+					     "'Name: value'",
+					     i + 1);
+		name = mlg_strndup(h, (size_t)(colon - h));
+		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		for (k = 0; k < MLG_ARRAY_SIZE(cred); k++)
+			if (strcasestr(name, cred[k]) && strlen(v) >= 4)
+				rc = mlg_secret_add(v);
+		free(name);
+	}
+	return rc;
+}
+
+/*
  * Endpoint and command modes: send the test set DATA to the model and
  * have its predictions written as a predictions CSV, which the file mode
  * then reads: one metrics path for all three.
@@ -221,6 +260,8 @@ static int from_model(struct run *x, const char *src,
 	if (endpoint && command)
 		return mlg_error_set(MLG_EINVALID,
 				     "give --endpoint or --command, not both");
+	if ((rc = check_headers()))
+		return rc;
 	if (endpoint && !model && strcmp(protocol, "mlflow"))
 		return mlg_error_set(MLG_EINVALID, "--endpoint needs --model");
 	if (batch_size < 1 || concurrency < 1 || retries < 0 || timeout_s <= 0)
@@ -238,6 +279,8 @@ static int from_model(struct run *x, const char *src,
 		return rc;
 	x->m.id = id_col != NULL;
 	if (endpoint) {
+		mlg_strlist_add(&header_lines, NULL);
+		x->io.headers = header_lines.items;
 		mlg_infer_proto_parse(&x->io.proto, protocol);
 		x->io.base = endpoint;
 		x->io.model = model ? model : "";
@@ -316,6 +359,7 @@ static int load(struct run *x)
 	lo.url = url;
 	lo.body = body.ptr;
 	lo.len = body.len;
+	lo.headers = x->io.headers;
 	lo.concurrency = (int)concurrency;
 	lo.rate = load_rate;
 	lo.duration_s = load_duration;
@@ -379,6 +423,8 @@ static int run(struct mlg_ctx *ctx)
 				     "option '--delimiter' expects one "
 				     "character, not '%s'",
 				     delimiter);
+	if (header_lines.n && !endpoint)
+		return mlg_error_set(MLG_EINVALID, "--header needs --endpoint");
 	if ((load_duration || load_requests) && !endpoint)
 		return mlg_error_set(MLG_EINVALID, "--load-duration and "
 						   "--load-requests need "

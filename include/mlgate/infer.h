@@ -135,12 +135,16 @@ struct mlg_infer_opts {
 	size_t batch;	   /* rows per request; 0: 64 */
 	int concurrency, retries;
 	long timeout_ms;
-	double backoff_s; /* as struct mlg_http_pool_opts */
+	double backoff_s;	    /* as struct mlg_http_pool_opts */
+	const char *const *headers; /* "Name: value" lines sent with every
+				       request (readiness too), NULL-
+				       terminated; or NULL */
 };
 
 /*
- * GET each readiness URL in turn (mlg_http_get()); 0, or MLG_ENETWORK
- * "model 'm' is not ready: '<url>': HTTP 503" (or the transport error).
+ * GET each readiness URL in turn; 0, or MLG_ENETWORK "model 'm' is not
+ * ready: '<url>': HTTP 503", with the body's {"error": ...} text after
+ * it when there is one, or the transport error.
  */
 int mlg_infer_ready(const struct mlg_infer_opts *o);
 

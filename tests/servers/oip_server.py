@@ -25,6 +25,9 @@ Model names (any protocol) choose the behaviour:
   drop      closes the connection without an answer
   err       400 {"error": "input 'input' has shape [n, 4], expected ..."}
   notready  exists, but its ready route answers 503
+  auth      the model, but every route of it (ready, infer) answers 401
+            {"error": "unauthorized"} without the header
+            "Authorization: Bearer s3cret-token"
 """
 import json
 import os
@@ -38,7 +41,8 @@ from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
 from sklearn import metrics as skm
 
-MODELS = ("lr", "slow", "flaky", "drop", "err", "notready")
+MODELS = ("lr", "slow", "flaky", "drop", "err", "notready", "auth")
+TOKEN = "Bearer s3cret-token"
 ERROR = "model 'err' is broken: cannot run inference"
 
 
@@ -110,6 +114,8 @@ class Handler(BaseHTTPRequestHandler):
             name = p[len("/v2/models/"):-len("/ready")]
         elif p.startswith("/v1/models/"):
             name = p[len("/v1/models/"):]
+        if name == "auth" and self.headers.get("Authorization") != TOKEN:
+            return self.reply(401, {"error": "unauthorized"})
         if name in MODELS and name != "notready":
             if p.startswith("/v1/"):
                 return self.reply(200, {"model_version_status": [
@@ -136,6 +142,9 @@ class Handler(BaseHTTPRequestHandler):
             return True
         elif name == "err":
             self.reply(400, {"error": ERROR})
+            return True
+        elif name == "auth" and self.headers.get("Authorization") != TOKEN:
+            self.reply(401, {"error": "unauthorized"})
             return True
         return False
 
