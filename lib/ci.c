@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "mlgate/report.h"
+#include "mlgate/util.h"
 
 static int env_is(const char *name, const char *value)
 {
@@ -17,7 +18,7 @@ enum mlg_ci mlg_ci_detect(void)
 		return MLG_CI_GITHUB;
 	if (env_is("GITLAB_CI", "true"))
 		return MLG_CI_GITLAB;
-	if (getenv("JENKINS_URL") && *getenv("JENKINS_URL"))
+	if (mlg_env("JENKINS_URL"))
 		return MLG_CI_JENKINS;
 	return MLG_CI_NONE;
 }

@@ -28,16 +28,9 @@ struct target {
 	const char *headers[4];
 };
 
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
-}
-
 static int need(const char **out, const char *name)
 {
-	if (!(*out = env(name)))
+	if (!(*out = mlg_env(name)))
 		return mlg_error_set(MLG_EINVALID, "%s is not set", name);
 	return 0;
 }
@@ -46,7 +39,8 @@ static int need(const char **out, const char *name)
 static long github_pr(void)
 {
 	struct mlg_json_doc ev = {0};
-	const char *path = env("GITHUB_EVENT_PATH"), *ref = env("GITHUB_REF");
+	const char *path = mlg_env("GITHUB_EVENT_PATH"),
+		   *ref = mlg_env("GITHUB_REF");
 	json_t *n;
 	long num = 0;
 	char *end;
@@ -79,7 +73,7 @@ static char *trim_slash(const char *url)
 
 static int github_target(struct target *t, const char **why)
 {
-	const char *repo, *token, *api = env("GITHUB_API_URL");
+	const char *repo, *token, *api = mlg_env("GITHUB_API_URL");
 	char *base;
 	long pr;
 	int rc;
@@ -91,7 +85,8 @@ static int github_target(struct target *t, const char **why)
 	}
 	if ((rc = need(&repo, "GITHUB_REPOSITORY")))
 		return rc;
-	if (!(token = env("GITHUB_TOKEN")) && !(token = env("GH_TOKEN")))
+	if (!(token = mlg_env("GITHUB_TOKEN")) &&
+	    !(token = mlg_env("GH_TOKEN")))
 		return mlg_error_set(MLG_EINVALID, "no token to comment with: "
 						   "set GITHUB_TOKEN");
 	base = trim_slash(api ? api : "https://api.github.com");
@@ -111,7 +106,7 @@ static int gitlab_target(struct target *t, const char **why)
 	char *base;
 	int rc;
 
-	if (!(iid = env("CI_MERGE_REQUEST_IID"))) {
+	if (!(iid = mlg_env("CI_MERGE_REQUEST_IID"))) {
 		*why = "not a merge request pipeline (CI_MERGE_REQUEST_IID is "
 		       "not set)";
 		return 1;
@@ -119,7 +114,7 @@ static int gitlab_target(struct target *t, const char **why)
 	if ((rc = need(&api, "CI_API_V4_URL")) ||
 	    (rc = need(&proj, "CI_PROJECT_ID")))
 		return rc;
-	if (!(token = env("GITLAB_TOKEN")))
+	if (!(token = mlg_env("GITLAB_TOKEN")))
 		return mlg_error_set(MLG_EINVALID,
 				     "no token to comment with: set "
 				     "GITLAB_TOKEN (CI_JOB_TOKEN cannot write "
@@ -321,7 +316,7 @@ int mlg_comment_post(int *updated, const char **why, const char *forge,
 	struct target t = {0};
 	struct mlg_buf md = MLG_BUF_INIT, text = MLG_BUF_INIT,
 		       marker = MLG_BUF_INIT;
-	const char *key = env("MLGATE_COMMENT_KEY");
+	const char *key = mlg_env("MLGATE_COMMENT_KEY");
 	json_t *ans = NULL;
 	json_int_t id;
 	char *body = NULL, *url = NULL;
@@ -329,8 +324,8 @@ int mlg_comment_post(int *updated, const char **why, const char *forge,
 
 	*updated = 0;
 	if (!key)
-		key = env(strcmp(forge, "github") ? "CI_JOB_NAME"
-						  : "GITHUB_JOB");
+		key = mlg_env(strcmp(forge, "github") ? "CI_JOB_NAME"
+						      : "GITHUB_JOB");
 	if ((rc = target_init(&t, why, forge)))
 		goto done;
 	if ((rc = mlg_emit_markdown(&md, r)) ||

@@ -33,54 +33,50 @@ void mlg_history_release(struct mlg_history *h)
 	memset(h, 0, sizeof(*h));
 }
 
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v && *v ? v : NULL;
-}
-
 const char *mlg_history_pr_reason(void)
 {
-	const char *ev = env("GITHUB_EVENT_NAME");
+	const char *ev = mlg_env("GITHUB_EVENT_NAME");
 
 	if (ev &&
 	    (!strcmp(ev, "pull_request") || !strcmp(ev, "pull_request_target")))
 		return "GITHUB_EVENT_NAME";
-	if (env("CI_MERGE_REQUEST_IID"))
+	if (mlg_env("CI_MERGE_REQUEST_IID"))
 		return "CI_MERGE_REQUEST_IID";
-	if (env("CHANGE_ID"))
+	if (mlg_env("CHANGE_ID"))
 		return "CHANGE_ID";
 	return NULL;
 }
 
 static char *ci_run(void)
 {
-	const char *id = env("GITHUB_RUN_ID"), *repo = env("GITHUB_REPOSITORY");
+	const char *id = mlg_env("GITHUB_RUN_ID"),
+		   *repo = mlg_env("GITHUB_REPOSITORY");
 
 	if (id && repo)
 		return mlg_strfmt("%s/%s/actions/runs/%s",
-				  env("GITHUB_SERVER_URL")
-					  ? env("GITHUB_SERVER_URL")
+				  mlg_env("GITHUB_SERVER_URL")
+					  ? mlg_env("GITHUB_SERVER_URL")
 					  : "https://github.com",
 				  repo, id);
-	if (env("CI_PIPELINE_URL"))
-		return mlg_strdup(env("CI_PIPELINE_URL"));
-	if (env("CI_PIPELINE_ID"))
-		return mlg_strfmt("gitlab:%s", env("CI_PIPELINE_ID"));
-	if (env("BUILD_URL"))
-		return mlg_strdup(env("BUILD_URL"));
+	if (mlg_env("CI_PIPELINE_URL"))
+		return mlg_strdup(mlg_env("CI_PIPELINE_URL"));
+	if (mlg_env("CI_PIPELINE_ID"))
+		return mlg_strfmt("gitlab:%s", mlg_env("CI_PIPELINE_ID"));
+	if (mlg_env("BUILD_URL"))
+		return mlg_strdup(mlg_env("BUILD_URL"));
 	return NULL;
 }
 
-static void add_metric(struct mlg_metric_set *m, const char *name, double v)
+/* Append metric `<name, len>` = v to `m`. */
+static void add_metric(struct mlg_metric_set *m, const char *name, size_t len,
+		       double v)
 {
 	struct mlg_named_metric *it;
 
 	m->items = mlg_grow(m->items, sizeof(*m->items), m->n + 1, &m->alloc);
 	it = &m->items[m->n++];
 	memset(it, 0, sizeof(*it));
-	it->name = mlg_strdup(name);
+	it->name = mlg_strndup(name, len);
 	it->value = v;
 }
 
@@ -100,14 +96,15 @@ int mlg_history_record_init(struct mlg_history_record *out,
 	mlg_iso8601(iso, time);
 	out->time = mlg_strdup(iso);
 	for (i = 0; i < MLG_ARRAY_SIZE(refs) && !out->ref; i++)
-		if (env(refs[i]))
-			out->ref = mlg_strdup(env(refs[i]));
+		if (mlg_env(refs[i]))
+			out->ref = mlg_strdup(mlg_env(refs[i]));
 	if (!out->ref)
 		mlg_git_head_branch(&out->ref, r);
 	out->run = ci_run();
 	out->metrics.format = MLG_METRICS_JSON;
 	for (i = 0; i < m->n; i++)
-		add_metric(&out->metrics, m->items[i].name, m->items[i].value);
+		add_metric(&out->metrics, m->items[i].name,
+			   strlen(m->items[i].name), m->items[i].value);
 	return 0;
 }
 
@@ -198,7 +195,8 @@ static int parse_json(struct mlg_history_record *rec, const char *text,
 					   "metric '%s' is not a number", key);
 			goto done;
 		}
-		add_metric(&rec->metrics, key, json_number_value(v));
+		add_metric(&rec->metrics, key, strlen(key),
+			   json_number_value(v));
 	}
 done:
 	if (rc)
@@ -371,7 +369,6 @@ static int parse_fast(struct mlg_history_record *rec, const char *text,
 		      size_t len)
 {
 	struct scan sc = {text, text + len};
-	struct mlg_named_metric *it;
 	const char *s;
 	size_t n;
 	double v;
@@ -395,13 +392,7 @@ static int parse_fast(struct mlg_history_record *rec, const char *text,
 			if (!plain_str(&s, &n, &sc) || !LIT(&sc, ":") ||
 			    !plain_num(&v, &sc))
 				goto no;
-			rec->metrics.items = mlg_grow(
-				rec->metrics.items, sizeof(*rec->metrics.items),
-				rec->metrics.n + 1, &rec->metrics.alloc);
-			it = &rec->metrics.items[rec->metrics.n++];
-			memset(it, 0, sizeof(*it));
-			it->name = mlg_strndup(s, n);
-			it->value = v;
+			add_metric(&rec->metrics, s, n, v);
 		} while (LIT(&sc, ","));
 		if (!LIT(&sc, "}"))
 			goto no;

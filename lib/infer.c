@@ -720,11 +720,32 @@ void mlg_infer_data_release(struct mlg_infer_data *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/*
+ * The error of a finished request, or 0: the transport error, or a
+ * status outside 2xx as "'<url>': HTTP 503", with the body's
+ * {"error": ...} text after it when there is one.
+ */
+static int failed(const struct mlg_http_req *r)
+{
+	char *why;
+	int rc;
+
+	if (r->rc)
+		return mlg_error_set(r->rc, "%s", r->error);
+	if (r->status >= 200 && r->status <= 299)
+		return 0;
+	why = mlg_infer_error_text(r->resp.ptr, r->resp.len);
+	rc = mlg_error_set(MLG_ENETWORK, "'%s': HTTP %ld%s%s", r->url,
+			   r->status, why ? ": " : "", why ? why : "");
+	free(why);
+	return rc;
+}
+
 int mlg_infer_ready(const struct mlg_infer_opts *o)
 {
 	struct mlg_http_pool_opts po = {0};
 	struct mlg_http_req r;
-	char *url, *why;
+	char *url;
 	int i, rc = 0;
 
 	po.timeout_ms = o->timeout_ms;
@@ -735,16 +756,7 @@ int mlg_infer_ready(const struct mlg_infer_opts *o)
 		r.url = url;
 		r.headers = o->headers;
 		mlg_buf_init(&r.resp, 65536);
-		if (!(rc = mlg_http_run(&r, 1, &po)) && r.rc)
-			rc = mlg_error_set(r.rc, "%s", r.error);
-		else if (!rc && r.status >= 400) {
-			why = mlg_infer_error_text(r.resp.ptr, r.resp.len);
-			rc = mlg_error_set(MLG_ENETWORK, "'%s': HTTP %ld%s%s",
-					   url, r.status, why ? ": " : "",
-					   why ? why : "");
-			free(why);
-		}
-		if (rc)
+		if ((rc = mlg_http_run(&r, 1, &po)) || (rc = failed(&r)))
 			mlg_error_prefix("model '%s' is not ready", o->model);
 		mlg_http_req_release(&r);
 		free(url);
@@ -787,22 +799,11 @@ int mlg_infer_predict(struct mlg_infer_out *out, const struct mlg_infer_opts *o,
 	for (i = 0; i < nb; i++) {
 		struct mlg_http_req *r = &reqs[i];
 		struct mlg_infer_out part;
-		char *text;
 
 		first = i * bs;
 		n = d->nrows - first < bs ? d->nrows - first : bs;
-		if (r->rc) {
-			rc = mlg_error_set(r->rc, "%s", r->error);
+		if ((rc = failed(r)))
 			goto done;
-		}
-		if (r->status != 200) {
-			text = mlg_infer_error_text(r->resp.ptr, r->resp.len);
-			rc = mlg_error_set(MLG_ENETWORK, "'%s': HTTP %ld%s%s",
-					   url, r->status, text ? ": " : "",
-					   text ? text : "");
-			free(text);
-			goto done;
-		}
 		if ((rc = mlg_infer_parse(&part, o->proto, r->resp.ptr,
 					  r->resp.len, n))) {
 			mlg_infer_out_release(&part);
@@ -979,8 +980,8 @@ int mlg_infer_to_file(struct mlg_infer_file *out, struct mlg_infer_data *d,
 		out->path = mlg_strdup(save);
 	} else {
 		out->path = mlg_strfmt("%s/mlgate-preds-XXXXXX.csv",
-				       getenv("TMPDIR") ? getenv("TMPDIR")
-							: "/tmp");
+				       mlg_env("TMPDIR") ? mlg_env("TMPDIR")
+							 : "/tmp");
 		fd = mkstemps(out->path, 4);
 		if (fd < 0) {
 			rc = mlg_error_errno(errno, "cannot create '%s'",

@@ -156,3 +156,10 @@ void mlg_iso8601(char out[32], double t)
 	gmtime_r(&s, &tm);
 	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
+
+const char *mlg_env(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : NULL;
+}

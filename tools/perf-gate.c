@@ -136,7 +136,7 @@ static const char *target_branch(void)
 	if (target && *target)
 		return target;
 	for (i = 0; i < MLG_ARRAY_SIZE(vars); i++)
-		if ((v = getenv(vars[i])) && *v)
+		if ((v = mlg_env(vars[i])))
 			return v;
 	return NULL;
 }

@@ -39,6 +39,10 @@ int mlg_starts_with(const char *s, const char *prefix);
 int mlg_parse_double(double *out, const char *s);
 int mlg_parse_int64(int64_t *out, const char *s);
 
+/* The value of environment variable `name`, borrowed, or NULL when it
+ * is unset or empty (CI systems export empty variables). */
+const char *mlg_env(const char *name);
+
 /* Seconds since the Epoch with microseconds, from CLOCK_REALTIME, and a
  * monotonic clock in seconds for durations. */
 double mlg_now(void);
