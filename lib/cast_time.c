@@ -178,6 +178,11 @@ static int iso_date(int64_t *out, const char *s)
 	return 0;
 }
 
+static inline int64_t clock_us(int h, int m, int sec, int us)
+{
+	return ((int64_t)h * 3600 + m * 60 + sec) * US_PER_S + us;
+}
+
 /* hh:mm:ss[.f] at *p; microseconds of the day. */
 static int iso_time(int64_t *out, const char **p, const char *end)
 {
@@ -191,8 +196,24 @@ static int iso_time(int64_t *out, const char **p, const char *end)
 	s += 8;
 	if (fraction(&us, &s, end))
 		return -1;
-	*out = ((int64_t)h * 3600 + m * 60 + sec) * US_PER_S + us;
+	*out = clock_us(h, m, sec, us);
 	*p = s;
+	return 0;
+}
+
+/*
+ * hh:mm:ss[.f][zone] from p to end, as microseconds from midnight UTC of
+ * that day (not wrapped: a zone may move it out of the day).
+ */
+static inline int iso_clock(int64_t *out, const char *p, const char *end)
+{
+	int64_t tod;
+	int off = 0;
+
+	if (iso_time(&tod, &p, end) || (p < end && zone(&off, &p, end, 0)) ||
+	    p != end)
+		return -1;
+	*out = tod - off * US_PER_S;
 	return 0;
 }
 
@@ -205,33 +226,21 @@ static int64_t wrap_day(int64_t us)
 static int default_form(int64_t *out, enum mlg_ftype type, const char *s,
 			size_t len)
 {
-	const char *p = s, *end = s + len;
 	int64_t days, tod;
-	int off = 0;
 
 	switch (type) {
 	case MLG_T_DATE:
 		return len == 10 ? iso_date(out, s) : -1;
 	case MLG_T_TIME:
-		if (iso_time(&tod, &p, end))
+		if (iso_clock(&tod, s, s + len))
 			return -1;
-		if (p < end && zone(&off, &p, end, 0))
-			return -1;
-		if (p != end)
-			return -1;
-		*out = wrap_day(tod - off * US_PER_S);
+		*out = wrap_day(tod);
 		return 0;
 	case MLG_T_DATETIME:
-		if (len < 19 || s[10] != 'T' || iso_date(&days, s))
+		if (len < 19 || s[10] != 'T' || iso_date(&days, s) ||
+		    iso_clock(&tod, s + 11, s + len))
 			return -1;
-		p = s + 11;
-		if (iso_time(&tod, &p, end))
-			return -1;
-		if (p < end && zone(&off, &p, end, 0))
-			return -1;
-		if (p != end)
-			return -1;
-		*out = days * US_PER_DAY + tod - off * US_PER_S;
+		*out = days * US_PER_DAY + tod;
 		return 0;
 	default:
 		return -1;
@@ -293,7 +302,7 @@ static int any_time(int64_t *out, int *off, const char **p, const char *end)
 	*off = 0;
 	if (s < end && zone(off, &s, end, 1))
 		return -1;
-	*out = ((int64_t)h * 3600 + m * 60 + sec) * US_PER_S + us;
+	*out = clock_us(h, m, sec, us);
 	*p = s;
 	return 0;
 }
@@ -503,7 +512,7 @@ static int pattern_form(int64_t *out, enum mlg_ftype type, const char *fmt,
 
 	if (strp(&t, fmt, s, len))
 		return -1;
-	tod = ((int64_t)t.hour * 3600 + t.min * 60 + t.sec) * US_PER_S + t.us;
+	tod = clock_us(t.hour, t.min, t.sec, t.us);
 	/* As Python's .date() and .time(): the zone only moves a datetime. */
 	if (type == MLG_T_DATE)
 		*out = mlg_days_from_civil(t.year, t.mon, t.mday);
@@ -599,6 +608,16 @@ int mlg_cast_duration(int64_t *months, int64_t *us, const char *s, size_t len)
 	return 0;
 }
 
+/* Day 1 of month `m` (months since year 0), plus `us`, in microseconds. */
+static inline __int128 month_us(int64_t m, int64_t us)
+{
+	/* Casts keep month counts far from overflow (10^12 years). */
+	return (__int128)mlg_days_from_civil(m / 12 - (m % 12 < 0),
+					     (int)((m % 12 + 12) % 12) + 1, 1) *
+		       US_PER_DAY +
+	       us;
+}
+
 /*
  * XML Schema's order: compare the two durations added to four reference
  * datetimes. The references are all on day 1, so adding months never
@@ -613,20 +632,8 @@ unsigned mlg_duration_order(int64_t m1, int64_t us1, int64_t m2, int64_t us2)
 
 	for (k = 0; k < 4; k++) {
 		int64_t a = ref[k][0] * INT64_C(12) + ref[k][1] - 1;
-		int64_t ma = a + m1, mb = a + m2;
-		__int128 x, y;
+		__int128 x = month_us(a + m1, us1), y = month_us(a + m2, us2);
 
-		/* Casts keep month counts far from overflow (10^12 years). */
-		x = (__int128)mlg_days_from_civil(
-			    ma / 12 - (ma % 12 < 0),
-			    (int)((ma % 12 + 12) % 12) + 1, 1) *
-			    US_PER_DAY +
-		    us1;
-		y = (__int128)mlg_days_from_civil(
-			    mb / 12 - (mb % 12 < 0),
-			    (int)((mb % 12 + 12) % 12) + 1, 1) *
-			    US_PER_DAY +
-		    us2;
 		mask |= x < y	? MLG_ORDER_LT
 			: x > y ? MLG_ORDER_GT
 				: MLG_ORDER_EQ;

@@ -148,37 +148,63 @@ static int resolve(git_commit **out, struct mlg_git_repo *r, const char *rev)
 	return 0;
 }
 
-int mlg_git_read_blob_at(struct mlg_buf *out, struct mlg_git_repo *r,
-			 const char *rev, const char *path, size_t max)
+/*
+ * The object of `type` at `path` in the tree of `rev`: a new reference.
+ * An empty path names the root tree when `type` is a tree; `kind` names
+ * the type in the error when the path holds another one.
+ */
+static int object_at(git_object **out, struct mlg_git_repo *r, const char *rev,
+		     const char *path, git_object_t type, const char *kind)
 {
 	git_commit *commit = NULL;
-	git_tree *tree = NULL;
+	git_tree *root = NULL;
 	git_tree_entry *entry = NULL;
-	git_blob *blob = NULL;
-	git_object_size_t size;
 	int rc;
 
+	*out = NULL;
 	if ((rc = resolve(&commit, r, rev)))
 		return rc;
-	if ((rc = git_commit_tree(&tree, commit)) < 0) {
+	if ((rc = git_commit_tree(&root, commit)) < 0) {
 		rc = mlg_git_error(rc, "cannot read tree");
 		goto done;
 	}
-	if (git_tree_entry_bypath(&entry, tree, path) < 0) {
+	if (!*path && type == GIT_OBJECT_TREE) {
+		*out = (git_object *)root;
+		root = NULL;
+		goto done;
+	}
+	if (git_tree_entry_bypath(&entry, root, path) < 0) {
 		rc = mlg_error_set(MLG_ENOTFOUND, "'%s' does not exist at '%s'",
 				   path, rev);
 		goto done;
 	}
-	if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB) {
-		rc = mlg_error_set(MLG_EINVALID, "'%s' at '%s' is not a file",
-				   path, rev);
+	if (git_tree_entry_type(entry) != type) {
+		rc = mlg_error_set(MLG_EINVALID, "'%s' at '%s' is not a %s",
+				   path, rev, kind);
 		goto done;
 	}
-	if ((rc = git_blob_lookup(&blob, r->repo, git_tree_entry_id(entry))) <
-	    0) {
-		rc = mlg_git_error(rc, "cannot read blob");
-		goto done;
-	}
+	if ((rc = git_tree_entry_to_object(out, r->repo, entry)) < 0)
+		rc = mlg_git_error(rc, type == GIT_OBJECT_BLOB
+					       ? "cannot read blob"
+					       : "cannot read tree");
+done:
+	git_tree_entry_free(entry);
+	git_tree_free(root);
+	git_commit_free(commit);
+	return rc;
+}
+
+int mlg_git_read_blob_at(struct mlg_buf *out, struct mlg_git_repo *r,
+			 const char *rev, const char *path, size_t max)
+{
+	git_object *obj;
+	git_blob *blob;
+	git_object_size_t size;
+	int rc;
+
+	if ((rc = object_at(&obj, r, rev, path, GIT_OBJECT_BLOB, "file")))
+		return rc;
+	blob = (git_blob *)obj;
 	size = git_blob_rawsize(blob);
 	if (max && size > max) {
 		rc = mlg_error_set(MLG_ELIMIT,
@@ -189,9 +215,6 @@ int mlg_git_read_blob_at(struct mlg_buf *out, struct mlg_git_repo *r,
 	rc = mlg_buf_add(out, git_blob_rawcontent(blob), (size_t)size);
 done:
 	git_blob_free(blob);
-	git_tree_entry_free(entry);
-	git_tree_free(tree);
-	git_commit_free(commit);
 	return rc;
 }
 
@@ -560,41 +583,16 @@ void mlg_git_tree_release(struct mlg_git_tree *t)
 int mlg_git_list_tree(struct mlg_git_tree *out, struct mlg_git_repo *r,
 		      const char *rev, const char *path)
 {
-	git_commit *commit = NULL;
-	git_tree *root = NULL, *sub = NULL, *tree;
-	git_tree_entry *entry = NULL;
+	git_object *obj;
+	git_tree *tree;
 	struct mlg_git_tree_entry *it;
 	const git_tree_entry *e;
 	size_t i, n;
 	int rc;
 
-	if ((rc = resolve(&commit, r, rev)))
+	if ((rc = object_at(&obj, r, rev, path, GIT_OBJECT_TREE, "folder")))
 		return rc;
-	if ((rc = git_commit_tree(&root, commit)) < 0) {
-		rc = mlg_git_error(rc, "cannot read tree");
-		goto done;
-	}
-	tree = root;
-	if (*path) {
-		if (git_tree_entry_bypath(&entry, root, path) < 0) {
-			rc = mlg_error_set(MLG_ENOTFOUND,
-					   "'%s' does not exist at '%s'", path,
-					   rev);
-			goto done;
-		}
-		if (git_tree_entry_type(entry) != GIT_OBJECT_TREE) {
-			rc = mlg_error_set(MLG_EINVALID,
-					   "'%s' at '%s' is not a folder", path,
-					   rev);
-			goto done;
-		}
-		if ((rc = git_tree_lookup(&sub, r->repo,
-					  git_tree_entry_id(entry))) < 0) {
-			rc = mlg_git_error(rc, "cannot read tree");
-			goto done;
-		}
-		tree = sub;
-	}
+	tree = (git_tree *)obj;
 	n = git_tree_entrycount(tree);
 	for (i = 0; i < n; i++) {
 		e = git_tree_entry_byindex(tree, i);
@@ -605,13 +603,8 @@ int mlg_git_list_tree(struct mlg_git_tree *out, struct mlg_git_repo *r,
 		git_oid_tostr(it->id, MLG_GIT_HEX, git_tree_entry_id(e));
 		it->is_blob = git_tree_entry_type(e) == GIT_OBJECT_BLOB;
 	}
-	rc = 0;
-done:
-	git_tree_entry_free(entry);
-	git_tree_free(sub);
-	git_tree_free(root);
-	git_commit_free(commit);
-	return rc;
+	git_tree_free(tree);
+	return 0;
 }
 
 int mlg_git_read_blob(struct mlg_buf *out, struct mlg_git_repo *r,
@@ -763,6 +756,21 @@ static int remote_open(git_remote **out, struct mlg_git_repo *r,
 	return rc;
 }
 
+/* The end of a push or fetch: `rc` as an error that names the remote. */
+static int remote_done(int rc, git_remote *rem, const char *verb,
+		       const char *remote)
+{
+	char *what;
+
+	if (rc < 0) {
+		what = mlg_strfmt("cannot %s '%s'", verb, remote);
+		rc = mlg_git_error(rc, what);
+		free(what);
+	}
+	git_remote_free(rem);
+	return rc;
+}
+
 static int on_update(const char *refname, const char *status, void *data)
 {
 	(void)refname;
@@ -776,13 +784,10 @@ int mlg_git_push(int *rejected, struct mlg_git_repo *r, const char *remote,
 {
 	git_push_options po;
 	git_remote *rem = NULL;
-	char *specs[1];
-	git_strarray arr = {specs, 1};
-	char *what;
+	git_strarray arr = {(char **)&spec, 1};
 	int rc;
 
 	*rejected = 0;
-	specs[0] = (char *)spec;
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	po.callbacks.push_update_reference = on_update;
 	po.callbacks.payload = rejected;
@@ -794,33 +799,18 @@ int mlg_git_push(int *rejected, struct mlg_git_repo *r, const char *remote,
 		*rejected = 1;
 		rc = 0;
 	}
-	if (rc < 0) {
-		what = mlg_strfmt("cannot push to '%s'", remote);
-		rc = mlg_git_error(rc, what);
-		free(what);
-	}
-	git_remote_free(rem);
-	return rc;
+	return remote_done(rc, rem, "push to", remote);
 }
 
 int mlg_git_fetch(struct mlg_git_repo *r, const char *remote, const char *spec)
 {
 	git_fetch_options fo;
 	git_remote *rem = NULL;
-	char *specs[1];
-	git_strarray arr = {specs, 1};
-	char *what;
+	git_strarray arr = {(char **)&spec, 1};
 	int rc;
 
-	specs[0] = (char *)spec;
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
 	if ((rc = remote_open(&rem, r, remote)) >= 0)
 		rc = git_remote_fetch(rem, &arr, &fo, NULL);
-	if (rc < 0) {
-		what = mlg_strfmt("cannot fetch from '%s'", remote);
-		rc = mlg_git_error(rc, what);
-		free(what);
-	}
-	git_remote_free(rem);
-	return rc;
+	return remote_done(rc, rem, "fetch from", remote);
 }
