@@ -77,10 +77,9 @@ static void put_field(struct mlg_buf *b, int quoted, int irregular,
 	mlg_buf_addch(b, ']');
 }
 
-static void put_record(struct mlg_buf *b, const struct mlg_csv_record *r)
+/* Everything of a record but its fields. */
+static void put_head(struct mlg_buf *b, const struct mlg_csv_record *r)
 {
-	size_t i;
-
 	put_u64(b, "L", r->line);
 	put_u64(b, "+", r->nlines);
 	put_u64(b, "@", r->offset);
@@ -89,6 +88,13 @@ static void put_record(struct mlg_buf *b, const struct mlg_csv_record *r)
 	put_u64(b, "i", r->irregular);
 	put_u64(b, "b", (uint64_t)r->blank);
 	put_u64(b, "n", r->nfields);
+}
+
+static void put_record(struct mlg_buf *b, const struct mlg_csv_record *r)
+{
+	size_t i;
+
+	put_head(b, r);
 	for (i = 0; i < r->nfields; i++)
 		put_field(b, r->fields[i].quoted, r->fields[i].irregular,
 			  r->fields[i].ptr, r->fields[i].len);
@@ -108,6 +114,16 @@ static void add_unit(struct ref *r, uint64_t line, size_t size, int record)
 	r->units[r->nunits].size = size;
 	r->units[r->nunits].record = record;
 	r->ends[r->nunits++] = r->out.len;
+}
+
+/* What `c`, the byte before s[i], does outside quotes: 1 it is the
+ * delimiter, 2 it ends the line (LF, or the CR of CR LF), 0 neither. */
+static int field_end(int c, int delim, const unsigned char *s, size_t i,
+		     size_t n)
+{
+	if (c == delim)
+		return 1;
+	return c == '\n' || (c == '\r' && i < n && s[i] == '\n') ? 2 : 0;
 }
 
 static void ref(struct ref *r, const struct mlg_csv_dialect *d,
@@ -148,8 +164,19 @@ static void ref(struct ref *r, const struct mlg_csv_dialect *d,
 		fq = fi = 0;                                                   \
 		nf++;                                                          \
 	} while (0)
+/* after a delimiter the next field, after a line end the next record */
+#define END_FIELD()                                                            \
+	do {                                                                   \
+		PUSH();                                                        \
+		if (e == 1) {                                                  \
+			st = R_START;                                          \
+		} else {                                                       \
+			i += c == '\r';                                        \
+			lf = done = 1;                                         \
+		}                                                              \
+	} while (0)
 		while (!done) {
-			int c;
+			int c, e;
 
 			if (i == n) {
 				if (st == R_INQ || st == R_ESCQ) {
@@ -179,16 +206,8 @@ static void ref(struct ref *r, const struct mlg_csv_dialect *d,
 				}
 				/* fall through */
 			case R_FIELD:
-				if (c == delim) {
-					PUSH();
-					st = R_START;
-				} else if (c == '\n') {
-					PUSH();
-					lf = done = 1;
-				} else if (c == '\r' && i < n && s[i] == '\n') {
-					i++;
-					PUSH();
-					lf = done = 1;
+				if ((e = field_end(c, delim, s, i, n))) {
+					END_FIELD();
 				} else if (c == esc) {
 					st = R_ESC;
 				} else {
@@ -214,16 +233,8 @@ static void ref(struct ref *r, const struct mlg_csv_dialect *d,
 				if (c == quote && d->double_quote) {
 					mlg_buf_addch(&val, c);
 					st = R_INQ;
-				} else if (c == delim) {
-					PUSH();
-					st = R_START;
-				} else if (c == '\n') {
-					PUSH();
-					lf = done = 1;
-				} else if (c == '\r' && i < n && s[i] == '\n') {
-					i++;
-					PUSH();
-					lf = done = 1;
+				} else if ((e = field_end(c, delim, s, i, n))) {
+					END_FIELD();
 				} else {
 					irr++;
 					fi = 1;
@@ -251,6 +262,7 @@ static void ref(struct ref *r, const struct mlg_csv_dialect *d,
 				break;
 			}
 		}
+#undef END_FIELD
 #undef PUSH
 		memset(&rec, 0, sizeof(rec));
 		rec.line = line;
@@ -262,14 +274,7 @@ static void ref(struct ref *r, const struct mlg_csv_dialect *d,
 		rec.blank = lf && (rec.size == 1 ||
 				   (rec.size == 2 && s[start] == '\r'));
 		rec.nfields = nf;
-		put_u64(&r->out, "L", rec.line);
-		put_u64(&r->out, "+", rec.nlines);
-		put_u64(&r->out, "@", rec.offset);
-		put_u64(&r->out, "#", rec.index);
-		put_u64(&r->out, "s", rec.size);
-		put_u64(&r->out, "i", rec.irregular);
-		put_u64(&r->out, "b", (uint64_t)rec.blank);
-		put_u64(&r->out, "n", rec.nfields);
+		put_head(&r->out, &rec);
 		mlg_buf_add(&r->out, fields.ptr, fields.len);
 		mlg_buf_addch(&r->out, '\n');
 		add_unit(r, line, rec.size, 1);

@@ -48,6 +48,9 @@ const char *t_write(const char *name, const char *s);
 /* A loopback TCP port that was free a moment ago: nothing listens on
  * it, so a connection to 127.0.0.1:port is refused. */
 int t_free_port(void);
+/* The next value of the xorshift64 generator at `*state` (not 0): a
+ * repeatable pseudo-random sequence for a test's data. */
+uint64_t t_xorshift(uint64_t *state);
 
 #define T(fn)                                                                  \
 	{                                                                      \

@@ -68,9 +68,6 @@ static void parse_all(struct mlg_buf *out, const struct mlg_csv_dialect *d,
 	mlg_csv_chunk_release(&it);
 }
 
-/* The same for a string literal, NULs included. */
-#define PARSE(out, d, lit, at) parse_all(out, d, lit, sizeof(lit) - 1, at)
-
 /* A read callback over memory, `step` bytes at most per call. */
 struct src {
 	const char *p;
@@ -113,8 +110,41 @@ static void read_all(struct mlg_buf *out, const struct mlg_csv_dialect *d,
 	mlg_csv_reader_release(&r);
 }
 
-#define READ(out, d, lit, step, max)                                           \
-	read_all(out, d, lit, sizeof(lit) - 1, step, max)
+/* The transcript `got` is `want`, checked at `line`; `got` is released. */
+static void same(int line, struct mlg_buf *got, const char *want)
+{
+	if (strcmp(got->ptr, want))
+		t_fail(__FILE__, line, "transcript \"%s\", expected \"%s\"",
+		       got->ptr, want);
+	mlg_buf_release(got);
+}
+
+static void expect_parse(int line, const struct mlg_csv_dialect *d,
+			 const char *s, size_t n, const struct mlg_csv_pos *at,
+			 const char *want)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+
+	parse_all(&b, d, s, n, at);
+	same(line, &b, want);
+}
+
+static void expect_read(int line, const struct mlg_csv_dialect *d,
+			const char *s, size_t n, size_t step, size_t max,
+			const char *want)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+
+	read_all(&b, d, s, n, step, max);
+	same(line, &b, want);
+}
+
+/* Parsing (or reading) the string literal or array `lit`, NULs included,
+ * gives the transcript `want`. */
+#define T_PARSE(d, lit, at, want)                                              \
+	expect_parse(__LINE__, d, lit, sizeof(lit) - 1, at, want)
+#define T_READ(d, lit, step, max, want)                                        \
+	expect_read(__LINE__, d, lit, sizeof(lit) - 1, step, max, want)
 
 /* ---- the dialect ---- */
 
@@ -232,183 +262,138 @@ static void test_simple_records(void)
 
 static void test_crlf_and_lone_cr(void)
 {
-	struct mlg_buf b = MLG_BUF_INIT;
-
-	PARSE(&b, NULL, "a,b\r\n\"c\"\r\nx\ry,z\r\r\nend\r", NULL);
-	T_EQ_STR(b.ptr, "L1+1 @0 #0 s5 i0 b0:[00 a][00 b]\n"
-			"L2+1 @5 #1 s5 i0 b0:[10 c]\n"
-			"L3+1 @10 #2 s8 i0 b0:[00 x\ry][00 z\r]\n"
-			"L4+1 @18 #3 s4 i0 b0:[00 end\r]\n");
-	mlg_buf_release(&b);
+	T_PARSE(NULL, "a,b\r\n\"c\"\r\nx\ry,z\r\r\nend\r", NULL,
+		"L1+1 @0 #0 s5 i0 b0:[00 a][00 b]\n"
+		"L2+1 @5 #1 s5 i0 b0:[10 c]\n"
+		"L3+1 @10 #2 s8 i0 b0:[00 x\ry][00 z\r]\n"
+		"L4+1 @18 #3 s4 i0 b0:[00 end\r]\n");
 }
 
 static void test_quoted_fields(void)
 {
-	struct mlg_buf b = MLG_BUF_INIT;
-	const char *s = "\"a,b\",\"say \"\"hi\"\"\",\"\",\"\"\"\"\n"
-			"1,\"two\nlines\r\nthree\",3\n"
-			"last,\"q\"";
-
-	parse_all(&b, NULL, s, strlen(s), NULL);
-	T_EQ_STR(b.ptr,
-		 "L1+1 @0 #0 s27 i0 b0:[10 a,b][10 say \"hi\"][10 ][10 \"]\n"
-		 "L2+3 @27 #1 s23 i0 b0:[00 1][10 two\nlines\r\nthree]"
-		 "[00 3]\n"
-		 "L5+1 @50 #2 s8 i0 b0:[00 last][10 q]\n");
-	mlg_buf_release(&b);
+	T_PARSE(NULL,
+		"\"a,b\",\"say \"\"hi\"\"\",\"\",\"\"\"\"\n"
+		"1,\"two\nlines\r\nthree\",3\n"
+		"last,\"q\"",
+		NULL,
+		"L1+1 @0 #0 s27 i0 b0:[10 a,b][10 say \"hi\"][10 ][10 \"]\n"
+		"L2+3 @27 #1 s23 i0 b0:[00 1][10 two\nlines\r\nthree]"
+		"[00 3]\n"
+		"L5+1 @50 #2 s8 i0 b0:[00 last][10 q]\n");
 }
 
 static void test_irregular_quoting(void)
 {
-	struct mlg_buf b = MLG_BUF_INIT;
-	const char *s =
-		"5\"3,ab\"\"c\n\"ab\"cd,\"x\" y\"z\",\"q\"\"\"\n\"a\"\"\"b\n";
+	struct mlg_csv_dialect d = MLG_CSV_DIALECT_INIT;
 
-	parse_all(&b, NULL, s, strlen(s), NULL);
 	/* quotes inside data count each; text after a closing quote once */
-	T_EQ_STR(b.ptr, "L1+1 @0 #0 s10 i3 b0:[01 5\"3][01 ab\"\"c]\n"
-			"L2+1 @10 #1 s22 i4 b0:[11 abcd][11 x y\"z\"][10 q\"]\n"
-			"L3+1 @32 #2 s7 i1 b0:[11 a\"b]\n");
-	mlg_buf_reset(&b);
+	T_PARSE(NULL,
+		"5\"3,ab\"\"c\n\"ab\"cd,\"x\" y\"z\",\"q\"\"\"\n\"a\"\"\"b\n",
+		NULL,
+		"L1+1 @0 #0 s10 i3 b0:[01 5\"3][01 ab\"\"c]\n"
+		"L2+1 @10 #1 s22 i4 b0:[11 abcd][11 x y\"z\"][10 q\"]\n"
+		"L3+1 @32 #2 s7 i1 b0:[11 a\"b]\n");
 	/* a doubled quote does not close: the field runs on to line 2 */
-	PARSE(&b, NULL, "\"q\"\"\n\"a\"\"\"b\n", NULL);
-	T_EQ_STR(b.ptr, "L1+2 @0 #0 s12 i4 b0:[11 q\"\na\"\"\"b]\n");
-	mlg_buf_release(&b);
+	T_PARSE(NULL, "\"q\"\"\n\"a\"\"\"b\n", NULL,
+		"L1+2 @0 #0 s12 i4 b0:[11 q\"\na\"\"\"b]\n");
 	/* without double quotes the second quote is text after the close */
-	{
-		struct mlg_csv_dialect d = MLG_CSV_DIALECT_INIT;
-
-		d.double_quote = 0;
-		PARSE(&b, &d, "\"a\"\"b\",c\n", NULL);
-		T_EQ_STR(b.ptr, "L1+1 @0 #0 s9 i2 b0:[11 a\"b\"][00 c]\n");
-		mlg_buf_release(&b);
-	}
+	d.double_quote = 0;
+	T_PARSE(&d, "\"a\"\"b\",c\n", NULL,
+		"L1+1 @0 #0 s9 i2 b0:[11 a\"b\"][00 c]\n");
 }
 
 static void test_blank_lines(void)
 {
-	struct mlg_buf b = MLG_BUF_INIT;
-
-	PARSE(&b, NULL, "a\n\n\r\n \n\"\"\n,\nb", NULL);
-	T_EQ_STR(b.ptr, "L1+1 @0 #0 s2 i0 b0:[00 a]\n"
-			"L2+1 @2 #1 s1 i0 b1:[00 ]\n"
-			"L3+1 @3 #2 s2 i0 b1:[00 ]\n"
-			"L4+1 @5 #3 s2 i0 b0:[00  ]\n"
-			"L5+1 @7 #4 s3 i0 b0:[10 ]\n"
-			"L6+1 @10 #5 s2 i0 b0:[00 ][00 ]\n"
-			"L7+1 @12 #6 s1 i0 b0:[00 b]\n");
-	mlg_buf_release(&b);
+	T_PARSE(NULL, "a\n\n\r\n \n\"\"\n,\nb", NULL,
+		"L1+1 @0 #0 s2 i0 b0:[00 a]\n"
+		"L2+1 @2 #1 s1 i0 b1:[00 ]\n"
+		"L3+1 @3 #2 s2 i0 b1:[00 ]\n"
+		"L4+1 @5 #3 s2 i0 b0:[00  ]\n"
+		"L5+1 @7 #4 s3 i0 b0:[10 ]\n"
+		"L6+1 @10 #5 s2 i0 b0:[00 ][00 ]\n"
+		"L7+1 @12 #6 s1 i0 b0:[00 b]\n");
 }
 
 static void test_empty_and_final_record(void)
 {
-	struct mlg_buf b = MLG_BUF_INIT;
-
-	PARSE(&b, NULL, "", NULL);
-	T_EQ_STR(b.ptr, "");
-	PARSE(&b, NULL, "\n", NULL);
-	T_EQ_STR(b.ptr, "L1+1 @0 #0 s1 i0 b1:[00 ]\n");
-	mlg_buf_reset(&b);
-	PARSE(&b, NULL, "x,y", NULL);
-	T_EQ_STR(b.ptr, "L1+1 @0 #0 s3 i0 b0:[00 x][00 y]\n");
-	mlg_buf_reset(&b);
+	T_PARSE(NULL, "", NULL, "");
+	T_PARSE(NULL, "\n", NULL, "L1+1 @0 #0 s1 i0 b1:[00 ]\n");
+	T_PARSE(NULL, "x,y", NULL, "L1+1 @0 #0 s3 i0 b0:[00 x][00 y]\n");
 	/* a final delimiter gives a final empty field */
-	PARSE(&b, NULL, "x,", NULL);
-	T_EQ_STR(b.ptr, "L1+1 @0 #0 s2 i0 b0:[00 x][00 ]\n");
-	mlg_buf_release(&b);
+	T_PARSE(NULL, "x,", NULL, "L1+1 @0 #0 s2 i0 b0:[00 x][00 ]\n");
 }
 
 static void test_bom(void)
 {
-	struct mlg_buf b = MLG_BUF_INIT;
 	struct mlg_csv_pos at = {4, 100, 3};
 
-	PARSE(&b, NULL,
-	      "\xef\xbb\xbf"
-	      "a,b\n\xef\xbb\xbf",
-	      NULL);
-	T_EQ_STR(b.ptr, "L1+1 @3 #0 s4 i0 b0:[00 a][00 b]\n"
-			"L2+1 @7 #1 s3 i0 b0:[00 \xef\xbb\xbf]\n");
-	mlg_buf_reset(&b);
+	T_PARSE(NULL,
+		"\xef\xbb\xbf"
+		"a,b\n\xef\xbb\xbf",
+		NULL,
+		"L1+1 @3 #0 s4 i0 b0:[00 a][00 b]\n"
+		"L2+1 @7 #1 s3 i0 b0:[00 \xef\xbb\xbf]\n");
 	/* only at offset 0 of the stream */
-	PARSE(&b, NULL, "\xef\xbb\xbfx\n", &at);
-	T_EQ_STR(b.ptr, "L4+1 @100 #3 s5 i0 b0:[00 \xef\xbb\xbfx]\n");
-	mlg_buf_reset(&b);
+	T_PARSE(NULL, "\xef\xbb\xbfx\n", &at,
+		"L4+1 @100 #3 s5 i0 b0:[00 \xef\xbb\xbfx]\n");
 	/* a BOM alone is an empty input; a cut BOM is data */
-	PARSE(&b, NULL, "\xef\xbb\xbf", NULL);
-	T_EQ_STR(b.ptr, "");
-	PARSE(&b, NULL, "\xef\xbb", NULL);
-	T_EQ_STR(b.ptr, "L1+1 @0 #0 s2 i0 b0:[00 \xef\xbb]\n");
-	mlg_buf_reset(&b);
-	READ(&b, NULL, "\xef\xbb\xbf\"q\"\n", 1, 0);
-	T_EQ_STR(b.ptr, "L1+1 @3 #0 s4 i0 b0:[10 q]\n");
+	T_PARSE(NULL, "\xef\xbb\xbf", NULL, "");
+	T_PARSE(NULL, "\xef\xbb", NULL, "L1+1 @0 #0 s2 i0 b0:[00 \xef\xbb]\n");
+	T_READ(NULL, "\xef\xbb\xbf\"q\"\n", 1, 0,
+	       "L1+1 @3 #0 s4 i0 b0:[10 q]\n");
 	T_EQ_INT(mlg_csv_bom("\xef\xbb\xbf", 3), 3);
 	T_EQ_INT(mlg_csv_bom("\xef\xbb\xbe", 3), 0);
-	mlg_buf_release(&b);
 }
 
 static void test_comment_lines(void)
 {
 	struct mlg_csv_dialect d = MLG_CSV_DIALECT_INIT;
-	struct mlg_buf b = MLG_BUF_INIT;
-	const char *s = "#c1\na,b\n#c2,\"x\n# \"q\nc,#d\n #e\n#end";
+	static const char s[] = "#c1\na,b\n#c2,\"x\n# \"q\nc,#d\n #e\n#end";
+	/* a quote in a comment line opens nothing; lines still count */
+	static const char want[] = "L2+1 @4 #0 s4 i0 b0:[00 a][00 b]\n"
+				   "L5+1 @20 #1 s5 i0 b0:[00 c][00 #d]\n"
+				   "L6+1 @25 #2 s4 i0 b0:[00  #e]\n";
 
 	d.comment = '#';
-	parse_all(&b, &d, s, strlen(s), NULL);
-	/* a quote in a comment line opens nothing; lines still count */
-	T_EQ_STR(b.ptr, "L2+1 @4 #0 s4 i0 b0:[00 a][00 b]\n"
-			"L5+1 @20 #1 s5 i0 b0:[00 c][00 #d]\n"
-			"L6+1 @25 #2 s4 i0 b0:[00  #e]\n");
-	mlg_buf_reset(&b);
-	read_all(&b, &d, s, strlen(s), 1, 0);
-	T_EQ_STR(b.ptr, "L2+1 @4 #0 s4 i0 b0:[00 a][00 b]\n"
-			"L5+1 @20 #1 s5 i0 b0:[00 c][00 #d]\n"
-			"L6+1 @25 #2 s4 i0 b0:[00  #e]\n");
-	mlg_buf_release(&b);
+	T_PARSE(&d, s, NULL, want);
+	T_READ(&d, s, 1, 0, want);
 }
 
 static void test_escape_char(void)
 {
 	struct mlg_csv_dialect d = MLG_CSV_DIALECT_INIT;
-	struct mlg_buf b = MLG_BUF_INIT;
-	const char *s = "a\\,b,\"c\\\"d\",e\\\\\n"
-			"x\\\ny,\\\"q\"\n"
-			"w\\\r\nv\r\n"
-			"end\\";
 
 	d.escape = '\\';
 	d.double_quote = 0;
-	parse_all(&b, &d, s, strlen(s), NULL);
-	T_EQ_STR(b.ptr, "L1+1 @0 #0 s16 i0 b0:[00 a,b][10 c\"d][00 e\\]\n"
-			"L2+2 @16 #1 s10 i1 b0:[00 x\ny][01 \"q\"]\n"
-			"L4+2 @26 #2 s7 i0 b0:[00 w\r\nv]\n"
-			"L6+1 @33 #3 s4 i1 b0:[01 end\\]\n");
-	mlg_buf_release(&b);
+	T_PARSE(&d,
+		"a\\,b,\"c\\\"d\",e\\\\\n"
+		"x\\\ny,\\\"q\"\n"
+		"w\\\r\nv\r\n"
+		"end\\",
+		NULL,
+		"L1+1 @0 #0 s16 i0 b0:[00 a,b][10 c\"d][00 e\\]\n"
+		"L2+2 @16 #1 s10 i1 b0:[00 x\ny][01 \"q\"]\n"
+		"L4+2 @26 #2 s7 i0 b0:[00 w\r\nv]\n"
+		"L6+1 @33 #3 s4 i1 b0:[01 end\\]\n");
 }
 
 static void test_tsv_without_quotes(void)
 {
 	struct mlg_csv_dialect d = {'\t', 0, 0, 0, 0, 0, 1};
-	struct mlg_buf b = MLG_BUF_INIT;
-	const char *s = "a\t\"b\"\t\"c\nd,e\t\n";
 
-	parse_all(&b, &d, s, strlen(s), NULL);
-	T_EQ_STR(b.ptr, "L1+1 @0 #0 s9 i0 b0:[00 a][00 \"b\"][00 \"c]\n"
-			"L2+1 @9 #1 s5 i0 b0:[00 d,e][00 ]\n");
-	mlg_buf_release(&b);
+	T_PARSE(&d, "a\t\"b\"\t\"c\nd,e\t\n", NULL,
+		"L1+1 @0 #0 s9 i0 b0:[00 a][00 \"b\"][00 \"c]\n"
+		"L2+1 @9 #1 s5 i0 b0:[00 d,e][00 ]\n");
 }
 
 static void test_skip_initial_space(void)
 {
 	struct mlg_csv_dialect d = MLG_CSV_DIALECT_INIT;
-	struct mlg_buf b = MLG_BUF_INIT;
-	const char *s = "a,  \"b,c\" , d\n   \n";
 
 	d.skip_initial_space = 1;
-	parse_all(&b, &d, s, strlen(s), NULL);
-	T_EQ_STR(b.ptr, "L1+1 @0 #0 s14 i1 b0:[00 a][11 b,c ][00 d]\n"
-			"L2+1 @14 #1 s4 i0 b0:[00 ]\n");
-	mlg_buf_release(&b);
+	T_PARSE(&d, "a,  \"b,c\" , d\n   \n", NULL,
+		"L1+1 @0 #0 s14 i1 b0:[00 a][11 b,c ][00 d]\n"
+		"L2+1 @14 #1 s4 i0 b0:[00 ]\n");
 }
 
 static void test_nul_and_invalid_utf8(void)
@@ -437,10 +422,11 @@ static void test_nul_and_invalid_utf8(void)
 
 static void test_unterminated_quote(void)
 {
+	struct mlg_csv_dialect d = MLG_CSV_DIALECT_INIT;
 	struct mlg_csv_chunk it;
 	struct mlg_csv_record rec;
-	const char *s = "a,b\nx,\"ok\nstill\",\"open\nand\nnever closed\n";
-	struct mlg_buf b = MLG_BUF_INIT;
+	static const char s[] =
+		"a,b\nx,\"ok\nstill\",\"open\nand\nnever closed\n";
 
 	chunk(&it, NULL, s, strlen(s));
 	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), 1);
@@ -456,19 +442,12 @@ static void test_unterminated_quote(void)
 		 "unterminated quoted field starting at line 3");
 	mlg_csv_chunk_release(&it);
 
-	read_all(&b, NULL, s, strlen(s), 1, 0);
-	T_EQ_STR(b.ptr, "L1+1 @0 #0 s4 i0 b0:[00 a][00 b]\n"
-			"error -7 at 3\n");
-	mlg_buf_reset(&b);
+	T_READ(NULL, s, 1, 0,
+	       "L1+1 @0 #0 s4 i0 b0:[00 a][00 b]\n"
+	       "error -7 at 3\n");
 	/* an escape does not close it either */
-	{
-		struct mlg_csv_dialect d = MLG_CSV_DIALECT_INIT;
-
-		d.escape = '\\';
-		PARSE(&b, &d, "\"a\\\"", NULL);
-		T_EQ_STR(b.ptr, "error -7 at 1\n");
-	}
-	mlg_buf_release(&b);
+	d.escape = '\\';
+	T_PARSE(&d, "\"a\\\"", NULL, "error -7 at 1\n");
 }
 
 static void test_many_fields(void)
@@ -771,36 +750,27 @@ static void test_reader_chunks(void)
 
 static void test_max_record(void)
 {
-	struct mlg_buf b = MLG_BUF_INIT;
-	const char *s = "abc\n0123456789\n012345678\nnext\n";
+	struct mlg_csv_dialect d = MLG_CSV_DIALECT_INIT;
+	static const char s[] = "abc\n0123456789\n012345678\nnext\n";
 
 	/* 11 bytes with its LF: one too many */
-	read_all(&b, NULL, s, strlen(s), 0, 10);
-	T_EQ_STR(b.ptr, "L1+1 @0 #0 s4 i0 b0:[00 abc]\nerror -6 at 2\n");
+	T_READ(NULL, s, 0, 10, "L1+1 @0 #0 s4 i0 b0:[00 abc]\nerror -6 at 2\n");
 	T_EQ_STR(mlg_error_message(),
 		 "record at line 2 is larger than 10 bytes");
-	mlg_buf_reset(&b);
-	read_all(&b, NULL, s, strlen(s), 1, 11);
-	T_EQ_STR(b.ptr, "L1+1 @0 #0 s4 i0 b0:[00 abc]\n"
-			"L2+1 @4 #1 s11 i0 b0:[00 0123456789]\n"
-			"L3+1 @15 #2 s10 i0 b0:[00 012345678]\n"
-			"L4+1 @25 #3 s5 i0 b0:[00 next]\n");
-	mlg_buf_reset(&b);
+	T_READ(NULL, s, 1, 11,
+	       "L1+1 @0 #0 s4 i0 b0:[00 abc]\n"
+	       "L2+1 @4 #1 s11 i0 b0:[00 0123456789]\n"
+	       "L3+1 @15 #2 s10 i0 b0:[00 012345678]\n"
+	       "L4+1 @25 #3 s5 i0 b0:[00 next]\n");
 	/* the final record without LF, and a quoted record over lines */
-	READ(&b, NULL, "a\n\"1\n2\n3\"", 3, 6);
-	T_EQ_STR(b.ptr, "L1+1 @0 #0 s2 i0 b0:[00 a]\nerror -6 at 2\n");
-	mlg_buf_reset(&b);
+	T_READ(NULL, "a\n\"1\n2\n3\"", 3, 6,
+	       "L1+1 @0 #0 s2 i0 b0:[00 a]\nerror -6 at 2\n");
 	/* a comment line must fit too */
-	{
-		struct mlg_csv_dialect d = MLG_CSV_DIALECT_INIT;
-
-		d.comment = '#';
-		READ(&b, &d, "a\n#0123456789\nb\n", 0, 10);
-		T_EQ_STR(b.ptr, "L1+1 @0 #0 s2 i0 b0:[00 a]\nerror -6 at 2\n");
-		T_EQ_STR(mlg_error_message(),
-			 "record at line 2 is larger than 10 bytes");
-	}
-	mlg_buf_release(&b);
+	d.comment = '#';
+	T_READ(&d, "a\n#0123456789\nb\n", 0, 10,
+	       "L1+1 @0 #0 s2 i0 b0:[00 a]\nerror -6 at 2\n");
+	T_EQ_STR(mlg_error_message(),
+		 "record at line 2 is larger than 10 bytes");
 }
 
 /* next_chunk() hands over the records before one too big, then fails. */
@@ -884,21 +854,17 @@ static void test_reader_read_error(void)
 
 static void test_reader_empty_input(void)
 {
-	struct mlg_buf b = MLG_BUF_INIT;
 	struct src src = {"", 0, 0, 0, 0, 0};
 	struct mlg_csv_reader r;
 	const char *p;
 	size_t n;
 	struct mlg_csv_pos at;
 
-	READ(&b, NULL, "", 1, 0);
-	T_EQ_STR(b.ptr, "");
-	READ(&b, NULL, "\n", 1, 0);
-	T_EQ_STR(b.ptr, "L1+1 @0 #0 s1 i0 b1:[00 ]\n");
+	T_READ(NULL, "", 1, 0, "");
+	T_READ(NULL, "\n", 1, 0, "L1+1 @0 #0 s1 i0 b1:[00 ]\n");
 	T_EQ_INT(mlg_csv_reader_init(&r, NULL, src_read, &src, 0), 0);
 	T_EQ_INT(mlg_csv_reader_next_chunk(&r, &p, &n, &at), 0);
 	mlg_csv_reader_release(&r);
-	mlg_buf_release(&b);
 }
 
 MLG_TESTS(T(test_dialect_check), T(test_bad_dialect_fails_later),

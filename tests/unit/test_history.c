@@ -13,6 +13,8 @@
 #include "mlgate/util.h"
 #include "test.h"
 
+#define HEXID "0123456789abcdef0123456789abcdef01234567"
+
 static void clear_ci_env(void)
 {
 	static const char *const vars[] = {"GITHUB_REF_NAME",
@@ -64,19 +66,37 @@ static void one_metric(struct mlg_metric_set *m, const char *name, double v)
 	m->items[m->n++].value = v;
 }
 
-/* Record acc = `v` at time `t` and push it to "origin": `want` pushes. */
-static void push_one(struct mlg_git_repo *r, double v, double t, int want)
+static void close_repo(struct mlg_git_repo *r, char *dir)
+{
+	mlg_git_close(r);
+	mlg_git_shutdown();
+	free(dir);
+}
+
+/* Record acc = `v` at time `t` and push it to "origin" with up to
+ * `retries` retries; `*attempts` counts the pushes. */
+static int push_try(struct mlg_git_repo *r, double v, double t, int retries,
+		    int *attempts)
 {
 	struct mlg_metric_set m = {0};
 	struct mlg_history_record rec;
-	int attempts = 0;
+	int rc;
 
 	one_metric(&m, "acc", v);
 	T_EQ_INT(mlg_history_record_init(&rec, r, &m, t), 0);
-	T_EQ_INT(mlg_history_push(r, "origin", &rec, 3, &attempts), 0);
-	T_EQ_INT(attempts, want);
+	rc = mlg_history_push(r, "origin", &rec, retries, attempts);
 	mlg_history_record_release(&rec);
 	mlg_metrics_release(&m);
+	return rc;
+}
+
+/* push_try() with 3 retries that succeeds after `want` pushes. */
+static void push_one(struct mlg_git_repo *r, double v, double t, int want)
+{
+	int attempts = 0;
+
+	T_EQ_INT(push_try(r, v, t, 3, &attempts), 0);
+	T_EQ_INT(attempts, want);
 }
 
 static void record(struct mlg_git_repo *r, double acc, double t)
@@ -179,9 +199,7 @@ static void test_record_three(void)
 
 	mlg_buf_release(&b);
 	mlg_buf_release(&want);
-	mlg_git_close(r);
-	mlg_git_shutdown();
-	free(dir);
+	close_repo(r, dir);
 }
 
 static void test_no_history(void)
@@ -194,51 +212,41 @@ static void test_no_history(void)
 	T_EQ_INT(h.n, 0);
 	T_EQ_INT(mlg_history_window(&h, r, "HEAD", 30), 0);
 	T_EQ_INT(h.n, 0);
-	mlg_git_close(r);
-	mlg_git_shutdown();
-	free(dir);
+	close_repo(r, dir);
+}
+
+/* mlg_history_parse() refuses the text `s` as MLG_EDATA. */
+static void parse_bad(struct mlg_history *h, const char *s)
+{
+	T_EQ_INT(mlg_history_parse(h, "h", s, strlen(s)), MLG_EDATA);
 }
 
 static void test_parse_errors(void)
 {
-	static const char c[] = "0123456789abcdef0123456789abcdef01234567";
 	struct mlg_history h = {0};
-	char *s;
 
 	T_EQ_INT(mlg_history_parse(&h, "h", "", 0), 0);
 	T_EQ_INT(mlg_history_parse(&h, "h", "\n \n", 3), 0);
 	T_EQ_INT(h.n, 0);
-	s = mlg_strfmt("{\"commit\":\"%s\",\"time\":\"t\",\"ref\":null,"
-		       "\"run\":null,\"metrics\":{\"a\":1}}\n\n{",
-		       c);
-	T_EQ_INT(mlg_history_parse(&h, "h", s, strlen(s)), MLG_EDATA);
+	parse_bad(&h, "{\"commit\":\"" HEXID "\",\"time\":\"t\",\"ref\":null,"
+		      "\"run\":null,\"metrics\":{\"a\":1}}\n\n{");
 	T_ASSERT(mlg_starts_with(mlg_error_message(), "'h': line 3: "));
 	T_EQ_INT(h.n, 1);
 	mlg_history_release(&h);
-	free(s);
-	s = mlg_strfmt("{\"commit\":\"%.39s\",\"time\":\"t\",\"metrics\":{}}",
-		       c);
-	T_EQ_INT(mlg_history_parse(&h, "h", s, strlen(s)), MLG_EDATA);
+	parse_bad(&h, "{\"commit\":\"0123456789abcdef0123456789abcdef0123456\","
+		      "\"time\":\"t\",\"metrics\":{}}");
 	T_EQ_STR(mlg_error_message(),
 		 "'h': line 1: invalid commit id "
 		 "'0123456789abcdef0123456789abcdef0123456'");
-	free(s);
-	s = mlg_strfmt("{\"commit\":\"%s\",\"time\":\"t\",\"metrics\":"
-		       "{\"a\":\"x\"}}",
-		       c);
-	T_EQ_INT(mlg_history_parse(&h, "h", s, strlen(s)), MLG_EDATA);
+	parse_bad(&h, "{\"commit\":\"" HEXID "\",\"time\":\"t\",\"metrics\":"
+		      "{\"a\":\"x\"}}");
 	T_EQ_STR(mlg_error_message(),
 		 "'h': line 1: metric 'a' is not a number");
-	free(s);
-	s = mlg_strfmt("{\"commit\":\"%s\",\"time\":\"t\",\"x\":1}", c);
-	T_EQ_INT(mlg_history_parse(&h, "h", s, strlen(s)), MLG_EDATA);
+	parse_bad(&h, "{\"commit\":\"" HEXID "\",\"time\":\"t\",\"x\":1}");
 	T_CONTAINS(mlg_error_message(), "unknown property 'x'");
-	free(s);
-	s = mlg_strfmt("{\"commit\":\"%s\",\"time\":\"t\"}", c);
-	T_EQ_INT(mlg_history_parse(&h, "h", s, strlen(s)), MLG_EDATA);
+	parse_bad(&h, "{\"commit\":\"" HEXID "\",\"time\":\"t\"}");
 	T_EQ_STR(mlg_error_message(),
 		 "'h': line 1: /metrics: expected an object, found nothing");
-	free(s);
 	/* NUL bytes and invalid UTF-8 inside a line */
 	T_EQ_INT(mlg_history_parse(&h, "h", "{\"a\0\":1}", 9), MLG_EDATA);
 	T_EQ_INT(mlg_history_parse(&h, "h", "{\"\xff\":1}", 7), MLG_EDATA);
@@ -266,26 +274,54 @@ static void test_pr_refused(void)
 	unsetenv("CHANGE_ID");
 }
 
+/* Two clones, t_tmpdir()/<p>race-a and <p>race-b, of one bare remote
+ * <p>remote.git, both open. */
+struct race {
+	char *a, *b, *bare;
+	struct mlg_git_repo *ra, *rb;
+};
+
+static void race_open(struct race *x, const char *p)
+{
+	char *name = mlg_strfmt("%srace-a", p);
+
+	x->a = new_repo(name);
+	free(name);
+	x->bare = mlg_strfmt("%s/%sremote.git", t_tmpdir(), p);
+	x->b = mlg_strfmt("%s/%srace-b", t_tmpdir(), p);
+	t_sh(t_tmpdir(), "git init -q --bare -b main %sremote.git", p);
+	t_sh(x->a, "git remote add origin '%s' && git push -q origin main",
+	     x->bare);
+	t_sh(t_tmpdir(), "git clone -q '%s' %srace-b", x->bare, p);
+	x->ra = open_at(x->a);
+	x->rb = open_at(x->b);
+}
+
+static void race_close(struct race *x)
+{
+	mlg_git_close(x->ra);
+	mlg_git_close(x->rb);
+	mlg_git_shutdown();
+	mlg_git_shutdown();
+	free(x->a);
+	free(x->b);
+	free(x->bare);
+}
+
 /*
  * Two clones of one bare remote record concurrently: B pushes first, so
  * A's push is not a fast-forward; A must fetch, re-append and push.
  */
 static void test_push_race(void)
 {
-	char *a = new_repo("race-a"), *bare, *b;
+	struct race x;
 	struct mlg_git_repo *ra, *rb;
-	struct mlg_metric_set m = {0};
-	struct mlg_history_record rec;
 	struct mlg_history h = {0};
 	int attempts = 0;
 
-	bare = mlg_strfmt("%s/remote.git", t_tmpdir());
-	b = mlg_strfmt("%s/race-b", t_tmpdir());
-	t_sh(t_tmpdir(), "git init -q --bare -b main remote.git");
-	t_sh(a, "git remote add origin '%s' && git push -q origin main", bare);
-	t_sh(t_tmpdir(), "git clone -q '%s' race-b", bare);
-	ra = open_at(a);
-	rb = open_at(b);
+	race_open(&x, "");
+	ra = x.ra;
+	rb = x.rb;
 
 	/* the first record creates the remote ref */
 	record(ra, 0.1, 1795000000);
@@ -306,7 +342,7 @@ static void test_push_race(void)
 	     "git fetch -q origin '+refs/mlgate/*:refs/mlgate/*' && "
 	     "test $(git show refs/mlgate/history:history.jsonl | "
 	     "wc -l) = 3",
-	     bare);
+	     x.bare);
 	T_EQ_INT(mlg_history_read(&h, ra), 0);
 	T_EQ_INT(h.n, 3);
 	T_EQ_DBL(h.items[0].metrics.items[0].value, 0.1, 0);
@@ -316,23 +352,11 @@ static void test_push_race(void)
 
 	/* no retries allowed: a rejection is an error */
 	record(rb, 0.4, 1795000003);
-	mlg_metrics_release(&m);
-	one_metric(&m, "acc", 0.4);
-	T_EQ_INT(mlg_history_record_init(&rec, rb, &m, 1795000003), 0);
-	T_EQ_INT(mlg_history_push(rb, "origin", &rec, 0, &attempts), MLG_ERROR);
+	T_EQ_INT(push_try(rb, 0.4, 1795000003, 0, &attempts), MLG_ERROR);
 	T_EQ_INT(attempts, 1);
 	T_EQ_STR(mlg_error_message(), "push of 'refs/mlgate/history' to "
 				      "'origin' rejected 1 times");
-	mlg_history_record_release(&rec);
-
-	mlg_metrics_release(&m);
-	mlg_git_close(ra);
-	mlg_git_close(rb);
-	mlg_git_shutdown();
-	mlg_git_shutdown();
-	free(a);
-	free(b);
-	free(bare);
+	race_close(&x);
 }
 
 /* ---- chunks ---- */
@@ -362,11 +386,34 @@ static void expect_run(const struct mlg_history *h, size_t at, int from, int n)
 			       from + i);
 }
 
+/* mlg_history_read() gives exactly the records of acc 0 .. n-1. */
+static void expect_read(struct mlg_git_repo *r, int n)
+{
+	struct mlg_history h = {0};
+
+	T_EQ_INT(mlg_history_read(&h, r), 0);
+	T_EQ_INT(h.n, n);
+	expect_run(&h, 0, 0, n);
+	mlg_history_release(&h);
+}
+
+/* The window of at most `max` records at `rev` is exactly acc from ..
+ * from+n-1. */
+static void expect_window(struct mlg_git_repo *r, const char *rev, int max,
+			  int from, int n)
+{
+	struct mlg_history h = {0};
+
+	T_EQ_INT(mlg_history_window(&h, r, rev, max), 0);
+	T_EQ_INT(h.n, n);
+	expect_run(&h, 0, from, n);
+	mlg_history_release(&h);
+}
+
 static void test_chunk_rollover(void)
 {
 	char *dir = new_repo("chunks");
 	struct mlg_git_repo *r = open_at(dir);
-	struct mlg_history h = {0};
 	char full1[MLG_GIT_HEX], full2[MLG_GIT_HEX], id[MLG_GIT_HEX];
 
 	/* exactly CHUNK records: one file, no archive */
@@ -376,10 +423,7 @@ static void test_chunk_rollover(void)
 	     "test $(git show %s:history.jsonl | wc -l) = %d",
 	     MLG_HISTORY_REF, MLG_HISTORY_REF, MLG_HISTORY_CHUNK);
 	t_rev_parse(full1, dir, MLG_HISTORY_REF ":history.jsonl");
-	T_EQ_INT(mlg_history_read(&h, r), 0);
-	T_EQ_INT(h.n, MLG_HISTORY_CHUNK);
-	expect_run(&h, 0, 0, MLG_HISTORY_CHUNK);
-	mlg_history_release(&h);
+	expect_read(r, MLG_HISTORY_CHUNK);
 
 	/* CHUNK + 1: the full blob moves unchanged, the tip restarts */
 	record_n(r, MLG_HISTORY_CHUNK, MLG_HISTORY_CHUNK + 1);
@@ -392,25 +436,13 @@ static void test_chunk_rollover(void)
 	     "test $(git rev-list --count %s) = %d",
 	     MLG_HISTORY_REF, MLG_HISTORY_REF, MLG_HISTORY_REF,
 	     MLG_HISTORY_CHUNK + 1);
-	T_EQ_INT(mlg_history_read(&h, r), 0);
-	T_EQ_INT(h.n, MLG_HISTORY_CHUNK + 1);
-	expect_run(&h, 0, 0, MLG_HISTORY_CHUNK + 1);
-	mlg_history_release(&h);
+	expect_read(r, MLG_HISTORY_CHUNK + 1);
 
 	/* the window crosses the tip/archive boundary */
 	record_n(r, MLG_HISTORY_CHUNK + 1, MLG_HISTORY_CHUNK + 5);
-	T_EQ_INT(mlg_history_window(&h, r, "HEAD", 10), 0);
-	T_EQ_INT(h.n, 10);
-	expect_run(&h, 0, MLG_HISTORY_CHUNK - 5, 10);
-	mlg_history_release(&h);
-	T_EQ_INT(mlg_history_window(&h, r, "HEAD", 5), 0);
-	T_EQ_INT(h.n, 5);
-	expect_run(&h, 0, MLG_HISTORY_CHUNK, 5);
-	mlg_history_release(&h);
-	T_EQ_INT(mlg_history_window(&h, r, "HEAD", 0), 0);
-	T_EQ_INT(h.n, MLG_HISTORY_CHUNK + 5);
-	expect_run(&h, 0, 0, MLG_HISTORY_CHUNK + 5);
-	mlg_history_release(&h);
+	expect_window(r, "HEAD", 10, MLG_HISTORY_CHUNK - 5, 10);
+	expect_window(r, "HEAD", 5, MLG_HISTORY_CHUNK, 5);
+	expect_window(r, "HEAD", 0, 0, MLG_HISTORY_CHUNK + 5);
 
 	/* 2 CHUNK + 1: a second chunk; the first keeps its blob id */
 	record_n(r, MLG_HISTORY_CHUNK + 5, 2 * MLG_HISTORY_CHUNK);
@@ -423,18 +455,11 @@ static void test_chunk_rollover(void)
 	/* and an older commit of the chain still points at the same blob */
 	t_rev_parse(id, dir, MLG_HISTORY_REF "~100:archive/00000001.jsonl");
 	T_EQ_STR(id, full1);
-	T_EQ_INT(mlg_history_read(&h, r), 0);
-	T_EQ_INT(h.n, 2 * MLG_HISTORY_CHUNK + 1);
-	expect_run(&h, 0, 0, 2 * MLG_HISTORY_CHUNK + 1);
-	mlg_history_release(&h);
-	T_EQ_INT(mlg_history_window(&h, r, "HEAD", MLG_HISTORY_CHUNK + 2), 0);
-	T_EQ_INT(h.n, MLG_HISTORY_CHUNK + 2);
-	expect_run(&h, 0, MLG_HISTORY_CHUNK - 1, MLG_HISTORY_CHUNK + 2);
-	mlg_history_release(&h);
+	expect_read(r, 2 * MLG_HISTORY_CHUNK + 1);
+	expect_window(r, "HEAD", MLG_HISTORY_CHUNK + 2, MLG_HISTORY_CHUNK - 1,
+		      MLG_HISTORY_CHUNK + 2);
 
-	mlg_git_close(r);
-	mlg_git_shutdown();
-	free(dir);
+	close_repo(r, dir);
 }
 
 /* Records of other branches are skipped in the tip and in the archive. */
@@ -455,28 +480,20 @@ static void test_chunk_ancestry(void)
 	     MLG_HISTORY_REF);
 
 	/* main: 4 c2 records in the tip, 6 in the archive, 5 of c1 */
-	T_EQ_INT(mlg_history_window(&h, r, "main", 15), 0);
-	T_EQ_INT(h.n, 15);
-	expect_run(&h, 0, c - 11, 15);
-	mlg_history_release(&h);
+	expect_window(r, "main", 15, c - 11, 15);
 	/* side: its own 10, then c1's, never c2's */
 	T_EQ_INT(mlg_history_window(&h, r, "side", 15), 0);
 	T_EQ_INT(h.n, 15);
 	expect_run(&h, 0, c - 11, 5);
 	expect_run(&h, 5, c + 4, 10);
 	mlg_history_release(&h);
-	T_EQ_INT(mlg_history_window(&h, r, "main~1", 0), 0);
-	T_EQ_INT(h.n, c - 6);
-	expect_run(&h, 0, 0, c - 6);
-	mlg_history_release(&h);
+	expect_window(r, "main~1", 0, 0, c - 6);
 	/* the same answers one record at a time */
 	T_EQ_INT(mlg_history_window(&h, r, "side", 1), 0);
 	expect_run(&h, 0, c + 13, 1);
 	mlg_history_release(&h);
 
-	mlg_git_close(r);
-	mlg_git_shutdown();
-	free(dir);
+	close_repo(r, dir);
 }
 
 /* A history.jsonl as written before chunking, with `n` records of acc
@@ -523,14 +540,8 @@ static void test_legacy_history(void)
 
 	legacy_history(dir, n);
 	t_rev_parse(old, dir, MLG_HISTORY_REF ":history.jsonl");
-	T_EQ_INT(mlg_history_read(&h, r), 0);
-	T_EQ_INT(h.n, n);
-	expect_run(&h, 0, 0, n);
-	mlg_history_release(&h);
-	T_EQ_INT(mlg_history_window(&h, r, "HEAD", 3), 0);
-	T_EQ_INT(h.n, 3);
-	expect_run(&h, 0, n - 3, 3);
-	mlg_history_release(&h);
+	expect_read(r, n);
+	expect_window(r, "HEAD", 3, n - 3, 3);
 
 	/* the next append moves the whole file, oversized, unchanged */
 	record_n(r, n, n + 1);
@@ -538,24 +549,18 @@ static void test_legacy_history(void)
 	T_EQ_STR(id, old);
 	t_sh(dir, "test $(git show %s:history.jsonl | wc -l) = 1",
 	     MLG_HISTORY_REF);
-	T_EQ_INT(mlg_history_read(&h, r), 0);
-	T_EQ_INT(h.n, n + 1);
-	expect_run(&h, 0, 0, n + 1);
-	mlg_history_release(&h);
+	expect_read(r, n + 1);
 	T_EQ_INT(mlg_history_window(&h, r, "HEAD", 2), 0);
 	expect_run(&h, 0, n - 1, 2);
 	mlg_history_release(&h);
 
-	mlg_git_close(r);
-	mlg_git_shutdown();
-	free(dir);
+	close_repo(r, dir);
 }
 
 static void test_legacy_short(void)
 {
 	char *dir = new_repo("legacy-short");
 	struct mlg_git_repo *r = open_at(dir);
-	struct mlg_history h = {0};
 
 	/* under a chunk: appends go on in the one file */
 	legacy_history(dir, 3);
@@ -564,13 +569,8 @@ static void test_legacy_short(void)
 	     "test \"$(git ls-tree --name-only %s)\" = history.jsonl && "
 	     "test $(git show %s:history.jsonl | wc -l) = 5",
 	     MLG_HISTORY_REF, MLG_HISTORY_REF);
-	T_EQ_INT(mlg_history_read(&h, r), 0);
-	T_EQ_INT(h.n, 5);
-	expect_run(&h, 0, 0, 5);
-	mlg_history_release(&h);
-	mlg_git_close(r);
-	mlg_git_shutdown();
-	free(dir);
+	expect_read(r, 5);
+	close_repo(r, dir);
 }
 
 /* Commit a history tree of the given paths and contents on top of the
@@ -674,16 +674,14 @@ static void test_corrupt_chunk(void)
 	mlg_history_record_release(&rec);
 	mlg_buf_release(&good);
 	mlg_buf_release(&bad);
-	mlg_git_close(r);
-	mlg_git_shutdown();
-	free(dir);
+	close_repo(r, dir);
 }
 
 /* The push race of test_push_race, across a chunk rollover on both
  * sides. */
 static void test_push_race_chunks(void)
 {
-	char *a = new_repo("crace-a"), *bare, *b;
+	struct race x;
 	struct mlg_git_repo *ra, *rb;
 	struct mlg_metric_set m = {0};
 	struct mlg_history_record rec;
@@ -691,13 +689,9 @@ static void test_push_race_chunks(void)
 	char full[MLG_GIT_HEX], id[MLG_GIT_HEX];
 	int attempts = 0;
 
-	bare = mlg_strfmt("%s/cremote.git", t_tmpdir());
-	b = mlg_strfmt("%s/crace-b", t_tmpdir());
-	t_sh(t_tmpdir(), "git init -q --bare -b main cremote.git");
-	t_sh(a, "git remote add origin '%s' && git push -q origin main", bare);
-	t_sh(t_tmpdir(), "git clone -q '%s' crace-b", bare);
-	ra = open_at(a);
-	rb = open_at(b);
+	race_open(&x, "c");
+	ra = x.ra;
+	rb = x.rb;
 
 	/* a full chunk, pushed, and fetched by B */
 	record_n(ra, 0, MLG_HISTORY_CHUNK - 1);
@@ -707,8 +701,8 @@ static void test_push_race_chunks(void)
 	T_EQ_INT(mlg_history_push(ra, "origin", &rec, 3, &attempts), 0);
 	T_EQ_INT(attempts, 1);
 	mlg_history_record_release(&rec);
-	t_rev_parse(full, a, MLG_HISTORY_REF ":history.jsonl");
-	t_sh(b, "git fetch -q origin '%s:%s'", MLG_HISTORY_REF,
+	t_rev_parse(full, x.a, MLG_HISTORY_REF ":history.jsonl");
+	t_sh(x.b, "git fetch -q origin '%s:%s'", MLG_HISTORY_REF,
 	     MLG_HISTORY_REF);
 
 	/* both roll over locally; B pushes first, a fast-forward */
@@ -726,8 +720,8 @@ static void test_push_race_chunks(void)
 	     "test $(git rev-parse %s:archive/00000001.jsonl) = %s && "
 	     "test \"$(git ls-tree -r --name-only %s | tr '\\n' ' ')\" = "
 	     "'archive/00000001.jsonl history.jsonl '",
-	     bare, MLG_HISTORY_REF, MLG_HISTORY_REF, full, MLG_HISTORY_REF);
-	t_rev_parse(id, a, MLG_HISTORY_REF ":archive/00000001.jsonl");
+	     x.bare, MLG_HISTORY_REF, MLG_HISTORY_REF, full, MLG_HISTORY_REF);
+	t_rev_parse(id, x.a, MLG_HISTORY_REF ":archive/00000001.jsonl");
 	T_EQ_STR(id, full);
 	T_EQ_INT(mlg_history_read(&h, ra), 0);
 	T_EQ_INT(h.n, MLG_HISTORY_CHUNK + 2);
@@ -738,18 +732,10 @@ static void test_push_race_chunks(void)
 	mlg_history_release(&h);
 
 	mlg_metrics_release(&m);
-	mlg_git_close(ra);
-	mlg_git_close(rb);
-	mlg_git_shutdown();
-	mlg_git_shutdown();
-	free(a);
-	free(b);
-	free(bare);
+	race_close(&x);
 }
 
 /* ---- the fast line parser against jansson ---- */
-
-static const char hexid[] = "0123456789abcdef0123456789abcdef01234567";
 
 /* Both parsers give the same result for `line`: the same record, bit
  * for bit, or the same error. Returns 1 when the fast one took it. */
@@ -809,12 +795,18 @@ static int same_parse(const char *line, size_t len)
 	return !rf;
 }
 
-/* A line with one metric `"name":token`, as written by hand. */
+/* A line with one metric `"name":token`, as written by hand (new). */
+static char *token_line(const char *name, const char *token)
+{
+	return mlg_strfmt("{\"commit\":\"" HEXID "\",\"time\":\"t\",\"ref\":"
+			  "null,\"run\":null,\"metrics\":{%s:%s}}",
+			  name, token);
+}
+
+/* same_parse() of token_line(). */
 static int one_token(const char *name, const char *token)
 {
-	char *s = mlg_strfmt("{\"commit\":\"%s\",\"time\":\"t\",\"ref\":null,"
-			     "\"run\":null,\"metrics\":{%s:%s}}",
-			     hexid, name, token);
+	char *s = token_line(name, token);
 	int fast = same_parse(s, strlen(s));
 
 	free(s);
@@ -889,10 +881,7 @@ static void test_fast_parse_tokens(void)
 		T_EQ_INT(one_token("\"m\"", jansson[i]), 0);
 	for (i = 0; i < MLG_ARRAY_SIZE(refused); i++) {
 		struct mlg_history_record rec;
-		char *s = mlg_strfmt(
-			"{\"commit\":\"%s\",\"time\":\"t\",\"ref\":null,"
-			"\"run\":null,\"metrics\":{\"m\":%s}}",
-			hexid, refused[i]);
+		char *s = token_line("\"m\"", refused[i]);
 
 		/* "1 " is valid JSON with a space: jansson takes it */
 		if (strcmp(refused[i], "1 ") &&
@@ -921,7 +910,23 @@ static void test_fast_parse_strings(void)
 		"\"\xff\"",  "\"\xc3\"", "\"\xed\xa0\x80\"",
 		"\"a\x01\"", "\"a\tb\"", "\"\\ud83d\"",
 		"\"\\x41\"", "m",	 "\"m"};
-	char *s;
+	static const char full[] =
+		"{\"commit\":\"" HEXID "\",\"time\":\"t\",\"ref\":\"main\","
+		"\"run\":\"https://ci/1\",\"metrics\":{}}";
+	/* lines the fast path leaves to jansson */
+	static const char *const slow[] = {
+		"{ \"commit\":\"" HEXID "\",\"time\":\"t\",\"ref\":null,"
+		"\"run\":null,\"metrics\":{\"a\":1}}\r",
+		"{\"time\":\"t\",\"commit\":\"" HEXID "\",\"ref\":null,"
+		"\"run\":null,\"metrics\":{\"a\":1}}",
+		"{\"commit\":\"" HEXID "\",\"time\":null,\"ref\":null,"
+		"\"run\":null,\"metrics\":{}}",
+		"{\"commit\":\"" HEXID "\",\"time\":\"t\",\"ref\":null,"
+		"\"run\":null,\"metrics\":{},\"x\":1}",
+		"{\"commit\":\"0123456789abcdef0123456789abcdef0123456G\","
+		"\"time\":\"t\",\"ref\":null,\"run\":null,\"metrics\":{}}",
+		"",
+		"{"};
 	size_t i;
 
 	for (i = 0; i < MLG_ARRAY_SIZE(taken); i++)
@@ -937,39 +942,10 @@ static void test_fast_parse_strings(void)
 	T_EQ_INT(one_token("\"m\"", "1,\"n\":2,\"m\":3"), 0);
 	T_EQ_INT(one_token("\"m\"", "1,\"n\":2,\"o\":3"), 1);
 	/* structure: whitespace, order, keys, ref and run */
-	s = mlg_strfmt("{\"commit\":\"%s\",\"time\":\"t\",\"ref\":\"main\","
-		       "\"run\":\"https://ci/1\",\"metrics\":{}}",
-		       hexid);
-	T_EQ_INT(same_parse(s, strlen(s)), 1);
-	T_EQ_INT(same_parse(s, strlen(s) - 1), 0);
-	free(s);
-	s = mlg_strfmt("{ \"commit\":\"%s\",\"time\":\"t\",\"ref\":null,"
-		       "\"run\":null,\"metrics\":{\"a\":1}}\r",
-		       hexid);
-	T_EQ_INT(same_parse(s, strlen(s)), 0);
-	free(s);
-	s = mlg_strfmt("{\"time\":\"t\",\"commit\":\"%s\",\"ref\":null,"
-		       "\"run\":null,\"metrics\":{\"a\":1}}",
-		       hexid);
-	T_EQ_INT(same_parse(s, strlen(s)), 0);
-	free(s);
-	s = mlg_strfmt("{\"commit\":\"%s\",\"time\":null,\"ref\":null,"
-		       "\"run\":null,\"metrics\":{}}",
-		       hexid);
-	T_EQ_INT(same_parse(s, strlen(s)), 0);
-	free(s);
-	s = mlg_strfmt("{\"commit\":\"%s\",\"time\":\"t\",\"ref\":null,"
-		       "\"run\":null,\"metrics\":{},\"x\":1}",
-		       hexid);
-	T_EQ_INT(same_parse(s, strlen(s)), 0);
-	free(s);
-	s = mlg_strfmt("{\"commit\":\"%.39sG\",\"time\":\"t\",\"ref\":null,"
-		       "\"run\":null,\"metrics\":{}}",
-		       hexid);
-	T_EQ_INT(same_parse(s, strlen(s)), 0);
-	free(s);
-	T_EQ_INT(same_parse("", 0), 0);
-	T_EQ_INT(same_parse("{", 1), 0);
+	T_EQ_INT(same_parse(full, strlen(full)), 1);
+	T_EQ_INT(same_parse(full, strlen(full) - 1), 0);
+	for (i = 0; i < MLG_ARRAY_SIZE(slow); i++)
+		T_EQ_INT(same_parse(slow[i], strlen(slow[i])), 0);
 }
 
 /* A random double from all bit patterns but NaN and infinities. */
@@ -998,7 +974,7 @@ static void test_fast_parse_random(void)
 	int i, k, fast = 0, plain = 0;
 	char *p;
 
-	memcpy(rec.commit, hexid, MLG_GIT_HEX);
+	memcpy(rec.commit, HEXID, MLG_GIT_HEX);
 	rec.time = mlg_strdup("2026-01-01T00:00:00Z");
 	rec.metrics.format = MLG_METRICS_JSON;
 	for (i = 0; i < 3000; i++) {
@@ -1051,10 +1027,9 @@ static void test_fast_parse_random(void)
 		mlg_buf_reset(&line);
 		mlg_buf_addf(
 			&line,
-			"{\"commit\":\"%s\",\"time\":\"t\",\"ref\":null,"
+			"{\"commit\":\"" HEXID "\",\"time\":\"t\",\"ref\":null,"
 			"\"run\":null,\"metrics\":{\"a\":%.17g,\"b\":%.17g}}",
-			hexid, rec.metrics.items[0].value,
-			rec.metrics.items[3].value);
+			rec.metrics.items[0].value, rec.metrics.items[3].value);
 		same_parse(line.ptr, line.len);
 	}
 	T_ASSERT(fast > 1000);

@@ -1,3 +1,4 @@
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -54,6 +55,27 @@ static void read_ok(struct mlg_predfile *pf, const char *src,
 	if (rc)
 		t_fail(__FILE__, __LINE__, "read %s: %s", src,
 		       mlg_error_message());
+}
+
+/* Reading `f` fails with `code` and the message `fmt` (its arguments
+ * name `f`). */
+static void read_bad(struct mlg_predfile_opts *o, const char *f, int code,
+		     const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void read_bad(struct mlg_predfile_opts *o, const char *f, int code,
+		     const char *fmt, ...)
+{
+	struct mlg_predfile pf;
+	char msg[512];
+	va_list ap;
+
+	T_EQ_INT(mlg_predfile_read(&pf, f, o), code);
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	T_EQ_STR(mlg_error_message(), msg);
+	mlg_predfile_release(&pf);
 }
 
 static void test_binary_matches_sklearn(void)
@@ -441,19 +463,11 @@ static void test_errors(void)
 	struct mlg_predfile_opts o = {.label = "y", .pred = "yhat"};
 	struct mlg_predfile pf;
 	const char *f;
-	char msg[512];
 
 	f = t_write("nocol.csv", "y,pred\n1,1\n");
-	T_EQ_INT(mlg_predfile_read(&pf, f, &o), MLG_EINVALID);
-	snprintf(msg, sizeof(msg), "no column 'yhat' in '%s'", f);
-	T_EQ_STR(mlg_error_message(), msg);
-	mlg_predfile_release(&pf);
-
+	read_bad(&o, f, MLG_EINVALID, "no column 'yhat' in '%s'", f);
 	f = t_write("empty.csv", "");
-	T_EQ_INT(mlg_predfile_read(&pf, f, &o), MLG_EINVALID);
-	snprintf(msg, sizeof(msg), "'%s' is empty: no header", f);
-	T_EQ_STR(mlg_error_message(), msg);
-	mlg_predfile_release(&pf);
+	read_bad(&o, f, MLG_EINVALID, "'%s' is empty: no header", f);
 
 	f = t_write("quote.csv", "y,yhat\n1,1\n0,\"0\n");
 	T_EQ_INT(mlg_predfile_read(&pf, f, &o), MLG_EDATA);
@@ -467,32 +481,22 @@ static void test_errors(void)
 	o.pred = NULL;
 	o.proba = "q_*";
 	f = t_write("glob.csv", "y,p_a,p_b\na,1,0\n");
-	T_EQ_INT(mlg_predfile_read(&pf, f, &o), MLG_EINVALID);
-	snprintf(msg, sizeof(msg), "no column matches 'q_*' in '%s'", f);
-	T_EQ_STR(mlg_error_message(), msg);
-	mlg_predfile_release(&pf);
+	read_bad(&o, f, MLG_EINVALID, "no column matches 'q_*' in '%s'", f);
 
 	o.proba = "p_*";
 	f = t_write("nocls.csv", "y,p_a,p_b,p_x\na,1,0,0\nc,0,1,0\n");
-	T_EQ_INT(mlg_predfile_read(&pf, f, &o), MLG_EINVALID);
-	snprintf(msg, sizeof(msg),
+	read_bad(&o, f, MLG_EINVALID,
 		 "label 'c' has no probability column in '%s'", f);
-	T_EQ_STR(mlg_error_message(), msg);
-	mlg_predfile_release(&pf);
 
 	o.proba = NULL;
-	T_EQ_INT(mlg_predfile_read(&pf, f, &o), MLG_EINVALID);
-	T_EQ_STR(mlg_error_message(), "no prediction: give a predicted column "
-				      "or a probability glob");
-	mlg_predfile_release(&pf);
+	read_bad(&o, f, MLG_EINVALID,
+		 "no prediction: give a predicted column or a probability "
+		 "glob");
 
 	o.pred = "y";
 	o.task = MLG_TASK_BINARY;
 	f = t_write("three.csv", "y\na\nb\nc\n");
-	T_EQ_INT(mlg_predfile_read(&pf, f, &o), MLG_EINVALID);
-	snprintf(msg, sizeof(msg), "a binary task has 3 classes in '%s'", f);
-	T_EQ_STR(mlg_error_message(), msg);
-	mlg_predfile_release(&pf);
+	read_bad(&o, f, MLG_EINVALID, "a binary task has 3 classes in '%s'", f);
 }
 
 static void test_header_only(void)
@@ -684,9 +688,7 @@ static void test_late_unterminated_quote(void)
 {
 	struct mlg_buf b = MLG_BUF_INIT;
 	struct mlg_predfile_opts o = {.label = "y", .pred = "yhat"};
-	struct mlg_predfile pf;
 	const char *f;
-	char want[512];
 	size_t i;
 
 	mlg_buf_adds(&b, "y,yhat\n");
@@ -694,11 +696,8 @@ static void test_late_unterminated_quote(void)
 		mlg_buf_adds(&b, "1,0\n");
 	mlg_buf_adds(&b, "1,\"0\n1,1\n");
 	f = t_write("quote.csv", b.ptr);
-	T_EQ_INT(mlg_predfile_read(&pf, f, &o), MLG_EDATA);
-	snprintf(want, sizeof(want),
+	read_bad(&o, f, MLG_EDATA,
 		 "'%s': unterminated quoted field starting at line 500002", f);
-	T_EQ_STR(mlg_error_message(), want);
-	mlg_predfile_release(&pf);
 	mlg_buf_release(&b);
 }
 

@@ -322,6 +322,18 @@ static const char *row(const struct mlg_table *t, size_t i)
 	return out;
 }
 
+/* Check `i` of `rep` has this id and status, and this message unless
+ * `msg` is NULL. */
+static void expect_check(const struct mlg_report *rep, size_t i, const char *id,
+			 enum mlg_status status, const char *msg)
+{
+	T_ASSERT(i < rep->nchecks);
+	T_EQ_STR(rep->checks[i]->id, id);
+	T_EQ_INT(rep->checks[i]->status, status);
+	if (msg)
+		T_EQ_STR(rep->checks[i]->message, msg);
+}
+
 static void test_compare_defaults(void)
 {
 	struct mlg_metric_set cur, base;
@@ -335,23 +347,18 @@ static void test_compare_defaults(void)
 	mlg_report_init(&rep, "perf-gate", "0");
 	mlg_rules_compare(&rep, &r, &cur, &base);
 	T_EQ_INT(rep.nchecks, 5);
-	T_EQ_STR(rep.checks[0]->id, "acc");
-	T_EQ_INT(rep.checks[0]->status, MLG_STATUS_FAIL);
+	expect_check(&rep, 0, "acc", MLG_STATUS_FAIL, NULL);
 	T_EQ_STR(rep.checks[0]->threshold, "default: relative >= -1%");
 	T_EQ_STR(rep.checks[0]->message,
 		 "0.91 -> 0.9: relative change -1.0989%");
 	T_EQ_DBL(rep.checks[0]->value, 0.9, 0);
-	T_EQ_STR(rep.checks[1]->id, "loss");
-	T_EQ_INT(rep.checks[1]->status, MLG_STATUS_PASS);
-	T_EQ_STR(rep.checks[2]->id, "bias");
-	T_EQ_INT(rep.checks[2]->status, MLG_STATUS_PASS);
+	expect_check(&rep, 1, "loss", MLG_STATUS_PASS, NULL);
+	expect_check(&rep, 2, "bias", MLG_STATUS_PASS, NULL);
 	T_EQ_STR(rep.checks[2]->threshold, "default: absolute >= -1e-09");
-	T_EQ_STR(rep.checks[3]->id, "new");
-	T_EQ_INT(rep.checks[3]->status, MLG_STATUS_FAIL);
-	T_EQ_STR(rep.checks[3]->message, "missing in the baseline");
-	T_EQ_STR(rep.checks[4]->id, "gone");
-	T_EQ_INT(rep.checks[4]->status, MLG_STATUS_FAIL);
-	T_EQ_STR(rep.checks[4]->message, "missing in the current run");
+	expect_check(&rep, 3, "new", MLG_STATUS_FAIL,
+		     "missing in the baseline");
+	expect_check(&rep, 4, "gone", MLG_STATUS_FAIL,
+		     "missing in the current run");
 	T_EQ_INT(rep.ntables, 1);
 	t = rep.tables[0];
 	T_EQ_STR(t->id, "diff");
@@ -386,26 +393,19 @@ static void test_compare_rules(void)
 	mlg_report_init(&rep, "perf-gate", "0");
 	mlg_rules_compare(&rep, &r, &cur, &base);
 	T_EQ_INT(rep.nchecks, 6);
-	T_EQ_STR(rep.checks[0]->id, "acc");
-	T_EQ_INT(rep.checks[0]->status, MLG_STATUS_PASS);
-	T_EQ_STR(rep.checks[1]->id, "acc#2");
-	T_EQ_INT(rep.checks[1]->status, MLG_STATUS_WARN);
-	T_EQ_STR(rep.checks[1]->message, "0.91 -> 0.9: absolute change -0.01");
-	T_EQ_STR(rep.checks[2]->id, "lat_ms");
-	T_EQ_INT(rep.checks[2]->status, MLG_STATUS_SKIP);
-	T_EQ_STR(rep.checks[2]->message,
-		 "0 -> 0: relative rule skipped, the baseline is at or near "
-		 "zero");
-	T_EQ_STR(rep.checks[3]->id, "new");
-	T_EQ_INT(rep.checks[3]->status, MLG_STATUS_SKIP);
-	T_EQ_STR(rep.checks[3]->message, "missing in the baseline (optional)");
-	T_EQ_STR(rep.checks[4]->id, "x");
-	T_EQ_INT(rep.checks[4]->status, MLG_STATUS_PASS);
+	expect_check(&rep, 0, "acc", MLG_STATUS_PASS, NULL);
+	expect_check(&rep, 1, "acc#2", MLG_STATUS_WARN,
+		     "0.91 -> 0.9: absolute change -0.01");
+	expect_check(
+		&rep, 2, "lat_ms", MLG_STATUS_SKIP,
+		"0 -> 0: relative rule skipped, the baseline is at or near "
+		"zero");
+	expect_check(&rep, 3, "new", MLG_STATUS_SKIP,
+		     "missing in the baseline (optional)");
+	expect_check(&rep, 4, "x", MLG_STATUS_PASS, NULL);
 	T_EQ_STR(rep.checks[4]->threshold, "absolute >= 0.5");
-	T_EQ_STR(rep.checks[5]->id, "typo");
-	T_EQ_INT(rep.checks[5]->status, MLG_STATUS_FAIL);
-	T_EQ_STR(rep.checks[5]->message,
-		 "missing in the current run and the baseline");
+	expect_check(&rep, 5, "typo", MLG_STATUS_FAIL,
+		     "missing in the current run and the baseline");
 	T_EQ_INT(mlg_report_exit_code(&rep), 1);
 	mlg_report_release(&rep);
 	mlg_rules_release(&r);
@@ -719,21 +719,16 @@ static void test_compare_window(void)
 	 * fewer than 5: skipped, the default rule against 12 */
 	mlg_rules_compare_window(&rep, &r, &cur, win, 6);
 	T_EQ_INT(rep.nchecks, 4);
-	T_EQ_STR(rep.checks[0]->id, "acc");
-	T_EQ_INT(rep.checks[0]->status, MLG_STATUS_FAIL);
+	expect_check(&rep, 0, "acc", MLG_STATUS_FAIL, NULL);
 	T_EQ_STR(rep.checks[0]->threshold, "iqr 1.5");
 	T_EQ_STR(rep.checks[0]->message,
 		 "-1.5 below 0 (mean 3, sd 1.41421, n 6)");
-	T_EQ_STR(rep.checks[1]->id, "lat_ms");
-	T_EQ_INT(rep.checks[1]->status, MLG_STATUS_SKIP);
-	T_EQ_STR(rep.checks[1]->message,
-		 "4 values in the history window, fewer than the 5 needed: "
-		 "skipped");
-	T_EQ_STR(rep.checks[2]->id, "lat_ms#2");
-	T_EQ_INT(rep.checks[2]->status, MLG_STATUS_FAIL);
-	T_EQ_STR(rep.checks[2]->message, "12 -> 13: relative change -8.33333%");
-	T_EQ_STR(rep.checks[3]->id, "gone");
-	T_EQ_INT(rep.checks[3]->status, MLG_STATUS_SKIP);
+	expect_check(&rep, 1, "lat_ms", MLG_STATUS_SKIP,
+		     "4 values in the history window, fewer than the 5 needed: "
+		     "skipped");
+	expect_check(&rep, 2, "lat_ms#2", MLG_STATUS_FAIL,
+		     "12 -> 13: relative change -8.33333%");
+	expect_check(&rep, 3, "gone", MLG_STATUS_SKIP, NULL);
 	t = rep.tables[0];
 	T_EQ_INT(t->ncols, 10);
 	T_EQ_INT(t->nrows, 4);

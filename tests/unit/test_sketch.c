@@ -11,17 +11,9 @@
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
 
-static uint64_t next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 static double unif(void)
 {
-	return (double)(next() >> 11) * 0x1p-53;
+	return (double)(t_xorshift(&rng) >> 11) * 0x1p-53;
 }
 
 static void test_hash_pinned(void)
@@ -62,7 +54,7 @@ static void test_hash_avalanche(void)
 	for (li = 0; li < MLG_ARRAY_SIZE(lens); li++) {
 		for (t = 0; t < 40; t++) {
 			for (i = 0; i < lens[li]; i++)
-				in[i] = (unsigned char)next();
+				in[i] = (unsigned char)t_xorshift(&rng);
 			h0 = mlg_hash_bytes(in, lens[li], 0);
 			for (bit = 0; bit < lens[li] * 8; bit++) {
 				in[bit / 8] ^= (unsigned char)(1 << bit % 8);
@@ -76,7 +68,7 @@ static void test_hash_avalanche(void)
 	T_EQ_DBL((double)flips / (double)trials, 32, 0.3 / 32);
 	flips = trials = 0;
 	for (t = 0; t < 1000; t++) {
-		uint64_t x = next();
+		uint64_t x = t_xorshift(&rng);
 
 		h0 = mlg_hash_u64(x, 0);
 		for (bit = 0; bit < 64; bit++, trials++)
@@ -134,7 +126,7 @@ static void test_hll_merge_json(void)
 	for (i = 0; i < 300000; i++)
 		mlg_hll_add(&one, mlg_hash_u64(i % 100000, 0));
 	for (at = 0; at < 300000; at += len) {
-		len = 1 + next() % 50000;
+		len = 1 + t_xorshift(&rng) % 50000;
 		mlg_hll_init(&part);
 		for (i = at; i < at + len && i < 300000; i++)
 			mlg_hll_add(&part, mlg_hash_u64(i % 100000, 0));
@@ -256,7 +248,7 @@ static void test_kll_accuracy(void)
 			else if (dist == 1) /* normal-ish: sum of 4 */
 				x[i] = unif() + unif() + unif() + unif();
 			else if (dist == 2) /* heavy ties */
-				x[i] = (double)(next() % 10);
+				x[i] = (double)(t_xorshift(&rng) % 10);
 			else if (dist == 3) /* sorted */
 				x[i] = (double)i;
 			else /* reverse sorted */
@@ -276,7 +268,7 @@ static void test_kll_accuracy(void)
 		/* Chunks of random sizes, each its own seed, merged in order. */
 		T_EQ_INT(mlg_kll_init(&all, MLG_KLL_K_DEFAULT, 1), 0);
 		for (at = 0; at < n; at += len) {
-			len = 1 + next() % 100000;
+			len = 1 + t_xorshift(&rng) % 100000;
 			T_EQ_INT(mlg_kll_init(&part, MLG_KLL_K_DEFAULT, at), 0);
 			for (i = at; i < at + len && i < n; i++)
 				mlg_kll_add(&part, x[i]);
@@ -497,7 +489,7 @@ static void test_topk_stream_and_merge(void)
 
 	T_EQ_INT(mlg_topk_init(&all, 64), 0);
 	for (at = 0; at < 200000; at += len) {
-		len = 1 + next() % 30000;
+		len = 1 + t_xorshift(&rng) % 30000;
 		mlg_topk_init(&part, 64);
 		for (i = at; i < at + len && i < 200000; i++)
 			mlg_topk_add(&part, vname(buf, ids[i]),

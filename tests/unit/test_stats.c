@@ -10,17 +10,9 @@
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
-static uint64_t next(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 static double unif(void)
 {
-	return (double)(next() >> 11) * 0x1p-53;
+	return (double)(t_xorshift(&rng) >> 11) * 0x1p-53;
 }
 
 /* Normal(mean, sd) by Box-Muller. */
@@ -121,7 +113,9 @@ static void test_moments_merge_chunks(void)
 		mlg_moments_init(&all);
 		for (at = 0; at < n; at += len) {
 			/* 1 to 4 chunks of 1 value, then up to 300000. */
-			len = round == 0 ? 1 : 1 + next() % (round * 50000);
+			len = round == 0
+				      ? 1
+				      : 1 + t_xorshift(&rng) % (round * 50000);
 			if (len > n - at)
 				len = n - at;
 			mlg_moments_init(&part);
