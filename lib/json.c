@@ -822,6 +822,25 @@ int mlg_json_get_int(const struct mlg_json_doc *doc, json_t *obj,
 	return 0;
 }
 
+int mlg_json_get_count(const struct mlg_json_doc *doc, json_t *obj,
+		       const char *objptr, const char *key, int required,
+		       uint64_t *out)
+{
+	int64_t v = 0;
+	json_t *present = json_object_get(obj, key);
+	int rc = mlg_json_get_int(doc, obj, objptr, key, required, &v);
+
+	if (rc || !present)
+		return rc;
+	if (v < 0)
+		return member_error(doc, objptr, key,
+				    "expected a count (a non-negative "
+				    "integer), found %lld",
+				    (long long)v);
+	*out = (uint64_t)v;
+	return 0;
+}
+
 int mlg_json_get_bool(const struct mlg_json_doc *doc, json_t *obj,
 		      const char *objptr, const char *key, int required,
 		      int *out)

@@ -707,29 +707,6 @@ json_t *mlg_profile_to_json(const struct mlg_profile *p)
 	return o;
 }
 
-static int get_count(const struct mlg_json_doc *doc, json_t *obj,
-		     const char *ptr, const char *key, uint64_t *out)
-{
-	int64_t v = 0;
-	int rc = mlg_json_get_int(doc, obj, ptr, key, 1, &v);
-
-	if (rc)
-		return rc;
-	if (v < 0) {
-		struct mlg_buf b = MLG_BUF_INIT;
-
-		mlg_buf_addf(&b, "%s/%s", ptr, key);
-		rc = mlg_json_error(doc, b.ptr,
-				    "expected a count (a non-negative "
-				    "integer), found %lld",
-				    (long long)v);
-		mlg_buf_release(&b);
-		return rc;
-	}
-	*out = (uint64_t)v;
-	return 0;
-}
-
 static int minmax_from(const struct mlg_json_doc *doc, json_t *st,
 		       const char *ptr, const char *key, uint64_t *n,
 		       int64_t *lo, int64_t *hi)
@@ -742,7 +719,7 @@ static int minmax_from(const struct mlg_json_doc *doc, json_t *st,
 	if (!v || json_is_null(v))
 		return 0;
 	mlg_buf_addf(&b, "%s/%s", ptr, key);
-	rc = get_count(doc, v, b.ptr, "count", n);
+	rc = mlg_json_get_count(doc, v, b.ptr, "count", 1, n);
 	if (!rc)
 		rc = mlg_json_get_int(doc, v, b.ptr, "min", 1, lo);
 	if (!rc)
@@ -790,9 +767,9 @@ static int col_from(struct mlg_profile_col *c, const struct mlg_json_doc *doc,
 		c->declared = ftype_of(stype);
 		c->has_schema = 1;
 	}
-	if ((rc = get_count(doc, v, ptr, "count", &c->count)) ||
-	    (rc = get_count(doc, v, ptr, "nulls", &c->nulls)) ||
-	    (rc = get_count(doc, v, ptr, "invalid", &c->invalid)))
+	if ((rc = mlg_json_get_count(doc, v, ptr, "count", 1, &c->count)) ||
+	    (rc = mlg_json_get_count(doc, v, ptr, "nulls", 1, &c->nulls)) ||
+	    (rc = mlg_json_get_count(doc, v, ptr, "invalid", 1, &c->invalid)))
 		goto done;
 	mlg_buf_addf(&sp, "%s/state", ptr);
 	st = json_object_get(v, "state");
@@ -814,12 +791,13 @@ static int col_from(struct mlg_profile_col *c, const struct mlg_json_doc *doc,
 	}
 	mlg_buf_addf(&q, "%s/candidates", sp.ptr);
 	for (k = 0; !rc && k < MLG_CAND_COUNT; k++)
-		rc = get_count(doc, cand, q.ptr, cand_names[k], &c->cand[k]);
+		rc = mlg_json_get_count(doc, cand, q.ptr, cand_names[k], 1,
+					&c->cand[k]);
 	mlg_buf_reset(&q);
 	mlg_buf_addf(&q, "%s/missing_tokens", sp.ptr);
 	for (k = 0; !rc && k < MLG_PROFILE_NTOKENS; k++)
-		rc = get_count(doc, tok, q.ptr, mlg_profile_tokens[k],
-			       &c->tokens[k]);
+		rc = mlg_json_get_count(doc, tok, q.ptr, mlg_profile_tokens[k],
+					1, &c->tokens[k]);
 	if (rc)
 		goto done;
 	{
@@ -897,7 +875,7 @@ int mlg_profile_from_json(struct mlg_profile *out,
 	for (i = 0; i < n; i++)
 		col_init(&out->cols[i], "");
 	if ((rc = cand_init(out)) ||
-	    (rc = get_count(doc, root, "", "rows", &out->rows)))
+	    (rc = mlg_json_get_count(doc, root, "", "rows", 1, &out->rows)))
 		goto done;
 	srcs = json_object_get(root, "sources");
 	json_array_foreach (srcs, i, v) {

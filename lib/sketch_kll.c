@@ -614,7 +614,8 @@ int mlg_kll_from_json(struct mlg_kll *out, const struct mlg_json_doc *doc,
 	static const char *const keys[] = {"k",	  "n",	    "min", "max",
 					   "rng", "levels", NULL};
 	struct mlg_buf p = MLG_BUF_INIT;
-	int64_t k, n;
+	int64_t k;
+	uint64_t n;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -629,20 +630,11 @@ int mlg_kll_from_json(struct mlg_kll *out, const struct mlg_json_doc *doc,
 				    MLG_KLL_K_MIN, MLG_KLL_K_MAX, (long long)k);
 	}
 	if (!rc)
-		rc = mlg_json_get_int(doc, v, ptr, "n", 1, &n);
-	if (!rc && n < 0) {
-		mlg_buf_reset(&p);
-		mlg_buf_adds(&p, ptr);
-		mlg_json_pointer_append(&p, "n");
-		rc = mlg_json_error(doc, p.ptr,
-				    "expected a count (a non-negative "
-				    "integer), found %lld",
-				    (long long)n);
-	}
+		rc = mlg_json_get_count(doc, v, ptr, "n", 1, &n);
 	if (rc)
 		goto done;
 	mlg_kll_init(out, (unsigned)k, 0);
-	out->n = (uint64_t)n;
+	out->n = n;
 	rc = load_bounds(out, doc, v, &p, ptr);
 	if (!rc)
 		rc = load_rng(out, doc, v, &p, ptr);

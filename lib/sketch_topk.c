@@ -492,7 +492,8 @@ int mlg_topk_from_json(struct mlg_topk *out, const struct mlg_json_doc *doc,
 {
 	static const char *const keys[] = {"cap", "n", "items", NULL};
 	struct mlg_buf p = MLG_BUF_INIT;
-	int64_t cap, n;
+	int64_t cap;
+	uint64_t n;
 	uint64_t sure = 0;
 	json_t *items, *e;
 	size_t i, at;
@@ -502,8 +503,6 @@ int mlg_topk_from_json(struct mlg_topk *out, const struct mlg_json_doc *doc,
 	rc = mlg_json_check_keys(doc, v, ptr, keys);
 	if (!rc)
 		rc = mlg_json_get_int(doc, v, ptr, "cap", 1, &cap);
-	if (!rc)
-		rc = mlg_json_get_int(doc, v, ptr, "n", 1, &n);
 	if (rc)
 		goto done;
 	mlg_buf_adds(&p, ptr);
@@ -515,14 +514,8 @@ int mlg_topk_from_json(struct mlg_topk *out, const struct mlg_json_doc *doc,
 				    MLG_TOPK_CAP_MAX, (long long)cap);
 		goto done;
 	}
-	if (n < 0) {
-		mlg_json_pointer_append(&p, "n");
-		rc = mlg_json_error(doc, p.ptr,
-				    "expected a count (a non-negative "
-				    "integer), found %lld",
-				    (long long)n);
+	if ((rc = mlg_json_get_count(doc, v, ptr, "n", 1, &n)))
 		goto done;
-	}
 	items = json_object_get(v, "items");
 	if (!items) {
 		rc = mlg_json_error(doc, ptr,

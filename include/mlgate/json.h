@@ -156,6 +156,11 @@ int mlg_json_get_num(const struct mlg_json_doc *doc, json_t *obj,
 int mlg_json_get_int(const struct mlg_json_doc *doc, json_t *obj,
 		     const char *objptr, const char *key, int required,
 		     int64_t *out);
+/* mlg_json_get_int() of a count: "expected a count (a non-negative
+ * integer), found -3" below zero. */
+int mlg_json_get_count(const struct mlg_json_doc *doc, json_t *obj,
+		       const char *objptr, const char *key, int required,
+		       uint64_t *out);
 int mlg_json_get_bool(const struct mlg_json_doc *doc, json_t *obj,
 		      const char *objptr, const char *key, int required,
 		      int *out);
