@@ -3,6 +3,7 @@
  */
 #include <float.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -412,28 +413,36 @@ struct log_cache {
 };
 
 /*
- * The probability metrics of a binary task with one probability column.
- * ROC AUC and average precision come from one sort: without weights,
- * scores in [0, 2) are sorted as 8-byte keys (the score's bits shifted
- * left, the label in the low bit) instead of 16-byte items; blocks go
- * from the highest score down, as rank_sorted(), with the same sums.
- * Log loss, Brier and ECE are summed row by row, in row order, as
- * before, so their values do not change to the last bit.
+ * Log loss, Brier score and the ECE bins: sums over the rows, in row
+ * order, so that their values do not depend on threads. They run beside
+ * the ranking (calib_start()), on a thread of their own for large inputs.
  */
-static void binary_probability(struct mlg_metrics *out,
-			       const struct mlg_cls_data *d,
-			       struct mlg_rank_item *a)
-{
-	struct curve cv;
-	struct log_cache *lc = mlg_calloc(1, sizeof(*lc));
-	double P = 0, N = 0, ece = 0, wt = 0, ll = 0, br = 0, bw[10] = {0},
-	       by[10] = {0}, bp[10] = {0};
-	size_t i, n = d->n;
-	const char *why = NULL;
-	int b, packed = !d->w;
+struct calib {
+	const struct mlg_cls_data *d;
+	double wt, ll, br, bw[10], by[10], bp[10];
+	pthread_t tid;
+	int threaded;
+};
 
-	memset(&cv, 0, sizeof(cv));
-	for (i = 0; i < n; i++) {
+static void bin(struct calib *c, double w, double conf, double hit)
+{
+	int b = conf >= 1 ? 9 : conf <= 0 ? 0 : (int)(conf * 10);
+
+	c->bw[b] += w;
+	c->by[b] += w * hit;
+	c->bp[b] += w * conf;
+}
+
+/* A binary task with one probability column: the log is taken once per
+ * recent distinct score (log_cache). */
+static void *calib_binary(void *arg)
+{
+	struct calib *c = arg;
+	const struct mlg_cls_data *d = c->d;
+	struct log_cache *lc = mlg_calloc(1, sizeof(*lc));
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
 		double w = d->w ? d->w[i] : 1, q = d->proba[i], q1, q0;
 		int y = d->y[i] == 1;
 		uint64_t u;
@@ -450,19 +459,108 @@ static void binary_probability(struct mlg_metrics *out,
 			lc->lp[h][0] = log(q0 / (q0 + q1));
 			lc->lp[h][1] = log(q1 / (q0 + q1));
 		}
-		wt += w;
-		ll -= w * lc->lp[h][y];
-		br += w * (q - y) * (q - y);
-		b = q >= 1 ? 9 : q <= 0 ? 0 : (int)(q * 10);
-		bw[b] += w;
-		by[b] += w * y;
-		bp[b] += w * q;
+		c->wt += w;
+		c->ll -= w * lc->lp[h][y];
+		c->br += w * (q - y) * (q - y);
+		bin(c, w, q, y);
 	}
 	free(lc);
-	for (b = 0; b < 10; b++)
-		if (bw[b] > 0)
-			ece += bw[b] / wt * fabs(by[b] / bw[b] - bp[b] / bw[b]);
+	return NULL;
+}
 
+/* Two probability columns or more. */
+static void *calib_general(void *arg)
+{
+	struct calib *c = arg;
+	const struct mlg_cls_data *d = c->d;
+	const double eps = DBL_EPSILON;
+	size_t i, k, n = d->nclasses;
+
+	for (i = 0; i < d->n; i++) {
+		double w = d->w ? d->w[i] : 1, p, conf, hit;
+
+		c->wt += w;
+		if (d->binary) {
+			double q = ppos(d, i), q1, q0, y = d->y[i] == 1;
+
+			/* sklearn 1.2: clip, make the second column of a
+			 * 1-D input, then renormalise the row */
+			q1 = fmin(fmax(q, eps), 1 - eps);
+			if (d->nproba == 2)
+				q0 = fmin(fmax(pget(d, i, 0), eps), 1 - eps);
+			else
+				q0 = 1 - q1;
+			p = (y ? q1 : q0) / (q0 + q1);
+			c->br += w * (q - y) * (q - y);
+			conf = q;
+			hit = y;
+		} else {
+			double s = 0;
+
+			for (k = 0; k < n; k++)
+				s += fmin(fmax(pget(d, i, k), eps), 1 - eps);
+			p = fmin(fmax(pget(d, i, (size_t)d->y[i]), eps),
+				 1 - eps) /
+			    s;
+			k = (size_t)predicted(d, i);
+			conf = pget(d, i, k);
+			hit = (int32_t)k == d->y[i];
+		}
+		c->ll -= w * log(p);
+		bin(c, w, conf, hit);
+	}
+	return NULL;
+}
+
+/* Start the sums: on a thread when there are rows enough to pay for it
+ * and one can start, else here and now. */
+static void calib_start(struct calib *c, const struct mlg_cls_data *d,
+			void *(*fn)(void *))
+{
+	memset(c, 0, sizeof(*c));
+	c->d = d;
+	c->threaded = d->n >= 65536 && !pthread_create(&c->tid, NULL, fn, c);
+	if (!c->threaded)
+		fn(c);
+}
+
+/* Wait for the sums and put log_loss, brier_score (binary) and ece. */
+static void calib_put(struct mlg_metrics *out, struct calib *c)
+{
+	const char *why = c->wt > 0 ? NULL : "no rows";
+	double ece = 0;
+	int b;
+
+	if (c->threaded)
+		pthread_join(c->tid, NULL);
+	for (b = 0; b < 10; b++)
+		if (c->bw[b] > 0)
+			ece += c->bw[b] / c->wt *
+			       fabs(c->by[b] / c->bw[b] - c->bp[b] / c->bw[b]);
+	put(out, "log_loss", c->ll / c->wt, why);
+	if (c->d->binary)
+		put(out, "brier_score", c->br / c->wt, why);
+	put(out, "ece", ece, why);
+}
+
+/*
+ * The ranking metrics of a binary task with one probability column.
+ * ROC AUC and average precision come from one sort: without weights,
+ * scores in [0, 2) are sorted as 8-byte keys (the score's bits shifted
+ * left, the label in the low bit) instead of 16-byte items; blocks go
+ * from the highest score down, as rank_sorted(), with the same sums.
+ */
+static void binary_ranking(struct mlg_metrics *out,
+			   const struct mlg_cls_data *d,
+			   struct mlg_rank_item *a)
+{
+	struct curve cv;
+	double P = 0, N = 0;
+	size_t i, n = d->n;
+	const char *why = NULL;
+	int packed = !d->w;
+
+	memset(&cv, 0, sizeof(cv));
 	if (packed) {
 		uint64_t *k = (uint64_t *)a, *sorted;
 
@@ -533,9 +631,6 @@ static void binary_probability(struct mlg_metrics *out,
 	}
 	put(out, "roc_auc", cv.area / (P * N), why);
 	put(out, "average_precision", cv.prec / P, why);
-	put(out, "log_loss", ll / wt, wt > 0 ? NULL : "no rows");
-	put(out, "brier_score", br / wt, wt > 0 ? NULL : "no rows");
-	put(out, "ece", ece, wt > 0 ? NULL : "no rows");
 }
 
 /* One-vs-rest AUC of every class, macro or weighted by support. */
@@ -568,61 +663,22 @@ static const char *ovr_auc(double *out, const struct mlg_cls_data *d,
 	return NULL;
 }
 
+/* The probability metrics: the ranking here while the sums run. */
 static void probability(struct mlg_metrics *out, const struct mlg_cls_data *d,
 			struct mlg_rank_item *a, int weighted)
 {
-	const double eps = DBL_EPSILON;
-	double ll = 0, br = 0, wt = 0, bw[10] = {0}, by[10] = {0}, bp[10] = {0},
-	       ece = 0, auc = 0, ap = 0;
-	size_t i, c, k = d->nclasses;
+	struct calib c;
+	double auc = 0, ap = 0;
+	size_t i;
 	const char *why;
-	int b;
 
 	if (d->binary && d->nproba == 1) {
-		binary_probability(out, d, a);
+		calib_start(&c, d, calib_binary);
+		binary_ranking(out, d, a);
+		calib_put(out, &c);
 		return;
 	}
-	for (i = 0; i < d->n; i++) {
-		double w = d->w ? d->w[i] : 1, p, conf, hit;
-
-		wt += w;
-		if (d->binary) {
-			double q = ppos(d, i), q1, q0, y = d->y[i] == 1;
-
-			/* sklearn 1.2: clip, make the second column of a
-			 * 1-D input, then renormalise the row */
-			q1 = fmin(fmax(q, eps), 1 - eps);
-			if (d->nproba == 2)
-				q0 = fmin(fmax(pget(d, i, 0), eps), 1 - eps);
-			else
-				q0 = 1 - q1;
-			p = (y ? q1 : q0) / (q0 + q1);
-			ll -= w * log(p);
-			br += w * (q - y) * (q - y);
-			conf = q;
-			hit = y;
-		} else {
-			double s = 0;
-
-			for (c = 0; c < k; c++)
-				s += fmin(fmax(pget(d, i, c), eps), 1 - eps);
-			p = fmin(fmax(pget(d, i, (size_t)d->y[i]), eps),
-				 1 - eps) /
-			    s;
-			ll -= w * log(p);
-			c = (size_t)predicted(d, i);
-			conf = pget(d, i, c);
-			hit = (int32_t)c == d->y[i];
-		}
-		b = conf >= 1 ? 9 : conf <= 0 ? 0 : (int)(conf * 10);
-		bw[b] += w;
-		by[b] += w * hit;
-		bp[b] += w * conf;
-	}
-	for (b = 0; b < 10; b++)
-		if (bw[b] > 0)
-			ece += bw[b] / wt * fabs(by[b] / bw[b] - bp[b] / bw[b]);
-
+	calib_start(&c, d, calib_general);
 	if (d->binary) {
 		for (i = 0; i < d->n; i++) {
 			double w = d->w ? d->w[i] : 1;
@@ -641,10 +697,7 @@ static void probability(struct mlg_metrics *out, const struct mlg_cls_data *d,
 		why = ovr_auc(&auc, d, a, weighted);
 		put(out, "roc_auc", auc, why);
 	}
-	put(out, "log_loss", ll / wt, wt > 0 ? NULL : "no rows");
-	if (d->binary)
-		put(out, "brier_score", br / wt, wt > 0 ? NULL : "no rows");
-	put(out, "ece", ece, wt > 0 ? NULL : "no rows");
+	calib_put(out, &c);
 }
 
 int mlg_metrics_classification(struct mlg_metrics *out, double *cm,
