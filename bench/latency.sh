@@ -2,7 +2,10 @@
 # bench/latency.sh - requests/s of mlgate's load generator (mlg_http_load,
 # closed model) against wrk, both on bench/trivial-server.c over loopback.
 #
-#   sh bench/latency.sh [CONNECTIONS [SECONDS [THREADS]]]   (64 10 1)
+#   sh bench/latency.sh [CONNECTIONS [SECONDS [THREADS]]]   (64 10 CPUs)
+#
+# mlg_http_load() runs one thread per CPU; wrk gets THREADS threads, by
+# default as many.
 #
 # Builds the server and bench/loadgen.c (against $O/libmlgate.a, which
 # must be built: make), installs wrk as root when it is missing, and
@@ -13,7 +16,7 @@ cd "$(dirname "$0")/.."
 O=${O:-build}
 C=${1:-64}
 D=${2:-10}
-T=${3:-1}
+T=${3:-$(nproc)}
 B=$O/bench
 URL_PATH=/v2/models/m/infer
 
@@ -48,8 +51,8 @@ wrk.headers["Content-Type"] = "application/json"
 LUA
 
 echo "server: $url ($(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg))"
-echo "\$ $B/loadgen $url $C $D 0 0 $T"
-m=$("$B/loadgen" "$url" "$C" "$D" 0 0 "$T")
+echo "\$ $B/loadgen $url $C $D"
+m=$("$B/loadgen" "$url" "$C" "$D")
 echo "$m"
 echo "\$ wrk -t$T -c$C -d${D}s -s post.lua $url"
 w=$(wrk -t"$T" -c"$C" -d"${D}s" -s "$tmp/post.lua" "$url")

@@ -2,15 +2,12 @@
  * loadgen - drive mlg_http_load() from the command line, for
  * bench/latency.sh (not a gate: no option table, no report).
  *
- *   loadgen URL CONCURRENCY DURATION_S [RATE [WARMUP_S [THREADS]]]
+ *   loadgen URL CONCURRENCY DURATION_S [RATE [WARMUP_S]]
  *
  * POSTs a one-row OIP v2 request; RATE 0 (default) is the closed model.
- * THREADS > 1 splits the connections and the rate over that many
- * threads, each with its own curl multi handle, and merges their
- * histograms (mlg_latency_merge()).
+ * mlg_http_load() shares the connections among one thread per CPU.
  * Prints one line: requests, errors, req/s, p50/p90/p99/max in ms.
  */
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,29 +20,11 @@
 	"{\"inputs\":[{\"name\":\"input-0\",\"shape\":[1,4],\"datatype\":"     \
 	"\"FP64\",\"data\":[5.1,3.5,1.4,0.2]}]}"
 
-struct job {
-	struct mlg_load_opts o;
-	struct mlg_latency h;
-	struct job *jobs;
-	pthread_t *tid;
-	int rc, i, nt;
-};
-
-static void *run(void *arg)
-{
-	struct job *j = arg;
-
-	j->rc = mlg_http_load(&j->h, &j->o);
-	return NULL;
-}
-
 int main(int argc, char **argv)
 {
 	struct mlg_load_opts o = {0};
 	struct mlg_latency h;
-	struct job *jobs;
-	pthread_t *tid;
-	int rc, i, nt;
+	int rc;
 
 	if (argc < 4) {
 		fprintf(stderr, "usage: loadgen URL CONCURRENCY DURATION_S "
@@ -62,28 +41,7 @@ int main(int argc, char **argv)
 	o.body = REQ;
 	o.len = strlen(REQ);
 	o.timeout_ms = 10000;
-	nt = argc > 6 ? atoi(argv[6]) : 1;
-	if (nt < 1 || nt > 64 || o.concurrency < nt)
-		nt = 1;
-	jobs = calloc((size_t)nt, sizeof(*jobs));
-	tid = calloc((size_t)nt, sizeof(*tid));
-	for (i = 0; i < nt; i++) {
-		jobs[i].o = o;
-		jobs[i].o.concurrency =
-			o.concurrency / nt + (i < o.concurrency % nt);
-		jobs[i].o.rate = o.rate / nt;
-		pthread_create(&tid[i], NULL, run, &jobs[i]);
-	}
-	mlg_latency_init(&h);
-	rc = 0;
-	for (i = 0; i < nt; i++) {
-		pthread_join(tid[i], NULL);
-		mlg_latency_merge(&h, &jobs[i].h);
-		mlg_latency_release(&jobs[i].h);
-		rc = rc ? rc : jobs[i].rc;
-	}
-	free(jobs);
-	free(tid);
+	rc = mlg_http_load(&h, &o);
 	if (rc)
 		fprintf(stderr, "loadgen: %s\n", mlg_error_message());
 	printf("requests %llu errors %llu req/s %.0f p50 %.3f ms p90 %.3f ms "

@@ -1,5 +1,6 @@
 /* http.c - libcurl behind a pull-style reader */
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -806,15 +807,29 @@ struct lslot {
 	char errbuf[CURL_ERROR_SIZE];
 };
 
+/*
+ * One thread's share of a load run: its own connections and multi
+ * handle, its part of the counted requests and, in the open model, the
+ * schedule's requests first, first + stride, ... Shares are merged when
+ * all are done.
+ */
 struct load {
 	const struct mlg_load_opts *o;
-	struct mlg_latency *out;
+	struct mlg_latency *out; /* &lat */
+	struct mlg_latency lat;
 	CURLM *multi;
 	struct lslot *slots;
 	struct lslot **idle; /* a stack of the free slots */
 	size_t nslots, nidle;
-	long tmo;    /* ms */
-	double last; /* the last counted completion */
+	long tmo;		/* ms */
+	double t0, tw, tend;	/* start, end of warm-up, end */
+	double last;		/* the last counted completion */
+	unsigned long requests; /* counted requests; 0: no limit */
+	uint64_t first, stride; /* the open schedule's requests */
+	pthread_mutex_t *gate;	/* held until the shares are set */
+	pthread_t tid;
+	int rc;
+	char *err; /* rc's message */
 };
 
 static size_t discard(char *p, size_t size, size_t n, void *ud)
@@ -837,6 +852,19 @@ static void load_error(struct load *ld, char *m)
 static int keep(const struct load *ld)
 {
 	return !ld->out->message[MLG_LATENCY_MESSAGES - 1];
+}
+
+/* A counted request that no connection could send within the timeout
+ * of its due time (open model). */
+static void load_late(struct load *ld)
+{
+	ld->out->sent++;
+	ld->out->status[0]++;
+	load_error(ld, keep(ld) ? req_msg("'%s': not sent within %ld ms of "
+					  "its due time (all connections "
+					  "busy)",
+					  ld->o->url, ld->tmo)
+				: NULL);
 }
 
 static int load_start(struct load *ld, double due, int counted)
@@ -944,66 +972,27 @@ static CURLcode load_setup(struct load *ld, struct lslot *s,
 	return CURLE_OK;
 }
 
-int mlg_http_load(struct mlg_latency *out, const struct mlg_load_opts *o)
+/* The sending loop of one share; 0, or an error for the run to stop. */
+static int load_loop(struct load *ld)
 {
-	struct load ld = {0};
-	struct curl_slist *hdr = NULL;
-	double t0, tw, tend, now, due = 0, tmo_s;
+	const struct mlg_load_opts *o = ld->o;
+	double now, due, tmo_s = (double)ld->tmo / 1000;
 	unsigned long counted = 0;
 	uint64_t next = 0;
 	int sending = 1, running, q, rc;
-	size_t i, busy;
 	CURLMsg *msg;
-	CURLcode c;
 
-	mlg_latency_init(out);
-	if ((rc = load_check(o)))
-		return rc;
-	ld.o = o;
-	ld.out = out;
-	ld.nslots = o->concurrency > 0 ? (size_t)o->concurrency : 1;
-	ld.tmo = o->timeout_ms > 0 ? o->timeout_ms
-				   : MLG_HTTP_TIMEOUT_DEFAULT * 1000;
-	tmo_s = (double)ld.tmo / 1000;
-	ld.slots = mlg_calloc(ld.nslots, sizeof(*ld.slots));
-	ld.idle = mlg_calloc(ld.nslots, sizeof(*ld.idle));
-	hdr = make_headers(o->body, o->content_type, o->headers);
-	if (!(ld.multi = curl_multi_init())) {
-		rc = mlg_error_set(MLG_ENETWORK, "cannot create a curl handle");
-		goto done;
-	}
-	/* one connection per slot, kept for its next request */
-	curl_multi_setopt(ld.multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-			  (long)ld.nslots);
-	for (i = ld.nslots; i-- > 0;) {
-		struct lslot *s = &ld.slots[i];
-
-		if (!(s->easy = curl_easy_init())) {
-			rc = mlg_error_set(MLG_ENETWORK,
-					   "cannot create a curl handle");
-			goto done;
-		}
-		if ((c = load_setup(&ld, s, hdr))) {
-			rc = mlg_error_set(MLG_ENETWORK, "'%s': %s", o->url,
-					   curl_easy_strerror(c));
-			goto done;
-		}
-		ld.idle[ld.nidle++] = s;
-	}
-	t0 = mlg_monotonic();
-	tw = t0 + o->warmup_s;
-	tend = o->duration_s > 0 ? tw + o->duration_s : INFINITY;
-	ld.last = tw;
 	for (;;) {
 		double wait = 0.1;
 
 		now = mlg_monotonic();
 		while (sending && o->rate > 0) {
 			/* the schedule, whatever the server does */
-			due = t0 + (double)next / o->rate;
-			if (due >= tend ||
-			    (o->requests && counted >= o->requests &&
-			     due >= tw)) {
+			due = ld->t0 +
+			      (double)(next * ld->stride + ld->first) / o->rate;
+			if (due >= ld->tend ||
+			    (ld->requests && counted >= ld->requests &&
+			     due >= ld->tw)) {
 				sending = 0;
 				break;
 			}
@@ -1014,80 +1003,172 @@ int mlg_http_load(struct mlg_latency *out, const struct mlg_load_opts *o)
 			if (now - due > tmo_s) {
 				/* bounds the run when the server falls
 				 * behind for good */
-				if (due >= tw) {
-					out->sent++;
-					out->status[0]++;
-					load_error(
-						&ld,
-						keep(&ld)
-							? req_msg("'%s': not "
-								  "sent within "
-								  "%ld ms of "
-								  "its "
-								  "due time "
-								  "(all "
-								  "connections "
-								  "busy)",
-								  o->url,
-								  ld.tmo)
-							: NULL);
-				}
-			} else if (!ld.nidle) {
+				if (due >= ld->tw)
+					load_late(ld);
+			} else if (!ld->nidle) {
 				break;
-			} else if ((rc = load_start(&ld, due, due >= tw))) {
-				goto done;
+			} else if ((rc = load_start(ld, due, due >= ld->tw))) {
+				return rc;
 			}
-			counted += due >= tw;
+			counted += due >= ld->tw;
 			next++;
 		}
-		while (sending && o->rate <= 0 && ld.nidle) {
-			if (now >= tend ||
-			    (o->requests && counted >= o->requests)) {
+		while (sending && o->rate <= 0 && ld->nidle) {
+			if (now >= ld->tend ||
+			    (ld->requests && counted >= ld->requests)) {
 				sending = 0;
 				break;
 			}
-			if ((rc = load_start(&ld, now, now >= tw)))
-				goto done;
-			counted += now >= tw;
+			if ((rc = load_start(ld, now, now >= ld->tw)))
+				return rc;
+			counted += now >= ld->tw;
 		}
-		busy = ld.nslots - ld.nidle;
-		if (!sending && !busy)
-			break;
-		if (curl_multi_perform(ld.multi, &running) != CURLM_OK) {
-			rc = mlg_error_set(MLG_ENETWORK, "curl multi failure");
-			goto done;
-		}
+		if (!sending && ld->nidle == ld->nslots)
+			return 0;
+		if (curl_multi_perform(ld->multi, &running) != CURLM_OK)
+			return mlg_error_set(MLG_ENETWORK,
+					     "curl multi failure");
 		now = mlg_monotonic();
 		q = 0;
-		while ((msg = curl_multi_info_read(ld.multi, &running))) {
+		while ((msg = curl_multi_info_read(ld->multi, &running))) {
 			if (msg->msg != CURLMSG_DONE)
 				continue;
-			load_done(&ld, msg->easy_handle, msg->data.result, now);
+			load_done(ld, msg->easy_handle, msg->data.result, now);
 			q = 1;
 		}
 		/* a free slot takes its next request at once */
 		if (q)
 			continue;
 		wait = wait * 1000;
-		curl_multi_poll(ld.multi, NULL, 0, wait < 100 ? (int)wait : 100,
-				NULL);
+		curl_multi_poll(ld->multi, NULL, 0,
+				wait < 100 ? (int)wait : 100, NULL);
 	}
-	out->elapsed = ld.last - tw;
-	if (out->sent && !out->ok && out->status[0] == out->sent)
+}
+
+/* One share, from its connections to their clean-up; on a thread of
+ * its own but for the first share. */
+static void *load_run(void *arg)
+{
+	struct load *ld = arg;
+	const struct mlg_load_opts *o;
+	struct curl_slist *hdr;
+	size_t i;
+	CURLcode c;
+
+	/* the share is set while the gate is held: read nothing before */
+	if (ld->gate) {
+		pthread_mutex_lock(ld->gate);
+		pthread_mutex_unlock(ld->gate);
+	}
+	o = ld->o;
+	ld->out = &ld->lat;
+	ld->last = ld->tw;
+	ld->slots = mlg_calloc(ld->nslots, sizeof(*ld->slots));
+	ld->idle = mlg_calloc(ld->nslots, sizeof(*ld->idle));
+	hdr = make_headers(o->body, o->content_type, o->headers);
+	if (!(ld->multi = curl_multi_init())) {
+		ld->rc = mlg_error_set(MLG_ENETWORK,
+				       "cannot create a curl handle");
+		goto done;
+	}
+	/* one connection per slot, kept for its next request */
+	curl_multi_setopt(ld->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+			  (long)ld->nslots);
+	for (i = ld->nslots; i-- > 0;) {
+		struct lslot *s = &ld->slots[i];
+
+		if (!(s->easy = curl_easy_init())) {
+			ld->rc = mlg_error_set(MLG_ENETWORK,
+					       "cannot create a curl handle");
+			goto done;
+		}
+		if ((c = load_setup(ld, s, hdr))) {
+			ld->rc = mlg_error_set(MLG_ENETWORK, "'%s': %s", o->url,
+					       curl_easy_strerror(c));
+			goto done;
+		}
+		ld->idle[ld->nidle++] = s;
+	}
+	ld->rc = load_loop(ld);
+done:
+	if (ld->rc)
+		ld->err = mlg_strdup(mlg_error_message());
+	for (i = 0; i < ld->nslots; i++) {
+		if (!ld->slots[i].easy)
+			continue;
+		curl_multi_remove_handle(ld->multi, ld->slots[i].easy);
+		curl_easy_cleanup(ld->slots[i].easy);
+	}
+	if (ld->multi)
+		curl_multi_cleanup(ld->multi);
+	curl_slist_free_all(hdr);
+	free(ld->slots);
+	free(ld->idle);
+	return NULL;
+}
+
+/*
+ * The load is shared among up to one thread per CPU: libcurl's work per
+ * request, not the network, bounds what one thread sends. Threads wait
+ * at the gate until the number that could start is known, and the
+ * connections and requests are shared out among those.
+ */
+int mlg_http_load(struct mlg_latency *out, const struct mlg_load_opts *o)
+{
+	pthread_mutex_t gate = PTHREAD_MUTEX_INITIALIZER;
+	size_t conns = o->concurrency > 0 ? (size_t)o->concurrency : 1;
+	size_t i, nt = mlg_ncpu(16), started = 0;
+	struct load *ld;
+	double t0;
+	int rc = 0;
+
+	mlg_latency_init(out);
+	if ((rc = load_check(o)))
+		return rc;
+	if (nt > conns)
+		nt = conns;
+	if (o->requests && nt > o->requests)
+		nt = (size_t)o->requests;
+	ld = mlg_calloc(nt, sizeof(*ld));
+	pthread_mutex_lock(&gate);
+	for (i = 1; i < nt; i++) {
+		ld[i].gate = &gate;
+		if (pthread_create(&ld[i].tid, NULL, load_run, &ld[i]))
+			break;
+		started++;
+	}
+	nt = started + 1;
+	t0 = mlg_monotonic();
+	for (i = 0; i < nt; i++) {
+		ld[i].o = o;
+		ld[i].nslots = conns / nt + (i < conns % nt);
+		ld[i].requests = o->requests / nt + (i < o->requests % nt);
+		ld[i].first = i;
+		ld[i].stride = nt;
+		ld[i].tmo = o->timeout_ms > 0 ? o->timeout_ms
+					      : MLG_HTTP_TIMEOUT_DEFAULT * 1000;
+		ld[i].t0 = t0;
+		ld[i].tw = t0 + o->warmup_s;
+		ld[i].tend =
+			o->duration_s > 0 ? ld[i].tw + o->duration_s : INFINITY;
+	}
+	pthread_mutex_unlock(&gate);
+	load_run(&ld[0]);
+	for (i = 0; i < nt; i++) {
+		if (i)
+			pthread_join(ld[i].tid, NULL);
+		ld[i].lat.elapsed = ld[i].last - ld[i].tw;
+		mlg_latency_merge(out, &ld[i].lat);
+		mlg_latency_release(&ld[i].lat);
+		if (ld[i].rc && !rc)
+			rc = mlg_error_set(ld[i].rc, "%s", ld[i].err);
+		free(ld[i].err);
+	}
+	free(ld);
+	pthread_mutex_destroy(&gate);
+	if (!rc && out->sent && !out->ok && out->status[0] == out->sent)
 		rc = mlg_error_set(MLG_ENETWORK, "%s",
 				   out->message[0] ? out->message[0]
 						   : "no answer");
-done:
-	for (i = 0; i < ld.nslots; i++) {
-		if (!ld.slots[i].easy)
-			continue;
-		curl_multi_remove_handle(ld.multi, ld.slots[i].easy);
-		curl_easy_cleanup(ld.slots[i].easy);
-	}
-	if (ld.multi)
-		curl_multi_cleanup(ld.multi);
-	curl_slist_free_all(hdr);
-	free(ld.slots);
-	free(ld.idle);
 	return rc;
 }

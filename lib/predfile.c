@@ -733,20 +733,13 @@ static int finish(struct pipe *pl, struct state *st, struct job *j,
 	return rc;
 }
 
-static size_t nworkers(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : n > 16 ? 16 : (size_t)n;
-}
-
 /* The data records after the header, in parallel. */
 static int read_chunks(struct state *st, struct mlg_csv_reader *r,
 		       const struct mlg_csv_dialect *d, const char *src)
 {
 	struct pipe pl;
 	pthread_t *tids;
-	size_t i, nt = nworkers(), started = 0;
+	size_t i, nt = mlg_ncpu(16), started = 0;
 	uint64_t merged = 0;
 	const char *ptr;
 	size_t len;

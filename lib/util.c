@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "mlgate/error.h"
 #include "mlgate/util.h"
@@ -146,6 +147,13 @@ double mlg_monotonic(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+size_t mlg_ncpu(size_t max)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : (size_t)n > max ? max : (size_t)n;
 }
 
 void mlg_iso8601(char out[32], double t)

@@ -200,8 +200,11 @@ struct mlg_load_opts {
 };
 
 /*
- * Run the load of `o` over kept-alive connections (one curl multi handle,
- * one easy handle per connection) and record it in `out` (initialised
+ * Run the load of `o` over kept-alive connections (one easy handle per
+ * connection; the connections shared among up to one thread per CPU,
+ * each with its curl multi handle, its part of the counted requests and,
+ * in the open model, every T-th request of the one schedule; the
+ * threads' counts are merged) and record it in `out` (initialised
  * here; the caller releases it with mlg_latency_release()): the latency
  * of every counted request with a status < 400, the counts by status,
  * the first error messages and the elapsed seconds of the measured phase

@@ -48,6 +48,9 @@ const char *mlg_env(const char *name);
 double mlg_now(void);
 double mlg_monotonic(void);
 
+/* Online CPUs, at least 1 and at most `max`. */
+size_t mlg_ncpu(size_t max);
+
 /* Format `t` (Epoch seconds) as UTC ISO 8601 "2026-11-22T10:53:05Z". */
 void mlg_iso8601(char out[32], double t);
 

@@ -620,10 +620,43 @@ static void test_load_headers(void)
 	mlg_latency_release(&h);
 }
 
+/*
+ * Several connections share the run among threads (one per CPU): the
+ * counts are those of the whole run, an odd number of requests as well,
+ * and the open schedule is kept as one: 0.25 s at 400/s is exactly the
+ * 100 requests due before the end.
+ */
+static void test_load_shared(void)
+{
+	struct mlg_latency h;
+	struct mlg_load_opts o = {
+		.url = url("/status/200"), .concurrency = 4, .requests = 7};
+
+	load(&h, &o, 0, 7, 7);
+	T_EQ_INT(h.n, 7);
+	mlg_latency_release(&h);
+	o.rate = 1000;
+	load(&h, &o, 0, 7, 7);
+	mlg_latency_release(&h);
+	o.requests = 0;
+	o.rate = 400;
+	o.duration_s = 0.25;
+	load(&h, &o, 0, 100, 100);
+	T_EQ_INT(h.status[200], 100);
+	T_ASSERT(h.elapsed >= 0.24 && h.elapsed < 0.6);
+	mlg_latency_release(&h);
+	/* more threads than requests: one request, four connections */
+	o.rate = 0;
+	o.duration_s = 0;
+	o.requests = 1;
+	load(&h, &o, 0, 1, 1);
+	mlg_latency_release(&h);
+}
+
 MLG_TESTS(T(test_empty), T(test_exact_small), T(test_known_quantiles),
 	  T(test_relative_error), T(test_out_of_range), T(test_merge),
 	  T(test_messages_capped), T(test_report_table), T(test_check_rules),
 	  T(test_load_closed_count), T(test_load_warmup),
 	  T(test_load_stall_open_vs_closed), T(test_load_500),
 	  T(test_load_timeout), T(test_load_fell_behind), T(test_load_refused),
-	  T(test_load_bad_opts), T(test_load_headers))
+	  T(test_load_bad_opts), T(test_load_headers), T(test_load_shared))
