@@ -12,6 +12,7 @@
 #include "mlgate/predfile.h"
 #include "mlgate/threshold.h"
 #include "mlgate/util.h"
+#include "mlgate/yaml.h"
 
 /* Findings listed per check: enough to debug, short enough to read. */
 #define MAX_LISTED 10
@@ -530,7 +531,7 @@ int mlg_behave_load(struct mlg_behave_suite *out, const char *path)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = mlg_json_load(&out->doc, path, 0)))
+	if ((rc = mlg_config_load(&out->doc, path)))
 		return rc;
 	return parse_doc(out);
 }

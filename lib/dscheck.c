@@ -14,6 +14,7 @@
 #include "mlgate/stream.h"
 #include "mlgate/threshold.h"
 #include "mlgate/util.h"
+#include "mlgate/yaml.h"
 
 enum metric {
 	M_ROWS,
@@ -323,7 +324,7 @@ int mlg_dscheck_load(struct mlg_dscheck **out, const char *path,
 	*out = NULL;
 	c->s = s;
 	c->needs = mlg_calloc(s->nfields + 1, sizeof(*c->needs));
-	if ((rc = mlg_json_load(&doc, path, 0))) {
+	if ((rc = mlg_config_load(&doc, path))) {
 		mlg_dscheck_free(c);
 		return rc;
 	}

@@ -322,14 +322,7 @@ int mlg_metrics_parse_text(struct mlg_metric_set *out, const char *name,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	/* JSON first: YAML that is also JSON means the same; the rest of
-	 * what starts like YAML is YAML */
-	rc = mlg_json_parse(&doc, name, text, len);
-	if (rc && mlg_yaml_like(text, len)) {
-		mlg_json_doc_release(&doc);
-		rc = mlg_yaml_parse(&doc, name, text, len);
-	}
-	if (rc)
+	if ((rc = mlg_config_parse(&doc, name, text, len)))
 		return rc;
 	rc = mlg_metrics_parse(out, &doc, fmt);
 	mlg_json_doc_release(&doc);

@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mlgate/buf.h"
 #include "mlgate/error.h"
+#include "mlgate/file.h"
 #include "mlgate/json.h"
 #include "mlgate/util.h"
 #include "mlgate/yaml.h"
@@ -17,6 +19,31 @@ int mlg_yaml_like(const char *text, size_t len)
 	while (i < len && strchr(" \t\r\n", text[i]) && text[i])
 		i++;
 	return i < len && text[i] != '{' && text[i] != '[';
+}
+
+int mlg_config_parse(struct mlg_json_doc *doc, const char *name,
+		     const char *text, size_t len)
+{
+	int rc = mlg_json_parse(doc, name, text, len);
+
+	if (rc && mlg_yaml_like(text, len)) {
+		mlg_json_doc_release(doc);
+		rc = mlg_yaml_parse(doc, name, text, len);
+	}
+	return rc;
+}
+
+int mlg_config_load(struct mlg_json_doc *doc, const char *path)
+{
+	struct mlg_buf text = MLG_BUF_INIT;
+	int rc;
+
+	memset(doc, 0, sizeof(*doc));
+	if (!(rc = mlg_file_read(&text, path, MLG_JSON_MAX_DEFAULT)))
+		rc = mlg_config_parse(doc, strcmp(path, "-") ? path : "<stdin>",
+				      text.ptr, text.len);
+	mlg_buf_release(&text);
+	return rc;
 }
 
 #ifndef MLG_HAVE_YAML

@@ -34,7 +34,8 @@ static const struct mlg_opt opts[] = {
 	{"schema", 's', MLG_OPT_STRING, &schema_path, "FILE",
 	 "Frictionless Table Schema (v1 or v2) to validate against", NULL},
 	{"checks", 'c', MLG_OPT_STRING, &checks_path, "FILE",
-	 "dataset checks: rules over row counts, nulls, statistics (JSON)",
+	 "dataset checks: rules over row counts, nulls, statistics "
+	 "(JSON or YAML)",
 	 NULL},
 	{"now", 0, MLG_OPT_STRING, &now_text, "DATE",
 	 "the date freshness is measured from (default: today)", NULL},

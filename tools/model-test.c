@@ -13,6 +13,7 @@
  * rows were invalid, 2 usage or configuration error, 3 I/O failure or a
  * metric that could not be computed.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@
 #include "mlgate/infer.h"
 #include "mlgate/latency.h"
 #include "mlgate/metrics_ml.h"
+#include "mlgate/mtconfig.h"
 #include "mlgate/predcmd.h"
 #include "mlgate/predfile.h"
 #include "mlgate/secret.h"
@@ -35,11 +37,11 @@
 static const char *label = "y", *pred, *proba, *weight, *id_col, *task_name,
 		  *avg_name, *zd_name, *metrics_path, *input_format, *delimiter;
 static struct mlg_strlist thresholds, slice_specs, gaps, header_lines;
-static long min_slice_size = 20;
+static long min_slice_size = LONG_MIN; /* unset: the config's, or 20 */
 static const char *endpoint, *protocol = "v2", *model, *features, *save_path;
 static long batch_size = 64, concurrency = 1, retries = 3, load_requests;
 static double timeout_s = 30, load_duration, load_rate, load_warmup;
-static const char *command, *command_format, *suite_path;
+static const char *command, *command_format, *suite_path, *config_path;
 static const char *const protocols[] = {"v2", "tfserving", "mlflow", NULL};
 static const char *const tasks[] = {"binary", "multiclass", "regression", NULL};
 static const char *const averages[] = {"binary", "macro", "micro", "weighted",
@@ -67,6 +69,10 @@ static const struct mlg_opt opts[] = {
 	 averages},
 	{"zero-division", 0, MLG_OPT_CHOICE, &zd_name, "0|1",
 	 "value of an ill-defined precision, recall or f1 (default 0)", zds},
+	{"config", 'c', MLG_OPT_STRING, &config_path, "FILE",
+	 "gate config (JSON or YAML): thresholds, slices, min_slice_size, "
+	 "max_slice_gap",
+	 NULL},
 	{"threshold", 't', MLG_OPT_LIST, &thresholds, "RULE",
 	 "a rule such as 'roc_auc >= 0.85' or 'f1[country=US] >= 0.8' "
 	 "(repeatable)",
@@ -122,7 +128,8 @@ static const struct mlg_opt opts[] = {
 	{"save-predictions", 0, MLG_OPT_STRING, &save_path, "FILE",
 	 "write the model's predictions as a predictions CSV", NULL},
 	{"behaviour", 0, MLG_OPT_STRING, &suite_path, "SUITE",
-	 "run the behavioural tests (mft, inv, dir) of a JSON suite", NULL},
+	 "run the behavioural tests (mft, inv, dir) of a JSON or YAML suite",
+	 NULL},
 	{"load-duration", 0, MLG_OPT_DOUBLE, &load_duration, "SECONDS",
 	 "then load the endpoint this long and measure latency", NULL},
 	{"load-requests", 0, MLG_OPT_INT, &load_requests, "N",
@@ -169,7 +176,33 @@ struct run {
 	struct mlg_behave_suite suite;
 	struct mlg_latency lat;
 	int have_lat;
+	struct mlg_mtconfig cfg;
 };
+
+/* The gate config's lists join the options'. */
+static int config(struct run *x)
+{
+	struct mlg_mtconfig *c = &x->cfg;
+	size_t i;
+	int rc;
+
+	if (config_path && (rc = mlg_mtconfig_load(c, config_path)))
+		return rc;
+	for (i = 0; i < c->nthresholds; i++)
+		mlg_strlist_add(&thresholds, c->thresholds[i]);
+	for (i = 0; i < c->nslices; i++)
+		mlg_strlist_add(&slice_specs, c->slices[i]);
+	for (i = 0; i < c->ngaps; i++)
+		mlg_strlist_add(&gaps, c->gaps[i]);
+	if (min_slice_size == LONG_MIN)
+		min_slice_size =
+			c->min_slice_size >= 0 ? c->min_slice_size : 20;
+	if (min_slice_size < 0)
+		return mlg_error_set(MLG_EINVALID,
+				     "--min-slice-size must be positive");
+	x->sl.min_size = (size_t)min_slice_size;
+	return 0;
+}
 
 static int parse_rules(struct run *x)
 {
@@ -414,10 +447,8 @@ static int run(struct mlg_ctx *ctx)
 
 	memset(&x, 0, sizeof(x));
 	x.r = &ctx->report;
-	if (min_slice_size < 0)
-		return mlg_error_set(MLG_EINVALID,
-				     "--min-slice-size must be positive");
-	x.sl.min_size = (size_t)min_slice_size;
+	if ((rc = config(&x)))
+		goto done;
 	if (delimiter && strlen(delimiter) != 1 && strcmp(delimiter, "\\t"))
 		return mlg_error_set(MLG_EINVALID,
 				     "option '--delimiter' expects one "
@@ -520,6 +551,7 @@ done:
 	free(x.gp);
 	mlg_slices_release(&x.sl);
 	mlg_predfile_release(&x.pf);
+	mlg_mtconfig_release(&x.cfg);
 	return rc;
 }
 

@@ -164,7 +164,7 @@ int mlg_rules_add_spec(struct mlg_rules *r, const char *metric,
 		       const char *spec);
 
 /*
- * Read a JSON gate config:
+ * Read a gate config, JSON or YAML (yaml.h, mlg_config_load()):
  *
  *	{"require_baseline": true,
  *	 "rules": ["accuracy: relative >= -1%", "*: relative >= -5%"],
@@ -173,7 +173,7 @@ int mlg_rules_add_spec(struct mlg_rules *r, const char *metric,
  *				     "rules": ["warn relative >= -2%"]}}}
  *
  * Every member is optional; unknown members are errors. Errors are
- * mlg_json_load() errors and MLG_EINVALID at the pointer of the bad
+ * mlg_config_load() errors and MLG_EINVALID at the pointer of the bad
  * value ("'g.json': 3:12: /rules/0: invalid rule ...: ..."; for a rule
  * under "metrics" the message is the detail of mlg_rules_add_spec()).
  */

@@ -43,4 +43,22 @@ int mlg_yaml_like(const char *text, size_t len);
 int mlg_yaml_parse(struct mlg_json_doc *doc, const char *name, const char *text,
 		   size_t len);
 
+/*
+ * A gate config (or metrics) document, JSON or YAML: `len` bytes of
+ * `text` are parsed as JSON, and when that fails and the text starts as
+ * YAML does (mlg_yaml_like()), as YAML. YAML that is also JSON means the
+ * same either way. Errors are those of the parser that had the last
+ * word: mlg_json_parse() for text starting with '{' or '[', else
+ * mlg_yaml_parse().
+ */
+int mlg_config_parse(struct mlg_json_doc *doc, const char *name,
+		     const char *text, size_t len);
+
+/*
+ * Read `path` ("-" is standard input, "<stdin>" in messages) and parse it
+ * as mlg_config_parse() does. Read errors are mlg_file_read()'s, with at
+ * most MLG_JSON_MAX_DEFAULT bytes.
+ */
+int mlg_config_load(struct mlg_json_doc *doc, const char *path);
+
 #endif

@@ -1,10 +1,12 @@
 /* test_yaml.c - YAML documents as JSON values */
 #include <jansson.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mlgate/buf.h"
 #include "mlgate/error.h"
 #include "mlgate/json.h"
+#include "mlgate/util.h"
 #include "mlgate/yaml.h"
 #include "test.h"
 
@@ -95,4 +97,51 @@ static void test_errors(void)
 	bad(deep, 1200, "'y': 1:513: nested too deeply");
 }
 
-MLG_TESTS(T(test_like), T(test_scalars), T(test_nesting), T(test_errors))
+/* Gate configs: JSON when it parses as JSON, else YAML when it looks
+ * like YAML; the error is that of the parser with the last word. */
+static void config(const char *text, int rc, const char *want)
+{
+	struct mlg_json_doc doc;
+	struct mlg_buf b = MLG_BUF_INIT;
+
+	T_EQ_INT(mlg_config_parse(&doc, "g", text, strlen(text)), rc);
+	if (!rc) {
+		T_EQ_INT(mlg_json_dump(&b, doc.root, 0), 0);
+		T_EQ_STR(b.ptr, want);
+	} else {
+		T_EQ_STR(mlg_error_message(), want);
+	}
+	mlg_buf_release(&b);
+	mlg_json_doc_release(&doc);
+}
+
+static void test_config(void)
+{
+	struct mlg_json_doc doc;
+	const char *path;
+	char *gone;
+
+	config("{\"a\": [1, \"x\"]}", 0, "{\"a\":[1,\"x\"]}");
+	config("a: [1, x]\n", 0, "{\"a\":[1,\"x\"]}");
+	/* JSON text is JSON, with JSON's positions */
+	config("{\"a\": 1,}", MLG_EINVALID,
+	       "'g': 1:9: string or '}' expected near '}'");
+	config("a: [1\n", MLG_EINVALID,
+	       "'g': 2:1: did not find expected ',' or ']'");
+	config("", MLG_EINVALID, "'g': empty JSON text");
+
+	path = t_write("gate.yaml", "thresholds:\n  - f1 >= 0.5\n");
+	T_EQ_INT(mlg_config_load(&doc, path), 0);
+	T_EQ_STR(doc.name, path);
+	T_EQ_STR(json_string_value(mlg_json_at(doc.root, "/thresholds/0")),
+		 "f1 >= 0.5");
+	mlg_json_doc_release(&doc);
+	gone = mlg_strfmt("%s/gone.yaml", t_tmpdir());
+	T_EQ_INT(mlg_config_load(&doc, gone), MLG_ENOTFOUND);
+	T_EQ_INT(doc.root == NULL, 1);
+	mlg_json_doc_release(&doc);
+	free(gone);
+}
+
+MLG_TESTS(T(test_like), T(test_scalars), T(test_nesting), T(test_errors),
+	  T(test_config))
