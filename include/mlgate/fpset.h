@@ -4,7 +4,8 @@
  * The one structure whose size grows with the data: unique keys,
  * duplicate rows and key overlap remember a fingerprint (and the row
  * that first held it) per distinct value, 16 bytes at a load factor of
- * at most 3/4, in an open-addressing table that doubles.
+ * at most 3/4, in an open-addressing table that doubles (on huge pages,
+ * when large, where the kernel offers them).
  *
  * Two different values collide with probability about n^2 / 2^65: for
  * 10^8 values, 3e-4. A collision can report a false duplicate, never
@@ -16,8 +17,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* A fingerprint (0: free) and its first row, side by side: an insert
+ * then touches one cache line, not two. */
+struct mlg_fp_slot {
+	uint64_t key, row;
+};
+
 struct mlg_fpset {
-	uint64_t *keys, *rows;
+	struct mlg_fp_slot *slots;
 	size_t mask, n;
 };
 
@@ -34,7 +41,7 @@ int64_t mlg_fpset_add(struct mlg_fpset *s, uint64_t fp, uint64_t row,
 static inline void mlg_fpset_prefetch(const struct mlg_fpset *s, uint64_t fp)
 {
 	if (s->mask)
-		__builtin_prefetch(&s->keys[(fp | !fp) & s->mask]);
+		__builtin_prefetch(&s->slots[(fp | !fp) & s->mask]);
 }
 
 /* 1 when `fp` is in the set. */
