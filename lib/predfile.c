@@ -1452,7 +1452,8 @@ void mlg_predfile_report(struct mlg_report *r, const struct mlg_predfile *pf,
 	mlg_check_set_threshold(c, "invalid_rows == 0");
 	for (i = 0; i < pf->nbadlist; i++) {
 		const struct mlg_predfile_bad *b = &pf->bad[i];
-		struct mlg_loc l = {(char *)src, b->line, 0, b->column};
+		struct mlg_loc l = {(char *)src, src ? b->line : 0, 0,
+				    b->column};
 
 		if (b->id)
 			mlg_check_add_finding(c, &l, "row '%s': %s", b->id,
@@ -1462,13 +1463,17 @@ void mlg_predfile_report(struct mlg_report *r, const struct mlg_predfile *pf,
 	}
 	c->count = pf->nbad;
 	if (pf->not_one) {
+		char first[48] = "";
+
+		if (src)
+			snprintf(first, sizeof(first),
+				 ", the first on line %llu",
+				 (unsigned long long)pf->first_not_one);
 		c = mlg_report_add_check(
 			r, "probability-sum", MLG_STATUS_WARN,
-			"%llu row%s probabilities that do not sum to 1, "
-			"the first on line %llu",
+			"%llu row%s probabilities that do not sum to 1%s",
 			(unsigned long long)pf->not_one,
-			pf->not_one == 1 ? " has" : "s have",
-			(unsigned long long)pf->first_not_one);
+			pf->not_one == 1 ? " has" : "s have", first);
 		mlg_check_set_value(c, (double)pf->not_one, NULL);
 	}
 }

@@ -201,6 +201,50 @@ struct gap {
 	const char *undefined;
 };
 
+void mlg_slices_report(struct mlg_report *r, const struct mlg_slices *s,
+		       const struct mlg_metrics *all, int regression)
+{
+	static const char *const cls[] = {"accuracy", "f1", "roc_auc"},
+				 *const reg[] = {"rmse", "mae", "r2"};
+	const char *const *names = regression ? reg : cls;
+	const char *cols[6];
+	char cells[5][32];
+	const char *row[6];
+	struct mlg_table *tab = NULL;
+	size_t i, k, nm = 0;
+
+	cols[0] = "slice";
+	cols[1] = "rows";
+	for (k = 0; k < 3; k++)
+		if (mlg_metrics_get(all, names[k]))
+			cols[2 + nm++] = names[k];
+	for (i = 0; i < s->n; i++) {
+		const struct mlg_slice_metrics *z = &s->sl[i];
+
+		if (!z->gap)
+			continue;
+		if (!tab)
+			tab = mlg_report_add_table(r, "slices", "Slices",
+						   2 + nm, cols);
+		row[0] = z->name;
+		snprintf(cells[0], sizeof(cells[0]), "%zu", z->n);
+		row[1] = cells[0];
+		for (k = 0; k < nm; k++) {
+			const struct mlg_metric *m =
+				mlg_metrics_get(&z->m, cols[2 + k]);
+
+			row[2 + k] = cells[1 + k];
+			if (z->n < s->min_size)
+				row[2 + k] = k ? "" : "skipped";
+			else if (!m || m->undefined)
+				row[2 + k] = "undefined";
+			else
+				mlg_format_value(cells[1 + k], m->value);
+		}
+		mlg_table_add_row(tab, row);
+	}
+}
+
 /* Worst first: a slice we cannot judge is shown before any number. */
 static int cmp_gap(const void *a, const void *b)
 {

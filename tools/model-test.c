@@ -186,6 +186,7 @@ static int config(struct run *x)
 	size_t i;
 	int rc;
 
+	c->min_slice_size = -1;
 	if (config_path && (rc = mlg_mtconfig_load(c, config_path)))
 		return rc;
 	for (i = 0; i < c->nthresholds; i++)
@@ -508,7 +509,7 @@ static int run(struct mlg_ctx *ctx)
 		goto done;
 	}
 	mlg_report_set_prop(x.r, "task", mlg_task_name(x.pf.task));
-	mlg_predfile_report(x.r, &x.pf, src);
+	mlg_predfile_report(x.r, &x.pf, x.ef.temporary ? NULL : src);
 	if (!x.pf.n) {
 		mlg_report_add_check(x.r, "metrics", MLG_STATUS_ERROR,
 				     "no valid rows to compute metrics on");
@@ -526,6 +527,7 @@ static int run(struct mlg_ctx *ctx)
 	    (suite_path && (rc = behaviour(&x))) ||
 	    ((load_duration || load_requests) && (rc = load(&x))))
 		goto done;
+	mlg_slices_report(x.r, &x.sl, &x.all, x.pf.task == MLG_TASK_REGRESSION);
 	for (i = 0; i < x.nth; i++)
 		if (!(x.have_lat &&
 		      mlg_latency_check_rule(x.r, &x.lat, &x.th[i])))

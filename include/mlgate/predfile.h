@@ -124,7 +124,9 @@ void mlg_predfile_release(struct mlg_predfile *pf);
  * Add the checks of the rows read from `src` to `r`: "valid-rows" (fail
  * when any row was invalid, with the listed bad rows as findings at
  * their line and column, and the total count), and "probability-sum", a
- * warning, when rows had probabilities not summing to 1.
+ * warning, when rows had probabilities not summing to 1. A NULL `src`
+ * (rows a model answered, in a temporary file) gives the findings the
+ * column but no file nor line: the row's id names it.
  */
 struct mlg_report;
 void mlg_predfile_report(struct mlg_report *r, const struct mlg_predfile *pf,

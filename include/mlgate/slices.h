@@ -99,6 +99,16 @@ struct mlg_slice_metrics *mlg_slices_find(const struct mlg_slices *s,
 					  const char *sel);
 
 /*
+ * Add the table "slices" to `r`: every slice of a spec added with gap = 1
+ * (asked for with --slice), in the order of mlg_slices_compute(), with
+ * its rows and a few metrics of `task` (accuracy, f1, roc_auc; rmse, mae,
+ * r2 for regression) that `all` has; a slice smaller than s->min_size
+ * shows its rows only, and "skipped". Nothing when no such slice exists.
+ */
+void mlg_slices_report(struct mlg_report *r, const struct mlg_slices *s,
+		       const struct mlg_metrics *all, int regression);
+
+/*
  * Add the check of threshold rule `t` to `r`, id "metric" or
  * "metric[selector]": on `all` (the metrics of the whole file), or on the
  * slice its selector names. The metric "count" is the number of rows. A
