@@ -526,11 +526,9 @@ static int numeric(enum mlg_ftype t)
 	return t == MLG_T_NUMBER || t == MLG_T_INTEGER || t == MLG_T_YEAR;
 }
 
-/*
- * The cell as shown in a note: quoted unless numeric, control bytes and
- * invalid UTF-8 as \xNN, cut after 40 bytes. `out` holds 200 bytes.
- */
-static const char *shown(char *out, enum mlg_ftype t, const char *s, size_t len)
+/* See schema.h; the longest is ' + 39 * \xNN + 4 UTF-8 bytes + ...' */
+const char *mlg_cell_show(char *out, enum mlg_ftype t, const char *s,
+			  size_t len)
 {
 	static const char hexd[] = "0123456789abcdef";
 	size_t k = 0, o = 0, n;
@@ -798,7 +796,7 @@ static enum mlg_cell range_note(struct mlg_cast_ctx *c,
 				const struct mlg_field *f,
 				const struct mlg_value *v, const char **note)
 {
-	char buf[200];
+	char buf[MLG_CELL_SHOW_MAX];
 	unsigned m;
 	int k;
 
@@ -811,13 +809,13 @@ static enum mlg_cell range_note(struct mlg_cast_ctx *c,
 		if (m && !(m & allowed[k]))
 			return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
 				    "%s %s %s %s",
-				    shown(buf, f->type, v->str, v->len),
+				    mlg_cell_show(buf, f->type, v->str, v->len),
 				    rule_fail[k], rule_names[k],
 				    f->bound_text[k]);
 		return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
 			    "%s is not comparable with %s %s",
-			    shown(buf, f->type, v->str, v->len), rule_names[k],
-			    f->bound_text[k]);
+			    mlg_cell_show(buf, f->type, v->str, v->len),
+			    rule_names[k], f->bound_text[k]);
 	}
 	return MLG_CELL_OK;
 }
@@ -827,17 +825,18 @@ static enum mlg_cell pattern_note(struct mlg_cast_ctx *c,
 				  const struct mlg_value *v, int r,
 				  const char **note)
 {
-	char buf[200];
+	char buf[MLG_CELL_SHOW_MAX];
 	PCRE2_UCHAR msg[120];
 
 	if (r == PCRE2_ERROR_NOMATCH)
 		return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
 			    "%s does not match pattern '%s'",
-			    shown(buf, f->type, v->str, v->len), f->pattern);
+			    mlg_cell_show(buf, f->type, v->str, v->len),
+			    f->pattern);
 	pcre2_get_error_message(r, msg, sizeof(msg));
 	return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
 		    "%s cannot be matched with pattern '%s': %s",
-		    shown(buf, f->type, v->str, v->len), f->pattern,
+		    mlg_cell_show(buf, f->type, v->str, v->len), f->pattern,
 		    (const char *)msg);
 }
 
@@ -848,7 +847,7 @@ static enum mlg_cell constraints(struct mlg_cast_ctx *c,
 {
 	const struct enum_index *x = f->fast.enums;
 	unsigned has = f->has;
-	char buf[200];
+	char buf[MLG_CELL_SHOW_MAX];
 	long e = -1;
 	int r;
 
@@ -887,8 +886,9 @@ static enum mlg_cell constraints(struct mlg_cast_ctx *c,
 	}
 	if ((has & MLG_C_ENUM) && e < 0)
 		return fail(c, note, MLG_CELL_CONSTRAINT_ERROR,
-			    "%s is not one of the allowed values (enum)",
-			    shown(buf, f->type, v->str, v->len));
+			    "%s is not one of the allowed values (%s)",
+			    mlg_cell_show(buf, f->type, v->str, v->len),
+			    f->categories ? "categories" : "enum");
 	return MLG_CELL_OK;
 }
 

@@ -151,8 +151,11 @@ const char *mlg_dvcmd_short_name(const char *src)
  * where the rule's note does not show it already. */
 static void finding_text(struct mlg_buf *m, const struct mlg_verr *e)
 {
-	if (e->type >= MLG_VE_DUPLICATE_LABEL &&
-	    e->type <= MLG_VE_INCORRECT_LABEL)
+	/* Data rows count from 2 (the header is row 1, as frictionless
+	 * counts), so row 1 with a column is the header's. */
+	if ((e->type >= MLG_VE_DUPLICATE_LABEL &&
+	     e->type <= MLG_VE_INCORRECT_LABEL) ||
+	    (e->row == 1 && e->field))
 		mlg_buf_addf(m, "header, column %zu: ", e->field);
 	else if (e->row)
 		mlg_buf_addf(m, "row %llu: ", (unsigned long long)e->row);

@@ -1096,3 +1096,24 @@ void mlg_json_add_str(struct mlg_buf *b, const char *s)
 	}
 	mlg_buf_addch(b, '"');
 }
+
+int mlg_json_cell(struct mlg_buf *b, json_t *v)
+{
+	mlg_buf_reset(b);
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		return mlg_buf_add(b, json_string_value(v),
+				   json_string_length(v));
+	case JSON_INTEGER:
+		return mlg_buf_addf(b, "%" JSON_INTEGER_FORMAT,
+				    json_integer_value(v));
+	case JSON_REAL:
+		return mlg_buf_addf(b, "%.17g", json_real_value(v));
+	case JSON_TRUE:
+		return mlg_buf_adds(b, "true");
+	case JSON_FALSE:
+		return mlg_buf_adds(b, "false");
+	default:
+		return mlg_json_dump(b, v, 0);
+	}
+}

@@ -295,6 +295,56 @@ static int parse_bound(struct mlg_field *f, const struct mlg_json_doc *doc,
 	return 0;
 }
 
+/* Entry `j` of an enum or categories list, cast with the field's type
+ * and format at `p`. */
+static int enum_value(struct mlg_field *f, const struct mlg_json_doc *doc,
+		      json_t *v, const char *p, size_t j)
+{
+	struct mlg_value *e = &f->enum_values[j];
+
+	e->type = f->type;
+	if (f->enum_json) {
+		if (!(f->type == MLG_T_OBJECT ? json_is_object(v)
+					      : json_is_array(v)))
+			return mlg_json_error(
+				doc, p, "expected %s %s, found %s",
+				article(f->type), mlg_ftype_name(f->type),
+				mlg_json_type_name(v));
+		f->enum_json[j] = json_incref(v);
+	} else if (json_is_string(v)) {
+		const char *str = json_string_value(v);
+		size_t len = json_string_length(v);
+
+		if (mlg_field_cast(e, f, str, len)) {
+			e->str = NULL;
+			return mlg_json_error(
+				doc, p, "cannot cast '%s' to %s/%s", str,
+				mlg_ftype_name(f->type), f->format);
+		}
+		e->str = mlg_strndup(str, len);
+	} else if (json_is_integer(v) &&
+		   (f->type == MLG_T_INTEGER || f->type == MLG_T_YEAR ||
+		    f->type == MLG_T_NUMBER)) {
+		e->i = json_integer_value(v);
+		e->num = (double)e->i;
+	} else if (json_is_real(v) && f->type == MLG_T_NUMBER) {
+		e->num = json_real_value(v);
+	} else if (json_is_boolean(v) && f->type == MLG_T_BOOLEAN) {
+		e->i = json_is_true(v);
+	} else if (f->type == MLG_T_STRING || f->type == MLG_T_ANY) {
+		return mlg_json_error(doc, p, "expected a string, found %s",
+				      mlg_json_type_name(v));
+	} else {
+		return mlg_json_error(doc, p,
+				      "expected a string or %s %s value, "
+				      "found %s",
+				      article(f->type), mlg_ftype_name(f->type),
+				      mlg_json_type_name(v));
+	}
+	f->nenum = j + 1;
+	return 0;
+}
+
 static int parse_enum(struct mlg_field *f, const struct mlg_json_doc *doc,
 		      json_t *arr, const char *ptr)
 {
@@ -311,51 +361,157 @@ static int parse_enum(struct mlg_field *f, const struct mlg_json_doc *doc,
 	if (f->type == MLG_T_OBJECT || f->type == MLG_T_ARRAY)
 		f->enum_json = mlg_calloc(n, sizeof(*f->enum_json));
 	json_array_foreach (arr, j, v) {
-		struct mlg_value *e = &f->enum_values[j];
-
 		snprintf(p, sizeof(p), "%s/%zu", ptr, j);
-		e->type = f->type;
-		if (f->enum_json) {
-			if (!(f->type == MLG_T_OBJECT ? json_is_object(v)
-						      : json_is_array(v)))
-				return mlg_json_error(
-					doc, p, "expected %s %s, found %s",
-					article(f->type),
-					mlg_ftype_name(f->type),
-					mlg_json_type_name(v));
-			f->enum_json[j] = json_incref(v);
-		} else if (json_is_string(v)) {
-			const char *s = json_string_value(v);
-			size_t len = json_string_length(v);
-
-			if (mlg_field_cast(e, f, s, len)) {
-				e->str = NULL;
-				return mlg_json_error(
-					doc, p, "cannot cast '%s' to %s/%s", s,
-					mlg_ftype_name(f->type), f->format);
-			}
-			e->str = mlg_strndup(s, len);
-		} else if (json_is_integer(v) &&
-			   (f->type == MLG_T_INTEGER || f->type == MLG_T_YEAR ||
-			    f->type == MLG_T_NUMBER)) {
-			e->i = json_integer_value(v);
-			e->num = (double)e->i;
-		} else if (json_is_real(v) && f->type == MLG_T_NUMBER) {
-			e->num = json_real_value(v);
-		} else if (json_is_boolean(v) && f->type == MLG_T_BOOLEAN) {
-			e->i = json_is_true(v);
-		} else {
-			return mlg_json_error(doc, p,
-					      "expected a string or %s %s "
-					      "value, found %s",
-					      article(f->type),
-					      mlg_ftype_name(f->type),
-					      mlg_json_type_name(v));
-		}
-		f->nenum = j + 1;
+		if (enum_value(f, doc, v, p, j))
+			return MLG_EINVALID;
 	}
 	f->has |= MLG_C_ENUM;
 	return 0;
+}
+
+/* Free the enum values of f (not object/array ones). */
+static void drop_enum(struct mlg_field *f)
+{
+	size_t k;
+
+	for (k = 0; k < f->nenum; k++)
+		free((char *)f->enum_values[k].str);
+	free(f->enum_values);
+	f->enum_values = NULL;
+	f->nenum = 0;
+	f->has &= ~(unsigned)MLG_C_ENUM;
+}
+
+/*
+ * v2 categories: a non-empty array of unique values, or of objects
+ * {"value", "label"} with unique values and labels, for string and
+ * integer fields. They restrict the field as an enum does, so they are
+ * kept as its enum values (f->categories set); an enum given as well
+ * must be a subset of them and, being the stricter, stays in force.
+ */
+static int parse_categories(struct mlg_field *f, const struct mlg_json_doc *doc,
+			    json_t *fo, size_t k)
+{
+	static const char *const keys[] = {"value", "label", NULL};
+	json_t *arr = json_object_get(fo, "categories"), *v, *val, *lab;
+	json_t *ord = json_object_get(fo, "categoriesOrdered");
+	struct mlg_field cat;
+	struct loc l = {""};
+	size_t j, i, n;
+	char p[200], vp[220];
+	int rc = MLG_EINVALID;
+
+	if (ord && !json_is_boolean(ord))
+		return mlg_json_error(doc, at(&l, k, "categoriesOrdered", NULL),
+				      "expected a boolean, found %s",
+				      mlg_json_type_name(ord));
+	if (ord && !arr)
+		return mlg_json_error(doc, at(&l, k, "categoriesOrdered", NULL),
+				      "categoriesOrdered needs categories");
+	if (!arr)
+		return 0;
+	at(&l, k, "categories", NULL);
+	if (f->type != MLG_T_STRING && f->type != MLG_T_INTEGER)
+		return mlg_json_error(doc, l.p,
+				      "categories apply to string and integer "
+				      "fields, not to %s %s field",
+				      article(f->type),
+				      mlg_ftype_name(f->type));
+	if (!json_is_array(arr) || !(n = json_array_size(arr)))
+		return mlg_json_error(
+			doc, l.p, "expected a non-empty array, found %s",
+			json_is_array(arr) ? "[]" : mlg_json_type_name(arr));
+	f->categories_ordered = json_is_true(ord);
+	/* Cast into a copy of the field: its enum may already be there. */
+	cat = *f;
+	cat.has = 0;
+	cat.nenum = 0;
+	cat.enum_json = NULL;
+	cat.enum_values = mlg_calloc(n, sizeof(*cat.enum_values));
+	json_array_foreach (arr, j, v) {
+		snprintf(p, sizeof(p), "%s/%zu", l.p, j);
+		val = v;
+		if (json_is_object(v)) {
+			if (mlg_json_check_keys(doc, v, p, keys))
+				goto done;
+			val = json_object_get(v, "value");
+			lab = json_object_get(v, "label");
+			if (!val) {
+				mlg_json_error(doc, p,
+					       "missing required property "
+					       "'value'");
+				goto done;
+			}
+			snprintf(vp, sizeof(vp), "%s/label", p);
+			if (lab && !json_is_string(lab)) {
+				mlg_json_error(doc, vp,
+					       "expected a string, found %s",
+					       mlg_json_type_name(lab));
+				goto done;
+			}
+			for (i = 0; lab && i < j; i++)
+				if (json_equal(lab,
+					       json_object_get(
+						       json_array_get(arr, i),
+						       "label"))) {
+					mlg_json_error(doc, vp,
+						       "label '%s' repeats "
+						       "category %zu",
+						       json_string_value(lab),
+						       i);
+					goto done;
+				}
+			snprintf(vp, sizeof(vp), "%s/value", p);
+		} else {
+			snprintf(vp, sizeof(vp), "%s", p);
+		}
+		if (enum_value(&cat, doc, val, vp, j))
+			goto done;
+		for (i = 0; i < j; i++)
+			if (mlg_value_equal(&cat.enum_values[i],
+					    &cat.enum_values[j])) {
+				mlg_json_error(doc, vp,
+					       "value repeats category %zu", i);
+				goto done;
+			}
+	}
+	for (i = 0; i < f->nenum; i++) {
+		for (j = 0; j < cat.nenum; j++)
+			if (mlg_value_equal(&f->enum_values[i],
+					    &cat.enum_values[j]))
+				break;
+		if (j == cat.nenum) {
+			char *text = json_dumps(
+				json_array_get(
+					json_object_get(
+						json_object_get(fo,
+								"constraints"),
+						"enum"),
+					i),
+				JSON_ENCODE_ANY);
+
+			snprintf(p, sizeof(p),
+				 "/fields/%zu/constraints/enum/%zu", k, i);
+			mlg_json_error(doc, p,
+				       "enum value %s is not one of the "
+				       "categories",
+				       text ? text : "?");
+			free(text);
+			goto done;
+		}
+	}
+	if (!(f->has & MLG_C_ENUM)) {
+		f->enum_values = cat.enum_values;
+		f->nenum = cat.nenum;
+		f->has |= MLG_C_ENUM;
+		f->categories = 1;
+		cat.enum_values = NULL;
+		cat.nenum = 0;
+	}
+	rc = 0;
+done:
+	drop_enum(&cat);
+	return rc;
 }
 
 static int parse_pattern(struct mlg_field *f, const struct mlg_json_doc *doc,
@@ -527,7 +683,7 @@ static int parse_field(struct mlg_schema *s, const struct mlg_json_doc *doc,
 	v = json_object_get(fo, "constraints");
 	if (v && parse_constraints(f, doc, v, k))
 		return MLG_EINVALID;
-	return 0;
+	return parse_categories(f, doc, fo, k);
 }
 
 /* Field names at `ptr` (a string or an array of them) as indices. */

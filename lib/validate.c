@@ -39,6 +39,14 @@ struct ukey {
 	size_t report_field; /* 1-based column of the first field, or 0 */
 };
 
+/* A header label that is not text (invalid UTF-8, a NUL byte) as read,
+ * with the note of its encoding-error; note NULL for a good label. */
+struct bad_label {
+	char *raw;
+	size_t len;
+	const char *note;
+};
+
 struct plan {
 	const struct mlg_validate_opts *o;
 	const struct mlg_schema *s;
@@ -49,17 +57,20 @@ struct plan {
 	size_t nkeys;
 	unsigned char *in_key; /* field -> part of some key */
 	unsigned char *track;  /* field -> fed to the dataset checks */
+	struct bad_label *bad; /* column -> how its label is not text */
+	size_t nbad;
 };
 
 /* ---- a chunk of records and what a worker found in it ---- */
 
-/* A key's fingerprint in a row; the cell stays in the job's buffer,
- * which lives until the job is merged. */
+/* A key's fingerprint in a row. The record stays in the job's buffer,
+ * which lives until the job is merged: a duplicate is parsed again there
+ * to show its key. */
 struct fprow {
 	uint64_t fp, row, line;
 	uint32_t key;
-	uint32_t cell_len;
-	size_t cell_off;
+	uint32_t rec_len; /* records are at most MLG_CSV_MAX_RECORD bytes */
+	size_t rec_off;
 };
 
 struct job {
@@ -167,13 +178,10 @@ static int is_blank(const struct mlg_csv_record *rec)
 	return 1;
 }
 
-static void add_fp(struct job *j, const struct plan *p, size_t k, uint64_t fp,
-		   uint64_t row, uint64_t line,
-		   const struct mlg_csv_record *rec)
+static void add_fp(struct job *j, size_t k, uint64_t fp, uint64_t row,
+		   uint64_t line, const struct mlg_csv_record *rec)
 {
-	const struct ukey *key = &p->keys[k];
 	struct fprow *f;
-	size_t col = p->field_col[key->fields[0]];
 
 	j->fps = mlg_grow(j->fps, sizeof(*j->fps), j->nfps + 1, &j->afps);
 	f = &j->fps[j->nfps++];
@@ -181,19 +189,8 @@ static void add_fp(struct job *j, const struct plan *p, size_t k, uint64_t fp,
 	f->row = row;
 	f->line = line;
 	f->key = (uint32_t)k;
-	f->cell_len = 0;
-	f->cell_off = 0;
-	/* A field unescaped into the parser's scratch is not in the buffer:
-	 * its duplicate is then reported without the cell. */
-	if (rec && col && col <= rec->nfields) {
-		const struct mlg_csv_field *c = &rec->fields[col - 1];
-
-		if (c->ptr >= j->buf && c->ptr + c->len <= j->buf + j->len) {
-			f->cell_off = (size_t)(c->ptr - j->buf);
-			f->cell_len = (uint32_t)(c->len < CELL_MAX ? c->len
-								   : CELL_MAX);
-		}
-	}
+	f->rec_off = (size_t)(rec->offset - j->pos.offset);
+	f->rec_len = (uint32_t)rec->size;
 }
 
 /* Fingerprint the row's value of key k, unless a part is null or absent. */
@@ -214,7 +211,7 @@ static void check_key(struct job *j, const struct plan *p, size_t k,
 		fp = (fp ^ hashes[fi]) * 0x100000001b3ULL;
 		fp ^= fp >> 29;
 	}
-	add_fp(j, p, k, fp, row, line, rec);
+	add_fp(j, k, fp, row, line, rec);
 }
 
 /*
@@ -302,28 +299,6 @@ static void check_record(struct worker_ctx *w, struct job *j,
 		check_key(j, p, k, hashes, nulls, n, row, line, rec);
 }
 
-/* The text a JSON value stands for in a cell, as a CSV would hold it. */
-static int json_cell(struct mlg_buf *b, json_t *v)
-{
-	mlg_buf_reset(b);
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		return mlg_buf_add(b, json_string_value(v),
-				   json_string_length(v));
-	case JSON_INTEGER:
-		return mlg_buf_addf(b, "%" JSON_INTEGER_FORMAT,
-				    json_integer_value(v));
-	case JSON_REAL:
-		return mlg_buf_addf(b, "%.17g", json_real_value(v));
-	case JSON_TRUE:
-		return mlg_buf_adds(b, "true");
-	case JSON_FALSE:
-		return mlg_buf_adds(b, "false");
-	default:
-		return mlg_json_dump(b, v, 0);
-	}
-}
-
 static void check_json_record(struct worker_ctx *w, struct job *j,
 			      const struct mlg_csv_record *rec, const char *raw,
 			      size_t len, uint64_t *hashes,
@@ -373,7 +348,7 @@ static void check_json_record(struct worker_ctx *w, struct job *j,
 					"constraint \"required\" is \"true\"");
 			continue;
 		}
-		json_cell(cell, val);
+		mlg_json_cell(cell, val);
 		check_cell(w, j, fi, fi + 1, cell->ptr, cell->len, row, line,
 			   hashes, nulls);
 	}
@@ -387,7 +362,7 @@ static void check_json_record(struct worker_ctx *w, struct job *j,
 		}
 	json_decref(o);
 	for (k = 0; k < p->nkeys; k++)
-		check_key(j, p, k, hashes, nulls, s->nfields, row, line, NULL);
+		check_key(j, p, k, hashes, nulls, s->nfields, row, line, rec);
 }
 
 /* A data row for the dataset checks: its raw bytes, line end dropped. */
@@ -446,15 +421,14 @@ static void run_job(struct worker_ctx *w, struct job *j)
 
 /* ---- labels: the header against the schema ---- */
 
-static void label_err(struct mlg_validate_result *r, struct job *j,
-		      const struct plan *p, enum mlg_verr_type t, size_t col,
-		      const char *label, const char *field, const char *note)
+static void label_err(struct job *j, const struct plan *p, enum mlg_verr_type t,
+		      size_t col, const char *label, size_t len,
+		      const char *field, const char *note)
 {
 	struct mlg_verr *e;
 	size_t nf = p->s->nfields;
 	int fi = field ? mlg_schema_field_index(p->s, field) : -1;
 
-	(void)r;
 	j->counts[t * (nf + 1) + (fi >= 0 ? (size_t)fi : nf)]++;
 	if (j->nerrs >= p->o->limit_errors)
 		return;
@@ -468,92 +442,101 @@ static void label_err(struct mlg_validate_result *r, struct job *j,
 	if (field)
 		e->field_name = mlg_strdup(field);
 	if (label)
-		cut_cell(e, label, strlen(label));
+		cut_cell(e, label, len);
 	e->note = mlg_strdup(note);
 }
 
+/* The first earlier column with the same non-empty label, 1-based, or 0. */
+static size_t repeats(const struct mlg_validate_result *r, size_t c)
+{
+	size_t k;
+
+	for (k = 0; *r->labels[c] && k < c; k++)
+		if (!strcmp(r->labels[k], r->labels[c]))
+			return k + 1;
+	return 0;
+}
+
 /*
- * Map columns to fields as fieldsMatch says: exact maps by position,
- * the others by name (equal: same set; subset: the data may have more
- * columns; superset: the data may lack fields; partial: at least one).
+ * Map columns to fields as fieldsMatch says and report the header's
+ * errors, one per column at most, in column order, then the fields that
+ * have no column, numbered after the last column (frictionless's
+ * convention: they have no position in the data).
+ *
+ * exact maps by position; a column's label is then blank, a repeat of an
+ * earlier one or different from its field's name, and a column beyond
+ * the fields is extra. The other modes map by name (equal: the same set;
+ * subset: the data may have more columns; superset: the data may lack
+ * fields, but not required ones; partial: at least one column matches,
+ * and the required fields are there). Where frictionless gives up on a
+ * repeated label (the mapping is ambiguous) the repeat is a
+ * duplicate-label error and the column is not checked.
  */
 static void plan_labels(struct plan *p, struct mlg_validate_result *r,
 			struct job *j)
 {
 	const struct mlg_schema *s = p->s;
 	enum mlg_fields_match m = s->fields_match;
+	int exact = m == MLG_MATCH_EXACT;
+	int extra_ok = m == MLG_MATCH_SUBSET || m == MLG_MATCH_PARTIAL;
+	int missing_ok = m == MLG_MATCH_SUPERSET || m == MLG_MATCH_PARTIAL;
 	struct mlg_buf note = MLG_BUF_INIT;
-	size_t c, f, matched = 0;
+	size_t c, f, d, matched = 0, nmissing = 0;
 
 	p->ncols = r->nlabels;
 	p->col_field = mlg_malloc((p->ncols + 1) * sizeof(*p->col_field));
 	for (c = 0; c < p->ncols; c++) {
 		const char *l = r->labels[c];
+		const char *name = NULL;
+		int fi = -1;
 
 		p->col_field[c] = -1;
-		if (!*l)
-			label_err(r, j, p, MLG_VE_BLANK_LABEL, c + 1, l, NULL,
-				  "the label is empty");
-		for (f = 0; f < c; f++)
-			if (*l && !strcmp(r->labels[f], l)) {
-				mlg_buf_reset(&note);
-				mlg_buf_addf(&note,
-					     "label '%s' repeats column %zu", l,
-					     f + 1);
-				label_err(r, j, p, MLG_VE_DUPLICATE_LABEL,
-					  c + 1, l, NULL, note.ptr);
-				break;
-			}
-	}
-	if (m == MLG_MATCH_EXACT) {
-		for (c = 0; c < p->ncols && c < s->nfields; c++) {
-			p->col_field[c] = (int)c;
-			p->field_col[c] = c + 1;
-			if (strcmp(r->labels[c], s->fields[c].name)) {
-				mlg_buf_reset(&note);
-				mlg_buf_addf(&note,
-					     "label '%s' is not field '%s'",
-					     r->labels[c], s->fields[c].name);
-				label_err(r, j, p, MLG_VE_INCORRECT_LABEL,
-					  c + 1, r->labels[c],
-					  s->fields[c].name, note.ptr);
-			}
+		if (exact && c < s->nfields) {
+			fi = (int)c;
+			name = s->fields[c].name;
+		} else if (!exact && !p->bad[c].note && !repeats(r, c)) {
+			fi = mlg_schema_field_index(s, l);
 		}
-		for (; c < p->ncols; c++)
-			label_err(r, j, p, MLG_VE_EXTRA_LABEL, c + 1,
-				  r->labels[c], NULL,
-				  "the column is not in the schema");
-		for (f = p->ncols; f < s->nfields; f++) {
-			label_err(r, j, p, MLG_VE_MISSING_LABEL, f + 1, NULL,
-				  s->fields[f].name,
-				  "the schema field has no column");
-			p->field_col[f] = 0;
-		}
-		mlg_buf_release(&note);
-		return;
-	}
-	for (c = 0; c < p->ncols; c++) {
-		int fi = mlg_schema_field_index(s, r->labels[c]);
-
-		if (fi >= 0 && !p->field_col[fi]) {
+		if (fi >= 0) {
 			p->col_field[c] = fi;
 			p->field_col[fi] = c + 1;
 			matched++;
-		} else if (m == MLG_MATCH_EQUAL || m == MLG_MATCH_SUPERSET) {
-			label_err(r, j, p, MLG_VE_EXTRA_LABEL, c + 1,
-				  r->labels[c], NULL,
-				  "the column is not in the schema");
+		}
+		mlg_buf_reset(&note);
+		if (p->bad[c].note) {
+			label_err(j, p, MLG_VE_ENCODING, c + 1, p->bad[c].raw,
+				  p->bad[c].len, name, p->bad[c].note);
+		} else if ((d = repeats(r, c)) && (!exact || name)) {
+			mlg_buf_addf(&note, "label '%s' repeats column %zu", l,
+				     d);
+			label_err(j, p, MLG_VE_DUPLICATE_LABEL, c + 1, l,
+				  strlen(l), name, note.ptr);
+		} else if (exact && name && !*l) {
+			label_err(j, p, MLG_VE_BLANK_LABEL, c + 1, l, 0, name,
+				  "the label is empty");
+		} else if (exact && name && strcmp(l, name)) {
+			mlg_buf_addf(&note, "label '%s' is not field '%s'", l,
+				     name);
+			label_err(j, p, MLG_VE_INCORRECT_LABEL, c + 1, l,
+				  strlen(l), name, note.ptr);
+		} else if (fi < 0 && !extra_ok) {
+			label_err(j, p, MLG_VE_EXTRA_LABEL, c + 1, l, strlen(l),
+				  NULL, "the column is not in the schema");
 		}
 	}
-	for (f = 0; f < s->nfields; f++)
-		if (!p->field_col[f] &&
-		    (m == MLG_MATCH_EQUAL || m == MLG_MATCH_SUBSET))
-			label_err(r, j, p, MLG_VE_MISSING_LABEL, 0, NULL,
-				  s->fields[f].name,
-				  "the schema field has no column");
-	if (m == MLG_MATCH_PARTIAL && !matched)
-		label_err(r, j, p, MLG_VE_MISSING_LABEL, 0, NULL, NULL,
-			  "no column matches a schema field");
+	if (m == MLG_MATCH_PARTIAL && !matched && s->nfields)
+		label_err(j, p, MLG_VE_MISSING_LABEL, p->ncols + ++nmissing,
+			  NULL, 0, NULL,
+			  "no column matches a schema field "
+			  "(fieldsMatch is partial)");
+	for (f = 0; f < s->nfields; f++) {
+		if (p->field_col[f] || (missing_ok && !s->fields[f].required))
+			continue;
+		label_err(j, p, MLG_VE_MISSING_LABEL, p->ncols + ++nmissing,
+			  NULL, 0, s->fields[f].name,
+			  missing_ok ? "the required field has no column"
+				     : "the schema field has no column");
+	}
 	mlg_buf_release(&note);
 }
 
@@ -604,6 +587,9 @@ static void plan_release(struct plan *p)
 	free(p->track);
 	free(p->col_field);
 	free(p->field_col);
+	for (k = 0; k < p->nbad; k++)
+		free(p->bad[k].raw);
+	free(p->bad);
 }
 
 /* ---- merging chunk results in input order ---- */
@@ -681,6 +667,119 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* A duplicate's record, parsed again to show its key. */
+struct key_text {
+	struct mlg_csv_chunk it;
+	struct mlg_csv_record rec;
+	json_t *obj;
+	struct mlg_buf val;
+	int ok;
+};
+
+static void key_text_open(struct key_text *t, const struct plan *p,
+			  const struct job *j, const struct fprow *f)
+{
+	struct mlg_csv_pos at = {f->line, j->pos.offset + f->rec_off,
+				 f->row - 1};
+	const char *raw = j->buf + f->rec_off;
+	size_t len = f->rec_len;
+
+	memset(t, 0, sizeof(*t));
+	mlg_buf_init(&t->val, 0);
+	if (p->o->jsonl) {
+		while (len && (raw[len - 1] == '\n' || raw[len - 1] == '\r'))
+			len--;
+		t->obj = json_loadb(raw, len, JSON_DECODE_ANY, NULL);
+		t->ok = json_is_object(t->obj);
+		return;
+	}
+	mlg_csv_chunk_init(&t->it, &p->o->dialect, raw, len, &at);
+	t->ok = mlg_csv_chunk_next(&t->it, &t->rec) == 1;
+}
+
+/* Part fi of the key: 0, or -1 when the record cannot say. */
+static int key_text_get(struct key_text *t, const struct plan *p, size_t fi,
+			const char **ptr, size_t *len)
+{
+	size_t col = p->field_col[fi];
+	json_t *v;
+
+	if (!t->ok)
+		return -1;
+	if (t->obj) {
+		v = json_object_get(t->obj, p->s->fields[fi].name);
+		if (!v || mlg_json_cell(&t->val, v))
+			return -1;
+		*ptr = t->val.ptr;
+		*len = t->val.len;
+		return 0;
+	}
+	if (!col || col > t->rec.nfields)
+		return -1;
+	*ptr = t->rec.fields[col - 1].ptr;
+	*len = t->rec.fields[col - 1].len;
+	return 0;
+}
+
+static void key_text_close(struct key_text *t, const struct plan *p)
+{
+	if (!p->o->jsonl)
+		mlg_csv_chunk_release(&t->it);
+	json_decref(t->obj);
+	mlg_buf_release(&t->val);
+}
+
+/*
+ * The note of a duplicate key, with its value: "7 repeats row 2" for a
+ * field's unique key (col > 0, and `cell` gets the cell), else
+ * "(a, b) = (1, 'x') repeats row 2", "primary key ..." for the primary
+ * key. Only for listed errors: it parses the record again.
+ */
+static void key_note(struct mlg_buf *note, struct mlg_buf *cell,
+		     const struct plan *p, const struct job *j,
+		     const struct fprow *f, size_t col, long long first)
+{
+	const struct ukey *key = &p->keys[f->key];
+	struct mlg_buf names = MLG_BUF_INIT, vals = MLG_BUF_INIT;
+	char shown[MLG_CELL_SHOW_MAX];
+	struct key_text t;
+	const char *ptr;
+	size_t i, len;
+	int ok = 1;
+
+	key_text_open(&t, p, j, f);
+	for (i = 0; i < key->nfields; i++) {
+		const struct mlg_field *fd = &p->s->fields[key->fields[i]];
+
+		if (key_text_get(&t, p, key->fields[i], &ptr, &len)) {
+			ok = 0;
+			break;
+		}
+		if (col)
+			mlg_buf_add(cell, ptr,
+				    len < CELL_MAX + 1 ? len : CELL_MAX + 1);
+		mlg_buf_addf(&names, "%s%s", i ? ", " : "", fd->name);
+		mlg_buf_addf(&vals, "%s%s", i ? ", " : "",
+			     mlg_cell_show(shown, fd->type, ptr, len));
+	}
+	key_text_close(&t, p);
+	if (key->type == MLG_VE_PRIMARY_KEY)
+		mlg_buf_adds(note, "primary key ");
+	if (!ok)
+		mlg_buf_adds(note, col ? "the value" : "the key");
+	else if (col)
+		mlg_buf_add(note, vals.ptr, vals.len);
+	else if (key->nfields == 1)
+		mlg_buf_addf(note, "%s = %s", names.ptr, vals.ptr);
+	else
+		mlg_buf_addf(note, "(%s) = (%s)", names.ptr, vals.ptr);
+	mlg_buf_addf(note, " repeats row %lld", first);
+	if (!ok)
+		mlg_buf_reset(cell);
+	mlg_buf_release(&names);
+	mlg_buf_release(&vals);
+}
+
 static int merge_job(struct run *u, struct job *j)
 {
 	const struct plan *p = u->p;
@@ -688,7 +787,7 @@ static int merge_job(struct run *u, struct job *j)
 	uint64_t limit = p->o->limit_errors;
 	size_t nf = p->s->nfields, i, a = 0, b = 0;
 	struct job dups = {0};
-	struct mlg_buf note = MLG_BUF_INIT;
+	struct mlg_buf note = MLG_BUF_INIT, cell = MLG_BUF_INIT;
 	uint64_t ndups = 0;
 	int rc = 0;
 
@@ -702,7 +801,11 @@ static int merge_job(struct run *u, struct job *j)
 		const struct ukey *key = &p->keys[f->key];
 		int64_t first = mlg_fpset_add(&u->sets[f->key], f->fp, f->row,
 					      &u->budget);
-		size_t col = p->field_col[key->fields[0]];
+		/* A one-field unique key is the field's; a primary key or
+		 * a key of several fields is the row's (as frictionless). */
+		size_t col = key->type == MLG_VE_UNIQUE && key->nfields == 1
+				     ? p->field_col[key->fields[0]]
+				     : 0;
 
 		if (first < 0) {
 			rc = (int)first;
@@ -712,16 +815,12 @@ static int merge_job(struct run *u, struct job *j)
 			continue;
 		ndups++;
 		mlg_buf_reset(&note);
-		if (key->nfields == 1)
-			mlg_buf_addf(&note, "the value repeats row %lld",
-				     (long long)first);
-		else
-			mlg_buf_addf(&note,
-				     "the %zu-field key repeats row %lld",
-				     key->nfields, (long long)first);
+		mlg_buf_reset(&cell);
+		/* Past the limit it is only counted: no need to show it. */
+		if (dups.nerrs < limit)
+			key_note(&note, &cell, p, j, f, col, (long long)first);
 		job_err(&dups, p, limit, key->type, f->row, f->line, col,
-			f->cell_len ? j->buf + f->cell_off : NULL, f->cell_len,
-			note.ptr);
+			cell.len ? cell.ptr : NULL, cell.len, note.ptr);
 	}
 	/* Both lists are in row order; interleave them. */
 	while (a < j->nerrs || b < dups.nerrs) {
@@ -760,6 +859,7 @@ done:
 	free(dups.errs);
 	free(dups.bad_rows);
 	mlg_buf_release(&note);
+	mlg_buf_release(&cell);
 	j->nerrs = 0;
 	return rc;
 }
@@ -882,10 +982,25 @@ static int read_header(struct mlg_validate_result *r, struct job *j0,
 	}
 	r->nlabels = rec.nfields;
 	r->labels = mlg_calloc(rec.nfields, sizeof(*r->labels));
+	p->bad = mlg_calloc(rec.nfields, sizeof(*p->bad));
+	p->nbad = rec.nfields;
 	for (c = 0; c < rec.nfields; c++) {
+		const struct mlg_csv_field *f = &rec.fields[c];
 		struct mlg_buf b = MLG_BUF_INIT;
 
-		mlg_utf8_repair(&b, rec.fields[c].ptr, rec.fields[c].len);
+		/* Labels are kept as text; what is not text is reported
+		 * once, as a cell would be, and not compared. */
+		if (!mlg_utf8_valid(f->ptr, f->len))
+			p->bad[c].note = "the label is not valid UTF-8";
+		else if (memchr(f->ptr, 0, f->len))
+			p->bad[c].note = "the label holds a NUL byte";
+		if (p->bad[c].note) {
+			p->bad[c].len =
+				f->len < CELL_MAX + 1 ? f->len : CELL_MAX + 1;
+			p->bad[c].raw = mlg_malloc(p->bad[c].len + 1);
+			memcpy(p->bad[c].raw, f->ptr, p->bad[c].len);
+		}
+		mlg_utf8_repair(&b, f->ptr, f->len);
 		r->labels[c] = mlg_buf_detach(&b, NULL);
 	}
 	return 0;
@@ -1161,6 +1276,30 @@ void mlg_validate_result_release(struct mlg_validate_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* How mlg_field_check() words a type error: type is "<type>/<format>". */
+#define TYPE_NOTE "type is \""
+
+/*
+ * "'abc' is not integer (type is "integer/default")": the value next to
+ * the rule, the note kept whole as frictionless writes it. A string fails
+ * by its format ("is not email"), other types by the type.
+ */
+static int type_message(struct mlg_buf *out, const struct mlg_verr *e)
+{
+	char shown[MLG_CELL_SHOW_MAX];
+	const char *tf = e->note + strlen(TYPE_NOTE);
+	size_t n = strcspn(tf, "/\"");
+
+	if (n == 6 && !strncmp(tf, "string", 6) && tf[n] == '/') {
+		tf += n + 1;
+		n = strcspn(tf, "\"");
+	}
+	return mlg_buf_addf(
+		out, "%s is not %.*s (%s)",
+		mlg_cell_show(shown, MLG_T_STRING, e->cell, strlen(e->cell)),
+		(int)n, tf, e->note);
+}
+
 int mlg_verr_message(struct mlg_buf *out, const struct mlg_verr *e)
 {
 	int rc = 0;
@@ -1175,8 +1314,22 @@ int mlg_verr_message(struct mlg_buf *out, const struct mlg_verr *e)
 	else if (!rc && e->field)
 		rc = mlg_buf_addf(out, "%scolumn %zu", out->len ? ", " : "",
 				  e->field);
+	if (!rc && out->len)
+		rc = mlg_buf_adds(out, ": ");
+	if (!rc && e->type == MLG_VE_TYPE && e->cell && e->note &&
+	    !strncmp(e->note, TYPE_NOTE, strlen(TYPE_NOTE)))
+		return type_message(out, e);
+	/* Their notes do not show the cell. */
+	if (!rc && e->cell &&
+	    (e->type == MLG_VE_EXTRA_CELL || e->type == MLG_VE_ENCODING)) {
+		char shown[MLG_CELL_SHOW_MAX];
+
+		rc = mlg_buf_addf(out, "%s: ",
+				  mlg_cell_show(shown, MLG_T_STRING, e->cell,
+						strlen(e->cell)));
+	}
 	if (!rc)
-		rc = mlg_buf_addf(out, "%s%s", out->len ? ": " : "",
+		rc = mlg_buf_adds(out,
 				  e->note ? e->note : mlg_verr_name(e->type));
 	return rc;
 }

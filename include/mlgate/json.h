@@ -201,6 +201,15 @@ void mlg_json_pointer_append(struct mlg_buf *ptr, const char *key);
  */
 int mlg_json_dump(struct mlg_buf *out, const json_t *v, int indent);
 
+/*
+ * Replace the contents of `b` with the text JSON value `v` stands for in
+ * a table cell, as a CSV file would hold it: a string's bytes, an integer
+ * in decimal, a real with 17 significant digits (it reads back exactly),
+ * true or false, and the compact JSON of anything else (arrays, objects,
+ * null). 0, or the error of a capped buffer (buf.h).
+ */
+int mlg_json_cell(struct mlg_buf *b, json_t *v);
+
 /* Append `s` (UTF-8) as a JSON string: quotes, '\\' and control
  * characters escaped, the rest as it is. */
 void mlg_json_add_str(struct mlg_buf *b, const char *s);

@@ -21,8 +21,7 @@
  *	'<file>': <line>:<col>: /fields/2/type: unknown type 'integr'
  * Every property that is not supported is an error, never ignored; the
  * documentation-only properties (title, description, example, $schema,
- * rdfType, categories, categoriesOrdered, and name/profile at the top)
- * are accepted. "foreignKeys" and the types geopoint, geojson and list are
+ * rdfType, and name/profile at the top) are accepted. "foreignKeys" and the types geopoint, geojson and list are
  * reported as unsupported.
  *
  * Cell semantics (the exact rules, tested in tests/unit/test_cast.c):
@@ -82,7 +81,17 @@
  * (numbers for number, integer and year; strings in the field's format for
  * date, time, datetime, yearmonth and duration), pattern (string; PCRE2,
  * matched against the whole value, UTF with invalid UTF-8 never matching).
- * NaN fails every range constraint. Durations are compared as XML Schema
+ * NaN fails every range constraint.
+ *
+ * categories (v2, string and integer fields): a non-empty array of unique
+ * values, or of objects {"value", "label"} with unique values and labels,
+ * cast like enum entries. The spec makes them a restriction ("the logical
+ * representation MUST exactly match one of the values"), so they are
+ * checked as an enum is (their note says "(categories)"), from
+ * enum_values with `categories` set. An enum given too must be a subset
+ * of them (a schema error otherwise) and is the one checked.
+ * categoriesOrdered must be a boolean and needs categories; no check
+ * depends on the order. Durations are compared as XML Schema
  * does, by adding them to 1696-09-01, 1697-02-01, 1903-03-01 and
  * 1903-07-01: a constraint holds when it holds at all four (P365D is at
  * most P1Y; P366D is not, nor is it above: "not comparable").
@@ -200,8 +209,10 @@ struct mlg_field {
 	struct mlg_value *enum_values; /* str owned by the field */
 	json_t **enum_json;	       /* object/array enums: new refs */
 	size_t nenum;
-	char *pattern; /* the regular expression as written */
-	void *re;      /* pcre2_code * */
+	int categories;		/* the enum values are the v2 categories */
+	int categories_ordered; /* v2 categoriesOrdered (no check uses it) */
+	char *pattern;		/* the regular expression as written */
+	void *re;		/* pcre2_code * */
 
 	/*
 	 * Private: what mlg_field_check() needs per cell, decided once by
@@ -325,13 +336,23 @@ enum mlg_cell {
  *	<v> is not comparable with <rule> <b>   durations such as P1M vs P30D
  *	length <n> is below minLength <m>
  *	length <n> is above maxLength <m>
- *	<v> is not one of the allowed values (enum)
+ *	<v> is not one of the allowed values (enum)     or (categories)
  *	<v> does not match pattern '<re>'
  * O(len) for the default formats, no allocation (see the top).
  */
 enum mlg_cell mlg_field_check(struct mlg_cast_ctx *c, size_t field_index,
 			      const char *cell, size_t len,
 			      struct mlg_value *out, const char **note);
+
+/*
+ * `len` bytes of `cell` as notes show a value of type `t`: quoted '...'
+ * except for number, integer and year; control bytes and invalid UTF-8 as
+ * \xNN; cut after 40 bytes with "...". Writes the text, NUL-terminated,
+ * into `out`, which holds MLG_CELL_SHOW_MAX bytes, and returns `out`.
+ */
+#define MLG_CELL_SHOW_MAX 200
+const char *mlg_cell_show(char *out, enum mlg_ftype t, const char *cell,
+			  size_t len);
 
 /*
  * Cast `len` bytes of `cell` with the type and format of `f`: no missing

@@ -15,6 +15,28 @@
  * fieldNumber 1-based. The physical line of the record is kept as well,
  * for annotations.
  *
+ * The header (row 1) gets at most one error per column, in column order.
+ * A label that is not text (invalid UTF-8, a NUL byte) is an
+ * encoding-error, whatever the mode. fieldsMatch "exact" maps columns to
+ * fields by position: an empty label is a blank-label, a repeat of an
+ * earlier one a duplicate-label, another name an incorrect-label (each
+ * with the field of that position), and a column beyond the fields only
+ * an extra-label. The other modes map by name: a repeated label is a
+ * duplicate-label (the column is not checked), a label naming no field an
+ * extra-label for "equal" and "superset". Fields without a column are
+ * missing-label errors numbered after the last column, as frictionless
+ * does: all of them for "exact", "equal" and "subset", the required ones
+ * (primary key included) for "superset" and "partial"; "partial" with no
+ * matching column at all gets one more, without a field.
+ *
+ * Keys: a unique constraint or a one-field uniqueKey is checked per field
+ * (unique-error with the field and the cell); a primaryKey (primary-key)
+ * and a uniqueKey of several fields (unique-error) are the row's, without
+ * a field, their note showing the values: "(a, b) = (1, 'x') repeats row
+ * 2". A key with a null or missing part is not checked (SQL's rule, as the
+ * spec says for uniqueKeys); the part itself is then reported if its
+ * field is required, as primary key fields are.
+ *
  * JSON Lines input maps each object's keys to the schema's fields by
  * name: a missing key or null is a missing value, a key the schema does
  * not have is an extra-cell error, a line that is not a JSON object is a
@@ -116,8 +138,15 @@ int mlg_validate(struct mlg_validate_result *out, const char *src,
 
 void mlg_validate_result_release(struct mlg_validate_result *r);
 
-/* The frictionless-style message of an error:
- * "row 1043, field 'age' (3): 212 is above maximum 120". */
+/*
+ * The frictionless-style message of an error, appended to `out`: where,
+ * then the value next to the rule.
+ *	row 1043, field 'age': 212 is above maximum 120
+ *	row 3, field 'age': 'abc' is not integer (type is "integer/default")
+ *	row 8, column 9: 'extra': the row has more cells than the header
+ *	header, field 'b': label 'a' repeats column 1
+ * Values are shown as mlg_cell_show() shows strings.
+ */
 int mlg_verr_message(struct mlg_buf *out, const struct mlg_verr *e);
 
 #endif

@@ -643,6 +643,71 @@ static void test_length_enum_pattern(void)
 	CONS(7, "false", "'false' is not one of the allowed values (enum)");
 }
 
+/* v2 categories restrict a field as an enum does, in both forms. */
+static void test_categories(void)
+{
+	load("{\"name\": \"s\", \"type\": \"string\","
+	     " \"categories\": [\"apple\", \"orange\"]},"
+	     "{\"name\": \"i\", \"type\": \"integer\", \"categories\":"
+	     " [{\"value\": 0, \"label\": \"low\"}, {\"value\": \"2\"}]},"
+	     "{\"name\": \"r\", \"type\": \"string\","
+	     " \"constraints\": {\"required\": true,"
+	     " \"pattern\": \"[a-z]+\"},"
+	     " \"categories\": [{\"value\": \"a\"}, {\"value\": \"B\"}]}");
+	OK(0, "apple");
+	OK(0, "orange");
+	CONS(0, "Apple",
+	     "'Apple' is not one of the allowed values (categories)");
+	CONS(0, "apple ",
+	     "'apple ' is not one of the allowed values (categories)");
+	CONS(0, "a\xff",
+	     "'a\\xff' is not one of the allowed values "
+	     "(categories)");
+	NUL(0, "");
+	OK(1, "0");
+	OK(1, "00");
+	OK(1, "+2");
+	CONS(1, "1", "1 is not one of the allowed values (categories)");
+	TYPE(1, "low", INT_TF);
+	OK(2, "a");
+	/* The pattern comes first, as with an enum. */
+	CONS(2, "B", "'B' does not match pattern '[a-z]+'");
+	CONS(2, "b", "'b' is not one of the allowed values (categories)");
+	CONS(2, "", "constraint \"required\" is \"true\"");
+}
+
+/* How notes show values: quoted unless numeric, escaped, cut at 40. */
+static void test_cell_show(void)
+{
+	char out[MLG_CELL_SHOW_MAX], big[200];
+
+	T_EQ_STR(mlg_cell_show(out, MLG_T_STRING, "abc", 3), "'abc'");
+	T_EQ_STR(mlg_cell_show(out, MLG_T_INTEGER, "-12", 3), "-12");
+	T_EQ_STR(mlg_cell_show(out, MLG_T_YEAR, "2024", 4), "2024");
+	T_EQ_STR(mlg_cell_show(out, MLG_T_DATE, "2024-01-01", 10),
+		 "'2024-01-01'");
+	T_EQ_STR(mlg_cell_show(out, MLG_T_STRING, "", 0), "''");
+	T_EQ_STR(mlg_cell_show(out, MLG_T_STRING, "a\0b\n\x7f", 5),
+		 "'a\\x00b\\x0a\\x7f'");
+	T_EQ_STR(mlg_cell_show(out, MLG_T_STRING, "\xc3\xa9\xff\xc3", 4),
+		 "'\xc3\xa9\\xff\\xc3'");
+	memset(big, 'x', sizeof(big));
+	T_EQ_STR(mlg_cell_show(out, MLG_T_STRING, big, 41),
+		 "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...'");
+	T_EQ_STR(mlg_cell_show(out, MLG_T_STRING, big, 40),
+		 "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'");
+	/* The longest: every byte escaped, the buffer suffices. */
+	memset(big, 1, sizeof(big));
+	T_EQ_INT(strlen(mlg_cell_show(out, MLG_T_STRING, big, sizeof(big))),
+		 1 + 40 * 4 + 3 + 1);
+	/* A 4-byte character straddling byte 40 is kept whole. */
+	memset(big, 'x', 39);
+	memcpy(big + 39, "\xf0\x9f\x98\x80z", 5);
+	T_EQ_STR(
+		mlg_cell_show(out, MLG_T_STRING, big, 44),
+		"'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\xf0\x9f\x98\x80...'");
+}
+
 /* The fast paths of mlg_field_check() must agree with the full casts. */
 static void test_fast_paths(void)
 {
@@ -891,6 +956,6 @@ MLG_TESTS(T(test_integer), T(test_integer_options), T(test_number),
 	  T(test_year_yearmonth_duration), T(test_strings),
 	  T(test_object_array), T(test_missing_and_required),
 	  T(test_range_constraints), T(test_duration_constraints),
-	  T(test_length_enum_pattern), T(test_fast_paths),
-	  T(test_missing_filter), T(test_enum_index), T(test_length_shortcut),
-	  T(test_hash), T(test_huge_cells))
+	  T(test_length_enum_pattern), T(test_categories), T(test_cell_show),
+	  T(test_fast_paths), T(test_missing_filter), T(test_enum_index),
+	  T(test_length_shortcut), T(test_hash), T(test_huge_cells))

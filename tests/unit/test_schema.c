@@ -97,11 +97,12 @@ static void test_load_v2(void)
 	T_EQ_STR(S.missing[0], "");
 
 	/* v2 detected from a v2-only property. */
-	T_EQ_INT(parse("{\"fields\": [{\"name\": \"a\", \"categories\":"
-		       " [\"x\"]}]}"),
+	T_EQ_INT(parse("{\"fields\": [{\"name\": \"a\", \"type\": \"string\","
+		       " \"categories\": [\"x\"]},"
+		       " {\"name\": \"b\"}]}"),
 		 0);
 	T_EQ_INT(S.version, 2);
-	T_EQ_INT(S.fields[0].type, MLG_T_ANY);
+	T_EQ_INT(S.fields[1].type, MLG_T_ANY);
 	T_EQ_INT(parse("{\"fields\": [{\"name\": \"a\"}],"
 		       " \"missingValues\": [{\"value\": \"-9\","
 		       " \"label\": \"refused\"}]}"),
@@ -310,6 +311,103 @@ static void test_enum_values_cast_at_load(void)
 	mlg_schema_release(&S);
 }
 
+/* v2 categories: kept as the field's enum values, checked like them. */
+static void test_categories(void)
+{
+	T_EQ_INT(parse("{\"fields\": [{\"name\": \"f\", \"type\": \"string\","
+		       " \"categories\": [\"apple\", \"orange\"]},"
+		       " {\"name\": \"n\", \"type\": \"integer\","
+		       " \"categoriesOrdered\": true, \"categories\":"
+		       " [{\"value\": 1, \"label\": \"low\"}, {\"value\": "
+		       "\"2\"},"
+		       " {\"value\": 3, \"label\": \"high\"}]},"
+		       " {\"name\": \"e\", \"type\": \"string\","
+		       " \"categories\": [\"a\", {\"value\": \"b\"}, \"c\"],"
+		       " \"constraints\": {\"enum\": [\"b\", \"a\"]}}]}"),
+		 0);
+	T_EQ_INT(S.fields[0].categories, 1);
+	T_EQ_INT(S.fields[0].categories_ordered, 0);
+	T_ASSERT(S.fields[0].has == MLG_C_ENUM);
+	T_EQ_INT(S.fields[0].nenum, 2);
+	T_EQ_STR(S.fields[0].enum_values[1].str, "orange");
+	T_EQ_INT(S.fields[1].categories, 1);
+	T_EQ_INT(S.fields[1].categories_ordered, 1);
+	T_EQ_INT(S.fields[1].nenum, 3);
+	T_EQ_INT(S.fields[1].enum_values[0].i, 1);
+	T_EQ_INT(S.fields[1].enum_values[1].i, 2);
+	T_EQ_INT(S.fields[1].enum_values[2].i, 3);
+	/* The enum is a subset of the categories: it is what is checked. */
+	T_EQ_INT(S.fields[2].categories, 0);
+	T_EQ_INT(S.fields[2].nenum, 2);
+	T_EQ_STR(S.fields[2].enum_values[0].str, "b");
+
+	BAD("{\"fields\": [{\"name\": \"x\", \"type\": \"number\","
+	    " \"categories\": [1]}]}",
+	    "'s.json': 1:45: /fields/0/categories: categories apply to string "
+	    "and integer fields, not to a number field");
+	BAD("{\"fields\": [{\"name\": \"x\", \"categories\": [\"a\"]}]}",
+	    "'s.json': 1:27: /fields/0/categories: categories apply to string "
+	    "and integer fields, not to an any field");
+	BAD("{\"fields\": [{\"name\": \"x\", \"type\": \"string\","
+	    " \"categories\": []}]}",
+	    "'s.json': 1:45: /fields/0/categories: expected a non-empty array, "
+	    "found []");
+	BAD("{\"fields\": [{\"name\": \"x\", \"type\": \"string\","
+	    " \"categories\": \"a\"}]}",
+	    "'s.json': 1:45: /fields/0/categories: expected a non-empty array, "
+	    "found string");
+	BAD("{\"fields\": [{\"name\": \"x\", \"type\": \"string\","
+	    " \"categories\": [\"a\", \"a\"]}]}",
+	    "'s.json': 1:65: /fields/0/categories/1: value repeats category 0");
+	BAD("{\"fields\": [{\"name\": \"x\", \"type\": \"integer\","
+	    " \"categories\": [1, \"01\"]}]}",
+	    "'s.json': 1:64: /fields/0/categories/1: value repeats category 0");
+	BAD("{\"fields\": [{\"name\": \"x\", \"type\": \"integer\","
+	    " \"categories\": [1.5]}]}",
+	    "'s.json': 1:61: /fields/0/categories/0: expected a string or an "
+	    "integer value, found number");
+	BAD("{\"fields\": [{\"name\": \"x\", \"type\": \"integer\","
+	    " \"categories\": [\"one\"]}]}",
+	    "'s.json': 1:61: /fields/0/categories/0: cannot cast 'one' to "
+	    "integer/default");
+	BAD("{\"fields\": [{\"name\": \"x\", \"type\": \"string\","
+	    " \"categories\": [{\"value\": [1]}]}]}",
+	    "'s.json': 1:61: /fields/0/categories/0/value: expected a string, "
+	    "found array");
+	BAD("{\"fields\": [{\"name\": \"x\", \"type\": \"string\","
+	    " \"categories\": [{\"label\": \"A\"}]}]}",
+	    "'s.json': 1:60: /fields/0/categories/0: missing required property "
+	    "'value'");
+	BAD("{\"fields\": [{\"name\": \"x\", \"type\": \"string\","
+	    " \"categories\": [{\"value\": \"a\", \"lbl\": \"A\"}]}]}",
+	    "'s.json': 1:75: /fields/0/categories/0/lbl: unknown property "
+	    "'lbl'");
+	BAD("{\"fields\": [{\"name\": \"x\", \"type\": \"string\","
+	    " \"categories\": [{\"value\": \"a\", \"label\": 1}]}]}",
+	    "'s.json': 1:75: /fields/0/categories/0/label: expected a string, "
+	    "found number");
+	BAD("{\"fields\": [{\"name\": \"x\", \"type\": \"string\","
+	    " \"categories\": [{\"value\": \"a\", \"label\": \"A\"},"
+	    " {\"value\": \"b\", \"label\": \"A\"}]}]}",
+	    "'s.json': 1:105: /fields/0/categories/1/label: label 'A' repeats "
+	    "category 0");
+	BAD("{\"fields\": [{\"name\": \"x\", \"type\": \"string\","
+	    " \"categoriesOrdered\": true}]}",
+	    "'s.json': 1:45: /fields/0/categoriesOrdered: categoriesOrdered "
+	    "needs categories");
+	BAD("{\"fields\": [{\"name\": \"x\", \"type\": \"string\","
+	    " \"categories\": [\"a\"], \"categoriesOrdered\": \"yes\"}]}",
+	    "'s.json': 1:66: /fields/0/categoriesOrdered: expected a boolean, "
+	    "found string");
+	BAD("{\"fields\": [{\"name\": \"x\", \"type\": \"integer\","
+	    " \"categories\": [1, 2],"
+	    " \"constraints\": {\"enum\": [1, \"02\", 3]}}]}",
+	    "'s.json': 1:102: /fields/0/constraints/enum/2: enum value 3 is "
+	    "not "
+	    "one of the categories");
+	mlg_schema_release(&S);
+}
+
 static void test_load_errors(void)
 {
 	struct mlg_schema s;
@@ -440,5 +538,6 @@ static void test_dialect(void)
 
 MLG_TESTS(T(test_load_v1), T(test_load_v2), T(test_located_errors),
 	  T(test_format_errors), T(test_constraint_errors),
-	  T(test_enum_values_cast_at_load), T(test_load_errors),
-	  T(test_ctx_threads_share_schema), T(test_dialect))
+	  T(test_enum_values_cast_at_load), T(test_categories),
+	  T(test_load_errors), T(test_ctx_threads_share_schema),
+	  T(test_dialect))
