@@ -285,11 +285,12 @@ int mlg_driftcheck_is_profile(const char *src)
 int mlg_driftcheck_reference(struct mlg_profile *out, const char *src,
 			     const struct mlg_profile_opts *o)
 {
+	int s = sniff(src);
+
 	/* A reference that is JSON but no profile gets the loader's
-	 * message ("missing required property 'profile_version'"): no
-	 * reference dataset can be JSON, as it is profiled without a
-	 * schema. */
-	if (sniff(src))
+	 * message ("missing required property 'profile_version'"), unless
+	 * it is read as JSON Lines (with a schema). */
+	if (s == 1 || (s && !o->jsonl))
 		return mlg_profile_load(out, src);
 	return mlg_profile_read(out, src, o);
 }
@@ -307,20 +308,9 @@ enum kind { OTHER, NUMERIC, CATEGORICAL };
 
 static enum kind kind_of(enum mlg_ftype t)
 {
-	switch (t) {
-	case MLG_T_INTEGER:
-	case MLG_T_NUMBER:
-	case MLG_T_YEAR:
-	case MLG_T_DATE:
-	case MLG_T_DATETIME:
-	case MLG_T_TIME:
+	if (mlg_profile_is_numeric(t))
 		return NUMERIC;
-	case MLG_T_STRING:
-	case MLG_T_BOOLEAN:
-		return CATEGORICAL;
-	default:
-		return OTHER;
-	}
+	return t == MLG_T_STRING || t == MLG_T_BOOLEAN ? CATEGORICAL : OTHER;
 }
 
 static const struct mlg_profile_col *find_col(const struct mlg_profile *p,
@@ -357,11 +347,39 @@ static void rule_text(struct mlg_buf *out, enum mlg_drift_method m,
 static const enum mlg_status level_status[] = {MLG_STATUS_PASS, MLG_STATUS_WARN,
 					       MLG_STATUS_FAIL};
 
-/* One statistic: a check and a table row. Returns its level. */
+/*
+ * The distribution cell of a numeric column: the reference and the
+ * current shares over the same equal-width bins spanning both sides, to
+ * one scale, "▁▃█▅▂▁▁▁▁▁ → ▁▁▁▂▅█▃▁▁▁". Equal-width rather than PSI's
+ * reference-quantile bins, whose reference side is flat by design: a
+ * person reads a shift on a value axis.
+ */
+static void dist_text(struct mlg_buf *out, const struct mlg_kll *a,
+		      const struct mlg_kll *b)
+{
+	double sa[MLG_PROFILE_SPARK_BINS], sb[MLG_PROFILE_SPARK_BINS];
+	double lo = a->min < b->min ? a->min : b->min,
+	       hi = a->max > b->max ? a->max : b->max, top = 0;
+	size_t nb = lo < hi ? MLG_PROFILE_SPARK_BINS : 1, i;
+
+	mlg_profile_bin_shares(sa, a, lo, hi, nb);
+	mlg_profile_bin_shares(sb, b, lo, hi, nb);
+	for (i = 0; i < nb; i++) {
+		top = sa[i] > top ? sa[i] : top;
+		top = sb[i] > top ? sb[i] : top;
+	}
+	mlg_profile_sparkline(out, sa, nb, nb, top);
+	mlg_buf_adds(out, " \u2192 ");
+	mlg_profile_sparkline(out, sb, nb, nb, top);
+}
+
+/* One statistic: a check and a table row (with `dist` in its last cell,
+ * may be NULL). Returns its level. */
 static enum mlg_drift_level add_stat(struct mlg_report *r, struct mlg_table *t,
 				     const char *column,
 				     const struct mlg_drift_result *res,
-				     const struct mlg_drift_limits *lim)
+				     const struct mlg_drift_limits *lim,
+				     const char *dist)
 {
 	enum mlg_drift_level lv = mlg_drift_judge(res, lim);
 	enum mlg_drift_method m = res->method;
@@ -369,7 +387,7 @@ static enum mlg_drift_level add_stat(struct mlg_report *r, struct mlg_table *t,
 	struct mlg_buf id = MLG_BUF_INIT, rule = MLG_BUF_INIT,
 		       msg = MLG_BUF_INIT;
 	const char *lt = p_valued(m) ? "<=" : ">=",
-		   *ok = p_valued(m) ? ">" : "<", *cells[5];
+		   *ok = p_valued(m) ? ">" : "<", *cells[6];
 	struct mlg_check *c;
 	char v[32], w[32], f[32], x[32];
 
@@ -407,6 +425,7 @@ static enum mlg_drift_level add_stat(struct mlg_report *r, struct mlg_table *t,
 	cells[2] = v;
 	cells[3] = rule.ptr;
 	cells[4] = mlg_status_name(level_status[lv]);
+	cells[5] = dist;
 	mlg_table_add_row(t, cells);
 	mlg_buf_release(&id);
 	mlg_buf_release(&rule);
@@ -508,6 +527,7 @@ static int compare(struct mlg_report *r, struct mlg_table *t,
 	enum kind k = kind_of(type_of(a));
 	struct mlg_drift_result res[3];
 	enum mlg_drift_method ms[3];
+	struct mlg_buf dist = MLG_BUF_INIT;
 	int rc = 0, i, l;
 	char msg[96];
 
@@ -531,6 +551,7 @@ static int compare(struct mlg_report *r, struct mlg_table *t,
 		    (rc = mlg_drift_wasserstein_kll(&res[2], &a->kll, &b->kll,
 						    &a->num)))
 			goto done;
+		dist_text(&dist, &a->kll, &b->kll);
 	} else {
 		if (!a->topk.n || !b->topk.n) {
 			skip(r, a->name, "no values to compare");
@@ -558,13 +579,15 @@ static int compare(struct mlg_report *r, struct mlg_table *t,
 	*lv = MLG_DRIFT_OK;
 	for (i = 0; i < 3; i++) {
 		l = add_stat(r, t, a->name, &res[i],
-			     mlg_driftcheck_limits(cfg, a->name, ms[i]));
+			     mlg_driftcheck_limits(cfg, a->name, ms[i]),
+			     i || !dist.len ? NULL : dist.ptr);
 		if (l > *lv)
 			*lv = l;
 	}
 	if (k == CATEGORICAL)
 		categories(r, a->name, &a->topk, &b->topk);
 done:
+	mlg_buf_release(&dist);
 	if (rc)
 		mlg_error_prefix("column '%s'", a->name);
 	return rc;
@@ -573,7 +596,7 @@ done:
 static void rows_check(struct mlg_report *r, struct mlg_table *t, uint64_t ref,
 		       uint64_t cur)
 {
-	const char *cells[5];
+	const char *cells[6] = {NULL};
 	struct mlg_check *c;
 	char v[32], th[64], pct[48] = "";
 
@@ -601,7 +624,7 @@ static void share_check(struct mlg_report *r, struct mlg_table *t,
 			const struct mlg_drift_dataset *d)
 {
 	enum mlg_status st = d->drifted ? MLG_STATUS_FAIL : MLG_STATUS_PASS;
-	const char *cells[5];
+	const char *cells[6] = {NULL};
 	struct mlg_check *c;
 	char v[32], f[32], th[64];
 
@@ -626,8 +649,9 @@ int mlg_driftcheck_report(struct mlg_report *r, const struct mlg_profile *ref,
 			  const struct mlg_profile *cur,
 			  const struct mlg_driftcheck_config *cfg)
 {
-	static const char *const cols[] = {"column", "statistic", "value",
-					   "threshold", "verdict"};
+	static const char *const cols[] = {"column",  "statistic",
+					   "value",   "threshold",
+					   "verdict", "distribution"};
 	struct mlg_driftcheck_config def;
 	enum mlg_drift_level *levels;
 	struct mlg_drift_dataset ds;
@@ -641,8 +665,8 @@ int mlg_driftcheck_report(struct mlg_report *r, const struct mlg_profile *ref,
 		cfg = &def;
 	}
 	levels = mlg_malloc((ref->ncols ? ref->ncols : 1) * sizeof(*levels));
-	t = mlg_report_add_table(r, "drift", "drift against the reference", 5,
-				 cols);
+	t = mlg_report_add_table(r, "drift", "drift against the reference",
+				 MLG_ARRAY_SIZE(cols), cols);
 	for (i = 0; i < ref->ncols; i++) {
 		const struct mlg_profile_col *a = &ref->cols[i],
 					     *b = find_col(cur, a->name);

@@ -389,16 +389,17 @@ static int read_input(struct mlg_profile *out, struct mlg_profile_opts *po,
 		      const struct mlg_dvcmd_opts *o, const char *src)
 {
 	unsigned nt = o->threads > 1 ? (unsigned)o->threads : 1;
-	int jsonl, rc;
+	int rc;
 
-	if ((rc = mlg_dvcmd_dialect(&po->dialect, &jsonl, o, src)))
+	if ((rc = mlg_dvcmd_dialect(&po->dialect, &po->jsonl, o, src)))
 		return rc;
-	if (jsonl)
+	if (po->jsonl && !po->schema)
 		return mlg_error_set(MLG_EINVALID,
 				     "cannot profile '%s' without a schema: "
 				     "JSON Lines needs --schema",
 				     src);
-	po->dialect.header = 1;
+	if (!po->jsonl)
+		po->dialect.header = 1;
 	/* Standard input and URLs can be read once only. */
 	if (!strcmp(src, "-") || strstr(src, "://"))
 		nt = 1;
@@ -407,13 +408,72 @@ static int read_input(struct mlg_profile *out, struct mlg_profile_opts *po,
 	return rc == MLG_ENOTFOUND ? MLG_EIO : rc;
 }
 
+/* The first column whose type `a` and `b` both declare, differently;
+ * a->ncols when none (or when the columns differ: merge says how). */
+static size_t declared_conflict(const struct mlg_profile *a,
+				const struct mlg_profile *b)
+{
+	size_t i;
+
+	if (a->ncols != b->ncols)
+		return a->ncols;
+	for (i = 0; i < a->ncols; i++)
+		if (strcmp(a->cols[i].name, b->cols[i].name))
+			return a->ncols;
+	for (i = 0; i < a->ncols; i++)
+		if (a->cols[i].has_schema && b->cols[i].has_schema &&
+		    a->cols[i].declared != b->cols[i].declared)
+			return i;
+	return a->ncols;
+}
+
+/*
+ * Merge the profile `p` of the input `src` into `all`; the first input
+ * (all empty) is moved there. (*from)[c] is the input that first
+ * declared the type of column c, so that a conflict names both files.
+ * `p` is taken over in every case.
+ */
+static int merge_input(struct mlg_profile *all, const char ***from,
+		       struct mlg_profile *p, const char *src)
+{
+	size_t c;
+	int rc = 0;
+
+	if (!all->ncols) {
+		*all = *p;
+		*from = mlg_calloc(all->ncols, sizeof(**from));
+	} else {
+		c = declared_conflict(all, p);
+		if (c < all->ncols)
+			rc = mlg_error_set(
+				MLG_EINVALID,
+				"cannot merge profiles: column '%s' is "
+				"declared %s in '%s' and %s in '%s'",
+				all->cols[c].name,
+				mlg_ftype_name(all->cols[c].declared),
+				(*from)[c], mlg_ftype_name(p->cols[c].declared),
+				src);
+		else if ((rc = mlg_profile_merge(all, p)))
+			mlg_error_prefix("'%s'", src);
+		mlg_profile_release(p);
+		if (rc)
+			return rc;
+	}
+	for (c = 0; c < all->ncols; c++)
+		if (!(*from)[c] && all->cols[c].has_schema)
+			(*from)[c] = src;
+	return 0;
+}
+
 int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
 			     int n, char *const *srcs,
 			     const struct mlg_dvcmd_opts *o)
 {
 	struct mlg_profile_opts po = {0};
 	struct mlg_profile p;
-	int i, saved, rc = 0;
+	struct mlg_schema schema;
+	const char **from = NULL;
+	int i, saved, rc = 0, loaded = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (o->chunk_rows <= 0)
@@ -428,6 +488,14 @@ int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
 		return rc;
 	po.chunk_rows = (uint64_t)o->chunk_rows;
 	po.timeout_s = o->timeout_s;
+	if (o->schema_path) {
+		if ((rc = mlg_schema_load(&schema, o->schema_path))) {
+			mlg_error_prefix("cannot use schema");
+			return rc;
+		}
+		loaded = 1;
+		po.schema = &schema;
+	}
 	for (i = 0; i < n; i++) {
 		const char *src = srcs[i];
 
@@ -440,17 +508,12 @@ int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
 			"%llu rows, %zu columns %s", (unsigned long long)p.rows,
 			p.ncols, saved ? "from a saved profile" : "profiled");
 		mlg_profile_report(&p, r, mlg_dvcmd_short_name(src));
-		if (!i) {
-			*out = p;
-		} else {
-			rc = mlg_profile_merge(out, &p);
-			mlg_profile_release(&p);
-			if (rc) {
-				mlg_error_prefix("'%s'", src);
-				break;
-			}
-		}
+		if ((rc = merge_input(out, &from, &p, src)))
+			break;
 	}
+	free(from);
+	if (loaded)
+		mlg_schema_release(&schema);
 	if (rc)
 		mlg_profile_release(out);
 	return rc;
@@ -474,22 +537,19 @@ int mlg_dvcmd_merge(struct mlg_report *r, int n, char *const *paths,
 		    const struct mlg_dvcmd_opts *o)
 {
 	struct mlg_profile all = {0}, p;
+	const char **from = NULL;
 	int i, rc = 0;
 
 	for (i = 0; i < n && !rc; i++) {
-		if ((rc = mlg_profile_load(i ? &p : &all, paths[i]))) {
+		if ((rc = mlg_profile_load(&p, paths[i]))) {
 			/* A missing input of the pipeline: exit 3, as data. */
 			if (rc == MLG_ENOTFOUND)
 				rc = MLG_EIO;
 			break;
 		}
-		if (i) {
-			rc = mlg_profile_merge(&all, &p);
-			mlg_profile_release(&p);
-			if (rc)
-				mlg_error_prefix("'%s'", paths[i]);
-		}
+		rc = merge_input(&all, &from, &p, paths[i]);
 	}
+	free(from);
 	if (!rc) {
 		mlg_report_add_check(r, "merge", MLG_STATUS_PASS,
 				     "%d profiles, %llu rows", n,
@@ -520,22 +580,25 @@ int mlg_dvcmd_infer(struct mlg_report *r, int n, char *const *srcs,
 
 int mlg_dvcmd_drift_prepare(struct mlg_driftcheck *out, const char *ref,
 			    const char *config_path,
+			    const struct mlg_schema *schema,
 			    const struct mlg_dvcmd_opts *o)
 {
-	struct mlg_profile_opts po = {.timeout_s = o->timeout_s};
-	int jsonl, rc = mlg_dvcmd_dialect(&po.dialect, &jsonl, o, ref);
+	struct mlg_profile_opts po = {.timeout_s = o->timeout_s,
+				      .schema = schema};
+	int rc = mlg_dvcmd_dialect(&po.dialect, &po.jsonl, o, ref);
 
 	if (rc)
 		return rc;
-	/* The reference is profiled without a schema: JSON Lines cannot be,
-	 * while a profile saved from its validation pass can. */
-	if (jsonl && !mlg_driftcheck_is_profile(ref))
+	/* Without a schema JSON Lines cannot be profiled, while a profile
+	 * saved from its validation pass can. */
+	if (po.jsonl && !schema && !mlg_driftcheck_is_profile(ref))
 		return mlg_error_set(MLG_EINVALID,
 				     "cannot use reference '%s': JSON Lines "
 				     "needs a schema: save its profile with "
 				     "--schema FILE --profile FILE and give "
 				     "that",
 				     ref);
-	po.dialect.header = 1;
+	if (!po.jsonl)
+		po.dialect.header = 1;
 	return mlg_driftcheck_prepare(out, ref, config_path, &po);
 }

@@ -1,4 +1,5 @@
 /* profile.c - per-column profiles: exact moments and mergeable sketches */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,9 +264,39 @@ static int is_bool(const struct mlg_profile_cand *cc, const char *s, size_t len)
 	return 0;
 }
 
+/* A cast value of a declared type: dates count as days, times and
+ * datetimes as seconds, as the dataset checks measure them. */
+static void add_value(struct mlg_profile_col *c, const struct mlg_value *v)
+{
+	switch (v->type) {
+	case MLG_T_NUMBER:
+	case MLG_T_INTEGER:
+	case MLG_T_YEAR:
+		add_number(c, v->num);
+		break;
+	case MLG_T_DATE:
+		add_number(c, (double)v->i);
+		minmax(&c->dmin, &c->dmax, &c->ndates, v->i);
+		break;
+	case MLG_T_DATETIME:
+		add_number(c, (double)v->i / 1e6);
+		minmax(&c->tmin, &c->tmax, &c->ndatetimes, v->i);
+		break;
+	case MLG_T_TIME:
+		add_number(c, (double)v->i / 1e6);
+		break;
+	default:
+		break;
+	}
+}
+
 /*
- * The text's candidate types; `feed` adds numbers and dates to the
- * statistics (without a schema, where the text is all there is).
+ * The text's candidate types; `feed` adds numbers, dates, datetimes and
+ * times to the statistics (without a schema, where the text is all there
+ * is), on the scale add_value() gives the cast values of a schema: dates
+ * in days, datetimes and times in seconds, so that a column inferred as
+ * a date gets the drift statistics of one declared so. A column of mixed
+ * kinds is a string, whose numbers nobody reads as its values.
  * `mask` is the union of the classes of the cell's bytes: a cast is
  * tried only where the bytes allow it, which skips five of the six on
  * most cells.
@@ -305,15 +336,18 @@ static void candidates(const struct mlg_profile *p, struct mlg_profile_col *c,
 	if (len == 10 && s[4] == '-' && !mlg_field_cast(&v, &f[3], s, len)) {
 		c->cand[MLG_CAND_DATE]++;
 		if (feed)
-			minmax(&c->dmin, &c->dmax, &c->ndates, v.i);
+			add_value(c, &v);
 	}
 	if (len >= 19 && s[10] == 'T' && !mlg_field_cast(&v, &f[4], s, len)) {
 		c->cand[MLG_CAND_DATETIME]++;
 		if (feed)
-			minmax(&c->tmin, &c->tmax, &c->ndatetimes, v.i);
+			add_value(c, &v);
 	}
-	if (len >= 8 && s[2] == ':' && !mlg_field_cast(&v, &f[5], s, len))
+	if (len >= 8 && s[2] == ':' && !mlg_field_cast(&v, &f[5], s, len)) {
 		c->cand[MLG_CAND_TIME]++;
+		if (feed)
+			add_value(c, &v);
+	}
 }
 
 /*
@@ -342,32 +376,6 @@ static unsigned scan(const struct mlg_profile_cand *cc, const char *s,
 	for (; i < len; i++)
 		mask |= cc->cls[u[i]];
 	return mask;
-}
-
-/* A cast value of a declared type: dates count as days, times and
- * datetimes as seconds, as the dataset checks measure them. */
-static void add_value(struct mlg_profile_col *c, const struct mlg_value *v)
-{
-	switch (v->type) {
-	case MLG_T_NUMBER:
-	case MLG_T_INTEGER:
-	case MLG_T_YEAR:
-		add_number(c, v->num);
-		break;
-	case MLG_T_DATE:
-		add_number(c, (double)v->i);
-		minmax(&c->dmin, &c->dmax, &c->ndates, v->i);
-		break;
-	case MLG_T_DATETIME:
-		add_number(c, (double)v->i / 1e6);
-		minmax(&c->tmin, &c->tmax, &c->ndatetimes, v->i);
-		break;
-	case MLG_T_TIME:
-		add_number(c, (double)v->i / 1e6);
-		break;
-	default:
-		break;
-	}
 }
 
 void mlg_profile_cell(struct mlg_profile *p, size_t col, const char *cell,
@@ -437,6 +445,17 @@ int mlg_profile_merge(struct mlg_profile *a, const struct mlg_profile *b)
 				"is '%s' in one and '%s' in the "
 				"other",
 				i + 1, a->cols[i].name, b->cols[i].name);
+	/* One pass has one schema: values cast as two types do not mix. */
+	for (i = 0; i < a->ncols; i++)
+		if (a->cols[i].has_schema && b->cols[i].has_schema &&
+		    a->cols[i].declared != b->cols[i].declared)
+			return mlg_error_set(
+				MLG_EINVALID,
+				"cannot merge profiles: column '%s' is "
+				"declared %s in one and %s in the other",
+				a->cols[i].name,
+				mlg_ftype_name(a->cols[i].declared),
+				mlg_ftype_name(b->cols[i].declared));
 	for (i = 0; i < a->ncols; i++) {
 		struct mlg_profile_col *x = &a->cols[i];
 		const struct mlg_profile_col *y = &b->cols[i];
@@ -916,11 +935,136 @@ int mlg_profile_load(struct mlg_profile *out, const char *path)
 	return rc;
 }
 
-/* ---- one pass without a schema ---- */
+/* ---- one pass over a file ---- */
 
 static ssize_t stream_read(void *ctx, void *buf, size_t n)
 {
 	return mlg_stream_read(ctx, buf, n);
+}
+
+/*
+ * Reading with a schema casts every cell as validation does (validate.c),
+ * so that `profile --schema` and the validation pass build the same
+ * profile: columns map to fields by position for fieldsMatch "exact",
+ * else by name (the first column of a name); cells that are not valid
+ * UTF-8 or hold a NUL byte (encoding errors) are left out.
+ */
+struct typed {
+	const struct mlg_schema *s;
+	struct mlg_cast_ctx *cx;
+	int *col_field; /* column -> field, -1: not profiled */
+	size_t ncols;
+	struct mlg_buf cell; /* a JSON value as cell text */
+};
+
+static void map_columns(struct typed *t, struct mlg_csv_record *hdr)
+{
+	const struct mlg_schema *s = t->s;
+	unsigned char *taken = mlg_calloc(s->nfields + 1, 1);
+	struct mlg_buf b = MLG_BUF_INIT;
+	size_t c;
+	int fi;
+
+	t->ncols = hdr ? hdr->nfields : s->nfields;
+	t->col_field = mlg_malloc((t->ncols + 1) * sizeof(*t->col_field));
+	for (c = 0; c < t->ncols; c++) {
+		t->col_field[c] = -1;
+		if (!hdr || s->fields_match == MLG_MATCH_EXACT) {
+			if (c < s->nfields)
+				t->col_field[c] = (int)c;
+			continue;
+		}
+		mlg_buf_reset(&b);
+		mlg_utf8_repair(&b, hdr->fields[c].ptr, hdr->fields[c].len);
+		fi = mlg_schema_field_index(s, b.ptr);
+		if (fi >= 0 && !taken[fi]) {
+			t->col_field[c] = fi;
+			taken[fi] = 1;
+		}
+	}
+	mlg_buf_release(&b);
+	free(taken);
+}
+
+static void typed_cell(struct mlg_profile *p, struct typed *t, size_t fi,
+		       const char *cell, size_t len)
+{
+	struct mlg_value v;
+	enum mlg_cell st = mlg_field_check(t->cx, fi, cell, len, &v, NULL);
+
+	mlg_profile_cell(p, fi, cell, len, st, &v);
+}
+
+static void typed_record(struct mlg_profile *p, struct typed *t,
+			 const struct mlg_csv_record *rec)
+{
+	size_t n = rec->nfields < t->ncols ? rec->nfields : t->ncols, c;
+
+	for (c = 0; c < n; c++) {
+		const struct mlg_csv_field *f = &rec->fields[c];
+
+		if (t->col_field[c] < 0 || !mlg_utf8_valid(f->ptr, f->len) ||
+		    memchr(f->ptr, 0, f->len))
+			continue;
+		typed_cell(p, t, (size_t)t->col_field[c], f->ptr, f->len);
+	}
+}
+
+/* One JSON Lines record: keys are fields, a missing key or null is a
+ * null cell; a line that is no JSON object (a format error in
+ * validation) has no cells, as a blank line. */
+static void json_record(struct mlg_profile *p, struct typed *t,
+			const struct mlg_csv_record *rec)
+{
+	const struct mlg_schema *s = t->s;
+	json_error_t err;
+	json_t *o, *val;
+	size_t fi;
+
+	if (rec->blank || rec->nfields != 1)
+		return;
+	o = json_loadb(rec->fields[0].ptr, rec->fields[0].len,
+		       JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+	if (!o || !json_is_object(o)) {
+		json_decref(o);
+		return;
+	}
+	for (fi = 0; fi < s->nfields; fi++) {
+		val = json_object_get(o, s->fields[fi].name);
+		if (!val || json_is_null(val)) {
+			struct mlg_value nv = {0};
+
+			nv.null = 1;
+			mlg_profile_cell(p, fi, "", 0, MLG_CELL_NULL, &nv);
+			continue;
+		}
+		mlg_json_cell(&t->cell, val);
+		typed_cell(p, t, fi, t->cell.ptr, t->cell.len);
+	}
+	json_decref(o);
+}
+
+/* The column names: the header's (invalid UTF-8 repaired), or the
+ * schema's fields. */
+static char **column_names(size_t *n, const struct mlg_csv_record *hdr,
+			   const struct mlg_schema *s)
+{
+	char **names;
+	size_t i;
+
+	*n = s ? s->nfields : hdr->nfields;
+	names = mlg_calloc(*n + 1, sizeof(*names));
+	for (i = 0; i < *n; i++) {
+		struct mlg_buf b = MLG_BUF_INIT;
+
+		if (s)
+			mlg_buf_adds(&b, s->fields[i].name);
+		else
+			mlg_utf8_repair(&b, hdr->fields[i].ptr,
+					hdr->fields[i].len);
+		names[i] = mlg_buf_detach(&b, NULL);
+	}
+	return names;
 }
 
 int mlg_profile_read(struct mlg_profile *out, const char *src,
@@ -932,17 +1076,25 @@ int mlg_profile_read(struct mlg_profile *out, const char *src,
 	struct mlg_stream *st = NULL;
 	struct mlg_csv_reader rd;
 	struct mlg_csv_record rec;
+	struct typed ty = {o->schema, NULL, NULL, 0, MLG_BUF_INIT};
 	char **names = NULL;
 	size_t i, n = 0;
 	int rc, reader = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (o->jsonl && !o->schema)
+		return mlg_error_set(MLG_EINVALID,
+				     "cannot profile '%s' without a schema: "
+				     "JSON Lines needs one",
+				     src);
+	if (o->schema && (rc = mlg_cast_ctx_init(&ty.cx, o->schema)))
+		return rc;
 	if ((rc = mlg_stream_open(&st, src, &so)))
 		goto done;
 	if ((rc = mlg_csv_reader_init(&rd, &o->dialect, stream_read, st, 0)))
 		goto done;
 	reader = 1;
-	if ((rc = mlg_csv_reader_next(&rd, &rec)) <= 0) {
+	if (!o->jsonl && (rc = mlg_csv_reader_next(&rd, &rec)) <= 0) {
 		if (!rc)
 			rc = mlg_error_set(MLG_EDATA,
 					   "'%s': the input is empty: there "
@@ -950,15 +1102,11 @@ int mlg_profile_read(struct mlg_profile *out, const char *src,
 					   src);
 		goto done;
 	}
-	n = rec.nfields;
-	names = mlg_calloc(n, sizeof(*names));
-	for (i = 0; i < n; i++) {
-		struct mlg_buf b = MLG_BUF_INIT;
-
-		mlg_utf8_repair(&b, rec.fields[i].ptr, rec.fields[i].len);
-		names[i] = mlg_buf_detach(&b, NULL);
-	}
-	if ((rc = mlg_profile_init(out, (const char *const *)names, n, NULL)))
+	names = column_names(&n, o->jsonl ? NULL : &rec, o->schema);
+	if (o->schema)
+		map_columns(&ty, o->jsonl ? NULL : &rec);
+	if ((rc = mlg_profile_init(out, (const char *const *)names, n,
+				   o->schema)))
 		goto done;
 	mlg_profile_add_source(out, src);
 	while ((rc = mlg_csv_reader_next(&rd, &rec)) == 1) {
@@ -969,11 +1117,17 @@ int mlg_profile_read(struct mlg_profile *out, const char *src,
 		if (o->nshards && (row++ / per) % o->nshards != o->shard - 1)
 			continue;
 		mlg_profile_row(out);
-		if (rec.blank)
+		if (o->jsonl)
+			json_record(out, &ty, &rec);
+		else if (rec.blank)
 			continue;
-		for (i = 0; i < m; i++)
-			mlg_profile_cell(out, i, rec.fields[i].ptr,
-					 rec.fields[i].len, MLG_CELL_OK, NULL);
+		else if (o->schema)
+			typed_record(out, &ty, &rec);
+		else
+			for (i = 0; i < m; i++)
+				mlg_profile_cell(out, i, rec.fields[i].ptr,
+						 rec.fields[i].len, MLG_CELL_OK,
+						 NULL);
 	}
 	if (rc < 0 && (rc == MLG_EDATA || rc == MLG_ELIMIT))
 		mlg_error_prefix("'%s'", src);
@@ -985,6 +1139,10 @@ done:
 	for (i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
+	free(ty.col_field);
+	mlg_buf_release(&ty.cell);
+	if (ty.cx)
+		mlg_cast_ctx_free(ty.cx);
 	if (rc < 0)
 		mlg_profile_release(out);
 	return rc < 0 ? rc : 0;
@@ -1115,12 +1273,105 @@ json_t *mlg_profile_infer(const struct mlg_profile *p, int constraints)
 
 /* ---- the report section ---- */
 
+void mlg_profile_sparkline(struct mlg_buf *out, const double *v, size_t n,
+			   size_t width, double top)
+{
+	size_t w = n < width ? n : width, j, i;
+	double bar, *bars;
+
+	if (!w)
+		return;
+	bars = mlg_malloc(w * sizeof(*bars));
+	for (j = 0; j < w; j++) {
+		bars[j] = 0;
+		for (i = j * n / w; i < (j + 1) * n / w; i++)
+			if (isfinite(v[i]) && v[i] > 0)
+				bars[j] += v[i];
+	}
+	if (!(top > 0))
+		for (top = 0, j = 0; j < w; j++)
+			top = bars[j] > top ? bars[j] : top;
+	for (j = 0; j < w; j++) {
+		/* ▁ is kept for empty bins: a bin with one value in a
+		 * million is drawn ▂, not as if it were empty. */
+		int level = 0;
+
+		bar = bars[j];
+		if (bar > 0) {
+			/* Shares are differences of ranks: 0.5 may come as
+			 * 0.5000000000000002, which must not climb a level. */
+			double x =
+				isinf(bar) ? 7 : ceil(7 * (bar / top) - 1e-9);
+
+			level = x < 1 ? 1 : x > 7 ? 7 : (int)x;
+		}
+		/* U+2581 + level: E2 96 81..88 */
+		mlg_buf_addch(out, '\xe2');
+		mlg_buf_addch(out, '\x96');
+		mlg_buf_addch(out, (char)(0x81 + level));
+	}
+	free(bars);
+}
+
+void mlg_profile_bin_shares(double *out, const struct mlg_kll *s, double lo,
+			    double hi, size_t nbins)
+{
+	double span = hi - lo, below = 0, r;
+	size_t i;
+
+	for (i = 0; i < nbins; i++)
+		out[i] = 0;
+	if (!s->n || !nbins)
+		return;
+	for (i = 1; i < nbins; i++) {
+		double t = (double)i / (double)nbins,
+		       e = isfinite(span) ? lo + span * t
+					  : lo * (1 - t) + hi * t;
+
+		r = mlg_kll_rank(s, e);
+		out[i - 1] = r > below ? r - below : 0;
+		below = r > below ? r : below;
+	}
+	out[nbins - 1] = 1 - below;
+}
+
+int mlg_profile_is_numeric(enum mlg_ftype t)
+{
+	switch (t) {
+	case MLG_T_INTEGER:
+	case MLG_T_NUMBER:
+	case MLG_T_YEAR:
+	case MLG_T_DATE:
+	case MLG_T_DATETIME:
+	case MLG_T_TIME:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* The histogram cell of a numeric or temporal column: the values seen
+ * on an x axis of equal steps, which a person reads as a shape. */
+static void spark_cell(struct mlg_buf *out, const struct mlg_profile_col *c,
+		       enum mlg_ftype ty)
+{
+	double shares[MLG_PROFILE_SPARK_BINS];
+	size_t nb;
+
+	if (!mlg_profile_is_numeric(ty) || !c->kll.n)
+		return;
+	nb = c->kll.min < c->kll.max ? MLG_PROFILE_SPARK_BINS : 1;
+	mlg_profile_bin_shares(shares, &c->kll, c->kll.min, c->kll.max, nb);
+	mlg_profile_sparkline(out, shares, nb, MLG_PROFILE_SPARK_BINS, 0);
+}
+
 void mlg_profile_report(const struct mlg_profile *p, struct mlg_report *r,
 			const char *label)
 {
-	static const char *const cols[] = {
-		"column", "type", "nulls", "distinct", "min", "mean", "max"};
-	struct mlg_buf id = MLG_BUF_INIT;
+	static const char *const cols[] = {"column",   "type",	   "nulls",
+					   "distinct", "min",	   "mean",
+					   "max",      "histogram"};
+	struct mlg_buf id = MLG_BUF_INIT, spark = MLG_BUF_INIT;
 	struct mlg_table *t;
 	size_t i;
 
@@ -1132,7 +1383,7 @@ void mlg_profile_report(const struct mlg_profile *p, struct mlg_report *r,
 			c->has_schema ? c->declared : mlg_profile_col_type(c);
 		char nulls[32], distinct[32], lo[32] = "", mean[32] = "",
 					      hi[32] = "";
-		const char *cells[7];
+		const char *cells[8];
 
 		snprintf(nulls, sizeof(nulls), "%llu",
 			 (unsigned long long)c->nulls);
@@ -1153,6 +1404,8 @@ void mlg_profile_report(const struct mlg_profile *p, struct mlg_report *r,
 			mlg_format_value(mean, mlg_moments_mean(&c->num));
 			mlg_format_value(hi, c->num.max);
 		}
+		mlg_buf_reset(&spark);
+		spark_cell(&spark, c, ty);
 		cells[0] = c->name;
 		cells[1] = mlg_ftype_name(ty);
 		cells[2] = nulls;
@@ -1160,7 +1413,9 @@ void mlg_profile_report(const struct mlg_profile *p, struct mlg_report *r,
 		cells[4] = lo;
 		cells[5] = mean;
 		cells[6] = hi;
+		cells[7] = spark.ptr;
 		mlg_table_add_row(t, cells);
 	}
 	mlg_buf_release(&id);
+	mlg_buf_release(&spark);
 }

@@ -140,6 +140,10 @@ static const char *const usage[] = {
 static const struct mlg_opt profile_opts[] = {
 	{"output", 'o', MLG_OPT_STRING, &dv.output_path, "FILE",
 	 "write the profile here (JSON, docs/profile.md)", NULL},
+	{"schema", 's', MLG_OPT_STRING, &dv.schema_path, "FILE",
+	 "cast cells as this Table Schema: declared types, as the "
+	 "validation pass profiles (needed for JSON Lines)",
+	 NULL},
 	{"shard", 0, MLG_OPT_STRING, &dv.shard, "K/N",
 	 "profile only chunks K-1, K-1+N, ... (for merging later)", NULL},
 	{"chunk-rows", 0, MLG_OPT_INT, &dv.chunk_rows, "N",
@@ -214,7 +218,8 @@ static int run_drift(struct mlg_ctx *ctx)
 	if (bad)
 		return mlg_error_set(MLG_EINVALID,
 				     "option '--%s' needs --schema", bad);
-	if (!(rc = mlg_dvcmd_drift_prepare(&dc, ref_path, drift_cfg, &dv)) &&
+	if (!(rc = mlg_dvcmd_drift_prepare(&dc, ref_path, drift_cfg, NULL,
+					   &dv)) &&
 	    !(rc = mlg_dvcmd_profile_inputs(&cur, &ctx->report, ctx->argc,
 					    ctx->argv, &dv))) {
 		rc = mlg_driftcheck_report(&ctx->report, &dc.ref, &cur,
@@ -286,7 +291,9 @@ static int run(struct mlg_ctx *ctx)
 	o.timeout_s = dv.timeout_s;
 	o.profile = profile_path || ref_path;
 	mlg_report_set_prop(&ctx->report, "schema", schema_path);
-	rc = ref_path ? mlg_dvcmd_drift_prepare(&dc, ref_path, drift_cfg, &dv)
+	/* A reference dataset is profiled with the schema, as the data. */
+	rc = ref_path ? mlg_dvcmd_drift_prepare(&dc, ref_path, drift_cfg,
+						&schema, &dv)
 		      : 0;
 	for (i = 0; !rc && i < ctx->argc; i++) {
 		struct mlg_validate_result v;

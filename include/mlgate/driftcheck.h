@@ -7,8 +7,9 @@
  * reads DATA, or a saved profile such as the merge of shard profiles)
  * using drift.h, and add the results to a report:
  *
- *   numeric columns (integer, number, year, date, datetime, time; dates
- *   as days): PSI over 10 quantile bins of the reference, the KS
+ *   numeric columns (integer, number, year, date, datetime, time, declared
+ *   or inferred; dates as days, datetimes and times as seconds, profile.h):
+ *   PSI over 10 quantile bins of the reference, the KS
  *   p-value (D in the message), the normalised Wasserstein distance;
  *   categorical columns (string, boolean) with fewer distinct values than
  *   the frequent-value summary holds (MLG_PROFILE_TOPK_CAP, so the counts
@@ -27,7 +28,13 @@
  *   drift:share		fail when the share of columns with a failed
  *				statistic reaches the limit (0.5)
  * and one table "drift" with the columns column, statistic, value,
- * threshold, verdict (one row per statistic, then the rows and share).
+ * threshold, verdict, distribution (one row per statistic, then the rows
+ * and share). The distribution cell of a numeric column's psi row shows
+ * the reference and the current data as two sparklines over the same
+ * MLG_PROFILE_SPARK_BINS equal-width bins from the lower minimum to the
+ * higher maximum of the two sides, drawn to one scale, "▁▃█▅▂▁▁▁▁▁ →
+ * ▁▁▁▂▅█▃▁▁▁" (profile.h: mlg_profile_bin_shares(),
+ * mlg_profile_sparkline(); one bar each when all values are equal).
  *
  * Both sides are profiles, so a saved profile as the current side (the
  * merge of shard profiles: `profile --shard K/N`, `merge`) gives the same
@@ -120,8 +127,10 @@ int mlg_driftcheck_is_profile(const char *src);
  * local file that starts with '{' (after a byte order mark and blanks)
  * is loaded as a saved profile (mlg_profile_load() and its errors, so
  * JSON that is no profile gets "missing required property
- * 'profile_version'"), anything else (a path, "-", a URL) is a dataset
- * profiled by mlg_profile_read() with `o`.
+ * 'profile_version'"), unless o->jsonl and it is no profile
+ * (mlg_driftcheck_is_profile()); anything else (a path, "-", a URL) is a
+ * dataset profiled by mlg_profile_read() with `o` (with o->schema when
+ * set).
  */
 int mlg_driftcheck_reference(struct mlg_profile *out, const char *src,
 			     const struct mlg_profile_opts *o);

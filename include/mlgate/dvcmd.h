@@ -40,6 +40,7 @@ struct mlg_dvcmd_opts {
 	int no_header, no_double_quote, skip_initial_space;
 	long timeout_s; /* for http(s) inputs */
 	/* profile, merge, infer */
+	const char *schema_path; /* profile: cast as this Table Schema */
 	const char *output_path; /* where the profile or schema goes */
 	const char *shard;	 /* "K/N", or NULL for every chunk */
 	long chunk_rows;	 /* rows per chunk for sharding */
@@ -124,28 +125,35 @@ int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p);
 #define MLG_DVCMD_MAX_THREADS 64
 
 /*
- * Profile each of the `n` sources, without a schema, and merge them into
- * `out` (new; left empty on failure). A source that is a saved profile
- * (mlg_driftcheck_is_profile(): by content, not name) is loaded instead,
- * so shard profiles merge here as with `merge`, and `data-validate
- * --reference REF all.json` checks drift on a merged profile. Each
- * source adds a pass check "<name>: R rows, C columns profiled" (or
- * "... columns from a saved profile") and its profile table to `r`.
- * o->shard and o->chunk_rows select the chunks of data sources. With
- * o->threads T > 1, T threads each read a local file whole and profile
- * every T-th chunk of it (of the shard), and their profiles merge: the
- * exact statistics are those of one thread, the sketches differ within
- * their bounds (as shards merged do), the same for the same T. Standard
- * input and URLs are read by one thread.
+ * Profile each of the `n` sources and merge them into `out` (new; left
+ * empty on failure). Without o->schema_path a data source is profiled
+ * without a schema; with it, as the validation pass profiles
+ * (mlg_profile_read() with the schema: declared types, cast values, and
+ * JSON Lines readable), so that shard profiles made with the schema
+ * merge into the profile a validation run with `--profile` writes. A
+ * source that is a saved profile (mlg_driftcheck_is_profile(): by
+ * content, not name) is loaded instead, so shard profiles merge here as
+ * with `merge`, and `data-validate --reference REF all.json` checks drift
+ * on a merged profile. Each source adds a pass check "<name>: R rows, C
+ * columns profiled" (or "... columns from a saved profile") and its
+ * profile table to `r`. o->shard and o->chunk_rows select the chunks of
+ * data sources. With o->threads T > 1, T threads each read a local file
+ * whole and profile every T-th chunk of it (of the shard), and their
+ * profiles merge: the exact statistics are those of one thread, the
+ * sketches differ within their bounds (as shards merged do), the same
+ * for the same T. Standard input and URLs are read by one thread.
  *
  * Errors: MLG_EINVALID "--chunk-rows must be positive", "--threads must
- * be 1 to 64, not <n>", those of
- * mlg_dvcmd_parse_shard() and mlg_dvcmd_dialect(), MLG_EINVALID "cannot
- * profile '<src>' without a schema: JSON Lines needs --schema",
- * MLG_EINVALID "option '--shard' does not apply to the saved profile
- * '<src>': shard the data it was made from", those of mlg_profile_read()
- * and mlg_profile_load() (a missing source is MLG_EIO: exit 3, as data),
- * and of mlg_profile_merge() prefixed with "'<src>'".
+ * be 1 to 64, not <n>", those of mlg_dvcmd_parse_shard(), of
+ * mlg_schema_load() prefixed "cannot use schema", and of
+ * mlg_dvcmd_dialect(), MLG_EINVALID "cannot profile '<src>' without a
+ * schema: JSON Lines needs --schema", MLG_EINVALID "option '--shard'
+ * does not apply to the saved profile '<src>': shard the data it was
+ * made from", those of mlg_profile_read() and mlg_profile_load() (a
+ * missing source is MLG_EIO: exit 3, as data), MLG_EINVALID "cannot
+ * merge profiles: column '<x>' is declared <type> in '<src1>' and <type>
+ * in '<src2>'" (src1 the first source that declared it), and the other
+ * errors of mlg_profile_merge() prefixed with "'<src>'".
  * O(total input) time, memory of the profiles.
  */
 int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
@@ -163,8 +171,10 @@ int mlg_dvcmd_profile(struct mlg_report *r, int n, char *const *srcs,
  * `data-validate merge`: load the `n` saved profiles and merge them; add
  * a pass check "merge" ("N profiles, R rows") and the table
  * "merged:profile" to `r`, and write the result to o->output_path when
- * set. Errors: those of mlg_profile_load() (a missing file is MLG_EIO)
- * and of mlg_profile_merge() prefixed with "'<path>'".
+ * set. Errors: those of mlg_profile_load() (a missing file is MLG_EIO),
+ * the declared type conflict of mlg_dvcmd_profile_inputs() naming both
+ * files, and the other errors of mlg_profile_merge() prefixed with
+ * "'<path>'".
  */
 int mlg_dvcmd_merge(struct mlg_report *r, int n, char *const *paths,
 		    const struct mlg_dvcmd_opts *o);
@@ -180,15 +190,20 @@ int mlg_dvcmd_infer(struct mlg_report *r, int n, char *const *srcs,
 
 /*
  * mlg_driftcheck_prepare() for the reference `ref` read with the dialect
- * of mlg_dvcmd_dialect() (always with a header) and o->timeout_s; the
- * drift config `config_path` may be NULL. Its errors, those of
- * mlg_dvcmd_dialect(), and MLG_EINVALID "cannot use reference '<ref>':
- * JSON Lines needs a schema: save its profile with --schema FILE
- * --profile FILE and give that" for a JSON Lines dataset. `out` must be zeroed or prepared; release it with
+ * of mlg_dvcmd_dialect() (with a header, unless JSON Lines) and
+ * o->timeout_s; the drift config `config_path` may be NULL. A reference
+ * dataset is profiled with `schema` (borrowed, may be NULL) as
+ * mlg_profile_read() does, so that its columns have the declared types
+ * of the current data's validation pass. Its errors, those of
+ * mlg_dvcmd_dialect(), and without a schema MLG_EINVALID "cannot use
+ * reference '<ref>': JSON Lines needs a schema: save its profile with
+ * --schema FILE --profile FILE and give that" for a JSON Lines dataset.
+ * `out` must be zeroed or prepared; release it with
  * mlg_driftcheck_release() in every case.
  */
 int mlg_dvcmd_drift_prepare(struct mlg_driftcheck *out, const char *ref,
 			    const char *config_path,
+			    const struct mlg_schema *schema,
 			    const struct mlg_dvcmd_opts *o);
 
 #endif

@@ -18,15 +18,20 @@
  *   numbers               mlg_moments (count, min, max, sum, mean,
  *                         Welford stddev; merge tolerance of stats.h),
  *                         exact integer min/max, a KLL sketch (k = 200,
- *                         rank error 1.33% with probability 99%)
+ *                         rank error 1.33% with probability 99%), of the
+ *                         numbers, dates (in days since 1970), datetimes
+ *                         and times (in seconds)
  *   text                  lengths in code points (mlg_moments), distinct
  *                         cell texts (HyperLogLog, 0.81% standard
  *                         error), frequent values (space-saving, 64
  *                         counters: count - err <= true <= count)
  *   dates                 exact min/max of dates and of datetimes
  *
- * Without a schema every cell is text, and numbers, dates and datetimes
- * are the cells that cast as such. With a schema (the validation pass
+ * Without a schema every cell is text, and numbers, dates, datetimes and
+ * times are the cells that cast as such with the default formats, so a
+ * column inferred as a date has the numbers of one declared so. (A
+ * column of several kinds is a string, whose numbers then mix them.)
+ * With a schema (the validation pass, or mlg_profile_read() with one,
  * feeds the cast values) they come from the declared type; the text
  * statistics and candidates are kept in both cases.
  *
@@ -42,6 +47,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mlgate/buf.h"
 #include "mlgate/csv.h"
 #include "mlgate/json.h"
 #include "mlgate/report.h"
@@ -82,7 +88,7 @@ struct mlg_profile_col {
 	uint64_t invalid; /* with a schema: type or constraint errors */
 	uint64_t cand[MLG_CAND_COUNT];
 	uint64_t tokens[MLG_PROFILE_NTOKENS];
-	struct mlg_moments num; /* numbers (dates in days) */
+	struct mlg_moments num; /* numbers, dates (days), times (seconds) */
 	struct mlg_moments len; /* text lengths of non-null cells */
 	int64_t imin, imax;	/* integers, when cand[INTEGER] */
 	int64_t dmin, dmax;	/* dates, days since 1970 */
@@ -138,12 +144,20 @@ static inline void mlg_profile_row(struct mlg_profile *p)
  * Fold `b` into `a`, as one pass over a's data then b's. The columns
  * must have the same names in the same order, else MLG_EINVALID
  * "cannot merge profiles: column <i> is '<x>' in one and '<y>' in the
- * other" (or "... have <n> and <m> columns"); `a` is then unchanged.
+ * other" (or "... have <n> and <m> columns"), and a column declared by
+ * a schema on both sides the same type, else MLG_EINVALID "cannot merge
+ * profiles: column '<x>' is declared <type> in one and <type> in the
+ * other"; `a` is then unchanged. A declared type meets no schema: the
+ * merge keeps the declared type.
  */
 int mlg_profile_merge(struct mlg_profile *a, const struct mlg_profile *b);
 
 /* The narrowest type every non-missing cell of `c` fits (see infer). */
 enum mlg_ftype mlg_profile_col_type(const struct mlg_profile_col *c);
+
+/* 1 for the types profiled as numbers (integer, number, year, date,
+ * datetime, time: dates as days, the others as seconds). */
+int mlg_profile_is_numeric(enum mlg_ftype t);
 
 /* The profile as JSON (docs/profile.md): a new reference. */
 json_t *mlg_profile_to_json(const struct mlg_profile *p);
@@ -159,22 +173,43 @@ int mlg_profile_load(struct mlg_profile *out, const char *path);
 
 /* How mlg_profile_read() reads its input. */
 struct mlg_profile_opts {
-	struct mlg_csv_dialect dialect; /* must have a header */
+	struct mlg_csv_dialect dialect; /* must have a header, unless jsonl */
 	unsigned shard, nshards;	/* profile chunks shard-1 mod nshards;
 					   0/0: all */
 	uint64_t chunk_rows;		/* rows per chunk for sharding */
 	long timeout_s;			/* for URLs */
+	/* Cast the cells as this schema says (borrowed), or NULL. */
+	const struct mlg_schema *schema;
+	/* JSON Lines (needs a schema): the dialect reads each line whole,
+	 * as mlg_dvcmd_dialect() sets it up, and there is no header. */
+	int jsonl;
 };
 #define MLG_PROFILE_CHUNK_ROWS 10000
 
 /*
- * Profile `src` (a path, "-" or a URL; compressed input detected) with
- * no schema: columns from the header, rows cut in chunks of chunk_rows
- * records, of which shard k of N takes chunks k-1, k-1+N, ... (the
- * header goes to every shard). `out` is new. Errors: those of
- * mlg_stream_open() and the CSV reader (an unterminated quote is
- * MLG_EDATA), and MLG_EDATA "'<src>': the input is empty: there is no
- * header row".
+ * Profile `src` (a path, "-" or a URL; compressed input detected): rows
+ * cut in chunks of chunk_rows records (blank ones included), of which
+ * shard k of N takes chunks k-1, k-1+N, ... (the header goes to every
+ * shard). `out` is new.
+ *
+ * Without a schema the columns are the header's and every cell is
+ * text (see the top). With o->schema the profile is the one the
+ * validation pass builds (validate.h, opts->profile), so that shard
+ * profiles merge into it: a column per schema field with its declared
+ * type, every cell cast by mlg_field_check() (missing values are nulls,
+ * type and constraint errors count as invalid); header columns map to
+ * fields by position for fieldsMatch "exact", else by name (the first
+ * column of a name; other columns are left out), cells that are not
+ * valid UTF-8 or hold a NUL byte are left out, and a short row has
+ * fewer cells. With o->jsonl each line is an object whose keys are
+ * field names (a missing key or null is a null cell; a line that is no
+ * object has no cells). Labels are not checked: validation does that.
+ *
+ * Errors: those of mlg_stream_open() and the CSV reader (an
+ * unterminated quote is MLG_EDATA), MLG_EDATA "'<src>': the input is
+ * empty: there is no header row" (CSV), MLG_EINVALID "cannot profile
+ * '<src>' without a schema: JSON Lines needs one", and MLG_ERROR when
+ * PCRE2 cannot allocate (mlg_cast_ctx_init()).
  */
 int mlg_profile_read(struct mlg_profile *out, const char *src,
 		     const struct mlg_profile_opts *o);
@@ -193,10 +228,49 @@ json_t *mlg_profile_infer(const struct mlg_profile *p, int constraints);
 
 /*
  * Add the profile to a report as a table "<label>:profile" with the
- * columns column, type, nulls, distinct, min, mean, max.
+ * columns column, type, nulls, distinct, min, mean, max, histogram. The
+ * histogram of an integer, number, year, date, datetime or time column
+ * with values is a sparkline (mlg_profile_sparkline()) of
+ * MLG_PROFILE_SPARK_BINS equal-width bins from its minimum to its maximum
+ * (mlg_profile_bin_shares(); one bar when they are equal), so its x axis
+ * is the value, unlike the equal-mass "histogram" of the JSON; other
+ * columns leave it empty.
  */
 void mlg_profile_report(const struct mlg_profile *p, struct mlg_report *r,
 			const char *label);
+
+/* Bars of the sparklines in the report tables. */
+#define MLG_PROFILE_SPARK_BINS 10
+
+/*
+ * Append to `out` a sparkline of the `n` bin counts (or shares) `v`:
+ * neighbours summed into w = min(n, width) bars, bar j summing v[j n / w]
+ * to v[(j + 1) n / w - 1] (integer division: the bars are equally wide
+ * when w divides n). Each bar is one of the eight blocks U+2581..U+2588
+ * ▁▂▃▄▅▆▇█ (three UTF-8 bytes each), counting ▁ as block 1: a bar of 0
+ * is ▁, the only bar drawn so, and a bar b > 0 is block
+ * 1 + ceil(7 b / top) (the ceiling taken within 1e-9, against rounding),
+ * so that any non-empty bar is at least ▂ and the largest is █. `top` is
+ * the largest bar when it is 0, less or NaN; give the largest bar of two
+ * sparklines to draw both to one scale (a bar above `top` is █).
+ * Negative, NaN and infinite counts count as 0; a bar whose sum
+ * overflows is █. Nothing is appended when n or width is 0. O(n).
+ */
+void mlg_profile_sparkline(struct mlg_buf *out, const double *v, size_t n,
+			   size_t width, double top);
+
+/*
+ * The shares of the values of `s` in `nbins` (>= 1) equal-width bins
+ * over [lo, hi] into out[0 .. nbins): with edges e_i = lo + (hi - lo) t,
+ * t = i / nbins (lo (1 - t) + hi t when hi - lo overflows), bin 0 holds
+ * x <= e_1, bin i holds e_i < x <= e_(i+1), the last
+ * bin x > e_(nbins-1), so the shares add up to 1 and a value on an edge
+ * counts in the bin below it. Each share is a difference of
+ * mlg_kll_rank(), exact while the sketch holds every value, else within
+ * twice its rank error. All zero for an empty sketch. O(nbins k log k).
+ */
+void mlg_profile_bin_shares(double *out, const struct mlg_kll *s, double lo,
+			    double hi, size_t nbins);
 
 /* The Table Schema of the candidate types a column is tried against:
  * fields i (integer), n (number), b (boolean), d (date), dt (datetime)

@@ -57,6 +57,22 @@ static struct mlg_check *get(const struct mlg_report *r, const char *id)
 	return c;
 }
 
+/* Statistic `stat` of column `col`, the same value in both reports. */
+static struct mlg_check *same_stat(const struct mlg_report *r,
+				   const struct mlg_report *rs, const char *col,
+				   const char *stat)
+{
+	char id[128];
+	struct mlg_check *c, *cs;
+
+	snprintf(id, sizeof(id), "drift:%s:%s", col, stat);
+	c = get(r, id);
+	cs = get(rs, id);
+	if (c && cs)
+		T_EQ_DBL(cs->value, c->value, 0);
+	return c;
+}
+
 static void test_report_exact_values(void)
 {
 	static const double xr[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
@@ -147,13 +163,21 @@ static void test_report_exact_values(void)
 	T_EQ_INT(r.ntables, 1);
 	t = r.tables[0];
 	T_EQ_STR(t->id, "drift");
-	T_EQ_INT(t->ncols, 5);
+	T_EQ_INT(t->ncols, 6);
 	T_EQ_INT(t->nrows, 8);
 	T_EQ_STR(mlg_table_cell(t, 0, 0), "x");
 	T_EQ_STR(mlg_table_cell(t, 0, 1), "psi");
 	T_EQ_STR(mlg_table_cell(t, 0, 2), "4.3463");
 	T_EQ_STR(mlg_table_cell(t, 0, 3), "psi < 0.25 (warn >= 0.1)");
 	T_EQ_STR(mlg_table_cell(t, 0, 4), "fail");
+	/* 1..10 and 6..15 over 10 bins of 1.4 from 1 to 15 (8 is an edge:
+	 * it counts below), shares of 0.2 drawn █ and of 0.1 ▅ (numpy's
+	 * linspace edges with right-closed bins give the same). */
+	T_EQ_STR(t->cols[5], "distribution");
+	T_EQ_STR(mlg_table_cell(t, 0, 5), "█▅█▅█▅▅▁▁▁ \u2192 ▁▁▁▅█▅▅█▅█");
+	T_EQ_STR(mlg_table_cell(t, 1, 5), "");
+	T_EQ_STR(mlg_table_cell(t, 3, 5), ""); /* categorical: none */
+	T_EQ_STR(mlg_table_cell(t, 6, 5), "");
 	T_EQ_STR(mlg_table_cell(t, 4, 1), "linf");
 	T_EQ_STR(mlg_table_cell(t, 6, 1), "rows");
 	T_EQ_STR(mlg_table_cell(t, 6, 3), "report only (reference 10)");
@@ -439,7 +463,152 @@ static void test_prepare_errors(void)
 	free(good);
 }
 
+/* The distribution cell: one bar each for one value on both sides; two
+ * constants apart fill the first and the last bin of their span. */
+static void test_distribution_cell(void)
+{
+	static const char *const names[] = {"same", "apart"};
+	static const char *const rr[] = {"5|5", "5|5"};
+	static const char *const cr[] = {"5|7", "5|7", "5|7"};
+	struct mlg_profile ref, cur;
+	struct mlg_report r;
+	struct mlg_table *t;
+
+	build(&ref, names, 2, rr, 2);
+	build(&cur, names, 2, cr, 3);
+	mlg_report_init(&r, "data-validate", "0");
+	T_EQ_INT(mlg_driftcheck_report(&r, &ref, &cur, NULL), 0);
+	t = r.tables[0];
+	T_EQ_STR(mlg_table_cell(t, 0, 0), "same");
+	T_EQ_STR(mlg_table_cell(t, 0, 5), "█ → █");
+	T_EQ_STR(mlg_table_cell(t, 3, 0), "apart");
+	T_EQ_STR(mlg_table_cell(t, 3, 1), "psi");
+	T_EQ_STR(mlg_table_cell(t, 3, 5), "█▁▁▁▁▁▁▁▁▁ → ▁▁▁▁▁▁▁▁▁█");
+	mlg_report_release(&r);
+	mlg_profile_release(&ref);
+	mlg_profile_release(&cur);
+}
+
+/*
+ * Dates, datetimes and times without a schema: inferred as such, they get
+ * PSI, KS and Wasserstein over days and seconds, the very numbers a
+ * schema that declares them gives. Reference: 60 rows, d = 2024-01-01 +
+ * (i^2 mod 97) days, t = 2024-01-01T00:00:00Z + (7919 i mod 259200) s,
+ * h = (1237 i mod 86400) s after midnight, i = 0..59; current: 50 rows,
+ * 10 + (3 i^2 mod 113) days, 36000 + (104729 i mod 259200) s,
+ * 6000 + (2311 i mod 80000) s, i = 0..49. The expected values come from
+ * Python 3.11 with scipy 1.10 and numpy 1.24 on the same numbers (days
+ * since 1970, Epoch seconds, seconds): D = ks_2samp(ref, cur).statistic,
+ * p = kstwobign.sf(sqrt(n m / (n + m)) D), wasserstein_distance(ref, cur)
+ * and its ratio to np.std(ref); PSI by hand over the deciles of the
+ * reference at sorted index ceil(i n / 10) - 1 (numpy's inverted_cdf),
+ * repeats and the maximum dropped, bins (e_i-1, e_i], zero shares 1e-4.
+ */
+static const char *temporal_csv(const char *name, int cur)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	const char *path;
+	long i, n = cur ? 50 : 60, day, sec, tod;
+	char d[32], t[32];
+
+	mlg_buf_adds(&b, "d,t,h\n");
+	for (i = 0; i < n; i++) {
+		day = cur ? 10 + i * i * 3 % 113 : i * i % 97;
+		sec = cur ? 36000 + i * 104729 % 259200 : i * 7919 % 259200;
+		tod = cur ? 6000 + i * 2311 % 80000 : i * 1237 % 86400;
+		mlg_iso8601(d, 1704067200.0 + 86400.0 * (double)day);
+		mlg_iso8601(t, 1704067200.0 + (double)sec);
+		mlg_buf_addf(&b, "%.10s,%s,%02ld:%02ld:%02ld\n", d, t,
+			     tod / 3600, tod / 60 % 60, tod % 60);
+	}
+	path = t_write(name, b.ptr);
+	mlg_buf_release(&b);
+	return path;
+}
+
+static void test_temporal_without_schema(void)
+{
+	static const struct {
+		const char *col;
+		double psi, d, p, w, norm;
+	} want[] = {
+		{"d", 1.0558227655407459, 0.23, 0.11163938312687534,
+		 17.203333333333333, 0.56325721186534872},
+		{"t", 1.0566197839772093, 0.24666666666666667,
+		 0.072389926629191526, 48410, 0.68772533945805903},
+		{"h", 0.26512165504718133, 0.12, 0.82711154704684864,
+		 3586.6466666666674, 0.16742433975611981},
+	};
+	static const enum mlg_ftype types[] = {MLG_T_DATE, MLG_T_DATETIME,
+					       MLG_T_TIME};
+	struct mlg_profile_opts o = {0};
+	struct mlg_profile ref, cur, sref, scur;
+	struct mlg_report r, rs;
+	struct mlg_schema s;
+	struct mlg_buf id = MLG_BUF_INIT;
+	char *refp, *curp;
+	size_t i;
+
+	refp = mlg_strdup(temporal_csv("tref.csv", 0));
+	curp = mlg_strdup(temporal_csv("tcur.csv", 1));
+	mlg_csv_dialect_init(&o.dialect);
+	T_EQ_INT(mlg_profile_read(&ref, refp, &o), 0);
+	T_EQ_INT(mlg_profile_read(&cur, curp, &o), 0);
+	T_EQ_INT(mlg_schema_load(&s, t_write("temporal.json",
+					     "{\"fields\": [{\"name\": \"d\", "
+					     "\"type\": \"date\"}, {\"name\": "
+					     "\"t\", \"type\": \"datetime\"}, "
+					     "{\"name\": \"h\", \"type\": "
+					     "\"time\"}]}")),
+		 0);
+	o.schema = &s;
+	T_EQ_INT(mlg_profile_read(&sref, refp, &o), 0);
+	T_EQ_INT(mlg_profile_read(&scur, curp, &o), 0);
+	mlg_report_init(&r, "data-validate", "0");
+	mlg_report_init(&rs, "data-validate", "0");
+	T_EQ_INT(mlg_driftcheck_report(&r, &ref, &cur, NULL), 0);
+	T_EQ_INT(mlg_driftcheck_report(&rs, &sref, &scur, NULL), 0);
+	for (i = 0; i < 3; i++) {
+		struct mlg_check *c;
+		char msg[128];
+
+		T_EQ_INT(mlg_profile_col_type(&ref.cols[i]), types[i]);
+		T_EQ_INT(mlg_profile_col_type(&cur.cols[i]), types[i]);
+		T_EQ_INT(ref.cols[i].kll.n, 60);
+		T_EQ_INT(scur.cols[i].declared, types[i]);
+		c = same_stat(&r, &rs, want[i].col, "psi");
+		T_EQ_DBL(c->value, want[i].psi, 1e-12);
+		c = same_stat(&r, &rs, want[i].col, "ks");
+		T_EQ_DBL(c->value, want[i].p, 1e-12);
+		snprintf(msg, sizeof(msg), "(D %.6g)", want[i].d);
+		T_CONTAINS(c->message, msg);
+		c = same_stat(&r, &rs, want[i].col, "wasserstein");
+		T_EQ_DBL(c->value, want[i].norm, 1e-12);
+		snprintf(msg, sizeof(msg), "(distance %.6g)", want[i].w);
+		T_CONTAINS(c->message, msg);
+		mlg_buf_reset(&id);
+		mlg_buf_addf(&id, "drift:schema:%s", want[i].col);
+		T_ASSERT(!mlg_report_find_check(&r, id.ptr));
+		T_ASSERT(!mlg_report_find_check(&rs, id.ptr));
+	}
+	/* The same table, sparklines included. */
+	T_EQ_INT(r.tables[0]->nrows, rs.tables[0]->nrows);
+	for (i = 0; i < r.tables[0]->nrows * r.tables[0]->ncols; i++)
+		T_EQ_STR(r.tables[0]->cells[i], rs.tables[0]->cells[i]);
+	mlg_buf_release(&id);
+	mlg_report_release(&r);
+	mlg_report_release(&rs);
+	mlg_profile_release(&ref);
+	mlg_profile_release(&cur);
+	mlg_profile_release(&sref);
+	mlg_profile_release(&scur);
+	mlg_schema_release(&s);
+	free(refp);
+	free(curp);
+}
+
 MLG_TESTS(T(test_report_exact_values), T(test_same_profile_passes),
 	  T(test_config_limits), T(test_config_errors),
 	  T(test_config_in_report), T(test_skips), T(test_bad_bytes),
-	  T(test_reference_kinds), T(test_prepare_errors));
+	  T(test_reference_kinds), T(test_prepare_errors),
+	  T(test_distribution_cell), T(test_temporal_without_schema));

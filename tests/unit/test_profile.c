@@ -1,4 +1,5 @@
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -607,7 +608,426 @@ static void test_candidates_equal_casts(void)
 	mlg_json_doc_release(&doc);
 }
 
+/* The sparkline of `n` counts, as a string (static storage). */
+static const char *spark(const double *v, size_t n, size_t width, double top)
+{
+	static char out[512];
+	struct mlg_buf b = MLG_BUF_INIT;
+
+	mlg_profile_sparkline(&b, v, n, width, top);
+	T_ASSERT(b.len < sizeof(out));
+	memcpy(out, b.ptr, b.len + 1);
+	mlg_buf_release(&b);
+	return out;
+}
+
+#define SPARK(width, top, ...)                                                 \
+	spark((const double[]){__VA_ARGS__},                                   \
+	      sizeof((const double[]){__VA_ARGS__}) / sizeof(double), width,   \
+	      top)
+
+static void test_sparkline(void)
+{
+	double many[100], flat[25];
+	size_t i;
+
+	/* Every level, in order: ▁ only for 0, b / top of 1/7 .. 7/7. */
+	T_EQ_STR(SPARK(10, 0, 0, 1, 2, 3, 4, 5, 6, 7),
+		 "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588");
+	T_EQ_STR(SPARK(10, 0, 0, 1, 2, 3, 4, 5, 6, 7), "▁▂▃▄▅▆▇█");
+	/* All equal, one bin, zero counts. */
+	T_EQ_STR(SPARK(10, 0, 3, 3, 3), "███");
+	T_EQ_STR(SPARK(10, 0, 5), "█");
+	T_EQ_STR(SPARK(10, 0, 0), "▁");
+	T_EQ_STR(SPARK(10, 0, 0, 0, 0), "▁▁▁");
+	T_EQ_STR(SPARK(10, 0, 0, 1, 0, 8), "▁▂▁█");
+	/* Half the top is 3.5 of 7: the ceiling, ▅; rounding noise in a
+	 * share does not climb a level. */
+	T_EQ_STR(SPARK(10, 0, 1, 2), "▅█");
+	T_EQ_STR(SPARK(10, 0, 0.30000000000000004 - 0.2, 0.2), "▅█");
+	/* A bin of one value in 10^308 is not empty. */
+	T_EQ_STR(SPARK(10, 0, 4.9e-324, 1e308), "▂█");
+	T_EQ_STR(SPARK(10, 0, 1e-300, 1), "▂█");
+	/* One scale for two sparklines; a bar above it is █. */
+	T_EQ_STR(SPARK(10, 4, 1, 2), "▃▅");
+	T_EQ_STR(SPARK(10, 2, 8, 1), "█▅");
+	T_EQ_STR(SPARK(10, NAN, 1, 2), "▅█");
+	T_EQ_STR(SPARK(10, -1, 1, 2), "▅█");
+	/* Negative, NaN and infinite counts count as 0. */
+	T_EQ_STR(SPARK(10, 0, -1, NAN, INFINITY, -INFINITY, 2), "▁▁▁▁█");
+	/* Finite counts whose sum overflows: the largest bar, to any top. */
+	T_EQ_STR(SPARK(2, 0, 1e308, 1e308, 1, 0), "█▂");
+	T_EQ_STR(SPARK(2, 5, 1e308, 1e308, 1, 0), "█▃");
+	/* 100 bins into 10 bars of 10: bar j holds 100 j + 45. */
+	for (i = 0; i < 100; i++)
+		many[i] = (double)i;
+	T_EQ_STR(spark(many, 100, 10, 0), "▂▃▃▄▅▆▆▇██");
+	T_EQ_STR(spark(many, 100, 1, 0), "█");
+	T_EQ_STR(spark(many, 100, 200, 0) + 3 * 98, "██");
+	/* 25 into 10: bars of 2 and 3 bins alternate, as documented. */
+	for (i = 0; i < 25; i++)
+		flat[i] = 1;
+	T_EQ_STR(spark(flat, 25, 10, 0), "▆█▆█▆█▆█▆█");
+	T_EQ_STR(spark(flat, 25, 5, 0), "█████");
+	/* Nothing to draw. */
+	T_EQ_STR(spark(flat, 0, 10, 0), "");
+	T_EQ_STR(spark(flat, 25, 0, 0), "");
+}
+
+static void kll_of(struct mlg_kll *s, const double *v, size_t n)
+{
+	size_t i;
+
+	T_EQ_INT(mlg_kll_init(s, MLG_KLL_K_DEFAULT, 1), 0);
+	for (i = 0; i < n; i++)
+		mlg_kll_add(s, v[i]);
+}
+
+static void test_bin_shares(void)
+{
+	static const double ten[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10},
+			    edges[] = {0, 5, 10}, huge[] = {-1e308, 1e308};
+	double out[10];
+	struct mlg_kll s;
+	size_t i;
+
+	/* Bins of 0.9 over [1, 10]: one value each. */
+	kll_of(&s, ten, 10);
+	mlg_profile_bin_shares(out, &s, 1, 10, 10);
+	for (i = 0; i < 10; i++)
+		T_EQ_DBL(out[i], 0.1, 1e-15);
+	/* Over a wider range [1, 15] (bins of 1.4): 8.0 is an edge. */
+	mlg_profile_bin_shares(out, &s, 1, 15, 10);
+	T_EQ_DBL(out[0], 0.2, 1e-15); /* 1, 2 */
+	T_EQ_DBL(out[1], 0.1, 1e-15); /* 3 */
+	T_EQ_DBL(out[4], 0.2, 1e-15); /* 7, 8 */
+	T_EQ_DBL(out[6], 0.1, 1e-15); /* 10 */
+	T_EQ_DBL(out[7], 0, 0);
+	T_EQ_DBL(out[9], 0, 0);
+	/* One bin holds everything. */
+	mlg_profile_bin_shares(out, &s, 1, 10, 1);
+	T_EQ_DBL(out[0], 1, 0);
+	mlg_kll_release(&s);
+
+	/* A value on an edge counts in the bin below it. */
+	kll_of(&s, edges, 3);
+	mlg_profile_bin_shares(out, &s, 0, 10, 10);
+	T_EQ_DBL(out[0], 1.0 / 3, 1e-15);
+	T_EQ_DBL(out[4], 1.0 / 3, 1e-15);
+	T_EQ_DBL(out[5], 0, 0);
+	T_EQ_DBL(out[9], 1.0 / 3, 1e-15);
+	mlg_kll_release(&s);
+
+	/* max - min overflows: the edges stay finite. */
+	kll_of(&s, huge, 2);
+	mlg_profile_bin_shares(out, &s, -1e308, 1e308, 10);
+	T_EQ_DBL(out[0], 0.5, 0);
+	for (i = 1; i < 9; i++)
+		T_EQ_DBL(out[i], 0, 0);
+	T_EQ_DBL(out[9], 0.5, 0);
+	mlg_kll_release(&s);
+
+	/* Empty: all zero, and a sparkline of ▁. */
+	kll_of(&s, NULL, 0);
+	out[3] = 7;
+	mlg_profile_bin_shares(out, &s, 0, 1, 10);
+	for (i = 0; i < 10; i++)
+		T_EQ_DBL(out[i], 0, 0);
+	T_EQ_STR(spark(out, 10, 10, 0), "▁▁▁▁▁▁▁▁▁▁");
+	mlg_kll_release(&s);
+}
+
+/* The report table: a histogram for numeric and date columns only,
+ * aligned by characters (three bytes a block) in the text emitter. */
+static void test_report_table(void)
+{
+	static const char *const names[] = {"x", "s", "one"};
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_profile p;
+	struct mlg_report r;
+	char cell[32];
+	int i;
+
+	T_EQ_INT(mlg_profile_init(&p, names, 3, NULL), 0);
+	for (i = 1; i <= 20; i++) {
+		/* x: 2..10, 1, 2..10, then 100 (mean 209 / 20) */
+		snprintf(cell, sizeof(cell), "%d", i == 20 ? 100 : 1 + i % 10);
+		mlg_profile_row(&p);
+		mlg_profile_cell(&p, 0, cell, strlen(cell), MLG_CELL_OK, NULL);
+		mlg_profile_cell(&p, 1, i % 2 ? "a" : "b", 1, MLG_CELL_OK,
+				 NULL);
+		mlg_profile_cell(&p, 2, "7", 1, MLG_CELL_OK, NULL);
+	}
+	mlg_report_init(&r, "t", "0");
+	mlg_profile_report(&p, &r, "in");
+	T_EQ_INT(r.ntables, 1);
+	T_EQ_INT(r.tables[0]->ncols, 8);
+	T_EQ_STR(r.tables[0]->cols[7], "histogram");
+	/* 1..10 fall in the first bin of [1, 100] (width 9.9), 100 in the
+	 * last: 19 to 1. */
+	T_EQ_STR(mlg_table_cell(r.tables[0], 0, 7), "█▁▁▁▁▁▁▁▁▂");
+	T_EQ_STR(mlg_table_cell(r.tables[0], 1, 7), "");
+	T_EQ_STR(mlg_table_cell(r.tables[0], 2, 7), "█");
+	T_EQ_INT(mlg_emit_table_text(&b, r.tables[0]), 0);
+	T_EQ_STR(b.ptr,
+		 "\nin:profile\n"
+		 "column  type     nulls  distinct  min  mean   max  "
+		 "histogram\n"
+		 "x       integer  0      11        1    10.45  100  "
+		 "█▁▁▁▁▁▁▁▁▂\n"
+		 "s       string   0      2                          \n"
+		 "one     integer  0      1         7    7      7    █\n");
+	mlg_buf_release(&b);
+	mlg_report_release(&r);
+	mlg_profile_release(&p);
+}
+
+static void schema_of(struct mlg_schema *s, const char *text)
+{
+	struct mlg_json_doc doc;
+
+	T_EQ_INT(mlg_json_parse(&doc, "s.json", text, strlen(text)), 0);
+	T_EQ_INT(mlg_schema_parse(s, &doc), 0);
+	mlg_json_doc_release(&doc);
+}
+
+static const char big_schema[] =
+	"{\"fields\": [{\"name\": \"id\", \"type\": \"integer\"}, {\"name\": "
+	"\"x\", \"type\": \"number\"}, {\"name\": \"cat\"}, {\"name\": \"d\", "
+	"\"type\": \"date\"}, {\"name\": \"code\"}], \"missingValues\": [\"\", "
+	"\"NA\"]}";
+
+/* The exact statistics of two profiles of the same data agree. */
+static void same_exact(const struct mlg_profile *a, const struct mlg_profile *b)
+{
+	size_t i, k;
+
+	T_EQ_INT(a->rows, b->rows);
+	T_EQ_INT(a->ncols, b->ncols);
+	for (i = 0; i < a->ncols; i++) {
+		const struct mlg_profile_col *x = &a->cols[i], *y = &b->cols[i];
+
+		T_EQ_STR(x->name, y->name);
+		T_EQ_INT(x->has_schema, y->has_schema);
+		T_EQ_INT(x->declared, y->declared);
+		T_EQ_INT(x->count, y->count);
+		T_EQ_INT(x->nulls, y->nulls);
+		T_EQ_INT(x->invalid, y->invalid);
+		for (k = 0; k < MLG_CAND_COUNT; k++)
+			T_EQ_INT(x->cand[k], y->cand[k]);
+		T_EQ_INT(x->num.count, y->num.count);
+		T_EQ_DBL(x->num.min, y->num.min, 0);
+		T_EQ_DBL(x->num.max, y->num.max, 0);
+		T_EQ_DBL(mlg_moments_sum(&x->num), mlg_moments_sum(&y->num),
+			 1e-12);
+		T_EQ_INT(x->ndates, y->ndates);
+		T_EQ_INT(x->dmin, y->dmin);
+		T_EQ_INT(x->dmax, y->dmax);
+		T_ASSERT(
+			!memcmp(x->hll->reg, y->hll->reg, sizeof(x->hll->reg)));
+		T_EQ_INT(x->topk.n, y->topk.n);
+		T_EQ_INT(x->kll.n, y->kll.n);
+	}
+}
+
+/* Read with a schema, a file gives the profile of the validation pass,
+ * and its shards merge into it. */
+static void test_read_with_schema(void)
+{
+	const char *path = big_csv();
+	struct mlg_profile_opts all = popts(0, 0), s1 = popts(1, 2),
+				s2 = popts(2, 2);
+	struct mlg_validate_opts vo = {0};
+	struct mlg_validate_result v;
+	struct mlg_profile w, a, b;
+	struct mlg_schema s;
+
+	schema_of(&s, big_schema);
+	all.schema = s1.schema = s2.schema = &s;
+	vo.schema = &s;
+	mlg_csv_dialect_init(&vo.dialect);
+	vo.limit_errors = 10;
+	vo.profile = 1;
+	vo.threads = 2;
+	T_EQ_INT(mlg_validate(&v, path, &vo), 0);
+	T_EQ_INT(mlg_profile_read(&w, path, &all), 0);
+	same_exact(&w, v.profile);
+	T_EQ_INT(w.cols[1].nulls, 207); /* NA is missing here */
+	T_EQ_INT(w.cols[3].declared, MLG_T_DATE);
+	T_EQ_INT(w.cols[3].kll.n, N); /* dates as days */
+	T_EQ_INT(mlg_profile_read(&a, path, &s1), 0);
+	T_EQ_INT(mlg_profile_read(&b, path, &s2), 0);
+	T_EQ_INT(a.rows, 10000);
+	T_EQ_INT(mlg_profile_merge(&a, &b), 0);
+	same_exact(&a, &w);
+	mlg_validate_result_release(&v);
+	mlg_profile_release(&w);
+	mlg_profile_release(&a);
+	mlg_profile_release(&b);
+	mlg_schema_release(&s);
+}
+
+/* Write `len` bytes (NUL bytes allowed) to t_tmpdir()/name. */
+static const char *write_bytes(const char *name, const char *bytes, size_t len)
+{
+	const char *path = t_write(name, "");
+	FILE *f = fopen(path, "wb");
+
+	T_ASSERT(f);
+	T_EQ_INT(fwrite(bytes, 1, len, f), len);
+	T_EQ_INT(fclose(f), 0);
+	return path;
+}
+
+static void test_read_schema_columns(void)
+{
+	static const char data[] = "c,x,a,a\n"
+				   "s1,zz,1,9\n"
+				   "\xff,zz,NA,9\n"
+				   "s\0x,zz,3,9\n"
+				   "\n"
+				   "s4,zz\n";
+	struct mlg_profile_opts o = popts(0, 0);
+	const char *path = write_bytes("cols.csv", data, sizeof(data) - 1);
+	struct mlg_profile p;
+	struct mlg_schema s;
+
+	/* By name: c and the first a; x and the second a are left out, b
+	 * has no column. Invalid UTF-8 and NUL cells are left out. */
+	schema_of(&s, "{\"fieldsMatch\": \"equal\", \"fields\": [{\"name\": "
+		      "\"a\", \"type\": \"integer\"}, {\"name\": \"b\", "
+		      "\"type\": \"date\"}, {\"name\": \"c\", \"type\": "
+		      "\"string\"}]}");
+	o.schema = &s;
+	T_EQ_INT(mlg_profile_read(&p, path, &o), 0);
+	T_EQ_INT(p.rows, 5);
+	T_EQ_INT(p.ncols, 3);
+	T_EQ_STR(p.cols[0].name, "a");
+	T_EQ_INT(p.cols[0].count, 3);
+	T_EQ_INT(p.cols[0].nulls, 0);
+	T_EQ_INT(p.cols[0].invalid, 1); /* NA: not a missing value here */
+	T_EQ_INT(p.cols[0].num.count, 2);
+	T_EQ_DBL(mlg_moments_sum(&p.cols[0].num), 4, 0);
+	T_EQ_STR(p.cols[1].name, "b");
+	T_EQ_INT(p.cols[1].declared, MLG_T_DATE);
+	T_EQ_INT(p.cols[1].has_schema, 1);
+	T_EQ_INT(p.cols[1].count, 0);
+	T_EQ_INT(p.cols[2].count, 2); /* s1, s4 */
+	T_EQ_INT(p.cols[2].declared, MLG_T_STRING);
+	mlg_profile_release(&p);
+	mlg_schema_release(&s);
+
+	/* By position (fieldsMatch exact, the default). */
+	schema_of(&s, "{\"fields\": [{\"name\": \"a\", \"type\": "
+		      "\"integer\"}, {\"name\": \"b\", \"type\": \"date\"}, "
+		      "{\"name\": \"c\"}]}");
+	T_EQ_INT(mlg_profile_read(&p, path, &o), 0);
+	T_EQ_INT(p.cols[0].count, 2); /* s1, s4 */
+	T_EQ_INT(p.cols[0].invalid, 2);
+	T_EQ_INT(p.cols[1].count, 4); /* zz */
+	T_EQ_INT(p.cols[1].invalid, 4);
+	T_EQ_INT(p.cols[1].ndates, 0);
+	T_EQ_INT(p.cols[2].count, 3); /* 1, NA, 3 */
+	T_EQ_INT(p.cols[2].invalid, 0);
+	mlg_profile_release(&p);
+	mlg_schema_release(&s);
+}
+
+static void test_read_jsonl(void)
+{
+	/* Lines that are no JSON object have no cells: an array, text, a
+	 * repeated key, invalid UTF-8, a NUL byte, a raw 0x1f, a cut line. */
+	static const char data[] =
+		"{\"a\": 1, \"b\": \"2024-01-02\"}\n"
+		"{\"a\": null}\n"
+		"\n"
+		"[1, 2]\n"
+		"{\"a\": \"x\", \"b\": \"2024-01-03\", \"z\": 5}\n"
+		"not json\n"
+		"{\"a\": 2.0}\n"
+		"{\"a\": 1, \"a\": 2}\n"
+		"{\"a\": \"\xff\"}\n"
+		"{\"a\": 7}\0\n"
+		"{\"a\": 7}\x1f{\"a\": 8}\n"
+		"{\"a\": 9";
+	struct mlg_profile_opts o = popts(0, 0);
+	const char *path = write_bytes("d.jsonl", data, sizeof(data) - 1);
+	struct mlg_profile p;
+	struct mlg_schema s;
+
+	/* As mlg_dvcmd_dialect() reads JSON Lines. */
+	o.dialect.delimiter = 0x1f;
+	o.dialect.quote = 0;
+	o.dialect.double_quote = 0;
+	o.dialect.header = 0;
+	o.jsonl = 1;
+	T_EQ_INT(mlg_profile_read(&p, path, &o), MLG_EINVALID);
+	{
+		char want[512];
+
+		snprintf(want, sizeof(want),
+			 "cannot profile '%s' without a schema: JSON Lines "
+			 "needs one",
+			 path);
+		T_EQ_STR(mlg_error_message(), want);
+	}
+	T_EQ_INT(p.ncols, 0);
+	schema_of(&s, "{\"fields\": [{\"name\": \"a\", \"type\": "
+		      "\"integer\"}, {\"name\": \"b\", \"type\": \"date\"}]}");
+	o.schema = &s;
+	T_EQ_INT(mlg_profile_read(&p, path, &o), 0);
+	T_EQ_INT(p.rows, 12); /* every line, as validation counts rows */
+	T_EQ_INT(p.cols[0].count, 4);
+	T_EQ_INT(p.cols[0].nulls, 1);
+	T_EQ_INT(p.cols[0].invalid, 1); /* "x" */
+	T_EQ_INT(p.cols[0].num.count, 2);
+	T_EQ_DBL(mlg_moments_sum(&p.cols[0].num), 3, 0); /* 1 + 2.0 */
+	T_EQ_INT(p.cols[1].count, 4);
+	T_EQ_INT(p.cols[1].nulls, 2);
+	T_EQ_INT(p.cols[1].ndates, 2);
+	T_EQ_INT(p.cols[1].dmin, 19724);
+	T_EQ_INT(p.cols[1].dmax, 19725);
+	mlg_profile_release(&p);
+	mlg_schema_release(&s);
+}
+
+static void test_merge_declared(void)
+{
+	static const char *const names[] = {"a", "b"};
+	struct mlg_profile x, y, z;
+	struct mlg_schema s1, s2;
+
+	schema_of(&s1, "{\"fields\": [{\"name\": \"a\", \"type\": "
+		       "\"integer\"}, {\"name\": \"b\", \"type\": \"date\"}]}");
+	schema_of(&s2,
+		  "{\"fields\": [{\"name\": \"a\", \"type\": "
+		  "\"integer\"}, {\"name\": \"b\", \"type\": \"string\"}]}");
+	T_EQ_INT(mlg_profile_init(&x, names, 2, &s1), 0);
+	T_EQ_INT(mlg_profile_init(&y, names, 2, &s2), 0);
+	T_EQ_INT(mlg_profile_init(&z, names, 2, NULL), 0);
+	mlg_profile_row(&y);
+	T_EQ_INT(mlg_profile_merge(&x, &y), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "cannot merge profiles: column 'b' is declared date in one "
+		 "and string in the other");
+	T_EQ_INT(x.rows, 0); /* unchanged */
+	/* A declared type meets none: kept, whichever side has it. */
+	T_EQ_INT(mlg_profile_merge(&z, &x), 0);
+	T_EQ_INT(z.cols[1].has_schema, 1);
+	T_EQ_INT(z.cols[1].declared, MLG_T_DATE);
+	T_EQ_INT(mlg_profile_merge(&x, &z), 0);
+	T_EQ_INT(x.cols[1].declared, MLG_T_DATE);
+	mlg_profile_release(&x);
+	mlg_profile_release(&y);
+	mlg_profile_release(&z);
+	mlg_schema_release(&s1);
+	mlg_schema_release(&s2);
+}
+
 MLG_TESTS(T(test_types), T(test_candidates_equal_casts),
 	  T(test_counts_and_stats), T(test_shards_merge_to_whole),
 	  T(test_json_round_trip), T(test_json_errors), T(test_merge_mismatch),
-	  T(test_bad_input), T(test_infer_validates), T(test_validate_profile));
+	  T(test_bad_input), T(test_infer_validates), T(test_validate_profile),
+	  T(test_sparkline), T(test_bin_shares), T(test_report_table),
+	  T(test_read_with_schema), T(test_read_schema_columns),
+	  T(test_read_jsonl), T(test_merge_declared));
