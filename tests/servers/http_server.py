@@ -18,6 +18,8 @@ Routes for any method (the request body, if any, is read first):
   /sleep/MS          200 after MS ms
   /stallonce/KEY/MS  the first request with this KEY waits MS ms before
                      answering 200; every later one answers at once
+  /busy/KEY/N/CODE   the first N requests with this KEY answer CODE
+                     (429, 503...: text "busy"), every later one 200
 
 Routes (GET only):
   /files/NAME        DIR/NAME with a Content-Length
@@ -48,6 +50,7 @@ ROOT = sys.argv[1] if len(sys.argv) > 1 else "."
 
 
 STALLED = set()
+BUSY = {}
 STALLED_LOCK = threading.Lock()
 
 
@@ -86,6 +89,15 @@ class Handler(BaseHTTPRequestHandler):
             if first:
                 time.sleep(int(ms) / 1000)
             self.reply(200, b'{"ok":true}', "application/json")
+        elif p.startswith("/busy/"):
+            key, n, code = p[6:].rsplit("/", 2)
+            with STALLED_LOCK:
+                seen = BUSY.get(key, 0)
+                BUSY[key] = seen + 1
+            if seen < int(n):
+                self.reply(int(code), b"busy", "text/plain")
+            else:
+                self.reply(200, b'{"ok":true}', "application/json")
         else:
             return False
         return True

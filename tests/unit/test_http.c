@@ -486,6 +486,40 @@ static void test_run_headers(void)
 
 /* Bad inputs fail the whole run before anything is sent, and the message
  * never quotes a header (its value may be a token). */
+/*
+ * A 429 or a 503 is tried again, with the backoff, while retries remain;
+ * the last answer is kept when they run out. Other statuses are answers.
+ */
+static void test_run_retries(void)
+{
+	static const struct {
+		const char *path;
+		int retries;
+		long status;
+		int attempts;
+	} cases[] = {
+		{"/busy/a/2/429", 3, 200, 3}, {"/busy/b/2/503", 3, 200, 3},
+		{"/busy/c/5/429", 2, 429, 3}, {"/busy/d/1/500", 3, 500, 1},
+		{"/busy/e/1/429", 0, 429, 1},
+	};
+	size_t i;
+
+	for (i = 0; i < MLG_ARRAY_SIZE(cases); i++) {
+		struct mlg_http_pool_opts o = {1, 5000, cases[i].retries, 0.01};
+		struct mlg_http_req r = {0};
+
+		r.url = url(cases[i].path);
+		mlg_buf_init(&r.resp, 1 << 16);
+		T_EQ_INT(mlg_http_run(&r, 1, &o), 0);
+		T_EQ_INT(r.rc, 0);
+		T_EQ_INT(r.status, cases[i].status);
+		T_EQ_INT(r.attempts, cases[i].attempts);
+		T_EQ_STR(r.resp.ptr,
+			 cases[i].status == 200 ? "{\"ok\":true}" : "busy");
+		mlg_http_req_release(&r);
+	}
+}
+
 static void test_run_bad_inputs(void)
 {
 	static const char *const bad_hdrs[][3] = {
@@ -566,5 +600,5 @@ MLG_TESTS(T(test_global_init), T(test_get_small), T(test_get_cap),
 	  T(test_half_body), T(test_stalls), T(test_refused), T(test_bad_urls),
 	  T(test_no_content_decoding), T(test_big_body_bounded),
 	  T(test_close_early), T(test_run_methods), T(test_run_head),
-	  T(test_run_reuse), T(test_run_headers), T(test_run_bad_inputs),
-	  T(test_run_error_masks_secrets))
+	  T(test_run_reuse), T(test_run_headers), T(test_run_retries),
+	  T(test_run_bad_inputs), T(test_run_error_masks_secrets))
