@@ -108,18 +108,123 @@ static int get_range(double *out, const struct mlg_json_doc *doc, json_t *o,
 	return 0;
 }
 
+/* swap "values": distinct numbers, or distinct strings. */
+static int parse_values(struct mlg_behave_test *t, struct mlg_behave_suite *s,
+			json_t *vals, const char *ptr)
+{
+	const struct mlg_json_doc *doc = &s->doc;
+	struct mlg_buf b = MLG_BUF_INIT;
+	int rc = 0, text;
+	size_t i, j;
+	json_t *v;
+
+	at(&b, ptr, "values");
+	if (!json_is_array(vals) || !json_array_size(vals)) {
+		rc = mlg_json_error(doc, b.ptr,
+				    "expected a non-empty array of numbers or "
+				    "strings, found %s",
+				    json_is_array(vals)
+					    ? "an empty array"
+					    : mlg_json_type_name(vals));
+		goto done;
+	}
+	text = json_is_string(json_array_get(vals, 0));
+	t->nvalues = json_array_size(vals);
+	if (text)
+		t->svalues = mlg_calloc(t->nvalues, sizeof(*t->svalues));
+	else
+		t->values = mlg_calloc(t->nvalues, sizeof(*t->values));
+	json_array_foreach (vals, i, v) {
+		at_index(&b, ptr, "values", i);
+		if (text ? !json_is_string(v) : !json_is_number(v)) {
+			rc = mlg_json_error(doc, b.ptr,
+					    i ? "expected a %s as values[0], "
+						"found %s"
+					      : "expected a %s or a string, "
+						"found %s",
+					    text ? "string" : "number",
+					    mlg_json_type_name(v));
+			goto done;
+		}
+		if (text)
+			t->svalues[i] = json_string_value(v);
+		else
+			t->values[i] = json_number_value(v);
+		/* "the next value" is ambiguous with repeats */
+		for (j = 0; j < i; j++) {
+			if (text && !strcmp(t->svalues[j], t->svalues[i]))
+				rc = mlg_json_error(doc, b.ptr,
+						    "duplicate value '%s'",
+						    t->svalues[i]);
+			else if (!text && t->values[j] == t->values[i])
+				rc = mlg_json_error(doc, b.ptr,
+						    "duplicate value %.17g",
+						    t->values[i]);
+			if (rc)
+				goto done;
+		}
+	}
+done:
+	mlg_buf_release(&b);
+	return rc;
+}
+
+/* swap "map": {"from": to}, the values all numbers or all strings. */
+static int parse_map(struct mlg_behave_test *t, struct mlg_behave_suite *s,
+		     json_t *map, const char *ptr)
+{
+	const struct mlg_json_doc *doc = &s->doc;
+	struct mlg_buf b = MLG_BUF_INIT;
+	const char *key;
+	int rc = 0, text = -1;
+	json_t *v;
+
+	at(&b, ptr, "map");
+	if (!json_is_object(map) || !json_object_size(map)) {
+		rc = mlg_json_error(doc, b.ptr,
+				    "expected a non-empty object of value: "
+				    "replacement, found %s",
+				    json_is_object(map)
+					    ? "an empty object"
+					    : mlg_json_type_name(map));
+		goto done;
+	}
+	json_object_foreach (map, key, v) {
+		at(&b, ptr, "map");
+		mlg_json_pointer_append(&b, key);
+		if (text < 0 && (json_is_string(v) || json_is_number(v)))
+			text = json_is_string(v);
+		if (text < 0 ||
+		    (text ? !json_is_string(v) : !json_is_number(v))) {
+			rc = mlg_json_error(doc, b.ptr,
+					    text < 0 ? "expected a number or a "
+						       "string, found %s"
+					    : text ? "expected a string as the "
+						     "first value, found %s"
+						   : "expected a number as the "
+						     "first value, found %s",
+					    mlg_json_type_name(v));
+			goto done;
+		}
+	}
+	t->map = map;
+done:
+	mlg_buf_release(&b);
+	return rc;
+}
+
 static int parse_perturb(struct mlg_behave_test *t, struct mlg_behave_suite *s,
 			 json_t *o, const char *ptr)
 {
-	static const char *const k_swap[] = {"column", "op", "values", NULL};
+	static const char *const k_swap[] = {"column", "op", "values", "map",
+					     NULL};
 	static const char *const k_by[] = {"column", "op", "by", NULL};
 	static const char *const k_set[] = {"column", "op", "value", NULL};
 	static const char *const k_none[] = {"column", "op", NULL};
 	const struct mlg_json_doc *doc = &s->doc;
 	struct mlg_buf b = MLG_BUF_INIT;
+	json_t *vals, *map, *v;
 	const char *op;
-	json_t *vals;
-	size_t i, j;
 	int rc, k;
 
 	if ((rc = mlg_json_get_str(doc, o, ptr, "column", 1, &t->column)) ||
@@ -144,46 +249,19 @@ static int parse_perturb(struct mlg_behave_test *t, struct mlg_behave_suite *s,
 		if ((rc = mlg_json_check_keys(doc, o, ptr, k_swap)))
 			goto done;
 		vals = json_object_get(o, "values");
-		at(&b, ptr, "values");
-		if (!vals) {
+		map = json_object_get(o, "map");
+		if (vals && map) {
+			at(&b, ptr, "map");
+			rc = mlg_json_error(doc, b.ptr,
+					    "'values' and 'map' exclude each "
+					    "other");
+		} else if (!vals && !map) {
 			rc = mlg_json_error(doc, ptr,
 					    "missing required property "
-					    "'values'");
-			goto done;
-		}
-		if (!json_is_array(vals) || !json_array_size(vals)) {
-			rc = mlg_json_error(doc, b.ptr,
-					    "expected a non-empty array of "
-					    "numbers, found %s",
-					    json_is_array(vals)
-						    ? "an empty array"
-						    : mlg_json_type_name(vals));
-			goto done;
-		}
-		t->nvalues = json_array_size(vals);
-		t->values = mlg_calloc(t->nvalues, sizeof(*t->values));
-		for (i = 0; i < t->nvalues; i++) {
-			json_t *v = json_array_get(vals, i);
-
-			if (!json_is_number(v)) {
-				at_index(&b, ptr, "values", i);
-				rc = mlg_json_error(doc, b.ptr,
-						    "expected a number, found "
-						    "%s",
-						    mlg_json_type_name(v));
-				goto done;
-			}
-			t->values[i] = json_number_value(v);
-			/* "the next value" is ambiguous with repeats */
-			for (j = 0; j < i; j++)
-				if (t->values[j] == t->values[i]) {
-					at_index(&b, ptr, "values", i);
-					rc = mlg_json_error(doc, b.ptr,
-							    "duplicate value "
-							    "%.17g",
-							    t->values[i]);
-					goto done;
-				}
+					    "'values' (or 'map')");
+		} else {
+			rc = vals ? parse_values(t, s, vals, ptr)
+				  : parse_map(t, s, map, ptr);
 		}
 		break;
 	case MLG_BEHAVE_SHIFT:
@@ -193,9 +271,23 @@ static int parse_perturb(struct mlg_behave_test *t, struct mlg_behave_suite *s,
 			goto done;
 		break;
 	case MLG_BEHAVE_SET:
-		if ((rc = mlg_json_check_keys(doc, o, ptr, k_set)) ||
-		    (rc = mlg_json_get_num(doc, o, ptr, "value", 1, &t->by)))
+		if ((rc = mlg_json_check_keys(doc, o, ptr, k_set)))
 			goto done;
+		v = json_object_get(o, "value");
+		at(&b, ptr, "value");
+		if (!v)
+			rc = mlg_json_error(doc, ptr,
+					    "missing required property "
+					    "'value'");
+		else if (json_is_string(v))
+			t->str = json_string_value(v);
+		else if (json_is_number(v))
+			t->by = json_number_value(v);
+		else
+			rc = mlg_json_error(doc, b.ptr,
+					    "expected a number or a string, "
+					    "found %s",
+					    mlg_json_type_name(v));
 		break;
 	case MLG_BEHAVE_MISSING:
 		rc = mlg_json_check_keys(doc, o, ptr, k_none);
@@ -206,7 +298,7 @@ done:
 	return rc;
 }
 
-/* mft rows of the model mode: objects of numbers plus "expect". */
+/* mft rows of the model mode: objects of values plus "expect". */
 static int parse_rows(struct mlg_behave_test *t, struct mlg_behave_suite *s,
 		      json_t *rows, const char *ptr)
 {
@@ -253,11 +345,13 @@ static int parse_rows(struct mlg_behave_test *t, struct mlg_behave_suite *s,
 						mlg_json_type_name(v));
 					goto done;
 				}
-			} else if (!json_is_number(v)) {
-				rc = mlg_json_error(&s->doc, kb.ptr,
-						    "expected a number, found "
-						    "%s",
-						    mlg_json_type_name(v));
+			} else if (!json_is_number(v) && !json_is_string(v) &&
+				   !json_is_null(v)) {
+				rc = mlg_json_error(
+					&s->doc, kb.ptr,
+					"expected a number, a string "
+					"or null, found %s",
+					mlg_json_type_name(v));
 				goto done;
 			}
 		}
@@ -554,6 +648,7 @@ void mlg_behave_release(struct mlg_behave_suite *s)
 	for (i = 0; i < s->n; i++) {
 		free(s->tests[i].ptr);
 		free(s->tests[i].values);
+		free(s->tests[i].svalues);
 		free(s->tests[i].ids);
 	}
 	for (i = 0; i < s->npool; i++)
@@ -892,9 +987,11 @@ static int convert(struct answers *out, const struct mlg_infer_out *o,
 	return 0;
 }
 
+/* Ask the model about `nrows` rows: numbers `x` and, when the test set
+ * has text columns, their cells `text` (nrows * ncols each). */
 static int predict(struct answers *out, const struct mlg_behave_model *m,
 		   const struct mlg_infer_data *data, const double *x,
-		   size_t nrows, const char *name)
+		   const char **text, size_t nrows, const char *name)
 {
 	struct mlg_infer_data v = {0};
 	struct mlg_infer_out o = {0};
@@ -904,6 +1001,8 @@ static int predict(struct answers *out, const struct mlg_behave_model *m,
 	v.ncols = data->ncols;
 	v.names = data->names;
 	v.x = (double *)x;
+	v.is_text = data->is_text;
+	v.text = text;
 	rc = m->predict(&o, &v, m->arg);
 	if (rc > 0)
 		rc = mlg_error_set(MLG_ERROR, "the model callback returned %d",
@@ -919,19 +1018,32 @@ static int predict(struct answers *out, const struct mlg_behave_model *m,
 /* What a test needs from the test set, resolved before any call. */
 struct prep {
 	size_t col;	      /* inv, dir: the perturbed feature */
+	int text;	      /* inv, dir: it is a text column */
 	size_t nrows;	      /* mft rows, or inv/dir rows of the test set */
 	double *x;	      /* mft: nrows * ncols */
+	const char **cells;   /* mft: nrows * ncols text cells, or NULL */
 	const char **expect;  /* mft: nrows labels */
 	double *expect_value; /* mft regression */
 	size_t *idx;	      /* file mode: the rows of the ids */
+	/* swap: from[i] becomes to[i] (sfrom, sto for text); any other
+	 * value becomes the first "values" (swap_all) or stays (a map) */
+	size_t nmap;
+	double *from, *to;
+	const char **sfrom, **sto;
+	int swap_all;
 };
 
 static void prep_release(struct prep *p)
 {
 	free(p->x);
+	free(p->cells);
 	free(p->expect);
 	free(p->expect_value);
 	free(p->idx);
+	free(p->from);
+	free(p->to);
+	free(p->sfrom);
+	free(p->sto);
 }
 
 static int find_feature(size_t *out, const struct mlg_infer_data *data,
@@ -957,23 +1069,52 @@ static int expect_number(double *out, const struct mlg_behave_suite *s,
 	return 0;
 }
 
+/* A missing value for a model that cannot be sent one, at `ptr`. */
+static int no_missing(const struct mlg_behave_suite *s,
+		      const struct mlg_behave_test *t,
+		      const struct mlg_behave_model *m, const char *ptr)
+{
+	if (m->protocol)
+		return mlg_json_error(&s->doc, ptr,
+				      "test '%s': protocol '%s' cannot send a "
+				      "missing value",
+				      t->name, m->protocol);
+	return mlg_json_error(&s->doc, ptr,
+			      "test '%s': the model cannot be sent a missing "
+			      "value",
+			      t->name);
+}
+
+/* A JSON value of the wrong kind for its column, at `ptr`. */
+static int wrong_kind(const struct mlg_behave_suite *s, const char *ptr,
+		      const char *col, int text, const json_t *v)
+{
+	return mlg_json_error(
+		&s->doc, ptr, "column '%s' is %s: expected a %s, found %s", col,
+		text ? "text" : "numeric", text ? "string" : "number",
+		mlg_json_type_name(v));
+}
+
 static int prep_mft(struct prep *p, struct mlg_behave_suite *s,
-		    const struct mlg_behave_test *t, int regression,
+		    const struct mlg_behave_test *t,
+		    const struct mlg_behave_model *m,
 		    const struct mlg_infer_data *data)
 {
 	struct mlg_buf b = MLG_BUF_INIT, kb = MLG_BUF_INIT;
-	size_t i, j, f;
+	size_t i, j, f, nc = data->ncols;
 	const char *key;
 	json_t *row, *v;
-	int rc = 0;
+	int rc = 0, text;
 
 	p->nrows = json_array_size(t->rows);
-	p->x = mlg_calloc(p->nrows * data->ncols + 1, sizeof(*p->x));
+	p->x = mlg_calloc(p->nrows * nc + 1, sizeof(*p->x));
+	if (data->is_text)
+		p->cells = mlg_calloc(p->nrows * nc + 1, sizeof(*p->cells));
 	p->expect = mlg_calloc(p->nrows + 1, sizeof(*p->expect));
 	p->expect_value = mlg_calloc(p->nrows + 1, sizeof(*p->expect_value));
 	json_array_foreach (t->rows, i, row) {
 		at_index(&b, t->ptr, "rows", i);
-		for (j = 0; j < data->ncols; j++) {
+		for (j = 0; j < nc; j++) {
 			v = json_object_get(row, data->names[j]);
 			if (!v) {
 				rc = mlg_json_error(&s->doc, b.ptr,
@@ -981,7 +1122,26 @@ static int prep_mft(struct prep *p, struct mlg_behave_suite *s,
 						    data->names[j]);
 				goto done;
 			}
-			p->x[i * data->ncols + j] = json_number_value(v);
+			mlg_buf_reset(&kb);
+			mlg_buf_adds(&kb, b.ptr);
+			mlg_json_pointer_append(&kb, data->names[j]);
+			text = mlg_infer_is_text(data, j);
+			p->x[i * nc + j] = NAN;
+			if (json_is_null(v)) {
+				if (!m->missing_ok) {
+					rc = no_missing(s, t, m, kb.ptr);
+					goto done;
+				}
+			} else if (text ? !json_is_string(v)
+					: !json_is_number(v)) {
+				rc = wrong_kind(s, kb.ptr, data->names[j], text,
+						v);
+				goto done;
+			} else if (text) {
+				p->cells[i * nc + j] = json_string_value(v);
+			} else {
+				p->x[i * nc + j] = json_number_value(v);
+			}
 		}
 		json_object_foreach (row, key, v) {
 			if (!strcmp(key, "expect") ||
@@ -997,13 +1157,141 @@ static int prep_mft(struct prep *p, struct mlg_behave_suite *s,
 		}
 		p->expect[i] = label_text(s, json_object_get(row, "expect"));
 		mlg_json_pointer_append(&b, "expect");
-		if (regression && (rc = expect_number(&p->expect_value[i], s,
-						      p->expect[i], b.ptr)))
+		if (m->regression && (rc = expect_number(&p->expect_value[i], s,
+							 p->expect[i], b.ptr)))
 			goto done;
 	}
 done:
 	mlg_buf_release(&b);
 	mlg_buf_release(&kb);
+	return rc;
+}
+
+/* The swap of a test as from -> to pairs, checked against its column. */
+static int prep_swap(struct prep *p, struct mlg_behave_suite *s,
+		     const struct mlg_behave_test *t, const char *ptr)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	const char *key;
+	size_t i, n;
+	json_t *v;
+	int rc = 0;
+
+	if (!t->map) {
+		n = p->nmap = t->nvalues;
+		p->swap_all = 1;
+		if (p->text != (t->svalues != NULL)) {
+			at(&b, ptr, "values");
+			rc = mlg_json_error(&s->doc, b.ptr,
+					    "column '%s' is %s: expected %s, "
+					    "found %s",
+					    t->column,
+					    p->text ? "text" : "numeric",
+					    p->text ? "strings" : "numbers",
+					    p->text ? "numbers" : "strings");
+			goto done;
+		}
+		if (p->text) {
+			p->sfrom = mlg_calloc(n, sizeof(*p->sfrom));
+			p->sto = mlg_calloc(n, sizeof(*p->sto));
+			for (i = 0; i < n; i++) {
+				p->sfrom[i] = t->svalues[i];
+				p->sto[i] = t->svalues[(i + 1) % n];
+			}
+		} else {
+			p->from = mlg_calloc(n, sizeof(*p->from));
+			p->to = mlg_calloc(n, sizeof(*p->to));
+			for (i = 0; i < n; i++) {
+				p->from[i] = t->values[i];
+				p->to[i] = t->values[(i + 1) % n];
+			}
+		}
+		goto done;
+	}
+	n = json_object_size(t->map);
+	p->sfrom = mlg_calloc(n, sizeof(*p->sfrom));
+	p->sto = mlg_calloc(n, sizeof(*p->sto));
+	p->from = mlg_calloc(n, sizeof(*p->from));
+	p->to = mlg_calloc(n, sizeof(*p->to));
+	json_object_foreach (t->map, key, v) {
+		at(&b, ptr, "map");
+		mlg_json_pointer_append(&b, key);
+		if (p->text != json_is_string(v)) {
+			rc = wrong_kind(s, b.ptr, t->column, p->text, v);
+			goto done;
+		}
+		if (!p->text && mlg_parse_double(&p->from[p->nmap], key)) {
+			rc = mlg_json_error(&s->doc, b.ptr,
+					    "column '%s' is numeric: key '%s' "
+					    "is not a number",
+					    t->column, key);
+			goto done;
+		}
+		p->sfrom[p->nmap] = key;
+		if (p->text)
+			p->sto[p->nmap] = json_string_value(v);
+		else
+			p->to[p->nmap] = json_number_value(v);
+		p->nmap++;
+	}
+done:
+	mlg_buf_release(&b);
+	return rc;
+}
+
+/* An inv or dir test against its column: the op fits the column's kind,
+ * a missing value can be sent. */
+static int prep_perturb(struct prep *p, struct mlg_behave_suite *s,
+			const struct mlg_behave_test *t,
+			const struct mlg_behave_model *m,
+			const struct mlg_infer_data *data)
+{
+	struct mlg_buf b = MLG_BUF_INIT, pb = MLG_BUF_INIT;
+	int rc = 0;
+
+	at(&pb, t->ptr, "perturb");
+	at(&b, pb.ptr, "column");
+	if (find_feature(&p->col, data, t->column)) {
+		rc = mlg_json_error(&s->doc, b.ptr,
+				    "no feature '%s' in the test data",
+				    t->column);
+		goto done;
+	}
+	p->text = mlg_infer_is_text(data, p->col);
+	at(&b, pb.ptr, "op");
+	switch (t->op) {
+	case MLG_BEHAVE_MISSING:
+		if (!m->missing_ok)
+			rc = no_missing(s, t, m, b.ptr);
+		break;
+	case MLG_BEHAVE_SHIFT:
+	case MLG_BEHAVE_SCALE:
+		if (p->text)
+			rc = mlg_json_error(&s->doc, b.ptr,
+					    "op '%s' needs a numeric column, "
+					    "and '%s' is text",
+					    op_names[t->op], t->column);
+		break;
+	case MLG_BEHAVE_SET:
+		if (p->text != (t->str != NULL)) {
+			at(&b, pb.ptr, "value");
+			rc = mlg_json_error(&s->doc, b.ptr,
+					    "column '%s' is %s: expected a "
+					    "%s, found %s",
+					    t->column,
+					    p->text ? "text" : "numeric",
+					    p->text ? "string" : "number",
+					    p->text ? "number" : "string");
+		}
+		break;
+	case MLG_BEHAVE_SWAP:
+		rc = prep_swap(p, s, t, pb.ptr);
+		break;
+	}
+	p->nrows = t->first && t->first < data->nrows ? t->first : data->nrows;
+done:
+	mlg_buf_release(&b);
+	mlg_buf_release(&pb);
 	return rc;
 }
 
@@ -1013,7 +1301,7 @@ static int prep_model(struct prep *p, struct mlg_behave_suite *s,
 		      const struct mlg_infer_data *data)
 {
 	struct mlg_buf b = MLG_BUF_INIT;
-	int rc = 0;
+	int rc;
 
 	if (t->file_mode) {
 		at(&b, t->ptr, t->type == MLG_BEHAVE_MFT ? "ids" : "pairs");
@@ -1021,60 +1309,68 @@ static int prep_model(struct prep *p, struct mlg_behave_suite *s,
 				    "test '%s' pairs ids of a predictions "
 				    "file: there is none with a model",
 				    t->name);
-		goto done;
+		mlg_buf_release(&b);
+		return rc;
 	}
-	if (t->type == MLG_BEHAVE_MFT) {
-		rc = prep_mft(p, s, t, m->regression, data);
-		goto done;
-	}
-	at(&b, t->ptr, "perturb");
-	mlg_json_pointer_append(&b, "column");
-	if (find_feature(&p->col, data, t->column)) {
-		rc = mlg_json_error(&s->doc, b.ptr,
-				    "no feature '%s' in the test data",
-				    t->column);
-		goto done;
-	}
-	if (t->op == MLG_BEHAVE_MISSING && !m->missing_ok) {
-		at(&b, t->ptr, "perturb");
-		mlg_json_pointer_append(&b, "op");
-		rc = mlg_json_error(&s->doc, b.ptr,
-				    "op 'missing' needs a model that accepts "
-				    "missing values: JSON cannot send NaN to "
-				    "an endpoint");
-		goto done;
-	}
-	p->nrows = t->first && t->first < data->nrows ? t->first : data->nrows;
-done:
-	mlg_buf_release(&b);
-	return rc;
+	if (t->type == MLG_BEHAVE_MFT)
+		return prep_mft(p, s, t, m, data);
+	return prep_perturb(p, s, t, m, data);
 }
 
-static double perturb(const struct mlg_behave_test *t, double x)
+/* The cell (x, str) perturbed into (*ox, *os); a text column's number
+ * is NaN and stays so. */
+static void perturb(const struct mlg_behave_test *t, const struct prep *p,
+		    double x, const char *str, double *ox, const char **os)
 {
 	size_t i;
 
+	*ox = x;
+	*os = str;
 	switch (t->op) {
 	case MLG_BEHAVE_SWAP:
-		for (i = 0; i < t->nvalues; i++)
-			if (t->values[i] == x)
-				return t->values[(i + 1) % t->nvalues];
-		return t->values[0];
+		for (i = 0; i < p->nmap; i++)
+			if (p->text ? str && !strcmp(p->sfrom[i], str)
+				    : p->from[i] == x) {
+				if (p->text)
+					*os = p->sto[i];
+				else
+					*ox = p->to[i];
+				return;
+			}
+		if (p->swap_all && p->text)
+			*os = p->sfrom[0];
+		else if (p->swap_all)
+			*ox = p->from[0];
+		return;
 	case MLG_BEHAVE_SHIFT:
-		return x + t->by;
+		*ox = x + t->by;
+		return;
 	case MLG_BEHAVE_SCALE:
-		return x * t->by;
+		*ox = x * t->by;
+		return;
 	case MLG_BEHAVE_SET:
-		return t->by;
+		if (p->text)
+			*os = t->str;
+		else
+			*ox = t->by;
+		return;
 	case MLG_BEHAVE_MISSING:
-		break;
+		if (p->text)
+			*os = NULL;
+		else
+			*ox = NAN;
+		return;
 	}
-	return NAN;
 }
 
 static int same(double a, double b)
 {
 	return a == b || (isnan(a) && isnan(b));
+}
+
+static int same_str(const char *a, const char *b)
+{
+	return a && b ? !strcmp(a, b) : a == b;
 }
 
 static int need_score(const struct mlg_behave_suite *s,
@@ -1098,7 +1394,7 @@ static int run_mft(struct mlg_report *r, struct mlg_table *tab,
 	size_t i;
 	int rc;
 
-	if ((rc = predict(&a, m, data, p->x, p->nrows, t->name)))
+	if ((rc = predict(&a, m, data, p->x, p->cells, p->nrows, t->name)))
 		goto done;
 	c = start(r, s, t);
 	for (i = 0; i < p->nrows; i++) {
@@ -1127,26 +1423,37 @@ static int run_perturbed(struct mlg_report *r, struct mlg_table *tab,
 			 const struct mlg_infer_data *data,
 			 const struct answers *orig)
 {
-	size_t nc = data->ncols, i, j, n = 0, *idx;
+	size_t nc = data->ncols, i, j, k, n = 0, *idx;
 	struct mlg_buf pre = MLG_BUF_INIT;
 	struct answers a = {0};
 	struct answer a0, a1;
 	struct mlg_check *c;
-	double *x, v;
+	const char **cells = NULL, *s0, *s1;
+	double *x, v0, v1;
 	int rc = 0;
 
 	/* Only rows the perturbation changed are sent and counted. */
 	x = mlg_calloc(p->nrows * nc + 1, sizeof(*x));
+	if (data->is_text)
+		cells = mlg_calloc(p->nrows * nc + 1, sizeof(*cells));
 	idx = mlg_calloc(p->nrows + 1, sizeof(*idx));
 	for (i = 0; i < p->nrows; i++) {
-		v = perturb(t, data->x[i * nc + p->col]);
-		if (same(v, data->x[i * nc + p->col]))
+		k = i * nc + p->col;
+		v0 = data->x[k];
+		s0 = p->text ? data->text[k] : NULL;
+		perturb(t, p, v0, s0, &v1, &s1);
+		if (p->text ? same_str(s0, s1) : same(v0, v1))
 			continue;
 		memcpy(&x[n * nc], &data->x[i * nc], nc * sizeof(*x));
-		x[n * nc + p->col] = v;
+		x[n * nc + p->col] = v1;
+		if (cells) {
+			memcpy(&cells[n * nc], &data->text[i * nc],
+			       nc * sizeof(*cells));
+			cells[n * nc + p->col] = s1;
+		}
 		idx[n++] = i;
 	}
-	if (n && (rc = predict(&a, m, data, x, n, t->name)))
+	if (n && (rc = predict(&a, m, data, x, cells, n, t->name)))
 		goto done;
 	if (n && a.has_score != orig->has_score) {
 		rc = mlg_error_set(MLG_EDATA,
@@ -1180,6 +1487,7 @@ done:
 	mlg_buf_release(&pre);
 	answers_release(&a);
 	free(x);
+	free(cells);
 	free(idx);
 	return rc;
 }
@@ -1212,7 +1520,8 @@ int mlg_behave_run(struct mlg_report *r, struct mlg_behave_suite *s,
 		}
 		/* The first rows are predicted once, for every test. */
 		if (!have && nfirst &&
-		    (rc = predict(&orig, m, data, data->x, nfirst, t->name)))
+		    (rc = predict(&orig, m, data, data->x, data->text, nfirst,
+				  t->name)))
 			goto done;
 		have = 1;
 		if ((rc = run_perturbed(r, tab, s, t, &pp[i], m, data, &orig)))

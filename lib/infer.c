@@ -16,6 +16,7 @@
 #include "mlgate/json.h"
 #include "mlgate/stream.h"
 #include "mlgate/tool.h"
+#include "mlgate/utf8.h"
 #include "mlgate/util.h"
 
 int mlg_infer_proto_parse(enum mlg_infer_proto *out, const char *name)
@@ -70,51 +71,175 @@ char *mlg_infer_ready_url(enum mlg_infer_proto p, const char *base,
 	return NULL;
 }
 
+int mlg_infer_proto_missing_ok(enum mlg_infer_proto p)
+{
+	return p == MLG_INFER_MLFLOW;
+}
+
+static const char *proto_name(enum mlg_infer_proto p)
+{
+	return p == MLG_INFER_V2	  ? "v2"
+	       : p == MLG_INFER_TFSERVING ? "tfserving"
+					  : "mlflow";
+}
+
+/* Every cell is checked before a byte is written: an infinity cannot be
+ * JSON, and a missing value only mlflow can send (as null). */
+static int check_cells(enum mlg_infer_proto p, const struct mlg_infer_data *d,
+		       size_t first, size_t nrows)
+{
+	size_t i, j;
+	double v;
+
+	for (i = first; i < first + nrows; i++)
+		for (j = 0; j < d->ncols; j++) {
+			v = d->x[i * d->ncols + j];
+			if (!mlg_infer_is_text(d, j) && isinf(v))
+				return mlg_error_set(MLG_EINVALID,
+						     "row %zu: feature '%s' is "
+						     "not a finite number",
+						     i + 1, d->names[j]);
+			if (!mlg_infer_proto_missing_ok(p) &&
+			    mlg_infer_is_missing(d, i, j))
+				return mlg_error_set(MLG_EINVALID,
+						     "row %zu: feature '%s' is "
+						     "missing: protocol '%s' "
+						     "cannot send a missing "
+						     "value",
+						     i + 1, d->names[j],
+						     proto_name(p));
+		}
+	return 0;
+}
+
+/* One cell as JSON: a number (%.17g round-trips every double), a
+ * string, or null when missing. */
+static void add_cell(struct mlg_buf *b, const struct mlg_infer_data *d,
+		     size_t i, size_t j)
+{
+	if (mlg_infer_is_missing(d, i, j))
+		mlg_buf_adds(b, "null");
+	else if (mlg_infer_is_text(d, j))
+		mlg_json_add_str(b, d->text[i * d->ncols + j]);
+	else
+		mlg_buf_addf(b, "%.17g", d->x[i * d->ncols + j]);
+}
+
+static int has_text(const struct mlg_infer_data *d)
+{
+	size_t j;
+
+	for (j = 0; j < d->ncols; j++)
+		if (mlg_infer_is_text(d, j))
+			return 1;
+	return 0;
+}
+
+/* OIP v2 with a text column: a tensor holds one datatype only, so each
+ * column is an input of its own, [rows, 1]. */
+static void v2_columns(struct mlg_buf *b, const struct mlg_infer_data *d,
+		       size_t first, size_t nrows)
+{
+	size_t i, j;
+
+	mlg_buf_adds(b, "{\"inputs\":[");
+	for (j = 0; j < d->ncols; j++) {
+		mlg_buf_adds(b, j ? ",{\"name\":" : "{\"name\":");
+		mlg_json_add_str(b, d->names[j]);
+		mlg_buf_addf(b,
+			     ",\"shape\":[%zu,1],\"datatype\":\"%s\","
+			     "\"data\":[",
+			     nrows, mlg_infer_is_text(d, j) ? "BYTES" : "FP64");
+		for (i = first; i < first + nrows; i++) {
+			if (i > first)
+				mlg_buf_addch(b, ',');
+			add_cell(b, d, i, j);
+		}
+		mlg_buf_adds(b, "]}");
+	}
+	mlg_buf_adds(b, "]}");
+}
+
+/* The body into `b`, which has no cap (the caller's cap is applied to
+ * the whole body at once, so it is never cut half-way). */
+static void body(struct mlg_buf *b, enum mlg_infer_proto p,
+		 const struct mlg_infer_data *d, size_t first, size_t nrows)
+{
+	int text = has_text(d), flat = p == MLG_INFER_V2;
+	size_t i, j;
+
+	if (p == MLG_INFER_V2 && text) {
+		v2_columns(b, d, first, nrows);
+		return;
+	}
+	if (p == MLG_INFER_V2)
+		mlg_buf_addf(b,
+			     "{\"inputs\":[{\"name\":\"input\",\"shape\":[%zu,"
+			     "%zu],\"datatype\":\"FP64\",\"data\":[",
+			     nrows, d->ncols);
+	else if (p == MLG_INFER_TFSERVING)
+		mlg_buf_adds(b, "{\"instances\":[");
+	else {
+		mlg_buf_adds(b, "{\"dataframe_split\":{\"columns\":[");
+		for (j = 0; j < d->ncols; j++) {
+			if (j)
+				mlg_buf_addch(b, ',');
+			mlg_json_add_str(b, d->names[j]);
+		}
+		mlg_buf_adds(b, "],\"data\":[");
+	}
+	/* TF Serving's row format names the inputs of an instance when
+	 * they differ in type: an object a row */
+	text = text && p == MLG_INFER_TFSERVING;
+	for (i = first; i < first + nrows; i++) {
+		if (i > first)
+			mlg_buf_addch(b, ',');
+		if (!flat)
+			mlg_buf_addch(b, text ? '{' : '[');
+		for (j = 0; j < d->ncols; j++) {
+			if (j)
+				mlg_buf_addch(b, ',');
+			if (text) {
+				mlg_json_add_str(b, d->names[j]);
+				mlg_buf_addch(b, ':');
+			}
+			add_cell(b, d, i, j);
+		}
+		if (!flat)
+			mlg_buf_addch(b, text ? '}' : ']');
+	}
+	mlg_buf_adds(b, p == MLG_INFER_MLFLOW ? "]}}" : "]}");
+	if (p == MLG_INFER_V2)
+		mlg_buf_adds(b, "]}");
+}
+
+int mlg_infer_request_rows(struct mlg_buf *out, enum mlg_infer_proto p,
+			   const struct mlg_infer_data *d, size_t first,
+			   size_t nrows)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	int rc;
+
+	if ((rc = check_cells(p, d, first, nrows)))
+		return rc;
+	body(&b, p, d, first, nrows);
+	if (mlg_buf_add(out, b.ptr, b.len))
+		rc = mlg_error_set(MLG_ELIMIT, "request body too large");
+	mlg_buf_release(&b);
+	return rc;
+}
+
 int mlg_infer_request(struct mlg_buf *out, enum mlg_infer_proto p,
 		      const char *const *names, size_t ncols, const double *x,
 		      size_t nrows)
 {
-	size_t i, j;
-	int flat = p == MLG_INFER_V2;
+	struct mlg_infer_data d = {0};
 
-	for (i = 0; i < nrows * ncols; i++)
-		if (!isfinite(x[i]))
-			return mlg_error_set(MLG_EINVALID,
-					     "row %zu: feature '%s' is not a "
-					     "finite number",
-					     i / ncols + 1, names[i % ncols]);
-	if (p == MLG_INFER_V2)
-		mlg_buf_addf(out,
-			     "{\"inputs\":[{\"name\":\"input\",\"shape\":[%zu,"
-			     "%zu],\"datatype\":\"FP64\",\"data\":[",
-			     nrows, ncols);
-	else if (p == MLG_INFER_TFSERVING)
-		mlg_buf_adds(out, "{\"instances\":[");
-	else {
-		mlg_buf_adds(out, "{\"dataframe_split\":{\"columns\":[");
-		for (j = 0; j < ncols; j++) {
-			if (j)
-				mlg_buf_addch(out, ',');
-			mlg_json_add_str(out, names[j]);
-		}
-		mlg_buf_adds(out, "],\"data\":[");
-	}
-	for (i = 0; i < nrows; i++) {
-		if (i)
-			mlg_buf_addch(out, ',');
-		if (!flat)
-			mlg_buf_addch(out, '[');
-		for (j = 0; j < ncols; j++)
-			/* %.17g round-trips every double */
-			mlg_buf_addf(out, "%s%.17g", j ? "," : "",
-				     x[i * ncols + j]);
-		if (!flat)
-			mlg_buf_addch(out, ']');
-	}
-	if (mlg_buf_adds(out, p == MLG_INFER_MLFLOW ? "]}}" : "]}") ||
-	    (p == MLG_INFER_V2 && mlg_buf_adds(out, "]}")))
-		return mlg_error_set(MLG_ELIMIT, "request body too large");
-	return 0;
+	d.nrows = nrows;
+	d.ncols = ncols;
+	d.names = (char **)names;
+	d.x = (double *)x;
+	return mlg_infer_request_rows(out, p, &d, 0, nrows);
 }
 
 int mlg_infer_fix_tokens(struct mlg_buf *out, const char *text, size_t len)
@@ -439,29 +564,82 @@ static int map_header(struct mlg_infer_data *d, int *role,
 		d->names = mlg_calloc(nfeat + 1, sizeof(char *));
 		for (j = 0; j < nfeat; j++)
 			d->names[j] = mlg_strdup(feat[j]);
+	} else {
+		d->names = mlg_calloc(h->nfields + 1, sizeof(char *));
+		for (i = 0; i < h->nfields; i++) {
+			if (role[i] >= 0)
+				continue;
+			role[i] = (int)(nkeep + d->ncols);
+			d->names[d->ncols++] = field(h, i);
+		}
+		if (!d->ncols)
+			return mlg_error_set(MLG_EINVALID,
+					     "no feature columns in '%s'", src);
+	}
+	/* which columns are text is known at the end (see finish()) */
+	d->is_text = mlg_calloc(d->ncols + 1, 1);
+	return 0;
+}
+
+/*
+ * What a read gathers besides `out`: array capacities, and the text of
+ * every feature cell, NUL-terminated, row by row in feature order.
+ * Whether a column is text is known only after its last cell, and then
+ * its earlier cells are needed as written ("007", not 7); the cells
+ * hold no NUL byte, so they are found again by walking the pool.
+ */
+struct acc {
+	size_t ax, ak;
+	struct mlg_buf pool;
+	const struct mlg_csv_field **cell; /* ncols: this row's */
+};
+
+static void acc_release(struct acc *a)
+{
+	mlg_buf_release(&a->pool);
+	free(a->cell);
+}
+
+/* Store one feature cell: its number in *x (NaN when empty or text),
+ * its text in the pool; a text cell makes its column text. */
+static int take_cell(struct mlg_infer_data *out, struct acc *a, size_t j,
+		     double *x, const struct mlg_csv_field *f,
+		     const struct mlg_csv_record *rec, const char *src)
+{
+	const char *why = NULL;
+	char *v;
+
+	*x = NAN;
+	if (!f->len) {
+		mlg_buf_addch(&a->pool, '\0');
 		return 0;
 	}
-	d->names = mlg_calloc(h->nfields + 1, sizeof(char *));
-	for (i = 0; i < h->nfields; i++) {
-		if (role[i] >= 0)
-			continue;
-		role[i] = (int)(nkeep + d->ncols);
-		d->names[d->ncols++] = field(h, i);
+	if (memchr(f->ptr, '\0', f->len))
+		why = "holds a NUL byte";
+	v = mlg_strndup(f->ptr, f->len);
+	if (!why && mlg_parse_double(x, v)) {
+		*x = NAN;
+		out->is_text[j] = 1;
+		/* requests are JSON, and JSON strings are UTF-8 */
+		if (!mlg_utf8_valid(f->ptr, f->len))
+			why = "is not valid UTF-8";
 	}
-	if (!d->ncols)
-		return mlg_error_set(MLG_EINVALID, "no feature columns in '%s'",
-				     src);
+	mlg_buf_add(&a->pool, v, strlen(v) + 1);
+	free(v);
+	if (why)
+		return mlg_error_set(
+			MLG_EDATA, "'%s': line %llu: feature '%s' %s", src,
+			(unsigned long long)rec->line, out->names[j], why);
 	return 0;
 }
 
 /* Store the data row `rec` of `width` fields (roles from the header). */
 static int take_row(struct mlg_infer_data *out, const int *role, size_t width,
 		    const struct mlg_csv_record *rec, const char *src,
-		    size_t *ax, size_t *ak)
+		    struct acc *a)
 {
-	size_t i, nkeep = out->nkeep;
-	double *x;
-	char *v;
+	size_t i, j, nkeep = out->nkeep;
+	int rc;
 
 	if (rec->nfields != width)
 		return mlg_error_set(
@@ -469,34 +647,58 @@ static int take_row(struct mlg_infer_data *out, const int *role, size_t width,
 			src, (unsigned long long)rec->line, rec->nfields,
 			width);
 	out->x = mlg_grow(out->x, sizeof(double), (out->nrows + 1) * out->ncols,
-			  ax);
+			  &a->ax);
 	out->kept = mlg_grow(out->kept, sizeof(char *),
-			     (out->nrows + 1) * nkeep + 1, ak);
+			     (out->nrows + 1) * nkeep + 1, &a->ak);
+	if (!a->cell)
+		a->cell = mlg_calloc(out->ncols + 1, sizeof(*a->cell));
 	/* a row that fails half-way is freed by the release */
 	memset(out->kept + out->nrows * nkeep, 0, nkeep * sizeof(char *));
 	for (i = 0; i < width; i++) {
 		if (role[i] < 0)
 			continue;
-		v = field(rec, i);
-		if ((size_t)role[i] < nkeep) {
-			out->kept[out->nrows * nkeep + role[i]] = v;
-			continue;
-		}
-		x = &out->x[out->nrows * out->ncols + role[i] - nkeep];
-		if (mlg_parse_double(x, v)) {
-			mlg_error_set(MLG_EDATA,
-				      "'%s': line %llu: feature '%s' is not a "
-				      "number: '%s'",
-				      src, (unsigned long long)rec->line,
-				      out->names[role[i] - (int)nkeep], v);
-			free(v);
-			out->nrows++;
-			return MLG_EDATA;
-		}
-		free(v);
+		if ((size_t)role[i] < nkeep)
+			out->kept[out->nrows * nkeep + role[i]] = field(rec, i);
+		else
+			a->cell[role[i] - (int)nkeep] = &rec->fields[i];
 	}
 	out->nrows++;
+	/* in feature order, as finish() walks the pool */
+	for (j = 0; j < out->ncols; j++)
+		if ((rc = take_cell(out, a, j,
+				    &out->x[(out->nrows - 1) * out->ncols + j],
+				    a->cell[j], rec, src)))
+			return rc;
 	return 0;
+}
+
+/* Once every row is read: point the cells of the text columns into the
+ * pool, which `out` keeps; drop it when every column is numeric. */
+static void finish(struct mlg_infer_data *out, struct acc *a)
+{
+	size_t i, j, n, ntext = 0;
+	const char *p;
+
+	for (j = 0; j < out->ncols; j++)
+		ntext += out->is_text[j];
+	if (!ntext) {
+		free(out->is_text);
+		out->is_text = NULL;
+		return;
+	}
+	out->pool = mlg_buf_detach(&a->pool, NULL);
+	out->text = mlg_calloc(out->nrows * out->ncols + 1, sizeof(char *));
+	p = out->pool;
+	for (i = 0; i < out->nrows; i++)
+		for (j = 0; j < out->ncols; j++) {
+			n = strlen(p);
+			if (out->is_text[j]) {
+				out->x[i * out->ncols + j] = NAN;
+				if (n)
+					out->text[i * out->ncols + j] = p;
+			}
+			p += n + 1;
+		}
 }
 
 /* A JSON Lines value as the text a CSV cell would hold. */
@@ -525,7 +727,8 @@ struct jl {
 	struct mlg_infer_data *out;
 	const char *src;
 	const char *const *keep, *const *feat;
-	size_t nkeep, nfeat, width, ax, ak;
+	size_t nkeep, nfeat, width;
+	struct acc *acc;
 	char **names; /* width column names */
 	int *role;
 };
@@ -603,7 +806,7 @@ static int jl_line(struct jl *j, const char *text, size_t len, uint64_t no)
 	rec.fields = f;
 	rec.nfields = j->width;
 	rec.line = no;
-	rc = take_row(j->out, j->role, j->width, &rec, j->src, &j->ax, &j->ak);
+	rc = take_row(j->out, j->role, j->width, &rec, j->src, j->acc);
 done:
 	for (i = 0; cells && i < j->width; i++)
 		free(cells[i]);
@@ -650,11 +853,13 @@ int mlg_infer_data_read(struct mlg_infer_data *out, const char *src,
 	struct mlg_csv_record rec;
 	struct input in = {0};
 	struct jl j = {0};
-	size_t ax = 0, ak = 0, i, width = 0;
+	struct acc a = {0};
+	size_t i, width = 0;
 	int *role = NULL, rc, r, first = 1;
 
 	memset(out, 0, sizeof(*out));
 	memset(&rdr, 0, sizeof(rdr));
+	mlg_buf_init(&a.pool, 0);
 	out->nkeep = nkeep;
 	out->knames = mlg_calloc(nkeep + 1, sizeof(char *));
 	for (i = 0; i < nkeep; i++)
@@ -668,6 +873,7 @@ int mlg_infer_data_read(struct mlg_infer_data *out, const char *src,
 		j.nkeep = nkeep;
 		j.feat = features;
 		j.nfeat = nfeatures;
+		j.acc = &a;
 		rc = read_jsonl(&j, &in);
 		for (i = 0; i < j.width; i++)
 			free(j.names[i]);
@@ -689,7 +895,7 @@ int mlg_infer_data_read(struct mlg_infer_data *out, const char *src,
 				goto done;
 			continue;
 		}
-		if ((rc = take_row(out, role, width, &rec, src, &ax, &ak)))
+		if ((rc = take_row(out, role, width, &rec, src, &a)))
 			goto done;
 	}
 	if (r < 0)
@@ -697,6 +903,9 @@ int mlg_infer_data_read(struct mlg_infer_data *out, const char *src,
 	else if (first)
 		rc = mlg_error_set(MLG_EINVALID, "'%s': no header", src);
 done:
+	if (!rc)
+		finish(out, &a);
+	acc_release(&a);
 	free(role);
 	mlg_csv_reader_release(&rdr);
 	mlg_stream_close(in.s);
@@ -717,6 +926,9 @@ void mlg_infer_data_release(struct mlg_infer_data *d)
 	free(d->knames);
 	free(d->kept);
 	free(d->x);
+	free(d->is_text);
+	free(d->text);
+	free(d->pool);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -771,7 +983,6 @@ int mlg_infer_predict(struct mlg_infer_out *out, const struct mlg_infer_opts *o,
 	struct mlg_http_req *reqs = mlg_calloc(nb + 1, sizeof(*reqs));
 	struct mlg_http_pool_opts po = {o->concurrency, o->timeout_ms,
 					o->retries, o->backoff_s};
-	const char *const *names = (const char *const *)d->names;
 	char *url = mlg_infer_url(o->proto, o->base, o->model);
 	struct mlg_buf body = MLG_BUF_INIT;
 	size_t i, j, first, n;
@@ -783,10 +994,9 @@ int mlg_infer_predict(struct mlg_infer_out *out, const struct mlg_infer_opts *o,
 		first = i * bs;
 		n = d->nrows - first < bs ? d->nrows - first : bs;
 		mlg_buf_reset(&body);
-		rc = mlg_infer_request(&body, o->proto, names, d->ncols,
-				       d->x + first * d->ncols, n);
-		if (rc) {
-			mlg_error_prefix("data row %zu", first + 1);
+		if ((rc = mlg_infer_request_rows(&body, o->proto, d, first,
+						 n))) {
+			mlg_error_prefix("cannot send the test set");
 			goto done;
 		}
 		reqs[i].url = url;

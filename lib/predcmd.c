@@ -60,16 +60,30 @@ struct proc {
 	double last;	    /* mlg_monotonic() of the last progress */
 };
 
-static void add_value(struct mlg_buf *b, double v, int jsonl)
+/* Cell (i, j) of `d`. A missing value is an empty CSV cell, which is
+ * what pandas and R read as missing (behave.h's "missing" relies on
+ * it), or JSON null. */
+static void add_cell(struct mlg_buf *b, const struct mlg_infer_data *d,
+		     size_t i, size_t j, int jsonl)
 {
+	double v = d->x[i * d->ncols + j];
 	char s[40];
 	int n;
 
-	/* NaN is missing: an empty CSV cell, which is what pandas and R
-	 * read as missing (behave.h's "missing" relies on it) */
-	if (isnan(v))
-		n = snprintf(s, sizeof(s), "%s", jsonl ? "NaN" : "");
-	else if (isinf(v) && jsonl)
+	if (mlg_infer_is_missing(d, i, j)) {
+		/* a row of one empty cell is a blank line, which CSV
+		 * readers skip: "" keeps the row */
+		mlg_buf_adds(b, jsonl ? "null" : d->ncols == 1 ? "\"\"" : "");
+		return;
+	}
+	if (mlg_infer_is_text(d, j)) {
+		if (jsonl)
+			mlg_json_add_str(b, d->text[i * d->ncols + j]);
+		else
+			mlg_csv_add_field(b, d->text[i * d->ncols + j], ',');
+		return;
+	}
+	if (isinf(v) && jsonl)
 		n = snprintf(s, sizeof(s), "%s",
 			     v > 0 ? "Infinity" : "-Infinity");
 	else
@@ -87,8 +101,6 @@ static void fill(struct proc *p)
 	mlg_buf_reset(&p->w);
 	p->woff = 0;
 	while (p->w.len < CHUNK && p->row < d->nrows) {
-		const double *x = d->x + p->row * d->ncols;
-
 		for (j = 0; j < d->ncols; j++) {
 			if (p->jsonl) {
 				mlg_buf_addch(&p->w, j ? ',' : '{');
@@ -96,7 +108,7 @@ static void fill(struct proc *p)
 			} else if (j) {
 				mlg_buf_addch(&p->w, ',');
 			}
-			add_value(&p->w, x[j], p->jsonl);
+			add_cell(&p->w, d, p->row, j, p->jsonl);
 		}
 		if (p->jsonl)
 			mlg_buf_adds(&p->w, d->ncols ? "}" : "{}");

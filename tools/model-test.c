@@ -361,7 +361,9 @@ static int behaviour(struct run *x)
 			bm.nclasses = x->pf.nclasses;
 		}
 		bm.regression = x->pf.task == MLG_TASK_REGRESSION;
-		bm.missing_ok = command != NULL;
+		bm.missing_ok =
+			command || mlg_infer_proto_missing_ok(x->io.proto);
+		bm.protocol = command ? NULL : protocol;
 		return mlg_behave_run(x->r, &x->suite, &bm, &x->d);
 	}
 	/* the id column was read as the last key (see run()) */
@@ -386,9 +388,7 @@ static int load(struct run *x)
 						 "negative");
 		goto done;
 	}
-	if ((rc = mlg_infer_request(&body, x->io.proto,
-				    (const char *const *)x->d.names, x->d.ncols,
-				    x->d.x, n)))
+	if ((rc = mlg_infer_request_rows(&body, x->io.proto, &x->d, 0, n)))
 		goto done;
 	lo.url = url;
 	lo.body = body.ptr;

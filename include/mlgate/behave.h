@@ -24,7 +24,7 @@
  *	   "max_failure_rate": 0.0},
  *	  {"name": "country invariance", "type": "inv",
  *	   "perturb": {"column": "country", "op": "swap",
- *		       "values": [0, 1, 2]},
+ *		       "values": ["US", "DE", "FR"]},
  *	   "tolerance": 0.05, "rows": 200, "max_failure_rate": 0.01},
  *	  {"name": "more income never hurts", "type": "dir",
  *	   "perturb": {"column": "income", "op": "shift", "by": 1000},
@@ -44,20 +44,32 @@
  *                     failed / tested <= it (compared exactly)
  *   tolerance         a finite number >= 0, default 0 (see below)
  *   model mode:
- *     rows (mft)      a non-empty array of objects: one number per feature
- *                     of the test set, by column name, and "expect", the
- *                     label (a string or a number; numbers compare as
- *                     numbers, so "1" is 1.0)
+ *     rows (mft)      a non-empty array of objects: one value per feature
+ *                     of the test set, by column name (a number for a
+ *                     numeric column, a string for a text column, null
+ *                     for a missing value), and "expect", the label (a
+ *                     string or a number; numbers compare as numbers, so
+ *                     "1" is 1.0)
  *     perturb         (inv, dir) an object {"column": <feature>, "op": ..}
  *                     with op
  *                       "swap"   "values": [a, b, c]: every value becomes
  *                                the next one of the list (cyclic); a
- *                                value not in the list becomes values[0].
- *                                Distinct numbers, at least one.
- *                       "shift"  "by": x + by
- *                       "scale"  "by": x * by
- *                       "set"    "value": the value
- *                       "missing"  NaN (see below)
+ *                                value not in the list, or a missing
+ *                                one, becomes values[0]. Distinct
+ *                                numbers, or distinct strings for a text
+ *                                column, at least one. Or
+ *                                "map": {"US": "CA", "FR": "BE"}: a value
+ *                                that is a key becomes its value, others
+ *                                stay (and are not tested); the values
+ *                                are strings for a text column, numbers
+ *                                for a numeric one, whose keys must be
+ *                                numbers ("0": 1; the first key equal
+ *                                to the cell as a number applies).
+ *                       "shift"  "by": x + by     (numeric columns)
+ *                       "scale"  "by": x * by     (numeric columns)
+ *                       "set"    "value": the value: a number, or a
+ *                                string for a text column
+ *                       "missing"  the cell becomes missing (see below)
  *     rows (inv, dir) an integer >= 1: perturb the first N rows of the
  *                     test set (all of them when it has fewer); default
  *                     every row
@@ -67,16 +79,18 @@
  *   expect (dir)      required: "not_decrease", "not_increase",
  *                     "increase" or "decrease"
  *
- * Categorical columns are numeric codes here: struct mlg_infer_data holds
- * numbers only and every endpoint protocol sends FP64, so "swap" works on
- * the codes the model was trained on ([0, 1, 2]), never on text.
+ * Columns are numeric or text as the test set says (infer.h): a
+ * categorical column is swapped by its strings (["US", "DE"]), or by its
+ * codes when it holds numbers ([0, 1, 2]).
  *
- * "missing" sets NaN. JSON cannot carry NaN, so an HTTP endpoint cannot be
- * sent a missing value, and inventing a stand-in (a median, a zero) would
- * test something else than what the suite says. The op is therefore only
- * accepted with a model whose `missing_ok` is set (a predict command that
- * reads an empty CSV cell); otherwise the suite is refused before the
- * model is called.
+ * "missing" (and null in an mft row) makes the cell missing: NaN in a
+ * numeric column, NULL in a text one, which a predict command reads as
+ * an empty CSV cell or JSON null and MLflow as null. A v2 or TF Serving
+ * tensor has no missing value, and inventing a stand-in (a median, a
+ * zero) would test something else than what the suite says. A missing
+ * value is therefore only sent to a model whose `missing_ok` is set;
+ * otherwise the suite is refused before the model is called, naming the
+ * test and the model's protocol.
  *
  * The prediction of a row is a label and a score:
  *   label  classification: the model's predicted label, or the class of
@@ -103,6 +117,8 @@
  * the file, line:column and JSON pointer (json.h):
  *	'suite.json': 7:19: /tests/1/perturb/op: unknown op 'flip' (expected
  *	swap, shift, scale, set or missing)
+ *	'suite.json': 3:34: /tests/0/perturb/op: test 'm': protocol 'v2'
+ *	cannot send a missing value
  */
 #ifndef MLGATE_BEHAVE_H
 #define MLGATE_BEHAVE_H
@@ -144,9 +160,12 @@ struct mlg_behave_test {
 	json_t *rows;	    /* mft: the array of rows */
 	const char *column; /* inv, dir */
 	enum mlg_behave_op op;
-	double by;	/* shift, scale; the value of set */
-	double *values; /* swap */
+	double by;	      /* shift, scale; the value of set */
+	const char *str;      /* set: the value when it is a string */
+	double *values;	      /* swap: numbers, or NULL */
+	const char **svalues; /* swap: strings, or NULL */
 	size_t nvalues;
+	json_t *map;  /* swap: the "map" object, or NULL */
 	size_t first; /* inv, dir: rows of the test set; 0: all */
 	/* file mode: 2 * n ids for pairs, or n (id, expected label) */
 	const char **ids;
@@ -188,7 +207,8 @@ void mlg_behave_release(struct mlg_behave_suite *s);
 
 /*
  * The model. `predict` fills `out` with the answers for the `rows->nrows`
- * rows (rows->names and rows->x are set, nkeep is 0; everything borrowed)
+ * rows (rows->names, rows->x and, with text columns, rows->is_text and
+ * rows->text are set, nkeep is 0; everything borrowed)
  * in new arrays as mlg_infer_predict() does: the module releases them
  * with mlg_infer_out_release(), after a failure too. It returns 0 or a
  * negative MLG_E* code after mlg_error_set().
@@ -201,8 +221,10 @@ struct mlg_behave_model {
 	 * NULL: "0", "1", ... A predicted value is written with %.17g. */
 	const char *const *classes;
 	size_t nclasses;
-	int regression; /* 1: pred is a value, not a label */
-	int missing_ok; /* 1: the model can be sent NaN ("missing") */
+	int regression;	      /* 1: pred is a value, not a label */
+	int missing_ok;	      /* 1: the model can be sent missing values */
+	const char *protocol; /* named when a missing value is refused
+				 ("v2"), or NULL */
 };
 
 /*
@@ -216,8 +238,13 @@ struct mlg_behave_model {
  * ("test 'x' pairs ids of a predictions file: there is none with a
  * model"), a column that is no feature ("no feature 'x' in the test
  * data"), an MFT row without a feature ("missing feature 'x2'") or with
- * an unknown one, and "missing" without m->missing_ok. Nothing is added
- * to `r` then.
+ * an unknown one, a value of the wrong kind for its column ("column
+ * 'country' is text: expected a string, found number", "op 'shift' needs
+ * a numeric column, and 'country' is text", "column 'x' is numeric: key
+ * 'a' is not a number"), and a missing value without m->missing_ok
+ * ("test 'm': protocol 'v2' cannot send a missing value", or "test 'm':
+ * the model cannot be sent a missing value" without m->protocol).
+ * Nothing is added to `r` then.
  *
  * A failing callback stops the run: its code is returned and its message
  * is prefixed with "behaviour test '<name>': ". An answer of the wrong

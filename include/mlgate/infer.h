@@ -3,15 +3,28 @@
  *
  * Three serving protocols (no curl here; requests go through http.h):
  *
- *   v2         Open Inference Protocol (KServe v2, Triton):
- *              POST <base>/v2/models/<model>/infer with ONE 2-D FP64
- *              input tensor "input", shape [rows, features], data flat
- *              and row-major. FP64, not FP32, so that the values the
- *              model sees are exactly the dataset's.
+ *   v2         Open Inference Protocol (KServe v2, Triton, MLServer):
+ *              POST <base>/v2/models/<model>/infer. When every feature
+ *              is numeric: ONE 2-D FP64 input tensor "input", shape
+ *              [rows, features], data flat and row-major. FP64, not
+ *              FP32, so that the values the model sees are exactly the
+ *              dataset's. With a text column: one input tensor per
+ *              column, named after it, shape [rows, 1], datatype FP64
+ *              (numbers) or BYTES (data as JSON strings), in column
+ *              order. (MLServer's scikit-learn runtime makes a
+ *              DataFrame of such inputs when the model's settings give
+ *              content_type "pd".)
  *   tfserving  POST <base>/v1/models/<model>:predict
- *              {"instances": [[x0, x1, ...], ...]}
+ *              {"instances": [[x0, x1, ...], ...]}, or with a text
+ *              column {"instances": [{"x0": 1.5, "color": "red"}, ...]}
  *   mlflow     POST <base>/invocations
  *              {"dataframe_split": {"columns": [...], "data": [[...]]}}
+ *              numbers and strings in "data", null for a missing value
+ *
+ * Missing values (an empty cell of the test set, or behave.h's
+ * "missing"): mlflow sends null. A v2 or TF Serving tensor has no
+ * missing value (OIP v2 tensor data are numbers, strings or booleans;
+ * NaN is not JSON), so a request with one is refused, not guessed at.
  *
  * Readiness: v2 GET /v2/health/ready then /v2/models/<model>/ready;
  * tfserving GET /v1/models/<model>; mlflow GET /ping.
@@ -50,11 +63,27 @@ char *mlg_infer_url(enum mlg_infer_proto p, const char *base,
 char *mlg_infer_ready_url(enum mlg_infer_proto p, const char *base,
 			  const char *model, int i);
 
+/* 1 when protocol `p` can send a missing value (mlflow's null). */
+int mlg_infer_proto_missing_ok(enum mlg_infer_proto p);
+
+struct mlg_infer_data;
+
 /*
- * Append the request body for `nrows` rows of `ncols` features `x`
- * (row-major; borrowed) named `names`, to `out`. Non-finite values
- * cannot be sent in JSON: MLG_EINVALID "row N: feature 'x' is not a
- * finite number" (N from 1 within the batch). O(rows * cols).
+ * Append the request body for the `nrows` rows of `d` (borrowed) from
+ * row `first` (0-based) to `out`, in the format of protocol `p` above.
+ * Errors, MLG_EINVALID, N the row of `d` from 1:
+ *   row N: feature 'x' is not a finite number     (an infinity)
+ *   row N: feature 'x' is missing: protocol 'v2' cannot send a missing
+ *     value                                       (v2, tfserving)
+ * and MLG_ELIMIT "request body too large". O(rows * cols).
+ */
+int mlg_infer_request_rows(struct mlg_buf *out, enum mlg_infer_proto p,
+			   const struct mlg_infer_data *d, size_t first,
+			   size_t nrows);
+
+/*
+ * mlg_infer_request_rows() for `nrows` rows of `ncols` numeric features
+ * `x` (row-major; borrowed) named `names`; NaN is a missing value.
  */
 int mlg_infer_request(struct mlg_buf *out, enum mlg_infer_proto p,
 		      const char *const *names, size_t ncols, const double *x,
@@ -97,27 +126,60 @@ char *mlg_infer_error_text(const char *body, size_t len);
  */
 int mlg_infer_fix_tokens(struct mlg_buf *out, const char *text, size_t len);
 
-/* A test dataset: numeric features plus the columns kept as text. */
+/*
+ * A test dataset: features, numeric or text, plus the columns kept as
+ * text. A feature column is numeric when every cell of it that is not
+ * empty is a number (mlg_parse_double()), else it is a text column. An
+ * empty cell is a missing value in either kind of column, as pandas
+ * reads it: NaN in x, NULL in text.
+ */
 struct mlg_infer_data {
 	size_t nrows, ncols;
 	char **names;  /* ncols feature names */
-	double *x;     /* nrows * ncols, row-major */
+	double *x;     /* nrows * ncols, row-major; NaN: missing, and every
+			  cell of a text column */
 	size_t nkeep;  /* kept text columns: label, id, slices, in order */
 	char **knames; /* nkeep names */
 	char **kept;   /* nrows * nkeep strings */
+	/* Text features; both NULL when every feature is numeric. */
+	unsigned char *is_text; /* ncols: 1 for a text column */
+	const char **text;	/* nrows * ncols, row-major: the cells of the
+				   text columns (valid UTF-8, no NUL), NULL
+				   when missing and in numeric columns */
+	char *pool;		/* private: the strings of text */
 };
+
+/* 1 when feature `j` of `d` is a text column. */
+static inline int mlg_infer_is_text(const struct mlg_infer_data *d, size_t j)
+{
+	return d->is_text && d->is_text[j];
+}
+
+/* 1 when the cell (row i, feature j) of `d` is missing. */
+static inline int mlg_infer_is_missing(const struct mlg_infer_data *d, size_t i,
+				       size_t j)
+{
+	if (mlg_infer_is_text(d, j))
+		return !d->text[i * d->ncols + j];
+	return d->x[i * d->ncols + j] != d->x[i * d->ncols + j];
+}
 
 /*
  * Read a CSV or JSON Lines dataset (path, "-" or URL, as stream.h;
  * JSON Lines when the first byte that is not white space is '{') into
  * `out`. For JSON Lines the keys of the first object are the columns, in
- * order; a key missing later is an empty cell, null too; numbers are
- * read as written, true/false as text. The `keep` columns (nkeep, e.g.
- * the label, the id, slice keys) are kept as text and are never
- * features; `features` names the feature columns in order, or is NULL:
- * every other column. Errors: MLG_EINVALID "no column 'y' in
- * 'data.csv'", MLG_EDATA "'data.csv': line 7: feature 'x' is not a
- * number: 'abc'", "... 3 fields, expected 5", "'t.jsonl': line 2: key
+ * order; a key missing later is an empty cell, so are null and "";
+ * numbers are read as written, true/false as text. The `keep` columns
+ * (nkeep, e.g. the label, the id, slice keys) are kept as text and are
+ * never features; `features` names the feature columns in order, or is
+ * NULL: every other column. Text cells are kept as they are written.
+ * Memory: the whole test set, 8 bytes a feature cell (x), plus, while
+ * reading, the text of every feature cell, which is kept (with 8 more
+ * bytes a cell) only when a column is text. Errors: MLG_EINVALID "no
+ * column 'y' in
+ * 'data.csv'", MLG_EDATA "'data.csv': line 7: feature 'x' is not valid
+ * UTF-8" (a text cell: requests are JSON), "... feature 'x' holds a NUL
+ * byte", "... 3 fields, expected 5", "'t.jsonl': line 2: key
  * 'z' is not a column of the first row", "... 'x' is an array, not a
  * number or text", "... expected a JSON object", "'t.jsonl': line 4:
  * <jansson's text>", and stream errors. O(rows * columns).
@@ -156,7 +218,9 @@ int mlg_infer_ready(const struct mlg_infer_opts *o);
  *   '<url>': HTTP 503                (no {"error": ...} body)
  *   '<url>': timed out after N ms, '<url>': <curl's message>
  *   '<url>': <mlg_infer_parse() message>
- * with MLG_ENETWORK, or MLG_EDATA for a response that does not parse.
+ * with MLG_ENETWORK, or MLG_EDATA for a response that does not parse;
+ * before any request, MLG_EINVALID "cannot send the test set: " and a
+ * message of mlg_infer_request_rows() (a missing value for v2).
  */
 int mlg_infer_predict(struct mlg_infer_out *out, const struct mlg_infer_opts *o,
 		      const struct mlg_infer_data *d);

@@ -15,15 +15,17 @@
  * Wire format, input (what the command reads):
  *   csv    (default) a header line of the feature names, then one line
  *          per row; fields separated by ',', lines ended by "\n"; a name
- *          holding ',', '"', CR or LF is quoted RFC 4180 style ('"' as
- *          '""'). Values are printf's %.17g, so they read back exactly:
- *          "0.10000000000000001", "-2.5", "1e+300". NaN (a missing
- *          value) is an empty cell, as pandas and R read it; infinities
- *          are "inf" and "-inf".
+ *          or a text value holding ',', '"', CR or LF is quoted RFC 4180
+ *          style ('"' as '""'). Numbers are printf's %.17g, so they read
+ *          back exactly: "0.10000000000000001", "-2.5", "1e+300";
+ *          infinities are "inf" and "-inf". Text values are written as
+ *          they are. A missing value (NaN, or a text cell that is
+ *          missing: infer.h) is an empty cell, as pandas and R read it;
+ *          "" when it is the only column, so that the line is not blank.
  *   jsonl  one JSON object per row, keys in column order, no spaces:
- *          {"x0":0.10000000000000001,"x1":-2.5}; NaN, Infinity and
- *          -Infinity are written as those bare tokens (Python's json
- *          reads them).
+ *          {"x0":0.10000000000000001,"x1":-2.5,"color":"red"}; a missing
+ *          value is null; Infinity and -Infinity are written as those
+ *          bare tokens (Python's json reads them).
  *   The input ends with the end of the file: the command's stdin is
  *   closed after the last row, or as soon as its stdout is closed (its
  *   answer is then complete; it may stop reading early).

@@ -6,8 +6,10 @@
 Trains a logistic regression (scikit-learn, fixed seed) at start-up,
 writes DIR/test.csv (the held-out rows: id, x0..x3, y) and
 DIR/reference.json (the model's own metrics on them, computed here by
-scikit-learn), binds 127.0.0.1 on a free port, prints the port on a line
-of its own and serves until its standard input closes or SIGTERM.
+scikit-learn), and the same for the model "cat" with a text feature
+(catmodel.py: DIR/test-cat.csv, DIR/reference-cat.json), binds 127.0.0.1
+on a free port, prints the port on a line of its own and serves until
+its standard input closes or SIGTERM.
 
 Protocols (HTTP/1.1, keep-alive):
   GET  /v2/health/ready, /v2/models/M/ready      200, or 404 unknown M
@@ -28,6 +30,11 @@ Model names (any protocol) choose the behaviour:
   auth      the model, but every route of it (ready, infer) answers 401
             {"error": "unauthorized"} without the header
             "Authorization: Bearer s3cret-token"
+  cat       catmodel.py's model of x0, x1 (numbers) and color (text):
+            v2 one input per column, x0 and x1 FP64 [n, 1], color BYTES
+            [n, 1] (anything else is a 400); TF Serving instances as
+            objects {"x0": .., "x1": .., "color": ".."}; MLflow when the
+            columns are x0, x1 and color, a null color being missing
 """
 import json
 import os
@@ -39,9 +46,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 from sklearn.datasets import make_classification
 from sklearn.linear_model import LogisticRegression
-from sklearn import metrics as skm
 
-MODELS = ("lr", "slow", "flaky", "drop", "err", "notready", "auth")
+import catmodel
+
+MODELS = ("lr", "slow", "flaky", "drop", "err", "notready", "auth", "cat")
 TOKEN = "Bearer s3cret-token"
 ERROR = "model 'err' is broken: cannot run inference"
 
@@ -63,30 +71,42 @@ def train(out):
                     skiprows=1, usecols=(1, 2, 3, 4))
     p = model.predict_proba(Xt)
     lab = model.predict(Xt)
-    ref = {
-        "count": int(len(yt)),
-        "labels": {
-            "accuracy": skm.accuracy_score(yt, lab),
-            "balanced_accuracy": skm.balanced_accuracy_score(yt, lab),
-            "matthews_corrcoef": skm.matthews_corrcoef(yt, lab),
-            "precision": skm.precision_score(yt, lab),
-            "recall": skm.recall_score(yt, lab),
-            "f1": skm.f1_score(yt, lab),
-        },
-    }
-    ref["proba"] = dict(ref["labels"])
-    ref["proba"].update({
-        "roc_auc": skm.roc_auc_score(yt, p[:, 1]),
-        "average_precision": skm.average_precision_score(yt, p[:, 1]),
-        "log_loss": skm.log_loss(yt, p),
-        "brier_score": skm.brier_score_loss(yt, p[:, 1]),
-    })
+    ref = catmodel.reference(yt, lab, p)
     with open(os.path.join(out, "reference.json"), "w") as f:
         json.dump(ref, f, indent=1, sort_keys=True)
     return model
 
 
 MODEL = train(sys.argv[1] if len(sys.argv) > 1 else ".")
+CAT = catmodel.write_test(sys.argv[1] if len(sys.argv) > 1 else ".")
+
+
+def v2_columns(inputs):
+    """The cat model's inputs: one [n, 1] tensor a column."""
+    got = {t["name"]: t for t in inputs}
+    want = {"x0": "FP64", "x1": "FP64", "color": "BYTES"}
+    if sorted(got) != sorted(want):
+        raise ValueError("expected inputs x0, x1 and color, got %s"
+                         % ", ".join(t["name"] for t in inputs))
+    for name, dt in want.items():
+        t = got[name]
+        if t["datatype"] != dt or len(t["shape"]) != 2 or \
+                t["shape"][1] != 1 or t["shape"][0] != len(t["data"]):
+            raise ValueError("input %s: expected %s [n, 1]" % (name, dt))
+        if dt == "BYTES" and not all(isinstance(v, str) for v in t["data"]):
+            raise ValueError("input color: expected strings")
+    return catmodel.rows({k: got[k]["data"] for k in want})
+
+
+def cat_outputs(name, req, X):
+    prob = CAT.predict_proba(X)
+    lab = CAT.predict(X)
+    return {"model_name": name, "id": req.get("id", ""), "outputs": [
+        {"name": "probabilities", "datatype": "FP64",
+         "shape": list(prob.shape),
+         "data": [float(v) for v in prob.ravel()]},
+        {"name": "label", "datatype": "INT64", "shape": [len(lab)],
+         "data": [int(v) for v in lab]}]}
 LOCK = threading.Lock()
 FLAKY = {}
 
@@ -162,6 +182,9 @@ class Handler(BaseHTTPRequestHandler):
                     return self.reply(404, {"error": "no model " + name})
                 if self.fault(name, "v2"):
                     return
+                if name == "cat":
+                    X = v2_columns(req["inputs"])
+                    return self.reply(200, cat_outputs(name, req, X))
                 t = req["inputs"][0]
                 if t["datatype"] != "FP64" or len(t["shape"]) != 2:
                     raise ValueError("expected one FP64 [n, 4] input")
@@ -181,6 +204,14 @@ class Handler(BaseHTTPRequestHandler):
                 name = p[len("/v1/models/"):-len(":predict")]
                 if self.fault(name, "tf"):
                     return
+                if name == "cat":
+                    inst = req["instances"]
+                    if not all(isinstance(r, dict) for r in inst):
+                        raise ValueError("expected objects as instances")
+                    X = catmodel.rows({k: [r[k] for r in inst]
+                                       for k in catmodel.FEATURES})
+                    return self.reply(200, {"predictions":
+                                            CAT.predict_proba(X).tolist()})
                 X = np.array(req["instances"], dtype=float)
                 prob = MODEL.predict_proba(X)
                 return self.reply(200, {"predictions": prob.tolist()})
@@ -189,6 +220,11 @@ class Handler(BaseHTTPRequestHandler):
                 if self.fault(name, "mlflow"):
                     return
                 ds = req["dataframe_split"]
+                if ds["columns"] == catmodel.FEATURES:
+                    X = catmodel.rows({k: [r[i] for r in ds["data"]]
+                                       for i, k in enumerate(ds["columns"])})
+                    return self.reply(200, {"predictions": [
+                        int(v) for v in CAT.predict(X)]})
                 X = np.array(ds["data"], dtype=float)
                 lab = MODEL.predict(X)
                 return self.reply(200, {

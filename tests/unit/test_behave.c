@@ -16,6 +16,7 @@
 
 enum kind {
 	LOGISTIC,   /* P(1) = 1 / (1 + exp(-(2 x1 - x2))); country ignored */
+	TEXT,	    /* LOGISTIC + 1 for country "US", - 1 for "DE" (text) */
 	LINEAR,	    /* P(1) = clamp(0.25 + 0.125 x1): exact for dyadic x1 */
 	REGRESSION, /* value = x1 + 2 x2 */
 	LABELS,	    /* label 1 when 2 x1 - x2 > 0, no probabilities */
@@ -39,6 +40,17 @@ static double col(const struct mlg_infer_data *d, size_t i, const char *name)
 	t_fail(__FILE__, __LINE__, "no column '%s'", name);
 }
 
+/* TEXT's term for the country of row i: a text cell, or missing. */
+static double bonus(const struct mlg_infer_data *d, size_t i)
+{
+	const char *c;
+
+	T_ASSERT(mlg_infer_is_text(d, 2) && !strcmp(d->names[2], "country"));
+	T_ASSERT(isnan(d->x[i * d->ncols + 2]));
+	c = d->text[i * d->ncols + 2];
+	return c && !strcmp(c, "US") ? 1 : c && !strcmp(c, "DE") ? -1 : 0;
+}
+
 static int toy_predict(struct mlg_infer_out *out,
 		       const struct mlg_infer_data *d, void *arg)
 {
@@ -48,8 +60,9 @@ static int toy_predict(struct mlg_infer_out *out,
 
 	t->calls++;
 	t->rows += d->nrows;
-	for (i = 0; i < d->nrows * d->ncols; i++)
-		t->nan += isnan(d->x[i]) != 0;
+	for (i = 0; i < d->nrows; i++)
+		for (j = 0; j < d->ncols; j++)
+			t->nan += mlg_infer_is_missing(d, i, j);
 	if (t->code)
 		return mlg_error_set(t->code,
 				     "'http://127.0.0.1:9/v2/models/m/infer': "
@@ -70,6 +83,9 @@ static int toy_predict(struct mlg_infer_out *out,
 		case LOGISTIC:
 		case SHORT:
 			p = 1 / (1 + exp(-(2 * x1 - x2)));
+			break;
+		case TEXT:
+			p = 1 / (1 + exp(-(2 * x1 - x2 + bonus(d, i))));
 			break;
 		case LINEAR:
 			p = 0.25 + 0.125 * x1;
@@ -100,8 +116,24 @@ static double xa[] = {1,  0, 0, 0,   1,	  1, 0.5, 0.5, 2, 0.2, 0.5, 0,
 /* LINEAR scores 0.25 0.3125 0.375 0.125 0.5 1 */
 static double xb[] = {0, 0, 0, 0.5, 0, 1, 1, 0, 2, -1, 0, 0, 2, 0, 1, 6, 0, 2};
 
-static struct mlg_infer_data data_a = {8, 3, names3, xa, 0, NULL, NULL};
-static struct mlg_infer_data data_b = {6, 3, names3, xb, 0, NULL, NULL};
+static struct mlg_infer_data data_a = {
+	.nrows = 8, .ncols = 3, .names = names3, .x = xa};
+static struct mlg_infer_data data_b = {
+	.nrows = 6, .ncols = 3, .names = names3, .x = xb};
+
+/* country is text; TEXT's z = 2 x1 - x2 + bonus: 3 -2 0.5 -0.1 2 -1 */
+static double xt[] = {1, 0,   NAN, 0, 1, NAN, 0.5, 0.5, NAN,
+		      0, 0.1, NAN, 1, 1, NAN, 0,   0,	NAN};
+static unsigned char kind3[] = {0, 0, 1};
+static const char *ct[] = {NULL, NULL, "US", NULL, NULL, "DE",
+			   NULL, NULL, "FR", NULL, NULL, NULL,
+			   NULL, NULL, "US", NULL, NULL, "DE"};
+static struct mlg_infer_data data_t = {.nrows = 6,
+				       .ncols = 3,
+				       .names = names3,
+				       .x = xt,
+				       .is_text = kind3,
+				       .text = ct};
 
 static void load(struct mlg_behave_suite *s, const char *text)
 {
@@ -589,7 +621,8 @@ static void test_findings_capped(void)
 		"{\"tests\": [{\"name\": \"d\", \"type\": \"dir\", \"expect\": "
 		"\"decrease\", \"perturb\": {\"column\": \"x1\", \"op\": "
 		"\"shift\", \"by\": 1}}]}";
-	struct mlg_infer_data d = {30, 3, names3, x, 0, NULL, NULL};
+	struct mlg_infer_data d = {
+		.nrows = 30, .ncols = 3, .names = names3, .x = x};
 	struct mlg_check *c;
 	struct fix f;
 
@@ -608,7 +641,8 @@ static void test_empty_test_set(void)
 		"{\"tests\": [{\"name\": \"i\", \"type\": \"inv\", "
 		"\"perturb\": {\"column\": \"x1\", \"op\": \"shift\", "
 		"\"by\": 1}}]}";
-	struct mlg_infer_data d = {0, 3, names3, xa, 0, NULL, NULL};
+	struct mlg_infer_data d = {
+		.nrows = 0, .ncols = 3, .names = names3, .x = xa};
 	json_t *o = json_object();
 	struct fix f;
 
@@ -619,6 +653,195 @@ static void test_empty_test_set(void)
 	T_EQ_INT(json_object_size(o), 0);
 	json_decref(o);
 	release(&f);
+}
+
+/* ---- text columns ---- */
+
+static const char text_suite[] =
+	"{\"tests\": [\n"
+	" {\"name\": \"swap\", \"type\": \"inv\", \"tolerance\": 1,\n"
+	"  \"perturb\": {\"column\": \"country\", \"op\": \"swap\", "
+	"\"values\": [\"US\", \"DE\"]}},\n"
+	" {\"name\": \"map\", \"type\": \"inv\",\n"
+	"  \"perturb\": {\"column\": \"country\", \"op\": \"swap\", "
+	"\"map\": {\"FR\": \"US\", \"IT\": \"DE\"}}},\n"
+	" {\"name\": \"set\", \"type\": \"dir\", \"expect\": "
+	"\"not_decrease\",\n"
+	"  \"perturb\": {\"column\": \"country\", \"op\": \"set\", "
+	"\"value\": \"US\"}},\n"
+	" {\"name\": \"x2 map\", \"type\": \"dir\", \"expect\": \"decrease\",\n"
+	"  \"perturb\": {\"column\": \"x2\", \"op\": \"swap\", "
+	"\"map\": {\"0.0\": 2, \"1\": 3, \"0\": -9}}}\n"
+	"]}\n";
+
+static void test_text_perturb(void)
+{
+	struct mlg_check *c;
+	struct fix f;
+
+	T_EQ_INT(run(fix(&f, TEXT), text_suite, &data_t), 0);
+	/* the 6 originals, then 6 + 1 + 4 + 4 perturbed rows */
+	T_EQ_INT(f.toy.calls, 5);
+	T_EQ_INT(f.toy.rows, 21);
+	/* the missing country of row 4, in the originals only: swap and
+	 * set make it "US", the map and x2's leave row 4 alone */
+	T_EQ_INT(f.toy.nan, 1);
+
+	/* US -> DE, DE -> US, FR and missing -> US: rows 4-6 change
+	 * label (row 6 from P = 0.5, the first class) */
+	c = check_is(&f.r, "behaviour/swap", MLG_STATUS_FAIL,
+		     "3 of 6 rows (50%) changed label or score by more than 1 "
+		     "(at most 0%)");
+	finding_is(c, 0, "row 4: label 0 -> 1, score 0.475021 -> 0.71095", 0,
+		   0);
+	finding_is(c, 1, "row 5: label 1 -> 0, score 0.880797 -> 0.5", 0, 0);
+	finding_is(c, 2, "row 6: label 0 -> 1, score 0.268941 -> 0.731059", 0,
+		   0);
+
+	/* a map changes its keys only: FR of row 3; no IT */
+	c = check_is(&f.r, "behaviour/map", MLG_STATUS_FAIL,
+		     "1 of 1 rows (100%) changed label or score (at most 0%); "
+		     "5 of 6 rows unchanged by the perturbation, not tested");
+	finding_is(c, 0, "row 3: label 1 -> 1, score 0.622459 -> 0.817574", 0,
+		   0);
+
+	/* "US" everywhere raises every score; the US rows stay */
+	check_is(&f.r, "behaviour/set", MLG_STATUS_PASS,
+		 "0 of 4 rows (0%) decreased (at most 0%); 2 of 6 rows "
+		 "unchanged by the perturbation, not tested");
+
+	/* numeric keys: "0.0" and "0" are the same number and the first
+	 * wins: x2 0 -> 2 (rows 1, 6), 1 -> 3 (rows 2, 5), 0.5 and 0.1
+	 * stay; a larger x2 lowers every score */
+	c = check_is(&f.r, "behaviour/x2 map", MLG_STATUS_PASS,
+		     "0 of 4 rows (0%) did not decrease (at most 0%); 2 of 6 "
+		     "rows unchanged by the perturbation, not tested");
+	row_is(&f.r, 3,
+	       (const char *const[]){"x2 map", "dir", "4", "0", "0%", "0%",
+				     "pass"});
+	release(&f);
+}
+
+static void test_text_missing_and_mft(void)
+{
+	static const char missing[] =
+		"{\"tests\": [{\"name\": \"m\", \"type\": \"inv\", "
+		"\"tolerance\": 0.3,\n"
+		"\"perturb\": {\"column\": \"country\", \"op\": "
+		"\"missing\"}}]}";
+	static const char mft[] =
+		"{\"tests\": [{\"name\": \"n\", \"type\": \"mft\",\n"
+		"\"rows\": [{\"x1\": 0, \"x2\": 0, \"country\": \"US\", "
+		"\"expect\": 1},\n"
+		"{\"x1\": 0, \"x2\": 0, \"country\": null, \"expect\": 1},\n"
+		"{\"x1\": 0, \"x2\": 0, \"country\": \"DE\", \"expect\": 0}"
+		"]}]}";
+	struct mlg_check *c;
+	struct fix f;
+
+	/* 5 countries become missing (row 4 already is): the score moves
+	 * by less than 0.3, FR's not at all */
+	fix(&f, TEXT)->m.missing_ok = 1;
+	run_check(&f, missing, &data_t, "behaviour/m", MLG_STATUS_PASS,
+		  "0 of 5 rows (0%) changed label or score by more than 0.3 "
+		  "(at most 0%); 1 of 6 rows unchanged by the perturbation, "
+		  "not tested");
+	T_EQ_INT(f.toy.calls, 2);
+	T_EQ_INT(f.toy.nan, 1 + 5);
+	release(&f);
+
+	/* mft rows take strings, and null for a missing value */
+	fix(&f, TEXT)->m.missing_ok = 1;
+	c = run_check(&f, mft, &data_t, "behaviour/n", MLG_STATUS_FAIL,
+		      "1 of 3 rows (33.3333%) did not get the expected label "
+		      "(at most 0%)");
+	finding_is(c, 0, "expected '1', got '0', score 0.5", 3, 1);
+	T_EQ_INT(f.toy.nan, 1);
+	release(&f);
+}
+
+/* Suites that do not fit the text column, refused before any call. */
+static void test_text_refused(void)
+{
+	static const struct {
+		const char *perturb, *msg;
+	} c[] = {
+		{"{\"column\": \"country\", \"op\": \"shift\", \"by\": 1}",
+		 "1:74: /tests/0/perturb/op: op 'shift' needs a numeric "
+		 "column, and 'country' is text"},
+		{"{\"column\": \"country\", \"op\": \"set\", \"value\": 1}",
+		 "1:87: /tests/0/perturb/value: column 'country' is text: "
+		 "expected a string, found number"},
+		{"{\"column\": \"x1\", \"op\": \"set\", \"value\": \"US\"}",
+		 "1:82: /tests/0/perturb/value: column 'x1' is numeric: "
+		 "expected a number, found string"},
+		{"{\"column\": \"country\", \"op\": \"swap\", \"values\": [1]}",
+		 "1:88: /tests/0/perturb/values: column 'country' is text: "
+		 "expected strings, found numbers"},
+		{"{\"column\": \"x1\", \"op\": \"swap\", \"values\": [\"a\"]}",
+		 "1:83: /tests/0/perturb/values: column 'x1' is numeric: "
+		 "expected numbers, found strings"},
+		{"{\"column\": \"x1\", \"op\": \"swap\", \"map\": {\"1\": "
+		 "\"a\"}}",
+		 "1:91: /tests/0/perturb/map/1: column 'x1' is numeric: "
+		 "expected a number, found string"},
+		{"{\"column\": \"x1\", \"op\": \"swap\", \"map\": {\"a\": 1}}",
+		 "1:91: /tests/0/perturb/map/a: column 'x1' is numeric: key "
+		 "'a' is not a number"},
+		{"{\"column\": \"country\", \"op\": \"swap\", \"map\": "
+		 "{\"US\": 0}}",
+		 "1:96: /tests/0/perturb/map/US: column 'country' is text: "
+		 "expected a string, found number"},
+		/* the protocol is named */
+		{"{\"column\": \"country\", \"op\": \"missing\"}",
+		 "1:74: /tests/0/perturb/op: test 't': protocol 'v2' cannot "
+		 "send a missing value"},
+	};
+	static const struct {
+		const char *row, *msg;
+	} rows[] = {
+		{"{\"x1\": 1, \"x2\": 0, \"country\": 1, \"expect\": 1}",
+		 "1:69: /tests/0/rows/0/country: column 'country' is text: "
+		 "expected a string, found number"},
+		{"{\"x1\": \"1\", \"x2\": 0, \"country\": \"US\", \"expect\": "
+		 "1}",
+		 "1:51: /tests/0/rows/0/x1: column 'x1' is numeric: expected a "
+		 "number, found string"},
+		{"{\"x1\": 1, \"x2\": 0, \"country\": null, \"expect\": 1}",
+		 "1:69: /tests/0/rows/0/country: test 't': the model cannot be "
+		 "sent a missing value"},
+	};
+	struct fix f;
+	char *text, *want;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < MLG_ARRAY_SIZE(c) + MLG_ARRAY_SIZE(rows); i++) {
+		fix(&f, TEXT);
+		if (i < MLG_ARRAY_SIZE(c)) {
+			f.m.protocol = "v2";
+			text = mlg_strfmt(
+				"{\"tests\": [{\"name\": \"t\", "
+				"\"type\": \"inv\", \"perturb\": %s}]}",
+				c[i].perturb);
+			want = mlg_strfmt("'suite.json': %s", c[i].msg);
+		} else {
+			text = mlg_strfmt(
+				"{\"tests\": [{\"name\": \"t\", "
+				"\"type\": \"mft\", \"rows\": [%s]}]}",
+				rows[i - MLG_ARRAY_SIZE(c)].row);
+			want = mlg_strfmt("'suite.json': %s",
+					  rows[i - MLG_ARRAY_SIZE(c)].msg);
+		}
+		rc = run(&f, text, &data_t);
+		T_EQ_STR(mlg_error_message(), want);
+		T_EQ_INT(rc, MLG_EINVALID);
+		T_EQ_INT(f.toy.calls, 0);
+		T_EQ_INT(f.r.nchecks, 0);
+		free(text);
+		free(want);
+		release(&f);
+	}
 }
 
 /* ---- runs that fail: the suite against the test set, the callback ---- */
@@ -669,11 +892,10 @@ static const struct {
 	 "'suite.json': 2:2: /tests/0/pairs: test 'a' pairs ids of a "
 	 "predictions file: there is none with a model",
 	 0},
-	/* NaN cannot go to an endpoint */
+	/* a missing value cannot go to every model */
 	{missing_suite, LOGISTIC, 0, 0, 0, MLG_EINVALID,
-	 "'suite.json': 2:34: /tests/0/perturb/op: op 'missing' needs "
-	 "a model that accepts missing values: JSON cannot send NaN "
-	 "to an endpoint",
+	 "'suite.json': 2:34: /tests/0/perturb/op: test 'm': the model "
+	 "cannot be sent a missing value",
 	 0},
 	/* known from the model's answers: the originals, the shifted rows */
 	{"{\"tests\": [{\"name\": \"d\", \"type\": \"dir\", \"expect\": "
@@ -754,9 +976,9 @@ static void test_suite_errors(void)
 		 "'suite.json': 2:43: /tests/0/perturb/by: expected a number, "
 		 "found string"},
 		{"{\"tests\": [{\"name\": \"a\", \"type\": \"mft\",\n"
-		 "\"rows\": [{\"x\": \"3\", \"expect\": \"1\"}]}]}",
-		 "'suite.json': 2:11: /tests/0/rows/0/x: expected a number, "
-		 "found string"},
+		 "\"rows\": [{\"x\": true, \"expect\": \"1\"}]}]}",
+		 "'suite.json': 2:11: /tests/0/rows/0/x: expected a number, a "
+		 "string or null, found boolean"},
 		{"{\"tests\": [{\"name\": \"a\", \"type\": \"mft\",\n"
 		 "\"rows\": [{\"x\": 3}]}]}",
 		 "'suite.json': 2:10: /tests/0/rows/0: missing required "
@@ -820,7 +1042,59 @@ static void test_suite_errors(void)
 		 "\"perturb\": {\"column\": \"x\", \"op\": \"swap\", "
 		 "\"values\": []}}]}",
 		 "'suite.json': 1:82: /tests/0/perturb/values: expected a "
-		 "non-empty array of numbers, found an empty array"},
+		 "non-empty array of numbers or strings, found an empty "
+		 "array"},
+		{"{\"tests\": [{\"name\": \"a\", \"type\": \"inv\", "
+		 "\"perturb\": {\"column\": \"x\", \"op\": \"swap\", "
+		 "\"values\": [0, \"a\"]}}]}",
+		 "'suite.json': 1:96: /tests/0/perturb/values/1: expected a "
+		 "number as values[0], found string"},
+		{"{\"tests\": [{\"name\": \"a\", \"type\": \"inv\", "
+		 "\"perturb\": {\"column\": \"x\", \"op\": \"swap\", "
+		 "\"values\": [true]}}]}",
+		 "'suite.json': 1:93: /tests/0/perturb/values/0: expected a "
+		 "number or a string, found boolean"},
+		{"{\"tests\": [{\"name\": \"a\", \"type\": \"inv\", "
+		 "\"perturb\": {\"column\": \"x\", \"op\": \"swap\", "
+		 "\"values\": [\"a\", \"b\", \"a\"]}}]}",
+		 "'suite.json': 1:103: /tests/0/perturb/values/2: duplicate "
+		 "value 'a'"},
+		{"{\"tests\": [{\"name\": \"a\", \"type\": \"inv\", "
+		 "\"perturb\": {\"column\": \"x\", \"op\": \"swap\", "
+		 "\"values\": [\"a\"], \"map\": {\"a\": \"b\"}}}]}",
+		 "'suite.json': 1:99: /tests/0/perturb/map: 'values' and 'map' "
+		 "exclude each other"},
+		{"{\"tests\": [{\"name\": \"a\", \"type\": \"inv\", "
+		 "\"perturb\": {\"column\": \"x\", \"op\": \"swap\"}}]}",
+		 "'suite.json': 1:41: /tests/0/perturb: missing required "
+		 "property 'values' (or 'map')"},
+		{"{\"tests\": [{\"name\": \"a\", \"type\": \"inv\", "
+		 "\"perturb\": {\"column\": \"x\", \"op\": \"swap\", "
+		 "\"map\": {}}}]}",
+		 "'suite.json': 1:82: /tests/0/perturb/map: expected a "
+		 "non-empty object of value: replacement, found an empty "
+		 "object"},
+		{"{\"tests\": [{\"name\": \"a\", \"type\": \"inv\", "
+		 "\"perturb\": {\"column\": \"x\", \"op\": \"swap\", "
+		 "\"map\": {\"a\": \"x\", \"b\": 1}}}]}",
+		 "'suite.json': 1:100: /tests/0/perturb/map/b: expected a "
+		 "string "
+		 "as the first value, found number"},
+		{"{\"tests\": [{\"name\": \"a\", \"type\": \"inv\", "
+		 "\"perturb\": {\"column\": \"x\", \"op\": \"swap\", "
+		 "\"map\": {\"a\": null}}}]}",
+		 "'suite.json': 1:90: /tests/0/perturb/map/a: expected a "
+		 "number "
+		 "or a string, found null"},
+		{"{\"tests\": [{\"name\": \"a\", \"type\": \"inv\", "
+		 "\"perturb\": {\"column\": \"x\", \"op\": \"set\", "
+		 "\"value\": true}}]}",
+		 "'suite.json': 1:81: /tests/0/perturb/value: expected a "
+		 "number or a string, found boolean"},
+		{"{\"tests\": [{\"name\": \"a\", \"type\": \"inv\", "
+		 "\"perturb\": {\"column\": \"x\", \"op\": \"set\"}}]}",
+		 "'suite.json': 1:41: /tests/0/perturb: missing required "
+		 "property 'value'"},
 		{"{\"tests\": [{\"name\": \"a\", \"type\": \"inv\", "
 		 "\"perturb\": {\"column\": \"x\", \"op\": \"swap\", "
 		 "\"by\": 1}}]}",
@@ -1031,6 +1305,8 @@ static void test_file_mode_predfile(void)
 MLG_TESTS(T(test_mft_counts), T(test_mft_class_names_and_labels_only),
 	  T(test_mft_regression), T(test_inv_swap),
 	  T(test_inv_labels_regression_missing), T(test_dir_tolerance_edges),
-	  T(test_findings_capped), T(test_empty_test_set), T(test_run_failures),
-	  T(test_suite_errors), T(test_suite_bytes_and_size), T(test_file_mode),
+	  T(test_findings_capped), T(test_empty_test_set), T(test_text_perturb),
+	  T(test_text_missing_and_mft), T(test_text_refused),
+	  T(test_run_failures), T(test_suite_errors),
+	  T(test_suite_bytes_and_size), T(test_file_mode),
 	  T(test_file_mode_predfile));

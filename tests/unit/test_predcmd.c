@@ -308,9 +308,75 @@ static void test_wire_csv(void)
 
 static void test_wire_jsonl(void)
 {
+	/* NaN is a missing value: null */
 	wire(1, "{\"x0\":0.10000000000000001,\"b,c\":-2.5,"
 		"\"q\\\"x\\\\\":1.0000000000000001e+300}\n"
-		"{\"x0\":NaN,\"b,c\":Infinity,\"q\\\"x\\\\\":-Infinity}\n");
+		"{\"x0\":null,\"b,c\":Infinity,\"q\\\"x\\\\\":-Infinity}\n");
+}
+
+/* The exact bytes a command reads of `d` (released here). */
+static void wire_data(struct mlg_infer_data *d, int jsonl, const char *expect)
+{
+	struct mlg_infer_out out;
+	const char *path = t_write("in.txt", "");
+	char *cmd, *got;
+	size_t i;
+
+	cmd = mlg_strfmt("cat >'%s'; for i in $(seq %zu); do echo 1; done",
+			 path, d->nrows);
+	T_EQ_INT(run(&out, cmd, jsonl, 10, d), 0);
+	got = slurp(path);
+	T_EQ_STR(got, expect);
+	for (i = 0; i < d->nrows; i++)
+		T_ASSERT(out.pred[i] == 1);
+	free(got);
+	free(cmd);
+	mlg_infer_out_release(&out);
+	mlg_infer_data_release(d);
+}
+
+/* Text columns as RFC 4180 fields or JSON strings; a missing cell as
+ * an empty field or null. */
+static void test_wire_text(void)
+{
+	static const char *const keep[] = {"y"};
+	static const char csv[] = "id,x0,country,x1,y\n"
+				  "r1,0.5,FR,1,0\n"
+				  "r2,,\"D,\"\"E\"\"\",2,1\n"
+				  "r3,-1,,3,1\n";
+	struct mlg_infer_data d;
+	int jsonl;
+
+	for (jsonl = 0; jsonl < 2; jsonl++) {
+		T_EQ_INT(mlg_infer_data_read(&d, t_write("t.csv", csv), keep, 1,
+					     NULL, 0),
+			 0);
+		wire_data(&d, jsonl,
+			  jsonl ? "{\"id\":\"r1\",\"x0\":0.5,\"country\":"
+				  "\"FR\",\"x1\":1}\n"
+				  "{\"id\":\"r2\",\"x0\":null,\"country\":"
+				  "\"D,\\\"E\\\"\",\"x1\":2}\n"
+				  "{\"id\":\"r3\",\"x0\":-1,\"country\":"
+				  "null,\"x1\":3}\n"
+				: "id,x0,country,x1\n"
+				  "r1,0.5,FR,1\n"
+				  "r2,,\"D,\"\"E\"\"\",2\n"
+				  "r3,-1,,3\n");
+	}
+
+	/* one column: a missing cell must not make a blank line */
+	mkdata(&d, 3, 1);
+	d.is_text = mlg_calloc(1, 1);
+	d.is_text[0] = 1;
+	d.text = mlg_calloc(3, sizeof(char *));
+	d.text[0] = "a\nb";
+	d.text[2] = "\xc3\xa9";
+	wire_data(&d, 0, "x0\n\"a\nb\"\n\"\"\n\xc3\xa9\n");
+	mkdata(&d, 3, 1);
+	d.x[0] = NAN;
+	wire_data(&d, 0,
+		  "x0\n\"\"\n0.14285714285714285\n"
+		  "0.2857142857142857\n");
 }
 
 /* 200k rows, 4 MB each way: more than any pipe holds, so a client that
@@ -738,11 +804,11 @@ static void test_model_sleep(void)
 }
 
 MLG_TESTS(T(test_number_lines), T(test_array_lines), T(test_object_lines),
-	  T(test_wire_csv), T(test_wire_jsonl), T(test_large_streamed),
-	  T(test_large_read_all_first), T(test_answer_without_reading),
-	  T(test_exit_and_signal), T(test_counts), T(test_bad_lines),
-	  T(test_nul_and_long_lines), T(test_timeout),
-	  T(test_timeout_kills_all), T(test_timeout_progress),
+	  T(test_wire_csv), T(test_wire_jsonl), T(test_wire_text),
+	  T(test_large_streamed), T(test_large_read_all_first),
+	  T(test_answer_without_reading), T(test_exit_and_signal),
+	  T(test_counts), T(test_bad_lines), T(test_nul_and_long_lines),
+	  T(test_timeout), T(test_timeout_kills_all), T(test_timeout_progress),
 	  T(test_stderr_passthrough), T(test_stdio_closed), T(test_no_rows),
 	  T(test_to_file), T(test_model_csv), T(test_model_jsonl_batch),
 	  T(test_model_label), T(test_model_exit_after), T(test_model_garbage),
