@@ -9,16 +9,6 @@
 #include "mlgate/utf8.h"
 #include "mlgate/util.h"
 
-/* Knuth's two-sum: s + e is exactly a + b. Branch-free, unlike
- * Neumaier's variant, so the add stays a few ns on any data. */
-static void two_sum(double *s, double *e, double a, double b)
-{
-	double t = a + b, bp = t - a;
-
-	*e = (a - (t - bp)) + (b - bp);
-	*s = t;
-}
-
 void mlg_moments_init(struct mlg_moments *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -84,7 +74,7 @@ void mlg_moments_merge(struct mlg_moments *a, const struct mlg_moments *b)
 	d = b->mean - a->mean;
 	r.mean = a->mean + d * (nb / n);
 	r.m2 = a->m2 + b->m2 + d * d * (na * (nb / n));
-	two_sum(&r.sum, &e, a->sum, b->sum);
+	mlg_two_sum(&r.sum, &e, a->sum, b->sum);
 	r.sum_err = a->sum_err + b->sum_err + e;
 	*a = r;
 }
