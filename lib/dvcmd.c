@@ -420,11 +420,7 @@ static size_t declared_conflict(const struct mlg_profile *a,
 	for (i = 0; i < a->ncols; i++)
 		if (strcmp(a->cols[i].name, b->cols[i].name))
 			return a->ncols;
-	for (i = 0; i < a->ncols; i++)
-		if (a->cols[i].has_schema && b->cols[i].has_schema &&
-		    a->cols[i].declared != b->cols[i].declared)
-			return i;
-	return a->ncols;
+	return mlg_profile_declared_conflict(a, b);
 }
 
 /*

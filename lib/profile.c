@@ -57,6 +57,9 @@ struct mlg_profile_cand {
 	const char **words; /* true then false values, borrowed */
 	size_t *lens, nwords, maxlen;
 	size_t toklen[MLG_PROFILE_NTOKENS];
+	/* the lengths and first bytes of the tokens, as bit sets: most
+	 * cells are ruled out without a compare */
+	uint64_t toklens, tokfirst[4];
 	int fast; /* the fields take plain numbers (numparse.h) */
 };
 
@@ -84,8 +87,13 @@ static void cc_init(struct mlg_profile *p)
 			cc->maxlen = cc->lens[i];
 	}
 	cc->nwords = n;
-	for (i = 0; i < MLG_PROFILE_NTOKENS; i++)
+	for (i = 0; i < MLG_PROFILE_NTOKENS; i++) {
+		unsigned char c0 = (unsigned char)mlg_profile_tokens[i][0];
+
 		cc->toklen[i] = strlen(mlg_profile_tokens[i]);
+		cc->toklens |= (uint64_t)1 << cc->toklen[i];
+		cc->tokfirst[c0 >> 6] |= (uint64_t)1 << (c0 & 63);
+	}
 	cc->fast = p->cand->fields[0].bare_number &&
 		   !p->cand->fields[0].group_char &&
 		   p->cand->fields[1].bare_number &&
@@ -214,6 +222,16 @@ void mlg_profile_add_source(struct mlg_profile *p, const char *src)
 	p->sources = mlg_realloc(p->sources,
 				 (p->nsources + 1) * sizeof(*p->sources));
 	p->sources[p->nsources++] = mlg_strdup(src);
+}
+
+/* 0 when no token has the length and first byte of <s, len>. */
+static inline int maybe_token(const struct mlg_profile_cand *cc, const char *s,
+			      size_t len)
+{
+	unsigned char c = len ? (unsigned char)s[0] : 0;
+
+	return len < 64 && (cc->toklens >> len & 1) &&
+	       (cc->tokfirst[c >> 6] >> (c & 63) & 1);
 }
 
 static int token_index(const struct mlg_profile_cand *cc, const char *s,
@@ -401,7 +419,7 @@ void mlg_profile_cell(struct mlg_profile *p, size_t col, const char *cell,
 		mlg_moments_add_str(&c->len, cell, len);
 	else
 		mlg_moments_add(&c->len, (double)len);
-	if (len >= 2 && len <= 4 && (cell[0] | 0x20) == 'n')
+	if (maybe_token(p->cc, cell, len))
 		tok = token_index(p->cc, cell, len);
 	if (tok >= 0)
 		c->tokens[tok]++;
@@ -427,6 +445,18 @@ static void merge_minmax(int64_t *lo, int64_t *hi, uint64_t *n, int64_t blo,
 	*n += bn;
 }
 
+size_t mlg_profile_declared_conflict(const struct mlg_profile *a,
+				     const struct mlg_profile *b)
+{
+	size_t i;
+
+	for (i = 0; i < a->ncols; i++)
+		if (a->cols[i].has_schema && b->cols[i].has_schema &&
+		    a->cols[i].declared != b->cols[i].declared)
+			break;
+	return i;
+}
+
 int mlg_profile_merge(struct mlg_profile *a, const struct mlg_profile *b)
 {
 	size_t i, k;
@@ -446,16 +476,13 @@ int mlg_profile_merge(struct mlg_profile *a, const struct mlg_profile *b)
 				"other",
 				i + 1, a->cols[i].name, b->cols[i].name);
 	/* One pass has one schema: values cast as two types do not mix. */
-	for (i = 0; i < a->ncols; i++)
-		if (a->cols[i].has_schema && b->cols[i].has_schema &&
-		    a->cols[i].declared != b->cols[i].declared)
-			return mlg_error_set(
-				MLG_EINVALID,
-				"cannot merge profiles: column '%s' is "
-				"declared %s in one and %s in the other",
-				a->cols[i].name,
-				mlg_ftype_name(a->cols[i].declared),
-				mlg_ftype_name(b->cols[i].declared));
+	if ((i = mlg_profile_declared_conflict(a, b)) < a->ncols)
+		return mlg_error_set(MLG_EINVALID,
+				     "cannot merge profiles: column '%s' is "
+				     "declared %s in one and %s in the other",
+				     a->cols[i].name,
+				     mlg_ftype_name(a->cols[i].declared),
+				     mlg_ftype_name(b->cols[i].declared));
 	for (i = 0; i < a->ncols; i++) {
 		struct mlg_profile_col *x = &a->cols[i];
 		const struct mlg_profile_col *y = &b->cols[i];

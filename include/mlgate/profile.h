@@ -152,6 +152,11 @@ static inline void mlg_profile_row(struct mlg_profile *p)
  */
 int mlg_profile_merge(struct mlg_profile *a, const struct mlg_profile *b);
 
+/* Of two profiles with the same columns: the first column that both
+ * declare by a schema, as different types; a->ncols when none. */
+size_t mlg_profile_declared_conflict(const struct mlg_profile *a,
+				     const struct mlg_profile *b);
+
 /* The narrowest type every non-missing cell of `c` fits (see infer). */
 enum mlg_ftype mlg_profile_col_type(const struct mlg_profile_col *c);
 
