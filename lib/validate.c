@@ -481,20 +481,21 @@ static void plan_labels(struct plan *p, struct mlg_validate_result *r,
 	int extra_ok = m == MLG_MATCH_SUBSET || m == MLG_MATCH_PARTIAL;
 	int missing_ok = m == MLG_MATCH_SUPERSET || m == MLG_MATCH_PARTIAL;
 	struct mlg_buf note = MLG_BUF_INIT;
-	size_t c, f, d, matched = 0, nmissing = 0;
+	size_t c, f, matched = 0, nmissing = 0;
 
 	p->ncols = r->nlabels;
 	p->col_field = mlg_malloc((p->ncols + 1) * sizeof(*p->col_field));
 	for (c = 0; c < p->ncols; c++) {
 		const char *l = r->labels[c];
 		const char *name = NULL;
+		size_t d = repeats(r, c);
 		int fi = -1;
 
 		p->col_field[c] = -1;
 		if (exact && c < s->nfields) {
 			fi = (int)c;
 			name = s->fields[c].name;
-		} else if (!exact && !p->bad[c].note && !repeats(r, c)) {
+		} else if (!exact && !p->bad[c].note && !d) {
 			fi = mlg_schema_field_index(s, l);
 		}
 		if (fi >= 0) {
@@ -506,7 +507,7 @@ static void plan_labels(struct plan *p, struct mlg_validate_result *r,
 		if (p->bad[c].note) {
 			label_err(j, p, MLG_VE_ENCODING, c + 1, p->bad[c].raw,
 				  p->bad[c].len, name, p->bad[c].note);
-		} else if ((d = repeats(r, c)) && (!exact || name)) {
+		} else if (d && (!exact || name)) {
 			mlg_buf_addf(&note, "label '%s' repeats column %zu", l,
 				     d);
 			label_err(j, p, MLG_VE_DUPLICATE_LABEL, c + 1, l,
