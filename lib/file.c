@@ -185,7 +185,7 @@ static void reset(struct mlg_atomic *a)
 }
 
 /* Anything but a regular file (or nothing) at `path` is written in
- * place. 1 when it was opened so; 0 to go the atomic way. */
+ * place. 1 when it is one (opened, or *err set); 0 to go the atomic way. */
 static int open_device(struct mlg_atomic *a, const char *path, int *err)
 {
 	struct stat st;
@@ -194,10 +194,11 @@ static int open_device(struct mlg_atomic *a, const char *path, int *err)
 	if (stat(path, &st) || S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
 		return 0;
 	a->fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-	if (a->fd < 0)
+	if (a->fd < 0) {
 		*err = mlg_error_errno(errno, "cannot open '%s'", path);
-	else
-		a->device = 1;
+		return 1;
+	}
+	a->device = 1;
 	a->path = mlg_strdup(path);
 	return 1;
 }
@@ -218,11 +219,8 @@ int mlg_atomic_open(struct mlg_atomic *a, const char *path)
 		a->path = mlg_strdup(path);
 		return 0;
 	}
-	if (open_device(a, path, &err)) {
-		if (err)
-			reset(a);
+	if (open_device(a, path, &err))
 		return err;
-	}
 	if (!blen)
 		return mlg_error_set(MLG_EINVALID, "invalid file name '%s'",
 				     path);

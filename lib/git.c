@@ -489,39 +489,33 @@ static int signature(git_signature **out, git_repository *repo)
 	return 0;
 }
 
-/* Commit `tree` on `parent` (NULL: a root commit) and move `ref` there
- * by compare-and-swap. */
+/* Commit `tree` on `pc` (NULL: a root commit) and move `ref` there by
+ * compare-and-swap. */
 static int commit_tree(char out[MLG_GIT_HEX], struct mlg_git_repo *r,
-		       const char *ref, const char *parent, git_tree *tree,
+		       const char *ref, git_commit *pc, git_tree *tree,
 		       const char *msg)
 {
-	git_oid commit_id, parent_id;
-	git_commit *pc = NULL;
+	git_oid commit_id;
 	git_signature *sig = NULL;
 	git_reference *nref = NULL;
 	const git_commit *parents[1];
 	int rc;
 
-	if (parent && (rc = parse_oid(&parent_id, parent)))
-		return rc;
-	if (parent && (rc = git_commit_lookup(&pc, r->repo, &parent_id)) < 0) {
-		rc = mlg_git_error(rc, "cannot write objects");
-		goto done;
-	}
 	if ((rc = signature(&sig, r->repo)))
 		goto done;
 	parents[0] = pc;
 	rc = git_commit_create(&commit_id, r->repo, NULL, sig, sig, NULL, msg,
-			       tree, parent ? 1 : 0, parents);
+			       tree, pc ? 1 : 0, parents);
 	if (rc < 0) {
 		rc = mlg_git_error(rc, "cannot write commit");
 		goto done;
 	}
 	/* compare-and-swap: a concurrent writer makes this fail, never
 	 * silently drops its commit */
-	if (parent)
-		rc = git_reference_create_matching(
-			&nref, r->repo, ref, &commit_id, 1, &parent_id, msg);
+	if (pc)
+		rc = git_reference_create_matching(&nref, r->repo, ref,
+						   &commit_id, 1,
+						   git_commit_id(pc), msg);
 	else
 		rc = git_reference_create(&nref, r->repo, ref, &commit_id, 0,
 					  msg);
@@ -538,35 +532,6 @@ static int commit_tree(char out[MLG_GIT_HEX], struct mlg_git_repo *r,
 done:
 	git_reference_free(nref);
 	git_signature_free(sig);
-	git_commit_free(pc);
-	return rc;
-}
-
-int mlg_git_commit_file(char out[MLG_GIT_HEX], struct mlg_git_repo *r,
-			const char *ref, const char *parent, const char *path,
-			const char *data, size_t len, const char *msg)
-{
-	git_oid blob_id, tree_id, parent_id;
-	git_treebuilder *tb = NULL;
-	git_tree *tree = NULL;
-	int rc;
-
-	if (parent && (rc = parse_oid(&parent_id, parent)))
-		return rc;
-	if ((rc = git_blob_create_from_buffer(&blob_id, r->repo, data, len)) <
-		    0 ||
-	    (rc = git_treebuilder_new(&tb, r->repo, NULL)) < 0 ||
-	    (rc = git_treebuilder_insert(NULL, tb, path, &blob_id,
-					 GIT_FILEMODE_BLOB)) < 0 ||
-	    (rc = git_treebuilder_write(&tree_id, tb)) < 0 ||
-	    (rc = git_tree_lookup(&tree, r->repo, &tree_id)) < 0) {
-		rc = mlg_git_error(rc, "cannot write objects");
-		goto done;
-	}
-	rc = commit_tree(out, r, ref, parent, tree, msg);
-done:
-	git_tree_free(tree);
-	git_treebuilder_free(tb);
 	return rc;
 }
 
@@ -730,7 +695,7 @@ int mlg_git_commit_edits(char out[MLG_GIT_HEX], struct mlg_git_repo *r,
 		    0 ||
 	    (rc = git_tree_lookup(&tree, r->repo, &tree_id)) < 0)
 		goto git_failed;
-	rc = commit_tree(out, r, ref, parent, tree, msg);
+	rc = commit_tree(out, r, ref, pc, tree, msg);
 	goto done;
 git_failed:
 	rc = mlg_git_error(rc, "cannot write objects");

@@ -11,6 +11,7 @@
 #include "mlgate/history.h"
 #include "mlgate/json.h"
 #include "mlgate/numparse.h"
+#include "mlgate/sketch.h"
 #include "mlgate/utf8.h"
 #include "mlgate/util.h"
 
@@ -333,18 +334,10 @@ static int str_or_null_at(char **out, struct scan *sc)
 	return 1;
 }
 
-static uint32_t hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 /* Whether two metrics share a name (jansson refuses duplicate keys). */
 static int has_dup(const struct mlg_metric_set *m)
 {
+	const char *name;
 	size_t cap = 16, i, h;
 	uint32_t *slot;
 	int dup = 0;
@@ -354,10 +347,10 @@ static int has_dup(const struct mlg_metric_set *m)
 	slot = mlg_malloc(cap * sizeof(*slot));
 	memset(slot, 0, cap * sizeof(*slot));
 	for (i = 0; i < m->n && !dup; i++) {
-		for (h = hash(m->items[i].name) & (cap - 1); slot[h] && !dup;
-		     h = (h + 1) & (cap - 1))
-			dup = !strcmp(m->items[slot[h] - 1].name,
-				      m->items[i].name);
+		name = m->items[i].name;
+		for (h = mlg_hash_bytes(name, strlen(name), 0) & (cap - 1);
+		     slot[h] && !dup; h = (h + 1) & (cap - 1))
+			dup = !strcmp(m->items[slot[h] - 1].name, name);
 		slot[h] = (uint32_t)(i + 1);
 	}
 	free(slot);

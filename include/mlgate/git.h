@@ -137,22 +137,6 @@ int mlg_git_ancestry_check(int *out, struct mlg_git_ancestry *a,
 			   const char *hex);
 void mlg_git_ancestry_free(struct mlg_git_ancestry *a);
 
-/*
- * Write a commit whose tree holds the one file `path` (no '/') with the
- * `len` bytes of `data`, with the parent `parent` (hex, or NULL for a
- * root commit) and the message `msg`, and point the reference `ref` at
- * it only if `ref` still points at `parent` (does not exist when
- * `parent` is NULL): a compare-and-swap, so two writers in one
- * repository never lose a commit. The author and committer are the
- * configured user, else "mlgate <mlgate@localhost>". No working tree,
- * index or subprocess is involved. The new commit id is written to
- * `out`. Errors: MLG_ERROR "cannot update '<ref>': <libgit2 message>"
- * (also when `ref` moved meanwhile), MLG_ERROR for object writes.
- */
-int mlg_git_commit_file(char out[MLG_GIT_HEX], struct mlg_git_repo *r,
-			const char *ref, const char *parent, const char *path,
-			const char *data, size_t len, const char *msg);
-
 /* ---- trees and blobs by id, for data kept in chunks (history.h) ---- */
 
 /* One entry of a tree: its name (new), object id and kind. */
@@ -205,13 +189,19 @@ struct mlg_git_tree_edit {
 };
 
 /*
- * Like mlg_git_commit_file(), but the tree of the new commit is the
- * tree of `parent` (an empty tree when `parent` is NULL) with the `n`
- * `edits` applied; each path at most once. Folders no edit touches keep
- * their tree ids and blobs given by id are not written again, so the
- * cost is the new blobs plus one tree per folder on an edited path,
- * whatever the size of the rest. The reference moves by the same
- * compare-and-swap. Errors: those of mlg_git_commit_file(),
+ * Write a commit with the parent `parent` (hex, or NULL for a root
+ * commit) and the message `msg` whose tree is the tree of `parent` (an
+ * empty tree when `parent` is NULL) with the `n` `edits` applied, each
+ * path at most once, and point the reference `ref` at it only if `ref`
+ * still points at `parent` (does not exist when `parent` is NULL): a
+ * compare-and-swap, so two writers in one repository never lose a
+ * commit. The author and committer are the configured user, else
+ * "mlgate <mlgate@localhost>". No working tree, index or subprocess is
+ * involved. The new commit id is written to `out`. Folders no edit
+ * touches keep their tree ids and blobs given by id are not written
+ * again, so the cost is the new blobs plus one tree per folder on an
+ * edited path, whatever the size of the rest. Errors: MLG_ERROR "cannot
+ * update '<ref>': <libgit2 message>" (also when `ref` moved meanwhile),
  * MLG_EINVALID "invalid object id '<id>'", MLG_EINVALID "invalid tree
  * path '<path>'" (empty, leading, trailing or doubled '/', "." or ".."
  * components), MLG_ERROR "cannot write objects: <libgit2 message>"

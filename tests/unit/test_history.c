@@ -683,24 +683,16 @@ static void test_push_race_chunks(void)
 {
 	struct race x;
 	struct mlg_git_repo *ra, *rb;
-	struct mlg_metric_set m = {0};
-	struct mlg_history_record rec;
 	struct mlg_history h = {0};
 	char full[MLG_GIT_HEX], id[MLG_GIT_HEX];
-	int attempts = 0;
 
 	race_open(&x, "c");
 	ra = x.ra;
 	rb = x.rb;
 
 	/* a full chunk, pushed, and fetched by B */
-	record_n(ra, 0, MLG_HISTORY_CHUNK - 1);
-	one_metric(&m, "acc", MLG_HISTORY_CHUNK - 1);
-	T_EQ_INT(mlg_history_record_init(&rec, ra, &m, 1795000000), 0);
-	T_EQ_INT(mlg_history_append(ra, &rec, NULL), 0);
-	T_EQ_INT(mlg_history_push(ra, "origin", &rec, 3, &attempts), 0);
-	T_EQ_INT(attempts, 1);
-	mlg_history_record_release(&rec);
+	record_n(ra, 0, MLG_HISTORY_CHUNK);
+	push_one(ra, MLG_HISTORY_CHUNK - 1, 1795000000, 1);
 	t_rev_parse(full, x.a, MLG_HISTORY_REF ":history.jsonl");
 	t_sh(x.b, "git fetch -q origin '%s:%s'", MLG_HISTORY_REF,
 	     MLG_HISTORY_REF);
@@ -730,8 +722,6 @@ static void test_push_race_chunks(void)
 	T_EQ_DBL(h.items[MLG_HISTORY_CHUNK + 1].metrics.items[0].value, 10000,
 		 0);
 	mlg_history_release(&h);
-
-	mlg_metrics_release(&m);
 	race_close(&x);
 }
 
