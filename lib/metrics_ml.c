@@ -544,85 +544,46 @@ static void calib_put(struct mlg_metrics *out, struct calib *c)
 }
 
 /*
- * The ranking metrics of a binary task with one probability column.
- * ROC AUC and average precision come from one sort: without weights,
- * scores in [0, 2) are sorted as 8-byte keys (the score's bits shifted
- * left, the label in the low bit) instead of 16-byte items; blocks go
- * from the highest score down, as rank_sorted(), with the same sums.
+ * The ranking metrics of a binary task with one probability column and
+ * no weights, when every score is in [0, 2): ROC AUC and average
+ * precision from one sort of 8-byte keys (the score's bits shifted left,
+ * the label in the low bit) instead of 16-byte items; blocks go from the
+ * highest score down, as rank_sorted(), with the same sums. Returns 0
+ * when it does not apply (nothing put; `a` may be overwritten).
  */
-static void binary_ranking(struct mlg_metrics *out,
-			   const struct mlg_cls_data *d,
-			   struct mlg_rank_item *a)
+static int binary_ranking(struct mlg_metrics *out, const struct mlg_cls_data *d,
+			  struct mlg_rank_item *a)
 {
+	uint64_t *k = (uint64_t *)a, *sorted;
 	struct curve cv;
-	double P = 0, N = 0;
+	double P = 0, N;
 	size_t i, n = d->n;
 	const char *why = NULL;
-	int packed = !d->w;
 
-	memset(&cv, 0, sizeof(cv));
-	if (packed) {
-		uint64_t *k = (uint64_t *)a, *sorted;
+	if (d->w)
+		return 0;
+	for (i = 0; i < n; i++) {
+		double q = d->proba[i];
+		uint64_t u;
 
-		for (i = 0; i < n; i++) {
-			double q = d->proba[i];
-			uint64_t u;
-
-			if (!(q >= 0 && q < 2)) {
-				packed = 0;
-				break;
-			}
-			if (q == 0)
-				q = 0; /* -0 ties with +0 */
-			memcpy(&u, &q, sizeof(u));
-			k[i] = u << 1 | (d->y[i] == 1);
-			P += d->y[i] == 1;
-		}
-		if (packed) {
-			N = (double)n - P;
-			sorted = rsort64(k, k + n, n);
-			for (i = n; i > 0;) {
-				uint64_t v = sorted[i - 1] >> 1;
-				size_t j = i, pos = 0;
-
-				while (i > 0 && sorted[i - 1] >> 1 == v)
-					pos += sorted[--i] & 1;
-				step(&cv, (double)pos, (double)(j - i - pos));
-			}
-		}
+		if (!(q >= 0 && q < 2))
+			return 0;
+		if (q == 0)
+			q = 0; /* -0 ties with +0 */
+		memcpy(&u, &q, sizeof(u));
+		k[i] = u << 1 | (d->y[i] == 1);
+		P += d->y[i] == 1;
 	}
-	if (!packed) {
-		struct mlg_rank_item *r;
+	N = (double)n - P;
+	memset(&cv, 0, sizeof(cv));
+	sorted = rsort64(k, k + n, n);
+	for (i = n; i > 0;) {
+		uint64_t v = sorted[i - 1] >> 1;
+		size_t j = i, pos = 0;
 
-		for (i = 0; i < n; i++) {
-			double w = d->w ? d->w[i] : 1;
-
-			a[i].key = key_of(d->proba[i]);
-			a[i].w = d->y[i] == 1 ? w : w == 0 ? -0.0 : -w;
-		}
-		r = rsort(a, a + n, n);
-		/* in sorted order, as rank_sorted(), for the same sums */
-		P = N = 0;
-		for (i = 0; i < n; i++) {
-			if (signbit(r[i].w))
-				N -= r[i].w;
-			else
-				P += r[i].w;
-		}
-		for (i = n; i > 0;) {
-			uint64_t v = r[i - 1].key;
-			double pos = 0, neg = 0;
-
-			/* item by item, as rank_sorted() adds them */
-			while (i > 0 && r[i - 1].key == v) {
-				i--;
-				if (signbit(r[i].w))
-					cv.fp -= r[i].w;
-				else
-					cv.tp += r[i].w;
-			}
-			step(&cv, pos, neg);
-		}
+		while (i > 0 && sorted[i - 1] >> 1 == v)
+			pos += sorted[--i] & 1;
+		step(&cv, (double)pos, (double)(j - i - pos));
 	}
 	if (!(P > 0) || !(N > 0)) {
 		mlg_error_set(MLG_EDATA,
@@ -631,6 +592,7 @@ static void binary_ranking(struct mlg_metrics *out,
 	}
 	put(out, "roc_auc", cv.area / (P * N), why);
 	put(out, "average_precision", cv.prec / P, why);
+	return 1;
 }
 
 /* One-vs-rest AUC of every class, macro or weighted by support. */
@@ -672,14 +634,11 @@ static void probability(struct mlg_metrics *out, const struct mlg_cls_data *d,
 	size_t i;
 	const char *why;
 
-	if (d->binary && d->nproba == 1) {
-		calib_start(&c, d, calib_binary);
-		binary_ranking(out, d, a);
-		calib_put(out, &c);
-		return;
-	}
-	calib_start(&c, d, calib_general);
-	if (d->binary) {
+	calib_start(&c, d,
+		    d->binary && d->nproba == 1 ? calib_binary : calib_general);
+	if (d->binary && d->nproba == 1 && binary_ranking(out, d, a)) {
+		/* put from the 8-byte keys */
+	} else if (d->binary) {
 		for (i = 0; i < d->n; i++) {
 			double w = d->w ? d->w[i] : 1;
 

@@ -707,16 +707,21 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+static void wait_job(struct pipe *pl, struct job *j)
+{
+	pthread_mutex_lock(&pl->mu);
+	while (!j->done)
+		pthread_cond_wait(&pl->done, &pl->mu);
+	pthread_mutex_unlock(&pl->mu);
+}
+
 /* Wait for job `j` and merge it; 0 or its MLG_EDATA. */
 static int finish(struct pipe *pl, struct state *st, struct job *j,
 		  const char *src)
 {
 	int rc;
 
-	pthread_mutex_lock(&pl->mu);
-	while (!j->done)
-		pthread_cond_wait(&pl->done, &pl->mu);
-	pthread_mutex_unlock(&pl->mu);
+	wait_job(pl, j);
 	merge(st, &j->out);
 	sink_release(&j->out, st->pf->nkeys);
 	if (!(rc = j->rc))
@@ -802,10 +807,7 @@ static int read_chunks(struct state *st, struct mlg_csv_reader *r,
 		struct job *j = &pl.ring[merged++ % pl.cap];
 
 		if (rc) {
-			pthread_mutex_lock(&pl.mu);
-			while (!j->done)
-				pthread_cond_wait(&pl.done, &pl.mu);
-			pthread_mutex_unlock(&pl.mu);
+			wait_job(&pl, j);
 			sink_release(&j->out, st->pf->nkeys);
 			continue;
 		}

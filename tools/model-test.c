@@ -48,7 +48,6 @@ static const char *const averages[] = {"binary", "macro", "micro", "weighted",
 				       NULL};
 static const char *const zds[] = {"0", "1", NULL};
 static const char *const formats[] = {"csv", "jsonl", NULL};
-static const char *const cmd_formats[] = {"csv", "jsonl", NULL};
 
 static const struct mlg_opt opts[] = {
 	{"label", 'y', MLG_OPT_STRING, &label, "COL",
@@ -124,7 +123,7 @@ static const struct mlg_opt opts[] = {
 	 "its rows go to the command's stdin, one prediction a line back",
 	 NULL},
 	{"command-format", 0, MLG_OPT_CHOICE, &command_format, "csv|jsonl",
-	 "how rows are written to the command (default csv)", cmd_formats},
+	 "how rows are written to the command (default csv)", formats},
 	{"save-predictions", 0, MLG_OPT_STRING, &save_path, "FILE",
 	 "write the model's predictions as a predictions CSV", NULL},
 	{"behaviour", 0, MLG_OPT_STRING, &suite_path, "SUITE",
