@@ -41,14 +41,21 @@ static void at(struct mlg_buf *b, const char *base, const char *key)
 	mlg_json_pointer_append(b, key);
 }
 
+/* Set `b` to the pointer `base` + "/" + key + "/" + sub. */
+static void at_key(struct mlg_buf *b, const char *base, const char *key,
+		   const char *sub)
+{
+	at(b, base, key);
+	mlg_json_pointer_append(b, sub);
+}
+
 static void at_index(struct mlg_buf *b, const char *base, const char *key,
 		     size_t i)
 {
 	char num[32];
 
-	at(b, base, key);
 	snprintf(num, sizeof(num), "%zu", i);
-	mlg_json_pointer_append(b, num);
+	at_key(b, base, key, num);
 }
 
 /* A label given as a string or a number, as text that outlives the
@@ -68,16 +75,25 @@ static const char *label_text(struct mlg_behave_suite *s, json_t *v)
 	return p;
 }
 
-static int get_label(const char **out, struct mlg_behave_suite *s, json_t *v,
-		     const char *ptr)
+static int check_label(const struct mlg_json_doc *doc, json_t *v,
+		       const char *ptr)
 {
 	if (!json_is_string(v) && !json_is_number(v))
-		return mlg_json_error(&s->doc, ptr,
+		return mlg_json_error(doc, ptr,
 				      "expected a label (a string or a "
 				      "number), found %s",
 				      mlg_json_type_name(v));
-	*out = label_text(s, v);
 	return 0;
+}
+
+static int get_label(const char **out, struct mlg_behave_suite *s, json_t *v,
+		     const char *ptr)
+{
+	int rc = check_label(&s->doc, v, ptr);
+
+	if (!rc)
+		*out = label_text(s, v);
+	return rc;
 }
 
 /* An optional number in [lo, hi] (hi may be INFINITY for "no bound"). */
@@ -190,8 +206,7 @@ static int parse_map(struct mlg_behave_test *t, struct mlg_behave_suite *s,
 		goto done;
 	}
 	json_object_foreach (map, key, v) {
-		at(&b, ptr, "map");
-		mlg_json_pointer_append(&b, key);
+		at_key(&b, ptr, "map", key);
 		if (text < 0 && (json_is_string(v) || json_is_number(v)))
 			text = json_is_string(v);
 		if (text < 0 ||
@@ -333,18 +348,10 @@ static int parse_rows(struct mlg_behave_test *t, struct mlg_behave_suite *s,
 			goto done;
 		}
 		json_object_foreach (row, key, v) {
-			mlg_buf_reset(&kb);
-			mlg_buf_adds(&kb, b.ptr);
-			mlg_json_pointer_append(&kb, key);
+			at(&kb, b.ptr, key);
 			if (!strcmp(key, "expect")) {
-				if (!json_is_string(v) && !json_is_number(v)) {
-					rc = mlg_json_error(
-						&s->doc, kb.ptr,
-						"expected a label (a string "
-						"or a number), found %s",
-						mlg_json_type_name(v));
+				if ((rc = check_label(&s->doc, v, kb.ptr)))
 					goto done;
-				}
 			} else if (!json_is_number(v) && !json_is_string(v) &&
 				   !json_is_null(v)) {
 				rc = mlg_json_error(
@@ -384,8 +391,7 @@ static int parse_ids(struct mlg_behave_test *t, struct mlg_behave_suite *s,
 	}
 	t->ids = mlg_calloc(2 * json_object_size(ids), sizeof(*t->ids));
 	json_object_foreach (ids, key, v) {
-		at(&b, ptr, "ids");
-		mlg_json_pointer_append(&b, key);
+		at_key(&b, ptr, "ids", key);
 		t->ids[2 * t->n] = key;
 		if ((rc = get_label(&t->ids[2 * t->n + 1], s, v, b.ptr)))
 			goto done;
@@ -625,7 +631,7 @@ int mlg_behave_load(struct mlg_behave_suite *out, const char *path)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = mlg_config_load(&out->doc, path)))
+	if ((rc = mlg_config_load(&out->doc, path, 0)))
 		return rc;
 	return parse_doc(out);
 }
@@ -941,10 +947,23 @@ static void answers_release(struct answers *a)
 	memset(a, 0, sizeof(*a));
 }
 
+/* The column of the highest of the k probabilities `p`: the first on
+ * ties, so 0.5/0.5 is the first class, as P(positive) > 0.5 decides in
+ * metrics_ml.c. */
+static size_t argmax(const double *p, size_t k)
+{
+	size_t j, best = 0;
+
+	for (j = 1; j < k; j++)
+		if (p[j] > p[best])
+			best = j;
+	return best;
+}
+
 static int convert(struct answers *out, const struct mlg_infer_out *o,
 		   const struct mlg_behave_model *m, size_t nrows)
 {
-	size_t i, j, best;
+	size_t i, best;
 
 	if (o->n != nrows)
 		return mlg_error_set(MLG_EDATA,
@@ -976,11 +995,7 @@ static int convert(struct answers *out, const struct mlg_infer_out *o,
 			out->label[i] = mlg_strfmt("%.17g", o->pred[i]);
 			continue;
 		}
-		/* the first highest wins, so 0.5/0.5 is the first class,
-		 * as P(positive) > 0.5 decides in metrics_ml.c */
-		for (best = 0, j = 1; j < o->k; j++)
-			if (o->proba[i * o->k + j] > o->proba[i * o->k + best])
-				best = j;
+		best = argmax(&o->proba[i * o->k], o->k);
 		out->label[i] = m->classes ? mlg_strdup(m->classes[best])
 					   : mlg_strfmt("%zu", best);
 	}
@@ -1122,9 +1137,7 @@ static int prep_mft(struct prep *p, struct mlg_behave_suite *s,
 						    data->names[j]);
 				goto done;
 			}
-			mlg_buf_reset(&kb);
-			mlg_buf_adds(&kb, b.ptr);
-			mlg_json_pointer_append(&kb, data->names[j]);
+			at(&kb, b.ptr, data->names[j]);
 			text = mlg_infer_is_text(data, j);
 			p->x[i * nc + j] = NAN;
 			if (json_is_null(v)) {
@@ -1147,9 +1160,7 @@ static int prep_mft(struct prep *p, struct mlg_behave_suite *s,
 			if (!strcmp(key, "expect") ||
 			    !find_feature(&f, data, key))
 				continue;
-			mlg_buf_reset(&kb);
-			mlg_buf_adds(&kb, b.ptr);
-			mlg_json_pointer_append(&kb, key);
+			at(&kb, b.ptr, key);
 			rc = mlg_json_error(&s->doc, kb.ptr,
 					    "no feature '%s' in the test data",
 					    key);
@@ -1209,13 +1220,15 @@ static int prep_swap(struct prep *p, struct mlg_behave_suite *s,
 		goto done;
 	}
 	n = json_object_size(t->map);
-	p->sfrom = mlg_calloc(n, sizeof(*p->sfrom));
-	p->sto = mlg_calloc(n, sizeof(*p->sto));
-	p->from = mlg_calloc(n, sizeof(*p->from));
-	p->to = mlg_calloc(n, sizeof(*p->to));
+	if (p->text) {
+		p->sfrom = mlg_calloc(n, sizeof(*p->sfrom));
+		p->sto = mlg_calloc(n, sizeof(*p->sto));
+	} else {
+		p->from = mlg_calloc(n, sizeof(*p->from));
+		p->to = mlg_calloc(n, sizeof(*p->to));
+	}
 	json_object_foreach (t->map, key, v) {
-		at(&b, ptr, "map");
-		mlg_json_pointer_append(&b, key);
+		at_key(&b, ptr, "map", key);
 		if (p->text != json_is_string(v)) {
 			rc = wrong_kind(s, b.ptr, t->column, p->text, v);
 			goto done;
@@ -1227,11 +1240,12 @@ static int prep_swap(struct prep *p, struct mlg_behave_suite *s,
 					    t->column, key);
 			goto done;
 		}
-		p->sfrom[p->nmap] = key;
-		if (p->text)
+		if (p->text) {
+			p->sfrom[p->nmap] = key;
 			p->sto[p->nmap] = json_string_value(v);
-		else
+		} else {
 			p->to[p->nmap] = json_number_value(v);
+		}
 		p->nmap++;
 	}
 done:
@@ -1432,6 +1446,10 @@ static int run_perturbed(struct mlg_report *r, struct mlg_table *tab,
 	double *x, v0, v1;
 	int rc = 0;
 
+	/* The originals' answers tell: no call for a test that cannot be
+	 * judged. */
+	if (t->type == MLG_BEHAVE_DIR && orig->n && !orig->has_score)
+		return need_score(s, t);
 	/* Only rows the perturbation changed are sent and counted. */
 	x = mlg_calloc(p->nrows * nc + 1, sizeof(*x));
 	if (data->is_text)
@@ -1460,10 +1478,6 @@ static int run_perturbed(struct mlg_report *r, struct mlg_table *tab,
 				   "behaviour test '%s': the model gave "
 				   "scores for some rows and not for others",
 				   t->name);
-		goto done;
-	}
-	if (t->type == MLG_BEHAVE_DIR && orig->n && !orig->has_score) {
-		rc = need_score(s, t);
 		goto done;
 	}
 	c = start(r, s, t);
@@ -1541,8 +1555,7 @@ int mlg_behave_preds_from_predfile(struct mlg_behave_preds *out,
 				   const struct mlg_predfile *pf, size_t idkey)
 {
 	const struct mlg_predfile_key *k;
-	size_t i, c, best;
-	double p1;
+	size_t i;
 
 	memset(out, 0, sizeof(*out));
 	if (idkey >= pf->nkeys)
@@ -1564,11 +1577,9 @@ int mlg_behave_preds_from_predfile(struct mlg_behave_preds *out,
 			p->score = pf->predv[i];
 			continue;
 		}
-		if (out->has_score) {
-			p1 = pf->nproba == 1 ? pf->proba[i]
-					     : pf->proba[i * 2 + 1];
-			p->score = p1;
-		}
+		if (out->has_score)
+			p->score = pf->nproba == 1 ? pf->proba[i]
+						   : pf->proba[i * 2 + 1];
 		if (pf->pred) {
 			p->label = pf->classes[pf->pred[i]];
 		} else if (pf->nproba == 1) {
@@ -1576,11 +1587,8 @@ int mlg_behave_preds_from_predfile(struct mlg_behave_preds *out,
 			p->label =
 				pf->classes[p->score > 0.5 && pf->nclasses > 1];
 		} else if (pf->nproba) {
-			for (best = 0, c = 1; c < pf->nproba; c++)
-				if (pf->proba[i * pf->nproba + c] >
-				    pf->proba[i * pf->nproba + best])
-					best = c;
-			p->label = pf->classes[best];
+			p->label = pf->classes[argmax(
+				&pf->proba[i * pf->nproba], pf->nproba)];
 		}
 	}
 	return 0;
@@ -1661,8 +1669,7 @@ static int prep_file(struct prep *p, struct mlg_behave_suite *s,
 	p->expect_value = mlg_calloc(t->n + 1, sizeof(*p->expect_value));
 	for (i = 0; i < nid; i++) {
 		if (t->type == MLG_BEHAVE_MFT) {
-			at(&b, t->ptr, "ids");
-			mlg_json_pointer_append(&b, t->ids[2 * i]);
+			at_key(&b, t->ptr, "ids", t->ids[2 * i]);
 			if ((rc = find_id(&p->idx[i], s, pr, ix, t->ids[2 * i],
 					  b.ptr)))
 				goto done;
@@ -1714,8 +1721,7 @@ static void run_file_test(struct mlg_report *r, struct mlg_table *tab,
 			continue;
 		t->failed++;
 		if (t->type == MLG_BEHAVE_MFT) {
-			at(&where, t->ptr, "ids");
-			mlg_json_pointer_append(&where, t->ids[2 * i]);
+			at_key(&where, t->ptr, "ids", t->ids[2 * i]);
 		} else {
 			at_index(&where, t->ptr, "pairs", i);
 		}

@@ -324,7 +324,7 @@ int mlg_dscheck_load(struct mlg_dscheck **out, const char *path,
 	*out = NULL;
 	c->s = s;
 	c->needs = mlg_calloc(s->nfields + 1, sizeof(*c->needs));
-	if ((rc = mlg_config_load(&doc, path))) {
+	if ((rc = mlg_config_load(&doc, path, 0))) {
 		mlg_dscheck_free(c);
 		return rc;
 	}

@@ -301,16 +301,14 @@ int mlg_metrics_parse(struct mlg_metric_set *out,
 int mlg_metrics_load(struct mlg_metric_set *out, const char *path, size_t max,
 		     enum mlg_metrics_format fmt)
 {
-	struct mlg_buf text = MLG_BUF_INIT;
+	struct mlg_json_doc doc;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (!(rc = mlg_file_read(&text, path,
-				 max ? max : MLG_JSON_MAX_DEFAULT)))
-		rc = mlg_metrics_parse_text(
-			out, strcmp(path, "-") ? path : "<stdin>", text.ptr,
-			text.len, fmt);
-	mlg_buf_release(&text);
+	if ((rc = mlg_config_load(&doc, path, max)))
+		return rc;
+	rc = mlg_metrics_parse(out, &doc, fmt);
+	mlg_json_doc_release(&doc);
 	return rc;
 }
 

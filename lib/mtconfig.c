@@ -87,7 +87,7 @@ int mlg_mtconfig_load(struct mlg_mtconfig *out, const char *path)
 
 	memset(out, 0, sizeof(*out));
 	out->min_slice_size = -1;
-	if ((rc = mlg_config_load(&out->doc, path)))
+	if ((rc = mlg_config_load(&out->doc, path, 0)))
 		return rc;
 	if ((rc = mlg_json_check_keys(&out->doc, out->doc.root, "", keys)) ||
 	    (rc = list(&out->thresholds, &out->nthresholds, &out->doc,

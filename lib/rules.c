@@ -366,7 +366,7 @@ int mlg_rules_load(struct mlg_rules *r, const char *path)
 	const char *key, *s;
 	int rc, flag;
 
-	if ((rc = mlg_config_load(&doc, path)))
+	if ((rc = mlg_config_load(&doc, path, 0)))
 		return rc;
 	if ((rc = mlg_json_check_keys(&doc, doc.root, "", top)) ||
 	    (rc = mlg_json_get_bool(&doc, doc.root, "", "require_baseline", 0,

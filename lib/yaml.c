@@ -33,13 +33,14 @@ int mlg_config_parse(struct mlg_json_doc *doc, const char *name,
 	return rc;
 }
 
-int mlg_config_load(struct mlg_json_doc *doc, const char *path)
+int mlg_config_load(struct mlg_json_doc *doc, const char *path, size_t max)
 {
 	struct mlg_buf text = MLG_BUF_INIT;
 	int rc;
 
 	memset(doc, 0, sizeof(*doc));
-	if (!(rc = mlg_file_read(&text, path, MLG_JSON_MAX_DEFAULT)))
+	if (!(rc = mlg_file_read(&text, path,
+				 max ? max : MLG_JSON_MAX_DEFAULT)))
 		rc = mlg_config_parse(doc, strcmp(path, "-") ? path : "<stdin>",
 				      text.ptr, text.len);
 	mlg_buf_release(&text);

@@ -57,8 +57,8 @@ int mlg_config_parse(struct mlg_json_doc *doc, const char *name,
 /*
  * Read `path` ("-" is standard input, "<stdin>" in messages) and parse it
  * as mlg_config_parse() does. Read errors are mlg_file_read()'s, with at
- * most MLG_JSON_MAX_DEFAULT bytes.
+ * most `max` bytes (0: MLG_JSON_MAX_DEFAULT).
  */
-int mlg_config_load(struct mlg_json_doc *doc, const char *path);
+int mlg_config_load(struct mlg_json_doc *doc, const char *path, size_t max);
 
 #endif

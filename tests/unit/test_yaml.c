@@ -131,13 +131,13 @@ static void test_config(void)
 	config("", MLG_EINVALID, "'g': empty JSON text");
 
 	path = t_write("gate.yaml", "thresholds:\n  - f1 >= 0.5\n");
-	T_EQ_INT(mlg_config_load(&doc, path), 0);
+	T_EQ_INT(mlg_config_load(&doc, path, 0), 0);
 	T_EQ_STR(doc.name, path);
 	T_EQ_STR(json_string_value(mlg_json_at(doc.root, "/thresholds/0")),
 		 "f1 >= 0.5");
 	mlg_json_doc_release(&doc);
 	gone = mlg_strfmt("%s/gone.yaml", t_tmpdir());
-	T_EQ_INT(mlg_config_load(&doc, gone), MLG_ENOTFOUND);
+	T_EQ_INT(mlg_config_load(&doc, gone, 0), MLG_ENOTFOUND);
 	T_EQ_INT(doc.root == NULL, 1);
 	mlg_json_doc_release(&doc);
 	free(gone);
