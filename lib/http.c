@@ -80,15 +80,21 @@ fail(struct mlg_http_stream *h, int code, const char *fmt, ...)
 	return code;
 }
 
+/* The text of failure `c`: curl's own message in `errbuf` (trimmed:
+ * it sometimes ends with a newline), else the generic one. */
+static const char *curl_text(char *errbuf, CURLcode c)
+{
+	size_t n = strlen(errbuf);
+
+	while (n && (errbuf[n - 1] == '\n' || errbuf[n - 1] == '\r'))
+		errbuf[--n] = '\0';
+	return n ? errbuf : curl_easy_strerror(c);
+}
+
 static int fail_curl(struct mlg_http_stream *h, CURLcode c)
 {
-	size_t n = strlen(h->errbuf);
-
-	/* curl's buffer sometimes ends with a newline */
-	while (n && (h->errbuf[n - 1] == '\n' || h->errbuf[n - 1] == '\r'))
-		h->errbuf[--n] = '\0';
 	return fail(h, MLG_ENETWORK, "'%s': %s", h->url,
-		    n ? h->errbuf : curl_easy_strerror(c));
+		    curl_text(h->errbuf, c));
 }
 
 static size_t on_header(char *p, size_t size, size_t n, void *ud)
@@ -519,16 +525,25 @@ static CURLcode set_method(CURL *e, const char *method, const char *body,
 
 /* A new message for a request's `error`, secrets masked: it does not go
  * through mlg_error_set(). */
-__attribute__((format(printf, 1, 2))) static char *req_msg(const char *fmt, ...)
+__attribute__((format(printf, 1, 0))) static char *req_vmsg(const char *fmt,
+							    va_list ap)
 {
 	struct mlg_buf b = MLG_BUF_INIT;
-	va_list ap;
 
-	va_start(ap, fmt);
 	mlg_buf_vaddf(&b, fmt, ap);
-	va_end(ap);
 	mlg_secret_mask(&b);
 	return mlg_buf_detach(&b, NULL);
+}
+
+__attribute__((format(printf, 1, 2))) static char *req_msg(const char *fmt, ...)
+{
+	va_list ap;
+	char *m;
+
+	va_start(ap, fmt);
+	m = req_vmsg(fmt, ap);
+	va_end(ap);
+	return m;
 }
 
 /* ---- the request pool ---- */
@@ -585,8 +600,6 @@ static int start(struct pool *pl, size_t j, struct slot *s, void **ud)
 {
 	struct mlg_http_req *r = &pl->reqs[j];
 	CURL *e = s->easy;
-	long tmo = pl->o->timeout_ms > 0 ? pl->o->timeout_ms
-					 : MLG_HTTP_TIMEOUT_DEFAULT * 1000;
 	CURLcode c;
 
 	curl_slist_free_all(s->hdr);
@@ -600,7 +613,7 @@ static int start(struct pool *pl, size_t j, struct slot *s, void **ud)
 	ud[0] = pl;
 	ud[1] = s;
 	if ((c = common_setup(e, r->url, s->errbuf)) ||
-	    (c = curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, tmo)) ||
+	    (c = curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, pl->o->timeout_ms)) ||
 	    (c = curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L)) ||
 	    (c = curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->hdr)) ||
 	    (c = curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_pool_data)) ||
@@ -622,7 +635,6 @@ static void finish(struct pool *pl, struct slot *s, CURLcode c)
 	struct mlg_http_req *r = &pl->reqs[s->job];
 	struct job *jb = &pl->jobs[s->job];
 	int again = 0;
-	size_t n;
 
 	curl_multi_remove_handle(pl->multi, s->easy);
 	s->busy = 0;
@@ -655,16 +667,10 @@ static void finish(struct pool *pl, struct slot *s, CURLcode c)
 	r->rc = MLG_ENETWORK;
 	if (c == CURLE_OPERATION_TIMEDOUT) {
 		r->error = req_msg("'%s': timed out after %ld ms", r->url,
-				   pl->o->timeout_ms > 0
-					   ? pl->o->timeout_ms
-					   : MLG_HTTP_TIMEOUT_DEFAULT * 1000);
+				   pl->o->timeout_ms);
 		return;
 	}
-	n = strlen(s->errbuf);
-	while (n && (s->errbuf[n - 1] == '\n' || s->errbuf[n - 1] == '\r'))
-		s->errbuf[--n] = '\0';
-	r->error = req_msg("'%s': %s", r->url,
-			   n ? s->errbuf : curl_easy_strerror(c));
+	r->error = req_msg("'%s': %s", r->url, curl_text(s->errbuf, c));
 }
 
 /* The next job that may start now, or n; *wait gets the seconds until
@@ -701,6 +707,8 @@ int mlg_http_run(struct mlg_http_req *reqs, size_t n,
 		o.concurrency = 1;
 	if (o.retries < 0)
 		o.retries = 0;
+	if (o.timeout_ms <= 0)
+		o.timeout_ms = MLG_HTTP_TIMEOUT_DEFAULT * 1000;
 	pl.reqs = reqs;
 	pl.n = n;
 	pl.o = &o;
@@ -815,7 +823,6 @@ struct lslot {
  */
 struct load {
 	const struct mlg_load_opts *o;
-	struct mlg_latency *out; /* &lat */
 	struct mlg_latency lat;
 	CURLM *multi;
 	struct lslot *slots;
@@ -839,32 +846,34 @@ static size_t discard(char *p, size_t size, size_t n, void *ud)
 	return size * n;
 }
 
-/* Count an error of a counted request, keeping `m` (new, or NULL). */
-static void load_error(struct load *ld, char *m)
+/* Count an error of a counted request; its message is formatted only
+ * while messages are still kept. */
+__attribute__((format(printf, 2, 3))) static void
+load_error(struct load *ld, const char *fmt, ...)
 {
-	ld->out->errors++;
-	if (m)
-		mlg_latency_add_message(ld->out, m);
-	free(m);
-}
+	va_list ap;
+	char *m;
 
-/* 1 while messages are still kept: only then is one formatted. */
-static int keep(const struct load *ld)
-{
-	return !ld->out->message[MLG_LATENCY_MESSAGES - 1];
+	ld->lat.errors++;
+	if (ld->lat.message[MLG_LATENCY_MESSAGES - 1])
+		return;
+	va_start(ap, fmt);
+	m = req_vmsg(fmt, ap);
+	va_end(ap);
+	mlg_latency_add_message(&ld->lat, m);
+	free(m);
 }
 
 /* A counted request that no connection could send within the timeout
  * of its due time (open model). */
 static void load_late(struct load *ld)
 {
-	ld->out->sent++;
-	ld->out->status[0]++;
-	load_error(ld, keep(ld) ? req_msg("'%s': not sent within %ld ms of "
-					  "its due time (all connections "
-					  "busy)",
-					  ld->o->url, ld->tmo)
-				: NULL);
+	ld->lat.sent++;
+	ld->lat.status[0]++;
+	load_error(ld,
+		   "'%s': not sent within %ld ms of its due time (all "
+		   "connections busy)",
+		   ld->o->url, ld->tmo);
 }
 
 static int load_start(struct load *ld, double due, int counted)
@@ -875,7 +884,7 @@ static int load_start(struct load *ld, double due, int counted)
 	s->counted = counted;
 	s->errbuf[0] = '\0';
 	if (counted)
-		ld->out->sent++;
+		ld->lat.sent++;
 	if (curl_multi_add_handle(ld->multi, s->easy) != CURLM_OK)
 		return mlg_error_set(MLG_ENETWORK,
 				     "'%s': cannot start the request",
@@ -885,10 +894,9 @@ static int load_start(struct load *ld, double due, int counted)
 
 static void load_done(struct load *ld, CURL *e, CURLcode c, double now)
 {
-	struct mlg_latency *out = ld->out;
+	struct mlg_latency *out = &ld->lat;
 	struct lslot *s = NULL;
 	long status = 0;
-	size_t n;
 
 	curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&s);
 	curl_multi_remove_handle(ld->multi, e);
@@ -905,23 +913,12 @@ static void load_done(struct load *ld, CURL *e, CURLcode c, double now)
 		out->ok++;
 		mlg_latency_record(out, now - s->due);
 	} else if (c == CURLE_OK) {
-		load_error(ld, keep(ld) ? req_msg("'%s': HTTP %ld", ld->o->url,
-						  status)
-					: NULL);
+		load_error(ld, "'%s': HTTP %ld", ld->o->url, status);
 	} else if (c == CURLE_OPERATION_TIMEDOUT) {
-		load_error(ld, keep(ld)
-				       ? req_msg("'%s': timed out after %ld ms",
-						 ld->o->url, ld->tmo)
-				       : NULL);
+		load_error(ld, "'%s': timed out after %ld ms", ld->o->url,
+			   ld->tmo);
 	} else {
-		n = strlen(s->errbuf);
-		while (n &&
-		       (s->errbuf[n - 1] == '\n' || s->errbuf[n - 1] == '\r'))
-			s->errbuf[--n] = '\0';
-		load_error(ld, keep(ld) ? req_msg("'%s': %s", ld->o->url,
-						  n ? s->errbuf
-						    : curl_easy_strerror(c))
-					: NULL);
+		load_error(ld, "'%s': %s", ld->o->url, curl_text(s->errbuf, c));
 	}
 }
 
@@ -1061,7 +1058,6 @@ static void *load_run(void *arg)
 		pthread_mutex_unlock(ld->gate);
 	}
 	o = ld->o;
-	ld->out = &ld->lat;
 	ld->last = ld->tw;
 	ld->slots = mlg_calloc(ld->nslots, sizeof(*ld->slots));
 	ld->idle = mlg_calloc(ld->nslots, sizeof(*ld->idle));

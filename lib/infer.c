@@ -19,20 +19,23 @@
 #include "mlgate/utf8.h"
 #include "mlgate/util.h"
 
+/* By enum value. */
+static const char *const proto_names[] = {NULL, "v2", "tfserving", "mlflow"};
+
 int mlg_infer_proto_parse(enum mlg_infer_proto *out, const char *name)
 {
-	if (!strcmp(name, "v2"))
-		*out = MLG_INFER_V2;
-	else if (!strcmp(name, "tfserving"))
-		*out = MLG_INFER_TFSERVING;
-	else if (!strcmp(name, "mlflow"))
-		*out = MLG_INFER_MLFLOW;
-	else
-		return mlg_error_set(MLG_EINVALID,
-				     "unknown protocol '%s' (expected v2, "
-				     "tfserving or mlflow)",
-				     name);
-	return 0;
+	int p;
+
+	for (p = MLG_INFER_V2; p <= MLG_INFER_MLFLOW; p++) {
+		if (!strcmp(name, proto_names[p])) {
+			*out = (enum mlg_infer_proto)p;
+			return 0;
+		}
+	}
+	return mlg_error_set(MLG_EINVALID,
+			     "unknown protocol '%s' (expected v2, "
+			     "tfserving or mlflow)",
+			     name);
 }
 
 static int base_len(const char *base)
@@ -76,13 +79,6 @@ int mlg_infer_proto_missing_ok(enum mlg_infer_proto p)
 	return p == MLG_INFER_MLFLOW;
 }
 
-static const char *proto_name(enum mlg_infer_proto p)
-{
-	return p == MLG_INFER_V2	  ? "v2"
-	       : p == MLG_INFER_TFSERVING ? "tfserving"
-					  : "mlflow";
-}
-
 /* Every cell is checked before a byte is written: an infinity cannot be
  * JSON, and a missing value only mlflow can send (as null). */
 static int check_cells(enum mlg_infer_proto p, const struct mlg_infer_data *d,
@@ -107,7 +103,7 @@ static int check_cells(enum mlg_infer_proto p, const struct mlg_infer_data *d,
 						     "cannot send a missing "
 						     "value",
 						     i + 1, d->names[j],
-						     proto_name(p));
+						     proto_names[p]);
 		}
 	return 0;
 }
@@ -284,30 +280,31 @@ int mlg_infer_fix_tokens(struct mlg_buf *out, const char *text, size_t len)
 	return 0;
 }
 
-static int num(double *out, const json_t *v)
+int mlg_infer_json_number(double *out, const json_t *v)
 {
-	const char *s;
+	const char *s = json_string_value(v);
 
-	if (json_is_number(v)) {
+	if (json_is_number(v))
 		*out = json_number_value(v);
-		return 0;
-	}
-	if (json_is_boolean(v)) {
-		*out = json_is_true(v);
-		return 0;
-	}
-	if (!json_is_string(v))
-		return -1;
-	s = json_string_value(v);
-	if (!strcmp(s, "NaN"))
+	else if (s && !strcmp(s, "NaN"))
 		*out = NAN;
-	else if (!strcmp(s, "Infinity"))
+	else if (s && !strcmp(s, "Infinity"))
 		*out = INFINITY;
-	else if (!strcmp(s, "-Infinity"))
+	else if (s && !strcmp(s, "-Infinity"))
 		*out = -INFINITY;
 	else
 		return -1;
 	return 0;
+}
+
+/* A predicted value: a number, or a boolean (a binary label). */
+static int num(double *out, const json_t *v)
+{
+	if (json_is_boolean(v)) {
+		*out = json_is_true(v);
+		return 0;
+	}
+	return mlg_infer_json_number(out, v);
 }
 
 /* Flatten nested arrays of numbers into *a (row-major). -1 and *bad set
@@ -607,25 +604,24 @@ static int take_cell(struct mlg_infer_data *out, struct acc *a, size_t j,
 		     const struct mlg_csv_record *rec, const char *src)
 {
 	const char *why = NULL;
-	char *v;
+	size_t at = a->pool.len;
 
 	*x = NAN;
-	if (!f->len) {
-		mlg_buf_addch(&a->pool, '\0');
+	/* the pool's copy is the NUL-terminated string parsed: no
+	 * allocation a cell */
+	mlg_buf_add(&a->pool, f->ptr, f->len);
+	mlg_buf_addch(&a->pool, '\0');
+	if (!f->len)
 		return 0;
-	}
-	if (memchr(f->ptr, '\0', f->len))
+	if (memchr(f->ptr, '\0', f->len)) {
 		why = "holds a NUL byte";
-	v = mlg_strndup(f->ptr, f->len);
-	if (!why && mlg_parse_double(x, v)) {
+	} else if (mlg_parse_double(x, a->pool.ptr + at)) {
 		*x = NAN;
 		out->is_text[j] = 1;
 		/* requests are JSON, and JSON strings are UTF-8 */
 		if (!mlg_utf8_valid(f->ptr, f->len))
 			why = "is not valid UTF-8";
 	}
-	mlg_buf_add(&a->pool, v, strlen(v) + 1);
-	free(v);
 	if (why)
 		return mlg_error_set(
 			MLG_EDATA, "'%s': line %llu: feature '%s' %s", src,

@@ -156,20 +156,30 @@ const char *const mlg_latency_names[] = {
 	"requests",    "errors",       NULL,
 };
 
-int mlg_latency_value(double *out, const struct mlg_latency *h,
-		      const char *name)
+/* The quantiles of the first names, and of the report's first rows. */
+static const double quant[] = {0.5, 0.9, 0.95, 0.99, 1};
+
+/* The index of `name` in mlg_latency_names, or -1. */
+static int name_index(const char *name)
 {
-	static const double q[] = {0.5, 0.9, 0.95, 0.99, 1};
-	size_t i;
+	int i;
 
 	for (i = 0; mlg_latency_names[i]; i++)
 		if (!strcmp(name, mlg_latency_names[i]))
-			break;
-	if (!mlg_latency_names[i])
+			return i;
+	return -1;
+}
+
+int mlg_latency_value(double *out, const struct mlg_latency *h,
+		      const char *name)
+{
+	int i = name_index(name);
+
+	if (i < 0)
 		return -1;
 	if (i <= 5 && !h->n)
 		return 1;
-	*out = i < 5	? mlg_latency_quantile(h, q[i])
+	*out = i < 5	? mlg_latency_quantile(h, quant[i])
 	       : i == 5 ? mlg_latency_mean(h)
 	       : i == 6 ? mlg_latency_throughput(h)
 	       : i == 7 ? mlg_latency_error_rate(h)
@@ -193,14 +203,13 @@ void mlg_latency_report(struct mlg_report *r, const struct mlg_latency *h,
 {
 	static const char *const cols[] = {"metric", "value", "unit"};
 	static const char *const lat[] = {"p50", "p90", "p95", "p99", "max"};
-	static const double q[] = {0.5, 0.9, 0.95, 0.99, 1};
 	struct mlg_table *t = mlg_report_add_table(
 		r, "latency", title ? title : "Latency", 3, cols);
 	char name[32];
 	size_t i;
 
 	for (i = 0; i < 5; i++)
-		row(t, lat[i], mlg_latency_quantile(h, q[i]) * 1000, "ms");
+		row(t, lat[i], mlg_latency_quantile(h, quant[i]) * 1000, "ms");
 	row(t, "mean", mlg_latency_mean(h) * 1000, "ms");
 	row(t, "throughput", mlg_latency_throughput(h), "req/s");
 	row(t, "error_rate", mlg_latency_error_rate(h), NULL);
@@ -226,16 +235,14 @@ int mlg_latency_check_rule(struct mlg_report *r, const struct mlg_latency *h,
 					    "s", "/s", NULL, NULL, NULL};
 	struct mlg_check *c;
 	double v = 0;
-	int rc;
-	size_t i;
+	int rc, i;
 
 	if (t->arg || t->selector)
 		return 0;
 	rc = mlg_latency_value(&v, h, t->metric);
 	if (rc < 0)
 		return 0;
-	for (i = 0; strcmp(mlg_latency_names[i], t->metric); i++)
-		;
+	i = name_index(t->metric);
 	c = mlg_report_add_check(r, t->metric, MLG_STATUS_ERROR, NULL);
 	mlg_check_set_threshold(c, t->text);
 	if (rc) {

@@ -140,28 +140,6 @@ static void setup_input(struct proc *p)
 	mlg_buf_addch(&p->w, '\n');
 }
 
-/* A number, or one of the strings mlg_infer_fix_tokens() makes of the
- * bare NaN and Infinity tokens. Booleans are not numbers here. */
-static int json_num(double *out, const json_t *v)
-{
-	const char *s;
-
-	if (json_is_number(v)) {
-		*out = json_number_value(v);
-		return 0;
-	}
-	s = json_string_value(v);
-	if (s && !strcmp(s, "NaN"))
-		*out = NAN;
-	else if (s && !strcmp(s, "Infinity"))
-		*out = INFINITY;
-	else if (s && !strcmp(s, "-Infinity"))
-		*out = -INFINITY;
-	else
-		return -1;
-	return 0;
-}
-
 static int take_proba(struct line *l, const json_t *a)
 {
 	size_t i, n = json_array_size(a);
@@ -170,7 +148,8 @@ static int take_proba(struct line *l, const json_t *a)
 		return -1;
 	l->proba = mlg_grow(l->proba, sizeof(double), n, &l->alloc);
 	for (i = 0; i < n; i++)
-		if (json_num(&l->proba[i], json_array_get(a, i)))
+		/* booleans are not probabilities */
+		if (mlg_infer_json_number(&l->proba[i], json_array_get(a, i)))
 			return -1;
 	l->k = n;
 	return 0;
@@ -208,7 +187,8 @@ static int parse_line(struct line *l, struct mlg_buf *tmp, const char *s,
 		rc = 0;
 		l->form = OBJECT;
 		json_object_foreach (root, key, v) {
-			if (!strcmp(key, "pred") && !json_num(&l->pred, v))
+			if (!strcmp(key, "pred") &&
+			    !mlg_infer_json_number(&l->pred, v))
 				l->has_pred = 1;
 			else if (strcmp(key, "proba") || take_proba(l, v))
 				rc = -1;

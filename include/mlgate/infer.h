@@ -126,6 +126,13 @@ char *mlg_infer_error_text(const char *body, size_t len);
  */
 int mlg_infer_fix_tokens(struct mlg_buf *out, const char *text, size_t len);
 
+struct json_t;
+
+/* `v` as a number: a JSON number, or one of the strings that
+ * mlg_infer_fix_tokens() makes of the bare tokens. 0, or -1 for any
+ * other value (booleans included). */
+int mlg_infer_json_number(double *out, const struct json_t *v);
+
 /*
  * A test dataset: features, numeric or text, plus the columns kept as
  * text. A feature column is numeric when every cell of it that is not
