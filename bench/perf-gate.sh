@@ -63,7 +63,7 @@ run "perf-gate, baseline at HEAD~1 (git)" "$N" \
 run "git show HEAD~1:metrics.json" "$N" git show HEAD~1:metrics.json
 run "perf-gate --history, last 100 records" "$N" \
 	"$pg" -q --history --window 100 --rule '*: zscore <= 3' current.json
-run "git show <history blob>" "$N" \
+run "git show <newest history chunk>" "$N" \
 	git show refs/mlgate/history:history.jsonl
 if "$py" -c 'import pandas' 2>/dev/null; then
 	run "pandas, baseline at HEAD~1" 5 "$py" \
@@ -76,7 +76,7 @@ else
 	echo "skipped: pandas (python3-pandas is not installed)" >&2
 fi
 
-printf '\nperf-gate bench: 10,000 commits, 200 metrics, 1,000 history records (%s KB blob)\n\n' \
+printf '\nperf-gate bench: 10,000 commits, 200 metrics, 1,000 history records (newest chunk history.jsonl: %s KB)\n\n' \
 	"$(($(git -C "$repo" cat-file -s refs/mlgate/history:history.jsonl) / 1000))"
 awk -F'|' '
 { split($2, t, " "); name[NR] = $1; wall[NR] = t[1]; cpu[NR] = t[2] }
