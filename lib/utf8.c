@@ -39,6 +39,15 @@ size_t mlg_utf8_decode(uint32_t *cp, const char *s, size_t len)
 	return n;
 }
 
+/* Whether the 32 bytes at s are ASCII: one test for four words. */
+static inline int ascii32(const char *s)
+{
+	uint64_t w[4];
+
+	memcpy(w, s, sizeof(w));
+	return !((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ULL);
+}
+
 size_t mlg_utf8_valid_prefix(const char *s, size_t len)
 {
 	size_t i = 0, n;
@@ -46,6 +55,10 @@ size_t mlg_utf8_valid_prefix(const char *s, size_t len)
 	uint32_t cp;
 
 	while (i < len) {
+		if (len - i >= 32 && ascii32(s + i)) {
+			i += 32;
+			continue;
+		}
 		if (len - i >= 8) {
 			memcpy(&w, s + i, 8);
 			if (!(w & 0x8080808080808080ULL)) {
