@@ -18,6 +18,7 @@
 
 #include <pcre2.h>
 
+#include "mlgate/csv.h"
 #include "mlgate/error.h"
 #include "mlgate/numparse.h"
 #include "mlgate/schema.h"
@@ -428,11 +429,10 @@ static json_t *cast_json(const struct mlg_field *f, const char *s, size_t len)
 	return j;
 }
 
-static inline int cast(struct mlg_value *out, const struct mlg_field *f,
-		       const char *cell, size_t len)
+/* A non-null value of f's type whose text is <cell, len>; all else 0. */
+static inline void value_init(struct mlg_value *out, const struct mlg_field *f,
+			      const char *cell, size_t len)
 {
-	json_t *j;
-
 	out->type = f->type;
 	out->null = 0;
 	out->num = 0;
@@ -440,6 +440,14 @@ static inline int cast(struct mlg_value *out, const struct mlg_field *f,
 	out->months = 0;
 	out->str = cell;
 	out->len = len;
+}
+
+static inline int cast(struct mlg_value *out, const struct mlg_field *f,
+		       const char *cell, size_t len)
+{
+	json_t *j;
+
+	value_init(out, f, cell, len);
 	switch (f->type) {
 	case MLG_T_ANY:
 		return 0;
@@ -937,9 +945,53 @@ static __attribute__((noinline)) int cast_slow(struct mlg_value *out,
 }
 
 /*
+ * The cast by the fast path `kind` (f->fast.kind; a constant where the
+ * caller is specialised): 1 when it succeeded, 0 when the full cast must
+ * decide. Sets every member of `out`.
+ */
+__attribute__((always_inline)) static inline int
+fast_cast(const struct mlg_field *f, int kind, const char *cell, size_t len,
+	  struct mlg_value *out)
+{
+	const struct mlg_field_fast *x = &f->fast;
+
+	value_init(out, f, cell, len);
+	switch (kind) {
+	case K_BYTES:
+		return 1;
+	case K_INT:
+		if (!mlg_short_int(&out->i, cell, len))
+			return 0;
+		out->num = (double)out->i;
+		return 1;
+	case K_NUM:
+		return !mlg_plain_number(&out->num, cell, len);
+	case K_BOOL:
+		if (in_list(f->true_values, x->true_len, f->ntrue, cell, len)) {
+			out->i = 1;
+			return 1;
+		}
+		return in_list(f->false_values, x->false_len, f->nfalse, cell,
+			       len);
+	case K_TEMPORAL:
+		return !mlg_cast_temporal(&out->i, f->type, f->fmt,
+					  f->pattern_fmt, cell, len);
+	}
+	return 0;
+}
+
+/* Whether a cast value needs constraints() to tell it holds. */
+static inline int settled(const struct mlg_field *f, const struct mlg_value *v)
+{
+	return !f->has || (!(f->has & ~RANGE_BITS) && in_range(f, v));
+}
+
+/*
  * The common cases inline, chosen at compile time (f->fast.kind); a fast
  * path that does not succeed hands the cell to the full cast, which
- * decides: so invalid cells cost two parses, valid ones one.
+ * decides: so invalid cells cost two parses, valid ones one. A temporal
+ * cell the fast path refuses is a type error: mlg_cast_temporal() is the
+ * full cast of the temporal types.
  */
 enum mlg_cell mlg_field_check(struct mlg_cast_ctx *c, size_t field_index,
 			      const char *cell, size_t len,
@@ -947,51 +999,76 @@ enum mlg_cell mlg_field_check(struct mlg_cast_ctx *c, size_t field_index,
 {
 	const struct mlg_field *f = &c->s->fields[field_index];
 	const struct mlg_field_fast *x = &f->fast;
-	int ok = 0;
 
 	if (note)
 		*note = "";
 	if (len ? is_missing(x, cell, len) : x->miss_empty)
 		return null_cell(c, f, cell, len, out, note);
-	out->type = f->type;
-	out->null = 0;
-	out->num = 0;
-	out->i = 0;
-	out->months = 0;
-	out->str = cell;
-	out->len = len;
-	switch (x->kind) {
-	case K_BYTES:
-		ok = 1;
-		break;
-	case K_INT:
-		ok = mlg_short_int(&out->i, cell, len);
-		out->num = (double)out->i;
-		break;
-	case K_NUM:
-		ok = !mlg_plain_number(&out->num, cell, len);
-		break;
-	case K_BOOL:
-		if (in_list(f->true_values, x->true_len, f->ntrue, cell, len)) {
-			out->i = 1;
-			ok = 1;
-		} else {
-			ok = in_list(f->false_values, x->false_len, f->nfalse,
-				     cell, len);
-		}
-		break;
-	case K_TEMPORAL:
-		if (mlg_cast_temporal(&out->i, f->type, f->fmt, f->pattern_fmt,
-				      cell, len))
-			return type_error(c, f, note);
-		ok = 1;
-		break;
-	}
-	if (!ok && cast_slow(out, f, cell, len))
+	if (!fast_cast(f, x->kind, cell, len, out) &&
+	    (x->kind == K_TEMPORAL || cast_slow(out, f, cell, len)))
 		return type_error(c, f, note);
-	if (!f->has || (!(f->has & ~RANGE_BITS) && in_range(f, out)))
+	if (settled(f, out))
 		return MLG_CELL_OK;
 	return constraints(c, f, out, note);
+}
+
+/* mlg_field_scan() over cells of one fast path: `kind` is a constant in
+ * each copy the switch there makes. */
+__attribute__((always_inline)) static inline void
+scan_kind(struct mlg_cast_ctx *c, const struct mlg_field *f, int kind,
+	  const struct mlg_csv_field *cells, size_t stride, size_t n,
+	  unsigned char *st, uint64_t *hashes, uint64_t seed)
+{
+	const struct mlg_field_fast *x = &f->fast;
+	struct mlg_value v;
+	size_t i;
+
+	for (i = 0; i < n; i++, cells += stride) {
+		const char *cell = cells->ptr;
+		size_t len = cells->len;
+
+		if (len ? is_missing(x, cell, len) : x->miss_empty) {
+			st[i] = f->required ? MLG_SCAN_CHECK : MLG_SCAN_NULL;
+			continue;
+		}
+		if (!fast_cast(f, kind, cell, len, &v) ||
+		    (!settled(f, &v) &&
+		     constraints(c, f, &v, NULL) != MLG_CELL_OK)) {
+			st[i] = MLG_SCAN_CHECK;
+			continue;
+		}
+		st[i] = MLG_SCAN_OK;
+		if (hashes)
+			hashes[i] = mlg_value_hash(&v, seed);
+	}
+}
+
+void mlg_field_scan(struct mlg_cast_ctx *c, size_t field_index,
+		    const struct mlg_csv_field *cells, size_t stride, size_t n,
+		    unsigned char *st, uint64_t *hashes, uint64_t seed)
+{
+	const struct mlg_field *f = &c->s->fields[field_index];
+
+	switch (f->fast.kind) {
+	case K_BYTES:
+		scan_kind(c, f, K_BYTES, cells, stride, n, st, hashes, seed);
+		break;
+	case K_INT:
+		scan_kind(c, f, K_INT, cells, stride, n, st, hashes, seed);
+		break;
+	case K_NUM:
+		scan_kind(c, f, K_NUM, cells, stride, n, st, hashes, seed);
+		break;
+	case K_BOOL:
+		scan_kind(c, f, K_BOOL, cells, stride, n, st, hashes, seed);
+		break;
+	case K_TEMPORAL:
+		scan_kind(c, f, K_TEMPORAL, cells, stride, n, st, hashes, seed);
+		break;
+	default: /* K_GENERAL: every cell to mlg_field_check() */
+		memset(st, MLG_SCAN_CHECK, n);
+		break;
+	}
 }
 
 /* --- compiling a field --- */

@@ -30,6 +30,9 @@ const char *mlg_verr_name(enum mlg_verr_type t)
 
 #define CELL_MAX 64
 
+/* The seed of the hashes of a key's parts. */
+#define KEY_SEED 0x6d6c67617465ULL
+
 /* ---- the plan: which column is which field, which keys to check ---- */
 
 struct ukey {
@@ -223,7 +226,7 @@ static void check_key(struct job *j, const struct plan *p, size_t k,
 __attribute__((always_inline)) static inline void
 check_cell(struct worker_ctx *w, struct job *j, size_t fi, size_t col,
 	   const char *cell, size_t len, uint64_t row, uint64_t line,
-	   uint64_t *hashes, unsigned char *nulls)
+	   struct mlg_profile *prof, uint64_t *hashes, unsigned char *nulls)
 {
 	const struct plan *p = w->p;
 	struct mlg_value v;
@@ -234,11 +237,11 @@ check_cell(struct worker_ctx *w, struct job *j, size_t fi, size_t col,
 	nulls[fi] = st != MLG_CELL_OK;
 	if (p->track[fi])
 		mlg_dsacc_cell(j->acc, fi, st, &v, cell, len);
-	if (j->prof)
-		mlg_profile_cell(j->prof, fi, cell, len, st, &v);
+	if (prof)
+		mlg_profile_cell(prof, fi, cell, len, st, &v);
 	/* Hash only what a unique key needs: most fields are in none. */
 	if (st == MLG_CELL_OK && p->in_key[fi])
-		hashes[fi] = mlg_value_hash(&v, 0x6d6c67617465ULL);
+		hashes[fi] = mlg_value_hash(&v, KEY_SEED);
 	else if (st == MLG_CELL_TYPE_ERROR)
 		job_err(j, p, w->limit, MLG_VE_TYPE, row, line, col, cell, len,
 			note);
@@ -247,9 +250,11 @@ check_cell(struct worker_ctx *w, struct job *j, size_t fi, size_t col,
 			len, note);
 }
 
+/* With `prof`, its cells go to that profile. */
 static void check_record(struct worker_ctx *w, struct job *j,
 			 const struct mlg_csv_record *rec, int check_text,
-			 uint64_t *hashes, unsigned char *nulls)
+			 struct mlg_profile *prof, uint64_t *hashes,
+			 unsigned char *nulls)
 {
 	const struct plan *p = w->p;
 	uint64_t row = rec->index + 1, line = rec->line;
@@ -280,7 +285,7 @@ static void check_record(struct worker_ctx *w, struct job *j,
 		if (fi < 0)
 			continue;
 		check_cell(w, j, (size_t)fi, c + 1, f->ptr, f->len, row, line,
-			   hashes, nulls);
+			   prof, hashes, nulls);
 	}
 	for (c = n; c < rec->nfields; c++)
 		job_err(j, p, w->limit, MLG_VE_EXTRA_CELL, row, line, c + 1,
@@ -350,7 +355,7 @@ static void check_json_record(struct worker_ctx *w, struct job *j,
 		}
 		mlg_json_cell(cell, val);
 		check_cell(w, j, fi, fi + 1, cell->ptr, cell->len, row, line,
-			   hashes, nulls);
+			   j->prof, hashes, nulls);
 	}
 	json_object_foreach (o, key, val)
 		if (mlg_schema_field_index(s, key) < 0) {
@@ -376,6 +381,157 @@ static void row_stats(struct job *j, const struct mlg_csv_record *rec)
 	mlg_dsacc_row(j->acc, raw, len);
 }
 
+/*
+ * Plain records, the common case, are checked a block at a time and a
+ * column at a time (mlg_field_scan()): one tight loop per column instead
+ * of a call per cell. A row any of whose cells the scan cannot settle
+ * goes through check_record() whole, so what it reports, and in which
+ * order, is the same as without blocks. With a profile, each cell is
+ * checked in full as it is profiled, a column at a time too: a column's
+ * sketches then stay in cache, and it sees its cells in the same order.
+ */
+#define BLOCK 256
+
+struct block {
+	size_t n;
+	struct mlg_csv_field *cells; /* BLOCK rows of ncols cells */
+	struct mlg_csv_record *recs; /* where each row is; fields unset */
+	unsigned char *st;	     /* field x BLOCK: MLG_SCAN_* */
+	uint64_t *hash;		     /* field x BLOCK: key hashes */
+	unsigned char check[BLOCK];  /* row: a cell needs mlg_field_check() */
+	size_t *kf, nkf;	     /* the fields in a key, in the table */
+};
+
+static void block_init(struct block *b, const struct plan *p)
+{
+	size_t nf = p->s->nfields, fi;
+
+	b->n = 0;
+	b->cells = mlg_calloc(BLOCK * p->ncols, sizeof(*b->cells));
+	b->recs = mlg_calloc(BLOCK, sizeof(*b->recs));
+	b->st = mlg_calloc(BLOCK * nf, 1);
+	b->hash = mlg_calloc(BLOCK * nf, sizeof(*b->hash));
+	b->kf = mlg_calloc(nf + 1, sizeof(*b->kf));
+	b->nkf = 0;
+	for (fi = 0; fi < nf; fi++)
+		if (p->in_key[fi] && p->field_col[fi])
+			b->kf[b->nkf++] = fi;
+}
+
+static void block_release(struct block *b)
+{
+	free(b->cells);
+	free(b->recs);
+	free(b->st);
+	free(b->hash);
+	free(b->kf);
+}
+
+/*
+ * Whether `rec` can join a block: a full row that is not blank, each of
+ * its cells in the job's buffer (an unescaped one lives in the parser's
+ * scratch, reused by the next record).
+ */
+static int plain(const struct plan *p, const struct job *j,
+		 const struct mlg_csv_record *rec)
+{
+	uintptr_t lo = (uintptr_t)j->buf;
+	size_t c, any = 0;
+
+	if (rec->nfields != p->ncols || rec->blank)
+		return 0;
+	for (c = 0; c < rec->nfields; c++) {
+		const struct mlg_csv_field *f = &rec->fields[c];
+
+		if ((uintptr_t)f->ptr - lo > j->len)
+			return 0;
+		any |= f->len | f->quoted;
+	}
+	return any != 0;
+}
+
+/* mlg_field_scan() for a profile: the full check of each cell, whose
+ * value and verdict go to the profile. */
+static void scan_profiled(struct worker_ctx *w, struct job *j, size_t fi,
+			  const struct mlg_csv_field *cells, size_t stride,
+			  size_t n, unsigned char *st, uint64_t *hashes)
+{
+	struct mlg_value v;
+	enum mlg_cell cs;
+	size_t r;
+
+	for (r = 0; r < n; r++, cells += stride) {
+		cs = mlg_field_check(w->cast, fi, cells->ptr, cells->len, &v,
+				     NULL);
+		mlg_profile_cell(j->prof, fi, cells->ptr, cells->len, cs, &v);
+		st[r] = cs == MLG_CELL_OK     ? MLG_SCAN_OK
+			: cs == MLG_CELL_NULL ? MLG_SCAN_NULL
+					      : MLG_SCAN_CHECK;
+		if (hashes && cs == MLG_CELL_OK)
+			hashes[r] = mlg_value_hash(&v, KEY_SEED);
+	}
+}
+
+static void block_run(struct worker_ctx *w, struct job *j, struct block *b,
+		      uint64_t *hashes, unsigned char *nulls)
+{
+	const struct plan *p = w->p;
+	size_t nf = p->s->nfields, n = b->n, c, r, i, k;
+
+	memset(b->check, 0, n);
+	for (c = 0; c < p->ncols; c++) {
+		size_t fi = (size_t)p->col_field[c];
+		unsigned char *st = b->st + fi * BLOCK;
+
+		if (p->col_field[c] < 0)
+			continue;
+		uint64_t *hash = p->in_key[fi] ? b->hash + fi * BLOCK : NULL;
+
+		if (j->prof)
+			scan_profiled(w, j, fi, b->cells + c, p->ncols, n, st,
+				      hash);
+		else
+			mlg_field_scan(w->cast, fi, b->cells + c, p->ncols, n,
+				       st, hash, KEY_SEED);
+		for (r = 0; r < n; r++)
+			b->check[r] |= st[r] == MLG_SCAN_CHECK;
+	}
+	for (r = 0; r < n; r++) {
+		struct mlg_csv_record *rec = &b->recs[r];
+
+		rec->fields = b->cells + r * p->ncols;
+		rec->nfields = p->ncols;
+		if (j->prof)
+			mlg_profile_row(j->prof);
+		if (b->check[r]) {
+			/* Its cells are in the profile already. */
+			memset(nulls, 1, nf + 1);
+			check_record(w, j, rec, 0, NULL, hashes, nulls);
+			continue;
+		}
+		j->rows++;
+		for (i = 0; i < b->nkf; i++) {
+			size_t fi = b->kf[i];
+
+			nulls[fi] = b->st[fi * BLOCK + r] != MLG_SCAN_OK;
+			hashes[fi] = b->hash[fi * BLOCK + r];
+		}
+		for (k = 0; k < p->nkeys; k++)
+			check_key(j, p, k, hashes, nulls, p->ncols,
+				  rec->index + 1, rec->line, rec);
+	}
+	b->n = 0;
+}
+
+static void block_add(struct block *b, const struct plan *p,
+		      const struct mlg_csv_record *rec)
+{
+	b->recs[b->n] = *rec;
+	memcpy(b->cells + b->n * p->ncols, rec->fields,
+	       p->ncols * sizeof(*rec->fields));
+	b->n++;
+}
+
 static void run_job(struct worker_ctx *w, struct job *j)
 {
 	const struct plan *p = w->p;
@@ -387,10 +543,23 @@ static void run_job(struct worker_ctx *w, struct job *j)
 	/* Most chunks are clean ASCII or UTF-8: check them once, whole. */
 	int check_text =
 		!mlg_utf8_valid(j->buf, j->len) || memchr(j->buf, 0, j->len);
+	/* Not when each cell feeds the dataset checks too. */
+	int blocks = !p->o->jsonl && !check_text && !j->acc;
+	struct block b = {0};
 	int rc;
 
+	if (blocks)
+		block_init(&b, p);
 	mlg_csv_chunk_init(&w->it, &p->o->dialect, j->buf, j->len, &j->pos);
 	while ((rc = mlg_csv_chunk_next(&w->it, &rec)) == 1) {
+		if (blocks && plain(p, j, &rec)) {
+			block_add(&b, p, &rec);
+			if (b.n == BLOCK)
+				block_run(w, j, &b, hashes, nulls);
+			continue;
+		}
+		if (b.n)
+			block_run(w, j, &b, hashes, nulls);
 		memset(nulls, 1, nf + 1);
 		if (j->acc)
 			row_stats(j, &rec);
@@ -401,8 +570,12 @@ static void run_job(struct worker_ctx *w, struct job *j)
 					  j->buf + (rec.offset - j->pos.offset),
 					  rec.size, hashes, nulls, &cell);
 		else
-			check_record(w, j, &rec, check_text, hashes, nulls);
+			check_record(w, j, &rec, check_text, j->prof, hashes,
+				     nulls);
 	}
+	if (b.n)
+		block_run(w, j, &b, hashes, nulls);
+	block_release(&b);
 	if (rc < 0) {
 		struct mlg_csv_pos at;
 

@@ -345,6 +345,27 @@ enum mlg_cell mlg_field_check(struct mlg_cast_ctx *c, size_t field_index,
 			      struct mlg_value *out, const char **note);
 
 /*
+ * The verdicts of mlg_field_scan(): a valid cell, a missing value the
+ * field allows (mlg_field_check() would say MLG_CELL_NULL), or a cell
+ * only mlg_field_check() can judge (an error, or a case the fast paths
+ * do not take).
+ */
+enum { MLG_SCAN_OK, MLG_SCAN_NULL, MLG_SCAN_CHECK };
+
+/*
+ * Judge `n` cells of field `field_index` at once, cells[0], cells[stride],
+ * ..., as a CSV record's fields: st[i] gets a verdict above. With
+ * `hashes`, hashes[i] gets mlg_value_hash(value, seed) of each valid
+ * cell. For a table checked a column at a time: one call per column of
+ * a block of rows, then mlg_field_check() only for the cells it left.
+ * No notes, no allocation; O(total length).
+ */
+struct mlg_csv_field;
+void mlg_field_scan(struct mlg_cast_ctx *c, size_t field_index,
+		    const struct mlg_csv_field *cells, size_t stride, size_t n,
+		    unsigned char *st, uint64_t *hashes, uint64_t seed);
+
+/*
  * `len` bytes of `cell` as notes show a value of type `t`: quoted '...'
  * except for number, integer and year; control bytes and invalid UTF-8 as
  * \xNN; cut after 40 bytes with "...". Writes the text, NUL-terminated,

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "mlgate/buf.h"
+#include "mlgate/csv.h"
 #include "mlgate/error.h"
 #include "mlgate/schema.h"
 #include "mlgate/util.h"
@@ -927,6 +928,84 @@ static void test_hash(void)
 	T_ASSERT(mlg_value_equal(&a, &b));
 }
 
+/*
+ * mlg_field_scan() over a column: the exact verdict of each cell, and
+ * for a valid one the hash of the value mlg_field_check() gives it.
+ */
+static void scan_expect(int line, size_t k, const char *const *cells,
+			const char *want)
+{
+	struct mlg_csv_field f[16];
+	unsigned char st[16];
+	uint64_t h[16];
+	size_t n = strlen(want), i;
+
+	memset(f, 0, sizeof(f));
+	for (i = 0; i < n; i++) {
+		f[i].ptr = cells[i];
+		f[i].len = strlen(cells[i]);
+	}
+	/* Every other entry: a stride of 2, as in a row of two cells. */
+	for (i = n; i-- > 0;)
+		f[2 * i] = f[i];
+	mlg_field_scan(C, k, f, 2, n, st, h, 99);
+	for (i = 0; i < n; i++) {
+		int v = want[i] == 'o'	 ? MLG_SCAN_OK
+			: want[i] == 'n' ? MLG_SCAN_NULL
+					 : MLG_SCAN_CHECK;
+
+		if (st[i] != v)
+			t_fail(__FILE__, line, "cell '%s': verdict %d, not %d",
+			       cells[i], st[i], v);
+		if (v == MLG_SCAN_OK &&
+		    (mlg_field_check(C, k, cells[i], strlen(cells[i]), &V,
+				     NULL) != MLG_CELL_OK ||
+		     mlg_value_hash(&V, 99) != h[i]))
+			t_fail(__FILE__, line, "cell '%s': not the value",
+			       cells[i]);
+	}
+}
+
+static void test_scan(void)
+{
+	static const char *const ints[] = {
+		"7",  "+007", "",    "NA",
+		"-1", "x",    "121", "99999999999999999999"};
+	static const char *const nums[] = {"1.5", "-0.0", "NaN",
+					   "2e3", "",	  "10.01"};
+	static const char *const dates[] = {"2020-01-31", "2020-02-30",
+					    "1999-12-31", ""};
+	static const char *const strs[] = {"US", "GB", "FR", "", "U", "USA"};
+	static const char *const bools[] = {"yes", "no", "maybe", ""};
+	static const char *const years[] = {"2024", "x"};
+
+	load("{\"name\": \"i\", \"type\": \"integer\", \"missingValues\":"
+	     " [\"\", \"NA\"], \"constraints\": {\"maximum\": 120}},"
+	     "{\"name\": \"n\", \"type\": \"number\","
+	     " \"constraints\": {\"maximum\": 10}},"
+	     "{\"name\": \"d\", \"type\": \"date\", \"constraints\":"
+	     " {\"required\": true, \"minimum\": \"2000-01-01\"}},"
+	     "{\"name\": \"s\", \"type\": \"string\","
+	     " \"constraints\": {\"minLength\": 2,"
+	     " \"enum\": [\"US\", \"GB\", \"USA\"]}},"
+	     "{\"name\": \"b\", \"type\": \"boolean\","
+	     " \"trueValues\": [\"yes\"], \"falseValues\": [\"no\"]},"
+	     "{\"name\": \"y\", \"type\": \"year\"}");
+	/* Integers: the short path; "+007" is 7; -1 has no minimum; the
+	 * 20-digit one and the errors are left to mlg_field_check(). */
+	scan_expect(__LINE__, 0, ints, "oonnoccc");
+	/* Numbers: NaN and 2e3 take the full cast, so the check decides;
+	 * "" is a missing value by default. */
+	scan_expect(__LINE__, 1, nums, "ooccnc");
+	/* Dates: a required field's missing value is an error. */
+	scan_expect(__LINE__, 2, dates, "occc");
+	scan_expect(__LINE__, 3, strs, "oocnco");
+	scan_expect(__LINE__, 4, bools, "oocn");
+	/* No fast path for years: every cell to mlg_field_check(). */
+	scan_expect(__LINE__, 5, years, "cc");
+	unload();
+}
+
 static void test_huge_cells(void)
 {
 	size_t n = 1 << 20;
@@ -958,4 +1037,5 @@ MLG_TESTS(T(test_integer), T(test_integer_options), T(test_number),
 	  T(test_range_constraints), T(test_duration_constraints),
 	  T(test_length_enum_pattern), T(test_categories), T(test_cell_show),
 	  T(test_fast_paths), T(test_missing_filter), T(test_enum_index),
-	  T(test_length_shortcut), T(test_hash), T(test_huge_cells))
+	  T(test_length_shortcut), T(test_hash), T(test_scan),
+	  T(test_huge_cells))
