@@ -1241,6 +1241,7 @@ done:
 	rec->index = it->record++;
 	rec->size = pos - start;
 	rec->irregular = bd.irr;
+	rec->unescaped = bd.ndirty != 0;
 	rec->blank = bd.lf && (pos - start == 1 ||
 			       (pos - start == 2 && b[start] == '\r'));
 	/* a record that ends at the end of the chunk has no line ending */

@@ -430,24 +430,21 @@ static void block_release(struct block *b)
 /*
  * Whether `rec` can join a block: a full row that is not blank, each of
  * its cells in the job's buffer (an unescaped one lives in the parser's
- * scratch, reused by the next record).
+ * scratch, reused by the next record). Without skipInitialSpace, a
+ * record longer than its delimiters and line end has a non-empty cell.
  */
-static int plain(const struct plan *p, const struct job *j,
-		 const struct mlg_csv_record *rec)
+static int plain(const struct plan *p, const struct mlg_csv_record *rec)
 {
-	uintptr_t lo = (uintptr_t)j->buf;
-	size_t c, any = 0;
+	size_t c;
 
-	if (rec->nfields != p->ncols || rec->blank)
+	if (rec->nfields != p->ncols || rec->blank || rec->unescaped)
 		return 0;
-	for (c = 0; c < rec->nfields; c++) {
-		const struct mlg_csv_field *f = &rec->fields[c];
-
-		if ((uintptr_t)f->ptr - lo > j->len)
-			return 0;
-		any |= f->len | f->quoted;
-	}
-	return any != 0;
+	if (!p->o->dialect.skip_initial_space && rec->size > p->ncols + 1)
+		return 1;
+	for (c = 0; c < rec->nfields; c++)
+		if (rec->fields[c].len || rec->fields[c].quoted)
+			return 1;
+	return 0;
 }
 
 /* mlg_field_scan() for a profile: the full check of each cell, whose
@@ -552,7 +549,7 @@ static void run_job(struct worker_ctx *w, struct job *j)
 		block_init(&b, p);
 	mlg_csv_chunk_init(&w->it, &p->o->dialect, j->buf, j->len, &j->pos);
 	while ((rc = mlg_csv_chunk_next(&w->it, &rec)) == 1) {
-		if (blocks && plain(p, j, &rec)) {
+		if (blocks && plain(p, &rec)) {
 			block_add(&b, p, &rec);
 			if (b.n == BLOCK)
 				block_run(w, j, &b, hashes, nulls);
