@@ -56,6 +56,7 @@ struct mlg_profile_cand {
 	unsigned char cls[256];
 	const char **words; /* true then false values, borrowed */
 	size_t *lens, nwords, maxlen;
+	uint64_t wordfirst[4]; /* their first bytes, as a bit set */
 	size_t toklen[MLG_PROFILE_NTOKENS];
 	/* the lengths and first bytes of the tokens, as bit sets: most
 	 * cells are ruled out without a compare */
@@ -85,6 +86,8 @@ static void cc_init(struct mlg_profile *p)
 		cc->lens[i] = strlen(cc->words[i]);
 		if (cc->lens[i] > cc->maxlen)
 			cc->maxlen = cc->lens[i];
+		c = (unsigned char)cc->words[i][0];
+		cc->wordfirst[c >> 6] |= (uint64_t)1 << (c & 63);
 	}
 	cc->nwords = n;
 	for (i = 0; i < MLG_PROFILE_NTOKENS; i++) {
@@ -272,9 +275,11 @@ static void add_number(struct mlg_profile_col *c, double x)
 
 static int is_bool(const struct mlg_profile_cand *cc, const char *s, size_t len)
 {
+	unsigned char c0 = len ? (unsigned char)s[0] : 0;
 	size_t i;
 
-	if (len > cc->maxlen)
+	/* Most cells are ruled out by length or first byte. */
+	if (len > cc->maxlen || !(cc->wordfirst[c0 >> 6] >> (c0 & 63) & 1))
 		return 0;
 	for (i = 0; i < cc->nwords; i++)
 		if (cc->lens[i] == len && !memcmp(cc->words[i], s, len))
@@ -308,6 +313,19 @@ static void add_value(struct mlg_profile_col *c, const struct mlg_value *v)
 	}
 }
 
+/* B_OTHER when a sign of <s, len> is past its first byte and not right
+ * after an e or E: then the text is no integer and no number. */
+static unsigned inner_signs(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 1; i < len; i++)
+		if ((s[i] == '-' || s[i] == '+') && s[i - 1] != 'e' &&
+		    s[i - 1] != 'E')
+			return B_OTHER;
+	return 0;
+}
+
 /*
  * The text's candidate types; `feed` adds numbers, dates, datetimes and
  * times to the statistics (without a schema, where the text is all there
@@ -326,6 +344,9 @@ static void candidates(const struct mlg_profile *p, struct mlg_profile_col *c,
 	int fast = p->cc->fast && len;
 	struct mlg_value v;
 
+	/* A date's dashes: no need to try it as a number. */
+	if (mask & B_SIGN)
+		mask |= inner_signs(s, len);
 	if (!(mask & ~(B_DIGIT | B_SIGN)) &&
 	    ((fast && mlg_short_int(&v.i, s, len)) ||
 	     !mlg_field_cast(&v, &f[0], s, len))) {

@@ -34,8 +34,9 @@ int mlg_topk_init(struct mlg_topk *t, unsigned cap)
 		return mlg_error_set(MLG_EINVALID,
 				     "top-k capacity must be 1 to %d, got %u",
 				     MLG_TOPK_CAP_MAX, cap);
-	/* At most half full: linear probes stay short. */
-	while (slots < 2 * cap)
+	/* At most a quarter full: a miss, the common case on a column of
+	 * many values, then ends after about one and a half probes. */
+	while (slots < 4 * cap)
 		slots <<= 1;
 	t->cap = cap;
 	t->mask = slots - 1;
@@ -200,7 +201,15 @@ static void set_value(struct mlg_topk_item *it, const char *s, size_t len)
 	uint32_t cp;
 	int lost = 0;
 
-	/* Plain ASCII, the common case, in one copy. */
+	/* Plain ASCII, the common case, in one copy: eight bytes at a
+	 * time while none is NUL or above 0x7f. */
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if (((w - 0x0101010101010101ULL) | w) & 0x8080808080808080ULL)
+			break;
+	}
 	while (i < n && s[i] > 0)
 		i++;
 	memcpy(it->value, s, i);
