@@ -77,7 +77,8 @@ struct fprow {
 };
 
 struct job {
-	char *buf;
+	const char *buf; /* the chunk: own, or the reader's */
+	char *own;
 	size_t len, alloc;
 	struct mlg_csv_pos pos;
 	uint64_t seq;
@@ -1090,7 +1091,7 @@ static void job_free(struct job *j)
 	mlg_dsacc_free(j->acc);
 	verrs_free(j->errs, j->nerrs);
 	free(j->errs);
-	free(j->buf);
+	free(j->own);
 	free(j->counts);
 	free(j->fps);
 	free(j->bad_rows);
@@ -1356,15 +1357,12 @@ int mlg_validate(struct mlg_validate_result *r, const char *src,
 			goto done;
 		j = &pl.ring[pl.dispatched % pl.cap];
 		job_reset(j, ncounts);
-		if (len > j->alloc) {
-			free(j->buf);
-			j->buf = mlg_malloc(len);
-			j->alloc = len;
-		}
-		memcpy(j->buf, ptr, len);
 		j->len = len;
 		j->pos = at;
 		if (nthreads == 1) {
+			/* Checked and merged before the next read: the chunk
+			 * can stay in the reader's buffer. */
+			j->buf = ptr;
 			run_job(&pl.w[0], j);
 			j->done = 1;
 			pl.dispatched++;
@@ -1373,6 +1371,13 @@ int mlg_validate(struct mlg_validate_result *r, const char *src,
 				goto done;
 			continue;
 		}
+		if (len > j->alloc) {
+			free(j->own);
+			j->own = mlg_malloc(len);
+			j->alloc = len;
+		}
+		memcpy(j->own, ptr, len);
+		j->buf = j->own;
 		pthread_mutex_lock(&pl.mu);
 		pl.dispatched++;
 		pthread_cond_signal(&pl.work);
