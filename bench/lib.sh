@@ -2,14 +2,24 @@
 # after `cd` to the top of the tree, with $work set to the folder for
 # their results (created here).
 #
-# Sets O, ROWS (BENCH_ROWS, default 10 M), dir, csv, py, res, notes,
-# failed, machine; defines note, install, have_pandas, timed and table.
+# Sets O, ROWS (BENCH_ROWS, default 10 M), runs (BENCH_RUNS, default 3),
+# dir, csv, py, res, notes, failed, machine; defines note, install, have_pandas, timed and table.
 # Exits 2 on a bad BENCH_ROWS, 3 when nothing can be measured.
 O=${O:-build}
 ROWS=${BENCH_ROWS:-10000000}
 case $ROWS in
 '' | *[!0-9]* | 0*)
 	echo "bench: BENCH_ROWS must be a positive integer, not '$ROWS'" >&2
+	exit 2
+	;;
+esac
+# Each command runs BENCH_RUNS times (default 3) and its fastest run
+# counts: on a shared virtual machine one run can be a fifth slower than
+# the next.
+runs=${BENCH_RUNS:-3}
+case $runs in
+'' | *[!0-9]* | 0*)
+	echo "bench: BENCH_RUNS must be a positive integer, not '$runs'" >&2
 	exit 2
 	;;
 esac
@@ -53,27 +63,40 @@ have_pandas() {
 	"$py" -c 'import pandas' 2>/dev/null
 }
 
-# timed TAG LABEL EXPECT CMD...: time CMD with GNU time, appending
-# "TAG|LABEL|seconds|KiB" to $res. CMD must exit 0 and, when EXPECT is
-# not empty, print exactly EXPECT; otherwise a FAILED note.
+# timed TAG LABEL EXPECT CMD...: time CMD with GNU time, $runs times,
+# appending "TAG|LABEL|seconds|KiB" to $res: the fastest run and the
+# largest peak RSS. CMD must exit 0 and, when EXPECT is not empty, print
+# exactly EXPECT; otherwise a FAILED note, and that run is the one kept.
 timed() {
 	tag=$1 label=$2 expect=$3
 	shift 3
 	echo "bench: $label" >&2
-	/usr/bin/time -f '%e %M' -o "$work/$tag.time" "$@" \
-		>"$work/$tag.out" 2>"$work/$tag.err"
-	st=$?
-	# GNU time writes "Command exited with non-zero status N" first.
-	read -r secs kb <<-EOF
-		$(tail -n 1 "$work/$tag.time")
-	EOF
-	echo "$tag|$label|$secs|$kb" >>"$res"
-	if [ $st -ne 0 ] ||
-		{ [ -n "$expect" ] && [ "$(cat "$work/$tag.out")" != "$expect" ]; }; then
-		note "FAILED: $label: exit $st: $(cat "$work/$tag.out" \
-			"$work/$tag.err" | head -c 300 | tr '\n' ' ')"
-		failed=1
-	fi
+	t_best= t_peak=0 t_n=0
+	while [ $t_n -lt "$runs" ]; do
+		t_n=$((t_n + 1))
+		/usr/bin/time -f '%e %M' -o "$work/$tag.time" "$@" \
+			>"$work/$tag.out" 2>"$work/$tag.err"
+		st=$?
+		# GNU time writes "Command exited with non-zero status N" first.
+		read -r secs kb <<-EOF
+			$(tail -n 1 "$work/$tag.time")
+		EOF
+		if [ $st -ne 0 ] || { [ -n "$expect" ] &&
+			[ "$(cat "$work/$tag.out")" != "$expect" ]; }; then
+			note "FAILED: $label: exit $st: $(cat "$work/$tag.out" \
+				"$work/$tag.err" | head -c 300 | tr '\n' ' ')"
+			failed=1
+			t_best=$secs t_peak=$kb
+			break
+		fi
+		if [ -z "$t_best" ] ||
+			awk "BEGIN { exit !($secs < $t_best) }"; then
+			t_best=$secs
+		fi
+		[ "$kb" -gt "$t_peak" ] && t_peak=$kb
+	done
+	# Shell variables are global: the t_ ones are timed()'s.
+	echo "$tag|$label|$t_best|$t_peak" >>"$res"
 }
 
 if [ ! -x /usr/bin/time ] && ! install time; then

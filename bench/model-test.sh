@@ -135,8 +135,9 @@ else
 	failed=1
 fi
 
-printf 'model-test bench: %s rows, %s bytes, %s, warm cache\n\n' \
+printf 'model-test bench: %s rows, %s bytes, %s, warm cache,\n' \
 	"$ROWS" "$bytes" "$machine"
+printf 'the fastest of %s runs of each command\n\n' "$runs"
 results sk sklearn "" mts
 printf '\nvs sklearn = scikit-learn seconds / tool seconds, the same'
 printf ' overall metrics (the slices row does more work: no ratio)\n'

@@ -59,8 +59,9 @@ if have_pandas; then
 		"$py" bench/pandas_profile.py "$csv"
 fi
 
-printf 'data-validate profile bench: %s rows, %s bytes, %s, warm cache\n\n' \
+printf 'data-validate profile bench: %s rows, %s bytes, %s, warm cache,\n' \
 	"$ROWS" "$bytes" "$machine"
+printf 'the fastest of %s runs of each command\n\n' "$runs"
 # Two CI jobs take a shard each at the same time, then one merges.
 awk -F'|' '{ s[$1] = $3; k[$1] = $4 }
 END {

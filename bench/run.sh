@@ -32,8 +32,9 @@ if have_pandas; then
 		"$py" bench/pandas_validate.py --schema "$schema" "$csv"
 fi
 
-printf 'data-validate bench: %s rows, %s bytes, %s, warm cache\n\n' \
+printf 'data-validate bench: %s rows, %s bytes, %s, warm cache,\n' \
 	"$ROWS" "$bytes" "$machine"
+printf 'the fastest of %s runs of each command\n\n' "$runs"
 results pandas pandas wc
 printf '\nvs pandas = pandas seconds / tool seconds (higher is faster)\n'
 printf 'vs wc -l = tool seconds / wc -l seconds (1.0x is the floor)\n'
