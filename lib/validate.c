@@ -104,6 +104,7 @@ struct worker_ctx {
 	const struct plan *p;
 	struct mlg_cast_ctx *cast;
 	struct mlg_csv_chunk it;
+	struct block *blk; /* run_job()'s, made on first use */
 	uint64_t limit;
 };
 
@@ -403,29 +404,32 @@ struct block {
 	size_t *kf, nkf;	     /* the fields in a key, in the table */
 };
 
-static void block_init(struct block *b, const struct plan *p)
+static struct block *block_new(const struct plan *p)
 {
+	struct block *b = mlg_calloc(1, sizeof(*b));
 	size_t nf = p->s->nfields, fi;
 
-	b->n = 0;
 	b->cells = mlg_calloc(BLOCK * p->ncols, sizeof(*b->cells));
 	b->recs = mlg_calloc(BLOCK, sizeof(*b->recs));
 	b->st = mlg_calloc(BLOCK * nf, 1);
 	b->hash = mlg_calloc(BLOCK * nf, sizeof(*b->hash));
 	b->kf = mlg_calloc(nf + 1, sizeof(*b->kf));
-	b->nkf = 0;
 	for (fi = 0; fi < nf; fi++)
 		if (p->in_key[fi] && p->field_col[fi])
 			b->kf[b->nkf++] = fi;
+	return b;
 }
 
-static void block_release(struct block *b)
+static void block_free(struct block *b)
 {
+	if (!b)
+		return;
 	free(b->cells);
 	free(b->recs);
 	free(b->st);
 	free(b->hash);
 	free(b->kf);
+	free(b);
 }
 
 /*
@@ -541,23 +545,25 @@ static void run_job(struct worker_ctx *w, struct job *j)
 	/* Most chunks are clean ASCII or UTF-8: check them once, whole. */
 	int check_text =
 		!mlg_utf8_valid(j->buf, j->len) || memchr(j->buf, 0, j->len);
-	/* Not when each cell feeds the dataset checks too. */
-	int blocks = !p->o->jsonl && !check_text && !j->acc;
-	struct block b = {0};
+	struct block *b = NULL;
 	int rc;
 
-	if (blocks)
-		block_init(&b, p);
+	/* Not when each cell feeds the dataset checks too. */
+	if (!p->o->jsonl && !check_text && !j->acc) {
+		if (!w->blk)
+			w->blk = block_new(p);
+		b = w->blk;
+	}
 	mlg_csv_chunk_init(&w->it, &p->o->dialect, j->buf, j->len, &j->pos);
 	while ((rc = mlg_csv_chunk_next(&w->it, &rec)) == 1) {
-		if (blocks && plain(p, &rec)) {
-			block_add(&b, p, &rec);
-			if (b.n == BLOCK)
-				block_run(w, j, &b, hashes, nulls);
+		if (b && plain(p, &rec)) {
+			block_add(b, p, &rec);
+			if (b->n == BLOCK)
+				block_run(w, j, b, hashes, nulls);
 			continue;
 		}
-		if (b.n)
-			block_run(w, j, &b, hashes, nulls);
+		if (b && b->n)
+			block_run(w, j, b, hashes, nulls);
 		memset(nulls, 1, nf + 1);
 		if (j->acc)
 			row_stats(j, &rec);
@@ -571,9 +577,8 @@ static void run_job(struct worker_ctx *w, struct job *j)
 			check_record(w, j, &rec, check_text, j->prof, hashes,
 				     nulls);
 	}
-	if (b.n)
-		block_run(w, j, &b, hashes, nulls);
-	block_release(&b);
+	if (b && b->n)
+		block_run(w, j, b, hashes, nulls);
 	if (rc < 0) {
 		struct mlg_csv_pos at;
 
@@ -1415,9 +1420,11 @@ done:
 		mlg_csv_reader_release(&rd);
 	if (st)
 		mlg_stream_close(st);
-	for (i = 0; i < (size_t)nthreads; i++)
+	for (i = 0; i < (size_t)nthreads; i++) {
 		if (pl.w[i].cast)
 			mlg_cast_ctx_free(pl.w[i].cast);
+		block_free(pl.w[i].blk);
+	}
 	for (i = 0; i < pl.cap; i++)
 		job_free(&pl.ring[i]);
 	for (i = 0; i < p.nkeys; i++)
