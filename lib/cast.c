@@ -980,7 +980,8 @@ fast_cast(const struct mlg_field *f, int kind, const char *cell, size_t len,
 	return 0;
 }
 
-/* Whether a cast value needs constraints() to tell it holds. */
+/* 1 when the cast value holds every constraint of f without asking
+ * constraints(): f has none, or only range bounds, and v is in range. */
 static inline int settled(const struct mlg_field *f, const struct mlg_value *v)
 {
 	return !f->has || (!(f->has & ~RANGE_BITS) && in_range(f, v));

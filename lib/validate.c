@@ -388,9 +388,9 @@ static void row_stats(struct job *j, const struct mlg_csv_record *rec)
  * column at a time (mlg_field_scan()): one tight loop per column instead
  * of a call per cell. A row any of whose cells the scan cannot settle
  * goes through check_record() whole, so what it reports, and in which
- * order, is the same as without blocks. With a profile, each cell is
- * checked in full as it is profiled, a column at a time too: a column's
- * sketches then stay in cache, and it sees its cells in the same order.
+ * order, is the same as without blocks. With a profile, the column
+ * loop checks each cell in full and profiles it: a column still sees its
+ * cells in order, so the profile is the same too.
  */
 #define BLOCK 256
 
@@ -401,7 +401,7 @@ struct block {
 	unsigned char *st;	     /* field x BLOCK: MLG_SCAN_* */
 	uint64_t *hash;		     /* field x BLOCK: key hashes */
 	unsigned char check[BLOCK];  /* row: a cell needs mlg_field_check() */
-	size_t *kf, nkf;	     /* the fields in a key, in the table */
+	size_t *kf, nkf;	     /* the key fields that have a column */
 };
 
 static struct block *block_new(const struct plan *p)
@@ -482,12 +482,15 @@ static void block_run(struct worker_ctx *w, struct job *j, struct block *b,
 
 	memset(b->check, 0, n);
 	for (c = 0; c < p->ncols; c++) {
-		size_t fi = (size_t)p->col_field[c];
-		unsigned char *st = b->st + fi * BLOCK;
+		unsigned char *st;
+		uint64_t *hash;
+		size_t fi;
 
 		if (p->col_field[c] < 0)
 			continue;
-		uint64_t *hash = p->in_key[fi] ? b->hash + fi * BLOCK : NULL;
+		fi = (size_t)p->col_field[c];
+		st = b->st + fi * BLOCK;
+		hash = p->in_key[fi] ? b->hash + fi * BLOCK : NULL;
 
 		if (j->prof)
 			scan_profiled(w, j, fi, b->cells + c, p->ncols, n, st,
