@@ -30,6 +30,14 @@ const char *mlg_verr_name(enum mlg_verr_type t)
 
 #define CELL_MAX 64
 
+/* The length of a record's raw bytes without its line ending. */
+static size_t line_len(const char *raw, size_t len)
+{
+	while (len && (raw[len - 1] == '\n' || raw[len - 1] == '\r'))
+		len--;
+	return len;
+}
+
 /* The seed of the hashes of a key's parts. */
 #define KEY_SEED 0x6d6c67617465ULL
 
@@ -320,8 +328,7 @@ static void check_json_record(struct worker_ctx *w, struct job *j,
 	size_t fi, k;
 
 	j->rows++;
-	while (len && (raw[len - 1] == '\n' || raw[len - 1] == '\r'))
-		len--;
+	len = line_len(raw, len);
 	if (!len) {
 		job_err(j, p, w->limit, MLG_VE_BLANK_ROW, row, line, 0, NULL, 0,
 			"the line is empty");
@@ -336,19 +343,17 @@ static void check_json_record(struct worker_ctx *w, struct job *j,
 		return;
 	}
 	for (fi = 0; fi < s->nfields; fi++) {
-
 		val = json_object_get(o, s->fields[fi].name);
-		if ((!val || json_is_null(val)) && p->track[fi])
-			mlg_dsacc_cell(j->acc, fi, MLG_CELL_NULL, NULL, NULL,
-				       0);
-		if ((!val || json_is_null(val)) && j->prof) {
+		if (!val || json_is_null(val)) {
 			struct mlg_value nv = {0};
 
 			nv.null = 1;
-			mlg_profile_cell(j->prof, fi, "", 0, MLG_CELL_NULL,
-					 &nv);
-		}
-		if (!val || json_is_null(val)) {
+			if (p->track[fi])
+				mlg_dsacc_cell(j->acc, fi, MLG_CELL_NULL, NULL,
+					       NULL, 0);
+			if (j->prof)
+				mlg_profile_cell(j->prof, fi, "", 0,
+						 MLG_CELL_NULL, &nv);
 			if (s->fields[fi].required)
 				job_err(j, p, w->limit, MLG_VE_CONSTRAINT, row,
 					line, fi + 1, NULL, 0,
@@ -376,11 +381,8 @@ static void check_json_record(struct worker_ctx *w, struct job *j,
 static void row_stats(struct job *j, const struct mlg_csv_record *rec)
 {
 	const char *raw = j->buf + (rec->offset - j->pos.offset);
-	size_t len = rec->size;
 
-	while (len && (raw[len - 1] == '\n' || raw[len - 1] == '\r'))
-		len--;
-	mlg_dsacc_row(j->acc, raw, len);
+	mlg_dsacc_row(j->acc, raw, line_len(raw, rec->size));
 }
 
 /*
@@ -867,9 +869,8 @@ static void key_text_open(struct key_text *t, const struct plan *p,
 	memset(t, 0, sizeof(*t));
 	mlg_buf_init(&t->val, 0);
 	if (p->o->jsonl) {
-		while (len && (raw[len - 1] == '\n' || raw[len - 1] == '\r'))
-			len--;
-		t->obj = json_loadb(raw, len, JSON_DECODE_ANY, NULL);
+		t->obj = json_loadb(raw, line_len(raw, len), JSON_DECODE_ANY,
+				    NULL);
 		t->ok = json_is_object(t->obj);
 		return;
 	}

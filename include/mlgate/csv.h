@@ -125,9 +125,9 @@ struct mlg_csv_record {
 	size_t size;	 /* raw bytes, line ending included */
 	unsigned irregular; /* irregular-quoting events in the record */
 	int blank;	    /* the line was empty: one empty unquoted field */
-	int unescaped;	    /* a field's quotes or escapes were taken out: it
-			* lives in the parser's scratch, until the next
-			* record */
+	/* A field lost quotes or escapes: it was copied to the parser's
+	 * scratch, valid only until the next record. */
+	int unescaped;
 };
 
 /* Counts for mlg_csv_split(). */
