@@ -408,24 +408,9 @@ static int read_input(struct mlg_profile *out, struct mlg_profile_opts *po,
 	return rc == MLG_ENOTFOUND ? MLG_EIO : rc;
 }
 
-/* The first column whose type `a` and `b` both declare, differently;
- * a->ncols when none (or when the columns differ: merge says how). */
-static size_t declared_conflict(const struct mlg_profile *a,
-				const struct mlg_profile *b)
-{
-	size_t i;
-
-	if (a->ncols != b->ncols)
-		return a->ncols;
-	for (i = 0; i < a->ncols; i++)
-		if (strcmp(a->cols[i].name, b->cols[i].name))
-			return a->ncols;
-	return mlg_profile_declared_conflict(a, b);
-}
-
 /*
  * Merge the profile `p` of the input `src` into `all`; the first input
- * (all empty) is moved there. (*from)[c] is the input that first
+ * (*from still NULL) is moved there. (*from)[c] is the input that first
  * declared the type of column c, so that a conflict names both files.
  * `p` is taken over in every case.
  */
@@ -435,11 +420,11 @@ static int merge_input(struct mlg_profile *all, const char ***from,
 	size_t c;
 	int rc = 0;
 
-	if (!all->ncols) {
+	if (!*from) {
 		*all = *p;
-		*from = mlg_calloc(all->ncols, sizeof(**from));
+		*from = mlg_calloc(all->ncols + 1, sizeof(**from));
 	} else {
-		c = declared_conflict(all, p);
+		c = mlg_profile_declared_conflict(all, p);
 		if (c < all->ncols)
 			rc = mlg_error_set(
 				MLG_EINVALID,

@@ -64,6 +64,17 @@ struct mlg_profile_cand {
 	int fast; /* the fields take plain numbers (numparse.h) */
 };
 
+/* A set of bytes: byte c is bit c & 63 of set[c >> 6]. */
+static inline void byteset_add(uint64_t set[4], unsigned char c)
+{
+	set[c >> 6] |= (uint64_t)1 << (c & 63);
+}
+
+static inline int byteset_has(const uint64_t set[4], unsigned char c)
+{
+	return set[c >> 6] >> (c & 63) & 1;
+}
+
 static void cc_init(struct mlg_profile *p)
 {
 	const struct mlg_field *b = &p->cand->fields[2];
@@ -86,8 +97,7 @@ static void cc_init(struct mlg_profile *p)
 		cc->lens[i] = strlen(cc->words[i]);
 		if (cc->lens[i] > cc->maxlen)
 			cc->maxlen = cc->lens[i];
-		c = (unsigned char)cc->words[i][0];
-		cc->wordfirst[c >> 6] |= (uint64_t)1 << (c & 63);
+		byteset_add(cc->wordfirst, (unsigned char)cc->words[i][0]);
 	}
 	cc->nwords = n;
 	for (i = 0; i < MLG_PROFILE_NTOKENS; i++) {
@@ -95,7 +105,7 @@ static void cc_init(struct mlg_profile *p)
 
 		cc->toklen[i] = strlen(mlg_profile_tokens[i]);
 		cc->toklens |= (uint64_t)1 << cc->toklen[i];
-		cc->tokfirst[c0 >> 6] |= (uint64_t)1 << (c0 & 63);
+		byteset_add(cc->tokfirst, c0);
 	}
 	cc->fast = p->cand->fields[0].bare_number &&
 		   !p->cand->fields[0].group_char &&
@@ -234,7 +244,7 @@ static inline int maybe_token(const struct mlg_profile_cand *cc, const char *s,
 	unsigned char c = len ? (unsigned char)s[0] : 0;
 
 	return len < 64 && (cc->toklens >> len & 1) &&
-	       (cc->tokfirst[c >> 6] >> (c & 63) & 1);
+	       byteset_has(cc->tokfirst, c);
 }
 
 static int token_index(const struct mlg_profile_cand *cc, const char *s,
@@ -279,7 +289,7 @@ static int is_bool(const struct mlg_profile_cand *cc, const char *s, size_t len)
 	size_t i;
 
 	/* Most cells are ruled out by length or first byte. */
-	if (len > cc->maxlen || !(cc->wordfirst[c0 >> 6] >> (c0 & 63) & 1))
+	if (len > cc->maxlen || !byteset_has(cc->wordfirst, c0))
 		return 0;
 	for (i = 0; i < cc->nwords; i++)
 		if (cc->lens[i] == len && !memcmp(cc->words[i], s, len))
@@ -471,6 +481,11 @@ size_t mlg_profile_declared_conflict(const struct mlg_profile *a,
 {
 	size_t i;
 
+	if (a->ncols != b->ncols)
+		return a->ncols;
+	for (i = 0; i < a->ncols; i++)
+		if (strcmp(a->cols[i].name, b->cols[i].name))
+			return a->ncols;
 	for (i = 0; i < a->ncols; i++)
 		if (a->cols[i].has_schema && b->cols[i].has_schema &&
 		    a->cols[i].declared != b->cols[i].declared)

@@ -152,8 +152,9 @@ static inline void mlg_profile_row(struct mlg_profile *p)
  */
 int mlg_profile_merge(struct mlg_profile *a, const struct mlg_profile *b);
 
-/* Of two profiles with the same columns: the first column that both
- * declare by a schema, as different types; a->ncols when none. */
+/* The first column that two profiles both declare by a schema, as
+ * different types; a->ncols when none, or when their columns differ
+ * (mlg_profile_merge() says how). */
 size_t mlg_profile_declared_conflict(const struct mlg_profile *a,
 				     const struct mlg_profile *b);
 
