@@ -597,8 +597,9 @@ static void acc_release(struct acc *a)
 	free(a->cell);
 }
 
-/* Store one feature cell: its number in *x (NaN when empty or text),
- * its text in the pool; a text cell makes its column text. */
+/* Store one feature cell: its number in *x (NaN when empty or text,
+ * and not parsed once the column is text), its text in the pool; a text
+ * cell makes its column text. */
 static int take_cell(struct mlg_infer_data *out, struct acc *a, size_t j,
 		     double *x, const struct mlg_csv_field *f,
 		     const struct mlg_csv_record *rec, const char *src)
@@ -615,7 +616,7 @@ static int take_cell(struct mlg_infer_data *out, struct acc *a, size_t j,
 		return 0;
 	if (memchr(f->ptr, '\0', f->len)) {
 		why = "holds a NUL byte";
-	} else if (mlg_parse_double(x, a->pool.ptr + at)) {
+	} else if (out->is_text[j] || mlg_parse_double(x, a->pool.ptr + at)) {
 		*x = NAN;
 		out->is_text[j] = 1;
 		/* requests are JSON, and JSON strings are UTF-8 */
@@ -697,25 +698,18 @@ static void finish(struct mlg_infer_data *out, struct acc *a)
 		}
 }
 
-/* A JSON Lines value as the text a CSV cell would hold. */
+/* A JSON Lines value as the text a CSV cell would hold; NULL for an
+ * array or object. */
 static char *cell_text(const json_t *v)
 {
-	char num[32];
+	struct mlg_buf b = MLG_BUF_INIT;
 
 	if (!v || json_is_null(v))
 		return mlg_strdup("");
-	if (json_is_string(v))
-		return mlg_strndup(json_string_value(v), json_string_length(v));
-	if (json_is_boolean(v))
-		return mlg_strdup(json_is_true(v) ? "true" : "false");
-	if (!json_is_number(v))
+	if (json_is_array(v) || json_is_object(v))
 		return NULL;
-	if (json_is_integer(v))
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT,
-			 json_integer_value(v));
-	else
-		snprintf(num, sizeof(num), "%.17g", json_real_value(v));
-	return mlg_strdup(num);
+	mlg_json_cell(&b, (json_t *)v);
+	return mlg_buf_detach(&b, NULL);
 }
 
 /* JSON Lines: the keys of the first object are the columns. */
