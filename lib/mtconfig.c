@@ -4,44 +4,44 @@
 #include <string.h>
 
 #include "mlgate/error.h"
-#include "mlgate/metrics_ml.h"
 #include "mlgate/mtconfig.h"
+#include "mlgate/slices.h"
 #include "mlgate/threshold.h"
 #include "mlgate/util.h"
 #include "mlgate/yaml.h"
 
 enum { L_THRESHOLD, L_SLICE, L_GAP };
 
-/* Check one item of a list; 0 or MLG_EINVALID at `ptr`. */
+/* Check one item of a list as model-test will read it; 0 or
+ * MLG_EINVALID at `ptr`. */
 static int check_item(const struct mlg_json_doc *doc, const char *ptr,
 		      const char *s, int kind)
 {
+	struct mlg_slices sl = MLG_SLICES_INIT;
 	struct mlg_threshold t;
+	char *why;
 	int rc;
 
 	if (kind == L_SLICE) {
-		if (!s[strspn(s, " ,")])
-			return mlg_json_error(doc, ptr, "empty slice");
-		return 0;
+		rc = mlg_slices_add_spec(&sl, s, 0);
+		mlg_slices_release(&sl);
+	} else {
+		rc = kind == L_GAP ? mlg_slices_parse_gap(&t, s)
+				   : mlg_threshold_parse(&t, s);
+		if (!rc)
+			mlg_threshold_release(&t);
 	}
-	if ((rc = mlg_threshold_parse(&t, s))) {
-		char *why = mlg_strdup(mlg_error_message());
-
+	if (!rc)
+		return 0;
+	why = mlg_strdup(mlg_error_message());
+	if (kind == L_SLICE)
+		rc = mlg_json_error(doc, ptr, "%s", why);
+	else
 		rc = mlg_json_error(
 			doc, ptr, "bad %s '%s': %s",
 			kind == L_GAP ? "max_slice_gap" : "threshold", s, why);
-		free(why);
-		return rc;
-	}
-	rc = kind == L_GAP &&
-	     (t.selector || t.arg || mlg_metric_higher_is_better(t.metric) < 0);
-	mlg_threshold_release(&t);
-	if (rc)
-		return mlg_json_error(doc, ptr,
-				      "bad max_slice_gap '%s': expected a "
-				      "metric name such as 'f1 <= 0.05'",
-				      s);
-	return 0;
+	free(why);
+	return rc;
 }
 
 /* The strings of list `key` into *out (borrowed from the document). */

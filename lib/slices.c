@@ -29,6 +29,20 @@ static void add_col(struct mlg_slices *s, const char *c)
 	s->cols[s->ncols++] = mlg_strdup(c);
 }
 
+int mlg_slices_parse_gap(struct mlg_threshold *t, const char *text)
+{
+	int rc;
+
+	if ((rc = mlg_threshold_parse(t, text)))
+		return rc;
+	if (!t->selector && !t->arg &&
+	    mlg_metric_higher_is_better(t->metric) >= 0)
+		return 0;
+	mlg_threshold_release(t);
+	return mlg_error_set(MLG_EINVALID, "expected a metric name such as "
+					   "'f1 <= 0.05'");
+}
+
 int mlg_slices_add_spec(struct mlg_slices *s, const char *spec, int gap)
 {
 	char *d = mlg_strdup(spec), *p, *c, *save = NULL;

@@ -227,19 +227,12 @@ static int parse_rules(struct run *x)
 			return rc;
 	}
 	for (i = 0; i < gaps.n; i++) {
-		if ((rc = mlg_threshold_parse(&x->gp[i], gaps.items[i]))) {
+		if ((rc = mlg_slices_parse_gap(&x->gp[i], gaps.items[i]))) {
 			mlg_error_prefix("bad --max-slice-gap '%s'",
 					 gaps.items[i]);
 			return rc;
 		}
 		x->ngp++;
-		if (x->gp[i].selector || x->gp[i].arg ||
-		    mlg_metric_higher_is_better(x->gp[i].metric) < 0)
-			return mlg_error_set(MLG_EINVALID,
-					     "bad --max-slice-gap '%s': "
-					     "expected a metric name such as "
-					     "'f1 <= 0.05'",
-					     gaps.items[i]);
 	}
 	return 0;
 }

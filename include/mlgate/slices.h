@@ -122,10 +122,17 @@ void mlg_slices_check_rule(struct mlg_report *r, const struct mlg_slices *s,
 			   const struct mlg_threshold *t);
 
 /*
+ * Parse the slice-gap rule `text` into `t`: a threshold naming a metric
+ * that mlg_metric_higher_is_better() knows, with no argument nor
+ * selector. Returns 0, or the threshold's parse error, or MLG_EINVALID
+ * "expected a metric name such as 'f1 <= 0.05'" (`t` then released).
+ */
+int mlg_slices_parse_gap(struct mlg_threshold *t, const char *text);
+
+/*
  * Check slice-gap rule `t` ("f1 <= 0.05": how much worse than `all` a
- * slice may be, by the direction of mlg_metric_higher_is_better(); the
- * caller has checked that it names such a metric, with no argument nor
- * selector) on every slice whose spec was added with gap = 1. Adds to
+ * slice may be, by the direction of mlg_metric_higher_is_better(); as
+ * mlg_slices_parse_gap() accepts) on every slice whose spec was added with gap = 1. Adds to
  * `r` one check "slice-gap:metric[slice]" per slice (skipped below
  * s->min_size, an error where the metric is undefined), then a table
  * "worst-slices" of the others, worst first: undefined ones, then by
