@@ -1188,44 +1188,36 @@ static int prep_swap(struct prep *p, struct mlg_behave_suite *s,
 	json_t *v;
 	int rc = 0;
 
-	if (!t->map) {
-		n = p->nmap = t->nvalues;
-		p->swap_all = 1;
-		if (p->text != (t->svalues != NULL)) {
-			at(&b, ptr, "values");
-			rc = mlg_json_error(&s->doc, b.ptr,
-					    "column '%s' is %s: expected %s, "
-					    "found %s",
-					    t->column,
-					    p->text ? "text" : "numeric",
-					    p->text ? "strings" : "numbers",
-					    p->text ? "numbers" : "strings");
-			goto done;
-		}
-		if (p->text) {
-			p->sfrom = mlg_calloc(n, sizeof(*p->sfrom));
-			p->sto = mlg_calloc(n, sizeof(*p->sto));
-			for (i = 0; i < n; i++) {
-				p->sfrom[i] = t->svalues[i];
-				p->sto[i] = t->svalues[(i + 1) % n];
-			}
-		} else {
-			p->from = mlg_calloc(n, sizeof(*p->from));
-			p->to = mlg_calloc(n, sizeof(*p->to));
-			for (i = 0; i < n; i++) {
-				p->from[i] = t->values[i];
-				p->to[i] = t->values[(i + 1) % n];
-			}
-		}
+	if (!t->map && p->text != (t->svalues != NULL)) {
+		at(&b, ptr, "values");
+		rc = mlg_json_error(&s->doc, b.ptr,
+				    "column '%s' is %s: expected %s, found %s",
+				    t->column, p->text ? "text" : "numeric",
+				    p->text ? "strings" : "numbers",
+				    p->text ? "numbers" : "strings");
 		goto done;
 	}
-	n = json_object_size(t->map);
+	n = t->map ? json_object_size(t->map) : t->nvalues;
 	if (p->text) {
 		p->sfrom = mlg_calloc(n, sizeof(*p->sfrom));
 		p->sto = mlg_calloc(n, sizeof(*p->sto));
 	} else {
 		p->from = mlg_calloc(n, sizeof(*p->from));
 		p->to = mlg_calloc(n, sizeof(*p->to));
+	}
+	if (!t->map) { /* each value becomes the next one */
+		p->nmap = n;
+		p->swap_all = 1;
+		for (i = 0; i < n; i++) {
+			if (p->text) {
+				p->sfrom[i] = t->svalues[i];
+				p->sto[i] = t->svalues[(i + 1) % n];
+			} else {
+				p->from[i] = t->values[i];
+				p->to[i] = t->values[(i + 1) % n];
+			}
+		}
+		goto done;
 	}
 	json_object_foreach (t->map, key, v) {
 		at_key(&b, ptr, "map", key);
@@ -1289,13 +1281,8 @@ static int prep_perturb(struct prep *p, struct mlg_behave_suite *s,
 	case MLG_BEHAVE_SET:
 		if (p->text != (t->str != NULL)) {
 			at(&b, pb.ptr, "value");
-			rc = mlg_json_error(&s->doc, b.ptr,
-					    "column '%s' is %s: expected a "
-					    "%s, found %s",
-					    t->column,
-					    p->text ? "text" : "numeric",
-					    p->text ? "string" : "number",
-					    p->text ? "number" : "string");
+			rc = wrong_kind(s, b.ptr, t->column, p->text,
+					mlg_json_at(s->doc.root, b.ptr));
 		}
 		break;
 	case MLG_BEHAVE_SWAP:

@@ -673,6 +673,12 @@ static void finish(struct pool *pl, struct slot *s, CURLcode c)
 	r->error = req_msg("'%s': %s", r->url, curl_text(s->errbuf, c));
 }
 
+/* A request timeout in ms as the options give it: <= 0 is the default. */
+static long timeout_ms(long ms)
+{
+	return ms > 0 ? ms : MLG_HTTP_TIMEOUT_DEFAULT * 1000L;
+}
+
 /* The next job that may start now, or n; *wait gets the seconds until
  * the earliest waiting retry (unchanged when there is none). */
 static size_t next_job(struct pool *pl, double now, double *wait)
@@ -707,8 +713,7 @@ int mlg_http_run(struct mlg_http_req *reqs, size_t n,
 		o.concurrency = 1;
 	if (o.retries < 0)
 		o.retries = 0;
-	if (o.timeout_ms <= 0)
-		o.timeout_ms = MLG_HTTP_TIMEOUT_DEFAULT * 1000;
+	o.timeout_ms = timeout_ms(o.timeout_ms);
 	pl.reqs = reqs;
 	pl.n = n;
 	pl.o = &o;
@@ -1114,8 +1119,9 @@ int mlg_http_load(struct mlg_latency *out, const struct mlg_load_opts *o)
 	pthread_mutex_t gate = PTHREAD_MUTEX_INITIALIZER;
 	size_t conns = o->concurrency > 0 ? (size_t)o->concurrency : 1;
 	size_t i, nt = mlg_ncpu(16), started = 0;
+	long tmo = timeout_ms(o->timeout_ms);
+	double t0, tw, tend;
 	struct load *ld;
-	double t0;
 	int rc = 0;
 
 	mlg_latency_init(out);
@@ -1135,18 +1141,18 @@ int mlg_http_load(struct mlg_latency *out, const struct mlg_load_opts *o)
 	}
 	nt = started + 1;
 	t0 = mlg_monotonic();
+	tw = t0 + o->warmup_s;
+	tend = o->duration_s > 0 ? tw + o->duration_s : INFINITY;
 	for (i = 0; i < nt; i++) {
 		ld[i].o = o;
 		ld[i].nslots = conns / nt + (i < conns % nt);
 		ld[i].requests = o->requests / nt + (i < o->requests % nt);
 		ld[i].first = i;
 		ld[i].stride = nt;
-		ld[i].tmo = o->timeout_ms > 0 ? o->timeout_ms
-					      : MLG_HTTP_TIMEOUT_DEFAULT * 1000;
+		ld[i].tmo = tmo;
 		ld[i].t0 = t0;
-		ld[i].tw = t0 + o->warmup_s;
-		ld[i].tend =
-			o->duration_s > 0 ? ld[i].tw + o->duration_s : INFINITY;
+		ld[i].tw = tw;
+		ld[i].tend = tend;
 	}
 	pthread_mutex_unlock(&gate);
 	load_run(&ld[0]);

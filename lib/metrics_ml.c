@@ -483,13 +483,10 @@ static void *calib_general(void *arg)
 		if (d->binary) {
 			double q = ppos(d, i), q1, q0, y = d->y[i] == 1;
 
-			/* sklearn 1.2: clip, make the second column of a
-			 * 1-D input, then renormalise the row */
+			/* sklearn 1.2: clip, then renormalise the row. Two
+			 * columns: one is calib_binary()'s. */
 			q1 = fmin(fmax(q, eps), 1 - eps);
-			if (d->nproba == 2)
-				q0 = fmin(fmax(pget(d, i, 0), eps), 1 - eps);
-			else
-				q0 = 1 - q1;
+			q0 = fmin(fmax(pget(d, i, 0), eps), 1 - eps);
 			p = (y ? q1 : q0) / (q0 + q1);
 			c->br += w * (q - y) * (q - y);
 			conf = q;
