@@ -3,26 +3,28 @@
 # their results (created here).
 #
 # Sets O, ROWS (BENCH_ROWS, default 10 M), runs (BENCH_RUNS, default 3),
-# dir, csv, py, res, notes, failed, machine; defines note, install, have_pandas, timed and table.
-# Exits 2 on a bad BENCH_ROWS, 3 when nothing can be measured.
+# dir, csv, py, res, notes, failed, machine; defines note, install,
+# have_pandas, timed and table. Exits 2 on a bad BENCH_ROWS or
+# BENCH_RUNS, 3 when nothing can be measured.
 O=${O:-build}
+
+# positive NAME VALUE: exit 2 unless VALUE is a positive integer.
+positive() {
+	case $2 in
+	'' | *[!0-9]* | 0*)
+		echo "bench: $1 must be a positive integer, not '$2'" >&2
+		exit 2
+		;;
+	esac
+}
+
 ROWS=${BENCH_ROWS:-10000000}
-case $ROWS in
-'' | *[!0-9]* | 0*)
-	echo "bench: BENCH_ROWS must be a positive integer, not '$ROWS'" >&2
-	exit 2
-	;;
-esac
+positive BENCH_ROWS "$ROWS"
 # Each command runs BENCH_RUNS times (default 3) and its fastest run
 # counts: on a shared virtual machine one run can be a fifth slower than
 # the next.
 runs=${BENCH_RUNS:-3}
-case $runs in
-'' | *[!0-9]* | 0*)
-	echo "bench: BENCH_RUNS must be a positive integer, not '$runs'" >&2
-	exit 2
-	;;
-esac
+positive BENCH_RUNS "$runs"
 dir=$O/bench
 csv=$dir/table-$ROWS.csv
 gen=$dir/gen-table
