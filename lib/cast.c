@@ -1018,7 +1018,7 @@ enum mlg_cell mlg_field_check(struct mlg_cast_ctx *c, size_t field_index,
 __attribute__((always_inline)) static inline void
 scan_kind(struct mlg_cast_ctx *c, const struct mlg_field *f, int kind,
 	  const struct mlg_csv_field *cells, size_t stride, size_t n,
-	  unsigned char *st, uint64_t *hashes, uint64_t seed)
+	  unsigned char *st, uint64_t *keys, uint64_t seed)
 {
 	const struct mlg_field_fast *x = &f->fast;
 	struct mlg_value v;
@@ -1039,32 +1039,32 @@ scan_kind(struct mlg_cast_ctx *c, const struct mlg_field *f, int kind,
 			continue;
 		}
 		st[i] = MLG_SCAN_OK;
-		if (hashes)
-			hashes[i] = mlg_value_hash(&v, seed);
+		if (keys)
+			keys[i] = mlg_value_word(&v, seed);
 	}
 }
 
 void mlg_field_scan(struct mlg_cast_ctx *c, size_t field_index,
 		    const struct mlg_csv_field *cells, size_t stride, size_t n,
-		    unsigned char *st, uint64_t *hashes, uint64_t seed)
+		    unsigned char *st, uint64_t *keys, uint64_t seed)
 {
 	const struct mlg_field *f = &c->s->fields[field_index];
 
 	switch (f->fast.kind) {
 	case K_BYTES:
-		scan_kind(c, f, K_BYTES, cells, stride, n, st, hashes, seed);
+		scan_kind(c, f, K_BYTES, cells, stride, n, st, keys, seed);
 		break;
 	case K_INT:
-		scan_kind(c, f, K_INT, cells, stride, n, st, hashes, seed);
+		scan_kind(c, f, K_INT, cells, stride, n, st, keys, seed);
 		break;
 	case K_NUM:
-		scan_kind(c, f, K_NUM, cells, stride, n, st, hashes, seed);
+		scan_kind(c, f, K_NUM, cells, stride, n, st, keys, seed);
 		break;
 	case K_BOOL:
-		scan_kind(c, f, K_BOOL, cells, stride, n, st, hashes, seed);
+		scan_kind(c, f, K_BOOL, cells, stride, n, st, keys, seed);
 		break;
 	case K_TEMPORAL:
-		scan_kind(c, f, K_TEMPORAL, cells, stride, n, st, hashes, seed);
+		scan_kind(c, f, K_TEMPORAL, cells, stride, n, st, keys, seed);
 		break;
 	default: /* K_GENERAL: every cell to mlg_field_check() */
 		memset(st, MLG_SCAN_CHECK, n);
@@ -1213,16 +1213,6 @@ void mlg_field_release_fast(struct mlg_field *f)
 
 /* --- hashing --- */
 
-static uint64_t mix(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= UINT64_C(0xff51afd7ed558ccd);
-	h ^= h >> 33;
-	h *= UINT64_C(0xc4ceb9fe1a85ec53);
-	h ^= h >> 33;
-	return h;
-}
-
 static uint64_t hash_bytes(const char *s, size_t len, uint64_t h)
 {
 	const uint64_t k1 = UINT64_C(0x9e3779b97f4a7c15);
@@ -1239,7 +1229,7 @@ static uint64_t hash_bytes(const char *s, size_t len, uint64_t h)
 	if (len)
 		memcpy(&w, s, len);
 	h = (h ^ (w * k1)) * k2;
-	return mix(h);
+	return mlg_mix64(h);
 }
 
 enum { H_NULL = 1, H_NUM, H_NAN, H_REAL, H_BYTES };
@@ -1250,30 +1240,31 @@ uint64_t mlg_value_hash(const struct mlg_value *v, uint64_t seed)
 	double d;
 
 	if (v->null)
-		return mix(seed ^ H_NULL);
+		return mlg_mix64(seed ^ H_NULL);
 	switch (v->type) {
 	case MLG_T_INTEGER:
 	case MLG_T_YEAR:
-		return mix(seed ^ mix((uint64_t)v->i ^ H_NUM));
+		return mlg_mix64(seed ^ mlg_mix64((uint64_t)v->i ^ H_NUM));
 	case MLG_T_NUMBER:
 		d = v->num;
 		if (isnan(d))
-			return mix(seed ^ H_NAN);
+			return mlg_mix64(seed ^ H_NAN);
 		/* Integral values hash as the integer, so 1.0 meets 1. */
 		if (d == trunc(d) && fabs(d) < 9.2e18)
-			return mix(seed ^ mix((uint64_t)(int64_t)d ^ H_NUM));
+			return mlg_mix64(
+				seed ^ mlg_mix64((uint64_t)(int64_t)d ^ H_NUM));
 		memcpy(&bits, &d, 8);
-		return mix(seed ^ mix(bits ^ H_REAL));
+		return mlg_mix64(seed ^ mlg_mix64(bits ^ H_REAL));
 	case MLG_T_BOOLEAN:
 	case MLG_T_DATE:
 	case MLG_T_TIME:
 	case MLG_T_DATETIME:
 	case MLG_T_YEARMONTH:
-		return mix(seed ^
-			   mix((uint64_t)v->i ^ ((uint64_t)v->type << 56)));
+		return mlg_mix64(seed ^ mlg_mix64((uint64_t)v->i ^
+						  ((uint64_t)v->type << 56)));
 	case MLG_T_DURATION:
-		return mix(seed ^ mix((uint64_t)v->i) ^
-			   mix((uint64_t)v->months ^ H_NUM));
+		return mlg_mix64(seed ^ mlg_mix64((uint64_t)v->i) ^
+				 mlg_mix64((uint64_t)v->months ^ H_NUM));
 	default:
 		return hash_bytes(v->str, v->len, seed ^ H_BYTES);
 	}

@@ -27,6 +27,16 @@ static struct mlg_fp_slot *table_new(size_t cap)
 	return t;
 }
 
+/* `allowed`: what this set could have had, in MiB rounded up (the runs
+ * take a few bytes of the budget first). */
+static int over_budget(size_t allowed)
+{
+	return mlg_error_set(MLG_ELIMIT,
+			     "fingerprint sets need more than the memory "
+			     "allowed (%zu MiB; raise --unique-memory)",
+			     (allowed >> 20) + !!(allowed & ((1 << 20) - 1)));
+}
+
 static int grow(struct mlg_fpset *s, size_t *budget)
 {
 	size_t old = s->mask ? s->mask + 1 : 0, cap = old ? old * 2 : 1024;
@@ -35,11 +45,7 @@ static int grow(struct mlg_fpset *s, size_t *budget)
 
 	/* The old table is freed once the new one is filled. */
 	if (bytes > *budget + old * sizeof(*s->slots))
-		return mlg_error_set(MLG_ELIMIT,
-				     "fingerprint sets need more than the "
-				     "memory allowed (%zu MiB; raise "
-				     "--unique-memory)",
-				     (*budget + old * sizeof(*s->slots)) >> 20);
+		return over_budget(*budget + old * sizeof(*s->slots));
 	t = table_new(cap);
 	for (i = 0; i < old; i++) {
 		if (!s->slots[i].key)
@@ -56,13 +62,13 @@ static int grow(struct mlg_fpset *s, size_t *budget)
 	return 0;
 }
 
-int64_t mlg_fpset_add(struct mlg_fpset *s, uint64_t fp, uint64_t row,
-		      size_t *budget)
+/* Insert `fp`, not 0, as mlg_fpset_add() does. */
+static int64_t table_add(struct mlg_fpset *s, uint64_t fp, uint64_t row,
+			 size_t *budget)
 {
 	size_t i;
 	int rc;
 
-	fp |= !fp; /* 0 marks an empty slot */
 	for (i = fp & s->mask; s->mask && s->slots[i].key;
 	     i = (i + 1) & s->mask)
 		if (s->slots[i].key == fp)
@@ -78,6 +84,120 @@ int64_t mlg_fpset_add(struct mlg_fpset *s, uint64_t fp, uint64_t row,
 	s->slots[i].key = fp;
 	s->slots[i].row = row;
 	s->n++;
+	return 0;
+}
+
+int64_t mlg_fpset_add(struct mlg_fpset *s, uint64_t fp, uint64_t row,
+		      size_t *budget)
+{
+	return table_add(s, fp | !fp, row, budget); /* 0 marks a free slot */
+}
+
+/* ---- integers: ascending runs, the rest in the table ---- */
+
+/* A run shorter than this is moved to the table when the next run
+ * starts: runs then cost at most 32 / RUN_MIN bytes a value. */
+#define RUN_MIN 4
+
+static uint64_t run_len(const struct mlg_fp_run *r)
+{
+	return r->step ? ((uint64_t)r->last - (uint64_t)r->v0) / r->step + 1
+		       : 1;
+}
+
+/* The row of `v` in a run, or 0. */
+static uint64_t run_find(const struct mlg_fpset *s, int64_t v)
+{
+	size_t lo = 0, hi = s->nruns, mid;
+	const struct mlg_fp_run *r;
+	uint64_t d;
+
+	while (lo < hi) { /* the first run that starts above v */
+		mid = lo + (hi - lo) / 2;
+		if (s->runs[mid].v0 <= v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo || v > (r = &s->runs[lo - 1])->last)
+		return 0;
+	d = (uint64_t)r->last - (uint64_t)v;
+	if (r->step ? d % r->step : d)
+		return 0;
+	return r->row - (r->step ? d / r->step : 0);
+}
+
+/* `v` in the table: the key is a bijection of v, so no two collide;
+ * 0, whose key is 0 (a free slot), is kept aside. */
+static int64_t int_table_add(struct mlg_fpset *s, int64_t v, uint64_t row,
+			     size_t *budget)
+{
+	uint64_t key = mlg_mix64((uint64_t)v);
+
+	if (key)
+		return table_add(s, key, row, budget);
+	if (s->zero_row)
+		return (int64_t)s->zero_row;
+	s->zero_row = row;
+	return 0;
+}
+
+/* Start a run at `v`, `row`; a short last run moves to the table. */
+static int run_start(struct mlg_fpset *s, int64_t v, uint64_t row,
+		     size_t *budget)
+{
+	struct mlg_fp_run *r = s->nruns ? &s->runs[s->nruns - 1] : NULL;
+	int64_t rc;
+
+	if (r && run_len(r) < RUN_MIN) {
+		uint64_t n = run_len(r), i;
+
+		for (i = 0; i < n; i++)
+			if ((rc = int_table_add(s,
+						r->v0 + (int64_t)(i * r->step),
+						r->row - (n - 1 - i), budget)))
+				return (int)rc; /* new to the table: an error */
+		s->nruns--;
+	}
+	if (s->nruns == s->aruns) {
+		size_t more = (s->aruns ? s->aruns : 8) * sizeof(*s->runs);
+
+		if (more > *budget)
+			return over_budget(*budget);
+		*budget -= more;
+		s->runs = mlg_grow(s->runs, sizeof(*s->runs), s->nruns + 1,
+				   &s->aruns);
+	}
+	r = &s->runs[s->nruns++];
+	r->v0 = r->last = v;
+	r->step = 0;
+	r->row = row;
+	return 0;
+}
+
+int64_t mlg_fpset_add_int(struct mlg_fpset *s, int64_t v, uint64_t row,
+			  size_t *budget)
+{
+	struct mlg_fp_run *r = s->nruns ? &s->runs[s->nruns - 1] : NULL;
+	uint64_t d, first;
+	int rc;
+
+	if ((s->nruns || s->n || s->zero_row) && v <= s->top) {
+		if ((first = run_find(s, v)))
+			return (int64_t)first;
+		return int_table_add(s, v, row, budget);
+	}
+	/* Above everything held: new, and the end of the last run when
+	 * it steps there from the row before. */
+	d = r ? (uint64_t)v - (uint64_t)r->last : 0;
+	if (r && row == r->row + 1 && (!r->step || d == r->step)) {
+		r->step = d;
+		r->last = v;
+		r->row = row;
+	} else if ((rc = run_start(s, v, row, budget))) {
+		return rc;
+	}
+	s->top = v;
 	return 0;
 }
 
@@ -97,5 +217,6 @@ int mlg_fpset_has(const struct mlg_fpset *s, uint64_t fp)
 void mlg_fpset_release(struct mlg_fpset *s)
 {
 	free(s->slots);
+	free(s->runs);
 	memset(s, 0, sizeof(*s));
 }

@@ -38,7 +38,7 @@ static size_t line_len(const char *raw, size_t len)
 	return len;
 }
 
-/* The seed of the hashes of a key's parts. */
+/* The seed of the words of a key's parts. */
 #define KEY_SEED 0x6d6c67617465ULL
 
 /* ---- the plan: which column is which field, which keys to check ---- */
@@ -48,6 +48,7 @@ struct ukey {
 	size_t *fields;		 /* schema field indices */
 	size_t nfields;
 	size_t report_field; /* 1-based column of the first field, or 0 */
+	int ints;	     /* one integer field: the set holds the integers */
 };
 
 /* A header label that is not text (invalid UTF-8, a NUL byte) as read,
@@ -206,9 +207,10 @@ static void add_fp(struct job *j, size_t k, uint64_t fp, uint64_t row,
 	f->rec_len = (uint32_t)rec->size;
 }
 
-/* Fingerprint the row's value of key k, unless a part is null or absent. */
+/* Fingerprint the row's value of key k, unless a part is null or absent;
+ * a key of one integer field keeps the integer (mlg_fpset_add_int()). */
 static void check_key(struct job *j, const struct plan *p, size_t k,
-		      const uint64_t *hashes, const unsigned char *nulls,
+		      const uint64_t *words, const unsigned char *nulls,
 		      size_t ncells, uint64_t row, uint64_t line,
 		      const struct mlg_csv_record *rec)
 {
@@ -218,10 +220,19 @@ static void check_key(struct job *j, const struct plan *p, size_t k,
 
 	for (i = 0; i < key->nfields; i++) {
 		size_t fi = key->fields[i], col = p->field_col[fi];
+		uint64_t w;
 
 		if (!col || col > ncells || nulls[fi])
 			return;
-		fp = (fp ^ hashes[fi]) * 0x100000001b3ULL;
+		if (key->ints) {
+			fp = words[fi];
+			break;
+		}
+		/* An integer's word is the integer: spread it first. */
+		w = words[fi];
+		if (p->s->fields[fi].type == MLG_T_INTEGER)
+			w = mlg_mix64(w);
+		fp = (fp ^ w) * 0x100000001b3ULL;
 		fp ^= fp >> 29;
 	}
 	add_fp(j, k, fp, row, line, rec);
@@ -229,14 +240,14 @@ static void check_key(struct job *j, const struct plan *p, size_t k,
 
 /*
  * Cast and check one cell of field `fi` (column `col`, 1-based), feed the
- * dataset checks and the profile, and keep its hash for the unique keys.
+ * dataset checks and the profile, and keep its word for the unique keys.
  */
 /* Inlined: it runs for every cell, and a call with ten arguments cost
  * about 10% of the validation pass. */
 __attribute__((always_inline)) static inline void
 check_cell(struct worker_ctx *w, struct job *j, size_t fi, size_t col,
 	   const char *cell, size_t len, uint64_t row, uint64_t line,
-	   struct mlg_profile *prof, uint64_t *hashes, unsigned char *nulls)
+	   struct mlg_profile *prof, uint64_t *words, unsigned char *nulls)
 {
 	const struct plan *p = w->p;
 	struct mlg_value v;
@@ -249,9 +260,9 @@ check_cell(struct worker_ctx *w, struct job *j, size_t fi, size_t col,
 		mlg_dsacc_cell(j->acc, fi, st, &v, cell, len);
 	if (prof)
 		mlg_profile_cell(prof, fi, cell, len, st, &v);
-	/* Hash only what a unique key needs: most fields are in none. */
+	/* A word only where a unique key needs it: most fields are in none. */
 	if (st == MLG_CELL_OK && p->in_key[fi])
-		hashes[fi] = mlg_value_hash(&v, KEY_SEED);
+		words[fi] = mlg_value_word(&v, KEY_SEED);
 	else if (st == MLG_CELL_TYPE_ERROR)
 		job_err(j, p, w->limit, MLG_VE_TYPE, row, line, col, cell, len,
 			note);
@@ -263,7 +274,7 @@ check_cell(struct worker_ctx *w, struct job *j, size_t fi, size_t col,
 /* With `prof`, its cells go to that profile. */
 static void check_record(struct worker_ctx *w, struct job *j,
 			 const struct mlg_csv_record *rec, int check_text,
-			 struct mlg_profile *prof, uint64_t *hashes,
+			 struct mlg_profile *prof, uint64_t *words,
 			 unsigned char *nulls)
 {
 	const struct plan *p = w->p;
@@ -295,7 +306,7 @@ static void check_record(struct worker_ctx *w, struct job *j,
 		if (fi < 0)
 			continue;
 		check_cell(w, j, (size_t)fi, c + 1, f->ptr, f->len, row, line,
-			   prof, hashes, nulls);
+			   prof, words, nulls);
 	}
 	for (c = n; c < rec->nfields; c++)
 		job_err(j, p, w->limit, MLG_VE_EXTRA_CELL, row, line, c + 1,
@@ -311,13 +322,13 @@ static void check_record(struct worker_ctx *w, struct job *j,
 	/* Keys with a null part are exempt; a row too short to have all
 	 * parts has already been reported. */
 	for (k = 0; k < p->nkeys; k++)
-		check_key(j, p, k, hashes, nulls, n, row, line, rec);
+		check_key(j, p, k, words, nulls, n, row, line, rec);
 }
 
 static void check_json_record(struct worker_ctx *w, struct job *j,
 			      const struct mlg_csv_record *rec, const char *raw,
-			      size_t len, uint64_t *hashes,
-			      unsigned char *nulls, struct mlg_buf *cell)
+			      size_t len, uint64_t *words, unsigned char *nulls,
+			      struct mlg_buf *cell)
 {
 	const struct plan *p = w->p;
 	const struct mlg_schema *s = p->s;
@@ -362,7 +373,7 @@ static void check_json_record(struct worker_ctx *w, struct job *j,
 		}
 		mlg_json_cell(cell, val);
 		check_cell(w, j, fi, fi + 1, cell->ptr, cell->len, row, line,
-			   j->prof, hashes, nulls);
+			   j->prof, words, nulls);
 	}
 	json_object_foreach (o, key, val)
 		if (mlg_schema_field_index(s, key) < 0) {
@@ -374,7 +385,7 @@ static void check_json_record(struct worker_ctx *w, struct job *j,
 		}
 	json_decref(o);
 	for (k = 0; k < p->nkeys; k++)
-		check_key(j, p, k, hashes, nulls, s->nfields, row, line, rec);
+		check_key(j, p, k, words, nulls, s->nfields, row, line, rec);
 }
 
 /* A data row for the dataset checks: its raw bytes, line end dropped. */
@@ -401,7 +412,7 @@ struct block {
 	struct mlg_csv_field *cells; /* BLOCK rows of ncols cells */
 	struct mlg_csv_record *recs; /* where each row is; fields unset */
 	unsigned char *st;	     /* field x BLOCK: MLG_SCAN_* */
-	uint64_t *hash;		     /* field x BLOCK: key hashes */
+	uint64_t *word;		     /* field x BLOCK: key words */
 	unsigned char check[BLOCK];  /* row: a cell needs mlg_field_check() */
 	size_t *kf, nkf;	     /* the key fields that have a column */
 };
@@ -414,7 +425,7 @@ static struct block *block_new(const struct plan *p)
 	b->cells = mlg_calloc(BLOCK * p->ncols, sizeof(*b->cells));
 	b->recs = mlg_calloc(BLOCK, sizeof(*b->recs));
 	b->st = mlg_calloc(BLOCK * nf, 1);
-	b->hash = mlg_calloc(BLOCK * nf, sizeof(*b->hash));
+	b->word = mlg_calloc(BLOCK * nf, sizeof(*b->word));
 	b->kf = mlg_calloc(nf + 1, sizeof(*b->kf));
 	for (fi = 0; fi < nf; fi++)
 		if (p->in_key[fi] && p->field_col[fi])
@@ -429,7 +440,7 @@ static void block_free(struct block *b)
 	free(b->cells);
 	free(b->recs);
 	free(b->st);
-	free(b->hash);
+	free(b->word);
 	free(b->kf);
 	free(b);
 }
@@ -458,7 +469,7 @@ static int plain(const struct plan *p, const struct mlg_csv_record *rec)
  * value and verdict go to the profile. */
 static void scan_profiled(struct worker_ctx *w, struct job *j, size_t fi,
 			  const struct mlg_csv_field *cells, size_t stride,
-			  size_t n, unsigned char *st, uint64_t *hashes)
+			  size_t n, unsigned char *st, uint64_t *words)
 {
 	struct mlg_value v;
 	enum mlg_cell cs;
@@ -471,13 +482,13 @@ static void scan_profiled(struct worker_ctx *w, struct job *j, size_t fi,
 		st[r] = cs == MLG_CELL_OK     ? MLG_SCAN_OK
 			: cs == MLG_CELL_NULL ? MLG_SCAN_NULL
 					      : MLG_SCAN_CHECK;
-		if (hashes && cs == MLG_CELL_OK)
-			hashes[r] = mlg_value_hash(&v, KEY_SEED);
+		if (words && cs == MLG_CELL_OK)
+			words[r] = mlg_value_word(&v, KEY_SEED);
 	}
 }
 
 static void block_run(struct worker_ctx *w, struct job *j, struct block *b,
-		      uint64_t *hashes, unsigned char *nulls)
+		      uint64_t *words, unsigned char *nulls)
 {
 	const struct plan *p = w->p;
 	size_t nf = p->s->nfields, n = b->n, c, r, i, k;
@@ -485,21 +496,21 @@ static void block_run(struct worker_ctx *w, struct job *j, struct block *b,
 	memset(b->check, 0, n);
 	for (c = 0; c < p->ncols; c++) {
 		unsigned char *st;
-		uint64_t *hash;
+		uint64_t *word;
 		size_t fi;
 
 		if (p->col_field[c] < 0)
 			continue;
 		fi = (size_t)p->col_field[c];
 		st = b->st + fi * BLOCK;
-		hash = p->in_key[fi] ? b->hash + fi * BLOCK : NULL;
+		word = p->in_key[fi] ? b->word + fi * BLOCK : NULL;
 
 		if (j->prof)
 			scan_profiled(w, j, fi, b->cells + c, p->ncols, n, st,
-				      hash);
+				      word);
 		else
 			mlg_field_scan(w->cast, fi, b->cells + c, p->ncols, n,
-				       st, hash, KEY_SEED);
+				       st, word, KEY_SEED);
 		for (r = 0; r < n; r++)
 			b->check[r] |= st[r] == MLG_SCAN_CHECK;
 	}
@@ -513,7 +524,7 @@ static void block_run(struct worker_ctx *w, struct job *j, struct block *b,
 		if (b->check[r]) {
 			/* Its cells are in the profile already. */
 			memset(nulls, 1, nf + 1);
-			check_record(w, j, rec, 0, NULL, hashes, nulls);
+			check_record(w, j, rec, 0, NULL, words, nulls);
 			continue;
 		}
 		j->rows++;
@@ -521,10 +532,10 @@ static void block_run(struct worker_ctx *w, struct job *j, struct block *b,
 			size_t fi = b->kf[i];
 
 			nulls[fi] = b->st[fi * BLOCK + r] != MLG_SCAN_OK;
-			hashes[fi] = b->hash[fi * BLOCK + r];
+			words[fi] = b->word[fi * BLOCK + r];
 		}
 		for (k = 0; k < p->nkeys; k++)
-			check_key(j, p, k, hashes, nulls, p->ncols,
+			check_key(j, p, k, words, nulls, p->ncols,
 				  rec->index + 1, rec->line, rec);
 	}
 	b->n = 0;
@@ -544,7 +555,7 @@ static void run_job(struct worker_ctx *w, struct job *j)
 	const struct plan *p = w->p;
 	size_t nf = p->s->nfields;
 	struct mlg_csv_record rec;
-	uint64_t *hashes = mlg_calloc(nf + 1, sizeof(*hashes));
+	uint64_t *words = mlg_calloc(nf + 1, sizeof(*words));
 	unsigned char *nulls = mlg_calloc(nf + 1, 1);
 	struct mlg_buf cell = MLG_BUF_INIT;
 	/* Most chunks are clean ASCII or UTF-8: check them once, whole. */
@@ -564,11 +575,11 @@ static void run_job(struct worker_ctx *w, struct job *j)
 		if (b && plain(p, &rec)) {
 			block_add(b, p, &rec);
 			if (b->n == BLOCK)
-				block_run(w, j, b, hashes, nulls);
+				block_run(w, j, b, words, nulls);
 			continue;
 		}
 		if (b && b->n)
-			block_run(w, j, b, hashes, nulls);
+			block_run(w, j, b, words, nulls);
 		memset(nulls, 1, nf + 1);
 		if (j->acc)
 			row_stats(j, &rec);
@@ -577,13 +588,13 @@ static void run_job(struct worker_ctx *w, struct job *j)
 		if (p->o->jsonl)
 			check_json_record(w, j, &rec,
 					  j->buf + (rec.offset - j->pos.offset),
-					  rec.size, hashes, nulls, &cell);
+					  rec.size, words, nulls, &cell);
 		else
-			check_record(w, j, &rec, check_text, j->prof, hashes,
+			check_record(w, j, &rec, check_text, j->prof, words,
 				     nulls);
 	}
 	if (b && b->n)
-		block_run(w, j, b, hashes, nulls);
+		block_run(w, j, b, words, nulls);
 	if (rc < 0) {
 		struct mlg_csv_pos at;
 
@@ -596,7 +607,7 @@ static void run_job(struct worker_ctx *w, struct job *j)
 	}
 	mlg_csv_chunk_release(&w->it);
 	mlg_buf_release(&cell);
-	free(hashes);
+	free(words);
 	free(nulls);
 }
 
@@ -752,9 +763,14 @@ static void plan_keys(struct plan *p)
 			p->keys[p->nkeys].report_field = 1; /* owns fields */
 			p->keys[p->nkeys++].nfields = 1;
 		}
-	for (k = 0; k < p->nkeys; k++)
-		for (f = 0; f < p->keys[k].nfields; f++)
-			p->in_key[p->keys[k].fields[f]] = 1;
+	for (k = 0; k < p->nkeys; k++) {
+		struct ukey *key = &p->keys[k];
+
+		for (f = 0; f < key->nfields; f++)
+			p->in_key[key->fields[f]] = 1;
+		key->ints = key->nfields == 1 &&
+			    s->fields[key->fields[0]].type == MLG_T_INTEGER;
+	}
 }
 
 static void plan_release(struct plan *p)
@@ -976,12 +992,23 @@ static int merge_job(struct run *u, struct job *j)
 	for (i = 0; i < j->nfps; i++) {
 		const struct fprow *f = &j->fps[i];
 
-		if (i + 8 < j->nfps)
-			mlg_fpset_prefetch(&u->sets[j->fps[i + 8].key],
-					   j->fps[i + 8].fp);
 		const struct ukey *key = &p->keys[f->key];
-		int64_t first = mlg_fpset_add(&u->sets[f->key], f->fp, f->row,
-					      &u->budget);
+		struct mlg_fpset *set = &u->sets[f->key];
+		int64_t first;
+
+		if (i + 8 < j->nfps) {
+			const struct fprow *g = &j->fps[i + 8];
+
+			if (p->keys[g->key].ints)
+				mlg_fpset_prefetch_int(&u->sets[g->key],
+						       (int64_t)g->fp);
+			else
+				mlg_fpset_prefetch(&u->sets[g->key], g->fp);
+		}
+		first = key->ints
+				? mlg_fpset_add_int(set, (int64_t)f->fp, f->row,
+						    &u->budget)
+				: mlg_fpset_add(set, f->fp, f->row, &u->budget);
 		/* A one-field unique key is the field's; a primary key or
 		 * a key of several fields is the row's (as frictionless). */
 		size_t col = key->type == MLG_VE_UNIQUE && key->nfields == 1

@@ -5,7 +5,8 @@
  * duplicate rows and key overlap remember a fingerprint (and the row
  * that first held it) per distinct value, 16 bytes at a load factor of
  * at most 3/4, in an open-addressing table that doubles (on huge pages,
- * when large, where the kernel offers them).
+ * when large, where the kernel offers them). Integers that ascend, the
+ * usual ids, are kept as runs instead, in a few bytes.
  *
  * Two different values collide with probability about n^2 / 2^65: for
  * 10^8 values, 3e-4. A collision can report a false duplicate, never
@@ -17,15 +18,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mlgate/util.h"
+
 /* A fingerprint (0: free) and its first row, side by side: an insert
  * then touches one cache line, not two. */
 struct mlg_fp_slot {
 	uint64_t key, row;
 };
 
+/* Integers v0, v0 + step, ..., last, first held at consecutive rows, the
+ * last at `row` (step 0: v0 alone). */
+struct mlg_fp_run {
+	int64_t v0, last;
+	uint64_t step, row;
+};
+
 struct mlg_fpset {
 	struct mlg_fp_slot *slots;
 	size_t mask, n;
+	/* mlg_fpset_add_int() only: the runs in ascending order, and the
+	 * largest integer held, in a run or in the table */
+	struct mlg_fp_run *runs;
+	size_t nruns, aruns;
+	int64_t top;
+	uint64_t zero_row; /* the row of 0, whose table key would be 0 */
 };
 
 /*
@@ -36,12 +52,31 @@ struct mlg_fpset {
  */
 int64_t mlg_fpset_add(struct mlg_fpset *s, uint64_t fp, uint64_t row,
 		      size_t *budget);
+
+/*
+ * mlg_fpset_add() for a set of integers, exact: no two values collide.
+ * Values above all held so far, at consecutive rows, extend a run in
+ * O(1) and take no memory, so ids that ascend (1, 2, 3, ... or any fixed
+ * step) cost nothing but a compare; others go to the table. A set takes
+ * only mlg_fpset_add_int() or only mlg_fpset_add().
+ */
+int64_t mlg_fpset_add_int(struct mlg_fpset *s, int64_t v, uint64_t row,
+			  size_t *budget);
+
 /* Hint that `fp` will be added or looked up soon: a table larger than
  * the caches costs a memory round trip per value otherwise. */
 static inline void mlg_fpset_prefetch(const struct mlg_fpset *s, uint64_t fp)
 {
 	if (s->mask)
 		__builtin_prefetch(&s->slots[(fp | !fp) & s->mask]);
+}
+
+/* The same for mlg_fpset_add_int(): only a value that can be in the
+ * table is looked up there. */
+static inline void mlg_fpset_prefetch_int(const struct mlg_fpset *s, int64_t v)
+{
+	if (v <= s->top)
+		mlg_fpset_prefetch(s, mlg_mix64((uint64_t)v));
 }
 
 /* 1 when `fp` is in the set. */

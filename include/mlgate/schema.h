@@ -355,7 +355,7 @@ enum { MLG_SCAN_OK, MLG_SCAN_NULL, MLG_SCAN_CHECK };
 /*
  * Judge `n` cells of field `field_index` at once, cells[0], cells[stride],
  * ..., as a CSV record's fields: st[i] gets a verdict above. With
- * `hashes`, hashes[i] gets mlg_value_hash(value, seed) of each valid
+ * `keys`, keys[i] gets mlg_value_word(value, seed) of each valid
  * cell. For a table checked a column at a time: one call per column of
  * a block of rows, then mlg_field_check() only for the cells it left.
  * No notes, no allocation; O(total length).
@@ -363,7 +363,7 @@ enum { MLG_SCAN_OK, MLG_SCAN_NULL, MLG_SCAN_CHECK };
 struct mlg_csv_field;
 void mlg_field_scan(struct mlg_cast_ctx *c, size_t field_index,
 		    const struct mlg_csv_field *cells, size_t stride, size_t n,
-		    unsigned char *st, uint64_t *hashes, uint64_t seed);
+		    unsigned char *st, uint64_t *keys, uint64_t seed);
 
 /*
  * `len` bytes of `cell` as notes show a value of type `t`: quoted '...'
@@ -391,6 +391,17 @@ int mlg_field_cast(struct mlg_value *out, const struct mlg_field *f,
  */
 uint64_t mlg_value_hash(const struct mlg_value *v, uint64_t seed);
 int mlg_value_equal(const struct mlg_value *a, const struct mlg_value *b);
+
+/*
+ * The word a unique key keeps of a valid value: an integer as it is, so
+ * that a set can hold ascending ids as runs (mlg_fpset_add_int()), any
+ * other value as mlg_value_hash(v, seed).
+ */
+static inline uint64_t mlg_value_word(const struct mlg_value *v, uint64_t seed)
+{
+	return v->type == MLG_T_INTEGER ? (uint64_t)v->i
+					: mlg_value_hash(v, seed);
+}
 
 /*
  * Temporal parsers used by the casts, usable alone. `pattern` is the

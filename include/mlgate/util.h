@@ -29,6 +29,19 @@ char *mlg_strfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 #define MLG_BUG(msg) mlg_bug(__FILE__, __LINE__, msg)
 _Noreturn void mlg_bug(const char *file, int line, const char *msg);
 
+/* A bijection of 64-bit words in which every input bit reaches every
+ * output bit (MurmurHash3's finaliser): the last step of a hash, or an
+ * integer spread over a table. mlg_mix64(0) is 0. */
+static inline uint64_t mlg_mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= UINT64_C(0xff51afd7ed558ccd);
+	h ^= h >> 33;
+	h *= UINT64_C(0xc4ceb9fe1a85ec53);
+	h ^= h >> 33;
+	return h;
+}
+
 /* 1 when `s` starts with `prefix`. */
 int mlg_starts_with(const char *s, const char *prefix);
 

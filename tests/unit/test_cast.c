@@ -899,7 +899,13 @@ static void test_hash(void)
 	T_EQ_INT(mlg_field_cast(&b, fi, "01", 2), 0);
 	T_ASSERT(mlg_value_hash(&a, 7) == mlg_value_hash(&b, 7));
 	T_ASSERT(mlg_value_equal(&a, &b));
+	/* A key keeps an integer as it is, anything else as its hash. */
+	T_EQ_INT(mlg_value_word(&b, 7), 1);
+	T_EQ_INT(mlg_field_cast(&b, fi, "-9223372036854775808", 20), 0);
+	T_ASSERT(mlg_value_word(&b, 7) == (uint64_t)INT64_MIN);
+	T_EQ_INT(mlg_field_cast(&b, fi, "01", 2), 0);
 	T_EQ_INT(mlg_field_cast(&b, fn, "1.0", 3), 0);
+	T_ASSERT(mlg_value_word(&b, 7) == mlg_value_hash(&b, 7));
 	T_ASSERT(mlg_value_hash(&a, 7) == mlg_value_hash(&b, 7));
 	T_ASSERT(mlg_value_equal(&a, &b));
 	T_EQ_INT(mlg_field_cast(&a, fn, "-0", 2), 0);
@@ -930,7 +936,7 @@ static void test_hash(void)
 
 /*
  * mlg_field_scan() over a column: the exact verdict of each cell, and
- * for a valid one the hash of the value mlg_field_check() gives it.
+ * for a valid one the key word of the value mlg_field_check() gives it.
  */
 static void scan_expect(int line, size_t k, const char *const *cells,
 			const char *want)
@@ -960,7 +966,7 @@ static void scan_expect(int line, size_t k, const char *const *cells,
 		if (v == MLG_SCAN_OK &&
 		    (mlg_field_check(C, k, cells[i], strlen(cells[i]), &V,
 				     NULL) != MLG_CELL_OK ||
-		     mlg_value_hash(&V, 99) != h[i]))
+		     mlg_value_word(&V, 99) != h[i]))
 			t_fail(__FILE__, line, "cell '%s': not the value",
 			       cells[i]);
 	}

@@ -69,7 +69,7 @@ static void test_budget(void)
 	T_EQ_INT(rc, MLG_ELIMIT);
 	T_EQ_INT(i, 1537);
 	T_EQ_STR(mlg_error_message(),
-		 "fingerprint sets need more than the memory allowed (0 MiB; "
+		 "fingerprint sets need more than the memory allowed (1 MiB; "
 		 "raise --unique-memory)");
 	T_EQ_INT(s.n, 1536);
 	T_EQ_INT(mlg_fpset_add(&s, 5, 0, &budget), 5);
@@ -80,4 +80,124 @@ static void test_budget(void)
 	mlg_fpset_release(&s);
 }
 
-MLG_TESTS(T(test_add_has), T(test_growth), T(test_budget))
+/* Ascending integers at consecutive rows are runs: no table at all. */
+static void test_int_runs(void)
+{
+	struct mlg_fpset s = {0};
+	size_t budget = 1 << 20;
+	int64_t v, bad = 0;
+
+	for (v = 1; v <= 100000; v++)
+		bad += mlg_fpset_add_int(&s, v, (uint64_t)v + 1, &budget) != 0;
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(s.n, 0);
+	T_EQ_INT(s.nruns, 1);
+	T_EQ_INT(budget, (1 << 20) - 8 * 32); /* room for 8 runs */
+	T_EQ_INT(mlg_fpset_add_int(&s, 1, 0, &budget), 2);
+	T_EQ_INT(mlg_fpset_add_int(&s, 54321, 0, &budget), 54322);
+	T_EQ_INT(mlg_fpset_add_int(&s, 100000, 0, &budget), 100001);
+	/* below the run but not in it, then in the table */
+	T_EQ_INT(mlg_fpset_add_int(&s, -5, 200000, &budget), 0);
+	T_EQ_INT(s.n, 1);
+	T_EQ_INT(mlg_fpset_add_int(&s, -5, 200001, &budget), 200000);
+	/* 0 would be a free slot in the table: it is kept aside */
+	T_EQ_INT(mlg_fpset_add_int(&s, 0, 200002, &budget), 0);
+	T_EQ_INT(mlg_fpset_add_int(&s, 0, 200003, &budget), 200002);
+	T_EQ_INT(s.n, 1);
+	mlg_fpset_release(&s);
+
+	/* A fixed step is a run too; what falls between is not in it. */
+	for (v = 0; v < 1000; v++)
+		bad += mlg_fpset_add_int(&s, INT64_MIN + 7 * v,
+					 (uint64_t)v + 10, &budget) != 0;
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(s.nruns, 1);
+	T_EQ_INT(mlg_fpset_add_int(&s, INT64_MIN + 7 * 999, 0, &budget), 1009);
+	T_EQ_INT(mlg_fpset_add_int(&s, INT64_MIN + 3, 2000, &budget), 0);
+	T_EQ_INT(mlg_fpset_add_int(&s, INT64_MIN + 3, 2001, &budget), 2000);
+	/* a row skipped (a row whose id was an error) starts a new run */
+	T_EQ_INT(mlg_fpset_add_int(&s, INT64_MAX - 1, 3000, &budget), 0);
+	T_EQ_INT(mlg_fpset_add_int(&s, INT64_MAX, 3002, &budget), 0);
+	T_EQ_INT(s.nruns, 2); /* the run of one before it went to the table */
+	T_EQ_INT(s.n, 2);
+	T_EQ_INT(mlg_fpset_add_int(&s, INT64_MAX, 0, &budget), 3002);
+	T_EQ_INT(mlg_fpset_add_int(&s, INT64_MAX - 1, 0, &budget), 3000);
+	mlg_fpset_release(&s);
+}
+
+/* A run shorter than 4 moves to the table when the next one starts:
+ * values that only rise, far apart, cost table slots, not runs. */
+static void test_int_short_runs(void)
+{
+	struct mlg_fpset s = {0};
+	size_t budget = 1 << 20;
+
+	T_EQ_INT(mlg_fpset_add_int(&s, 10, 2, &budget), 0);
+	T_EQ_INT(mlg_fpset_add_int(&s, 20, 3, &budget), 0);
+	/* not the step of 10, 20: those two go to the table */
+	T_EQ_INT(mlg_fpset_add_int(&s, 21, 4, &budget), 0);
+	T_EQ_INT(s.nruns, 1);
+	T_EQ_INT(s.n, 2);
+	T_EQ_INT(mlg_fpset_add_int(&s, 22, 5, &budget), 0);
+	T_EQ_INT(mlg_fpset_add_int(&s, 23, 6, &budget), 0);
+	T_EQ_INT(mlg_fpset_add_int(&s, 24, 7, &budget), 0);
+	T_EQ_INT(mlg_fpset_add_int(&s, 99, 9, &budget), 0);
+	T_EQ_INT(s.nruns, 2); /* 21..24 stays a run */
+	T_EQ_INT(s.n, 2);
+	T_EQ_INT(mlg_fpset_add_int(&s, 10, 0, &budget), 2);
+	T_EQ_INT(mlg_fpset_add_int(&s, 20, 0, &budget), 3);
+	T_EQ_INT(mlg_fpset_add_int(&s, 23, 0, &budget), 6);
+	T_EQ_INT(mlg_fpset_add_int(&s, 99, 0, &budget), 9);
+	T_EQ_INT(mlg_fpset_add_int(&s, 25, 10, &budget), 0);
+	mlg_fpset_release(&s);
+	/* the runs' array counts against the budget too */
+	budget = 100;
+	T_EQ_INT(mlg_fpset_add_int(&s, 1, 1, &budget), MLG_ELIMIT);
+	mlg_fpset_release(&s);
+}
+
+/*
+ * 200,000 integers in runs, steps, gaps, skipped rows, jumps back and
+ * repeats: every answer is the one a plain table of the integers gives.
+ */
+static void test_int_random(void)
+{
+	struct mlg_fpset s = {0}, ref = {0};
+	size_t budget = (size_t)64 << 20, rbudget = budget, i;
+	uint64_t x = 88172645463325252ULL, row = 1;
+	int64_t v = 1000, step = 1, bad = 0, got, want;
+
+	for (i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		switch (x % 16) {
+		case 0: /* a new step */
+			step = (int64_t)(x >> 40) % 5 + 1;
+			break;
+		case 1: /* back to an earlier value, or near it */
+			v -= (int64_t)(x >> 44) % 5000;
+			break;
+		case 2: /* a jump ahead */
+			v += (int64_t)(x >> 50);
+			break;
+		case 3: /* a row with no value */
+			row++;
+			break;
+		}
+		v += step;
+		row++;
+		got = mlg_fpset_add_int(&s, v, row, &budget);
+		want = mlg_fpset_add(&ref, mlg_mix64((uint64_t)v), row,
+				     &rbudget);
+		bad += got != want;
+	}
+	T_EQ_INT(bad, 0);
+	T_ASSERT(s.nruns > 100);
+	T_ASSERT(s.n < ref.n);
+	mlg_fpset_release(&s);
+	mlg_fpset_release(&ref);
+}
+
+MLG_TESTS(T(test_add_has), T(test_growth), T(test_budget), T(test_int_runs),
+	  T(test_int_short_runs), T(test_int_random))
