@@ -1,13 +1,19 @@
 /*
  * gen-table - write the data-validate benchmark table as CSV on stdout
  *
- *   gen-table [ROWS]        ROWS defaults to 10000000
+ *   gen-table [--scatter] [ROWS]        ROWS defaults to 10000000
  *
  * The output depends only on ROWS: a fixed-seed PRNG drives every cell, so
  * two runs give the same bytes and a row's content does not depend on
  * ROWS (the first 1000 rows of a 1M file are those of a 10M file). The
  * columns and their ranges are those of bench/schema.json, against which
  * the table is valid; bench/README.md describes them.
+ *
+ * --scatter changes the id column alone: the ids are still 1..ROWS, each
+ * once, but in an order that jumps about (row i gets 1 + (i - 1) * K mod
+ * ROWS, K about ROWS / 1.618 and prime to ROWS), as a hashed or random
+ * key would be.
+ * The file has the same bytes per row, so the same size.
  *
  * Standalone on purpose (no libmlgate): run.sh builds it with a plain
  * `cc -O2`. Cells are formatted by hand into a large buffer because
@@ -207,17 +213,38 @@ static int flush(const char *buf, size_t len)
 	return 0;
 }
 
+static uint64_t gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* The id of row `i` under --scatter: a permutation of 1..rows, as
+ * `step` is prime to `rows`. */
+static uint64_t scattered(uint64_t i, uint64_t step, uint64_t rows)
+{
+	return 1 + (uint64_t)((unsigned __int128)(i - 1) * step % rows);
+}
+
 int main(int argc, char **argv)
 {
 	static const char header[] = "id,age,price,score,country,sku,name,"
 				     "active,signup_date,referrals,comment,"
 				     "rating\n";
 	static char buf[BUF_SIZE];
-	uint64_t rows = DEFAULT_ROWS;
+	uint64_t rows = DEFAULT_ROWS, step = 1;
+	int scatter = argc > 1 && !strcmp(argv[1], "--scatter");
 	char *p = buf;
 
+	argc -= scatter;
+	argv += scatter;
 	if (argc > 2 || (argc == 2 && argv[1][0] == '-')) {
-		fprintf(stderr, "usage: gen-table [ROWS]\n");
+		fprintf(stderr, "usage: gen-table [--scatter] [ROWS]\n");
 		return 2;
 	}
 	if (argc == 2) {
@@ -231,6 +258,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	/* About rows / 1.618: neighbours land far apart. */
+	for (step = rows - (uint64_t)((double)rows / 1.6180339887);
+	     gcd(step, rows) > 1;)
+		step++;
 	fill_dates();
 	p = put_str(p, header);
 	for (uint64_t id = 1; id <= rows; id++) {
@@ -239,7 +270,7 @@ int main(int argc, char **argv)
 				return 1;
 			p = buf;
 		}
-		p = put_row(p, id);
+		p = put_row(p, scatter ? scattered(id, step, rows) : id);
 	}
 	if (flush(buf, (size_t)(p - buf)))
 		return 1;

@@ -137,6 +137,15 @@ table() {
 	cached "$csv" "$ROWS $(cksum <bench/gen-table.c)" "$gen" "$ROWS"
 }
 
+# scattered: the same table with the ids in an order that jumps about
+# (gen-table --scatter), $scsv, where a unique key cannot keep them as a
+# run. After table(); the same size as $csv.
+scattered() {
+	scsv=$dir/table-$ROWS-scatter.csv
+	cached "$scsv" "$ROWS $(cksum <bench/gen-table.c) scatter" \
+		"$gen" --scatter "$ROWS"
+}
+
 # results PEER LABEL [FLOOR [NORATIO]]: print $res as a Markdown table:
 # tool, seconds, MB/s and rows/s of the whole input ($bytes, $ROWS),
 # RSS MB, "vs LABEL" = the seconds of the row tagged PEER / the row's

@@ -5,7 +5,8 @@
 #
 # Generates the table once into $O/bench/ (bench/lib.sh), then times, in
 # this one run and on the same warm file: wc -l (the memory-bandwidth
-# floor), data-validate with 2 threads and 1, and the pandas peer. Prints
+# floor), data-validate with 2 threads and 1, and the pandas peer; then
+# data-validate on a copy whose ids are scattered, not ascending. Prints
 # one small table of ratios. Exits 0 when every tool that ran said the
 # table is valid, 1 when one failed, 2 on a usage error, 3 when the bench
 # itself cannot run.
@@ -23,6 +24,9 @@ if [ -x "$dv" ]; then
 		timed dv$n "data-validate --threads $n" "" \
 			"$dv" --schema "$schema" --threads $n --quiet "$csv"
 	done
+	scattered
+	timed dvs "data-validate --threads 2, ids scattered" "" \
+		"$dv" --schema "$schema" --threads 2 --quiet "$scsv"
 else
 	note "skipped: data-validate ($dv is not built yet)"
 fi
