@@ -127,13 +127,11 @@ static uint64_t run_find(const struct mlg_fpset *s, int64_t v)
 	return r->row - (r->step ? d / r->step : 0);
 }
 
-/* `v` in the table: the key is a bijection of v, so no two collide;
- * 0, whose key is 0 (a free slot), is kept aside. */
-static int64_t int_table_add(struct mlg_fpset *s, int64_t v, uint64_t row,
+/* `v`, whose key is `key`, in the table; 0, whose key is 0 (a free
+ * slot), is kept aside. */
+static int64_t int_table_add(struct mlg_fpset *s, uint64_t key, uint64_t row,
 			     size_t *budget)
 {
-	uint64_t key = mlg_mix64((uint64_t)v);
-
 	if (key)
 		return table_add(s, key, row, budget);
 	if (s->zero_row)
@@ -142,23 +140,39 @@ static int64_t int_table_add(struct mlg_fpset *s, int64_t v, uint64_t row,
 	return 0;
 }
 
+/* Move the values of runs [from, nruns) to the table. */
+static int runs_to_table(struct mlg_fpset *s, size_t from, size_t *budget)
+{
+	int64_t rc;
+
+	while (s->nruns > from) {
+		const struct mlg_fp_run *r = &s->runs[s->nruns - 1];
+		uint64_t n = run_len(r), i;
+
+		for (i = 0; i < n; i++) {
+			int64_t v = r->v0 + (int64_t)(i * r->step);
+
+			/* New to the table: only an error is not 0. */
+			if ((rc = int_table_add(s, mlg_fpset_int_key(v),
+						r->row - (n - 1 - i), budget)))
+				return (int)rc;
+		}
+		s->inruns -= n;
+		s->nruns--;
+	}
+	return 0;
+}
+
 /* Start a run at `v`, `row`; a short last run moves to the table. */
 static int run_start(struct mlg_fpset *s, int64_t v, uint64_t row,
 		     size_t *budget)
 {
-	struct mlg_fp_run *r = s->nruns ? &s->runs[s->nruns - 1] : NULL;
-	int64_t rc;
+	struct mlg_fp_run *r;
+	int rc;
 
-	if (r && run_len(r) < RUN_MIN) {
-		uint64_t n = run_len(r), i;
-
-		for (i = 0; i < n; i++)
-			if ((rc = int_table_add(s,
-						r->v0 + (int64_t)(i * r->step),
-						r->row - (n - 1 - i), budget)))
-				return (int)rc; /* new to the table: an error */
-		s->nruns--;
-	}
+	if (s->nruns && run_len(&s->runs[s->nruns - 1]) < RUN_MIN &&
+	    (rc = runs_to_table(s, s->nruns - 1, budget)))
+		return rc;
 	if (s->nruns == s->aruns) {
 		size_t more = (s->aruns ? s->aruns : 8) * sizeof(*s->runs);
 
@@ -172,20 +186,29 @@ static int run_start(struct mlg_fpset *s, int64_t v, uint64_t row,
 	r->v0 = r->last = v;
 	r->step = 0;
 	r->row = row;
+	s->inruns++;
 	return 0;
 }
 
-int64_t mlg_fpset_add_int(struct mlg_fpset *s, int64_t v, uint64_t row,
-			  size_t *budget)
+int64_t mlg_fpset_add_int(struct mlg_fpset *s, int64_t v, uint64_t key,
+			  uint64_t row, size_t *budget)
 {
 	struct mlg_fp_run *r = s->nruns ? &s->runs[s->nruns - 1] : NULL;
 	uint64_t d, first;
 	int rc;
 
+	if (s->noruns)
+		return int_table_add(s, key, row, budget);
 	if ((s->nruns || s->n || s->zero_row) && v <= s->top) {
-		if ((first = run_find(s, v)))
+		if (s->nruns && (first = run_find(s, v)))
 			return (int64_t)first;
-		return int_table_add(s, v, row, budget);
+		/* Values in no order: runs only cost a search. */
+		if (s->n >= 4 * s->inruns + 1024) {
+			if ((rc = runs_to_table(s, 0, budget)))
+				return rc;
+			s->noruns = 1;
+		}
+		return int_table_add(s, key, row, budget);
 	}
 	/* Above everything held: new, and the end of the last run when
 	 * it steps there from the row before. */
@@ -194,6 +217,7 @@ int64_t mlg_fpset_add_int(struct mlg_fpset *s, int64_t v, uint64_t row,
 		r->step = d;
 		r->last = v;
 		r->row = row;
+		s->inruns++;
 	} else if ((rc = run_start(s, v, row, budget))) {
 		return rc;
 	}

@@ -80,6 +80,7 @@ struct plan {
  * to show its key. */
 struct fprow {
 	uint64_t fp, row, line;
+	int64_t v; /* a key of one integer field: the integer; fp its key */
 	uint32_t key;
 	uint32_t rec_len; /* records are at most MLG_CSV_MAX_RECORD bytes */
 	size_t rec_off;
@@ -192,14 +193,16 @@ static int is_blank(const struct mlg_csv_record *rec)
 	return 1;
 }
 
-static void add_fp(struct job *j, size_t k, uint64_t fp, uint64_t row,
-		   uint64_t line, const struct mlg_csv_record *rec)
+static void add_fp(struct job *j, size_t k, uint64_t fp, int64_t v,
+		   uint64_t row, uint64_t line,
+		   const struct mlg_csv_record *rec)
 {
 	struct fprow *f;
 
 	j->fps = mlg_grow(j->fps, sizeof(*j->fps), j->nfps + 1, &j->afps);
 	f = &j->fps[j->nfps++];
 	f->fp = fp;
+	f->v = v;
 	f->row = row;
 	f->line = line;
 	f->key = (uint32_t)k;
@@ -225,8 +228,9 @@ static void check_key(struct job *j, const struct plan *p, size_t k,
 		if (!col || col > ncells || nulls[fi])
 			return;
 		if (key->ints) {
-			fp = words[fi];
-			break;
+			add_fp(j, k, mlg_fpset_int_key((int64_t)words[fi]),
+			       (int64_t)words[fi], row, line, rec);
+			return;
 		}
 		/* An integer's word is the integer: spread it first. */
 		w = words[fi];
@@ -235,7 +239,7 @@ static void check_key(struct job *j, const struct plan *p, size_t k,
 		fp = (fp ^ w) * 0x100000001b3ULL;
 		fp ^= fp >> 29;
 	}
-	add_fp(j, k, fp, row, line, rec);
+	add_fp(j, k, fp, 0, row, line, rec);
 }
 
 /*
@@ -991,22 +995,15 @@ static int merge_job(struct run *u, struct job *j)
 	dups.counts = r->counts;
 	for (i = 0; i < j->nfps; i++) {
 		const struct fprow *f = &j->fps[i];
-
 		const struct ukey *key = &p->keys[f->key];
 		struct mlg_fpset *set = &u->sets[f->key];
 		int64_t first;
 
-		if (i + 8 < j->nfps) {
-			const struct fprow *g = &j->fps[i + 8];
-
-			if (p->keys[g->key].ints)
-				mlg_fpset_prefetch_int(&u->sets[g->key],
-						       (int64_t)g->fp);
-			else
-				mlg_fpset_prefetch(&u->sets[g->key], g->fp);
-		}
+		if (i + 8 < j->nfps)
+			mlg_fpset_prefetch(&u->sets[j->fps[i + 8].key],
+					   j->fps[i + 8].fp);
 		first = key->ints
-				? mlg_fpset_add_int(set, (int64_t)f->fp, f->row,
+				? mlg_fpset_add_int(set, f->v, f->fp, f->row,
 						    &u->budget)
 				: mlg_fpset_add(set, f->fp, f->row, &u->budget);
 		/* A one-field unique key is the field's; a primary key or

@@ -36,12 +36,16 @@ struct mlg_fp_run {
 struct mlg_fpset {
 	struct mlg_fp_slot *slots;
 	size_t mask, n;
-	/* mlg_fpset_add_int() only: the runs in ascending order, and the
-	 * largest integer held, in a run or in the table */
+	/* mlg_fpset_add_int() only: the runs in ascending order, the
+	 * values they hold, the largest integer held, in a run or in the
+	 * table, and the row of 0, whose table key would be 0 (a free slot);
+	 * `noruns` once runs stopped paying and went to the table */
 	struct mlg_fp_run *runs;
 	size_t nruns, aruns;
+	uint64_t inruns;
 	int64_t top;
-	uint64_t zero_row; /* the row of 0, whose table key would be 0 */
+	uint64_t zero_row;
+	int noruns;
 };
 
 /*
@@ -53,30 +57,32 @@ struct mlg_fpset {
 int64_t mlg_fpset_add(struct mlg_fpset *s, uint64_t fp, uint64_t row,
 		      size_t *budget);
 
-/*
- * mlg_fpset_add() for a set of integers, exact: no two values collide.
- * Values above all held so far, at consecutive rows, extend a run in
- * O(1) and take no memory, so ids that ascend (1, 2, 3, ... or any fixed
- * step) cost nothing but a compare; others go to the table. A set takes
- * only mlg_fpset_add_int() or only mlg_fpset_add().
- */
-int64_t mlg_fpset_add_int(struct mlg_fpset *s, int64_t v, uint64_t row,
-			  size_t *budget);
+/* The table key of the integer `v`: a bijection, so two integers never
+ * collide. */
+static inline uint64_t mlg_fpset_int_key(int64_t v)
+{
+	return mlg_mix64((uint64_t)v);
+}
 
-/* Hint that `fp` will be added or looked up soon: a table larger than
- * the caches costs a memory round trip per value otherwise. */
+/*
+ * mlg_fpset_add() for a set of integers, exact. Values above all held so
+ * far, at consecutive rows, extend a run in O(1) and take no memory, so
+ * ids that ascend (1, 2, 3, ... or any fixed step) cost a compare; others
+ * go to the table, and once the table holds four times what the runs do,
+ * the runs join it. `key` is mlg_fpset_int_key(v), which a caller can
+ * work out ahead, on another thread. A set takes only mlg_fpset_add_int()
+ * or only mlg_fpset_add().
+ */
+int64_t mlg_fpset_add_int(struct mlg_fpset *s, int64_t v, uint64_t key,
+			  uint64_t row, size_t *budget);
+
+/* Hint that `fp` (or an integer's key) will be added or looked up soon:
+ * a table larger than the caches costs a memory round trip per value
+ * otherwise. */
 static inline void mlg_fpset_prefetch(const struct mlg_fpset *s, uint64_t fp)
 {
 	if (s->mask)
 		__builtin_prefetch(&s->slots[(fp | !fp) & s->mask]);
-}
-
-/* The same for mlg_fpset_add_int(): only a value that can be in the
- * table is looked up there. */
-static inline void mlg_fpset_prefetch_int(const struct mlg_fpset *s, int64_t v)
-{
-	if (v <= s->top)
-		mlg_fpset_prefetch(s, mlg_mix64((uint64_t)v));
 }
 
 /* 1 when `fp` is in the set. */

@@ -80,6 +80,12 @@ static void test_budget(void)
 	mlg_fpset_release(&s);
 }
 
+static int64_t add_int(struct mlg_fpset *s, int64_t v, uint64_t row,
+		       size_t *budget)
+{
+	return mlg_fpset_add_int(s, v, mlg_fpset_int_key(v), row, budget);
+}
+
 /* Ascending integers at consecutive rows are runs: no table at all. */
 static void test_int_runs(void)
 {
@@ -88,40 +94,40 @@ static void test_int_runs(void)
 	int64_t v, bad = 0;
 
 	for (v = 1; v <= 100000; v++)
-		bad += mlg_fpset_add_int(&s, v, (uint64_t)v + 1, &budget) != 0;
+		bad += add_int(&s, v, (uint64_t)v + 1, &budget) != 0;
 	T_EQ_INT(bad, 0);
 	T_EQ_INT(s.n, 0);
 	T_EQ_INT(s.nruns, 1);
 	T_EQ_INT(budget, (1 << 20) - 8 * 32); /* room for 8 runs */
-	T_EQ_INT(mlg_fpset_add_int(&s, 1, 0, &budget), 2);
-	T_EQ_INT(mlg_fpset_add_int(&s, 54321, 0, &budget), 54322);
-	T_EQ_INT(mlg_fpset_add_int(&s, 100000, 0, &budget), 100001);
+	T_EQ_INT(add_int(&s, 1, 0, &budget), 2);
+	T_EQ_INT(add_int(&s, 54321, 0, &budget), 54322);
+	T_EQ_INT(add_int(&s, 100000, 0, &budget), 100001);
 	/* below the run but not in it, then in the table */
-	T_EQ_INT(mlg_fpset_add_int(&s, -5, 200000, &budget), 0);
+	T_EQ_INT(add_int(&s, -5, 200000, &budget), 0);
 	T_EQ_INT(s.n, 1);
-	T_EQ_INT(mlg_fpset_add_int(&s, -5, 200001, &budget), 200000);
+	T_EQ_INT(add_int(&s, -5, 200001, &budget), 200000);
 	/* 0 would be a free slot in the table: it is kept aside */
-	T_EQ_INT(mlg_fpset_add_int(&s, 0, 200002, &budget), 0);
-	T_EQ_INT(mlg_fpset_add_int(&s, 0, 200003, &budget), 200002);
+	T_EQ_INT(add_int(&s, 0, 200002, &budget), 0);
+	T_EQ_INT(add_int(&s, 0, 200003, &budget), 200002);
 	T_EQ_INT(s.n, 1);
 	mlg_fpset_release(&s);
 
 	/* A fixed step is a run too; what falls between is not in it. */
 	for (v = 0; v < 1000; v++)
-		bad += mlg_fpset_add_int(&s, INT64_MIN + 7 * v,
-					 (uint64_t)v + 10, &budget) != 0;
+		bad += add_int(&s, INT64_MIN + 7 * v, (uint64_t)v + 10,
+			       &budget) != 0;
 	T_EQ_INT(bad, 0);
 	T_EQ_INT(s.nruns, 1);
-	T_EQ_INT(mlg_fpset_add_int(&s, INT64_MIN + 7 * 999, 0, &budget), 1009);
-	T_EQ_INT(mlg_fpset_add_int(&s, INT64_MIN + 3, 2000, &budget), 0);
-	T_EQ_INT(mlg_fpset_add_int(&s, INT64_MIN + 3, 2001, &budget), 2000);
+	T_EQ_INT(add_int(&s, INT64_MIN + 7 * 999, 0, &budget), 1009);
+	T_EQ_INT(add_int(&s, INT64_MIN + 3, 2000, &budget), 0);
+	T_EQ_INT(add_int(&s, INT64_MIN + 3, 2001, &budget), 2000);
 	/* a row skipped (a row whose id was an error) starts a new run */
-	T_EQ_INT(mlg_fpset_add_int(&s, INT64_MAX - 1, 3000, &budget), 0);
-	T_EQ_INT(mlg_fpset_add_int(&s, INT64_MAX, 3002, &budget), 0);
+	T_EQ_INT(add_int(&s, INT64_MAX - 1, 3000, &budget), 0);
+	T_EQ_INT(add_int(&s, INT64_MAX, 3002, &budget), 0);
 	T_EQ_INT(s.nruns, 2); /* the run of one before it went to the table */
 	T_EQ_INT(s.n, 2);
-	T_EQ_INT(mlg_fpset_add_int(&s, INT64_MAX, 0, &budget), 3002);
-	T_EQ_INT(mlg_fpset_add_int(&s, INT64_MAX - 1, 0, &budget), 3000);
+	T_EQ_INT(add_int(&s, INT64_MAX, 0, &budget), 3002);
+	T_EQ_INT(add_int(&s, INT64_MAX - 1, 0, &budget), 3000);
 	mlg_fpset_release(&s);
 }
 
@@ -132,27 +138,27 @@ static void test_int_short_runs(void)
 	struct mlg_fpset s = {0};
 	size_t budget = 1 << 20;
 
-	T_EQ_INT(mlg_fpset_add_int(&s, 10, 2, &budget), 0);
-	T_EQ_INT(mlg_fpset_add_int(&s, 20, 3, &budget), 0);
+	T_EQ_INT(add_int(&s, 10, 2, &budget), 0);
+	T_EQ_INT(add_int(&s, 20, 3, &budget), 0);
 	/* not the step of 10, 20: those two go to the table */
-	T_EQ_INT(mlg_fpset_add_int(&s, 21, 4, &budget), 0);
+	T_EQ_INT(add_int(&s, 21, 4, &budget), 0);
 	T_EQ_INT(s.nruns, 1);
 	T_EQ_INT(s.n, 2);
-	T_EQ_INT(mlg_fpset_add_int(&s, 22, 5, &budget), 0);
-	T_EQ_INT(mlg_fpset_add_int(&s, 23, 6, &budget), 0);
-	T_EQ_INT(mlg_fpset_add_int(&s, 24, 7, &budget), 0);
-	T_EQ_INT(mlg_fpset_add_int(&s, 99, 9, &budget), 0);
+	T_EQ_INT(add_int(&s, 22, 5, &budget), 0);
+	T_EQ_INT(add_int(&s, 23, 6, &budget), 0);
+	T_EQ_INT(add_int(&s, 24, 7, &budget), 0);
+	T_EQ_INT(add_int(&s, 99, 9, &budget), 0);
 	T_EQ_INT(s.nruns, 2); /* 21..24 stays a run */
 	T_EQ_INT(s.n, 2);
-	T_EQ_INT(mlg_fpset_add_int(&s, 10, 0, &budget), 2);
-	T_EQ_INT(mlg_fpset_add_int(&s, 20, 0, &budget), 3);
-	T_EQ_INT(mlg_fpset_add_int(&s, 23, 0, &budget), 6);
-	T_EQ_INT(mlg_fpset_add_int(&s, 99, 0, &budget), 9);
-	T_EQ_INT(mlg_fpset_add_int(&s, 25, 10, &budget), 0);
+	T_EQ_INT(add_int(&s, 10, 0, &budget), 2);
+	T_EQ_INT(add_int(&s, 20, 0, &budget), 3);
+	T_EQ_INT(add_int(&s, 23, 0, &budget), 6);
+	T_EQ_INT(add_int(&s, 99, 0, &budget), 9);
+	T_EQ_INT(add_int(&s, 25, 10, &budget), 0);
 	mlg_fpset_release(&s);
 	/* the runs' array counts against the budget too */
 	budget = 100;
-	T_EQ_INT(mlg_fpset_add_int(&s, 1, 1, &budget), MLG_ELIMIT);
+	T_EQ_INT(add_int(&s, 1, 1, &budget), MLG_ELIMIT);
 	mlg_fpset_release(&s);
 }
 
@@ -187,7 +193,7 @@ static void test_int_random(void)
 		}
 		v += step;
 		row++;
-		got = mlg_fpset_add_int(&s, v, row, &budget);
+		got = add_int(&s, v, row, &budget);
 		want = mlg_fpset_add(&ref, mlg_mix64((uint64_t)v), row,
 				     &rbudget);
 		bad += got != want;
@@ -199,5 +205,28 @@ static void test_int_random(void)
 	mlg_fpset_release(&ref);
 }
 
+/* Ids in no order: once the table holds four times what the runs do
+ * (and 1024 more), the runs join it and no more are made. */
+static void test_int_scattered(void)
+{
+	struct mlg_fpset s = {0};
+	size_t budget = (size_t)64 << 20;
+	int64_t i, n = 100000, bad = 0;
+
+	for (i = 0; i < n; i++)
+		bad += add_int(&s, 1 + i * 61803 % n, (uint64_t)i + 2,
+			       &budget) != 0;
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(s.noruns, 1);
+	T_EQ_INT(s.nruns, 0);
+	T_EQ_INT(s.n, n);
+	for (i = 0; i < n; i++)
+		bad += add_int(&s, 1 + i * 61803 % n, 0, &budget) != i + 2;
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(add_int(&s, n + 1, 1, &budget), 0);
+	T_EQ_INT(s.n, n + 1);
+	mlg_fpset_release(&s);
+}
+
 MLG_TESTS(T(test_add_has), T(test_growth), T(test_budget), T(test_int_runs),
-	  T(test_int_short_runs), T(test_int_random))
+	  T(test_int_short_runs), T(test_int_scattered), T(test_int_random))
