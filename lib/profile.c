@@ -1020,33 +1020,66 @@ struct typed {
 	struct mlg_buf cell; /* a JSON value as cell text */
 };
 
+/* The column names: the header's (invalid UTF-8 repaired), or the
+ * schema's fields. */
+static char **column_names(size_t *n, const struct mlg_csv_record *hdr,
+			   const struct mlg_schema *s)
+{
+	char **names;
+	size_t i;
+
+	*n = s ? s->nfields : hdr->nfields;
+	names = mlg_calloc(*n + 1, sizeof(*names));
+	for (i = 0; i < *n; i++) {
+		struct mlg_buf b = MLG_BUF_INIT;
+
+		if (s)
+			mlg_buf_adds(&b, s->fields[i].name);
+		else
+			mlg_utf8_repair(&b, hdr->fields[i].ptr,
+					hdr->fields[i].len);
+		names[i] = mlg_buf_detach(&b, NULL);
+	}
+	return names;
+}
+
+/* Whether column c's label repeats an earlier one's (labels repaired). */
+static int repeated(char *const *labels, size_t c)
+{
+	size_t k;
+
+	for (k = 0; *labels[c] && k < c; k++)
+		if (!strcmp(labels[k], labels[c]))
+			return 1;
+	return 0;
+}
+
+/* Columns map to fields as validate.c's plan_labels() maps them: a
+ * label that is not text, or repeats an earlier label, maps to none. */
 static void map_columns(struct typed *t, struct mlg_csv_record *hdr)
 {
 	const struct mlg_schema *s = t->s;
-	unsigned char *taken = mlg_calloc(s->nfields + 1, 1);
-	struct mlg_buf b = MLG_BUF_INIT;
-	size_t c;
-	int fi;
+	char **labels;
+	size_t c, n;
 
 	t->ncols = hdr ? hdr->nfields : s->nfields;
 	t->col_field = mlg_malloc((t->ncols + 1) * sizeof(*t->col_field));
+	for (c = 0; c < t->ncols; c++)
+		t->col_field[c] = c < s->nfields ? (int)c : -1;
+	if (!hdr || s->fields_match == MLG_MATCH_EXACT)
+		return;
+	labels = column_names(&n, hdr, NULL);
 	for (c = 0; c < t->ncols; c++) {
+		const struct mlg_csv_field *f = &hdr->fields[c];
+
 		t->col_field[c] = -1;
-		if (!hdr || s->fields_match == MLG_MATCH_EXACT) {
-			if (c < s->nfields)
-				t->col_field[c] = (int)c;
-			continue;
-		}
-		mlg_buf_reset(&b);
-		mlg_utf8_repair(&b, hdr->fields[c].ptr, hdr->fields[c].len);
-		fi = mlg_schema_field_index(s, b.ptr);
-		if (fi >= 0 && !taken[fi]) {
-			t->col_field[c] = fi;
-			taken[fi] = 1;
-		}
+		if (mlg_utf8_valid(f->ptr, f->len) &&
+		    !memchr(f->ptr, 0, f->len) && !repeated(labels, c))
+			t->col_field[c] = mlg_schema_field_index(s, labels[c]);
 	}
-	mlg_buf_release(&b);
-	free(taken);
+	for (c = 0; c < n; c++)
+		free(labels[c]);
+	free(labels);
 }
 
 static void typed_cell(struct mlg_profile *p, struct typed *t, size_t fi,
@@ -1105,29 +1138,6 @@ static void json_record(struct mlg_profile *p, struct typed *t,
 		typed_cell(p, t, fi, t->cell.ptr, t->cell.len);
 	}
 	json_decref(o);
-}
-
-/* The column names: the header's (invalid UTF-8 repaired), or the
- * schema's fields. */
-static char **column_names(size_t *n, const struct mlg_csv_record *hdr,
-			   const struct mlg_schema *s)
-{
-	char **names;
-	size_t i;
-
-	*n = s ? s->nfields : hdr->nfields;
-	names = mlg_calloc(*n + 1, sizeof(*names));
-	for (i = 0; i < *n; i++) {
-		struct mlg_buf b = MLG_BUF_INIT;
-
-		if (s)
-			mlg_buf_adds(&b, s->fields[i].name);
-		else
-			mlg_utf8_repair(&b, hdr->fields[i].ptr,
-					hdr->fields[i].len);
-		names[i] = mlg_buf_detach(&b, NULL);
-	}
-	return names;
 }
 
 int mlg_profile_read(struct mlg_profile *out, const char *src,
