@@ -140,24 +140,26 @@ static int64_t int_table_add(struct mlg_fpset *s, uint64_t key, uint64_t row,
 	return 0;
 }
 
-/* Move the values of runs [from, nruns) to the table. */
+/* Move the values of runs [from, nruns) to the table, each run from its
+ * first value on: stopped by MLG_ELIMIT, every value is still held once,
+ * in its run or in the table. */
 static int runs_to_table(struct mlg_fpset *s, size_t from, size_t *budget)
 {
 	int64_t rc;
 
 	while (s->nruns > from) {
-		const struct mlg_fp_run *r = &s->runs[s->nruns - 1];
-		uint64_t n = run_len(r), i;
+		struct mlg_fp_run *r = &s->runs[s->nruns - 1];
+		uint64_t n;
 
-		for (i = 0; i < n; i++) {
-			int64_t v = r->v0 + (int64_t)(i * r->step);
-
+		for (n = run_len(r); n; n--) {
 			/* New to the table: only an error is not 0. */
-			if ((rc = int_table_add(s, mlg_fpset_int_key(v),
-						r->row - (n - 1 - i), budget)))
+			if ((rc = int_table_add(s, mlg_fpset_int_key(r->v0),
+						r->row - (n - 1), budget)))
 				return (int)rc;
+			s->inruns--;
+			if (n > 1)
+				r->v0 = (int64_t)((uint64_t)r->v0 + r->step);
 		}
-		s->inruns -= n;
 		s->nruns--;
 	}
 	return 0;

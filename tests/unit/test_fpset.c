@@ -205,6 +205,47 @@ static void test_int_random(void)
 	mlg_fpset_release(&ref);
 }
 
+/*
+ * The table cannot grow while a short run moves into it: the run keeps
+ * what did not move, so every value is still found once, at its row.
+ */
+static void test_int_budget_midway(void)
+{
+	struct mlg_fpset s = {0};
+	size_t budget = 8 * 32 + 1024 * 16 + 1000;
+	int64_t v, bad = 0;
+
+	T_EQ_INT(add_int(&s, 1000000, 1, &budget), 0);
+	for (v = 1; v <= 766; v++) /* below the top: the table */
+		bad += add_int(&s, v, (uint64_t)(2 * v + 1), &budget) != 0;
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(add_int(&s, 2000000, 2000, &budget), 0); /* 1000000 moves */
+	T_EQ_INT(add_int(&s, 2000001, 2001, &budget), 0);
+	T_EQ_INT(add_int(&s, 2000002, 2002, &budget), 0);
+	T_EQ_INT(s.n, 767);
+	/* 2000000 fills the 1024 slots to 3/4; 2000001 finds no room */
+	T_EQ_INT(add_int(&s, 3000000, 3000, &budget), MLG_ELIMIT);
+	T_EQ_INT(s.n, 768);
+	T_EQ_INT(s.nruns, 1);
+	T_EQ_INT(add_int(&s, 3000001, 4000, &budget), MLG_ELIMIT);
+	T_EQ_INT(add_int(&s, 2000000, 0, &budget), 2000);
+	T_EQ_INT(add_int(&s, 2000001, 0, &budget), 2001);
+	T_EQ_INT(add_int(&s, 2000002, 0, &budget), 2002);
+	T_EQ_INT(add_int(&s, 1000000, 0, &budget), 1);
+	T_EQ_INT(add_int(&s, 5, 0, &budget), 11);
+	mlg_fpset_release(&s);
+
+	/* A step of 2^63 from below 0: the values are worked out unsigned */
+	budget = 1 << 20;
+	T_EQ_INT(add_int(&s, -10, 1, &budget), 0);
+	T_EQ_INT(add_int(&s, INT64_MAX - 9, 2, &budget), 0);
+	T_EQ_INT(add_int(&s, INT64_MAX, 5, &budget), 0); /* both move */
+	T_EQ_INT(s.n, 2);
+	T_EQ_INT(add_int(&s, -10, 0, &budget), 1);
+	T_EQ_INT(add_int(&s, INT64_MAX - 9, 0, &budget), 2);
+	mlg_fpset_release(&s);
+}
+
 /* Ids in no order: once the table holds four times what the runs do
  * (and 1024 more), the runs join it and no more are made. */
 static void test_int_scattered(void)
@@ -229,4 +270,5 @@ static void test_int_scattered(void)
 }
 
 MLG_TESTS(T(test_add_has), T(test_growth), T(test_budget), T(test_int_runs),
-	  T(test_int_short_runs), T(test_int_scattered), T(test_int_random))
+	  T(test_int_short_runs), T(test_int_budget_midway),
+	  T(test_int_scattered), T(test_int_random))
