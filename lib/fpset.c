@@ -208,6 +208,10 @@ int64_t mlg_fpset_add_int(struct mlg_fpset *s, int64_t v, uint64_t key,
 		if (s->n >= 4 * s->inruns + 1024) {
 			if ((rc = runs_to_table(s, 0, budget)))
 				return rc;
+			*budget += s->aruns * sizeof(*s->runs);
+			free(s->runs);
+			s->runs = NULL;
+			s->aruns = 0;
 			s->noruns = 1;
 		}
 		return int_table_add(s, key, row, budget);

@@ -261,6 +261,9 @@ static void test_int_scattered(void)
 	T_EQ_INT(s.noruns, 1);
 	T_EQ_INT(s.nruns, 0);
 	T_EQ_INT(s.n, n);
+	/* the table alone counts against the budget: the runs gave theirs */
+	T_EQ_INT(s.mask + 1, 262144);
+	T_EQ_INT(budget, ((size_t)64 << 20) - 262144 * 16);
 	for (i = 0; i < n; i++)
 		bad += add_int(&s, 1 + i * 61803 % n, 0, &budget) != i + 2;
 	T_EQ_INT(bad, 0);
