@@ -1043,17 +1043,6 @@ static char **column_names(size_t *n, const struct mlg_csv_record *hdr,
 	return names;
 }
 
-/* Whether column c's label repeats an earlier one's (labels repaired). */
-static int repeated(char *const *labels, size_t c)
-{
-	size_t k;
-
-	for (k = 0; *labels[c] && k < c; k++)
-		if (!strcmp(labels[k], labels[c]))
-			return 1;
-	return 0;
-}
-
 /* Columns map to fields as validate.c's plan_labels() maps them: a
  * label that is not text, or repeats an earlier label, maps to none. */
 static void map_columns(struct typed *t, struct mlg_csv_record *hdr)
@@ -1074,7 +1063,7 @@ static void map_columns(struct typed *t, struct mlg_csv_record *hdr)
 
 		t->col_field[c] = -1;
 		if (mlg_utf8_valid(f->ptr, f->len) &&
-		    !memchr(f->ptr, 0, f->len) && !repeated(labels, c))
+		    !memchr(f->ptr, 0, f->len) && !mlg_label_repeats(labels, c))
 			t->col_field[c] = mlg_schema_field_index(s, labels[c]);
 	}
 	for (c = 0; c < n; c++)

@@ -921,6 +921,16 @@ int mlg_schema_field_index(const struct mlg_schema *s, const char *name)
 	return -1;
 }
 
+size_t mlg_label_repeats(char *const *labels, size_t c)
+{
+	size_t k;
+
+	for (k = 0; *labels[c] && k < c; k++)
+		if (!strcmp(labels[k], labels[c]))
+			return k + 1;
+	return 0;
+}
+
 /* --- dialects --- */
 
 int mlg_dialect_parse(struct mlg_csv_dialect *out,

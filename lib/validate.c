@@ -642,17 +642,6 @@ static void label_err(struct job *j, const struct plan *p, enum mlg_verr_type t,
 	e->note = mlg_strdup(note);
 }
 
-/* The first earlier column with the same non-empty label, 1-based, or 0. */
-static size_t repeats(const struct mlg_validate_result *r, size_t c)
-{
-	size_t k;
-
-	for (k = 0; *r->labels[c] && k < c; k++)
-		if (!strcmp(r->labels[k], r->labels[c]))
-			return k + 1;
-	return 0;
-}
-
 /*
  * Map columns to fields as fieldsMatch says and report the header's
  * errors, one per column at most, in column order, then the fields that
@@ -684,7 +673,7 @@ static void plan_labels(struct plan *p, struct mlg_validate_result *r,
 	for (c = 0; c < p->ncols; c++) {
 		const char *l = r->labels[c];
 		const char *name = NULL;
-		size_t d = repeats(r, c);
+		size_t d = mlg_label_repeats(r->labels, c);
 		int fi = -1;
 
 		p->col_field[c] = -1;

@@ -300,6 +300,10 @@ void mlg_schema_release(struct mlg_schema *s);
 /* The index of the field `name` (exact bytes), or -1. O(fields). */
 int mlg_schema_field_index(const struct mlg_schema *s, const char *name);
 
+/* The first of labels[0 .. c) equal to labels[c], 1-based, or 0; an
+ * empty label repeats none. A repeated label maps to no field. */
+size_t mlg_label_repeats(char *const *labels, size_t c);
+
 /*
  * Per-thread scratch: PCRE2 match data and the note buffer. The schema is
  * borrowed and must outlive the context. init returns 0, or MLG_ERROR
