@@ -175,14 +175,15 @@ static int run_start(struct mlg_fpset *s, int64_t v, uint64_t row,
 	if (s->nruns && run_len(&s->runs[s->nruns - 1]) < RUN_MIN &&
 	    (rc = runs_to_table(s, s->nruns - 1, budget)))
 		return rc;
-	if (s->nruns == s->aruns) {
-		size_t more = (s->aruns ? s->aruns : 8) * sizeof(*s->runs);
+	if (s->nruns == s->aruns) { /* 8 runs, then doubled */
+		size_t cap = s->aruns ? 2 * s->aruns : 8;
+		size_t more = (cap - s->aruns) * sizeof(*s->runs);
 
 		if (more > *budget)
 			return over_budget(*budget);
 		*budget -= more;
-		s->runs = mlg_grow(s->runs, sizeof(*s->runs), s->nruns + 1,
-				   &s->aruns);
+		s->runs = mlg_realloc(s->runs, cap * sizeof(*s->runs));
+		s->aruns = cap;
 	}
 	r = &s->runs[s->nruns++];
 	r->v0 = r->last = v;
