@@ -34,22 +34,23 @@ int mlg_topk_init(struct mlg_topk *t, unsigned cap)
 		return mlg_error_set(MLG_EINVALID,
 				     "top-k capacity must be 1 to %d, got %u",
 				     MLG_TOPK_CAP_MAX, cap);
-	/* At most a quarter full: a miss, the common case on a column of
-	 * many values, then ends after about one and a half probes. */
+	/* Four chains a counter: a miss, the common case on a column of
+	 * many values, mostly finds an empty chain. */
 	while (slots < 4 * cap)
 		slots <<= 1;
 	t->cap = cap;
 	t->mask = slots - 1;
 	t->items = mlg_calloc(cap, sizeof(*t->items));
 	t->bcount = mlg_calloc(cap, sizeof(*t->bcount));
-	t->bnext = mlg_calloc(6 * (size_t)cap, sizeof(*t->bnext));
+	t->bnext = mlg_calloc(7 * (size_t)cap, sizeof(*t->bnext));
 	t->bprev = t->bnext + cap;
 	t->bfirst = t->bprev + cap;
 	t->inext = t->bfirst + cap;
 	t->iprev = t->inext + cap;
 	t->ibucket = t->iprev + cap;
-	t->table = mlg_calloc(slots, sizeof(*t->table));
-	t->shash = mlg_calloc(slots, sizeof(*t->shash));
+	t->chain = t->ibucket + cap;
+	t->head = mlg_malloc(slots * sizeof(*t->head));
+	memset(t->head, 0xff, slots * sizeof(*t->head));
 	buckets_clear(t);
 	return 0;
 }
@@ -59,47 +60,38 @@ void mlg_topk_release(struct mlg_topk *t)
 	free(t->items);
 	free(t->bcount);
 	free(t->bnext);
-	free(t->table);
-	free(t->shash);
+	free(t->head);
 	memset(t, 0, sizeof(*t));
 }
 
-/* The slot holding `hash`, or the free slot where it would go. The
- * hashes sit in the table itself: a probe reads one array. */
-static uint32_t probe(const struct mlg_topk *t, uint64_t hash)
+/* The item whose hash is `hash`, or NIL. */
+static uint32_t find(const struct mlg_topk *t, uint64_t hash)
 {
-	uint32_t j = (uint32_t)hash & t->mask;
+	uint32_t x = t->head[hash & t->mask];
 
-	while (t->table[j] && t->shash[j] != hash)
-		j = (j + 1) & t->mask;
-	return j;
+	while (x != NIL && t->items[x].hash != hash)
+		x = t->chain[x];
+	return x;
 }
 
-static void slot_set(struct mlg_topk *t, uint32_t j, uint32_t item,
-		     uint64_t hash)
+/* Chaining rather than open addressing: a value that takes over a
+ * counter leaves one chain and joins another, with no probing and no
+ * shifting. */
+static void index_add(struct mlg_topk *t, uint32_t x)
 {
-	t->table[j] = item + 1;
-	t->shash[j] = hash;
+	uint32_t *h = &t->head[t->items[x].hash & t->mask];
+
+	t->chain[x] = *h;
+	*h = x;
 }
 
-/* Linear-probing deletion by backward shift: no tombstones, so probes
- * stay short however many values take over counters. */
-static void unlink_slot(struct mlg_topk *t, uint32_t i)
+static void index_remove(struct mlg_topk *t, uint32_t x)
 {
-	uint32_t j = i, home;
+	uint32_t *p = &t->head[t->items[x].hash & t->mask];
 
-	for (;;) {
-		j = (j + 1) & t->mask;
-		if (!t->table[j])
-			break;
-		home = (uint32_t)t->shash[j] & t->mask;
-		if (((j - home) & t->mask) >= ((j - i) & t->mask)) {
-			t->table[i] = t->table[j];
-			t->shash[i] = t->shash[j];
-			i = j;
-		}
-	}
-	t->table[i] = 0;
+	while (*p != x)
+		p = &t->chain[*p];
+	*p = t->chain[x];
 }
 
 /* ---- buckets: every step O(1), so an add costs the same whatever the
@@ -189,6 +181,39 @@ static void bump(struct mlg_topk *t, uint32_t x)
 	}
 }
 
+/* Nonzero in each byte of w that is NUL or above 0x7f (and maybe in
+ * bytes above such a byte, where the subtraction borrows). */
+static inline uint64_t odd_bytes(uint64_t w)
+{
+	return ((w - 0x0101010101010101ULL) | w) & 0x8080808080808080ULL;
+}
+
+/* Whether s[0 .. n) is plain ASCII without NUL, in words that never read
+ * past n: the last one overlaps the one before it. */
+static int plain_ascii(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint64_t w, bad = 0;
+	uint32_t h, g;
+	size_t i;
+
+	if (n >= 8) {
+		for (i = 0; i + 8 <= n; i += 8) {
+			memcpy(&w, s + i, 8);
+			bad |= odd_bytes(w);
+		}
+		memcpy(&w, s + n - 8, 8);
+		return !(bad | odd_bytes(w));
+	}
+	if (n >= 4) {
+		memcpy(&h, s, 4);
+		memcpy(&g, s + n - 4, 4);
+		return !odd_bytes((uint64_t)h << 32 | g);
+	}
+	return !n || (u[0] - 1u < 0x7f && u[n / 2] - 1u < 0x7f &&
+		      u[n - 1] - 1u < 0x7f);
+}
+
 /*
  * Store the display copy of <s, len>: whole code points up to
  * MLG_TOPK_VALUE_MAX bytes, U+FFFD for each invalid or NUL byte, so it
@@ -196,23 +221,16 @@ static void bump(struct mlg_topk *t, uint32_t x)
  */
 static void set_value(struct mlg_topk_item *it, const char *s, size_t len)
 {
-	size_t i = 0, o, step;
 	size_t n = len < MLG_TOPK_VALUE_MAX ? len : MLG_TOPK_VALUE_MAX;
+	size_t i = 0, o, step;
 	uint32_t cp;
 	int lost = 0;
 
-	/* Plain ASCII, the common case, in one copy: eight bytes at a
-	 * time while none is NUL or above 0x7f. */
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, s + i, 8);
-		if (((w - 0x0101010101010101ULL) | w) & 0x8080808080808080ULL)
-			break;
+	/* Plain ASCII, the common case, in one copy. */
+	if (plain_ascii(s, n)) {
+		memcpy(it->value, s, n);
+		i = n;
 	}
-	while (i < n && s[i] > 0)
-		i++;
-	memcpy(it->value, s, i);
 	o = i;
 	while (i < len) {
 		step = mlg_utf8_decode(&cp, s + i, len - i);
@@ -239,12 +257,11 @@ static void set_value(struct mlg_topk_item *it, const char *s, size_t len)
 void mlg_topk_add_hashed(struct mlg_topk *t, uint64_t hash, const char *s,
 			 size_t len)
 {
-	uint32_t j = probe(t, hash), i;
+	uint32_t i = find(t, hash);
 	struct mlg_topk_item *it;
 
 	t->n++;
-	if (t->table[j]) {
-		i = t->table[j] - 1;
+	if (i != NIL) {
 		t->items[i].count++;
 		bump(t, i);
 		return;
@@ -262,15 +279,14 @@ void mlg_topk_add_hashed(struct mlg_topk *t, uint64_t hash, const char *s,
 		 * and its count becomes the newcomer's possible error. */
 		i = t->bfirst[t->bmin];
 		it = &t->items[i];
-		unlink_slot(t, probe(t, it->hash));
-		j = probe(t, hash);
+		index_remove(t, i);
 		it->err = it->count;
 		it->count++;
 		bump(t, i);
 	}
 	it->hash = hash;
 	set_value(it, s, len);
-	slot_set(t, j, i, hash);
+	index_add(t, i);
 }
 
 void mlg_topk_add(struct mlg_topk *t, const char *s, size_t len)
@@ -317,10 +333,10 @@ static void reindex(struct mlg_topk *t)
 	struct rank *r = mlg_malloc(((size_t)t->nitems + 1) * sizeof(*r));
 	uint32_t i, x, b = NIL;
 
-	memset(t->table, 0, (t->mask + 1) * sizeof(*t->table));
+	memset(t->head, 0xff, (t->mask + 1) * sizeof(*t->head));
 	buckets_clear(t);
 	for (i = 0; i < t->nitems; i++) {
-		slot_set(t, probe(t, t->items[i].hash), i, t->items[i].hash);
+		index_add(t, i);
 		r[i].count = t->items[i].count;
 		r[i].item = i;
 	}
@@ -359,10 +375,10 @@ int mlg_topk_merge(struct mlg_topk *a, const struct mlg_topk *b)
 	 * side's smallest count times: charge it as possible error. */
 	for (i = 0; i < a->nitems; i++) {
 		all[n] = a->items[i];
-		j = b->table[probe(b, all[n].hash)];
-		if (j) {
-			all[n].count += b->items[j - 1].count;
-			all[n].err += b->items[j - 1].err;
+		j = find(b, all[n].hash);
+		if (j != NIL) {
+			all[n].count += b->items[j].count;
+			all[n].err += b->items[j].err;
 		} else {
 			all[n].count += minb;
 			all[n].err += minb;
@@ -370,7 +386,7 @@ int mlg_topk_merge(struct mlg_topk *a, const struct mlg_topk *b)
 		n++;
 	}
 	for (i = 0; i < b->nitems; i++) {
-		if (a->table[probe(a, b->items[i].hash)])
+		if (find(a, b->items[i].hash) != NIL)
 			continue;
 		all[n] = b->items[i];
 		all[n].count += mina;
@@ -481,7 +497,7 @@ static int load_item(struct mlg_topk_item *it, struct mlg_topk *t,
 	if (rc)
 		goto done;
 	it->hash = strtoull(hash, &end, 16);
-	if (t->table[probe(t, it->hash)]) {
+	if (find(t, it->hash) != NIL) {
 		mlg_json_pointer_append(&q, "hash");
 		rc = mlg_json_error(doc, q.ptr, "repeated hash %s", hash);
 		goto done;
@@ -562,7 +578,7 @@ int mlg_topk_from_json(struct mlg_topk *out, const struct mlg_json_doc *doc,
 					    "than n");
 			goto done;
 		}
-		slot_set(out, probe(out, it->hash), (uint32_t)i, it->hash);
+		index_add(out, (uint32_t)i);
 		out->nitems = (uint32_t)i + 1;
 	}
 	reindex(out);

@@ -254,16 +254,16 @@ struct mlg_topk {
 	uint64_t *bcount; /* per bucket: the count of its items */
 	uint32_t *bnext, *bprev, *bfirst;
 	uint32_t *inext, *iprev, *ibucket; /* per item */
-	uint32_t bmin;			   /* the bucket of the least count */
-	uint32_t bfree;			   /* unused buckets, through bnext */
-	uint32_t *table; /* 2^b >= 2 cap slots: item index + 1, 0 if free */
-	uint64_t *shash; /* per slot: the hash of its item */
+	uint32_t *chain; /* per item: the next item of its hash chain */
+	uint32_t bmin;	 /* the bucket of the least count */
+	uint32_t bfree;	 /* unused buckets, through bnext */
+	uint32_t *head;	 /* 2^b >= 4 cap chains: first item or UINT32_MAX */
 	uint32_t mask;
 };
 
 /*
  * An empty summary with `cap` counters (1 to MLG_TOPK_CAP_MAX): about
- * 170 bytes a counter. MLG_EINVALID "top-k capacity
+ * 150 bytes a counter. MLG_EINVALID "top-k capacity
  * must be 1 to 4096, got <cap>".
  */
 int mlg_topk_init(struct mlg_topk *t, unsigned cap);

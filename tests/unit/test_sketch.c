@@ -562,6 +562,106 @@ static void test_topk_exact_and_values(void)
 	mlg_topk_release(&t);
 }
 
+/* Space-saving by its definition: a new value takes the counter of least
+ * count that reached its count first. */
+struct ref_item {
+	uint64_t hash, count, err, since;
+};
+
+static void ref_add(struct ref_item *r, size_t *n, size_t cap, uint64_t hash,
+		    uint64_t now)
+{
+	size_t i, m = 0;
+
+	for (i = 0; i < *n; i++)
+		if (r[i].hash == hash) {
+			r[i].count++;
+			r[i].since = now;
+			return;
+		}
+	if (*n < cap) {
+		r[(*n)++] = (struct ref_item){hash, 1, 0, now};
+		return;
+	}
+	for (i = 1; i < *n; i++)
+		if (r[i].count < r[m].count ||
+		    (r[i].count == r[m].count && r[i].since < r[m].since))
+			m = i;
+	r[m] = (struct ref_item){hash, r[m].count + 1, r[m].count, now};
+}
+
+static int by_hash(const void *pa, const void *pb)
+{
+	uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Values whose hashes share three chains, so that values leave and join
+ * the middle of chains, against the definition after every 97 adds. */
+static void test_topk_model(void)
+{
+	struct ref_item ref[16] = {{0}};
+	struct mlg_topk_item it[16];
+	struct mlg_topk t;
+	size_t nref = 0, n, i;
+	uint64_t now, id, hash;
+	char name[32];
+
+	T_EQ_INT(mlg_topk_init(&t, 16), 0);
+	for (now = 1; now <= 30000; now++) {
+		id = (uint64_t)floor(pow(300, unif()));
+		hash = id << 20 | id % 3;
+		vname(name, (int)id);
+		mlg_topk_add_hashed(&t, hash, name, strlen(name));
+		ref_add(ref, &nref, 16, hash, now);
+		if (now % 97)
+			continue;
+		n = mlg_topk_list(it, &t, 16);
+		T_EQ_INT(n, nref);
+		qsort(ref, nref, sizeof(*ref), by_hash);
+		qsort(it, n, sizeof(*it), by_hash);
+		for (i = 0; i < n; i++) {
+			T_EQ_INT(it[i].hash, ref[i].hash);
+			T_EQ_INT(it[i].count, ref[i].count);
+			T_EQ_INT(it[i].err, ref[i].err);
+			snprintf(name, sizeof(name), "v%d",
+				 (int)(it[i].hash >> 20));
+			T_EQ_STR(it[i].value, name);
+		}
+	}
+	mlg_topk_release(&t);
+}
+
+/* A NUL or a byte that starts no code point, at each place of values of
+ * 1 to 20 bytes: the copy shows U+FFFD there, and only there. */
+static void test_topk_odd_bytes(void)
+{
+	static const char odd[] = {'\0', '\x80', '\xff'};
+	struct mlg_topk_item it[1];
+	struct mlg_topk t;
+	char s[20], want[64];
+	size_t n, at, k;
+
+	for (n = 1; n <= 20; n++)
+		for (at = 0; at <= n; at++)
+			for (k = 0; k < 3; k++) {
+				memset(s, 'a' + (int)n, n);
+				memset(want, 'a' + (int)n, n + 2);
+				if (at < n) {
+					s[at] = odd[k];
+					memcpy(want + at, "\xef\xbf\xbd", 3);
+				}
+				want[at < n ? n + 2 : n] = '\0';
+				mlg_topk_init(&t, 1);
+				mlg_topk_add(&t, s, n);
+				T_EQ_INT(mlg_topk_list(it, &t, 1), 1);
+				T_EQ_STR(it[0].value, want);
+				T_EQ_INT(it[0].truncated, at < n);
+				mlg_topk_release(&t);
+			}
+}
+
 static void test_topk_json(void)
 {
 	struct mlg_topk t, back;
@@ -649,5 +749,5 @@ MLG_TESTS(T(test_hash_pinned), T(test_hash_avalanche), T(test_hll_accuracy),
 	  T(test_hll_merge_json), T(test_hll_json_errors), T(test_kll_accuracy),
 	  T(test_kll_small_exact), T(test_kll_deterministic_json),
 	  T(test_kll_json_errors), T(test_topk_stream_and_merge),
-	  T(test_topk_exact_and_values), T(test_topk_json),
-	  T(test_topk_json_errors))
+	  T(test_topk_exact_and_values), T(test_topk_model),
+	  T(test_topk_odd_bytes), T(test_topk_json), T(test_topk_json_errors))
