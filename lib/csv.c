@@ -1432,14 +1432,41 @@ static int complete_record(struct mlg_csv_reader *r)
 	}
 }
 
-int mlg_csv_reader_next(struct mlg_csv_reader *r, struct mlg_csv_record *rec)
+/*
+ * Step over the next record as mlg_csv_chunk_next() would, without its
+ * fields. A record with no quote or escape before its LF, not in a
+ * comment line, ends at that LF; others go through the parser.
+ */
+static int chunk_skip(struct mlg_csv_chunk *it)
+{
+	struct mlg_csv_record rec;
+	const char *b = it->ptr + it->pos, *lf;
+	size_t n = it->len - it->pos;
+
+	if (it->err || !n || (unsigned char)*b == it->comment ||
+	    !(lf = memchr(b, '\n', n)) || (size_t)(lf - b) >= it->limit ||
+	    (it->quote >= 0 && memchr(b, it->quote, (size_t)(lf - b))) ||
+	    (it->escape >= 0 && memchr(b, it->escape, (size_t)(lf - b))))
+		return mlg_csv_chunk_next(it, &rec);
+	it->pos += (size_t)(lf - b) + 1;
+	it->line++;
+	it->record++;
+	/* No block loaded: the next record loads the block of pos. */
+	it->blk = (size_t)-64;
+	it->bits = it->other = 0;
+	it->fast = it->carry = 0;
+	return 1;
+}
+
+static int reader_step(struct mlg_csv_reader *r, struct mlg_csv_record *rec)
 {
 	int ret;
 
 	for (;;) {
 		if (r->err)
 			return r->err;
-		ret = mlg_csv_chunk_next(&r->it, rec);
+		ret = rec ? mlg_csv_chunk_next(&r->it, rec)
+			  : chunk_skip(&r->it);
 		if (ret == 1)
 			return 1;
 		if (ret < 0)
@@ -1451,6 +1478,16 @@ int mlg_csv_reader_next(struct mlg_csv_reader *r, struct mlg_csv_record *rec)
 		if (!r->err)
 			reparse(r);
 	}
+}
+
+int mlg_csv_reader_next(struct mlg_csv_reader *r, struct mlg_csv_record *rec)
+{
+	return reader_step(r, rec);
+}
+
+int mlg_csv_reader_skip(struct mlg_csv_reader *r)
+{
+	return reader_step(r, NULL);
 }
 
 int mlg_csv_reader_next_chunk(struct mlg_csv_reader *r, const char **ptr,

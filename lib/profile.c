@@ -1134,14 +1134,14 @@ int mlg_profile_read(struct mlg_profile *out, const char *src,
 {
 	struct mlg_stream_opts so = {1, o->timeout_s, 0};
 	uint64_t per = o->chunk_rows ? o->chunk_rows : MLG_PROFILE_CHUNK_ROWS;
-	uint64_t row = 0;
+	uint64_t chunk = 0, left = 0;
 	struct mlg_stream *st = NULL;
 	struct mlg_csv_reader rd;
 	struct mlg_csv_record rec;
 	struct typed ty = {o->schema, NULL, NULL, 0, MLG_BUF_INIT};
 	char **names = NULL;
 	size_t i, n = 0;
-	int rc, reader = 0;
+	int rc, reader = 0, mine = 1;
 
 	memset(out, 0, sizeof(*out));
 	if (o->jsonl && !o->schema)
@@ -1171,13 +1171,24 @@ int mlg_profile_read(struct mlg_profile *out, const char *src,
 				   o->schema)))
 		goto done;
 	mlg_profile_add_source(out, src);
-	while ((rc = mlg_csv_reader_next(&rd, &rec)) == 1) {
-		size_t m = rec.nfields < n ? rec.nfields : n;
+	for (;;) {
+		size_t m;
 
 		/* Chunks of rows, not of bytes: the shards of a file are the
-		 * same whatever the buffer sizes. */
-		if (o->nshards && (row++ / per) % o->nshards != o->shard - 1)
+		 * same whatever the buffer sizes. Other shards' rows are only
+		 * stepped over. */
+		if (o->nshards && !left--) {
+			mine = chunk++ % o->nshards == o->shard - 1;
+			left = per - 1;
+		}
+		if (!mine) {
+			if ((rc = mlg_csv_reader_skip(&rd)) != 1)
+				break;
 			continue;
+		}
+		if ((rc = mlg_csv_reader_next(&rd, &rec)) != 1)
+			break;
+		m = rec.nfields < n ? rec.nfields : n;
 		mlg_profile_row(out);
 		if (o->jsonl)
 			json_record(out, &ty, &rec);

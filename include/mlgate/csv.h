@@ -250,6 +250,13 @@ int mlg_csv_reader_init(struct mlg_csv_reader *r,
 int mlg_csv_reader_next(struct mlg_csv_reader *r, struct mlg_csv_record *rec);
 
 /*
+ * Step over the next record: the same return values and the same
+ * positions after it as mlg_csv_reader_next(), but a record without
+ * quotes or escapes costs a search for its LF, not a parse. For readers
+ * that want only some of the records (a shard of a file).
+ */
+int mlg_csv_reader_skip(struct mlg_csv_reader *r);
+/*
  * Take the next chunk of complete records, for a worker thread to parse
  * with its own mlg_csv_chunk iterator: reads until the buffer
  * (MLG_CSV_CHUNK_SIZE, more for a record that does not fit) is full or the

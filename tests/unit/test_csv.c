@@ -867,6 +867,100 @@ static void test_reader_empty_input(void)
 	mlg_csv_reader_release(&r);
 }
 
+/*
+ * The records a reader gives when it skips those that `keep` refuses:
+ * with skip 0 it reads them all and leaves them out of the transcript,
+ * so both transcripts must be equal, positions and errors included.
+ */
+static void read_kept(struct mlg_buf *out, const struct mlg_csv_dialect *d,
+		      const struct mlg_buf *in, size_t step, size_t max,
+		      unsigned keep, int skip)
+{
+	struct src src = {in->ptr, in->len, 0, step, 0, 0};
+	struct mlg_csv_reader r;
+	struct mlg_csv_record rec;
+	uint64_t i;
+	int ret, kept;
+
+	T_EQ_INT(mlg_csv_reader_init(&r, d, src_read, &src, max), 0);
+	for (i = 0;; i++) {
+		/* keep: 0 none, 1 all, else every keep-th, and runs of 4 */
+		kept = keep == 1 ||
+		       (keep > 1 && (i % keep == 0 || i / 4 % 3 == 1));
+		ret = skip && !kept ? mlg_csv_reader_skip(&r)
+				    : mlg_csv_reader_next(&r, &rec);
+		if (ret != 1)
+			break;
+		if (kept)
+			put_record(out, &rec);
+	}
+	if (ret)
+		mlg_buf_addf(out, "error %d at %llu\n", ret,
+			     (unsigned long long)mlg_csv_reader_error_line(&r));
+	mlg_csv_reader_release(&r);
+}
+
+static void test_reader_skip(void)
+{
+	static const char *const rows[] = {
+		"1,plain,x\n",
+		"2,\"quoted, comma\",y\r\n",
+		"\n",
+		"3,\"two\nlines\",z\n",
+		"4,a\"b,irregular\n",
+		"#not a comment here,5\n",
+		"5,\\,escape\n",
+		"6,\\\nescaped lf\n",
+		"\r\n",
+		"7,\"a\"\"b\",c\n",
+		"8,  \"spaced\nquote\",w\n",
+		"9,a long plain row that is longer than forty bytes\n",
+	};
+	static const unsigned keeps[] = {0, 1, 2, 3, 5};
+	static const size_t steps[] = {1, 5, 64, 4093, 0};
+	struct mlg_csv_dialect d[4];
+	struct mlg_buf in = MLG_BUF_INIT, a = MLG_BUF_INIT, b = MLG_BUF_INIT;
+	size_t i, k, st, di, tail;
+
+	for (di = 0; di < 4; di++)
+		mlg_csv_dialect_init(&d[di]);
+	d[1].comment = '#';
+	d[2].escape = '\\';
+	d[3].quote = 0;
+	d[3].skip_initial_space = 1;
+	mlg_buf_adds(&in, "\xef\xbb\xbf");
+	for (i = 0; i < 300; i++)
+		mlg_buf_adds(&in, rows[(i * 7) % MLG_ARRAY_SIZE(rows)]);
+	mlg_buf_adds(&in, "last,without,lf");
+	for (tail = 0; tail < 2; tail++) {
+		if (tail) /* then a quote never closed */
+			mlg_buf_adds(&in, "\nend,\"open\n");
+		for (di = 0; di < 4; di++)
+			for (k = 0; k < MLG_ARRAY_SIZE(keeps); k++)
+				for (st = 0; st < MLG_ARRAY_SIZE(steps); st++) {
+					read_kept(&a, &d[di], &in, steps[st], 0,
+						  keeps[k], 0);
+					read_kept(&b, &d[di], &in, steps[st], 0,
+						  keeps[k], 1);
+					T_EQ_STR(b.ptr, a.ptr);
+					mlg_buf_reset(&a);
+					mlg_buf_reset(&b);
+				}
+	}
+	/* The open quote ends every run; a record over the limit, one
+	 * skipped or not, stops it at the same place. */
+	read_kept(&a, &d[0], &in, 0, 0, 0, 1);
+	T_EQ_STR(a.ptr, "error -7 at 377\n");
+	mlg_buf_reset(&a);
+	read_kept(&a, &d[0], &in, 0, 48, 0, 0);
+	read_kept(&b, &d[0], &in, 0, 48, 0, 1);
+	T_EQ_STR(b.ptr, a.ptr);
+	T_CONTAINS(a.ptr, "error -6 at 7\n");
+	mlg_buf_release(&in);
+	mlg_buf_release(&a);
+	mlg_buf_release(&b);
+}
+
 MLG_TESTS(T(test_dialect_check), T(test_bad_dialect_fails_later),
 	  T(test_simple_records), T(test_crlf_and_lone_cr),
 	  T(test_quoted_fields), T(test_irregular_quoting), T(test_blank_lines),
@@ -879,4 +973,5 @@ MLG_TESTS(T(test_dialect_check), T(test_bad_dialect_fails_later),
 	  T(test_split_every_position), T(test_reader_one_byte_reads),
 	  T(test_reader_chunks), T(test_max_record), T(test_max_record_chunks),
 	  T(test_huge_field_is_refused), T(test_reader_read_error),
-	  T(test_reader_empty_input), T(test_block_alignments))
+	  T(test_reader_empty_input), T(test_block_alignments),
+	  T(test_reader_skip))
