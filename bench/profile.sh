@@ -74,7 +74,8 @@ END {
 results pandas pandas
 printf '\nvs pandas = pandas seconds / run seconds (higher is faster)\n'
 printf 'MB/s and rows/s are of the whole file, which every run reads (a shard\n'
-printf 'parses all of it and profiles half); merge reads two profiles only.\n'
+printf 'profiles half of the rows and steps over the rest); merge reads two\n'
+printf 'profiles only.\n'
 printf '"2 jobs in parallel" = the slower shard + merge (RSS: the larger shard).\n'
 printf 'MB = 10^6 bytes; RSS MB = peak resident set\n'
 finish
