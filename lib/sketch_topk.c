@@ -95,7 +95,11 @@ static void index_remove(struct mlg_topk *t, uint32_t x)
 }
 
 /* ---- buckets: every step O(1), so an add costs the same whatever the
- * counts, where a heap paid log(cap) unpredictable branches ---- */
+ * counts, where a heap paid log(cap) unpredictable branches. The steps
+ * of a bump are forced inline: as calls they cost about 5% of a
+ * profile. ---- */
+
+#define HOT static inline __attribute__((always_inline))
 
 static uint32_t bucket_new(struct mlg_topk *t, uint64_t count, uint32_t after)
 {
@@ -131,7 +135,7 @@ static void bucket_free(struct mlg_topk *t, uint32_t b)
 }
 
 /* Append item x to bucket b: the newest of its count. */
-static void item_append(struct mlg_topk *t, uint32_t x, uint32_t b)
+HOT void item_append(struct mlg_topk *t, uint32_t x, uint32_t b)
 {
 	uint32_t f = t->bfirst[b], l;
 
@@ -147,7 +151,7 @@ static void item_append(struct mlg_topk *t, uint32_t x, uint32_t b)
 	t->iprev[f] = x;
 }
 
-static void item_unlink(struct mlg_topk *t, uint32_t x)
+HOT void item_unlink(struct mlg_topk *t, uint32_t x)
 {
 	uint32_t b = t->ibucket[x], nx = t->inext[x], pv = t->iprev[x];
 
@@ -162,7 +166,7 @@ static void item_unlink(struct mlg_topk *t, uint32_t x)
 }
 
 /* Item x's count went up by one: move it to the bucket of its count. */
-static void bump(struct mlg_topk *t, uint32_t x)
+HOT void bump(struct mlg_topk *t, uint32_t x)
 {
 	uint32_t b = t->ibucket[x], nb = t->bnext[b];
 	uint64_t c = t->items[x].count;
