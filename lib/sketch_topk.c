@@ -193,7 +193,9 @@ static inline uint64_t odd_bytes(uint64_t w)
 }
 
 /* Whether s[0 .. n) is plain ASCII without NUL, in words that never read
- * past n: the last one overlaps the one before it. */
+ * past n: the last one overlaps the one before it. Inline, unlike
+ * mlg_utf8_valid_prefix() plus memchr(), whose two calls on every value
+ * that takes over a counter made a profile 8% slower. */
 static int plain_ascii(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
