@@ -1062,8 +1062,8 @@ static void map_columns(struct typed *t, struct mlg_csv_record *hdr)
 		const struct mlg_csv_field *f = &hdr->fields[c];
 
 		t->col_field[c] = -1;
-		if (mlg_utf8_valid(f->ptr, f->len) &&
-		    !memchr(f->ptr, 0, f->len) && !mlg_label_repeats(labels, c))
+		if (mlg_utf8_text(f->ptr, f->len) &&
+		    !mlg_label_repeats(labels, c))
 			t->col_field[c] = mlg_schema_field_index(s, labels[c]);
 	}
 	for (c = 0; c < n; c++)
@@ -1088,8 +1088,7 @@ static void typed_record(struct mlg_profile *p, struct typed *t,
 	for (c = 0; c < n; c++) {
 		const struct mlg_csv_field *f = &rec->fields[c];
 
-		if (t->col_field[c] < 0 || !mlg_utf8_valid(f->ptr, f->len) ||
-		    memchr(f->ptr, 0, f->len))
+		if (t->col_field[c] < 0 || !mlg_utf8_text(f->ptr, f->len))
 			continue;
 		typed_cell(p, t, (size_t)t->col_field[c], f->ptr, f->len);
 	}

@@ -563,8 +563,7 @@ static void run_job(struct worker_ctx *w, struct job *j)
 	unsigned char *nulls = mlg_calloc(nf + 1, 1);
 	struct mlg_buf cell = MLG_BUF_INIT;
 	/* Most chunks are clean ASCII or UTF-8: check them once, whole. */
-	int check_text =
-		!mlg_utf8_valid(j->buf, j->len) || memchr(j->buf, 0, j->len);
+	int check_text = !mlg_utf8_text(j->buf, j->len);
 	struct block *b = NULL;
 	int rc;
 

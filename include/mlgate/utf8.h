@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct mlg_buf;
 
@@ -20,6 +21,12 @@ size_t mlg_utf8_valid_prefix(const char *s, size_t len);
 static inline int mlg_utf8_valid(const char *s, size_t len)
 {
 	return mlg_utf8_valid_prefix(s, len) == len;
+}
+
+/* Text a cell or label may hold: valid UTF-8 without NUL bytes. */
+static inline int mlg_utf8_text(const char *s, size_t len)
+{
+	return mlg_utf8_valid(s, len) && !memchr(s, 0, len);
 }
 
 /*
