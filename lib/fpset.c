@@ -193,33 +193,15 @@ static int run_start(struct mlg_fpset *s, int64_t v, uint64_t row,
 	return 0;
 }
 
-int64_t mlg_fpset_add_int(struct mlg_fpset *s, int64_t v, uint64_t key,
-			  uint64_t row, size_t *budget)
+/* Add `v`, above every value held, at `row`: the end of the last run
+ * when it steps there from the row before, else a run of its own. */
+static int add_above(struct mlg_fpset *s, int64_t v, uint64_t row,
+		     size_t *budget)
 {
 	struct mlg_fp_run *r = s->nruns ? &s->runs[s->nruns - 1] : NULL;
-	uint64_t d, first;
+	uint64_t d = r ? (uint64_t)v - (uint64_t)r->last : 0;
 	int rc;
 
-	if (s->noruns)
-		return int_table_add(s, key, row, budget);
-	if ((s->nruns || s->n || s->zero_row) && v <= s->top) {
-		if (s->nruns && (first = run_find(s, v)))
-			return (int64_t)first;
-		/* Values in no order: runs only cost a search. */
-		if (s->n >= 4 * s->inruns + 1024) {
-			if ((rc = runs_to_table(s, 0, budget)))
-				return rc;
-			*budget += s->aruns * sizeof(*s->runs);
-			free(s->runs);
-			s->runs = NULL;
-			s->aruns = 0;
-			s->noruns = 1;
-		}
-		return int_table_add(s, key, row, budget);
-	}
-	/* Above everything held: new, and the end of the last run when
-	 * it steps there from the row before. */
-	d = r ? (uint64_t)v - (uint64_t)r->last : 0;
 	if (r && row == r->row + 1 && (!r->step || d == r->step)) {
 		r->step = d;
 		r->last = v;
@@ -230,6 +212,63 @@ int64_t mlg_fpset_add_int(struct mlg_fpset *s, int64_t v, uint64_t key,
 	}
 	s->top = v;
 	return 0;
+}
+
+/* 1 when every value of `s` is below `v`. */
+static int all_below(const struct mlg_fpset *s, int64_t v)
+{
+	return !(s->nruns || s->n || s->zero_row) || v > s->top;
+}
+
+int64_t mlg_fpset_add_int(struct mlg_fpset *s, int64_t v, uint64_t key,
+			  uint64_t row, size_t *budget)
+{
+	uint64_t first;
+	int rc;
+
+	if (s->noruns)
+		return int_table_add(s, key, row, budget);
+	if (all_below(s, v))
+		return add_above(s, v, row, budget);
+	if (s->nruns && (first = run_find(s, v)))
+		return (int64_t)first;
+	/* Values in no order: runs only cost a search. */
+	if (s->n >= 4 * s->inruns + 1024) {
+		if ((rc = runs_to_table(s, 0, budget)))
+			return rc;
+		*budget += s->aruns * sizeof(*s->runs);
+		free(s->runs);
+		s->runs = NULL;
+		s->aruns = 0;
+		s->noruns = 1;
+	}
+	return int_table_add(s, key, row, budget);
+}
+
+int mlg_fpset_add_int_run(struct mlg_fpset *s, int64_t v0, uint64_t step,
+			  uint64_t n, uint64_t row, size_t *budget)
+{
+	struct mlg_fp_run *r;
+	int rc;
+
+	if (n < 2 || s->noruns || !all_below(s, v0))
+		return 0;
+	/* The first two as mlg_fpset_add_int() adds them; the last run
+	 * then ends with the second, alone or after the first, and the
+	 * others extend it. */
+	if ((rc = add_above(s, v0, row, budget)) ||
+	    (rc = add_above(s, (int64_t)((uint64_t)v0 + step), row + 1,
+			    budget)))
+		return rc;
+	if (n > 2) {
+		r = &s->runs[s->nruns - 1];
+		r->step = step;
+		r->last = (int64_t)((uint64_t)v0 + (n - 1) * step);
+		r->row = row + n - 1;
+		s->inruns += n - 2;
+		s->top = r->last;
+	}
+	return 1;
 }
 
 int mlg_fpset_has(const struct mlg_fpset *s, uint64_t fp)

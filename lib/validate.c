@@ -81,6 +81,11 @@ struct plan {
 struct fprow {
 	uint64_t fp, row, line;
 	int64_t v; /* a key of one integer field: the integer; fp its key */
+	/* With one key of one integer field, a run of ids: the n values
+	 * v, v + step, ... at rows row, row + 1, ... and lines line,
+	 * line + 1, ..., one record after the other from rec_off. */
+	uint64_t step;
+	uint32_t n;
 	uint32_t key;
 	uint32_t rec_len; /* records are at most MLG_CSV_MAX_RECORD bytes */
 	size_t rec_off;
@@ -100,6 +105,7 @@ struct job {
 	uint64_t *counts;
 	struct fprow *fps;
 	size_t nfps, afps;
+	size_t run_end;	    /* where the last entry's last record ends */
 	uint64_t *bad_rows; /* rows with any error, ascending */
 	size_t nbad, abad;
 	int fatal; /* unterminated quote: the rest of the input is lost */
@@ -205,9 +211,39 @@ static void add_fp(struct job *j, size_t k, uint64_t fp, int64_t v,
 	f->v = v;
 	f->row = row;
 	f->line = line;
+	f->step = 0;
+	f->n = 1;
 	f->key = (uint32_t)k;
 	f->rec_off = (size_t)(rec->offset - j->pos.offset);
 	f->rec_len = (uint32_t)rec->size;
+	j->run_end = f->rec_off + rec->size;
+}
+
+/*
+ * The integer `v` of the plan's only key. Ids mostly ascend by a fixed
+ * step, row after row: such a row extends the last entry's run, and the
+ * merge adds the whole run at once. With more keys, entries of different
+ * keys would interleave.
+ */
+static void add_int(struct job *j, size_t k, int64_t v, uint64_t row,
+		    uint64_t line, const struct mlg_csv_record *rec, int one)
+{
+	struct fprow *f = j->nfps ? &j->fps[j->nfps - 1] : NULL;
+	size_t off = (size_t)(rec->offset - j->pos.offset);
+	uint64_t last, d;
+
+	if (one && f && row == f->row + f->n && line == f->line + f->n &&
+	    off == j->run_end && f->n < UINT32_MAX) {
+		last = (uint64_t)f->v + (f->n - 1) * f->step;
+		d = (uint64_t)v - last;
+		if (v > (int64_t)last && (f->n == 1 || d == f->step)) {
+			f->step = d;
+			f->n++;
+			j->run_end = off + rec->size;
+			return;
+		}
+	}
+	add_fp(j, k, mlg_fpset_int_key(v), v, row, line, rec);
 }
 
 /* Fingerprint the row's value of key k, unless a part is null or absent;
@@ -228,8 +264,8 @@ static void check_key(struct job *j, const struct plan *p, size_t k,
 		if (!col || col > ncells || nulls[fi])
 			return;
 		if (key->ints) {
-			add_fp(j, k, mlg_fpset_int_key((int64_t)words[fi]),
-			       (int64_t)words[fi], row, line, rec);
+			add_int(j, k, (int64_t)words[fi], row, line, rec,
+				p->nkeys == 1);
 			return;
 		}
 		/* An integer's word is the integer: spread it first. */
@@ -969,65 +1005,109 @@ static void key_note(struct mlg_buf *note, struct mlg_buf *cell,
 	mlg_buf_release(&vals);
 }
 
+/* The duplicate keys of a job: counted, and listed as a job's errors. */
+struct dups {
+	struct job j;
+	uint64_t n;
+	struct mlg_buf note, cell;
+};
+
+/* Entry f into its key's set. */
+static int merge_fp(struct run *u, const struct job *j, const struct fprow *f,
+		    struct dups *d)
+{
+	const struct plan *p = u->p;
+	const struct ukey *key = &p->keys[f->key];
+	struct mlg_fpset *set = &u->sets[f->key];
+	uint64_t limit = p->o->limit_errors;
+	/* A one-field unique key is the field's; a primary key or a key of
+	 * several fields is the row's (as frictionless). */
+	size_t col = key->type == MLG_VE_UNIQUE && key->nfields == 1
+			     ? p->field_col[key->fields[0]]
+			     : 0;
+	int64_t first = key->ints
+				? mlg_fpset_add_int(set, f->v, f->fp, f->row,
+						    &u->budget)
+				: mlg_fpset_add(set, f->fp, f->row, &u->budget);
+
+	if (first <= 0)
+		return (int)first;
+	d->n++;
+	mlg_buf_reset(&d->note);
+	mlg_buf_reset(&d->cell);
+	/* Past the limit it is only counted: no need to show it. */
+	if (d->j.nerrs < limit)
+		key_note(&d->note, &d->cell, p, j, f, col, (long long)first);
+	job_err(&d->j, p, limit, key->type, f->row, f->line, col,
+		d->cell.len ? d->cell.ptr : NULL, d->cell.len, d->note.ptr);
+	return 0;
+}
+
+/* A run of ids: at once when it is above every value held, else value
+ * by value, each record found where the one before ends. */
+static int merge_run(struct run *u, const struct job *j, const struct fprow *f,
+		     struct dups *d)
+{
+	struct fprow e = *f;
+	const char *lf;
+	uint32_t i;
+	int rc = mlg_fpset_add_int_run(&u->sets[f->key], f->v, f->step, f->n,
+				       f->row, &u->budget);
+
+	if (rc)
+		return rc < 0 ? rc : 0;
+	for (i = 0; i < f->n; i++) {
+		if (i) {
+			e.v = (int64_t)((uint64_t)e.v + f->step);
+			e.fp = mlg_fpset_int_key(e.v);
+			e.row++;
+			e.line++;
+			e.rec_off += e.rec_len;
+			lf = memchr(j->buf + e.rec_off, '\n',
+				    j->len - e.rec_off);
+			e.rec_len = (uint32_t)(lf ? (size_t)(lf - j->buf) + 1
+						  : j->len) -
+				    (uint32_t)e.rec_off;
+		}
+		if ((rc = merge_fp(u, j, &e, d)))
+			return rc;
+	}
+	return 0;
+}
+
 static int merge_job(struct run *u, struct job *j)
 {
 	const struct plan *p = u->p;
 	struct mlg_validate_result *r = u->r;
 	uint64_t limit = p->o->limit_errors;
 	size_t nf = p->s->nfields, i, a = 0, b = 0;
-	struct job dups = {0};
-	struct mlg_buf note = MLG_BUF_INIT, cell = MLG_BUF_INIT;
-	uint64_t ndups = 0;
+	struct dups d = {{0}, 0, MLG_BUF_INIT, MLG_BUF_INIT};
 	int rc = 0;
 
-	dups.counts = r->counts;
+	d.j.counts = r->counts;
 	for (i = 0; i < j->nfps; i++) {
 		const struct fprow *f = &j->fps[i];
-		const struct ukey *key = &p->keys[f->key];
-		struct mlg_fpset *set = &u->sets[f->key];
-		int64_t first;
 
 		if (i + 8 < j->nfps)
 			mlg_fpset_prefetch(&u->sets[j->fps[i + 8].key],
 					   j->fps[i + 8].fp);
-		first = key->ints
-				? mlg_fpset_add_int(set, f->v, f->fp, f->row,
-						    &u->budget)
-				: mlg_fpset_add(set, f->fp, f->row, &u->budget);
-		/* A one-field unique key is the field's; a primary key or
-		 * a key of several fields is the row's (as frictionless). */
-		size_t col = key->type == MLG_VE_UNIQUE && key->nfields == 1
-				     ? p->field_col[key->fields[0]]
-				     : 0;
-
-		if (first < 0) {
-			rc = (int)first;
+		rc = f->n > 1 ? merge_run(u, j, f, &d) : merge_fp(u, j, f, &d);
+		if (rc)
 			goto done;
-		}
-		if (!first)
-			continue;
-		ndups++;
-		mlg_buf_reset(&note);
-		mlg_buf_reset(&cell);
-		/* Past the limit it is only counted: no need to show it. */
-		if (dups.nerrs < limit)
-			key_note(&note, &cell, p, j, f, col, (long long)first);
-		job_err(&dups, p, limit, key->type, f->row, f->line, col,
-			cell.len ? cell.ptr : NULL, cell.len, note.ptr);
 	}
 	/* Both lists are in row order; interleave them. */
-	while (a < j->nerrs || b < dups.nerrs) {
-		if (b >= dups.nerrs ||
-		    (a < j->nerrs && j->errs[a].row <= dups.errs[b].row))
+	while (a < j->nerrs || b < d.j.nerrs) {
+		if (b >= d.j.nerrs ||
+		    (a < j->nerrs && j->errs[a].row <= d.j.errs[b].row))
 			result_add(r, limit, &j->errs[a++]);
 		else
-			result_add(r, limit, &dups.errs[b++]);
+			result_add(r, limit, &d.j.errs[b++]);
 	}
 	for (i = 0; i < MLG_VE_COUNT * (nf + 1); i++) {
 		r->counts[i] += j->counts[i];
 		r->errors += j->counts[i];
 	}
-	r->errors += ndups; /* their counts went straight to r->counts */
+	r->errors += d.n; /* their counts went straight to r->counts */
 	r->rows += j->rows;
 	if (j->acc && (rc = mlg_dsacc_merge(r->stats, j->acc, u->budget)))
 		goto done;
@@ -1038,8 +1118,8 @@ static int merge_job(struct run *u, struct job *j)
 		mlg_profile_reset(j->prof);
 	}
 	if (u->has_inv || u->has_val) {
-		for (i = 0; i < dups.nbad; i++)
-			job_mark_bad(j, dups.bad_rows[i]);
+		for (i = 0; i < d.j.nbad; i++)
+			job_mark_bad(j, d.j.bad_rows[i]);
 		if (j->nbad > 1)
 			qsort(j->bad_rows, j->nbad, sizeof(*j->bad_rows),
 			      cmp_u64);
@@ -1048,11 +1128,11 @@ static int merge_job(struct run *u, struct job *j)
 done:
 	/* What was not handed to the result is freed here. */
 	verrs_free(j->errs + a, j->nerrs - a);
-	verrs_free(dups.errs + b, dups.nerrs - b);
-	free(dups.errs);
-	free(dups.bad_rows);
-	mlg_buf_release(&note);
-	mlg_buf_release(&cell);
+	verrs_free(d.j.errs + b, d.j.nerrs - b);
+	free(d.j.errs);
+	free(d.j.bad_rows);
+	mlg_buf_release(&d.note);
+	mlg_buf_release(&d.cell);
 	j->nerrs = 0;
 	return rc;
 }

@@ -76,6 +76,16 @@ static inline uint64_t mlg_fpset_int_key(int64_t v)
 int64_t mlg_fpset_add_int(struct mlg_fpset *s, int64_t v, uint64_t key,
 			  uint64_t row, size_t *budget);
 
+/*
+ * mlg_fpset_add_int() of the `n` integers v0, v0 + step, ... (step > 0,
+ * no wrap) at rows row, row + 1, ..., in O(1) when they are all above
+ * every value held, so new: returns 1 then, 0 (having changed nothing)
+ * when they must be added one by one, or MLG_ELIMIT. For a worker that
+ * found a run of ids in its chunk.
+ */
+int mlg_fpset_add_int_run(struct mlg_fpset *s, int64_t v0, uint64_t step,
+			  uint64_t n, uint64_t row, size_t *budget);
+
 /* Hint that `fp` (or an integer's key) will be added or looked up soon:
  * a table larger than the caches costs a memory round trip per value
  * otherwise. */

@@ -1,5 +1,6 @@
 /* test_fpset.c - fingerprint sets under a memory budget */
 #include <stdint.h>
+#include <string.h>
 
 #include "mlgate/error.h"
 #include "mlgate/fpset.h"
@@ -272,6 +273,80 @@ static void test_int_scattered(void)
 	mlg_fpset_release(&s);
 }
 
+/* A run added at once: from what it left, the set is the one its values
+ * added one by one make. */
+static int same_sets(const struct mlg_fpset *a, const struct mlg_fpset *b)
+{
+	return a->nruns == b->nruns && a->n == b->n && a->inruns == b->inruns &&
+	       a->top == b->top && a->zero_row == b->zero_row &&
+	       a->noruns == b->noruns &&
+	       (!a->nruns ||
+		!memcmp(a->runs, b->runs, a->nruns * sizeof(*a->runs)));
+}
+
+static void test_int_run(void)
+{
+	struct mlg_fpset s = {0}, one = {0};
+	size_t budget = 1 << 20, obudget = budget, i, k, bad = 0, fast = 0;
+	uint64_t x = 2463534242ULL, row = 1, n, step;
+	int64_t v = -3, got;
+
+	/* above everything: one run, whatever its length */
+	T_EQ_INT(mlg_fpset_add_int_run(&s, 5, 3, 1000, 10, &budget), 1);
+	T_EQ_INT(s.nruns, 1);
+	T_EQ_INT(s.runs[0].v0, 5);
+	T_EQ_INT(s.runs[0].last, 5 + 3 * 999);
+	T_EQ_INT(s.runs[0].step, 3);
+	T_EQ_INT(s.runs[0].row, 1009);
+	T_EQ_INT(s.inruns, 1000);
+	T_EQ_INT(add_int(&s, 5 + 3 * 500, 0, &budget), 510);
+	/* the next rows on the same step extend it */
+	T_EQ_INT(mlg_fpset_add_int_run(&s, 3005, 3, 2, 1010, &budget), 1);
+	T_EQ_INT(s.nruns, 1);
+	T_EQ_INT(s.runs[0].row, 1011);
+	/* not above the top, a single value: nothing changes */
+	T_EQ_INT(mlg_fpset_add_int_run(&s, 3008, 1, 5, 2000, &budget), 0);
+	T_EQ_INT(mlg_fpset_add_int_run(&s, 9000, 1, 1, 2000, &budget), 0);
+	T_EQ_INT(s.nruns, 1);
+	T_EQ_INT(s.inruns, 1002);
+	T_EQ_INT(s.top, 3008);
+	mlg_fpset_release(&s);
+
+	/* runs of 2 to 40 at random steps, rows and places */
+	budget = obudget;
+	for (i = 0; i < 20000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		n = 2 + x % 39;
+		step = 1 + (x >> 8) % 4;
+		if ((x >> 16) % 8 == 0)
+			v -= (int64_t)((x >> 20) % 300); /* back: one by one */
+		else if ((x >> 16) % 8 == 1)
+			v += (int64_t)((x >> 20) % 50); /* a gap */
+		row += (x >> 30) % 4 == 0; /* a row with no value */
+		got = mlg_fpset_add_int_run(&s, v, step, n, row, &budget);
+		if (got == 1)
+			fast++;
+		for (k = 0; k < n; k++) {
+			int64_t w = v + (int64_t)(k * step);
+			int64_t o = add_int(&one, w, row + k, &obudget);
+
+			if (got == 1 ? o != 0
+				     : add_int(&s, w, row + k, &budget) != o)
+				bad++;
+		}
+		bad += !same_sets(&s, &one) || budget != obudget;
+		v += (int64_t)(n * step);
+		row += n;
+	}
+	T_EQ_INT(bad, 0);
+	T_ASSERT(fast > 2000); /* 3620: each way, thousands */
+	T_ASSERT(fast < 18000);
+	mlg_fpset_release(&s);
+	mlg_fpset_release(&one);
+}
+
 MLG_TESTS(T(test_add_has), T(test_growth), T(test_budget), T(test_int_runs),
 	  T(test_int_short_runs), T(test_int_budget_midway),
-	  T(test_int_scattered), T(test_int_random))
+	  T(test_int_scattered), T(test_int_random), T(test_int_run))
