@@ -986,7 +986,8 @@ static inline int fast_masks(const struct mlg_csv_chunk *it, size_t blk,
 	return 1;
 }
 
-int mlg_csv_chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec)
+int mlg_csv_chunk_next_at(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
+			  size_t base)
 {
 	/*
 	 * The hot loop keeps everything in locals: stores into the field
@@ -1004,7 +1005,7 @@ int mlg_csv_chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec)
 	const int skip = it->skip, quote = it->quote;
 	struct mlg_csv_field *fields = it->fields;
 	size_t falloc = it->falloc;
-	size_t blk, pos = it->pos, start, fs, nf = 0, p, e;
+	size_t blk, pos = it->pos, start, fs, nf = base, p, e;
 	uint64_t bits, other, low;
 	struct cursor cur = {it->blk, it->bits, it->other};
 	struct build bd;
@@ -1233,8 +1234,8 @@ done:
 	}
 	if (bd.ndirty)
 		unescape_fields(it, bd.ndirty);
-	rec->fields = fields;
-	rec->nfields = nf;
+	rec->fields = fields + base;
+	rec->nfields = nf - base;
 	rec->line = it->line;
 	rec->nlines = bd.nl + 1;
 	rec->offset = it->offset + start;
@@ -1254,6 +1255,11 @@ done:
 	/* the block's, not the position's: ends inside quotes */
 	it->carry = carry;
 	return 1;
+}
+
+int mlg_csv_chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec)
+{
+	return mlg_csv_chunk_next_at(it, rec, 0);
 }
 
 /* ---- the streaming reader ---- */

@@ -449,7 +449,7 @@ static void row_stats(struct job *j, const struct mlg_csv_record *rec)
 
 struct block {
 	size_t n;
-	struct mlg_csv_field *cells; /* BLOCK rows of ncols cells */
+	struct mlg_csv_field *cells; /* the parser's: BLOCK rows of ncols */
 	struct mlg_csv_record *recs; /* where each row is; fields unset */
 	unsigned char *st;	     /* field x BLOCK: MLG_SCAN_* */
 	uint64_t *word;		     /* field x BLOCK: key words */
@@ -462,7 +462,6 @@ static struct block *block_new(const struct plan *p)
 	struct block *b = mlg_calloc(1, sizeof(*b));
 	size_t nf = p->s->nfields, fi;
 
-	b->cells = mlg_calloc(BLOCK * p->ncols, sizeof(*b->cells));
 	b->recs = mlg_calloc(BLOCK, sizeof(*b->recs));
 	b->st = mlg_calloc(BLOCK * nf, 1);
 	b->word = mlg_calloc(BLOCK * nf, sizeof(*b->word));
@@ -477,7 +476,6 @@ static void block_free(struct block *b)
 {
 	if (!b)
 		return;
-	free(b->cells);
 	free(b->recs);
 	free(b->st);
 	free(b->word);
@@ -533,6 +531,7 @@ static void block_run(struct worker_ctx *w, struct job *j, struct block *b,
 	const struct plan *p = w->p;
 	size_t nf = p->s->nfields, n = b->n, c, r, i, k;
 
+	b->cells = mlg_csv_chunk_fields(&w->it);
 	memset(b->check, 0, n);
 	for (c = 0; c < p->ncols; c++) {
 		unsigned char *st;
@@ -581,15 +580,6 @@ static void block_run(struct worker_ctx *w, struct job *j, struct block *b,
 	b->n = 0;
 }
 
-static void block_add(struct block *b, const struct plan *p,
-		      const struct mlg_csv_record *rec)
-{
-	b->recs[b->n] = *rec;
-	memcpy(b->cells + b->n * p->ncols, rec->fields,
-	       p->ncols * sizeof(*rec->fields));
-	b->n++;
-}
-
 static void run_job(struct worker_ctx *w, struct job *j)
 {
 	const struct plan *p = w->p;
@@ -610,9 +600,12 @@ static void run_job(struct worker_ctx *w, struct job *j)
 		b = w->blk;
 	}
 	mlg_csv_chunk_init(&w->it, &p->o->dialect, j->buf, j->len, &j->pos);
-	while ((rc = mlg_csv_chunk_next(&w->it, &rec)) == 1) {
+	/* A block's rows are parsed one after the other into the parser's
+	 * array of fields, where they stay until the block is checked. */
+	while ((rc = mlg_csv_chunk_next_at(&w->it, &rec,
+					   b ? b->n * p->ncols : 0)) == 1) {
 		if (b && plain(p, &rec)) {
-			block_add(b, p, &rec);
+			b->recs[b->n++] = rec;
 			if (b->n == BLOCK)
 				block_run(w, j, b, words, nulls);
 			continue;

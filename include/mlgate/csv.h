@@ -198,6 +198,23 @@ void mlg_csv_chunk_init(struct mlg_csv_chunk *it,
  */
 int mlg_csv_chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec);
 
+/*
+ * mlg_csv_chunk_next() that keeps the fields of records before: the
+ * record's fields go to the iterator's array from index `base` on, and
+ * its first `base` entries stay as they are. The array may move when it
+ * grows: keep indexes into mlg_csv_chunk_fields(), not pointers. For a
+ * caller that gathers the fields of a block of records without copying.
+ */
+int mlg_csv_chunk_next_at(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
+			  size_t base);
+
+/* The iterator's array of fields, where it is now. */
+static inline struct mlg_csv_field *
+mlg_csv_chunk_fields(const struct mlg_csv_chunk *it)
+{
+	return it->fields;
+}
+
 /* The position of the next record (after the last one returned). */
 void mlg_csv_chunk_pos(const struct mlg_csv_chunk *it, struct mlg_csv_pos *out);
 

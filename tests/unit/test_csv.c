@@ -961,6 +961,88 @@ static void test_reader_skip(void)
 	mlg_buf_release(&b);
 }
 
+/*
+ * mlg_csv_chunk_next_at(): each record as mlg_csv_chunk_next() gives it,
+ * and the fields of the records before it kept in place, by index, while
+ * the array grows under them (groups of 1 to 300 records, up to 35
+ * fields each). Unescaped fields live in the scratch, not kept.
+ */
+static void test_chunk_next_at(void)
+{
+	static const char *const rows[] = {
+		"1,plain,x\n",
+		"2,\"quoted, comma\",y\r\n",
+		"\n",
+		"3,\"two\nlines\",z\n",
+		"4,a\"b,irregular\n",
+		"5,\\,escape\n",
+		"7,\"a\"\"b\",c\n",
+		"a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,s,t,u,v,w,x,y,z,"
+		"0,1,2,3,4,5,6,7,8\n",
+	};
+	static const size_t groups[] = {1, 2, 37, 300};
+	struct mlg_buf in = MLG_BUF_INIT, a = MLG_BUF_INIT, b = MLG_BUF_INIT;
+	struct mlg_buf now = MLG_BUF_INIT, then[300];
+	struct mlg_csv_record recs[300];
+	size_t base[300], i, g, n, k, bad = 0;
+	struct mlg_csv_dialect d;
+	struct mlg_csv_chunk it;
+	struct mlg_csv_record rec;
+	int ret;
+
+	mlg_csv_dialect_init(&d);
+	d.escape = '\\';
+	for (i = 0; i < 2000; i++)
+		mlg_buf_adds(&in, rows[(i * 5) % MLG_ARRAY_SIZE(rows)]);
+	mlg_buf_adds(&in, "last,without,lf");
+	for (k = 0; k < 300; k++)
+		mlg_buf_init(&then[k], 0);
+	parse_all(&a, &d, in.ptr, in.len, NULL);
+	for (g = 0; g < MLG_ARRAY_SIZE(groups); g++) {
+		mlg_buf_reset(&b);
+		mlg_csv_chunk_init(&it, &d, in.ptr, in.len, NULL);
+		for (n = 0;;) {
+			base[n] = n ? base[n - 1] + recs[n - 1].nfields : 0;
+			ret = mlg_csv_chunk_next_at(&it, &recs[n], base[n]);
+			if (ret == 1) {
+				put_record(&b, &recs[n]);
+				mlg_buf_reset(&then[n]);
+				put_record(&then[n], &recs[n]);
+				T_ASSERT(recs[n].fields ==
+					 mlg_csv_chunk_fields(&it) + base[n]);
+				n++;
+			}
+			if (ret == 1 && n < groups[g])
+				continue;
+			for (k = 0; k < n; k++) {
+				if (recs[k].unescaped)
+					continue;
+				rec = recs[k];
+				rec.fields =
+					mlg_csv_chunk_fields(&it) + base[k];
+				mlg_buf_reset(&now);
+				put_record(&now, &rec);
+				bad += strcmp(now.ptr, then[k].ptr) != 0;
+			}
+			n = 0;
+			if (ret != 1)
+				break;
+		}
+		if (ret)
+			mlg_buf_addf(&b, "error %d at %llu\n", ret,
+				     (unsigned long long)it.error_line);
+		mlg_csv_chunk_release(&it);
+		T_EQ_STR(b.ptr, a.ptr);
+		T_EQ_INT(bad, 0);
+	}
+	for (k = 0; k < 300; k++)
+		mlg_buf_release(&then[k]);
+	mlg_buf_release(&now);
+	mlg_buf_release(&in);
+	mlg_buf_release(&a);
+	mlg_buf_release(&b);
+}
+
 MLG_TESTS(T(test_dialect_check), T(test_bad_dialect_fails_later),
 	  T(test_simple_records), T(test_crlf_and_lone_cr),
 	  T(test_quoted_fields), T(test_irregular_quoting), T(test_blank_lines),
@@ -974,4 +1056,4 @@ MLG_TESTS(T(test_dialect_check), T(test_bad_dialect_fails_later),
 	  T(test_reader_chunks), T(test_max_record), T(test_max_record_chunks),
 	  T(test_huge_field_is_refused), T(test_reader_read_error),
 	  T(test_reader_empty_input), T(test_block_alignments),
-	  T(test_reader_skip))
+	  T(test_reader_skip), T(test_chunk_next_at))
