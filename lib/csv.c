@@ -423,10 +423,12 @@ static int scan_block(struct scan *s, const struct cfg *d,
 	/* The quotes that the parity says open a quoted field must follow a
 	 * delimiter, a record end or (doubled) a closing quote. */
 	open = q & in;
-	ok = block_eq(&blk, d->delim) | lf | (d->dq ? q : 0);
-	ok = ok << 1 | (st <= S_FSTART || (st == S_CLOSED && d->dq));
-	if (open & ~ok)
-		return 0;
+	if (open) {
+		ok = block_eq(&blk, d->delim) | lf | (d->dq ? q : 0);
+		ok = ok << 1 | (st <= S_FSTART || (st == S_CLOSED && d->dq));
+		if (open & ~ok)
+			return 0;
+	}
 	if (d->escape >= 0 && block_eq(&blk, d->escape))
 		return 0;
 	ends = lf & ~in;
