@@ -48,6 +48,16 @@ static inline int ascii32(const char *s)
 	return !((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ULL);
 }
 
+/* Whether the 8 bytes at s are ASCII without NUL. */
+static inline int plain8(const char *s)
+{
+	const uint64_t ones = 0x0101010101010101ULL;
+	uint64_t w;
+
+	memcpy(&w, s, 8);
+	return !((w | (w - ones)) & 0x8080808080808080ULL);
+}
+
 size_t mlg_utf8_valid_prefix(const char *s, size_t len)
 {
 	size_t i = 0, n;
@@ -76,6 +86,115 @@ size_t mlg_utf8_valid_prefix(const char *s, size_t len)
 		i += n;
 	}
 	return len;
+}
+
+/*
+ * From i, at least to `end` (past it when a sequence crosses it): a word
+ * of ASCII without NUL at a time, others decoded. The position reached,
+ * or (size_t)-1 at a NUL or an invalid sequence.
+ */
+static size_t text_run(const char *s, size_t len, size_t i, size_t end)
+{
+	uint32_t cp;
+	size_t n;
+
+	while (i < end) {
+		if (end - i >= 8 && plain8(s + i)) {
+			i += 8;
+		} else if ((unsigned char)s[i] - 1u < 0x7f) {
+			i++;
+		} else {
+			n = mlg_utf8_decode(&cp, s + i, len - i);
+			if (!n || !s[i])
+				return (size_t)-1;
+			i += n;
+		}
+	}
+	return i;
+}
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+
+/* The 64 bytes at s as masks, bit k for byte k. */
+struct classes {
+	uint64_t high; /* 0x80 and above */
+	uint64_t cont; /* 0x80-0xbf: continuation bytes */
+	uint64_t lead; /* 0xc2-0xdf: the first of two bytes */
+	uint64_t nul;
+};
+
+static inline uint64_t mask16(__m128i v, int k)
+{
+	return (uint64_t)(uint32_t)_mm_movemask_epi8(v) << (16 * k);
+}
+
+/* 0 when the 64 bytes at s are ASCII without NUL (one test), else 1
+ * and their classes. */
+static inline int classify(struct classes *c, const char *s)
+{
+	const __m128i *p = (const __m128i *)(const void *)s;
+	/* as signed bytes: 0x80-0xbf is below -64, 0xc2-0xdf in -62..-33 */
+	const __m128i c0 = _mm_set1_epi8(-64), c2 = _mm_set1_epi8(-63);
+	const __m128i e0 = _mm_set1_epi8(-32), z = _mm_setzero_si128();
+	__m128i v[4], any = z;
+	int k;
+
+	for (k = 0; k < 4; k++) {
+		v[k] = _mm_loadu_si128(p + k);
+		any = _mm_or_si128(any,
+				   _mm_or_si128(v[k], _mm_cmpeq_epi8(v[k], z)));
+	}
+	if (!_mm_movemask_epi8(any))
+		return 0;
+	memset(c, 0, sizeof(*c));
+	for (k = 0; k < 4; k++) {
+		c->high |= mask16(v[k], k);
+		c->cont |= mask16(_mm_cmplt_epi8(v[k], c0), k);
+		c->lead |= mask16(_mm_and_si128(_mm_cmpgt_epi8(v[k], c2),
+						_mm_cmplt_epi8(v[k], e0)),
+				  k);
+		c->nul |= mask16(_mm_cmpeq_epi8(v[k], z), k);
+	}
+	return 1;
+}
+#endif
+
+/*
+ * 64 bytes at a time. A block of ASCII and two-byte sequences (Latin
+ * text), where each continuation byte follows a lead byte, a lead ending
+ * the block before included, is valid: one test. Others, and the tail,
+ * go through text_run().
+ */
+int mlg_utf8_text(const char *s, size_t len)
+{
+	size_t i = 0;
+#if defined(__SSE2__)
+	struct classes c;
+	uint64_t carry = 0; /* the block before ended with a lead byte */
+
+	while (len - i >= 64) {
+		if (!classify(&c, s + i)) {
+			if (carry)
+				break; /* a lead byte, then ASCII */
+			i += 64;
+			continue;
+		}
+		if (!c.nul && !(c.high & ~(c.cont | c.lead)) &&
+		    c.cont == (c.lead << 1 | carry)) {
+			carry = c.lead >> 63;
+			i += 64;
+			continue;
+		}
+		/* from the sequence that began in the block before */
+		i = text_run(s, len, i - carry, i + 64);
+		if (i == (size_t)-1)
+			return 0;
+		carry = 0;
+	}
+	i -= carry;
+#endif
+	return text_run(s, len, i, len) != (size_t)-1;
 }
 
 int mlg_utf8_repair(struct mlg_buf *out, const char *s, size_t len)

@@ -23,11 +23,9 @@ static inline int mlg_utf8_valid(const char *s, size_t len)
 	return mlg_utf8_valid_prefix(s, len) == len;
 }
 
-/* Text a cell or label may hold: valid UTF-8 without NUL bytes. */
-static inline int mlg_utf8_text(const char *s, size_t len)
-{
-	return mlg_utf8_valid(s, len) && !memchr(s, 0, len);
-}
+/* Text a cell or label may hold: valid UTF-8 without NUL bytes. One
+ * pass, 64 bytes at a time. */
+int mlg_utf8_text(const char *s, size_t len);
 
 /*
  * Decode one code point at s (at most len bytes). Returns its byte length
