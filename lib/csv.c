@@ -988,8 +988,8 @@ static inline int fast_masks(const struct mlg_csv_chunk *it, size_t blk,
 	return 1;
 }
 
-int mlg_csv_chunk_next_at(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
-			  size_t base)
+static int chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
+		      size_t base)
 {
 	/*
 	 * The hot loop keeps everything in locals: stores into the field
@@ -1259,6 +1259,14 @@ done:
 	return 1;
 }
 
+int mlg_csv_chunk_next_at(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
+			  size_t base)
+{
+	int ret = chunk_next(it, rec, base);
+
+	return ret == INCOMPLETE ? 0 : ret;
+}
+
 int mlg_csv_chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec)
 {
 	return mlg_csv_chunk_next_at(it, rec, 0);
@@ -1455,7 +1463,7 @@ static int chunk_skip(struct mlg_csv_chunk *it)
 	    !(lf = memchr(b, '\n', n)) || (size_t)(lf - b) >= it->limit ||
 	    (it->quote >= 0 && memchr(b, it->quote, (size_t)(lf - b))) ||
 	    (it->escape >= 0 && memchr(b, it->escape, (size_t)(lf - b))))
-		return mlg_csv_chunk_next(it, &rec);
+		return chunk_next(it, &rec, 0);
 	it->pos += (size_t)(lf - b) + 1;
 	it->line++;
 	it->record++;
@@ -1473,8 +1481,7 @@ static int reader_step(struct mlg_csv_reader *r, struct mlg_csv_record *rec)
 	for (;;) {
 		if (r->err)
 			return r->err;
-		ret = rec ? mlg_csv_chunk_next(&r->it, rec)
-			  : chunk_skip(&r->it);
+		ret = rec ? chunk_next(&r->it, rec, 0) : chunk_skip(&r->it);
 		if (ret == 1)
 			return 1;
 		if (ret < 0)
@@ -1537,6 +1544,44 @@ int mlg_csv_reader_next_chunk(struct mlg_csv_reader *r, const char **ptr,
 	r->head_pos.record += res.end_records;
 	reparse(r);
 	return 1;
+}
+
+int mlg_csv_reader_peek(struct mlg_csv_reader *r, struct mlg_csv_chunk *it,
+			const char **ptr, size_t *len, struct mlg_csv_pos *at)
+{
+	int ret;
+
+	if (r->err)
+		return r->err;
+	consume(r);
+	/* The last look ended at a record it could not finish: read until
+	 * that one is complete, or too big. */
+	if (r->stuck && (ret = complete_record(r)))
+		return r->err = ret;
+	r->stuck = 0;
+	/* Until the buffer is full of what is not consumed yet. */
+	while (!r->eof &&
+	       (r->head || r->len < r->alloc || r->alloc < MLG_CSV_CHUNK_SIZE))
+		if ((ret = read_more(r)))
+			return r->err = ret;
+	if (r->head == r->len)
+		return 0;
+	*ptr = r->buf + r->head;
+	*len = r->len - r->head;
+	*at = r->head_pos;
+	mlg_csv_chunk_init(it, &r->it.dialect, *ptr, *len, at);
+	it->limit = r->max;
+	it->partial = !r->eof;
+	return 1;
+}
+
+void mlg_csv_reader_took(struct mlg_csv_reader *r,
+			 const struct mlg_csv_chunk *it)
+{
+	r->stuck = !it->pos && !it->err;
+	r->head += it->pos;
+	mlg_csv_chunk_pos(it, &r->head_pos);
+	reparse(r);
 }
 
 void mlg_csv_add_field(struct mlg_buf *b, const char *s, char delim)

@@ -108,7 +108,10 @@ struct job {
 	size_t run_end;	    /* where the last entry's last record ends */
 	uint64_t *bad_rows; /* rows with any error, ascending */
 	size_t nbad, abad;
-	int fatal; /* unterminated quote: the rest of the input is lost */
+	int fatal;  /* unterminated quote: the rest of the input is lost */
+	int peeked; /* one thread: the worker's iterator is the reader's
+		       peek, over the reader's buffer */
+	int rc;	    /* a record too big in a peek: the run's error */
 	struct mlg_dsacc *acc;	  /* dataset metrics of this chunk, or NULL */
 	struct mlg_profile *prof; /* the profile of this chunk, or NULL */
 };
@@ -599,7 +602,9 @@ static void run_job(struct worker_ctx *w, struct job *j)
 			w->blk = block_new(p);
 		b = w->blk;
 	}
-	mlg_csv_chunk_init(&w->it, &p->o->dialect, j->buf, j->len, &j->pos);
+	if (!j->peeked)
+		mlg_csv_chunk_init(&w->it, &p->o->dialect, j->buf, j->len,
+				   &j->pos);
 	/* A block's rows are parsed one after the other into the parser's
 	 * array of fields, where they stay until the block is checked. */
 	while ((rc = mlg_csv_chunk_next_at(&w->it, &rec,
@@ -627,7 +632,10 @@ static void run_job(struct worker_ctx *w, struct job *j)
 	}
 	if (b && b->n)
 		block_run(w, j, b, words, nulls);
-	if (rc < 0) {
+	if (rc == MLG_ELIMIT) {
+		j->rc = rc;
+		j->fatal = 1;
+	} else if (rc < 0) {
 		struct mlg_csv_pos at;
 
 		mlg_csv_chunk_pos(&w->it, &at);
@@ -1173,6 +1181,8 @@ static void job_reset(struct job *j, size_t ncounts)
 	j->nbad = 0;
 	j->done = 0;
 	j->fatal = 0;
+	j->peeked = 0;
+	j->rc = 0;
 	memset(j->counts, 0, ncounts * sizeof(*j->counts));
 }
 
@@ -1218,6 +1228,44 @@ static int reader_error(int rc, const char *src)
 	if (rc == MLG_ELIMIT || rc == MLG_EDATA)
 		mlg_error_prefix("'%s'", src);
 	return rc;
+}
+
+/*
+ * One thread parses the reader's buffer where it lies, as far as its
+ * complete records go, and merges it before the next read: no scan for
+ * where chunks end, which several threads need. Returns as the chunk
+ * loop, with a record too big as the reader's error.
+ */
+static int run_sequential(struct pool *pl, struct run *u,
+			  struct mlg_csv_reader *rd, size_t ncounts,
+			  const char *src)
+{
+	struct worker_ctx *w = &pl->w[0];
+	struct mlg_csv_pos next;
+	int rc, fatal = 0;
+
+	while (!fatal) {
+		struct job *j = &pl->ring[pl->dispatched % pl->cap];
+
+		job_reset(j, ncounts);
+		rc = mlg_csv_reader_peek(rd, &w->it, &j->buf, &j->len, &j->pos);
+		if (rc != 1)
+			return reader_error(rc, src);
+		j->peeked = 1;
+		run_job(w, j);
+		/* A record cut by the end of the buffer comes again. */
+		mlg_csv_chunk_pos(&w->it, &next);
+		j->len = (size_t)(next.offset - j->pos.offset);
+		mlg_csv_reader_took(rd, &w->it);
+		j->done = 1;
+		pl->dispatched++;
+		pl->taken++;
+		if ((rc = merge_oldest(pl, u, &fatal)))
+			return rc;
+		if (j->rc)
+			return reader_error(j->rc, src);
+	}
+	return 0;
 }
 
 static int read_header(struct mlg_validate_result *r, struct job *j0,
@@ -1442,7 +1490,9 @@ int mlg_validate(struct mlg_validate_result *r, const char *src,
 			started++;
 		}
 	}
-	while (!fatal &&
+	if (nthreads == 1 && (rc = run_sequential(&pl, &u, &rd, ncounts, src)))
+		goto done;
+	while (nthreads > 1 && !fatal &&
 	       (rc = mlg_csv_reader_next_chunk(&rd, &ptr, &len, &at)) == 1) {
 		struct job *j;
 
@@ -1453,18 +1503,6 @@ int mlg_validate(struct mlg_validate_result *r, const char *src,
 		job_reset(j, ncounts);
 		j->len = len;
 		j->pos = at;
-		if (nthreads == 1) {
-			/* Checked and merged before the next read: the chunk
-			 * can stay in the reader's buffer. */
-			j->buf = ptr;
-			run_job(&pl.w[0], j);
-			j->done = 1;
-			pl.dispatched++;
-			pl.taken++;
-			if ((rc = merge_oldest(&pl, &u, &fatal)))
-				goto done;
-			continue;
-		}
 		if (len > j->alloc) {
 			free(j->own);
 			j->own = mlg_malloc(len);

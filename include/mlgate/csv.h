@@ -241,6 +241,7 @@ struct mlg_csv_reader {
 	size_t alloc, head, len;
 	struct mlg_csv_pos head_pos;
 	int eof, err, bom_done, filled;
+	int stuck; /* the last peek took no record: one is cut */
 };
 
 /*
@@ -289,6 +290,25 @@ int mlg_csv_reader_skip(struct mlg_csv_reader *r);
  */
 int mlg_csv_reader_next_chunk(struct mlg_csv_reader *r, const char **ptr,
 			      size_t *len, struct mlg_csv_pos *at);
+
+/*
+ * For a caller that parses on the reader's thread, instead of
+ * mlg_csv_reader_next_chunk(): the bytes buffered from the next record
+ * on (at least one whole record, unless the input ends), not scanned for
+ * where records end. Sets up `it` over them with the reader's dialect
+ * and record size limit, in partial mode unless the input ends there: a
+ * record the end cuts is not returned (mlg_csv_chunk_next() returns 0
+ * there). Parse with `it`, then hand it to mlg_csv_reader_took() before
+ * the next call on `r`. Returns 1, 0 at the end of the input, or a
+ * negative code as mlg_csv_reader_next().
+ */
+int mlg_csv_reader_peek(struct mlg_csv_reader *r, struct mlg_csv_chunk *it,
+			const char **ptr, size_t *len, struct mlg_csv_pos *at);
+
+/* The records that `it`, set up by mlg_csv_reader_peek(), returned are
+ * consumed; its arrays stay the caller's to release. */
+void mlg_csv_reader_took(struct mlg_csv_reader *r,
+			 const struct mlg_csv_chunk *it);
 
 /*
  * After MLG_EDATA, the line where the unterminated quoted field began;

@@ -1038,6 +1038,117 @@ static void test_chunk_next_at(void)
 	mlg_buf_release(&b);
 }
 
+/* read_kept() of every record, through mlg_csv_reader_peek() and a chunk
+ * iterator of the caller's. */
+static void read_peeked(struct mlg_buf *out, const struct mlg_csv_dialect *d,
+			const struct mlg_buf *in, size_t step, size_t max)
+{
+	struct src src = {in->ptr, in->len, 0, step, 0, 0};
+	struct mlg_csv_reader r;
+	struct mlg_csv_chunk it;
+	struct mlg_csv_record rec;
+	struct mlg_csv_pos at;
+	const char *ptr;
+	uint64_t line = 0;
+	size_t len;
+	int ret;
+
+	T_EQ_INT(mlg_csv_reader_init(&r, d, src_read, &src, max), 0);
+	while ((ret = mlg_csv_reader_peek(&r, &it, &ptr, &len, &at)) == 1) {
+		while ((ret = mlg_csv_chunk_next(&it, &rec)) == 1)
+			put_record(out, &rec);
+		line = it.error_line;
+		mlg_csv_reader_took(&r, &it);
+		mlg_csv_chunk_release(&it);
+		if (ret)
+			break;
+	}
+	if (ret && !line)
+		line = mlg_csv_reader_error_line(&r);
+	if (ret)
+		mlg_buf_addf(out, "error %d at %llu\n", ret,
+			     (unsigned long long)line);
+	mlg_csv_reader_release(&r);
+}
+
+/*
+ * Peeks give the records mlg_csv_reader_next() gives, and its errors:
+ * mixed records, then quoted fields of 170 KB and 1.1 MB (no record is
+ * complete in a whole buffer), more mixed records: read in several
+ * sizes, with limits both fit, one fits, none fits, and then with a
+ * quote never closed at the end.
+ */
+static void test_reader_peek(void)
+{
+	/* dialect, read size */
+	static const struct {
+		int di;
+		size_t step;
+	} runs[] = {{0, 0}, {0, 65543}, {1, 4093}};
+	static const size_t maxes[] = {0, 150000, 1 << 20};
+	struct mlg_csv_dialect d[2];
+	struct mlg_buf in = MLG_BUF_INIT, a = MLG_BUF_INIT, b = MLG_BUF_INIT;
+	size_t i, k, mx, tail;
+
+	mlg_csv_dialect_init(&d[0]);
+	mlg_csv_dialect_init(&d[1]);
+	d[1].escape = '\\';
+	d[1].comment = '#';
+	for (i = 0; i < 12000; i++)
+		mlg_buf_adds(&in, mixed[(i * 7) % MLG_ARRAY_SIZE(mixed)]);
+	mlg_buf_adds(&in, "mid,\"");
+	for (i = 0; i < 8000; i++)
+		mlg_buf_adds(&in, "a long quoted field,\n");
+	mlg_buf_adds(&in, "\",end\n");
+	mlg_buf_adds(&in, "big,\"");
+	for (i = 0; i < 52000; i++)
+		mlg_buf_adds(&in, "a long quoted field,\n");
+	mlg_buf_adds(&in, "\",end\n");
+	for (i = 0; i < 12000; i++)
+		mlg_buf_adds(&in, mixed[(i * 5) % MLG_ARRAY_SIZE(mixed)]);
+	mlg_buf_adds(&in, "last,without,lf");
+	for (tail = 0; tail < 2; tail++) {
+		if (tail)
+			mlg_buf_adds(&in, "\nend,\"open\n");
+		for (k = 0; k < MLG_ARRAY_SIZE(runs); k++)
+			for (mx = 0; mx < MLG_ARRAY_SIZE(maxes); mx++) {
+				read_kept(&a, &d[runs[k].di], &in, runs[k].step,
+					  maxes[mx], 1, 0);
+				read_peeked(&b, &d[runs[k].di], &in,
+					    runs[k].step, maxes[mx]);
+				T_EQ_STR(b.ptr, a.ptr);
+				mlg_buf_reset(&a);
+				mlg_buf_reset(&b);
+			}
+	}
+	/* where the runs end: a quoted field over the limit, or the quote
+	 * never closed */
+	read_peeked(&a, &d[0], &in, 0, 150000);
+	T_CONTAINS(a.ptr, "error -6 at 15001\n");
+	mlg_buf_reset(&a);
+	read_peeked(&a, &d[0], &in, 0, 1 << 20);
+	T_CONTAINS(a.ptr, "error -6 at 23002\n");
+	mlg_buf_reset(&a);
+	read_peeked(&a, &d[0], &in, 0, 0);
+	T_CONTAINS(a.ptr, "error -7 at 90004\n");
+	/* records that end where the first buffer does, 1 MiB in */
+	mlg_buf_reset(&a);
+	mlg_buf_reset(&in);
+	for (i = 0; i < MLG_CSV_CHUNK_SIZE / 64 + 100; i++)
+		mlg_buf_addf(&in, "%-63zu\n", i);
+	for (k = 0; k < MLG_ARRAY_SIZE(runs); k++) {
+		read_kept(&a, &d[0], &in, runs[k].step, 0, 1, 0);
+		read_peeked(&b, &d[0], &in, runs[k].step, 0);
+		T_EQ_STR(b.ptr, a.ptr);
+		T_CONTAINS(b.ptr, "L16484+1 @1054912 #16483");
+		mlg_buf_reset(&a);
+		mlg_buf_reset(&b);
+	}
+	mlg_buf_release(&in);
+	mlg_buf_release(&a);
+	mlg_buf_release(&b);
+}
+
 MLG_TESTS(T(test_dialect_check), T(test_bad_dialect_fails_later),
 	  T(test_simple_records), T(test_crlf_and_lone_cr),
 	  T(test_quoted_fields), T(test_irregular_quoting), T(test_blank_lines),
@@ -1051,4 +1162,4 @@ MLG_TESTS(T(test_dialect_check), T(test_bad_dialect_fails_later),
 	  T(test_reader_chunks), T(test_max_record), T(test_max_record_chunks),
 	  T(test_huge_field_is_refused), T(test_reader_read_error),
 	  T(test_reader_empty_input), T(test_block_alignments),
-	  T(test_reader_skip), T(test_chunk_next_at))
+	  T(test_reader_skip), T(test_chunk_next_at), T(test_reader_peek))
