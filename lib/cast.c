@@ -734,6 +734,27 @@ static void enum_key(struct enum_key *out, const struct enum_index *x,
 	}
 }
 
+/* The index of the bytes <s, len> in a compiled index of bytes, or -1. */
+static long bytes_find(const struct mlg_field *f, const struct enum_index *x,
+		       const char *s, size_t len)
+{
+	struct enum_key key;
+	size_t k;
+	uint32_t e;
+
+	words(&key.a, &key.b, s, len);
+	key.hash = words_hash(key.a, key.b, len);
+	for (k = key.hash & x->mask; (e = x->slot[k]); k = (k + 1) & x->mask) {
+		const struct enum_key *ek = &x->keys[e - 1];
+		const struct mlg_value *ev = &f->enum_values[e - 1];
+
+		if (ek->hash == key.hash && ek->a == key.a && ek->b == key.b &&
+		    ev->len == len && (len <= 16 || !memcmp(ev->str, s, len)))
+			return (long)e - 1;
+	}
+	return -1;
+}
+
 /* The index of v among the enum values, or -1. */
 static long enum_find(const struct mlg_field *f, const struct mlg_value *v)
 {
@@ -758,21 +779,27 @@ static long enum_find(const struct mlg_field *f, const struct mlg_value *v)
 				return (long)k;
 		return -1;
 	}
+	if (x->bytes)
+		return bytes_find(f, x, v->str, v->len);
 	enum_key(&key, x, v);
-	for (k = key.hash & x->mask; (e = x->slot[k]); k = (k + 1) & x->mask) {
-		const struct enum_key *ek = &x->keys[e - 1];
-		const struct mlg_value *ev = &f->enum_values[e - 1];
-
-		if (ek->hash != key.hash)
-			continue;
-		if (!x->bytes ? mlg_value_equal(v, ev)
-			      : ek->a == key.a && ek->b == key.b &&
-					ev->len == v->len &&
-					(v->len <= 16 ||
-					 !memcmp(ev->str, v->str, v->len)))
+	for (k = key.hash & x->mask; (e = x->slot[k]); k = (k + 1) & x->mask)
+		if (x->keys[e - 1].hash == key.hash &&
+		    mlg_value_equal(v, &f->enum_values[e - 1]))
 			return (long)e - 1;
-	}
 	return -1;
+}
+
+/* 1 when f's only constraints are an enum of strings (and a pattern) and
+ * the cell is one of them that matches: constraints() in short. */
+static int in_enum(const struct mlg_field *f, const char *s, size_t len)
+{
+	const struct enum_index *x = f->fast.enums;
+	long e;
+
+	if (!x || !x->bytes || (f->has & ~(MLG_C_ENUM | MLG_C_PATTERN)))
+		return 0;
+	e = bytes_find(f, x, s, len);
+	return e >= 0 && (!x->pat || x->pat[e] == 1);
 }
 
 /*
@@ -1034,6 +1061,7 @@ scan_kind(struct mlg_cast_ctx *c, const struct mlg_field *f, int kind,
 		}
 		if (!fast_cast(f, kind, cell, len, &v) ||
 		    (!settled(f, &v) &&
+		     !(kind == K_BYTES && in_enum(f, cell, len)) &&
 		     constraints(c, f, &v, NULL) != MLG_CELL_OK)) {
 			st[i] = MLG_SCAN_CHECK;
 			continue;
