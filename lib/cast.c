@@ -19,6 +19,7 @@
 #include <pcre2.h>
 
 #include "mlgate/csv.h"
+#include "mlgate/dateparse.h"
 #include "mlgate/error.h"
 #include "mlgate/numparse.h"
 #include "mlgate/schema.h"
@@ -1001,6 +1002,10 @@ fast_cast(const struct mlg_field *f, int kind, const char *cell, size_t len,
 		return in_list(f->false_values, x->false_len, f->nfalse, cell,
 			       len);
 	case K_TEMPORAL:
+		/* as mlg_cast_temporal(), which tries this form first */
+		if (f->type == MLG_T_DATE && f->fmt != MLG_FMT_PATTERN &&
+		    len == 10 && !mlg_iso_date(&out->i, cell))
+			return 1;
 		return !mlg_cast_temporal(&out->i, f->type, f->fmt,
 					  f->pattern_fmt, cell, len);
 	}

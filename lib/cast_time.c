@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "mlgate/dateparse.h"
 #include "mlgate/schema.h"
 
 #define US_PER_S   INT64_C(1000000)
@@ -26,18 +27,6 @@ int64_t mlg_days_from_civil(int64_t y, int m, int d)
 	doy = (unsigned)((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1);
 	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	return era * 146097 + (int64_t)doe - 719468;
-}
-
-static int leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int mdays(int64_t y, int m)
-{
-	static const int n[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-
-	return m == 2 && leap(y) ? 29 : n[m - 1];
 }
 
 static int isdig(int c)
@@ -74,12 +63,6 @@ static int digits(int *out, const char **p, const char *end, int min, int max)
 	*out = v;
 	*p = s;
 	return 0;
-}
-
-static int valid_date(int64_t y, int m, int d)
-{
-	return y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 &&
-	       d <= mdays(y, m);
 }
 
 /* ".f" fraction: any number of digits, kept to microseconds. */
@@ -138,46 +121,6 @@ static int zone(int *off, const char **p, const char *end, int loose)
 	return 0;
 }
 
-/*
- * mlg_days_from_civil() for a valid date of years 1-9999: all unsigned,
- * so the divisions by constants become multiplications.
- */
-static int64_t days_small(unsigned y, unsigned m, unsigned d)
-{
-	unsigned era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = y / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return (int64_t)era * 146097 + (int64_t)doe - 719468;
-}
-
-/*
- * YYYY-MM-DD at s (10 bytes available), the most common temporal cell:
- * every byte is tested at once, without a branch per digit.
- */
-static int iso_date(int64_t *out, const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	unsigned d0 = u[0] - '0', d1 = u[1] - '0', d2 = u[2] - '0',
-		 d3 = u[3] - '0', d5 = u[5] - '0', d6 = u[6] - '0',
-		 d8 = u[8] - '0', d9 = u[9] - '0';
-	unsigned y, m, d;
-
-	if ((d0 > 9) | (d1 > 9) | (d2 > 9) | (d3 > 9) | (d5 > 9) | (d6 > 9) |
-	    (d8 > 9) | (d9 > 9) | (u[4] != '-') | (u[7] != '-'))
-		return -1;
-	y = d0 * 1000 + d1 * 100 + d2 * 10 + d3;
-	m = d5 * 10 + d6;
-	d = d8 * 10 + d9;
-	if (!valid_date(y, (int)m, (int)d))
-		return -1;
-	*out = days_small(y, m, d);
-	return 0;
-}
-
 static inline int64_t clock_us(int h, int m, int sec, int us)
 {
 	return ((int64_t)h * 3600 + m * 60 + sec) * US_PER_S + us;
@@ -230,14 +173,14 @@ static int default_form(int64_t *out, enum mlg_ftype type, const char *s,
 
 	switch (type) {
 	case MLG_T_DATE:
-		return len == 10 ? iso_date(out, s) : -1;
+		return len == 10 ? mlg_iso_date(out, s) : -1;
 	case MLG_T_TIME:
 		if (iso_clock(&tod, s, s + len))
 			return -1;
 		*out = wrap_day(tod);
 		return 0;
 	case MLG_T_DATETIME:
-		if (len < 19 || s[10] != 'T' || iso_date(&days, s) ||
+		if (len < 19 || s[10] != 'T' || mlg_iso_date(&days, s) ||
 		    iso_clock(&tod, s + 11, s + len))
 			return -1;
 		*out = days * US_PER_DAY + tod;
@@ -265,7 +208,7 @@ static int any_date(int64_t *out, const char **p, const char *end)
 	if (digits(&m, &s, end, 1, 2) || s >= end || *s != sep)
 		return -1;
 	s++;
-	if (digits(&d, &s, end, 1, 2) || !valid_date(y, m, d))
+	if (digits(&d, &s, end, 1, 2) || !mlg_valid_date(y, m, d))
 		return -1;
 	*out = mlg_days_from_civil(y, m, d);
 	*p = s;
@@ -494,14 +437,14 @@ static int strp(struct tmv *t, const char *fmt, const char *s, size_t len)
 	if (t->year < 1 || t->mon < 1 || t->mon > 12)
 		return -1;
 	if (t->has_yday) {
-		if (t->yday > (leap(t->year) ? 366 : 365))
+		if (t->yday > (mlg_leap_year(t->year) ? 366 : 365))
 			return -1;
-		for (t->mon = 1, v = t->yday; v > mdays(t->year, t->mon);
-		     t->mon++)
-			v -= mdays(t->year, t->mon);
+		for (t->mon = 1, v = t->yday;
+		     v > mlg_month_days(t->year, t->mon); t->mon++)
+			v -= mlg_month_days(t->year, t->mon);
 		t->mday = v;
 	}
-	return valid_date(t->year, t->mon, t->mday) ? 0 : -1;
+	return mlg_valid_date(t->year, t->mon, t->mday) ? 0 : -1;
 }
 
 static int pattern_form(int64_t *out, enum mlg_ftype type, const char *fmt,

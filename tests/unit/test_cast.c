@@ -5,6 +5,7 @@
 
 #include "mlgate/buf.h"
 #include "mlgate/csv.h"
+#include "mlgate/dateparse.h"
 #include "mlgate/error.h"
 #include "mlgate/schema.h"
 #include "mlgate/util.h"
@@ -1035,6 +1036,78 @@ static void test_huge_cells(void)
 	unload();
 }
 
+/* Days in a month, written out plainly. */
+static int ref_month_days(unsigned y, unsigned m)
+{
+	if (m == 2)
+		return y % 400 == 0   ? 29
+		       : y % 100 == 0 ? 28
+		       : y % 4 == 0   ? 29
+				      : 28;
+	return m == 4 || m == 6 || m == 9 || m == 11 ? 30 : 31;
+}
+
+/*
+ * YYYY-MM-DD, two words at once: every year 0000-9999 with months 00-13
+ * and days 00-32, each against the calendar and days_from_civil; every
+ * byte replaced by what is not a digit (or a dash) must fail.
+ */
+static void test_iso_date(void)
+{
+	static const char junk[] = "/:; A-0\x80\xb0\xff";
+	char s[11];
+	unsigned y, m, d, k, j;
+	size_t bad = 0, valid = 0;
+	int64_t got;
+
+	for (y = 0; y <= 9999; y++)
+		for (m = 0; m <= 13; m++)
+			for (d = 0; d <= 32; d++) {
+				int ok = y >= 1 && m >= 1 && m <= 12 &&
+					 d >= 1 &&
+					 (int)d <= ref_month_days(y, m);
+
+				s[0] = (char)('0' + y / 1000);
+				s[1] = (char)('0' + y / 100 % 10);
+				s[2] = (char)('0' + y / 10 % 10);
+				s[3] = (char)('0' + y % 10);
+				s[4] = s[7] = '-';
+				s[5] = (char)('0' + m / 10);
+				s[6] = (char)('0' + m % 10);
+				s[8] = (char)('0' + d / 10);
+				s[9] = (char)('0' + d % 10);
+				got = -1;
+				if (mlg_iso_date(&got, s) != (ok ? 0 : -1))
+					bad++;
+				else if (ok &&
+					 got != mlg_days_from_civil(y, (int)m,
+								    (int)d))
+					bad++;
+				valid += ok;
+			}
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(valid, 3652059); /* the days of 0001-01-01..9999-12-31 */
+	for (k = 0; k < 10; k++)
+		for (j = 0; j < sizeof(junk) - 1; j++) {
+			memcpy(s, "2024-02-29", 10);
+			if ((junk[j] == '-') == (k == 4 || k == 7) ||
+			    (junk[j] == '0' && k != 4 && k != 7))
+				continue;
+			s[k] = junk[j];
+			bad += mlg_iso_date(&got, s) != -1;
+		}
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(mlg_iso_date(&got, "1970-01-01"), 0);
+	T_EQ_INT(got, 0);
+	T_EQ_INT(mlg_iso_date(&got, "2000-02-29"), 0);
+	T_EQ_INT(got, 11016);
+	T_EQ_INT(mlg_iso_date(&got, "1900-02-29"), -1);
+	T_EQ_INT(mlg_iso_date(&got, "0001-01-01"), 0);
+	T_EQ_INT(got, -719162);
+	T_EQ_INT(mlg_iso_date(&got, "9999-12-31"), 0);
+	T_EQ_INT(got, 2932896);
+}
+
 MLG_TESTS(T(test_integer), T(test_integer_options), T(test_number),
 	  T(test_number_options), T(test_boolean), T(test_date),
 	  T(test_time_datetime), T(test_temporal_any_and_patterns),
@@ -1044,4 +1117,4 @@ MLG_TESTS(T(test_integer), T(test_integer_options), T(test_number),
 	  T(test_length_enum_pattern), T(test_categories), T(test_cell_show),
 	  T(test_fast_paths), T(test_missing_filter), T(test_enum_index),
 	  T(test_length_shortcut), T(test_hash), T(test_scan),
-	  T(test_huge_cells))
+	  T(test_huge_cells), T(test_iso_date))
