@@ -224,14 +224,18 @@ static void add_fp(struct job *j, size_t k, uint64_t fp, int64_t v,
 
 /*
  * The integer `v` of the plan's only key. Ids mostly ascend by a fixed
- * step, row after row: such a row extends the last entry's run, and the
- * merge adds the whole run at once. With more keys, entries of different
- * keys would interleave.
+ * step, row after row: a third value on the step of the two entries
+ * before makes the three a run, a row on a run's step extends it, and
+ * the merge adds a run at once. Two values stay two entries: ids in no
+ * order ascend in pairs half the time, and the merge adds a run that is
+ * not above every value held value by value, at more cost than single
+ * entries. With more keys, entries of different keys would interleave.
  */
 static void add_int(struct job *j, size_t k, int64_t v, uint64_t row,
 		    uint64_t line, const struct mlg_csv_record *rec, int one)
 {
 	struct fprow *f = j->nfps ? &j->fps[j->nfps - 1] : NULL;
+	struct fprow *e = j->nfps > 1 ? &j->fps[j->nfps - 2] : NULL;
 	size_t off = (size_t)(rec->offset - j->pos.offset);
 	uint64_t last, d;
 
@@ -239,9 +243,18 @@ static void add_int(struct job *j, size_t k, int64_t v, uint64_t row,
 	    off == j->run_end && f->n < UINT32_MAX) {
 		last = (uint64_t)f->v + (f->n - 1) * f->step;
 		d = (uint64_t)v - last;
-		if (v > (int64_t)last && (f->n == 1 || d == f->step)) {
-			f->step = d;
+		if (v > (int64_t)last && f->n > 1 && d == f->step) {
 			f->n++;
+			j->run_end = off + rec->size;
+			return;
+		}
+		if (v > f->v && f->n == 1 && e && e->n == 1 &&
+		    f->row == e->row + 1 && f->line == e->line + 1 &&
+		    f->rec_off == e->rec_off + e->rec_len && f->v > e->v &&
+		    d == (uint64_t)f->v - (uint64_t)e->v) {
+			e->step = d;
+			e->n = 3;
+			j->nfps--;
 			j->run_end = off + rec->size;
 			return;
 		}
@@ -1032,26 +1045,20 @@ struct dups {
 	struct mlg_buf note, cell;
 };
 
-/* Entry f into its key's set. */
-static int merge_fp(struct run *u, const struct job *j, const struct fprow *f,
-		    struct dups *d)
+/* Entry f repeats the key of row `first`: counted, and listed while
+ * under the limit. */
+static void dup_found(struct run *u, const struct job *j, const struct fprow *f,
+		      int64_t first, struct dups *d)
 {
 	const struct plan *p = u->p;
 	const struct ukey *key = &p->keys[f->key];
-	struct mlg_fpset *set = &u->sets[f->key];
 	uint64_t limit = p->o->limit_errors;
 	/* A one-field unique key is the field's; a primary key or a key of
 	 * several fields is the row's (as frictionless). */
 	size_t col = key->type == MLG_VE_UNIQUE && key->nfields == 1
 			     ? p->field_col[key->fields[0]]
 			     : 0;
-	int64_t first = key->ints
-				? mlg_fpset_add_int(set, f->v, f->fp, f->row,
-						    &u->budget)
-				: mlg_fpset_add(set, f->fp, f->row, &u->budget);
 
-	if (first <= 0)
-		return (int)first;
 	d->n++;
 	mlg_buf_reset(&d->note);
 	mlg_buf_reset(&d->cell);
@@ -1060,37 +1067,67 @@ static int merge_fp(struct run *u, const struct job *j, const struct fprow *f,
 		key_note(&d->note, &d->cell, p, j, f, col, (long long)first);
 	job_err(&d->j, p, limit, key->type, f->row, f->line, col,
 		d->cell.len ? d->cell.ptr : NULL, d->cell.len, d->note.ptr);
-	return 0;
 }
 
-/* A run of ids: at once when it is above every value held, else value
- * by value, each record found where the one before ends. */
+/* Entry f into its key's set. */
+static int merge_fp(struct run *u, const struct job *j, const struct fprow *f,
+		    struct dups *d)
+{
+	struct mlg_fpset *set = &u->sets[f->key];
+	int64_t first = u->p->keys[f->key].ints
+				? mlg_fpset_add_int(set, f->v, f->fp, f->row,
+						    &u->budget)
+				: mlg_fpset_add(set, f->fp, f->row, &u->budget);
+
+	if (first > 0)
+		dup_found(u, j, f, first, d);
+	return first < 0 ? (int)first : 0;
+}
+
+/*
+ * A run of ids: at once when it is above every value held, else value
+ * by value, the set's slot of each prefetched some values ahead. A
+ * duplicate's record is found by walking the run's records from the one
+ * found last: each is a line.
+ */
 static int merge_run(struct run *u, const struct job *j, const struct fprow *f,
 		     struct dups *d)
 {
-	struct fprow e = *f;
+	struct mlg_fpset *set = &u->sets[f->key];
+	struct fprow e = *f; /* the record of value `at` */
+	uint64_t i, at = 0, step = f->step;
+	int64_t v, first;
 	const char *lf;
-	uint32_t i;
-	int rc = mlg_fpset_add_int_run(&u->sets[f->key], f->v, f->step, f->n,
-				       f->row, &u->budget);
+	int rc = mlg_fpset_add_int_run(set, f->v, step, f->n, f->row,
+				       &u->budget);
 
 	if (rc)
 		return rc < 0 ? rc : 0;
 	for (i = 0; i < f->n; i++) {
-		if (i) {
-			e.v = (int64_t)((uint64_t)e.v + f->step);
-			e.fp = mlg_fpset_int_key(e.v);
-			e.row++;
-			e.line++;
+		v = (int64_t)((uint64_t)f->v + i * step);
+		if (i + 8 < f->n)
+			mlg_fpset_prefetch(
+				set, mlg_fpset_int_key((int64_t)((uint64_t)v +
+								 8 * step)));
+		first = mlg_fpset_add_int(set, v, mlg_fpset_int_key(v),
+					  f->row + i, &u->budget);
+		if (first < 0)
+			return (int)first;
+		if (!first)
+			continue;
+		for (; at < i; at++) {
 			e.rec_off += e.rec_len;
 			lf = memchr(j->buf + e.rec_off, '\n',
 				    j->len - e.rec_off);
-			e.rec_len = (uint32_t)(lf ? (size_t)(lf - j->buf) + 1
-						  : j->len) -
-				    (uint32_t)e.rec_off;
+			e.rec_len = (uint32_t)((lf ? (size_t)(lf - j->buf) + 1
+						   : j->len) -
+					       e.rec_off);
 		}
-		if ((rc = merge_fp(u, j, &e, d)))
-			return rc;
+		e.v = v;
+		e.fp = mlg_fpset_int_key(v);
+		e.row = f->row + i;
+		e.line = f->line + i;
+		dup_found(u, j, &e, first, d);
 	}
 	return 0;
 }
