@@ -224,8 +224,8 @@ static void add_fp(struct job *j, size_t k, uint64_t fp, int64_t v,
 
 /*
  * The integer `v` of the plan's only key. Ids mostly ascend by a fixed
- * step, row after row: a third value on the step of the two entries
- * before makes the three a run, a row on a run's step extends it, and
+ * step, row after row, a line each: a third value on the step of the
+ * two entries before makes the three a run, a row on a run's step extends it, and
  * the merge adds a run at once. Two values stay two entries: ids in no
  * order ascend in pairs half the time, and the merge adds a run that is
  * not above every value held value by value, at more cost than single
@@ -239,8 +239,8 @@ static void add_int(struct job *j, size_t k, int64_t v, uint64_t row,
 	size_t off = (size_t)(rec->offset - j->pos.offset);
 	uint64_t last, d;
 
-	if (one && f && row == f->row + f->n && line == f->line + f->n &&
-	    off == j->run_end && f->n < UINT32_MAX) {
+	if (one && f && rec->nlines == 1 && row == f->row + f->n &&
+	    line == f->line + f->n && off == j->run_end && f->n < UINT32_MAX) {
 		last = (uint64_t)f->v + (f->n - 1) * f->step;
 		d = (uint64_t)v - last;
 		if (v > (int64_t)last && f->n > 1 && d == f->step) {
