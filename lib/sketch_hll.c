@@ -5,6 +5,7 @@
 #include "mlgate/buf.h"
 #include "mlgate/error.h"
 #include "mlgate/sketch.h"
+#include "mlgate/util.h"
 
 /* Odd constants from the fractional parts of sqrt(2), sqrt(3), sqrt(7)
  * and the golden ratio: nothing up the sleeve. */
@@ -36,29 +37,6 @@ static inline uint64_t fold(uint64_t a, uint64_t b)
 	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
-/* Unaligned little-endian reads; memcpy compiles to one load. */
-static inline uint64_t rd64(const unsigned char *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	v = __builtin_bswap64(v);
-#endif
-	return v;
-}
-
-static inline uint64_t rd32(const unsigned char *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	v = __builtin_bswap32(v);
-#endif
-	return v;
-}
-
 uint64_t mlg_hash_bytes(const void *ptr, size_t len, uint64_t seed)
 {
 	const unsigned char *p = ptr;
@@ -67,19 +45,20 @@ uint64_t mlg_hash_bytes(const void *ptr, size_t len, uint64_t seed)
 
 	if (len > 16) {
 		while (r > 16) {
-			h = fold(rd64(p) ^ K1, rd64(p + 8) ^ h ^ K2);
+			h = fold(mlg_load_le64(p) ^ K1,
+				 mlg_load_le64(p + 8) ^ h ^ K2);
 			p += 16;
 			r -= 16;
 		}
 		/* The last 16 bytes, overlapping the previous block. */
-		a = rd64(p + r - 16);
-		b = rd64(p + r - 8);
+		a = mlg_load_le64(p + r - 16);
+		b = mlg_load_le64(p + r - 8);
 	} else if (r >= 8) {
-		a = rd64(p);
-		b = rd64(p + r - 8);
+		a = mlg_load_le64(p);
+		b = mlg_load_le64(p + r - 8);
 	} else if (r >= 4) {
-		a = rd32(p);
-		b = rd32(p + r - 4);
+		a = mlg_load_le32(p);
+		b = mlg_load_le32(p + r - 4);
 	} else if (r) {
 		a = (uint64_t)p[0] << 16 | (uint64_t)p[r >> 1] << 8 | p[r - 1];
 		b = 0;

@@ -185,13 +185,6 @@ HOT void bump(struct mlg_topk *t, uint32_t x)
 	}
 }
 
-/* Nonzero in each byte of w that is NUL or above 0x7f (and maybe in
- * bytes above such a byte, where the subtraction borrows). */
-static inline uint64_t odd_bytes(uint64_t w)
-{
-	return ((w - 0x0101010101010101ULL) | w) & 0x8080808080808080ULL;
-}
-
 /* Whether s[0 .. n) is plain ASCII without NUL, in words that never read
  * past n: the last one overlaps the one before it. Inline, unlike
  * mlg_utf8_valid_prefix() plus memchr(), whose two calls on every value
@@ -206,15 +199,15 @@ static int plain_ascii(const char *s, size_t n)
 	if (n >= 8) {
 		for (i = 0; i + 8 <= n; i += 8) {
 			memcpy(&w, s + i, 8);
-			bad |= odd_bytes(w);
+			bad |= mlg_utf8_odd_bytes(w);
 		}
 		memcpy(&w, s + n - 8, 8);
-		return !(bad | odd_bytes(w));
+		return !(bad | mlg_utf8_odd_bytes(w));
 	}
 	if (n >= 4) {
 		memcpy(&h, s, 4);
 		memcpy(&g, s + n - 4, 4);
-		return !odd_bytes((uint64_t)h << 32 | g);
+		return !mlg_utf8_odd_bytes((uint64_t)h << 32 | g);
 	}
 	return !n || (u[0] - 1u < 0x7f && u[n / 2] - 1u < 0x7f &&
 		      u[n - 1] - 1u < 0x7f);

@@ -51,11 +51,10 @@ static inline int ascii32(const char *s)
 /* Whether the 8 bytes at s are ASCII without NUL. */
 static inline int plain8(const char *s)
 {
-	const uint64_t ones = 0x0101010101010101ULL;
 	uint64_t w;
 
 	memcpy(&w, s, 8);
-	return !((w | (w - ones)) & 0x8080808080808080ULL);
+	return !mlg_utf8_odd_bytes(w);
 }
 
 size_t mlg_utf8_valid_prefix(const char *s, size_t len)

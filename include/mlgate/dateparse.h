@@ -9,7 +9,8 @@
 #define MLGATE_DATEPARSE_H
 
 #include <stdint.h>
-#include <string.h>
+
+#include "mlgate/util.h"
 
 static inline int mlg_leap_year(int64_t y)
 {
@@ -46,18 +47,6 @@ static inline int64_t mlg_days_small(unsigned y, unsigned m, unsigned d)
 	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
 	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
 	return (int64_t)era * 146097 + (int64_t)doe - 719468;
-}
-
-/* The bytes in a word, the first one lowest. */
-static inline uint64_t mlg_load_le64(const char *s)
-{
-	uint64_t w;
-
-	memcpy(&w, s, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	w = __builtin_bswap64(w);
-#endif
-	return w;
 }
 
 /* Each byte of w (those in `mask`) is an ASCII digit. */

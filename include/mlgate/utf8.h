@@ -10,7 +10,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h>
 
 struct mlg_buf;
 
@@ -21,6 +20,14 @@ size_t mlg_utf8_valid_prefix(const char *s, size_t len);
 static inline int mlg_utf8_valid(const char *s, size_t len)
 {
 	return mlg_utf8_valid_prefix(s, len) == len;
+}
+
+/* Nonzero in each byte of w that is NUL or above 0x7f (and maybe in
+ * bytes above such a byte, where the subtraction borrows): 0 when the
+ * eight bytes are ASCII without NUL. */
+static inline uint64_t mlg_utf8_odd_bytes(uint64_t w)
+{
+	return ((w - 0x0101010101010101ULL) | w) & 0x8080808080808080ULL;
 }
 
 /* Text a cell or label may hold: valid UTF-8 without NUL bytes. One
