@@ -1578,6 +1578,8 @@ int mlg_csv_reader_peek(struct mlg_csv_reader *r, struct mlg_csv_chunk *it,
 void mlg_csv_reader_took(struct mlg_csv_reader *r,
 			 const struct mlg_csv_chunk *it)
 {
+	if (it->err == MLG_ELIMIT)
+		r->err = reader_too_big(r, it->error_line);
 	r->stuck = !it->pos && !it->err;
 	r->head += it->pos;
 	mlg_csv_chunk_pos(it, &r->head_pos);

@@ -108,10 +108,7 @@ struct job {
 	size_t run_end;	    /* where the last entry's last record ends */
 	uint64_t *bad_rows; /* rows with any error, ascending */
 	size_t nbad, abad;
-	int fatal;  /* unterminated quote: the rest of the input is lost */
-	int peeked; /* one thread: the worker's iterator is the reader's
-		       peek, over the reader's buffer */
-	int rc;	    /* a record too big in a peek: the run's error */
+	int fatal; /* unterminated quote: the rest of the input is lost */
 	struct mlg_dsacc *acc;	  /* dataset metrics of this chunk, or NULL */
 	struct mlg_profile *prof; /* the profile of this chunk, or NULL */
 };
@@ -615,6 +612,7 @@ static void block_run(struct worker_ctx *w, struct job *j, struct block *b,
 	b->n = 0;
 }
 
+/* Check chunk j, over which w->it is set up. */
 static void run_job(struct worker_ctx *w, struct job *j)
 {
 	const struct plan *p = w->p;
@@ -634,9 +632,6 @@ static void run_job(struct worker_ctx *w, struct job *j)
 			w->blk = block_new(p);
 		b = w->blk;
 	}
-	if (!j->peeked)
-		mlg_csv_chunk_init(&w->it, &p->o->dialect, j->buf, j->len,
-				   &j->pos);
 	/* A block's rows are parsed one after the other into the parser's
 	 * array of fields, where they stay until the block is checked. */
 	while ((rc = mlg_csv_chunk_next_at(&w->it, &rec,
@@ -664,10 +659,9 @@ static void run_job(struct worker_ctx *w, struct job *j)
 	}
 	if (b && b->n)
 		block_run(w, j, b, words, nulls);
-	if (rc == MLG_ELIMIT) {
-		j->rc = rc;
-		j->fatal = 1;
-	} else if (rc < 0) {
+	/* A record over the size limit is the reader's error (see
+	 * mlg_csv_reader_took()). */
+	if (rc == MLG_EDATA) {
 		struct mlg_csv_pos at;
 
 		mlg_csv_chunk_pos(&w->it, &at);
@@ -1221,6 +1215,8 @@ static void *worker_main(void *arg)
 		}
 		j = &pl->ring[pl->taken++ % pl->cap];
 		pthread_mutex_unlock(&pl->mu);
+		mlg_csv_chunk_init(&w->it, &w->p->o->dialect, j->buf, j->len,
+				   &j->pos);
 		run_job(w, j);
 		pthread_mutex_lock(&pl->mu);
 		j->done = 1;
@@ -1237,8 +1233,6 @@ static void job_reset(struct job *j, size_t ncounts)
 	j->nbad = 0;
 	j->done = 0;
 	j->fatal = 0;
-	j->peeked = 0;
-	j->rc = 0;
 	memset(j->counts, 0, ncounts * sizeof(*j->counts));
 }
 
@@ -1290,7 +1284,7 @@ static int reader_error(int rc, const char *src)
  * One thread parses the reader's buffer where it lies, as far as its
  * complete records go, and merges it before the next read: no scan for
  * where chunks end, which several threads need. Returns as the chunk
- * loop, with a record too big as the reader's error.
+ * loop.
  */
 static int run_sequential(struct pool *pl, struct run *u,
 			  struct mlg_csv_reader *rd, size_t ncounts,
@@ -1307,7 +1301,6 @@ static int run_sequential(struct pool *pl, struct run *u,
 		rc = mlg_csv_reader_peek(rd, &w->it, &j->buf, &j->len, &j->pos);
 		if (rc != 1)
 			return reader_error(rc, src);
-		j->peeked = 1;
 		run_job(w, j);
 		/* A record cut by the end of the buffer comes again. */
 		mlg_csv_chunk_pos(&w->it, &next);
@@ -1318,8 +1311,6 @@ static int run_sequential(struct pool *pl, struct run *u,
 		pl->taken++;
 		if ((rc = merge_oldest(pl, u, &fatal)))
 			return rc;
-		if (j->rc)
-			return reader_error(j->rc, src);
 	}
 	return 0;
 }

@@ -306,7 +306,8 @@ int mlg_csv_reader_peek(struct mlg_csv_reader *r, struct mlg_csv_chunk *it,
 			const char **ptr, size_t *len, struct mlg_csv_pos *at);
 
 /* The records that `it`, set up by mlg_csv_reader_peek(), returned are
- * consumed; its arrays stay the caller's to release. */
+ * consumed; its arrays stay the caller's to release. A record over the
+ * size limit that `it` met is the reader's error from then on. */
 void mlg_csv_reader_took(struct mlg_csv_reader *r,
 			 const struct mlg_csv_chunk *it);
 

@@ -1060,10 +1060,12 @@ static void read_peeked(struct mlg_buf *out, const struct mlg_csv_dialect *d,
 		line = it.error_line;
 		mlg_csv_reader_took(&r, &it);
 		mlg_csv_chunk_release(&it);
-		if (ret)
+		/* a quote never closed ends the input; a record too big
+		 * is the reader's error, which the next peek returns */
+		if (ret == MLG_EDATA)
 			break;
 	}
-	if (ret && !line)
+	if (ret && ret != MLG_EDATA)
 		line = mlg_csv_reader_error_line(&r);
 	if (ret)
 		mlg_buf_addf(out, "error %d at %llu\n", ret,
