@@ -105,7 +105,6 @@ struct job {
 	uint64_t *counts;
 	struct fprow *fps;
 	size_t nfps, afps;
-	size_t run_end;	    /* where the last entry's last record ends */
 	uint64_t *bad_rows; /* rows with any error, ascending */
 	size_t nbad, abad;
 	int fatal; /* unterminated quote: the rest of the input is lost */
@@ -216,13 +215,13 @@ static void add_fp(struct job *j, size_t k, uint64_t fp, int64_t v,
 	f->key = (uint32_t)k;
 	f->rec_off = (size_t)(rec->offset - j->pos.offset);
 	f->rec_len = (uint32_t)rec->size;
-	j->run_end = f->rec_off + rec->size;
 }
 
 /*
  * The integer `v` of the plan's only key. Ids mostly ascend by a fixed
- * step, row after row, a line each: a third value on the step of the
- * two entries before makes the three a run, a row on a run's step extends it, and
+ * step, row after row, a line each (so one record right after the other:
+ * anything between would be a row or a line): a third value on the step
+ * of the two entries before makes the three a run, a row on a run's step extends it, and
  * the merge adds a run at once. Two values stay two entries: ids in no
  * order ascend in pairs half the time, and the merge adds a run that is
  * not above every value held value by value, at more cost than single
@@ -233,26 +232,22 @@ static void add_int(struct job *j, size_t k, int64_t v, uint64_t row,
 {
 	struct fprow *f = j->nfps ? &j->fps[j->nfps - 1] : NULL;
 	struct fprow *e = j->nfps > 1 ? &j->fps[j->nfps - 2] : NULL;
-	size_t off = (size_t)(rec->offset - j->pos.offset);
 	uint64_t last, d;
 
 	if (one && f && rec->nlines == 1 && row == f->row + f->n &&
-	    line == f->line + f->n && off == j->run_end && f->n < UINT32_MAX) {
+	    line == f->line + f->n && f->n < UINT32_MAX) {
 		last = (uint64_t)f->v + (f->n - 1) * f->step;
 		d = (uint64_t)v - last;
 		if (v > (int64_t)last && f->n > 1 && d == f->step) {
 			f->n++;
-			j->run_end = off + rec->size;
 			return;
 		}
-		if (v > f->v && f->n == 1 && e && e->n == 1 &&
+		if (v > (int64_t)last && f->n == 1 && e && e->n == 1 &&
 		    f->row == e->row + 1 && f->line == e->line + 1 &&
-		    f->rec_off == e->rec_off + e->rec_len && f->v > e->v &&
-		    d == (uint64_t)f->v - (uint64_t)e->v) {
+		    f->v > e->v && d == (uint64_t)f->v - (uint64_t)e->v) {
 			e->step = d;
 			e->n = 3;
 			j->nfps--;
-			j->run_end = off + rec->size;
 			return;
 		}
 	}
