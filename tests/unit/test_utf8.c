@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "mlgate/utf8.h"
+#include "mlgate/util.h"
 #include "test.h"
 
 /*
@@ -66,60 +67,84 @@ static void test_exact(void)
 	T_EQ_INT(mlg_utf8_text(block, 69), 1);
 }
 
+/* Both validators on buf[0 .. m) against ref_prefix(): the answers
+ * that differ. */
+static int mismatches(const unsigned char *buf, size_t m)
+{
+	int nul;
+	size_t want = ref_prefix(buf, m, &nul);
+
+	return (mlg_utf8_valid_prefix((const char *)buf, m) != want) +
+	       (mlg_utf8_text((const char *)buf, m) != (want == m && !nul));
+}
+
+/*
+ * The piece at every place of ASCII buffers of 0 to 200 bytes; with
+ * `then`, only where a valid two-byte sequence fits after it at byte
+ * 150, in a later block. Counts the buffers in *cases.
+ */
+static size_t place_everywhere(const char *piece, size_t plen, int then,
+			       size_t *cases)
+{
+	unsigned char buf[220];
+	size_t n, at, m, bad = 0;
+
+	for (n = 0; n <= 200; n++) {
+		for (at = 0; at <= n; at++) {
+			m = at + plen < n ? n : at + plen;
+			if (then && (at + plen > 150 || m < 152))
+				continue;
+			memset(buf, 'a' + (int)(at % 26), m);
+			memcpy(buf + at, piece, plen);
+			if (then)
+				memcpy(buf + 150, "\xc3\xa9", 2);
+			bad += (size_t)mismatches(buf, m);
+			(*cases)++;
+		}
+	}
+	return bad;
+}
+
+#define PIECE(s)                                                               \
+	{                                                                      \
+		s, sizeof(s) - 1                                               \
+	}
+
 /*
  * Buffers of 0 to 200 bytes, ASCII but for one piece, valid or not, at
  * every place, so at every place in a word and a 64-byte block, and
- * over their ends: the answers are the plain validator's.
+ * over their ends, and again with a valid sequence after the piece: the
+ * answers are the plain validator's.
  */
 static void test_every_place(void)
 {
-	static const char *const pieces[] = {
-		"\xc3\xa9",
-		"\xe2\x82\xac",
-		"\xf0\x9f\x98\x80",
-		"\x80",
-		"\xc0\xaf",
-		"\xc3",
-		"\xe2\x82",
-		"\xed\xa0\x80",
-		"\xf4\x90\x80\x80",
-		"\xf8\x88\x80\x80",
-		"\xff",
-		"\0",
-		"\xc3\xa9\0",
-		"\xef\xbb\xbf\x7f",
-		"\xe0\xa0\x80",
+	static const struct {
+		const char *s;
+		size_t n;
+	} pieces[] = {
+		PIECE("\xc3\xa9"),
+		PIECE("\xe2\x82\xac"),
+		PIECE("\xf0\x9f\x98\x80"),
+		PIECE("\x80"),
+		PIECE("\xc0\xaf"),
+		PIECE("\xc3"),
+		PIECE("\xe2\x82"),
+		PIECE("\xed\xa0\x80"),
+		PIECE("\xf4\x90\x80\x80"),
+		PIECE("\xf8\x88\x80\x80"),
+		PIECE("\xff"),
+		PIECE("\0"),
+		PIECE("\xc3\xa9\0"),
+		PIECE("\xef\xbb\xbf\x7f"),
+		PIECE("\xe0\xa0\x80"),
 	};
-	unsigned char buf[220];
-	size_t n, at, k, plen, bad = 0, cases = 0, two;
-	int nul;
+	size_t k, bad = 0, cases = 0;
+	int then;
 
-	/* and again with a valid sequence after the piece, in another block */
-	for (two = 0; two < 2; two++)
-		for (k = 0; k < sizeof(pieces) / sizeof(pieces[0]); k++) {
-			plen = k == 11 ? 1 : k == 12 ? 3 : strlen(pieces[k]);
-			for (n = 0; n <= 200; n++) {
-				for (at = 0; at <= n; at++) {
-					size_t m =
-						at + plen < n ? n : at + plen;
-					size_t want;
-
-					if (two && (at + plen > 150 || m < 152))
-						continue;
-					memset(buf, 'a' + (int)(at % 26), m);
-					memcpy(buf + at, pieces[k], plen);
-					if (two)
-						memcpy(buf + 150, "\xc3\xa9",
-						       2);
-					want = ref_prefix(buf, m, &nul);
-					bad += mlg_utf8_valid_prefix(
-						       (char *)buf, m) != want;
-					bad += mlg_utf8_text((char *)buf, m) !=
-					       (want == m && !nul);
-					cases++;
-				}
-			}
-		}
+	for (then = 0; then < 2; then++)
+		for (k = 0; k < MLG_ARRAY_SIZE(pieces); k++)
+			bad += place_everywhere(pieces[k].s, pieces[k].n, then,
+						&cases);
 	T_EQ_INT(bad, 0);
 	T_EQ_INT(cases, 15 * 20301 + 109123); /* the second pass: fewer */
 }
