@@ -827,7 +827,9 @@ static void test_enum_index(void)
 		     "{\"name\": \"m\", \"constraints\": {\"enum\": [");
 	for (k = 0; k < 100; k++)
 		mlg_buf_addf(&fields, "%s\"v%d\"", k ? ", " : "", k * 7);
-	mlg_buf_adds(&fields, "]}}");
+	/* a value twice: no seed puts both in their first slots */
+	mlg_buf_adds(&fields, "]}}, {\"name\": \"d\", \"constraints\":"
+			      " {\"enum\": [\"a\", \"b\", \"a\", \"c\"]}}");
 	load(fields.ptr);
 	mlg_buf_release(&fields);
 	OK(0, "AB");
@@ -861,6 +863,10 @@ static void test_enum_index(void)
 			 k % 7 ? MLG_CELL_CONSTRAINT_ERROR : MLG_CELL_OK,
 			 k % 7 ? note : "");
 	}
+	OK(5, "a");
+	OK(5, "b");
+	OK(5, "c");
+	CONS(5, "d", "'d' is not one of the allowed values (enum)");
 }
 
 /* Lengths: counted only when the byte length cannot settle them. */
