@@ -598,7 +598,8 @@ enum { R_SLOW, R_INT, R_NUM };
 
 enum {
 	RANGE_BITS = MLG_C_MINIMUM | MLG_C_MAXIMUM | MLG_C_EXCL_MINIMUM |
-		     MLG_C_EXCL_MAXIMUM
+		     MLG_C_EXCL_MAXIMUM,
+	LENGTH_BITS = MLG_C_MIN_LENGTH | MLG_C_MAX_LENGTH
 };
 
 /* The fast cast paths of mlg_field_check(); K_GENERAL: cast() alone. */
@@ -809,14 +810,17 @@ static int in_enum(const struct mlg_field *f, const char *s, size_t len)
  * settle the length constraints: a code point takes 1 to 4 bytes and an
  * invalid byte counts as one, so len / 4 <= n <= len. -1 when it can.
  */
+static inline int lengths_by_bytes(const struct mlg_field *f, size_t len)
+{
+	return (!(f->has & MLG_C_MIN_LENGTH) ||
+		(uint64_t)f->min_length <= len / 4) &&
+	       (!(f->has & MLG_C_MAX_LENGTH) || len <= (uint64_t)f->max_length);
+}
+
 static int64_t count_if_needed(const struct mlg_field *f, const char *s,
 			       size_t len)
 {
-	if ((!(f->has & MLG_C_MIN_LENGTH) ||
-	     (uint64_t)f->min_length <= len / 4) &&
-	    (!(f->has & MLG_C_MAX_LENGTH) || len <= (uint64_t)f->max_length))
-		return -1;
-	return chars(s, len);
+	return lengths_by_bytes(f, len) ? -1 : chars(s, len);
 }
 
 static const char *const rule_names[] = {
@@ -1014,10 +1018,20 @@ fast_cast(const struct mlg_field *f, int kind, const char *cell, size_t len,
 }
 
 /* 1 when the cast value holds every constraint of f without asking
- * constraints(): f has none, or only range bounds, and v is in range. */
-static inline int settled(const struct mlg_field *f, const struct mlg_value *v)
+ * constraints(): f has none, or only range bounds that v is in, or only
+ * lengths of a string that its byte length settles (constraints() then
+ * leaves v as it is). */
+__attribute__((always_inline)) static inline int
+settled(const struct mlg_field *f, const struct mlg_value *v)
 {
-	return !f->has || (!(f->has & ~RANGE_BITS) && in_range(f, v));
+	unsigned has = f->has;
+
+	if (!has)
+		return 1;
+	if (!(has & ~RANGE_BITS))
+		return in_range(f, v);
+	return !(has & ~LENGTH_BITS) && f->type == MLG_T_STRING &&
+	       lengths_by_bytes(f, v->len);
 }
 
 /*

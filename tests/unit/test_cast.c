@@ -889,6 +889,12 @@ static void test_length_shortcut(void)
 	T_EQ_INT(V.i, 1);
 	OK(0, "abcd"); /* 4 / 4 >= minLength, 4 <= maxLength */
 	T_EQ_INT(V.i, 0);
+	load("{\"name\": \"a\", \"constraints\": {\"minLength\": 3}}");
+	/* 8 / 4 < 3: counted, though 8 bytes are more than 3 */
+	CONS(0, "\xf0\x9f\x98\x80\xf0\x9f\x98\x80",
+	     "length 2 is below minLength 3");
+	OK(0, "\xf0\x9f\x98\x80\xf0\x9f\x98\x80\xf0\x9f\x98\x80");
+	T_EQ_INT(V.i, 0); /* 12 / 4 >= 3: settled */
 }
 
 static void test_hash(void)
@@ -991,6 +997,12 @@ static void test_scan(void)
 	static const char *const strs[] = {"US", "GB", "FR", "", "U", "USA"};
 	static const char *const bools[] = {"yes", "no", "maybe", ""};
 	static const char *const years[] = {"2024", "x"};
+	static const char *const lens[] = {"abcdefgh",
+					   "\xf0\x9f\x98\x80",
+					   "abcdefghij",
+					   "",
+					   "\xc3\xa9\xc3\xa9\xc3\xa9z",
+					   "\xf0\x9f\x98\x80\xf0\x9f\x98\x80"};
 
 	load("{\"name\": \"i\", \"type\": \"integer\", \"missingValues\":"
 	     " [\"\", \"NA\"], \"constraints\": {\"maximum\": 120}},"
@@ -1003,7 +1015,10 @@ static void test_scan(void)
 	     " \"enum\": [\"US\", \"GB\", \"USA\"]}},"
 	     "{\"name\": \"b\", \"type\": \"boolean\","
 	     " \"trueValues\": [\"yes\"], \"falseValues\": [\"no\"]},"
-	     "{\"name\": \"y\", \"type\": \"year\"}");
+	     "{\"name\": \"y\", \"type\": \"year\"},"
+	     "{\"name\": \"l\", \"type\": \"string\","
+	     " \"constraints\": {\"minLength\": 2,"
+	     " \"maxLength\": 9}}");
 	/* Integers: the short path; "+007" is 7; -1 has no minimum; the
 	 * 20-digit one and the errors are left to mlg_field_check(). */
 	scan_expect(__LINE__, 0, ints, "oonnoccc");
@@ -1016,6 +1031,8 @@ static void test_scan(void)
 	scan_expect(__LINE__, 4, bools, "oocn");
 	/* No fast path for years: every cell to mlg_field_check(). */
 	scan_expect(__LINE__, 5, years, "cc");
+	/* Lengths: 1 to 4 bytes a code point; an emoji of 4 bytes is 1. */
+	scan_expect(__LINE__, 6, lens, "occnoo");
 	unload();
 }
 
