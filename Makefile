@@ -44,7 +44,7 @@ TEST_TOOL := $(O)/tests/mlg-testtool
 # libyaml is optional: without it, YAML metrics files are refused.
 ifeq ($(shell $(PKG_CONFIG) --exists yaml-0.1 2>/dev/null && echo ok),ok)
 PKGS += yaml-0.1
-CPPFLAGS += -DMLG_HAVE_YAML
+override CPPFLAGS += -DMLG_HAVE_YAML
 endif
 
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -59,19 +59,19 @@ ALIGN_BRANCHES := $(shell $(CC) -Wa,-mbranches-within-32B-boundaries \
 	-x c -c -o /dev/null /dev/null 2>/dev/null && \
 	echo -Wa,-mbranches-within-32B-boundaries)
 
-CPPFLAGS += -Iinclude -D_GNU_SOURCE
+override CPPFLAGS += -Iinclude -D_GNU_SOURCE
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -pthread -Wall -Wextra -Wshadow -Wstrict-prototypes \
+override CFLAGS += -std=c11 -pthread -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wformat=2 -Wvla $(ALIGN_BRANCHES) $(DEP_CFLAGS)
 ifeq ($(WERROR),1)
-CFLAGS += -Werror
+override CFLAGS += -Werror
 endif
-LDFLAGS += -pthread
-LDLIBS += $(DEP_LIBS) -lm
+override LDFLAGS += -pthread
+override LDLIBS += $(DEP_LIBS) -lm
 ifdef SANITIZE
-CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
+override CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
 	  -fno-omit-frame-pointer
-LDFLAGS += -fsanitize=$(SANITIZE)
+override LDFLAGS += -fsanitize=$(SANITIZE)
 endif
 
 all: $(TOOLS:%=$(O)/bin/%)
@@ -102,7 +102,7 @@ $(O)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) -MMD -MP $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(O)/tests/unit/%.o $(O)/tests/fuzz/%.o: CPPFLAGS += -Itests/unit
+$(O)/tests/unit/%.o $(O)/tests/fuzz/%.o: override CPPFLAGS += -Itests/unit
 $(O)/tests/testtool.o: tests/testtool.c
 	@mkdir -p $(@D)
 	$(CC) -MMD -MP $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

@@ -16,10 +16,14 @@ set -u
 cd "$(dirname "$0")/.." || exit 3
 
 O=${O:-build}
+case $O in
+/*) ;;
+*) O=$(pwd)/$O ;;
+esac
 N=${BENCH_RUNS:-20}
-dir=$(pwd)/$O/bench/pg
+dir=$O/bench/pg
 repo=$dir/repo
-pg=$(pwd)/$O/bin/perf-gate
+pg=$O/bin/perf-gate
 py=/usr/bin/python3
 stamp="10000 200 1000 $(cksum <bench/perf-gate-repo.py)"
 failed=

@@ -13,7 +13,11 @@
 set -u
 O=${O:-build}
 root=$(pwd)
-bin="$root/$O/bin:$root/$O/tests"
+case $O in
+/*) out=$O ;;
+*) out=$root/$O ;;
+esac
+bin="$out/bin:$out/tests"
 pass=0
 fail=0
 tmp=$(mktemp -d)
