@@ -62,13 +62,20 @@ static int grow(struct mlg_fpset *s, size_t *budget)
 	return 0;
 }
 
-/* Insert `fp`, not 0, as mlg_fpset_add() does. */
+/* Insert `fp` as mlg_fpset_add() does. Key 0 marks a free slot, so the
+ * set keeps the row of 0 aside. */
 static int64_t table_add(struct mlg_fpset *s, uint64_t fp, uint64_t row,
 			 size_t *budget)
 {
 	size_t i;
 	int rc;
 
+	if (!fp) {
+		if (s->zero_row)
+			return (int64_t)s->zero_row;
+		s->zero_row = row;
+		return 0;
+	}
 	for (i = fp & s->mask; s->mask && s->slots[i].key;
 	     i = (i + 1) & s->mask)
 		if (s->slots[i].key == fp)
@@ -90,7 +97,7 @@ static int64_t table_add(struct mlg_fpset *s, uint64_t fp, uint64_t row,
 int64_t mlg_fpset_add(struct mlg_fpset *s, uint64_t fp, uint64_t row,
 		      size_t *budget)
 {
-	return table_add(s, fp | !fp, row, budget); /* 0 marks a free slot */
+	return table_add(s, fp, row, budget);
 }
 
 /* ---- integers: ascending runs, the rest in the table ---- */
@@ -127,19 +134,6 @@ static uint64_t run_find(const struct mlg_fpset *s, int64_t v)
 	return r->row - (r->step ? d / r->step : 0);
 }
 
-/* `v`, whose key is `key`, in the table; 0, whose key is 0 (a free
- * slot), is kept aside. */
-static int64_t int_table_add(struct mlg_fpset *s, uint64_t key, uint64_t row,
-			     size_t *budget)
-{
-	if (key)
-		return table_add(s, key, row, budget);
-	if (s->zero_row)
-		return (int64_t)s->zero_row;
-	s->zero_row = row;
-	return 0;
-}
-
 /* Move the values of runs [from, nruns) to the table, each run from its
  * first value on: stopped by MLG_ELIMIT, every value is still held once,
  * in its run or in the table. */
@@ -153,8 +147,8 @@ static int runs_to_table(struct mlg_fpset *s, size_t from, size_t *budget)
 
 		for (n = run_len(r); n; n--) {
 			/* New to the table: only an error is not 0. */
-			if ((rc = int_table_add(s, mlg_fpset_int_key(r->v0),
-						r->row - (n - 1), budget)))
+			if ((rc = table_add(s, mlg_fpset_int_key(r->v0),
+					    r->row - (n - 1), budget)))
 				return (int)rc;
 			s->inruns--;
 			if (n > 1)
@@ -227,7 +221,7 @@ int64_t mlg_fpset_add_int(struct mlg_fpset *s, int64_t v, uint64_t key,
 	int rc;
 
 	if (s->noruns)
-		return int_table_add(s, key, row, budget);
+		return table_add(s, key, row, budget);
 	if (all_below(s, v))
 		return add_above(s, v, row, budget);
 	if (s->nruns && (first = run_find(s, v)))
@@ -242,7 +236,7 @@ int64_t mlg_fpset_add_int(struct mlg_fpset *s, int64_t v, uint64_t key,
 		s->aruns = 0;
 		s->noruns = 1;
 	}
-	return int_table_add(s, key, row, budget);
+	return table_add(s, key, row, budget);
 }
 
 int mlg_fpset_add_int_run(struct mlg_fpset *s, int64_t v0, uint64_t step,
@@ -275,9 +269,10 @@ int mlg_fpset_has(const struct mlg_fpset *s, uint64_t fp)
 {
 	size_t i;
 
+	if (!fp)
+		return s->zero_row != 0;
 	if (!s->mask)
 		return 0;
-	fp |= !fp;
 	for (i = fp & s->mask; s->slots[i].key; i = (i + 1) & s->mask)
 		if (s->slots[i].key == fp)
 			return 1;

@@ -36,15 +36,14 @@ struct mlg_fp_run {
 struct mlg_fpset {
 	struct mlg_fp_slot *slots;
 	size_t mask, n;
+	uint64_t zero_row; /* the row of key 0 (0 marks a free slot), or 0 */
 	/* mlg_fpset_add_int() only: the runs in ascending order, the
 	 * values they hold, the largest integer held, in a run or in the
-	 * table, and the row of 0, whose table key would be 0 (a free slot);
-	 * `noruns` once runs stopped paying and went to the table */
+	 * table; `noruns` once runs stopped paying and went to the table */
 	struct mlg_fp_run *runs;
 	size_t nruns, aruns;
 	uint64_t inruns;
 	int64_t top;
-	uint64_t zero_row;
 	int noruns;
 };
 
@@ -92,7 +91,7 @@ int mlg_fpset_add_int_run(struct mlg_fpset *s, int64_t v0, uint64_t step,
 static inline void mlg_fpset_prefetch(const struct mlg_fpset *s, uint64_t fp)
 {
 	if (s->mask)
-		__builtin_prefetch(&s->slots[(fp | !fp) & s->mask]);
+		__builtin_prefetch(&s->slots[fp & s->mask]);
 }
 
 /* 1 when `fp` is in the set. */

@@ -19,9 +19,14 @@ static void test_add_has(void)
 	T_EQ_INT(mlg_fpset_add(&s, 8, 13, &budget), 11);
 	T_EQ_INT(mlg_fpset_has(&s, 7), 1);
 	T_EQ_INT(mlg_fpset_has(&s, 9), 0);
-	/* 0 marks a free slot: it is stored as 1, so the two are one */
+	/* 0 marks a free slot: the set keeps it aside, apart from 1 */
+	T_EQ_INT(mlg_fpset_has(&s, 0), 0);
 	T_EQ_INT(mlg_fpset_add(&s, 0, 14, &budget), 0);
-	T_EQ_INT(mlg_fpset_add(&s, 1, 15, &budget), 14);
+	T_EQ_INT(mlg_fpset_add(&s, 1, 15, &budget), 0);
+	T_EQ_INT(mlg_fpset_add(&s, 0, 16, &budget), 14);
+	T_EQ_INT(mlg_fpset_add(&s, 1, 17, &budget), 15);
+	T_EQ_INT(mlg_fpset_has(&s, 0), 1);
+	T_EQ_INT(mlg_fpset_has(&s, 1), 1);
 	T_EQ_INT(s.n, 3);
 	/* the first table: 1024 slots of 16 bytes, taken from the budget */
 	T_EQ_INT(budget, (1 << 20) - 1024 * 16);
