@@ -806,9 +806,9 @@ static int in_enum(const struct mlg_field *f, const char *s, size_t len)
 }
 
 /*
- * Code points, as chars() counts them, when the byte length cannot
- * settle the length constraints: a code point takes 1 to 4 bytes and an
- * invalid byte counts as one, so len / 4 <= n <= len. -1 when it can.
+ * Whether a string of len bytes holds f's length constraints whatever
+ * its bytes: a code point takes 1 to 4 bytes and an invalid byte counts
+ * as one (as chars() counts), so len / 4 <= code points <= len.
  */
 static inline int lengths_by_bytes(const struct mlg_field *f, size_t len)
 {
@@ -817,6 +817,8 @@ static inline int lengths_by_bytes(const struct mlg_field *f, size_t len)
 	       (!(f->has & MLG_C_MAX_LENGTH) || len <= (uint64_t)f->max_length);
 }
 
+/* The code points of <s, len> when its byte length cannot settle the
+ * length constraints, -1 when it can. */
 static int64_t count_if_needed(const struct mlg_field *f, const char *s,
 			       size_t len)
 {
