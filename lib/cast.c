@@ -1198,8 +1198,11 @@ static size_t place_enums(struct enum_index *x, const struct mlg_field *f)
  * Seeds tried for an enum of strings. A lookup whose probe stops at the
  * first slot for every value has no branch that data can mispredict, and
  * a small enum in a table a quarter full finds such a seed in a few tries.
+ * A large one rarely has such a seed: it tries fewer, up to about 64 K
+ * placements of a value in all, so loading a schema stays fast.
  */
-#define ENUM_SEEDS 64
+#define ENUM_SEEDS	64
+#define ENUM_PLACEMENTS 65536
 
 static int compile_enums(struct mlg_field *f)
 {
@@ -1224,7 +1227,9 @@ static int compile_enums(struct mlg_field *f)
 	x->bytes = f->type == MLG_T_STRING || f->type == MLG_T_ANY;
 	f->fast.enums = x;
 	best = place_enums(x, f);
-	for (seed = 1; x->bytes && best && seed < ENUM_SEEDS; seed++) {
+	for (seed = 1; x->bytes && best && seed < ENUM_SEEDS &&
+		       (seed + 1) * n <= ENUM_PLACEMENTS;
+	     seed++) {
 		x->seed = seed;
 		steps = place_enums(x, f);
 		if (steps < best) {
