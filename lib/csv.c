@@ -1408,11 +1408,12 @@ static const unsigned char *data(const struct mlg_csv_reader *r)
 	return (const unsigned char *)(r->buf ? r->buf + r->head : empty);
 }
 
-/* What the iterator took is gone: the buffer starts at its position. */
-static void consume(struct mlg_csv_reader *r)
+/* What `it`, over the buffer from head, took is gone: the buffer starts
+ * at its position. */
+static void consume(struct mlg_csv_reader *r, const struct mlg_csv_chunk *it)
 {
-	r->head += r->it.pos;
-	mlg_csv_chunk_pos(&r->it, &r->head_pos);
+	r->head += it->pos;
+	mlg_csv_chunk_pos(it, &r->head_pos);
 }
 
 /* Parse the buffer from head again, as far as it goes. */
@@ -1486,7 +1487,7 @@ static int reader_step(struct mlg_csv_reader *r, struct mlg_csv_record *rec)
 			return 1;
 		if (ret < 0)
 			return r->err = ret;
-		consume(r);
+		consume(r, &r->it);
 		if (!ret && r->eof)
 			return 0;
 		r->err = ret == INCOMPLETE ? complete_record(r) : read_more(r);
@@ -1514,7 +1515,7 @@ int mlg_csv_reader_next_chunk(struct mlg_csv_reader *r, const char **ptr,
 
 	if (r->err)
 		return r->err;
-	consume(r);
+	consume(r, &r->it);
 	cfg_of(&c, &r->it);
 	/* fill the buffer, scanning what comes as it comes */
 	for (;;) {
@@ -1553,7 +1554,7 @@ int mlg_csv_reader_peek(struct mlg_csv_reader *r, struct mlg_csv_chunk *it,
 
 	if (r->err)
 		return r->err;
-	consume(r);
+	consume(r, &r->it);
 	/* The last look ended at a record it could not finish: read until
 	 * that one is complete, or too big. */
 	if (r->stuck && (ret = complete_record(r)))
@@ -1581,8 +1582,7 @@ void mlg_csv_reader_took(struct mlg_csv_reader *r,
 	if (it->err == MLG_ELIMIT)
 		r->err = reader_too_big(r, it->error_line);
 	r->stuck = !it->pos && !it->err;
-	r->head += it->pos;
-	mlg_csv_chunk_pos(it, &r->head_pos);
+	consume(r, it);
 	reparse(r);
 }
 
