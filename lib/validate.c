@@ -221,11 +221,12 @@ static void add_fp(struct job *j, size_t k, uint64_t fp, int64_t v,
  * The integer `v` of the plan's only key. Ids mostly ascend by a fixed
  * step, row after row, a line each (so one record right after the other:
  * anything between would be a row or a line): a third value on the step
- * of the two entries before makes the three a run, a row on a run's step extends it, and
- * the merge adds a run at once. Two values stay two entries: ids in no
- * order ascend in pairs half the time, and the merge adds a run that is
- * not above every value held value by value, at more cost than single
- * entries. With more keys, entries of different keys would interleave.
+ * of the two entries before makes the three a run, a row on a run's step
+ * extends it, and the merge adds a run at once. Two values stay two
+ * entries: ids in no order ascend in pairs half the time, and the merge
+ * adds a run that is not above every value held value by value, at more
+ * cost than single entries. With more keys, entries of different keys
+ * would interleave.
  */
 static void add_int(struct job *j, size_t k, int64_t v, uint64_t row,
 		    uint64_t line, const struct mlg_csv_record *rec, int one)
@@ -457,7 +458,6 @@ static void row_stats(struct job *j, const struct mlg_csv_record *rec)
 
 struct block {
 	size_t n;
-	struct mlg_csv_field *cells; /* the parser's: BLOCK rows of ncols */
 	struct mlg_csv_record *recs; /* where each row is; fields unset */
 	unsigned char *st;	     /* field x BLOCK: MLG_SCAN_* */
 	uint64_t *word;		     /* field x BLOCK: key words */
@@ -559,9 +559,10 @@ static void block_run(struct worker_ctx *w, struct job *j, struct block *b,
 		      uint64_t *words, unsigned char *nulls)
 {
 	const struct plan *p = w->p;
+	/* the rows' cells, in the parser's array: n rows of ncols */
+	struct mlg_csv_field *cells = mlg_csv_chunk_fields(&w->it);
 	size_t nf = p->s->nfields, n = b->n, c, r, i, k;
 
-	b->cells = mlg_csv_chunk_fields(&w->it);
 	memset(b->check, 0, n);
 	for (c = 0; c < p->ncols; c++) {
 		unsigned char *st;
@@ -575,17 +576,17 @@ static void block_run(struct worker_ctx *w, struct job *j, struct block *b,
 		word = p->in_key[fi] ? b->word + fi * BLOCK : NULL;
 
 		if (j->prof)
-			scan_profiled(w, j, fi, b->cells + c, p->ncols, n, st,
+			scan_profiled(w, j, fi, cells + c, p->ncols, n, st,
 				      word);
 		else
-			mlg_field_scan(w->cast, fi, b->cells + c, p->ncols, n,
-				       st, word, KEY_SEED);
+			mlg_field_scan(w->cast, fi, cells + c, p->ncols, n, st,
+				       word, KEY_SEED);
 		mark_checks(b->check, st, n);
 	}
 	for (r = 0; r < n; r++) {
 		struct mlg_csv_record *rec = &b->recs[r];
 
-		rec->fields = b->cells + r * p->ncols;
+		rec->fields = cells + r * p->ncols;
 		rec->nfields = p->ncols;
 		if (j->prof)
 			mlg_profile_row(j->prof);
