@@ -39,77 +39,56 @@ size_t mlg_utf8_decode(uint32_t *cp, const char *s, size_t len)
 	return n;
 }
 
-/* Whether the 32 bytes at s are ASCII: one test for four words. */
-static inline int ascii32(const char *s)
+/*
+ * Whether the `n` words at s are ASCII: for `text`, also without NUL.
+ * One test for all of them.
+ */
+static inline int plain_words(const char *s, size_t n, int text)
 {
-	uint64_t w[4];
+	uint64_t w, any = 0;
+	size_t k;
 
-	memcpy(w, s, sizeof(w));
-	return !((w[0] | w[1] | w[2] | w[3]) & 0x8080808080808080ULL);
-}
-
-/* Whether the 8 bytes at s are ASCII without NUL. */
-static inline int plain8(const char *s)
-{
-	uint64_t w;
-
-	memcpy(&w, s, 8);
-	return !mlg_utf8_odd_bytes(w);
-}
-
-size_t mlg_utf8_valid_prefix(const char *s, size_t len)
-{
-	size_t i = 0, n;
-	uint64_t w;
-	uint32_t cp;
-
-	while (i < len) {
-		if (len - i >= 32 && ascii32(s + i)) {
-			i += 32;
-			continue;
-		}
-		if (len - i >= 8) {
-			memcpy(&w, s + i, 8);
-			if (!(w & 0x8080808080808080ULL)) {
-				i += 8;
-				continue;
-			}
-		}
-		if (!((unsigned char)s[i] & 0x80)) {
-			i++;
-			continue;
-		}
-		n = mlg_utf8_decode(&cp, s + i, len - i);
-		if (!n)
-			return i;
-		i += n;
+	for (k = 0; k < n; k++) {
+		memcpy(&w, s + 8 * k, 8);
+		any |= text ? mlg_utf8_odd_bytes(w) : w;
 	}
-	return len;
+	return !(any & 0x8080808080808080ULL);
 }
 
 /*
- * From i, at least to `end` (past it when a sequence crosses it): a word
- * of ASCII without NUL at a time, others decoded. The position reached,
- * or (size_t)-1 at a NUL or an invalid sequence.
+ * Valid UTF-8 from i, at least to `end` (past it when a sequence crosses
+ * it), for `text` also without NUL: 32 or 8 bytes of ASCII at a time,
+ * other sequences decoded. The position reached: below `end` where an
+ * invalid sequence (or, for text, a NUL) starts.
  */
-static size_t text_run(const char *s, size_t len, size_t i, size_t end)
+static inline size_t valid_run(const char *s, size_t len, size_t i, size_t end,
+			       int text)
 {
 	uint32_t cp;
 	size_t n;
 
 	while (i < end) {
-		if (end - i >= 8 && plain8(s + i)) {
+		if (end - i >= 32 && plain_words(s + i, 4, text)) {
+			i += 32;
+		} else if (end - i >= 8 && plain_words(s + i, 1, text)) {
 			i += 8;
-		} else if ((unsigned char)s[i] - 1u < 0x7f) {
+		} else if ((unsigned char)s[i] - (unsigned)text <
+			   0x80u - (unsigned)text) {
 			i++;
 		} else {
+			/* a NUL here is text's: other ASCII went above */
 			n = mlg_utf8_decode(&cp, s + i, len - i);
-			if (!n || !s[i])
-				return (size_t)-1;
+			if (!n || !cp)
+				return i;
 			i += n;
 		}
 	}
 	return i;
+}
+
+size_t mlg_utf8_valid_prefix(const char *s, size_t len)
+{
+	return valid_run(s, len, 0, len, 0);
 }
 
 #if defined(__SSE2__)
@@ -169,6 +148,7 @@ int mlg_utf8_text(const char *s, size_t len)
 {
 	size_t i = 0;
 #if defined(__SSE2__)
+	size_t end;
 	struct classes c;
 	uint64_t carry = 0; /* the block before ended with a lead byte */
 
@@ -186,14 +166,14 @@ int mlg_utf8_text(const char *s, size_t len)
 			continue;
 		}
 		/* from the sequence that began in the block before */
-		i = text_run(s, len, i - carry, i + 64);
-		if (i == (size_t)-1)
+		end = i + 64;
+		if ((i = valid_run(s, len, i - carry, end, 1)) < end)
 			return 0;
 		carry = 0;
 	}
 	i -= carry;
 #endif
-	return text_run(s, len, i, len) != (size_t)-1;
+	return valid_run(s, len, i, len, 1) == len;
 }
 
 int mlg_utf8_repair(struct mlg_buf *out, const char *s, size_t len)
