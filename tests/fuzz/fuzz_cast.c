@@ -6,6 +6,8 @@
  * with one field of every type and constraint. Besides not crashing, the
  * results must agree with simple oracles (abort() otherwise):
  *   - a cell that checks OK also casts, and hashes like its own copy;
+ *   - the column scan (mlg_field_scan()) settles a cell only as the full
+ *     check does: OK with the same key word, or missing;
  *   - an accepted default number equals strtod_l() of the same text;
  *   - an accepted default integer prints back as the text without its
  *     sign and leading zeros;
@@ -19,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "mlgate/csv.h"
 #include "mlgate/error.h"
 #include "mlgate/schema.h"
 
@@ -71,7 +74,24 @@ static const char schema_text[] =
 	"{\"name\": \"a\", \"type\": \"array\", \"constraints\":"
 	" {\"minLength\": 1}},"
 	"{\"name\": \"any\", \"type\": \"any\", \"constraints\":"
-	" {\"enum\": [\"x\", \"\\u00e9\"]}}"
+	" {\"enum\": [\"x\", \"\\u00e9\"]}},"
+	/* the scan's shortcuts: a string enum of short and long values
+	 * (one, "0", that its pattern refuses),
+	 * lengths settled by the byte count, ranges of the plain casts */
+	"{\"name\": \"se2\", \"constraints\": {\"enum\": [\"US\", \"GB\","
+	" \"AB-101\", \"\", \"\\u00e9t\\u00e9\", \"0\", \"12345678\","
+	" \"a value of more than 16 bytes\"],"
+	" \"pattern\": \"[^0].*|\"}},"
+	"{\"name\": \"sl\", \"constraints\": {\"minLength\": 3,"
+	" \"maxLength\": 8}},"
+	"{\"name\": \"bd\", \"type\": \"boolean\", \"constraints\":"
+	" {\"required\": true}},"
+	"{\"name\": \"ir\", \"type\": \"integer\", \"constraints\":"
+	" {\"minimum\": -3, \"exclusiveMaximum\": 1000}},"
+	"{\"name\": \"irr\", \"type\": \"integer\", \"constraints\":"
+	" {\"minimum\": 0.5, \"maximum\": 1e18}},"
+	"{\"name\": \"nr\", \"type\": \"number\", \"constraints\":"
+	" {\"minimum\": -1000, \"maximum\": 9999.99}}"
 	"]}";
 
 static struct mlg_schema schema;
@@ -140,6 +160,21 @@ static void check_date(const char *cell, int64_t got)
 		abort();
 }
 
+/* The scan's verdict on the cell agrees with the full check's. */
+static void check_scan(size_t k, const char *s, size_t len, enum mlg_cell st,
+		       const struct mlg_value *v)
+{
+	struct mlg_csv_field f = {s, len, 0, 0};
+	unsigned char verdict;
+	uint64_t word = 0;
+
+	mlg_field_scan(ctx, k, &f, 1, 1, &verdict, &word, 5);
+	if ((verdict == MLG_SCAN_OK &&
+	     (st != MLG_CELL_OK || word != mlg_value_word(v, 5))) ||
+	    (verdict == MLG_SCAN_NULL && st != MLG_CELL_NULL))
+		abort();
+}
+
 static void check_cell(const char *s, size_t len)
 {
 	struct mlg_value v, w;
@@ -151,6 +186,7 @@ static void check_cell(const char *s, size_t len)
 
 		if (!note || (st >= MLG_CELL_TYPE_ERROR && !*note))
 			abort();
+		check_scan(k, s, len, st, &v);
 		if (st != MLG_CELL_OK)
 			continue;
 		if (mlg_field_cast(&w, &schema.fields[k], s, len) ||
