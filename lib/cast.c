@@ -793,8 +793,10 @@ static long enum_find(const struct mlg_field *f, const struct mlg_value *v)
 }
 
 /* 1 when f's only constraints are an enum of strings (and a pattern) and
- * the cell is one of them that matches: constraints() in short. */
-static int in_enum(const struct mlg_field *f, const char *s, size_t len)
+ * the cell is one of them that matches: constraints() in short. Forced
+ * inline: gcc keeps it out of line once the scan has two copies. */
+__attribute__((always_inline)) static inline int
+in_enum(const struct mlg_field *f, const char *s, size_t len)
 {
 	const struct enum_index *x = f->fast.enums;
 	long e;
@@ -1063,11 +1065,12 @@ enum mlg_cell mlg_field_check(struct mlg_cast_ctx *c, size_t field_index,
 }
 
 /* mlg_field_scan() over cells of one fast path: `kind` is a constant in
- * each copy the switch there makes. */
+ * each copy the switch there makes, and so is whether `vals` is NULL. */
 __attribute__((always_inline)) static inline void
 scan_kind(struct mlg_cast_ctx *c, const struct mlg_field *f, int kind,
 	  const struct mlg_csv_field *cells, size_t stride, size_t n,
-	  unsigned char *st, uint64_t *keys, uint64_t seed)
+	  unsigned char *st, uint64_t *keys, uint64_t seed,
+	  struct mlg_value *vals)
 {
 	const struct mlg_field_fast *x = &f->fast;
 	struct mlg_value v;
@@ -1091,35 +1094,57 @@ scan_kind(struct mlg_cast_ctx *c, const struct mlg_field *f, int kind,
 		st[i] = MLG_SCAN_OK;
 		if (keys)
 			keys[i] = mlg_value_word(&v, seed);
+		if (vals)
+			vals[i] = v;
 	}
+}
+
+/* The copy of scan_kind() for f's fast path. */
+__attribute__((always_inline)) static inline void
+scan_field(struct mlg_cast_ctx *c, size_t field_index,
+	   const struct mlg_csv_field *cells, size_t stride, size_t n,
+	   unsigned char *st, uint64_t *keys, uint64_t seed,
+	   struct mlg_value *vals)
+{
+	const struct mlg_field *f = &c->s->fields[field_index];
+
+#define SCAN(kind) scan_kind(c, f, kind, cells, stride, n, st, keys, seed, vals)
+	switch (f->fast.kind) {
+	case K_BYTES:
+		SCAN(K_BYTES);
+		break;
+	case K_INT:
+		SCAN(K_INT);
+		break;
+	case K_NUM:
+		SCAN(K_NUM);
+		break;
+	case K_BOOL:
+		SCAN(K_BOOL);
+		break;
+	case K_TEMPORAL:
+		SCAN(K_TEMPORAL);
+		break;
+	default: /* K_GENERAL: every cell to mlg_field_check() */
+		memset(st, MLG_SCAN_CHECK, n);
+		break;
+	}
+#undef SCAN
 }
 
 void mlg_field_scan(struct mlg_cast_ctx *c, size_t field_index,
 		    const struct mlg_csv_field *cells, size_t stride, size_t n,
 		    unsigned char *st, uint64_t *keys, uint64_t seed)
 {
-	const struct mlg_field *f = &c->s->fields[field_index];
+	scan_field(c, field_index, cells, stride, n, st, keys, seed, NULL);
+}
 
-	switch (f->fast.kind) {
-	case K_BYTES:
-		scan_kind(c, f, K_BYTES, cells, stride, n, st, keys, seed);
-		break;
-	case K_INT:
-		scan_kind(c, f, K_INT, cells, stride, n, st, keys, seed);
-		break;
-	case K_NUM:
-		scan_kind(c, f, K_NUM, cells, stride, n, st, keys, seed);
-		break;
-	case K_BOOL:
-		scan_kind(c, f, K_BOOL, cells, stride, n, st, keys, seed);
-		break;
-	case K_TEMPORAL:
-		scan_kind(c, f, K_TEMPORAL, cells, stride, n, st, keys, seed);
-		break;
-	default: /* K_GENERAL: every cell to mlg_field_check() */
-		memset(st, MLG_SCAN_CHECK, n);
-		break;
-	}
+void mlg_field_scan_values(struct mlg_cast_ctx *c, size_t field_index,
+			   const struct mlg_csv_field *cells, size_t stride,
+			   size_t n, unsigned char *st, uint64_t *keys,
+			   uint64_t seed, struct mlg_value *vals)
+{
+	scan_field(c, field_index, cells, stride, n, st, keys, seed, vals);
 }
 
 /* --- compiling a field --- */

@@ -462,6 +462,7 @@ struct block {
 	unsigned char *st;	     /* field x BLOCK: MLG_SCAN_* */
 	uint64_t *word;		     /* field x BLOCK: key words */
 	unsigned char check[BLOCK];  /* row: a cell needs mlg_field_check() */
+	struct mlg_value *vals;	     /* BLOCK, with a profile: a column's */
 	size_t *kf, nkf;	     /* the key fields that have a column */
 	int ints;		     /* the only key: kf[0], an integer */
 };
@@ -475,6 +476,8 @@ static struct block *block_new(const struct plan *p)
 	b->st = mlg_calloc(BLOCK * nf, 1);
 	b->word = mlg_calloc(BLOCK * nf, sizeof(*b->word));
 	b->kf = mlg_calloc(nf + 1, sizeof(*b->kf));
+	if (p->o->profile)
+		b->vals = mlg_calloc(BLOCK, sizeof(*b->vals));
 	for (fi = 0; fi < nf; fi++)
 		if (p->in_key[fi] && p->field_col[fi])
 			b->kf[b->nkf++] = fi;
@@ -490,6 +493,7 @@ static void block_free(struct block *b)
 	free(b->st);
 	free(b->word);
 	free(b->kf);
+	free(b->vals);
 	free(b);
 }
 
@@ -513,25 +517,38 @@ static int plain(const struct plan *p, const struct mlg_csv_record *rec)
 	return 0;
 }
 
-/* mlg_field_scan() for a profile: the full check of each cell, whose
- * value and verdict go to the profile. */
-static void scan_profiled(struct worker_ctx *w, struct job *j, size_t fi,
-			  const struct mlg_csv_field *cells, size_t stride,
-			  size_t n, unsigned char *st, uint64_t *words)
+/* mlg_field_scan() for a profile: the cells the scan leaves get the full
+ * check, and each cell's verdict and value go to the profile. */
+static void scan_profiled(struct worker_ctx *w, struct job *j, struct block *b,
+			  size_t fi, const struct mlg_csv_field *cells,
+			  size_t stride, size_t n, unsigned char *st,
+			  uint64_t *words)
 {
-	struct mlg_value v;
+	static const struct mlg_value none = {.null = 1};
+	struct mlg_value *v = b->vals;
 	enum mlg_cell cs;
 	size_t r;
 
+	mlg_field_scan_values(w->cast, fi, cells, stride, n, st, words,
+			      KEY_SEED, v);
 	for (r = 0; r < n; r++, cells += stride) {
-		cs = mlg_field_check(w->cast, fi, cells->ptr, cells->len, &v,
-				     NULL);
-		mlg_profile_cell(j->prof, fi, cells->ptr, cells->len, cs, &v);
-		st[r] = cs == MLG_CELL_OK     ? MLG_SCAN_OK
-			: cs == MLG_CELL_NULL ? MLG_SCAN_NULL
-					      : MLG_SCAN_CHECK;
-		if (words && cs == MLG_CELL_OK)
-			words[r] = mlg_value_word(&v, KEY_SEED);
+		if (st[r] == MLG_SCAN_NULL) {
+			mlg_profile_cell(j->prof, fi, cells->ptr, cells->len,
+					 MLG_CELL_NULL, &none);
+			continue;
+		}
+		cs = MLG_CELL_OK;
+		if (st[r] == MLG_SCAN_CHECK) {
+			cs = mlg_field_check(w->cast, fi, cells->ptr,
+					     cells->len, &v[r], NULL);
+			st[r] = cs == MLG_CELL_OK     ? MLG_SCAN_OK
+				: cs == MLG_CELL_NULL ? MLG_SCAN_NULL
+						      : MLG_SCAN_CHECK;
+			if (words && cs == MLG_CELL_OK)
+				words[r] = mlg_value_word(&v[r], KEY_SEED);
+		}
+		mlg_profile_cell(j->prof, fi, cells->ptr, cells->len, cs,
+				 &v[r]);
 	}
 }
 
@@ -576,7 +593,7 @@ static void block_run(struct worker_ctx *w, struct job *j, struct block *b,
 		word = p->in_key[fi] ? b->word + fi * BLOCK : NULL;
 
 		if (j->prof)
-			scan_profiled(w, j, fi, cells + c, p->ncols, n, st,
+			scan_profiled(w, j, b, fi, cells + c, p->ncols, n, st,
 				      word);
 		else
 			mlg_field_scan(w->cast, fi, cells + c, p->ncols, n, st,

@@ -368,6 +368,12 @@ struct mlg_csv_field;
 void mlg_field_scan(struct mlg_cast_ctx *c, size_t field_index,
 		    const struct mlg_csv_field *cells, size_t stride, size_t n,
 		    unsigned char *st, uint64_t *keys, uint64_t seed);
+/* The same, and vals[i] gets the value of each valid cell, the very
+ * value mlg_field_check() gives it (a profile's input). */
+void mlg_field_scan_values(struct mlg_cast_ctx *c, size_t field_index,
+			   const struct mlg_csv_field *cells, size_t stride,
+			   size_t n, unsigned char *st, uint64_t *keys,
+			   uint64_t seed, struct mlg_value *vals);
 
 /*
  * `len` bytes of `cell` as notes show a value of type `t`: quoted '...'
