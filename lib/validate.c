@@ -450,9 +450,10 @@ static void row_stats(struct job *j, const struct mlg_csv_record *rec)
  * column at a time (mlg_field_scan()): one tight loop per column instead
  * of a call per cell. A row any of whose cells the scan cannot settle
  * goes through check_record() whole, so what it reports, and in which
- * order, is the same as without blocks. With a profile, the column
- * loop checks each cell in full and profiles it: a column still sees its
- * cells in order, so the profile is the same too.
+ * order, is the same as without blocks. With a profile, the scan keeps
+ * the values it settles, the cells it leaves get the full check there,
+ * and the column loop profiles each: a column still sees its cells in
+ * order, so the profile is the same too.
  */
 #define BLOCK 256
 
