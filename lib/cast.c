@@ -1065,7 +1065,8 @@ enum mlg_cell mlg_field_check(struct mlg_cast_ctx *c, size_t field_index,
 }
 
 /* mlg_field_scan() over cells of one fast path: `kind` is a constant in
- * each copy the switch there makes, and so is whether `vals` is NULL. */
+ * each copy the switch in scan_field() makes, and so is whether `vals`
+ * is NULL. */
 __attribute__((always_inline)) static inline void
 scan_kind(struct mlg_cast_ctx *c, const struct mlg_field *f, int kind,
 	  const struct mlg_csv_field *cells, size_t stride, size_t n,
@@ -1101,13 +1102,11 @@ scan_kind(struct mlg_cast_ctx *c, const struct mlg_field *f, int kind,
 
 /* The copy of scan_kind() for f's fast path. */
 __attribute__((always_inline)) static inline void
-scan_field(struct mlg_cast_ctx *c, size_t field_index,
+scan_field(struct mlg_cast_ctx *c, const struct mlg_field *f,
 	   const struct mlg_csv_field *cells, size_t stride, size_t n,
 	   unsigned char *st, uint64_t *keys, uint64_t seed,
 	   struct mlg_value *vals)
 {
-	const struct mlg_field *f = &c->s->fields[field_index];
-
 #define SCAN(kind) scan_kind(c, f, kind, cells, stride, n, st, keys, seed, vals)
 	switch (f->fast.kind) {
 	case K_BYTES:
@@ -1132,19 +1131,18 @@ scan_field(struct mlg_cast_ctx *c, size_t field_index,
 #undef SCAN
 }
 
+/* Two copies: without `vals`, the validation's, no test per cell. */
 void mlg_field_scan(struct mlg_cast_ctx *c, size_t field_index,
 		    const struct mlg_csv_field *cells, size_t stride, size_t n,
-		    unsigned char *st, uint64_t *keys, uint64_t seed)
+		    unsigned char *st, uint64_t *keys, uint64_t seed,
+		    struct mlg_value *vals)
 {
-	scan_field(c, field_index, cells, stride, n, st, keys, seed, NULL);
-}
+	const struct mlg_field *f = &c->s->fields[field_index];
 
-void mlg_field_scan_values(struct mlg_cast_ctx *c, size_t field_index,
-			   const struct mlg_csv_field *cells, size_t stride,
-			   size_t n, unsigned char *st, uint64_t *keys,
-			   uint64_t seed, struct mlg_value *vals)
-{
-	scan_field(c, field_index, cells, stride, n, st, keys, seed, vals);
+	if (vals)
+		scan_field(c, f, cells, stride, n, st, keys, seed, vals);
+	else
+		scan_field(c, f, cells, stride, n, st, keys, seed, NULL);
 }
 
 /* --- compiling a field --- */

@@ -530,8 +530,7 @@ static void scan_profiled(struct worker_ctx *w, struct job *j, struct block *b,
 	enum mlg_cell cs;
 	size_t r;
 
-	mlg_field_scan_values(w->cast, fi, cells, stride, n, st, words,
-			      KEY_SEED, v);
+	mlg_field_scan(w->cast, fi, cells, stride, n, st, words, KEY_SEED, v);
 	for (r = 0; r < n; r++, cells += stride) {
 		if (st[r] == MLG_SCAN_NULL) {
 			mlg_profile_cell(j->prof, fi, cells->ptr, cells->len,
@@ -598,7 +597,7 @@ static void block_run(struct worker_ctx *w, struct job *j, struct block *b,
 				      word);
 		else
 			mlg_field_scan(w->cast, fi, cells + c, p->ncols, n, st,
-				       word, KEY_SEED);
+				       word, KEY_SEED, NULL);
 		mark_checks(b->check, st, n);
 	}
 	for (r = 0; r < n; r++) {

@@ -359,21 +359,18 @@ enum { MLG_SCAN_OK, MLG_SCAN_NULL, MLG_SCAN_CHECK };
 /*
  * Judge `n` cells of field `field_index` at once, cells[0], cells[stride],
  * ..., as a CSV record's fields: st[i] gets a verdict above. With
- * `keys`, keys[i] gets mlg_value_word(value, seed) of each valid
- * cell. For a table checked a column at a time: one call per column of
- * a block of rows, then mlg_field_check() only for the cells it left.
- * No notes, no allocation; O(total length).
+ * `keys`, keys[i] gets mlg_value_word(value, seed) of each valid cell;
+ * with `vals`, vals[i] gets the value itself, the very value
+ * mlg_field_check() gives it (a profile's input). For a table checked a
+ * column at a time: one call per column of a block of rows, then
+ * mlg_field_check() only for the cells it left. No notes, no allocation;
+ * O(total length).
  */
 struct mlg_csv_field;
 void mlg_field_scan(struct mlg_cast_ctx *c, size_t field_index,
 		    const struct mlg_csv_field *cells, size_t stride, size_t n,
-		    unsigned char *st, uint64_t *keys, uint64_t seed);
-/* The same, and vals[i] gets the value of each valid cell, the very
- * value mlg_field_check() gives it (a profile's input). */
-void mlg_field_scan_values(struct mlg_cast_ctx *c, size_t field_index,
-			   const struct mlg_csv_field *cells, size_t stride,
-			   size_t n, unsigned char *st, uint64_t *keys,
-			   uint64_t seed, struct mlg_value *vals);
+		    unsigned char *st, uint64_t *keys, uint64_t seed,
+		    struct mlg_value *vals);
 
 /*
  * `len` bytes of `cell` as notes show a value of type `t`: quoted '...'

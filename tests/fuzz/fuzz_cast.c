@@ -8,7 +8,7 @@
  *   - a cell that checks OK also casts, and hashes like its own copy;
  *   - the column scan (mlg_field_scan()) settles a cell only as the full
  *     check does: OK with the same key word, or missing; the scan that
- *     keeps values (mlg_field_scan_values()) keeps the check's value;
+ *     keeps values (with `vals`) keeps the check's value;
  *   - an accepted default number equals strtod_l() of the same text;
  *   - an accepted default integer prints back as the text without its
  *     sign and leading zeros;
@@ -171,12 +171,12 @@ static void check_scan(size_t k, const char *s, size_t len, enum mlg_cell st,
 	uint64_t word = 0, word2 = 0;
 	struct mlg_value kept;
 
-	mlg_field_scan(ctx, k, &f, 1, 1, &verdict, &word, 5);
+	mlg_field_scan(ctx, k, &f, 1, 1, &verdict, &word, 5, NULL);
 	if ((verdict == MLG_SCAN_OK &&
 	     (st != MLG_CELL_OK || word != mlg_value_word(v, 5))) ||
 	    (verdict == MLG_SCAN_NULL && st != MLG_CELL_NULL))
 		abort();
-	mlg_field_scan_values(ctx, k, &f, 1, 1, &again, &word2, 5, &kept);
+	mlg_field_scan(ctx, k, &f, 1, 1, &again, &word2, 5, &kept);
 	if (again != verdict ||
 	    (verdict == MLG_SCAN_OK &&
 	     (word2 != word || memcmp(&kept, v, sizeof(kept)))))

@@ -64,7 +64,8 @@ static void check_cells(struct mlg_cast_ctx *ctx, const struct mlg_schema *s)
 						   0, 0};
 			st = mlg_field_check(ctx, k, f.ptr, f.len, &v, NULL);
 			word = 0;
-			mlg_field_scan(ctx, k, &f, 1, 1, &verdict, &word, 3);
+			mlg_field_scan(ctx, k, &f, 1, 1, &verdict, &word, 3,
+				       NULL);
 			if ((verdict == MLG_SCAN_OK &&
 			     (st != MLG_CELL_OK ||
 			      word != mlg_value_word(&v, 3))) ||

@@ -967,7 +967,7 @@ static void scan_expect(int line, size_t k, const char *const *cells,
 	/* Every other entry: a stride of 2, as in a row of two cells. */
 	for (i = n; i-- > 0;)
 		f[2 * i] = f[i];
-	mlg_field_scan(C, k, f, 2, n, st, h, 99);
+	mlg_field_scan(C, k, f, 2, n, st, h, 99, NULL);
 	for (i = 0; i < n; i++) {
 		int v = want[i] == 'o'	 ? MLG_SCAN_OK
 			: want[i] == 'n' ? MLG_SCAN_NULL
