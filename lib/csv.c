@@ -1295,6 +1295,7 @@ int mlg_csv_reader_init(struct mlg_csv_reader *r,
 	r->read = read;
 	r->ctx = ctx;
 	r->max = max_record ? max_record : MLG_CSV_MAX_RECORD;
+	r->chunk = MLG_CSV_CHUNK_SIZE;
 	if (r->max > (size_t)-1 / 4)
 		r->max = (size_t)-1 / 4;
 	r->it.limit = r->max;
@@ -1305,6 +1306,11 @@ int mlg_csv_reader_init(struct mlg_csv_reader *r,
 				    "csv reader needs a read function");
 	r->err = ret;
 	return ret;
+}
+
+void mlg_csv_reader_set_chunk(struct mlg_csv_reader *r, size_t bytes)
+{
+	r->chunk = bytes ? bytes : MLG_CSV_CHUNK_SIZE;
 }
 
 void mlg_csv_reader_release(struct mlg_csv_reader *r)
@@ -1336,14 +1342,13 @@ static void cfg_of(struct cfg *c, const struct mlg_csv_chunk *it)
 
 /*
  * Room for at least one more byte. The buffer starts small and doubles
- * up to MLG_CSV_CHUNK_SIZE while reads fill it (fewer, larger reads for a
- * big stream), and beyond that up to max + 1 only for a record that does
- * not fit.
+ * up to r->chunk while reads fill it (fewer, larger reads for a big
+ * stream), and beyond that up to max + 1 only for a record that does not
+ * fit.
  */
 static void make_room(struct mlg_csv_reader *r)
 {
-	size_t cap = r->max + 1 > MLG_CSV_CHUNK_SIZE ? r->max + 1
-						     : MLG_CSV_CHUNK_SIZE;
+	size_t cap = r->max + 1 > r->chunk ? r->max + 1 : r->chunk;
 	size_t n;
 
 	if (r->head && (r->len == r->alloc || r->head >= r->alloc / 2)) {
@@ -1351,9 +1356,11 @@ static void make_room(struct mlg_csv_reader *r)
 		r->len -= r->head;
 		r->head = 0;
 	}
-	if (r->len < r->alloc && (r->alloc >= MLG_CSV_CHUNK_SIZE || !r->filled))
+	if (r->len < r->alloc && (r->alloc >= r->chunk || !r->filled))
 		return;
-	n = r->alloc ? 2 * r->alloc : FIRST_BUFFER;
+	n = r->alloc		      ? 2 * r->alloc
+	    : r->chunk < FIRST_BUFFER ? r->chunk
+				      : FIRST_BUFFER;
 	if (!r->alloc && r->max < n)
 		n = r->max + 1;
 	if (n > cap)
@@ -1524,8 +1531,7 @@ int mlg_csv_reader_next_chunk(struct mlg_csv_reader *r, const char **ptr,
 		scan_run(&s, &c, p, r->len - r->head, r->max, 0);
 		scan_finish(&res, &s, &c, p, r->len - r->head, r->eof, r->max);
 		if (r->eof || res.big ||
-		    (res.end && r->len == r->alloc &&
-		     r->alloc >= MLG_CSV_CHUNK_SIZE))
+		    (res.end && r->len == r->alloc && r->alloc >= r->chunk))
 			break;
 		ret = read_more(r);
 		if (ret)
@@ -1561,8 +1567,7 @@ int mlg_csv_reader_peek(struct mlg_csv_reader *r, struct mlg_csv_chunk *it,
 		return r->err = ret;
 	r->stuck = 0;
 	/* Until the buffer is full of what is not consumed yet. */
-	while (!r->eof &&
-	       (r->head || r->len < r->alloc || r->alloc < MLG_CSV_CHUNK_SIZE))
+	while (!r->eof && (r->head || r->len < r->alloc || r->alloc < r->chunk))
 		if ((ret = read_more(r)))
 			return r->err = ret;
 	if (r->head == r->len)

@@ -237,6 +237,7 @@ struct mlg_csv_reader {
 	ssize_t (*read)(void *ctx, void *buf, size_t n);
 	void *ctx;
 	size_t max;
+	size_t chunk; /* the buffer's normal size */
 	char *buf;
 	size_t alloc, head, len;
 	struct mlg_csv_pos head_pos;
@@ -259,6 +260,13 @@ int mlg_csv_reader_init(struct mlg_csv_reader *r,
 			void *ctx, size_t max_record);
 
 /*
+ * Keep `bytes` buffered normally instead of MLG_CSV_CHUNK_SIZE (0: that
+ * again): the size of chunks and peeks. Small chunks are for tests that
+ * cut a small input in many places. Call before the first read.
+ */
+void mlg_csv_reader_set_chunk(struct mlg_csv_reader *r, size_t bytes);
+
+/*
  * Read the next record into `rec`: 1, 0 at the end of the input, or a
  * negative code (MLG_EDATA unterminated quote, MLG_ELIMIT, or the read
  * callback's error). Errors are sticky. A record is returned as soon as it
@@ -277,7 +285,8 @@ int mlg_csv_reader_skip(struct mlg_csv_reader *r);
 /*
  * Take the next chunk of complete records, for a worker thread to parse
  * with its own mlg_csv_chunk iterator: reads until the buffer
- * (MLG_CSV_CHUNK_SIZE, more for a record that does not fit) is full or the
+ * (MLG_CSV_CHUNK_SIZE or as set, more for a record that does not fit) is
+ * full or the
  * input ends, then hands over every complete record in it, with `at`, the
  * position of its first byte, to pass to mlg_csv_chunk_init(). The chunk
  * is borrowed and valid until the next call on `r`: copy it to hand it to

@@ -695,9 +695,16 @@ static void test_reader_one_byte_reads(void)
 	mlg_buf_release(&b);
 }
 
-static void test_reader_chunks(void)
+/*
+ * Read `in` with next() once and then next_chunk() to the end, reads of
+ * `step` bytes, the reader buffering `chunk` (0: its default): the
+ * records must be parse_all()'s, and each chunk whole records of at most
+ * `limit` bytes. Returns how many chunks there were.
+ */
+static int read_chunks(const struct mlg_buf *in, size_t chunk, size_t step,
+		       size_t limit)
 {
-	struct mlg_buf in = MLG_BUF_INIT, a = MLG_BUF_INIT, b = MLG_BUF_INIT;
+	struct mlg_buf a = MLG_BUF_INIT, b = MLG_BUF_INIT;
 	struct src src;
 	struct mlg_csv_reader r;
 	struct mlg_csv_record rec;
@@ -705,47 +712,78 @@ static void test_reader_chunks(void)
 	size_t n;
 	struct mlg_csv_pos at;
 	struct mlg_csv_count cnt;
-	uint64_t next_offset, next_line;
+	uint64_t next_offset, next_line, next_record = 1;
 	int i, nchunks = 0;
 
-	/* about 3 MiB: several chunks */
-	for (i = 0; i < 60000; i++)
-		mlg_buf_addf(&in, "%d,\"name, %d\",x%-30d\n", i, i, i);
-	parse_all(&a, NULL, in.ptr, in.len, NULL);
+	parse_all(&a, NULL, in->ptr, in->len, NULL);
 	memset(&src, 0, sizeof(src));
-	src.p = in.ptr;
-	src.n = in.len;
-	src.step = 100000;
+	src.p = in->ptr;
+	src.n = in->len;
+	src.step = step;
 	T_EQ_INT(mlg_csv_reader_init(&r, NULL, src_read, &src, 0), 0);
+	mlg_csv_reader_set_chunk(&r, chunk);
 	/* one record first, then chunks of the rest */
 	T_EQ_INT(mlg_csv_reader_next(&r, &rec), 1);
 	put_record(&b, &rec);
 	next_offset = rec.size;
-	next_line = 2;
+	next_line = rec.line + rec.nlines;
 	while ((i = mlg_csv_reader_next_chunk(&r, &p, &n, &at)) == 1) {
-		T_ASSERT(n <= MLG_CSV_CHUNK_SIZE);
 		T_EQ_INT(p[n - 1], '\n');
 		T_EQ_INT(at.offset, next_offset);
 		T_EQ_INT(at.line, next_line);
-		T_EQ_INT(at.record, next_line - 1);
+		T_EQ_INT(at.record, next_record);
 		parse_all(&b, NULL, p, n, &at);
 		next_offset += n;
 		/* a chunk is whole records: split() takes it all */
 		T_EQ_INT(mlg_csv_split(&cnt, NULL, p, n, 0), n);
+		T_ASSERT(n <= limit);
 		next_line += cnt.lines;
+		next_record += cnt.records;
 		nchunks++;
 	}
-	T_EQ_INT(next_offset, in.len);
+	T_EQ_INT(next_offset, in->len);
 	T_EQ_INT(i, 0);
 	T_EQ_INT(mlg_csv_reader_next_chunk(&r, &p, &n, &at), 0);
 	T_EQ_INT(mlg_csv_reader_next(&r, &rec), 0);
-	T_ASSERT(nchunks >= 3);
 	T_EQ_INT(b.len, a.len);
 	T_ASSERT(!strcmp(a.ptr, b.ptr));
 	mlg_csv_reader_release(&r);
-	mlg_buf_release(&in);
 	mlg_buf_release(&a);
 	mlg_buf_release(&b);
+	return nchunks;
+}
+
+static void test_reader_chunks(void)
+{
+	struct mlg_buf in = MLG_BUF_INIT;
+	int i;
+
+	/* about 3 MiB: several chunks */
+	for (i = 0; i < 60000; i++)
+		mlg_buf_addf(&in, "%d,\"name, %d\",x%-30d\n", i, i, i);
+	T_ASSERT(read_chunks(&in, 0, 100000, MLG_CSV_CHUNK_SIZE) >= 3);
+	mlg_buf_release(&in);
+}
+
+/* A reader set to buffer 100 bytes hands out chunks of at most 100, but
+ * for a record that does not fit: the buffer then doubles to hold it, to
+ * 512 bytes for the 257 bytes of "long", and holds the rest with it. */
+static void test_reader_small_chunks(void)
+{
+	struct mlg_buf in = MLG_BUF_INIT;
+	int i;
+
+	for (i = 0; i < 300; i++)
+		mlg_buf_addf(
+			&in, "%d,\"n\n%d\",%.*s\n", i, i, i % 50,
+			"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	mlg_buf_adds(&in, "long,\"");
+	for (i = 0; i < 250; i++)
+		mlg_buf_adds(&in, i % 50 ? "y" : "\n");
+	mlg_buf_adds(&in, "\"\nlast,1,2\n");
+	T_EQ_INT(read_chunks(&in, 100, 7, 512), 153);
+	T_EQ_INT(read_chunks(&in, 100, 4096, 512), 153);
+	mlg_buf_release(&in);
 }
 
 static void test_max_record(void)
@@ -1165,7 +1203,8 @@ MLG_TESTS(T(test_dialect_check), T(test_bad_dialect_fails_later),
 	  T(test_unescaped_fields_stay_valid), T(test_split_quote_aware),
 	  T(test_split_comments_and_escapes), T(test_split_long),
 	  T(test_split_every_position), T(test_reader_one_byte_reads),
-	  T(test_reader_chunks), T(test_max_record), T(test_max_record_chunks),
+	  T(test_reader_chunks), T(test_reader_small_chunks),
+	  T(test_max_record), T(test_max_record_chunks),
 	  T(test_huge_field_is_refused), T(test_reader_read_error),
 	  T(test_reader_empty_input), T(test_block_alignments),
 	  T(test_reader_skip), T(test_chunk_next_at), T(test_reader_peek))
