@@ -1534,6 +1534,7 @@ int mlg_validate(struct mlg_validate_result *r, const char *src,
 		goto done;
 	if ((rc = mlg_csv_reader_init(&rd, &o->dialect, stream_read, st, 0)))
 		goto done;
+	mlg_csv_reader_set_chunk(&rd, o->chunk_size);
 	reader_ok = 1;
 	if ((rc = open_outputs(&u, o)))
 		goto done;

@@ -101,6 +101,9 @@ struct mlg_validate_opts {
 	/* 1: build the profile of the schema fields (profile.h) in the same
 	 * pass, into result->profile. */
 	int profile;
+	/* Bytes read at a time, and so a thread's chunk (0: the reader's
+	 * default). The results do not depend on it. */
+	size_t chunk_size;
 };
 
 #define MLG_VALIDATE_LIMIT_ERRORS  1000

@@ -1,0 +1,241 @@
+/*
+ * fuzz_validate.c - threaded validation against the inline one
+ *
+ * Each input is a table, validated against one schema that reaches every
+ * path of the row check (blocks and their column scans, the full check,
+ * an integer unique key, a composite primary key, a unique key of two
+ * fields, missing values) by mlg_validate() inline (1 thread) and with 2
+ * and 3 threads. The first byte picks the dialect, the error list's
+ * limit and how much the reader buffers, down to 64 bytes, so that chunk
+ * boundaries and buffer ends fall all over a small table. The results
+ * must be the same: the return code and message, rows, bytes, labels,
+ * counts per error type and field, and the list, in order, member by
+ * member, and the rows written to --invalid-rows and --valid-rows. Any
+ * difference aborts.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "mlgate/buf.h"
+#include "mlgate/error.h"
+#include "mlgate/json.h"
+#include "mlgate/schema.h"
+#include "mlgate/validate.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const char schema_json[] =
+	"{\"missingValues\": [\"\", \"NA\"],"
+	" \"primaryKey\": [\"id\", \"k\"],"
+	" \"uniqueKeys\": [[\"k\", \"s\"]],"
+	" \"fields\": ["
+	"  {\"name\": \"id\", \"type\": \"integer\","
+	"   \"constraints\": {\"unique\": true, \"minimum\": 0}},"
+	"  {\"name\": \"k\", \"type\": \"string\","
+	"   \"constraints\": {\"enum\": [\"a\", \"b\", \"c\", \"dd\"],"
+	"                     \"pattern\": \"[a-c]|x\"}},"
+	"  {\"name\": \"x\", \"type\": \"number\","
+	"   \"constraints\": {\"minimum\": -10, \"maximum\": 10}},"
+	"  {\"name\": \"d\", \"type\": \"date\","
+	"   \"constraints\": {\"maximum\": \"2030-01-01\"}},"
+	"  {\"name\": \"f\", \"type\": \"boolean\"},"
+	"  {\"name\": \"s\", \"type\": \"string\","
+	"   \"constraints\": {\"maxLength\": 5}}"
+	" ]}";
+
+static const struct mlg_csv_dialect dialects[] = {
+	{',', '"', 1, 0, 0, 0, 1},	 /* RFC 4180 */
+	{',', '"', 1, 0, '#', 1, 1},	 /* comments, initial spaces */
+	{';', '\'', 0, '\\', 0, 0, 1}, /* backslash escapes */
+};
+
+static const size_t chunks[] = {64, 100, 257, 1024, 4096, 0};
+
+struct run {
+	int rc;
+	char *msg;
+	struct mlg_validate_result r;
+	struct mlg_buf rows[2]; /* --invalid-rows, --valid-rows */
+	int has[2];
+};
+
+/* The whole file at `path` into `out`; 0 when there is none. */
+static int slurp(struct mlg_buf *out, const char *path)
+{
+	FILE *fp = fopen(path, "rb");
+	char tmp[4096];
+	size_t n;
+
+	if (!fp)
+		return 0;
+	while ((n = fread(tmp, 1, sizeof(tmp), fp)))
+		if (mlg_buf_add(out, tmp, n))
+			abort();
+	fclose(fp);
+	remove(path);
+	return 1;
+}
+
+static const char *tmpdir;
+
+static void remove_dir(void)
+{
+	rmdir(tmpdir);
+}
+
+static void validate(struct run *out, const char *path,
+		     struct mlg_validate_opts *o, int threads)
+{
+	static char dir[] = "/tmp/fuzz_validate.XXXXXX";
+	static int made;
+	char inv[64], val[64];
+	int k;
+
+	if (!made) {
+		if (!mkdtemp(dir))
+			abort();
+		tmpdir = dir;
+		atexit(remove_dir);
+		made = 1;
+	}
+	snprintf(inv, sizeof(inv), "%s/invalid.csv", dir);
+	snprintf(val, sizeof(val), "%s/valid.csv", dir);
+	memset(out, 0, sizeof(*out));
+	o->threads = threads;
+	o->invalid_rows = inv;
+	o->valid_rows = val;
+	mlg_error_clear();
+	out->rc = mlg_validate(&out->r, path, o);
+	out->msg = strdup(out->rc ? mlg_error_message() : "");
+	if (!out->msg)
+		abort();
+	for (k = 0; k < 2; k++) {
+		mlg_buf_init(&out->rows[k], 0);
+		out->has[k] = slurp(&out->rows[k], k ? val : inv);
+	}
+}
+
+static void run_release(struct run *x)
+{
+	mlg_validate_result_release(&x->r);
+	free(x->msg);
+	mlg_buf_release(&x->rows[0]);
+	mlg_buf_release(&x->rows[1]);
+}
+
+static int str_diff(const char *a, const char *b)
+{
+	return (!a || !b) ? a != b : strcmp(a, b) != 0;
+}
+
+/* Abort, saying what differs, unless b is a. */
+static void same(const struct run *a, const struct run *b, int threads)
+{
+	const struct mlg_validate_result *x = &a->r, *y = &b->r;
+	const char *what = NULL;
+	size_t i, n;
+
+	if (a->rc != b->rc || strcmp(a->msg, b->msg))
+		what = "return code or message";
+	else if (x->rows != y->rows || x->bytes != y->bytes ||
+		 x->errors != y->errors)
+		what = "rows, bytes or error count";
+	else if (x->nlabels != y->nlabels || x->nfields != y->nfields ||
+		 x->nlist != y->nlist)
+		what = "labels, fields or listed errors";
+	for (i = 0; !what && i < x->nlabels; i++)
+		if (str_diff(x->labels[i], y->labels[i]))
+			what = "a label";
+	n = (x->counts && y->counts) ? MLG_VE_COUNT * (x->nfields + 1) : 0;
+	if (!what && !x->counts != !y->counts)
+		what = "counts";
+	for (i = 0; !what && i < n; i++)
+		if (x->counts[i] != y->counts[i])
+			what = "a count";
+	for (i = 0; !what && i < x->nlist; i++) {
+		const struct mlg_verr *e = &x->list[i], *f = &y->list[i];
+
+		if (e->type != f->type || e->row != f->row ||
+		    e->line != f->line || e->field != f->field ||
+		    str_diff(e->field_name, f->field_name) ||
+		    str_diff(e->cell, f->cell) || str_diff(e->note, f->note))
+			what = "a listed error";
+	}
+	for (i = 0; !what && i < 2; i++)
+		if (a->has[i] != b->has[i] || a->rows[i].len != b->rows[i].len ||
+		    (a->rows[i].len &&
+		     memcmp(a->rows[i].ptr, b->rows[i].ptr, a->rows[i].len)))
+			what = i ? "the valid rows" : "the invalid rows";
+	if (!what)
+		return;
+	fprintf(stderr, "fuzz_validate: %d threads differ from 1: %s\n",
+		threads, what);
+	fprintf(stderr, "  1: rc %d '%s', %llu rows, %llu errors\n", a->rc,
+		a->msg, (unsigned long long)x->rows,
+		(unsigned long long)x->errors);
+	fprintf(stderr, "  %d: rc %d '%s', %llu rows, %llu errors\n", threads,
+		b->rc, b->msg, (unsigned long long)y->rows,
+		(unsigned long long)y->errors);
+	abort();
+}
+
+static struct mlg_schema *schema(void)
+{
+	static struct mlg_schema s;
+	static int loaded;
+	struct mlg_json_doc doc;
+
+	if (loaded)
+		return &s;
+	if (mlg_json_parse(&doc, "schema.json", schema_json,
+			   sizeof(schema_json) - 1) ||
+	    mlg_schema_parse(&s, &doc)) {
+		fprintf(stderr, "fuzz_validate: %s\n", mlg_error_message());
+		abort();
+	}
+	mlg_json_doc_release(&doc);
+	loaded = 1;
+	return &s;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct mlg_validate_opts o;
+	struct run one, many;
+	char path[64];
+	unsigned cfg;
+	int fd, t;
+
+	if (!size)
+		return 0;
+	cfg = data[0];
+	data++;
+	size--;
+	fd = memfd_create("fuzz.csv", 0);
+	if (fd < 0)
+		abort();
+	if (size && write(fd, data, size) != (ssize_t)size)
+		abort();
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+
+	memset(&o, 0, sizeof(o));
+	o.schema = schema();
+	o.dialect = dialects[cfg % 3];
+	o.limit_errors = (cfg / 3) % 2 ? 1000 : 3;
+	o.unique_memory = MLG_VALIDATE_UNIQUE_MEMORY;
+	o.chunk_size = chunks[(cfg / 6) % 6];
+
+	validate(&one, path, &o, 1);
+	for (t = 2; t <= 3; t++) {
+		validate(&many, path, &o, t);
+		same(&one, &many, t);
+		run_release(&many);
+	}
+	run_release(&one);
+	close(fd);
+	return 0;
+}
