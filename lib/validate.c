@@ -320,6 +320,14 @@ check_cell(struct worker_ctx *w, struct job *j, size_t fi, size_t col,
 			len, note);
 }
 
+/* A record's rowNumber: the header is row 1, and JSON Lines number
+ * their records as if they had one. */
+static uint64_t row_number(const struct plan *p,
+			   const struct mlg_csv_record *rec)
+{
+	return rec->index + 1 + (uint64_t)(p->o->jsonl != 0);
+}
+
 /* With `prof`, its cells go to that profile. */
 static void check_record(struct worker_ctx *w, struct job *j,
 			 const struct mlg_csv_record *rec, int check_text,
@@ -327,7 +335,7 @@ static void check_record(struct worker_ctx *w, struct job *j,
 			 unsigned char *nulls)
 {
 	const struct plan *p = w->p;
-	uint64_t row = rec->index + 1, line = rec->line;
+	uint64_t row = row_number(p, rec), line = rec->line;
 	size_t n = rec->nfields < p->ncols ? rec->nfields : p->ncols, c, k;
 
 	j->rows++;
@@ -381,7 +389,7 @@ static void check_json_record(struct worker_ctx *w, struct job *j,
 {
 	const struct plan *p = w->p;
 	const struct mlg_schema *s = p->s;
-	uint64_t row = rec->index + 2, line = rec->line;
+	uint64_t row = row_number(p, rec), line = rec->line;
 	const char *key;
 	json_error_t jerr;
 	json_t *o, *val;
@@ -912,7 +920,7 @@ static int write_rows(struct run *u, struct job *j, const uint64_t *bad,
 
 	mlg_csv_chunk_init(&it, &u->p->o->dialect, j->buf, j->len, &j->pos);
 	while (!rc && mlg_csv_chunk_next(&it, &rec) == 1) {
-		uint64_t row = rec.index + 1;
+		uint64_t row = row_number(u->p, &rec);
 		const char *raw = j->buf + (rec.offset - j->pos.offset);
 
 		while (b < nbad && bad[b] < row)
@@ -1500,7 +1508,8 @@ int mlg_validate(struct mlg_validate_result *r, const char *src,
 	u.budget = o->unique_memory ? o->unique_memory
 				    : MLG_VALIDATE_UNIQUE_MEMORY;
 	u.sets = mlg_calloc(p.nkeys + 1, sizeof(*u.sets));
-	u.delim = o->dialect.delimiter;
+	/* After the row number of an invalid row: a tab before JSON. */
+	u.delim = o->jsonl ? '\t' : o->dialect.delimiter;
 
 	/* Enough jobs in flight to keep every worker busy while the
 	 * reader waits on the oldest. */
