@@ -4,14 +4,15 @@
  * Each input is a table, validated against one schema that reaches every
  * path of the row check (blocks and their column scans, the full check,
  * an integer unique key, a composite primary key, a unique key of two
- * fields, missing values) by mlg_validate() inline (1 thread) and with 2
- * and 3 threads. The first byte picks the dialect, the error list's
- * limit and how much the reader buffers, down to 64 bytes, so that chunk
- * boundaries and buffer ends fall all over a small table. The results
- * must be the same: the return code and message, rows, bytes, labels,
- * counts per error type and field, and the list, in order, member by
- * member, and the rows written to --invalid-rows and --valid-rows. Any
- * difference aborts.
+ * fields, missing values) by mlg_validate(). The first byte picks the
+ * dialect (or JSON Lines), the error list's limit and how much the reader
+ * buffers, down to 64 bytes, so that chunk boundaries and buffer ends
+ * fall all over a small table. Inline (1 thread) with that buffer is the
+ * reference; inline with the default buffer, and 2 and 3 threads with
+ * the small one, must give the same: the return code and message, rows,
+ * bytes, labels, counts per error type and field, the list, in order,
+ * member by member, and the rows written to --invalid-rows and
+ * --valid-rows. Any difference aborts.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -47,10 +48,12 @@ static const char schema_json[] =
 	"   \"constraints\": {\"maxLength\": 5}}"
 	" ]}";
 
+/* The last is JSON Lines', as data-validate sets it up. */
 static const struct mlg_csv_dialect dialects[] = {
-	{',', '"', 1, 0, 0, 0, 1},	 /* RFC 4180 */
-	{',', '"', 1, 0, '#', 1, 1},	 /* comments, initial spaces */
+	{',', '"', 1, 0, 0, 0, 1},     /* RFC 4180 */
+	{',', '"', 1, 0, '#', 1, 1},   /* comments, initial spaces */
 	{';', '\'', 0, '\\', 0, 0, 1}, /* backslash escapes */
+	{0x1f, 0, 0, 0, 0, 0, 0},      /* JSON Lines */
 };
 
 static const size_t chunks[] = {64, 100, 257, 1024, 4096, 0};
@@ -133,7 +136,7 @@ static int str_diff(const char *a, const char *b)
 }
 
 /* Abort, saying what differs, unless b is a. */
-static void same(const struct run *a, const struct run *b, int threads)
+static void same(const struct run *a, const struct run *b, const char *run)
 {
 	const struct mlg_validate_result *x = &a->r, *y = &b->r;
 	const char *what = NULL;
@@ -166,18 +169,19 @@ static void same(const struct run *a, const struct run *b, int threads)
 			what = "a listed error";
 	}
 	for (i = 0; !what && i < 2; i++)
-		if (a->has[i] != b->has[i] || a->rows[i].len != b->rows[i].len ||
+		if (a->has[i] != b->has[i] ||
+		    a->rows[i].len != b->rows[i].len ||
 		    (a->rows[i].len &&
 		     memcmp(a->rows[i].ptr, b->rows[i].ptr, a->rows[i].len)))
 			what = i ? "the valid rows" : "the invalid rows";
 	if (!what)
 		return;
-	fprintf(stderr, "fuzz_validate: %d threads differ from 1: %s\n",
-		threads, what);
-	fprintf(stderr, "  1: rc %d '%s', %llu rows, %llu errors\n", a->rc,
+	fprintf(stderr, "fuzz_validate: %s differs from inline: %s\n", run,
+		what);
+	fprintf(stderr, "  inline: rc %d '%s', %llu rows, %llu errors\n", a->rc,
 		a->msg, (unsigned long long)x->rows,
 		(unsigned long long)x->errors);
-	fprintf(stderr, "  %d: rc %d '%s', %llu rows, %llu errors\n", threads,
+	fprintf(stderr, "  %s: rc %d '%s', %llu rows, %llu errors\n", run,
 		b->rc, b->msg, (unsigned long long)y->rows,
 		(unsigned long long)y->errors);
 	abort();
@@ -205,7 +209,7 @@ static struct mlg_schema *schema(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mlg_validate_opts o;
-	struct run one, many;
+	struct run one, other;
 	char path[64];
 	unsigned cfg;
 	int fd, t;
@@ -224,16 +228,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&o, 0, sizeof(o));
 	o.schema = schema();
-	o.dialect = dialects[cfg % 3];
-	o.limit_errors = (cfg / 3) % 2 ? 1000 : 3;
+	o.dialect = dialects[cfg % 4];
+	o.jsonl = cfg % 4 == 3;
+	o.limit_errors = (cfg / 4) % 2 ? 1000 : 3;
 	o.unique_memory = MLG_VALIDATE_UNIQUE_MEMORY;
-	o.chunk_size = chunks[(cfg / 6) % 6];
+	o.chunk_size = chunks[(cfg / 8) % 6];
 
 	validate(&one, path, &o, 1);
-	for (t = 2; t <= 3; t++) {
-		validate(&many, path, &o, t);
-		same(&one, &many, t);
-		run_release(&many);
+	for (t = 0; t < 3; t++) {
+		static const char *const runs[] = {"inline, default buffer",
+						   "2 threads", "3 threads"};
+
+		o.chunk_size = t ? chunks[(cfg / 8) % 6] : 0;
+		validate(&other, path, &o, t ? t + 1 : 1);
+		same(&one, &other, runs[t]);
+		run_release(&other);
 	}
 	run_release(&one);
 	close(fd);
