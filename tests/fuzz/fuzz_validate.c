@@ -5,14 +5,16 @@
  * path of the row check (blocks and their column scans, the full check,
  * an integer unique key, a composite primary key, a unique key of two
  * fields, missing values) by mlg_validate(). The first byte picks the
- * dialect (or JSON Lines), the error list's limit and how much the reader
+ * dialect (or JSON Lines), the error list's limit, how much the reader
  * buffers, down to 64 bytes, so that chunk boundaries and buffer ends
- * fall all over a small table. Inline (1 thread) with that buffer is the
- * reference; inline with the default buffer, and 2 and 3 threads with
- * the small one, must give the same: the return code and message, rows,
- * bytes, labels, counts per error type and field, the list, in order,
- * member by member, and the rows written to --invalid-rows and
- * --valid-rows. Any difference aborts.
+ * fall all over a small table, and whether dataset checks run too (then
+ * rows go one by one, not in blocks). Inline (1 thread) with that buffer
+ * is the reference; inline with the default buffer, and 2 and 3 threads
+ * with the small one, must give the same: the return code and message,
+ * rows, bytes, labels, counts per error type and field, the list, in
+ * order, member by member, the rows written to --invalid-rows and
+ * --valid-rows, and each dataset check's verdict, value and message.
+ * Any difference aborts.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -22,8 +24,10 @@
 #include <unistd.h>
 
 #include "mlgate/buf.h"
+#include "mlgate/dscheck.h"
 #include "mlgate/error.h"
 #include "mlgate/json.h"
+#include "mlgate/report.h"
 #include "mlgate/schema.h"
 #include "mlgate/validate.h"
 
@@ -58,11 +62,29 @@ static const struct mlg_csv_dialect dialects[] = {
 
 static const size_t chunks[] = {64, 100, 257, 1024, 4096, 0};
 
+/* Dataset checks whose metrics do not depend on how the rows are cut
+ * (not sums or quantiles, whose rounding does); "%s" is the key_overlap
+ * file. */
+static const char checks_fmt[] =
+	"{\"checks\": ["
+	" \"row_count between 1 and 100\","
+	" \"null_count(x) <= 1\", \"null_fraction(s) <= 0.5\","
+	" \"min(x) >= -5\", \"max(x) <= 5\", \"max(d) <= 20000\","
+	" \"distinct_count(k) >= 2\","
+	" {\"rule\": \"in_set_fraction(k) >= 0.5\", \"values\": [\"a\"]},"
+	" {\"rule\": \"set_coverage(k) >= 1\", \"values\": [\"a\", \"b\"]},"
+	" \"label_share(f=true) between 0.2 and 0.8\","
+	" \"duplicate_rows <= 0\","
+	" {\"rule\": \"key_overlap(id) <= 0\", \"with\": \"%s\"},"
+	" \"freshness_days(d) <= 30\""
+	"]}";
+
 struct run {
 	int rc;
 	char *msg;
 	struct mlg_validate_result r;
-	struct mlg_buf rows[2]; /* --invalid-rows, --valid-rows */
+	struct mlg_report checks; /* of opts->checks, when set */
+	struct mlg_buf rows[2];	  /* --invalid-rows, --valid-rows */
 	int has[2];
 };
 
@@ -83,30 +105,35 @@ static int slurp(struct mlg_buf *out, const char *path)
 	return 1;
 }
 
-static const char *tmpdir;
+static char tmpdir[] = "/tmp/fuzz_validate.XXXXXX";
 
 static void remove_dir(void)
 {
 	rmdir(tmpdir);
 }
 
-static void validate(struct run *out, const char *path,
-		     struct mlg_validate_opts *o, int threads)
+/* A directory of this process's own for the files it writes. */
+static const char *workdir(void)
 {
-	static char dir[] = "/tmp/fuzz_validate.XXXXXX";
 	static int made;
-	char inv[64], val[64];
-	int k;
 
 	if (!made) {
-		if (!mkdtemp(dir))
+		if (!mkdtemp(tmpdir))
 			abort();
-		tmpdir = dir;
 		atexit(remove_dir);
 		made = 1;
 	}
-	snprintf(inv, sizeof(inv), "%s/invalid.csv", dir);
-	snprintf(val, sizeof(val), "%s/valid.csv", dir);
+	return tmpdir;
+}
+
+static void validate(struct run *out, const char *path,
+		     struct mlg_validate_opts *o, int threads)
+{
+	char inv[64], val[64];
+	int k;
+
+	snprintf(inv, sizeof(inv), "%s/invalid.csv", workdir());
+	snprintf(val, sizeof(val), "%s/valid.csv", workdir());
 	memset(out, 0, sizeof(*out));
 	o->threads = threads;
 	o->invalid_rows = inv;
@@ -120,6 +147,10 @@ static void validate(struct run *out, const char *path,
 		mlg_buf_init(&out->rows[k], 0);
 		out->has[k] = slurp(&out->rows[k], k ? val : inv);
 	}
+	mlg_report_init(&out->checks, "fuzz", "0");
+	if (o->checks && !out->rc)
+		mlg_dscheck_report(o->checks, out->r.stats, &out->checks, "t",
+				   1.7e9);
 }
 
 static void run_release(struct run *x)
@@ -128,6 +159,7 @@ static void run_release(struct run *x)
 	free(x->msg);
 	mlg_buf_release(&x->rows[0]);
 	mlg_buf_release(&x->rows[1]);
+	mlg_report_release(&x->checks);
 }
 
 static int str_diff(const char *a, const char *b)
@@ -136,6 +168,27 @@ static int str_diff(const char *a, const char *b)
 }
 
 /* Abort, saying what differs, unless b is a. */
+/* The same checks with the same verdicts, values (to the bit) and
+ * messages. */
+static int same_checks(const struct mlg_report *a, const struct mlg_report *b)
+{
+	size_t i;
+
+	if (a->nchecks != b->nchecks)
+		return 0;
+	for (i = 0; i < a->nchecks; i++) {
+		const struct mlg_check *x = a->checks[i], *y = b->checks[i];
+
+		if (strcmp(x->id, y->id) || x->status != y->status ||
+		    x->has_value != y->has_value ||
+		    (x->has_value &&
+		     memcmp(&x->value, &y->value, sizeof(x->value))) ||
+		    str_diff(x->message, y->message))
+			return 0;
+	}
+	return 1;
+}
+
 static void same(const struct run *a, const struct run *b, const char *run)
 {
 	const struct mlg_validate_result *x = &a->r, *y = &b->r;
@@ -174,6 +227,8 @@ static void same(const struct run *a, const struct run *b, const char *run)
 		    (a->rows[i].len &&
 		     memcmp(a->rows[i].ptr, b->rows[i].ptr, a->rows[i].len)))
 			what = i ? "the valid rows" : "the invalid rows";
+	if (!what && !same_checks(&a->checks, &b->checks))
+		what = "the dataset checks";
 	if (!what)
 		return;
 	fprintf(stderr, "fuzz_validate: %s differs from inline: %s\n", run,
@@ -206,6 +261,30 @@ static struct mlg_schema *schema(void)
 	return &s;
 }
 
+/* The dataset checks, their key_overlap file beside the outputs. */
+static struct mlg_dscheck *checks(const struct mlg_csv_dialect *d)
+{
+	static struct mlg_dscheck *c;
+	char path[64], with[64], text[sizeof(checks_fmt) + 64];
+	FILE *fp;
+
+	if (c)
+		return c;
+	snprintf(path, sizeof(path), "%s/checks.json", workdir());
+	snprintf(with, sizeof(with), "%s/with.csv", workdir());
+	snprintf(text, sizeof(text), checks_fmt, with);
+	if (!(fp = fopen(with, "w")) || fputs("id\n7\n9\n", fp) < 0 ||
+	    fclose(fp) || !(fp = fopen(path, "w")) || fputs(text, fp) < 0 ||
+	    fclose(fp) || mlg_dscheck_load(&c, path, schema()) ||
+	    mlg_dscheck_prepare(c, d, MLG_VALIDATE_UNIQUE_MEMORY)) {
+		fprintf(stderr, "fuzz_validate: %s\n", mlg_error_message());
+		abort();
+	}
+	remove(path);
+	remove(with);
+	return c;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mlg_validate_opts o;
@@ -233,6 +312,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.limit_errors = (cfg / 4) % 2 ? 1000 : 3;
 	o.unique_memory = MLG_VALIDATE_UNIQUE_MEMORY;
 	o.chunk_size = chunks[(cfg / 8) % 6];
+	if ((cfg / 48) % 2)
+		o.checks = checks(&dialects[0]);
 
 	validate(&one, path, &o, 1);
 	for (t = 0; t < 3; t++) {
