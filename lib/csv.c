@@ -1349,6 +1349,7 @@ static void cfg_of(struct cfg *c, const struct mlg_csv_chunk *it)
 static void make_room(struct mlg_csv_reader *r)
 {
 	size_t cap = r->max + 1 > r->chunk ? r->max + 1 : r->chunk;
+	size_t first = r->chunk < FIRST_BUFFER ? r->chunk : FIRST_BUFFER;
 	size_t n;
 
 	if (r->head && (r->len == r->alloc || r->head >= r->alloc / 2)) {
@@ -1358,9 +1359,7 @@ static void make_room(struct mlg_csv_reader *r)
 	}
 	if (r->len < r->alloc && (r->alloc >= r->chunk || !r->filled))
 		return;
-	n = r->alloc		      ? 2 * r->alloc
-	    : r->chunk < FIRST_BUFFER ? r->chunk
-				      : FIRST_BUFFER;
+	n = r->alloc ? 2 * r->alloc : first;
 	if (!r->alloc && r->max < n)
 		n = r->max + 1;
 	if (n > cap)

@@ -626,7 +626,7 @@ static void block_run(struct worker_ctx *w, struct job *j, struct block *b,
 			i = b->kf[0] * BLOCK + r;
 			if (b->st[i] == MLG_SCAN_OK)
 				add_int(j, 0, (int64_t)b->word[i],
-					rec->index + 1, rec->line, rec, 1);
+					row_number(p, rec), rec->line, rec, 1);
 			continue;
 		}
 		for (i = 0; i < b->nkf; i++) {
@@ -637,7 +637,7 @@ static void block_run(struct worker_ctx *w, struct job *j, struct block *b,
 		}
 		for (k = 0; k < p->nkeys; k++)
 			check_key(j, p, k, words, nulls, p->ncols,
-				  rec->index + 1, rec->line, rec);
+				  row_number(p, rec), rec->line, rec);
 	}
 	b->n = 0;
 }

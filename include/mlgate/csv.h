@@ -286,12 +286,11 @@ int mlg_csv_reader_skip(struct mlg_csv_reader *r);
  * Take the next chunk of complete records, for a worker thread to parse
  * with its own mlg_csv_chunk iterator: reads until the buffer
  * (MLG_CSV_CHUNK_SIZE or as set, more for a record that does not fit) is
- * full or the
- * input ends, then hands over every complete record in it, with `at`, the
- * position of its first byte, to pass to mlg_csv_chunk_init(). The chunk
- * is borrowed and valid until the next call on `r`: copy it to hand it to
- * another thread. After records taken with mlg_csv_reader_next(), the
- * first chunk starts at the next record.
+ * full or the input ends, then hands over every complete record in it,
+ * with `at`, the position of its first byte, to pass to
+ * mlg_csv_chunk_init(). The chunk is borrowed and valid until the next
+ * call on `r`: copy it to hand it to another thread. After records taken
+ * with mlg_csv_reader_next(), the first chunk starts at the next record.
  *
  * Returns 1, 0 at the end of the input, or a negative code as
  * mlg_csv_reader_next() (an unterminated quote is found by the chunk's

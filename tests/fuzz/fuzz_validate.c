@@ -26,6 +26,7 @@
 #include "mlgate/buf.h"
 #include "mlgate/dscheck.h"
 #include "mlgate/error.h"
+#include "mlgate/file.h"
 #include "mlgate/json.h"
 #include "mlgate/report.h"
 #include "mlgate/schema.h"
@@ -88,19 +89,14 @@ struct run {
 	int has[2];
 };
 
-/* The whole file at `path` into `out`; 0 when there is none. */
+/* The whole file at `path` into `out`, and removed; 0 when there is
+ * none. */
 static int slurp(struct mlg_buf *out, const char *path)
 {
-	FILE *fp = fopen(path, "rb");
-	char tmp[4096];
-	size_t n;
-
-	if (!fp)
+	if (!mlg_file_exists(path))
 		return 0;
-	while ((n = fread(tmp, 1, sizeof(tmp), fp)))
-		if (mlg_buf_add(out, tmp, n))
-			abort();
-	fclose(fp);
+	if (mlg_file_read(out, path, MLG_BUF_NOCAP))
+		abort();
 	remove(path);
 	return 1;
 }
@@ -167,7 +163,6 @@ static int str_diff(const char *a, const char *b)
 	return (!a || !b) ? a != b : strcmp(a, b) != 0;
 }
 
-/* Abort, saying what differs, unless b is a. */
 /* The same checks with the same verdicts, values (to the bit) and
  * messages. */
 static int same_checks(const struct mlg_report *a, const struct mlg_report *b)
@@ -189,6 +184,7 @@ static int same_checks(const struct mlg_report *a, const struct mlg_report *b)
 	return 1;
 }
 
+/* Abort, saying what differs, unless b is a. */
 static void same(const struct run *a, const struct run *b, const char *run)
 {
 	const struct mlg_validate_result *x = &a->r, *y = &b->r;
@@ -265,17 +261,17 @@ static struct mlg_schema *schema(void)
 static struct mlg_dscheck *checks(const struct mlg_csv_dialect *d)
 {
 	static struct mlg_dscheck *c;
+	static const char ids[] = "id\n7\n9\n";
 	char path[64], with[64], text[sizeof(checks_fmt) + 64];
-	FILE *fp;
 
 	if (c)
 		return c;
 	snprintf(path, sizeof(path), "%s/checks.json", workdir());
 	snprintf(with, sizeof(with), "%s/with.csv", workdir());
 	snprintf(text, sizeof(text), checks_fmt, with);
-	if (!(fp = fopen(with, "w")) || fputs("id\n7\n9\n", fp) < 0 ||
-	    fclose(fp) || !(fp = fopen(path, "w")) || fputs(text, fp) < 0 ||
-	    fclose(fp) || mlg_dscheck_load(&c, path, schema()) ||
+	if (mlg_file_write(with, ids, sizeof(ids) - 1) ||
+	    mlg_file_write(path, text, strlen(text)) ||
+	    mlg_dscheck_load(&c, path, schema()) ||
 	    mlg_dscheck_prepare(c, d, MLG_VALIDATE_UNIQUE_MEMORY)) {
 		fprintf(stderr, "fuzz_validate: %s\n", mlg_error_message());
 		abort();
@@ -291,6 +287,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct run one, other;
 	char path[64];
 	unsigned cfg;
+	size_t small;
 	int fd, t;
 
 	if (!size)
@@ -311,7 +308,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	o.jsonl = cfg % 4 == 3;
 	o.limit_errors = (cfg / 4) % 2 ? 1000 : 3;
 	o.unique_memory = MLG_VALIDATE_UNIQUE_MEMORY;
-	o.chunk_size = chunks[(cfg / 8) % 6];
+	o.chunk_size = small = chunks[(cfg / 8) % 6];
 	if ((cfg / 48) % 2)
 		o.checks = checks(&dialects[0]);
 
@@ -320,7 +317,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		static const char *const runs[] = {"inline, default buffer",
 						   "2 threads", "3 threads"};
 
-		o.chunk_size = t ? chunks[(cfg / 8) % 6] : 0;
+		o.chunk_size = t ? small : 0;
 		validate(&other, path, &o, t ? t + 1 : 1);
 		same(&one, &other, runs[t]);
 		run_release(&other);
