@@ -1552,6 +1552,65 @@ int mlg_csv_reader_next_chunk(struct mlg_csv_reader *r, const char **ptr,
 	return 1;
 }
 
+int mlg_csv_reader_next_cut(struct mlg_csv_reader *r, const char **ptr,
+			    size_t *len, uint64_t *offset, int *partial)
+{
+	const char *p, *lf;
+	size_t n;
+	int ret;
+
+	if (r->err)
+		return r->err;
+	consume(r, &r->it);
+	while (!r->eof && (r->head || r->len < r->alloc || r->alloc < r->chunk))
+		if ((ret = read_more(r)))
+			return r->err = ret;
+	if (r->head == r->len)
+		return 0;
+	p = (const char *)data(r);
+	n = r->len - r->head;
+	*offset = r->head_pos.offset;
+	*partial = !r->eof;
+	if (!r->eof) {
+		if (!(lf = memrchr(p, '\n', n)))
+			return 2;
+		n = (size_t)(lf - p) + 1;
+	}
+	*ptr = p;
+	*len = n;
+	r->head += n;
+	r->head_pos.offset += n;
+	reparse(r);
+	return 1;
+}
+
+void mlg_csv_reader_pos(const struct mlg_csv_reader *r, struct mlg_csv_pos *out)
+{
+	mlg_csv_chunk_pos(&r->it, out);
+}
+
+void mlg_csv_reader_unread(struct mlg_csv_reader *r, const char *ptr,
+			   size_t len, const struct mlg_csv_pos *at)
+{
+	size_t n = r->len - r->head;
+
+	if (len > r->head) {
+		if (n + len > r->alloc) {
+			r->alloc = n + len;
+			r->buf = mlg_realloc(r->buf, r->alloc);
+		}
+		memmove(r->buf + len, r->buf + r->head, n);
+		r->head = len;
+		r->len = len + n;
+	}
+	r->head -= len;
+	if (len) /* ptr may be what the reader held there */
+		memmove(r->buf + r->head, ptr, len);
+	r->head_pos = *at;
+	r->stuck = 0;
+	reparse(r);
+}
+
 int mlg_csv_reader_peek(struct mlg_csv_reader *r, struct mlg_csv_chunk *it,
 			const char **ptr, size_t *len, struct mlg_csv_pos *at)
 {

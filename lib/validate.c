@@ -95,8 +95,10 @@ struct job {
 	const char *buf; /* the chunk: own, or the reader's */
 	char *own;
 	size_t len, alloc;
-	struct mlg_csv_pos pos;
-	uint64_t seq;
+	/* Where the chunk starts, and where its parse stopped: in a worker's
+	 * chunk, line 1 and record 0 at its start (job_rebase()). */
+	struct mlg_csv_pos pos, end;
+	int partial; /* the chunk may end inside a record */
 	int done;
 	/* results */
 	uint64_t rows;
@@ -108,6 +110,7 @@ struct job {
 	uint64_t *bad_rows; /* rows with any error, ascending */
 	size_t nbad, abad;
 	int fatal; /* unterminated quote: the rest of the input is lost */
+	int redo;  /* a record over the size limit: the reader must say so */
 	struct mlg_dsacc *acc;	  /* dataset metrics of this chunk, or NULL */
 	struct mlg_profile *prof; /* the profile of this chunk, or NULL */
 };
@@ -689,6 +692,7 @@ static void run_job(struct worker_ctx *w, struct job *j)
 	}
 	if (b && b->n)
 		block_run(w, j, b, words, nulls);
+	mlg_csv_chunk_pos(&w->it, &j->end);
 	/* A record over the size limit is the reader's error (see
 	 * mlg_csv_reader_took()). */
 	if (rc == MLG_EDATA) {
@@ -880,6 +884,7 @@ static void plan_release(struct plan *p)
 struct run {
 	const struct plan *p;
 	struct mlg_validate_result *r;
+	struct mlg_csv_pos at; /* where the next job to merge starts */
 	struct mlg_fpset *sets;
 	size_t budget;
 	struct mlg_atomic inv, val;
@@ -1228,6 +1233,7 @@ struct pool {
 	uint64_t dispatched, taken, merged;
 	int stop;
 	struct worker_ctx *w;
+	size_t max_record; /* the reader's */
 };
 
 static void *worker_main(void *arg)
@@ -1247,7 +1253,10 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&pl->mu);
 		mlg_csv_chunk_init(&w->it, &w->p->o->dialect, j->buf, j->len,
 				   &j->pos);
+		w->it.partial = j->partial;
+		w->it.limit = pl->max_record;
 		run_job(w, j);
+		j->redo = w->it.err == MLG_ELIMIT;
 		pthread_mutex_lock(&pl->mu);
 		j->done = 1;
 		pthread_cond_broadcast(&pl->done);
@@ -1263,6 +1272,7 @@ static void job_reset(struct job *j, size_t ncounts)
 	j->nbad = 0;
 	j->done = 0;
 	j->fatal = 0;
+	j->redo = 0;
 	memset(j->counts, 0, ncounts * sizeof(*j->counts));
 }
 
@@ -1281,19 +1291,90 @@ static void job_free(struct job *j)
 	free(j->bad_rows);
 }
 
-/* Wait for the oldest job, merge it. */
-static int merge_oldest(struct pool *pl, struct run *u, int *fatal)
+static void job_wait(struct pool *pl, struct job *j)
 {
-	struct job *j = &pl->ring[pl->merged % pl->cap];
-	int rc;
-
 	pthread_mutex_lock(&pl->mu);
 	while (!j->done)
 		pthread_cond_wait(&pl->done, &pl->mu);
 	pthread_mutex_unlock(&pl->mu);
+}
+
+/* What job j found is for nothing: its chunk started in the wrong place. */
+static void job_drop(struct job *j)
+{
+	verrs_free(j->errs, j->nerrs);
+	j->nerrs = 0;
+	if (j->acc)
+		mlg_dsacc_reset(j->acc);
+	if (j->prof)
+		mlg_profile_reset(j->prof);
+}
+
+/* Number the rows and lines of job j from `at`, where it really starts. */
+static void job_rebase(struct job *j, const struct mlg_csv_pos *at)
+{
+	uint64_t dr = at->record - j->pos.record, dl = at->line - j->pos.line;
+	size_t i;
+
+	if (dr || dl) {
+		for (i = 0; i < j->nerrs; i++) {
+			j->errs[i].row += dr;
+			j->errs[i].line += dl;
+		}
+		for (i = 0; i < j->nfps; i++) {
+			j->fps[i].row += dr;
+			j->fps[i].line += dl;
+		}
+		for (i = 0; i < j->nbad; i++)
+			j->bad_rows[i] += dr;
+	}
+	j->pos.record += dr;
+	j->pos.line += dl;
+	j->end.record += dr;
+	j->end.line += dl;
+}
+
+/*
+ * Wait for the oldest job and merge it. A job whose parse stopped short
+ * of its end without an error had a wrong cut (run_parallel()): the
+ * records it did not finish, and every later chunk, go back to the
+ * reader, and *recut is set. Later jobs started in the wrong place: what
+ * they found is dropped. So is a job that met a record over the size
+ * limit, whose chunk goes back whole for the reader to report it.
+ */
+static int settle(struct pool *pl, struct run *u, struct mlg_csv_reader *rd,
+		  int *fatal, int *recut)
+{
+	struct job *j = &pl->ring[pl->merged % pl->cap];
+	struct mlg_buf rest = MLG_BUF_INIT;
+	size_t used;
+	int rc = 0;
+
+	job_wait(pl, j);
 	*fatal |= j->fatal;
-	rc = merge_job(u, j);
+	used = j->redo ? 0 : (size_t)(j->end.offset - j->pos.offset);
+	if (used < j->len && !j->fatal)
+		mlg_buf_add(&rest, j->buf + used, j->len - used);
+	if (j->redo) {
+		job_drop(j);
+	} else {
+		job_rebase(j, &u->at);
+		u->at = j->end;
+		j->len = used;
+		rc = merge_job(u, j);
+	}
 	pl->merged++;
+	if (!rest.len)
+		return rc;
+	while (pl->merged < pl->dispatched) {
+		j = &pl->ring[pl->merged++ % pl->cap];
+		job_wait(pl, j);
+		mlg_buf_add(&rest, j->buf, j->len);
+		job_drop(j);
+	}
+	mlg_csv_reader_unread(rd, rest.ptr, rest.len, &u->at);
+	mlg_buf_release(&rest);
+	*recut = 1;
 	return rc;
 }
 
@@ -1321,8 +1402,7 @@ static int run_sequential(struct pool *pl, struct run *u,
 			  const char *src)
 {
 	struct worker_ctx *w = &pl->w[0];
-	struct mlg_csv_pos next;
-	int rc, fatal = 0;
+	int rc, fatal = 0, recut = 0;
 
 	while (!fatal) {
 		struct job *j = &pl->ring[pl->dispatched % pl->cap];
@@ -1333,14 +1413,99 @@ static int run_sequential(struct pool *pl, struct run *u,
 			return reader_error(rc, src);
 		run_job(w, j);
 		/* A record cut by the end of the buffer comes again. */
-		mlg_csv_chunk_pos(&w->it, &next);
-		j->len = (size_t)(next.offset - j->pos.offset);
+		j->len = (size_t)(j->end.offset - j->pos.offset);
 		mlg_csv_reader_took(rd, &w->it);
 		j->done = 1;
 		pl->dispatched++;
 		pl->taken++;
-		if ((rc = merge_oldest(pl, u, &fatal)))
+		if ((rc = settle(pl, u, rd, &fatal, &recut)))
 			return rc;
+	}
+	return 0;
+}
+
+/*
+ * Several threads. Finding where records end costs a scan of each chunk
+ * on this thread, about a tenth of the work of the workers: instead the
+ * reader cuts its buffer after the last LF, and a worker parses the chunk
+ * in partial mode. The cut is right unless that LF is inside a quoted
+ * field (or the record there is too big): then the parse stops short,
+ * and settle(), merging in order, finds it there with every chunk before
+ * right, and hands the rest back to the reader. Chunks are then cut at
+ * scanned record ends for a while, twice as long each time.
+ */
+static int run_parallel(struct pool *pl, struct run *u,
+			struct mlg_csv_reader *rd, size_t ncounts,
+			const char *src)
+{
+	uint64_t scanned = 0, backoff = 8;
+	int rc = 0, fatal = 0, recut = 0, at_end = 0;
+
+	while (!fatal) {
+		struct mlg_csv_pos at;
+		const char *ptr;
+		size_t len;
+		int partial = 0;
+		struct job *j;
+
+		if (recut) {
+			scanned = backoff;
+			backoff *= 2;
+			at_end = recut = 0;
+		}
+		if (pl->dispatched - pl->merged == pl->cap ||
+		    (at_end && pl->merged < pl->dispatched)) {
+			if ((rc = settle(pl, u, rd, &fatal, &recut)))
+				return rc;
+			continue;
+		}
+		if (at_end)
+			break;
+		if (scanned) {
+			rc = mlg_csv_reader_next_chunk(rd, &ptr, &len, &at);
+			scanned -= rc == 1;
+		} else {
+			rc = mlg_csv_reader_next_cut(rd, &ptr, &len, &at.offset,
+						     &partial);
+		}
+		if (rc == 2) {
+			/* A record longer than the buffer: count the lines
+			 * to it, then scan. */
+			while (pl->merged < pl->dispatched && !recut && !fatal)
+				if ((rc = settle(pl, u, rd, &fatal, &recut)))
+					return rc;
+			if (!recut) {
+				uint64_t offset = at.offset;
+
+				at = u->at;
+				at.offset = offset;
+				mlg_csv_reader_unread(rd, NULL, 0, &at);
+				scanned = 1;
+			}
+			continue;
+		}
+		if (rc < 0)
+			return reader_error(rc, src);
+		if (rc == 0) {
+			at_end = 1;
+			continue;
+		}
+		j = &pl->ring[pl->dispatched % pl->cap];
+		job_reset(j, ncounts);
+		j->len = len;
+		j->pos = (struct mlg_csv_pos){1, at.offset, 0};
+		j->partial = partial;
+		if (len > j->alloc) {
+			free(j->own);
+			j->own = mlg_malloc(len);
+			j->alloc = len;
+		}
+		memcpy(j->own, ptr, len);
+		j->buf = j->own;
+		pthread_mutex_lock(&pl->mu);
+		pl->dispatched++;
+		pthread_cond_signal(&pl->work);
+		pthread_mutex_unlock(&pl->mu);
 	}
 	return 0;
 }
@@ -1489,11 +1654,8 @@ int mlg_validate(struct mlg_validate_result *r, const char *src,
 	struct run u = {0};
 	struct pool pl = {0};
 	pthread_t *tids = NULL;
-	int started = 0, fatal = 0, rc, reader_ok = 0;
+	int started = 0, rc, reader_ok = 0;
 	double t0 = mlg_monotonic();
-	const char *ptr;
-	size_t len;
-	struct mlg_csv_pos at;
 
 	memset(r, 0, sizeof(*r));
 	r->source = mlg_strdup(src);
@@ -1541,7 +1703,8 @@ int mlg_validate(struct mlg_validate_result *r, const char *src,
 	}
 	if ((rc = mlg_stream_open(&st, src, &so)))
 		goto done;
-	if ((rc = mlg_csv_reader_init(&rd, &o->dialect, stream_read, st, 0)))
+	if ((rc = mlg_csv_reader_init(&rd, &o->dialect, stream_read, st,
+				      o->max_record)))
 		goto done;
 	mlg_csv_reader_set_chunk(&rd, o->chunk_size);
 	reader_ok = 1;
@@ -1556,6 +1719,8 @@ int mlg_validate(struct mlg_validate_result *r, const char *src,
 		plan_labels(&p, r, &pl.ring[0]);
 	if ((rc = write_header(&u, r)) || (rc = merge_job(&u, &pl.ring[0])))
 		goto done;
+	mlg_csv_reader_pos(&rd, &u.at);
+	pl.max_record = rd.max;
 
 	if (nthreads > 1) {
 		tids = mlg_calloc((size_t)nthreads, sizeof(*tids));
@@ -1571,36 +1736,8 @@ int mlg_validate(struct mlg_validate_result *r, const char *src,
 	}
 	if (nthreads == 1 && (rc = run_sequential(&pl, &u, &rd, ncounts, src)))
 		goto done;
-	while (nthreads > 1 && !fatal &&
-	       (rc = mlg_csv_reader_next_chunk(&rd, &ptr, &len, &at)) == 1) {
-		struct job *j;
-
-		if (pl.dispatched - pl.merged == pl.cap &&
-		    (rc = merge_oldest(&pl, &u, &fatal)))
-			goto done;
-		j = &pl.ring[pl.dispatched % pl.cap];
-		job_reset(j, ncounts);
-		j->len = len;
-		j->pos = at;
-		if (len > j->alloc) {
-			free(j->own);
-			j->own = mlg_malloc(len);
-			j->alloc = len;
-		}
-		memcpy(j->own, ptr, len);
-		j->buf = j->own;
-		pthread_mutex_lock(&pl.mu);
-		pl.dispatched++;
-		pthread_cond_signal(&pl.work);
-		pthread_mutex_unlock(&pl.mu);
-	}
-	if (rc < 0) {
-		rc = reader_error(rc, src);
+	if (nthreads > 1 && (rc = run_parallel(&pl, &u, &rd, ncounts, src)))
 		goto done;
-	}
-	while (pl.merged < pl.dispatched)
-		if ((rc = merge_oldest(&pl, &u, &fatal)))
-			goto done;
 	rc = 0;
 done:
 	if (started) {

@@ -300,6 +300,36 @@ int mlg_csv_reader_next_chunk(struct mlg_csv_reader *r, const char **ptr,
 			      size_t *len, struct mlg_csv_pos *at);
 
 /*
+ * mlg_csv_reader_next_chunk() without the scan for where records end:
+ * the chunk ends after the last LF in the full buffer, which may be inside
+ * a quoted field, or at the end of the input. `offset` is where it starts
+ * in the stream; its lines and records are not counted. `partial` is 1
+ * unless the chunk ends the input: then parse it in partial mode (the
+ * iterator's `partial`), and a record cut at its end means the cut was not
+ * a record boundary. The caller, having parsed the chunks in order, knows
+ * where records really are: mlg_csv_reader_unread() hands back what was
+ * cut wrong. Returns 1, 0 at the end of the input, 2 when the full buffer
+ * holds no LF (nothing is taken, `offset` is set: set the position with
+ * mlg_csv_reader_unread() and use mlg_csv_reader_next_chunk()), or a
+ * negative code as mlg_csv_reader_next().
+ */
+int mlg_csv_reader_next_cut(struct mlg_csv_reader *r, const char **ptr,
+			    size_t *len, uint64_t *offset, int *partial);
+
+/* Where the next record starts, as far as lines and records have been
+ * counted (not past chunks from mlg_csv_reader_next_cut()). */
+void mlg_csv_reader_pos(const struct mlg_csv_reader *r,
+			struct mlg_csv_pos *out);
+
+/*
+ * Put <ptr, len> (len may be 0) back in front of what the reader holds, to
+ * be read again from `at`, which must be where those bytes start and begin
+ * a record: the reader counts lines and records from there.
+ */
+void mlg_csv_reader_unread(struct mlg_csv_reader *r, const char *ptr,
+			   size_t len, const struct mlg_csv_pos *at);
+
+/*
  * For a caller that parses on the reader's thread, instead of
  * mlg_csv_reader_next_chunk(): the bytes buffered from the next record
  * on (at least one whole record, unless the input ends), not scanned for

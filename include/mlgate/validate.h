@@ -104,6 +104,8 @@ struct mlg_validate_opts {
 	/* Bytes read at a time, and so a thread's chunk (0: the reader's
 	 * default). The results do not depend on it. */
 	size_t chunk_size;
+	/* A record of more bytes is an error (0: MLG_CSV_MAX_RECORD). */
+	size_t max_record;
 };
 
 #define MLG_VALIDATE_LIMIT_ERRORS  1000

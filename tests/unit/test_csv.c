@@ -695,6 +695,32 @@ static void test_reader_one_byte_reads(void)
 	mlg_buf_release(&b);
 }
 
+/* A reader over `in`, `step` bytes a read, buffering `chunk`; `a` gets
+ * the records of one parse of `in`, to compare with end_reader(). */
+static void start_reader(struct mlg_csv_reader *r, struct src *src,
+			 const struct mlg_buf *in, size_t chunk, size_t step,
+			 struct mlg_buf *a)
+{
+	parse_all(a, NULL, in->ptr, in->len, NULL);
+	memset(src, 0, sizeof(*src));
+	src->p = in->ptr;
+	src->n = in->len;
+	src->step = step;
+	T_EQ_INT(mlg_csv_reader_init(r, NULL, src_read, src, 0), 0);
+	mlg_csv_reader_set_chunk(r, chunk);
+}
+
+/* The records read, `b`, are those of the one parse, `a`. */
+static void end_reader(struct mlg_csv_reader *r, struct mlg_buf *a,
+		       struct mlg_buf *b)
+{
+	T_EQ_INT(b->len, a->len);
+	T_ASSERT(!strcmp(a->ptr, b->ptr));
+	mlg_csv_reader_release(r);
+	mlg_buf_release(a);
+	mlg_buf_release(b);
+}
+
 /*
  * Read `in` with next() once and then next_chunk() to the end, reads of
  * `step` bytes, the reader buffering `chunk` (0: its default): the
@@ -715,13 +741,7 @@ static int read_chunks(const struct mlg_buf *in, size_t chunk, size_t step,
 	uint64_t next_offset, next_line, next_record = 1;
 	int i, nchunks = 0;
 
-	parse_all(&a, NULL, in->ptr, in->len, NULL);
-	memset(&src, 0, sizeof(src));
-	src.p = in->ptr;
-	src.n = in->len;
-	src.step = step;
-	T_EQ_INT(mlg_csv_reader_init(&r, NULL, src_read, &src, 0), 0);
-	mlg_csv_reader_set_chunk(&r, chunk);
+	start_reader(&r, &src, in, chunk, step, &a);
 	/* one record first, then chunks of the rest */
 	T_EQ_INT(mlg_csv_reader_next(&r, &rec), 1);
 	put_record(&b, &rec);
@@ -745,11 +765,7 @@ static int read_chunks(const struct mlg_buf *in, size_t chunk, size_t step,
 	T_EQ_INT(i, 0);
 	T_EQ_INT(mlg_csv_reader_next_chunk(&r, &p, &n, &at), 0);
 	T_EQ_INT(mlg_csv_reader_next(&r, &rec), 0);
-	T_EQ_INT(b.len, a.len);
-	T_ASSERT(!strcmp(a.ptr, b.ptr));
-	mlg_csv_reader_release(&r);
-	mlg_buf_release(&a);
-	mlg_buf_release(&b);
+	end_reader(&r, &a, &b);
 	return nchunks;
 }
 
@@ -783,6 +799,117 @@ static void test_reader_small_chunks(void)
 	mlg_buf_adds(&in, "\"\nlast,1,2\n");
 	T_EQ_INT(read_chunks(&in, 100, 7, 512), 153);
 	T_EQ_INT(read_chunks(&in, 100, 4096, 512), 153);
+	mlg_buf_release(&in);
+}
+
+/*
+ * Chunks cut after their last LF, as validation with threads takes them:
+ * each is parsed in partial mode from line 1 and record 0, then numbered
+ * from where it really starts. A parse that stops short had a cut inside
+ * a record: the rest goes back to the reader, and the next chunk is taken
+ * with the scan, which must start exactly there. The records must be
+ * those of one parse. Returns the wrong cuts; *scans, the scanned chunks.
+ */
+static int read_cut(const struct mlg_buf *in, size_t chunk, size_t step,
+		    int *scans)
+{
+	struct mlg_buf a = MLG_BUF_INIT, b = MLG_BUF_INIT;
+	struct src src;
+	struct mlg_csv_reader r;
+	struct mlg_csv_record rec;
+	struct mlg_csv_chunk it;
+	struct mlg_csv_pos at, ex, end;
+	const char *p;
+	size_t n, used;
+	int ret, partial, scan = 0, wrong = 0;
+
+	start_reader(&r, &src, in, chunk, step, &a);
+	T_EQ_INT(mlg_csv_reader_next(&r, &rec), 1);
+	put_record(&b, &rec);
+	mlg_csv_reader_pos(&r, &at);
+	T_EQ_INT(at.record, 1);
+	*scans = 0;
+	for (;;) {
+		struct mlg_csv_pos rel = {1, 0, 0};
+
+		partial = 0;
+		if (scan) {
+			ret = mlg_csv_reader_next_chunk(&r, &p, &n, &ex);
+			if (ret == 1) {
+				T_EQ_INT(ex.line, at.line);
+				T_EQ_INT(ex.record, at.record);
+				rel.offset = ex.offset;
+			}
+			scan = 0;
+			(*scans)++;
+		} else {
+			ret = mlg_csv_reader_next_cut(&r, &p, &n, &rel.offset,
+						      &partial);
+		}
+		if (ret == 2) {
+			at.offset = rel.offset;
+			mlg_csv_reader_unread(&r, NULL, 0, &at);
+			scan = 1;
+			continue;
+		}
+		if (ret != 1)
+			break;
+		T_EQ_INT(rel.offset, at.offset);
+		mlg_csv_chunk_init(&it, NULL, p, n, &rel);
+		it.partial = partial;
+		while ((ret = mlg_csv_chunk_next(&it, &rec)) == 1) {
+			rec.line += at.line - 1;
+			rec.index += at.record;
+			put_record(&b, &rec);
+		}
+		T_EQ_INT(ret, 0);
+		mlg_csv_chunk_pos(&it, &end);
+		mlg_csv_chunk_release(&it);
+		used = (size_t)(end.offset - at.offset);
+		at.line += end.line - 1;
+		at.record += end.record;
+		at.offset = end.offset;
+		if (used < n) {
+			wrong++;
+			mlg_csv_reader_unread(&r, p + used, n - used, &at);
+			scan = 1;
+		}
+	}
+	T_EQ_INT(ret, 0);
+	T_EQ_INT(at.offset, in->len);
+	end_reader(&r, &a, &b);
+	return wrong;
+}
+
+static void test_reader_cut(void)
+{
+	struct mlg_buf in = MLG_BUF_INIT;
+	int i, scans;
+
+	/* no quoted LF: every cut is right */
+	for (i = 0; i < 300; i++)
+		mlg_buf_addf(&in, "%d,\"n, %d\",x\n", i, i);
+	T_EQ_INT(read_cut(&in, 100, 7, &scans), 0);
+	T_EQ_INT(scans, 0);
+	/* every 5th record has a quoted LF, and a record is longer than the
+	 * buffer: its chunk is scanned */
+	mlg_buf_reset(&in);
+	for (i = 0; i < 300; i++)
+		mlg_buf_addf(&in, "%d,\"n%s%d\",x\n", i, i % 5 ? "" : "\n", i);
+	mlg_buf_adds(&in, "long,");
+	for (i = 0; i < 250; i++)
+		mlg_buf_addch(&in, 'y');
+	mlg_buf_adds(&in, "\nlast,\"\n\"");
+	T_EQ_INT(read_cut(&in, 100, 7, &scans), 6);
+	T_EQ_INT(scans, 7);
+	T_EQ_INT(read_cut(&in, 4096, 4096, &scans), 0);
+	T_EQ_INT(scans, 0);
+	/* only the record longer than the buffer */
+	mlg_buf_reset(&in);
+	for (i = 0; i < 30; i++)
+		mlg_buf_addf(&in, "%d,%0*d\n", i, i == 20 ? 200 : 1, i);
+	T_EQ_INT(read_cut(&in, 100, 7, &scans), 0);
+	T_EQ_INT(scans, 1);
 	mlg_buf_release(&in);
 }
 
@@ -1204,7 +1331,7 @@ MLG_TESTS(T(test_dialect_check), T(test_bad_dialect_fails_later),
 	  T(test_split_comments_and_escapes), T(test_split_long),
 	  T(test_split_every_position), T(test_reader_one_byte_reads),
 	  T(test_reader_chunks), T(test_reader_small_chunks),
-	  T(test_max_record), T(test_max_record_chunks),
+	  T(test_reader_cut), T(test_max_record), T(test_max_record_chunks),
 	  T(test_huge_field_is_refused), T(test_reader_read_error),
 	  T(test_reader_empty_input), T(test_block_alignments),
 	  T(test_reader_skip), T(test_chunk_next_at), T(test_reader_peek))
