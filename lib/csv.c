@@ -1584,6 +1584,28 @@ int mlg_csv_reader_next_cut(struct mlg_csv_reader *r, const char **ptr,
 	return 1;
 }
 
+void mlg_csv_reader_trade(struct mlg_csv_reader *r, char **buf, size_t *alloc)
+{
+	size_t n = r->len - r->head, size = r->alloc;
+	char *b = *buf;
+
+	if (*alloc < size) {
+		free(b);
+		b = mlg_malloc(size ? size : 1);
+	} else {
+		size = *alloc;
+	}
+	if (n)
+		memcpy(b, r->buf + r->head, n);
+	*buf = r->buf;
+	*alloc = r->alloc;
+	r->buf = b;
+	r->alloc = size;
+	r->len = n;
+	r->head = 0;
+	reparse(r);
+}
+
 void mlg_csv_reader_pos(const struct mlg_csv_reader *r, struct mlg_csv_pos *out)
 {
 	mlg_csv_chunk_pos(&r->it, out);

@@ -1495,13 +1495,8 @@ static int run_parallel(struct pool *pl, struct run *u,
 		j->len = len;
 		j->pos = (struct mlg_csv_pos){1, at.offset, 0};
 		j->partial = partial;
-		if (len > j->alloc) {
-			free(j->own);
-			j->own = mlg_malloc(len);
-			j->alloc = len;
-		}
-		memcpy(j->own, ptr, len);
-		j->buf = j->own;
+		j->buf = ptr;
+		mlg_csv_reader_trade(rd, &j->own, &j->alloc);
 		pthread_mutex_lock(&pl->mu);
 		pl->dispatched++;
 		pthread_cond_signal(&pl->work);

@@ -316,6 +316,15 @@ int mlg_csv_reader_next_chunk(struct mlg_csv_reader *r, const char **ptr,
 int mlg_csv_reader_next_cut(struct mlg_csv_reader *r, const char **ptr,
 			    size_t *len, uint64_t *offset, int *partial);
 
+/*
+ * Swap buffers with the reader, which copies what it holds unconsumed to
+ * the start of *buf (of *alloc bytes, NULL and 0 at first; made larger if
+ * smaller than its own) and hands over its own: a chunk just taken stays
+ * where it is, in *buf now, without a copy. For a caller that keeps
+ * chunks past the next call.
+ */
+void mlg_csv_reader_trade(struct mlg_csv_reader *r, char **buf, size_t *alloc);
+
 /* Where the next record starts, as far as lines and records have been
  * counted (not past chunks from mlg_csv_reader_next_cut()). */
 void mlg_csv_reader_pos(const struct mlg_csv_reader *r,

@@ -807,8 +807,10 @@ static void test_reader_small_chunks(void)
  * each is parsed in partial mode from line 1 and record 0, then numbered
  * from where it really starts. A parse that stops short had a cut inside
  * a record: the rest goes back to the reader, and the next chunk is taken
- * with the scan, which must start exactly there. The records must be
- * those of one parse. Returns the wrong cuts; *scans, the scanned chunks.
+ * with the scan, which must start exactly there. Every other chunk is
+ * traded out of the reader's buffer, and must be intact after the next
+ * one is taken. The records must be those of one parse. Returns the wrong
+ * cuts; *scans, the scanned chunks.
  */
 static int read_cut(const struct mlg_buf *in, size_t chunk, size_t step,
 		    int *scans)
@@ -819,9 +821,11 @@ static int read_cut(const struct mlg_buf *in, size_t chunk, size_t step,
 	struct mlg_csv_record rec;
 	struct mlg_csv_chunk it;
 	struct mlg_csv_pos at, ex, end;
-	const char *p;
-	size_t n, used;
-	int ret, partial, scan = 0, wrong = 0;
+	const char *p, *held = NULL;
+	char *own[2] = {NULL, NULL};
+	size_t n, used, alloc[2] = {0, 0}, held_len = 0;
+	uint64_t held_off = 0;
+	int ret, partial, scan = 0, wrong = 0, k = 0;
 
 	start_reader(&r, &src, in, chunk, step, &a);
 	T_EQ_INT(mlg_csv_reader_next(&r, &rec), 1);
@@ -855,6 +859,16 @@ static int read_cut(const struct mlg_buf *in, size_t chunk, size_t step,
 		if (ret != 1)
 			break;
 		T_EQ_INT(rel.offset, at.offset);
+		if (held)
+			T_ASSERT(!memcmp(held, in->ptr + held_off, held_len));
+		held = NULL;
+		if (k++ % 2) {
+			mlg_csv_reader_trade(&r, &own[k / 2 % 2],
+					     &alloc[k / 2 % 2]);
+			held = p;
+			held_len = n;
+			held_off = rel.offset;
+		}
 		mlg_csv_chunk_init(&it, NULL, p, n, &rel);
 		it.partial = partial;
 		while ((ret = mlg_csv_chunk_next(&it, &rec)) == 1) {
@@ -878,6 +892,8 @@ static int read_cut(const struct mlg_buf *in, size_t chunk, size_t step,
 	T_EQ_INT(ret, 0);
 	T_EQ_INT(at.offset, in->len);
 	end_reader(&r, &a, &b);
+	free(own[0]);
+	free(own[1]);
 	return wrong;
 }
 
