@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <emmintrin.h>
 
 #include "mlgate/buf.h"
 #include "mlgate/error.h"
@@ -161,10 +162,105 @@ static void sort_doubles(double *a, size_t n, int depth)
 	insertion_sort(a, n);
 }
 
+/*
+ * Batcher's odd-even merge sort of 16 items: compare-exchanges that do
+ * not branch on the data, where an insertion sort mispredicts about once
+ * an item. Level 0 is compacted at 8 to 16 items nearly every time.
+ */
+static void sort16(double *a, size_t n)
+{
+	double v[16];
+	size_t i;
+
+	for (i = 0; i < 16; i++)
+		v[i] = i < n ? a[i] : INFINITY;
+#define CE(i, j)                                                               \
+	do {                                                                   \
+		__m128d p_ = _mm_set_sd(v[i]), q_ = _mm_set_sd(v[j]);          \
+		v[i] = _mm_cvtsd_f64(_mm_min_sd(p_, q_));                      \
+		v[j] = _mm_cvtsd_f64(_mm_max_sd(p_, q_));                      \
+	} while (0)
+	CE(0, 1);
+	CE(2, 3);
+	CE(4, 5);
+	CE(6, 7);
+	CE(8, 9);
+	CE(10, 11);
+	CE(12, 13);
+	CE(14, 15);
+	CE(0, 2);
+	CE(1, 3);
+	CE(4, 6);
+	CE(5, 7);
+	CE(8, 10);
+	CE(9, 11);
+	CE(12, 14);
+	CE(13, 15);
+	CE(1, 2);
+	CE(5, 6);
+	CE(9, 10);
+	CE(13, 14);
+	CE(0, 4);
+	CE(1, 5);
+	CE(2, 6);
+	CE(3, 7);
+	CE(8, 12);
+	CE(9, 13);
+	CE(10, 14);
+	CE(11, 15);
+	CE(2, 4);
+	CE(3, 5);
+	CE(10, 12);
+	CE(11, 13);
+	CE(1, 2);
+	CE(3, 4);
+	CE(5, 6);
+	CE(9, 10);
+	CE(11, 12);
+	CE(13, 14);
+	CE(0, 8);
+	CE(1, 9);
+	CE(2, 10);
+	CE(3, 11);
+	CE(4, 12);
+	CE(5, 13);
+	CE(6, 14);
+	CE(7, 15);
+	CE(4, 8);
+	CE(5, 9);
+	CE(6, 10);
+	CE(7, 11);
+	CE(2, 4);
+	CE(3, 5);
+	CE(6, 8);
+	CE(7, 9);
+	CE(10, 12);
+	CE(11, 13);
+	CE(1, 2);
+	CE(3, 4);
+	CE(5, 6);
+	CE(7, 8);
+	CE(9, 10);
+	CE(11, 12);
+	CE(13, 14);
+#undef CE
+	memcpy(a, v, n * sizeof(*a));
+}
+
 static void sort(double *a, size_t n)
 {
 	int depth = 0;
 	size_t m;
+
+	/* Ascending input (ids, times) is common and sorted already. */
+	for (m = 1; m < n && !(a[m - 1] > a[m]); m++)
+		;
+	if (m >= n)
+		return;
+	if (n <= 16) {
+		sort16(a, n);
+		return;
+	}
 
 	for (m = n; m; m >>= 1)
 		depth += 2;
@@ -184,12 +280,17 @@ static void merge_into(struct mlg_kll *s, uint32_t h, const double *src,
 	i = s->len[h];
 	j = n;
 	o = i + j;
-	while (j) {
-		if (i && a[i - 1] > src[j - 1])
-			a[--o] = a[--i];
-		else
-			a[--o] = src[--j];
+	/* Which side gives the next item is a coin toss on most data: no
+	 * branch on it. */
+	while (i && j) {
+		double x = a[i - 1], y = src[j - 1];
+		size_t take = x > y;
+
+		a[--o] = take ? x : y;
+		i -= take;
+		j -= take ^ 1;
 	}
+	memcpy(a, src, j * sizeof(*a));
 	s->len[h] += n;
 }
 
@@ -236,6 +337,7 @@ void mlg_kll_add(struct mlg_kll *s, double x)
 {
 	if (!isfinite(x))
 		return;
+	x += 0.0; /* -0 is 0: no sort need tell them apart */
 	if (!s->n++) {
 		s->min = s->max = x;
 	} else {
