@@ -1494,8 +1494,12 @@ static int reader_step(struct mlg_csv_reader *r, struct mlg_csv_record *rec)
 		if (ret < 0)
 			return r->err = ret;
 		consume(r, &r->it);
-		if (!ret && r->eof)
+		if (!ret && r->eof) {
+			/* `it` starts at head again, so that a next call
+			 * does not consume what it took twice */
+			reparse(r);
 			return 0;
+		}
 		r->err = ret == INCOMPLETE ? complete_record(r) : read_more(r);
 		if (!r->err)
 			reparse(r);

@@ -1040,12 +1040,38 @@ static void test_reader_empty_input(void)
 	const char *p;
 	size_t n;
 	struct mlg_csv_pos at;
+	struct mlg_csv_chunk it;
+	struct mlg_csv_dialect d;
+	struct mlg_csv_record rec;
+	uint64_t off;
+	int i, partial;
 
 	T_READ(NULL, "", 1, 0, "");
 	T_READ(NULL, "\n", 1, 0, "L1+1 @0 #0 s1 i0 b1:[00 ]\n");
 	T_EQ_INT(mlg_csv_reader_init(&r, NULL, src_read, &src, 0), 0);
 	T_EQ_INT(mlg_csv_reader_next_chunk(&r, &p, &n, &at), 0);
 	mlg_csv_reader_release(&r);
+	/* Only comment lines: after the end, every way to read on ends
+	 * too, having taken them once (not twice, past the buffer). */
+	mlg_csv_dialect_init(&d);
+	d.comment = '#';
+	for (i = 0; i < 3; i++) {
+		src = (struct src){"#a\n#\\", 5, 0, 0, 0, 0};
+		T_EQ_INT(mlg_csv_reader_init(&r, &d, src_read, &src, 0), 0);
+		T_EQ_INT(mlg_csv_reader_next(&r, &rec), 0);
+		if (i == 0)
+			T_EQ_INT(mlg_csv_reader_next_chunk(&r, &p, &n, &at), 0);
+		else if (i == 1)
+			T_EQ_INT(mlg_csv_reader_peek(&r, &it, &p, &n, &at), 0);
+		else
+			T_EQ_INT(mlg_csv_reader_next_cut(&r, &p, &n, &off,
+							 &partial),
+				 0);
+		mlg_csv_reader_pos(&r, &at);
+		T_EQ_INT(at.offset, 5);
+		T_EQ_INT(at.line, 3);
+		mlg_csv_reader_release(&r);
+	}
 }
 
 /*
