@@ -1218,9 +1218,12 @@ static int merge_job(struct run *u, struct job *j)
 		rc = write_rows(u, j, j->bad_rows, j->nbad);
 	}
 done:
-	/* What was not handed to the result is freed here. */
-	verrs_free(j->errs + a, j->nerrs - a);
-	verrs_free(d.j.errs + b, d.j.nerrs - b);
+	/* What was not handed to the result is freed here (no offset on a
+	 * NULL list). */
+	if (a < j->nerrs)
+		verrs_free(j->errs + a, j->nerrs - a);
+	if (b < d.j.nerrs)
+		verrs_free(d.j.errs + b, d.j.nerrs - b);
 	free(d.j.errs);
 	free(d.j.bad_rows);
 	mlg_buf_release(&d.note);
