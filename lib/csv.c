@@ -918,7 +918,7 @@ static int fail(struct mlg_csv_chunk *it, int ret, size_t start)
 {
 	if (it->partial)
 		return incomplete(it, start);
-	it->pos = it->len;
+	it->pos = start;
 	if (it->len - start > it->limit) {
 		it->error_line = it->line;
 		ret = MLG_ELIMIT;
@@ -1026,7 +1026,7 @@ static int chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
 			if (n > it->limit) {
 				it->error_line = it->line;
 				it->err = MLG_ELIMIT;
-				it->pos = len;
+				it->pos = pos;
 				return failed(it);
 			}
 			pos += n;
@@ -1231,7 +1231,7 @@ done:
 	if (pos - start > it->limit) {
 		it->error_line = it->line;
 		it->err = MLG_ELIMIT;
-		it->pos = len;
+		it->pos = start;
 		return failed(it);
 	}
 	if (bd.ndirty)

@@ -657,7 +657,6 @@ static void run_job(struct worker_ctx *w, struct job *j)
 	/* Most chunks are clean ASCII or UTF-8: check them once, whole. */
 	int check_text = !mlg_utf8_text(j->buf, j->len);
 	struct block *b = NULL;
-	uint64_t good = j->pos.offset; /* the end of the last record */
 	int rc;
 
 	/* Not when each cell feeds the dataset checks too. */
@@ -670,7 +669,6 @@ static void run_job(struct worker_ctx *w, struct job *j)
 	 * array of fields, where they stay until the block is checked. */
 	while ((rc = mlg_csv_chunk_next_at(&w->it, &rec,
 					   b ? b->n * p->ncols : 0)) == 1) {
-		good = rec.offset + rec.size;
 		if (b && plain(p, &rec)) {
 			b->recs[b->n++] = rec;
 			if (b->n == BLOCK)
@@ -694,11 +692,9 @@ static void run_job(struct worker_ctx *w, struct job *j)
 	}
 	if (b && b->n)
 		block_run(w, j, b, words, nulls);
+	/* Before a record that failed: the rows written to --invalid-rows
+	 * and --valid-rows are parsed again up to there. */
 	mlg_csv_chunk_pos(&w->it, &j->end);
-	/* The chunk ends before a record that failed: the rows written to
-	 * --invalid-rows and --valid-rows are parsed again up to there. */
-	if (rc < 0)
-		j->end.offset = good;
 	/* A record over the size limit is the reader's error (see
 	 * mlg_csv_reader_took()). */
 	if (rc == MLG_EDATA) {

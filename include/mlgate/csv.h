@@ -215,7 +215,8 @@ mlg_csv_chunk_fields(const struct mlg_csv_chunk *it)
 	return it->fields;
 }
 
-/* The position of the next record (after the last one returned). */
+/* The position of the next record (after the last one returned); after
+ * an error, that of the record that failed. */
 void mlg_csv_chunk_pos(const struct mlg_csv_chunk *it, struct mlg_csv_pos *out);
 
 /* Free the iterator's buffers. */

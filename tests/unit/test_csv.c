@@ -425,6 +425,7 @@ static void test_unterminated_quote(void)
 	struct mlg_csv_dialect d = MLG_CSV_DIALECT_INIT;
 	struct mlg_csv_chunk it;
 	struct mlg_csv_record rec;
+	struct mlg_csv_pos at;
 	static const char s[] =
 		"a,b\nx,\"ok\nstill\",\"open\nand\nnever closed\n";
 
@@ -440,6 +441,21 @@ static void test_unterminated_quote(void)
 	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), MLG_EDATA);
 	T_EQ_STR(mlg_error_message(),
 		 "unterminated quoted field starting at line 3");
+	/* the position stays at the record that failed */
+	mlg_csv_chunk_pos(&it, &at);
+	T_EQ_INT(at.offset, 4);
+	T_EQ_INT(at.line, 2);
+	T_EQ_INT(at.record, 1);
+	mlg_csv_chunk_release(&it);
+	/* and so after a record over the limit */
+	chunk(&it, NULL, "a\nbbbbb\nc\n", 10);
+	it.limit = 4;
+	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), 1);
+	T_EQ_INT(mlg_csv_chunk_next(&it, &rec), MLG_ELIMIT);
+	mlg_csv_chunk_pos(&it, &at);
+	T_EQ_INT(at.offset, 2);
+	T_EQ_INT(at.line, 2);
+	T_EQ_INT(at.record, 1);
 	mlg_csv_chunk_release(&it);
 
 	T_READ(NULL, s, 1, 0,
