@@ -1414,19 +1414,33 @@ static const unsigned char *data(const struct mlg_csv_reader *r)
 	return (const unsigned char *)(r->buf ? r->buf + r->head : empty);
 }
 
-/* What `it`, over the buffer from head, took is gone: the buffer starts
- * at its position. */
-static void consume(struct mlg_csv_reader *r, const struct mlg_csv_chunk *it)
-{
-	r->head += it->pos;
-	mlg_csv_chunk_pos(it, &r->head_pos);
-}
-
 /* Parse the buffer from head again, as far as it goes. */
 static void reparse(struct mlg_csv_reader *r)
 {
 	chunk_reset(&r->it, r->buf + r->head, r->len - r->head, &r->head_pos);
 	r->it.partial = !r->eof;
+}
+
+/* What `it`, over the buffer from head, took is gone: the buffer starts
+ * at its position, and the reader's own iterator there, so that nothing
+ * is consumed twice. */
+static void consume(struct mlg_csv_reader *r, const struct mlg_csv_chunk *it)
+{
+	r->head += it->pos;
+	mlg_csv_chunk_pos(it, &r->head_pos);
+	reparse(r);
+}
+
+/* Read until the buffer is full of what is not consumed yet, or the
+ * input ends. */
+static int fill(struct mlg_csv_reader *r)
+{
+	int ret;
+
+	while (!r->eof && (r->head || r->len < r->alloc || r->alloc < r->chunk))
+		if ((ret = read_more(r)))
+			return r->err = ret;
+	return 0;
 }
 
 /* Read until the record at head is complete or the input ends. */
@@ -1494,12 +1508,8 @@ static int reader_step(struct mlg_csv_reader *r, struct mlg_csv_record *rec)
 		if (ret < 0)
 			return r->err = ret;
 		consume(r, &r->it);
-		if (!ret && r->eof) {
-			/* `it` starts at head again, so that a next call
-			 * does not consume what it took twice */
-			reparse(r);
+		if (!ret && r->eof)
 			return 0;
-		}
 		r->err = ret == INCOMPLETE ? complete_record(r) : read_more(r);
 		if (!r->err)
 			reparse(r);
@@ -1566,9 +1576,8 @@ int mlg_csv_reader_next_cut(struct mlg_csv_reader *r, const char **ptr,
 	if (r->err)
 		return r->err;
 	consume(r, &r->it);
-	while (!r->eof && (r->head || r->len < r->alloc || r->alloc < r->chunk))
-		if ((ret = read_more(r)))
-			return r->err = ret;
+	if ((ret = fill(r)))
+		return ret;
 	if (r->head == r->len)
 		return 0;
 	p = (const char *)data(r);
@@ -1650,10 +1659,8 @@ int mlg_csv_reader_peek(struct mlg_csv_reader *r, struct mlg_csv_chunk *it,
 	if (r->stuck && (ret = complete_record(r)))
 		return r->err = ret;
 	r->stuck = 0;
-	/* Until the buffer is full of what is not consumed yet. */
-	while (!r->eof && (r->head || r->len < r->alloc || r->alloc < r->chunk))
-		if ((ret = read_more(r)))
-			return r->err = ret;
+	if ((ret = fill(r)))
+		return ret;
 	if (r->head == r->len)
 		return 0;
 	*ptr = r->buf + r->head;
@@ -1672,7 +1679,6 @@ void mlg_csv_reader_took(struct mlg_csv_reader *r,
 		r->err = reader_too_big(r, it->error_line);
 	r->stuck = !it->pos && !it->err;
 	consume(r, it);
-	reparse(r);
 }
 
 void mlg_csv_add_field(struct mlg_buf *b, const char *s, char delim)
