@@ -1443,8 +1443,10 @@ static int run_parallel(struct pool *pl, struct run *u,
 			struct mlg_csv_reader *rd, size_t ncounts,
 			const char *src)
 {
-	uint64_t scanned = 0, backoff = 8;
-	int rc = 0, fatal = 0, recut = 0, at_end = 0;
+	uint64_t scanned = 0, backoff = 8, offset = 0;
+	/* Merge every job first: at the end, or before a record longer than
+	 * the buffer (at `offset`), whose line the merge then knows. */
+	int rc = 0, fatal = 0, recut = 0, at_end = 0, long_record = 0;
 
 	while (!fatal) {
 		struct mlg_csv_pos at;
@@ -1456,16 +1458,23 @@ static int run_parallel(struct pool *pl, struct run *u,
 		if (recut) {
 			scanned = backoff;
 			backoff *= 2;
-			at_end = recut = 0;
+			at_end = long_record = recut = 0;
 		}
 		if (pl->dispatched - pl->merged == pl->cap ||
-		    (at_end && pl->merged < pl->dispatched)) {
+		    ((at_end || long_record) && pl->merged < pl->dispatched)) {
 			if ((rc = settle(pl, u, rd, &fatal, &recut)))
 				return rc;
 			continue;
 		}
 		if (at_end)
 			break;
+		if (long_record) {
+			at = u->at;
+			at.offset = offset;
+			mlg_csv_reader_unread(rd, NULL, 0, &at);
+			scanned = 1;
+			long_record = 0;
+		}
 		if (scanned) {
 			rc = mlg_csv_reader_next_chunk(rd, &ptr, &len, &at);
 			scanned -= rc == 1;
@@ -1473,24 +1482,13 @@ static int run_parallel(struct pool *pl, struct run *u,
 			rc = mlg_csv_reader_next_cut(rd, &ptr, &len, &at.offset,
 						     &partial);
 		}
-		if (rc == 2) {
-			/* A record longer than the buffer: count the lines
-			 * to it, then scan. */
-			while (pl->merged < pl->dispatched && !recut && !fatal)
-				if ((rc = settle(pl, u, rd, &fatal, &recut)))
-					return rc;
-			if (!recut) {
-				uint64_t offset = at.offset;
-
-				at = u->at;
-				at.offset = offset;
-				mlg_csv_reader_unread(rd, NULL, 0, &at);
-				scanned = 1;
-			}
-			continue;
-		}
 		if (rc < 0)
 			return reader_error(rc, src);
+		if (rc == 2) {
+			long_record = 1;
+			offset = at.offset;
+			continue;
+		}
 		if (rc == 0) {
 			at_end = 1;
 			continue;
