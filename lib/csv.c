@@ -526,7 +526,7 @@ static void chunk_reset(struct mlg_csv_chunk *it, const char *ptr, size_t len,
 		it->pos = mlg_csv_bom(it->ptr, len);
 	/* no block loaded: the first skip_to() loads the block of pos */
 	it->blk = (size_t)-64;
-	it->bits = it->other = 0;
+	it->bits = it->other = it->quotes = 0;
 	it->fast = it->carry = 0;
 }
 
@@ -890,7 +890,7 @@ static int incomplete(struct mlg_csv_chunk *it, size_t start)
 {
 	it->pos = start;
 	it->blk = (size_t)-64;
-	it->bits = it->other = 0;
+	it->bits = it->other = it->quotes = 0;
 	it->fast = it->carry = 0;
 	return INCOMPLETE;
 }
@@ -947,11 +947,12 @@ static inline void masks_at(const struct mlg_csv_chunk *it, size_t blk,
  * Then the fields are the bytes between the delimiters and LFs outside
  * quotes, with one quote to trim at each end when the first byte is one.
  * For a clean block, sets *ends to those delimiters and LFs, *lfs to the
- * LFs, *carry to whether it ends inside quotes, and returns 1.
+ * LFs, *quotes to the quotes, *carry to whether it ends inside quotes,
+ * and returns 1.
  */
 static inline int fast_masks(const struct mlg_csv_chunk *it, size_t blk,
 			     int at_start, int *carry, uint64_t *ends,
-			     uint64_t *lfs)
+			     uint64_t *lfs, uint64_t *quotes)
 {
 	const unsigned char *p = (const unsigned char *)it->ptr + blk;
 	struct block b;
@@ -984,6 +985,7 @@ static inline int fast_masks(const struct mlg_csv_chunk *it, size_t blk,
 	}
 	*ends = (d | lf) & ~in;
 	*lfs = lf & ~in;
+	*quotes = q;
 	*carry = (int)(in >> 63);
 	return 1;
 }
@@ -997,8 +999,8 @@ static int chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
 	 * address escapes would live in memory.
 	 *
 	 * Two modes, switched at block boundaries. In fast mode `bits` are
-	 * the field ends of a clean block (see fast_masks()) and `other`
-	 * its record ends. Elsewhere `bits` are all special bytes and
+	 * the field ends of a clean block (see fast_masks()), `other` its
+	 * record ends and `quotes` its quotes. Elsewhere `bits` are all special bytes and
 	 * `other` those that are not delimiters, walked one by one with a
 	 * slow path for fields with quotes or escapes.
 	 */
@@ -1008,7 +1010,7 @@ static int chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
 	struct mlg_csv_field *fields = it->fields;
 	size_t falloc = it->falloc;
 	size_t blk, pos = it->pos, start, fs, nf = base, p, e;
-	uint64_t bits, other, low;
+	uint64_t bits, other, low, quotes = it->quotes;
 	struct cursor cur = {it->blk, it->bits, it->other};
 	struct build bd;
 	int fast = it->fast, carry = it->carry, ret, qd;
@@ -1074,7 +1076,7 @@ static int chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
 			ROOM(65);
 			if (!skip && len - blk >= 64 &&
 			    fast_masks(it, blk, fs == blk, &carry, &bits,
-				       &other)) {
+				       &other, &quotes)) {
 				fast = 1;
 				continue;
 			}
@@ -1101,6 +1103,18 @@ static int chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
 			uint64_t ends = bits & before;
 
 			bits &= ~before;
+			/* No quote opens these fields: the common case, in a
+			 * loop without a test for one. */
+			if (!(quotes & ends << 1) &&
+			    (unsigned char)b[fs] != quote) {
+				while (ends) {
+					p = blk + ctz64(ends);
+					ends &= ends - 1;
+					fields[nf++] = (struct mlg_csv_field){
+						b + fs, p - fs, 0, 0};
+					fs = p + 1;
+				}
+			}
 			while (ends) {
 				p = blk + ctz64(ends);
 				ends &= ends - 1;
@@ -1253,6 +1267,7 @@ done:
 	it->blk = blk;
 	it->bits = bits;
 	it->other = other;
+	it->quotes = quotes;
 	it->fast = fast;
 	/* the block's, not the position's: ends inside quotes */
 	it->carry = carry;
@@ -1490,7 +1505,7 @@ static int chunk_skip(struct mlg_csv_chunk *it)
 	it->record++;
 	/* No block loaded: the next record loads the block of pos. */
 	it->blk = (size_t)-64;
-	it->bits = it->other = 0;
+	it->bits = it->other = it->quotes = 0;
 	it->fast = it->carry = 0;
 	return 1;
 }

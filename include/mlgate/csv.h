@@ -164,7 +164,7 @@ struct mlg_csv_chunk {
 	struct mlg_csv_dialect dialect;
 	const char *ptr;
 	size_t len, pos, blk;
-	uint64_t bits, other;
+	uint64_t bits, other, quotes;
 	uint64_t line, offset, record; /* of ptr + pos; offset of ptr */
 	int delim, quote, escape, comment, dq, skip;
 	int err, fast, carry;
