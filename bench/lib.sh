@@ -4,7 +4,7 @@
 #
 # Sets O, ROWS (BENCH_ROWS, default 10 M), runs (BENCH_RUNS, default 3),
 # dir, csv, py, res, notes, failed, machine; defines note, install,
-# have_pandas, timed and table. Exits 2 on a bad BENCH_ROWS or
+# have_pandas, timed, rounds and table. Exits 2 on a bad BENCH_ROWS or
 # BENCH_RUNS, 3 when nothing can be measured.
 O=${O:-build}
 
@@ -20,9 +20,9 @@ positive() {
 
 ROWS=${BENCH_ROWS:-10000000}
 positive BENCH_ROWS "$ROWS"
-# Each command runs BENCH_RUNS times (default 3) and its fastest run
-# counts: on a shared virtual machine one run can be a fifth slower than
-# the next.
+# Each command runs BENCH_RUNS times (default 3), once a round, and its
+# fastest run counts: on a shared virtual machine one run can be a fifth
+# slower than the next.
 runs=${BENCH_RUNS:-3}
 positive BENCH_RUNS "$runs"
 dir=$O/bench
@@ -35,7 +35,7 @@ updated=
 failed=
 
 mkdir -p "$work" || exit 3
-rm -f "$work"/*.time "$work"/*.out "$work"/*.err
+rm -f "$work"/*.time "$work"/*.out "$work"/*.err "$work/tags"
 : >"$res"
 : >"$notes"
 
@@ -65,40 +65,55 @@ have_pandas() {
 	"$py" -c 'import pandas' 2>/dev/null
 }
 
-# timed TAG LABEL EXPECT CMD...: time CMD with GNU time, $runs times,
-# appending "TAG|LABEL|seconds|KiB" to $res: the fastest run and the
-# largest peak RSS. CMD must exit 0 and, when EXPECT is not empty, print
-# exactly EXPECT; otherwise a FAILED note, and that run is the one kept.
+# timed TAG LABEL EXPECT CMD...: time one run of CMD with GNU time, and
+# keep for TAG its fastest run and largest peak RSS so far. The scripts
+# call it in rounds, each of their commands once a round ($runs rounds,
+# see rounds()): the speed of a shared virtual machine drifts over
+# minutes, and a tool and its peer then meet the same drift. CMD must
+# exit 0 and, when EXPECT is not empty, print exactly EXPECT; otherwise
+# a FAILED note, that run is the one kept, and TAG does not run again.
 timed() {
 	tag=$1 label=$2 expect=$3
 	shift 3
+	# Shell variables are global: the t_ ones are timed()'s.
+	eval "t_best=\${best_$tag-} t_peak=\${peak_$tag-0} t_dead=\${dead_$tag-}"
+	[ -n "$t_dead" ] && return 0
+	[ -n "$t_best" ] || echo "$tag|$label" >>"$work/tags"
 	echo "bench: $label" >&2
-	t_best= t_peak=0 t_n=0
-	while [ $t_n -lt "$runs" ]; do
-		t_n=$((t_n + 1))
-		/usr/bin/time -f '%e %M' -o "$work/$tag.time" "$@" \
-			>"$work/$tag.out" 2>"$work/$tag.err"
-		st=$?
-		# GNU time writes "Command exited with non-zero status N" first.
-		read -r secs kb <<-EOF
-			$(tail -n 1 "$work/$tag.time")
-		EOF
-		if [ $st -ne 0 ] || { [ -n "$expect" ] &&
-			[ "$(cat "$work/$tag.out")" != "$expect" ]; }; then
-			note "FAILED: $label: exit $st: $(cat "$work/$tag.out" \
-				"$work/$tag.err" | head -c 300 | tr '\n' ' ')"
-			failed=1
-			t_best=$secs t_peak=$kb
-			break
-		fi
+	/usr/bin/time -f '%e %M' -o "$work/$tag.time" "$@" \
+		>"$work/$tag.out" 2>"$work/$tag.err"
+	st=$?
+	# GNU time writes "Command exited with non-zero status N" first.
+	read -r secs kb <<-EOF
+		$(tail -n 1 "$work/$tag.time")
+	EOF
+	if [ $st -ne 0 ] || { [ -n "$expect" ] &&
+		[ "$(cat "$work/$tag.out")" != "$expect" ]; }; then
+		note "FAILED: $label: exit $st: $(cat "$work/$tag.out" \
+			"$work/$tag.err" | head -c 300 | tr '\n' ' ')"
+		failed=1
+		t_best=$secs t_peak=$kb t_dead=1
+	else
 		if [ -z "$t_best" ] ||
 			awk "BEGIN { exit !($secs < $t_best) }"; then
 			t_best=$secs
 		fi
 		[ "$kb" -gt "$t_peak" ] && t_peak=$kb
-	done
-	# Shell variables are global: the t_ ones are timed()'s.
-	echo "$tag|$label|$t_best|$t_peak" >>"$res"
+	fi
+	eval "best_$tag=\$t_best peak_$tag=\$t_peak dead_$tag=\$t_dead"
+}
+
+# rounds: 0 while another round of timed() calls is due, counting them.
+round=0
+rounds() {
+	round=$((round + 1))
+	[ $round -le "$runs" ] && return 0
+	# Every tag's kept run, into $res in the order first timed.
+	[ -f "$work/tags" ] || return 1
+	while IFS='|' read -r tag label; do
+		eval "echo \"\$tag|\$label|\$best_$tag|\$peak_$tag\"" >>"$res"
+	done <"$work/tags"
+	return 1
 }
 
 if [ ! -x /usr/bin/time ] && ! install time; then

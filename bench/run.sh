@@ -18,27 +18,31 @@ table
 schema=bench/schema.json
 dv=$O/bin/data-validate
 
-timed wc "wc -l" "$((ROWS + 1)) $csv" wc -l "$csv"
 if [ -x "$dv" ]; then
-	for n in 2 1; do
-		timed dv$n "data-validate --threads $n" "" \
-			"$dv" --schema "$schema" --threads $n --quiet "$csv"
-	done
 	scattered
-	timed dvs "data-validate --threads 2, ids scattered" "" \
-		"$dv" --schema "$schema" --threads 2 --quiet "$scsv"
 else
 	note "skipped: data-validate ($dv is not built yet)"
 fi
-if have_pandas; then
-	pdver=$("$py" -c 'import pandas; print(pandas.__version__)')
-	timed pandas "pandas $pdver" "$ROWS rows, 0 errors" \
+pdver=
+have_pandas && pdver=$("$py" -c 'import pandas; print(pandas.__version__)')
+while rounds; do
+	timed wc "wc -l" "$((ROWS + 1)) $csv" wc -l "$csv"
+	if [ -x "$dv" ]; then
+		for n in 2 1; do
+			timed dv$n "data-validate --threads $n" "" \
+				"$dv" --schema "$schema" --threads $n --quiet \
+				"$csv"
+		done
+		timed dvs "data-validate --threads 2, ids scattered" "" \
+			"$dv" --schema "$schema" --threads 2 --quiet "$scsv"
+	fi
+	[ -n "$pdver" ] && timed pandas "pandas $pdver" "$ROWS rows, 0 errors" \
 		"$py" bench/pandas_validate.py --schema "$schema" "$csv"
-fi
+done
 
 printf 'data-validate bench: %s rows, %s bytes, %s, warm cache,\n' \
 	"$ROWS" "$bytes" "$machine"
-printf 'the fastest of %s runs of each command\n\n' "$runs"
+printf 'the fastest of %s runs of each command, run in turn\n\n' "$runs"
 results pandas pandas wc
 printf '\nvs pandas = pandas seconds / tool seconds (higher is faster)\n'
 printf 'vs wc -l = tool seconds / wc -l seconds (1.0x is the floor)\n'
