@@ -1000,9 +1000,9 @@ static int chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
 	 *
 	 * Two modes, switched at block boundaries. In fast mode `bits` are
 	 * the field ends of a clean block (see fast_masks()), `other` its
-	 * record ends and `quotes` its quotes. Elsewhere `bits` are all special bytes and
-	 * `other` those that are not delimiters, walked one by one with a
-	 * slow path for fields with quotes or escapes.
+	 * record ends and `quotes` its quotes. Elsewhere `bits` are all
+	 * special bytes and `other` those that are not delimiters, walked
+	 * one by one with a slow path for fields with quotes or escapes.
 	 */
 	const char *const b = it->ptr;
 	const size_t len = it->len;
