@@ -990,6 +990,32 @@ static inline int fast_masks(const struct mlg_csv_chunk *it, size_t blk,
 	return 1;
 }
 
+/*
+ * Add the fields of a clean block that end at the bits of `ends`, the
+ * first at *fs, after the nf fields there are; returns the new count.
+ * A field that a quote opens loses it and the closing one, unless
+ * `quoted` is 0: then none is, and the loop has no test for one.
+ */
+__attribute__((always_inline)) static inline size_t
+clean_fields(struct mlg_csv_field *fields, size_t nf, const char *b, size_t *fs,
+	     size_t blk, uint64_t ends, int quote, int quoted)
+{
+	size_t p, f = *fs;
+	int qd = 0;
+
+	while (ends) {
+		p = blk + ctz64(ends);
+		ends &= ends - 1;
+		if (quoted)
+			qd = (unsigned char)b[f] == quote;
+		fields[nf++] = (struct mlg_csv_field){
+			b + f + qd, p - f - 2 * qd, (unsigned char)qd, 0};
+		f = p + 1;
+	}
+	*fs = f;
+	return nf;
+}
+
 static int chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
 		      size_t base)
 {
@@ -1103,27 +1129,15 @@ static int chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
 			uint64_t ends = bits & before;
 
 			bits &= ~before;
-			/* No quote opens these fields: the common case, in a
-			 * loop without a test for one. */
+			/* No quote opens these fields, the common case: the
+			 * copy of the loop without the test for one. */
 			if (!(quotes & ends << 1) &&
-			    (unsigned char)b[fs] != quote) {
-				while (ends) {
-					p = blk + ctz64(ends);
-					ends &= ends - 1;
-					fields[nf++] = (struct mlg_csv_field){
-						b + fs, p - fs, 0, 0};
-					fs = p + 1;
-				}
-			}
-			while (ends) {
-				p = blk + ctz64(ends);
-				ends &= ends - 1;
-				qd = (unsigned char)b[fs] == quote;
-				fields[nf++] = (struct mlg_csv_field){
-					b + fs + qd, p - fs - 2 * qd,
-					(unsigned char)qd, 0};
-				fs = p + 1;
-			}
+			    (unsigned char)b[fs] != quote)
+				nf = clean_fields(fields, nf, b, &fs, blk, ends,
+						  quote, 0);
+			else
+				nf = clean_fields(fields, nf, b, &fs, blk, ends,
+						  quote, 1);
 			if (!other)
 				continue;
 			p = blk + ctz64(other);
