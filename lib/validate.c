@@ -894,11 +894,12 @@ struct run {
 	char delim;
 };
 
-static void verrs_free(struct mlg_verr *e, size_t n)
+/* Free the strings of e[from .. to); e may be NULL when they are none. */
+static void verrs_free(struct mlg_verr *e, size_t from, size_t to)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = from; i < to; i++) {
 		free(e[i].field_name);
 		free(e[i].cell);
 		free(e[i].note);
@@ -909,7 +910,7 @@ static void result_add(struct mlg_validate_result *r, uint64_t limit,
 		       struct mlg_verr *e)
 {
 	if (r->nlist >= limit) {
-		verrs_free(e, 1);
+		verrs_free(e, 0, 1);
 		return;
 	}
 	r->list = mlg_grow(r->list, sizeof(*r->list), r->nlist + 1, &r->alist);
@@ -1214,12 +1215,9 @@ static int merge_job(struct run *u, struct job *j)
 		rc = write_rows(u, j, j->bad_rows, j->nbad);
 	}
 done:
-	/* What was not handed to the result is freed here (no offset on a
-	 * NULL list). */
-	if (a < j->nerrs)
-		verrs_free(j->errs + a, j->nerrs - a);
-	if (b < d.j.nerrs)
-		verrs_free(d.j.errs + b, d.j.nerrs - b);
+	/* What was not handed to the result is freed here. */
+	verrs_free(j->errs, a, j->nerrs);
+	verrs_free(d.j.errs, b, d.j.nerrs);
 	free(d.j.errs);
 	free(d.j.bad_rows);
 	mlg_buf_release(&d.note);
@@ -1288,7 +1286,7 @@ static void job_free(struct job *j)
 		free(j->prof);
 	}
 	mlg_dsacc_free(j->acc);
-	verrs_free(j->errs, j->nerrs);
+	verrs_free(j->errs, 0, j->nerrs);
 	free(j->errs);
 	free(j->own);
 	free(j->counts);
@@ -1307,7 +1305,7 @@ static void job_wait(struct pool *pl, struct job *j)
 /* What job j found is for nothing: its chunk started in the wrong place. */
 static void job_drop(struct job *j)
 {
-	verrs_free(j->errs, j->nerrs);
+	verrs_free(j->errs, 0, j->nerrs);
 	j->nerrs = 0;
 	if (j->acc)
 		mlg_dsacc_reset(j->acc);
@@ -1785,7 +1783,7 @@ void mlg_validate_result_release(struct mlg_validate_result *r)
 {
 	size_t i;
 
-	verrs_free(r->list, r->nlist);
+	verrs_free(r->list, 0, r->nlist);
 	mlg_dsacc_free(r->stats);
 	if (r->profile) {
 		mlg_profile_release(r->profile);
