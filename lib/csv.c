@@ -1446,7 +1446,8 @@ static const unsigned char *data(const struct mlg_csv_reader *r)
 /* Parse the buffer from head again, as far as it goes. */
 static void reparse(struct mlg_csv_reader *r)
 {
-	chunk_reset(&r->it, r->buf + r->head, r->len - r->head, &r->head_pos);
+	chunk_reset(&r->it, (const char *)data(r), r->len - r->head,
+		    &r->head_pos);
 	r->it.partial = !r->eof;
 }
 
