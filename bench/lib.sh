@@ -4,7 +4,7 @@
 #
 # Sets O, ROWS (BENCH_ROWS, default 10 M), runs (BENCH_RUNS, default 3),
 # dir, csv, py, res, notes, failed, machine; defines note, install,
-# have_pandas, timed, rounds and table. Exits 2 on a bad BENCH_ROWS or
+# have_pandas, pandas_version, timed, rounds and table. Exits 2 on a bad BENCH_ROWS or
 # BENCH_RUNS, 3 when nothing can be measured.
 O=${O:-build}
 
@@ -35,7 +35,7 @@ updated=
 failed=
 
 mkdir -p "$work" || exit 3
-rm -f "$work"/*.time "$work"/*.out "$work"/*.err "$work/tags"
+rm -f "$work"/*.time "$work"/*.out "$work"/*.err
 : >"$res"
 : >"$notes"
 
@@ -65,6 +65,12 @@ have_pandas() {
 	"$py" -c 'import pandas' 2>/dev/null
 }
 
+# pandas_version: the version of pandas, after have_pandas; nothing
+# without it.
+pandas_version() {
+	have_pandas && "$py" -c 'import pandas; print(pandas.__version__)'
+}
+
 # timed TAG LABEL EXPECT CMD...: time one run of CMD with GNU time, and
 # keep for TAG its fastest run and largest peak RSS so far. The scripts
 # call it in rounds, each of their commands once a round ($runs rounds,
@@ -75,10 +81,14 @@ have_pandas() {
 timed() {
 	tag=$1 label=$2 expect=$3
 	shift 3
-	# Shell variables are global: the t_ ones are timed()'s.
+	# Shell variables are global: the t_ ones are timed()'s, the
+	# TAG_ ones keep what rounds() reports.
 	eval "t_best=\${best_$tag-} t_peak=\${peak_$tag-0} t_dead=\${dead_$tag-}"
 	[ -n "$t_dead" ] && return 0
-	[ -n "$t_best" ] || echo "$tag|$label" >>"$work/tags"
+	if [ -z "$t_best" ]; then
+		tags="$tags $tag"
+		eval "label_$tag=\$label"
+	fi
 	echo "bench: $label" >&2
 	/usr/bin/time -f '%e %M' -o "$work/$tag.time" "$@" \
 		>"$work/$tag.out" 2>"$work/$tag.err"
@@ -103,16 +113,16 @@ timed() {
 	eval "best_$tag=\$t_best peak_$tag=\$t_peak dead_$tag=\$t_dead"
 }
 
-# rounds: 0 while another round of timed() calls is due, counting them.
-round=0
+# rounds: 0 while another round of timed() calls is due; after the
+# last, 1, with the run kept for each tag in $res as "TAG|LABEL|seconds|
+# KiB", in the order the tags were first timed.
+round=0 tags=
 rounds() {
 	round=$((round + 1))
 	[ $round -le "$runs" ] && return 0
-	# Every tag's kept run, into $res in the order first timed.
-	[ -f "$work/tags" ] || return 1
-	while IFS='|' read -r tag label; do
-		eval "echo \"\$tag|\$label|\$best_$tag|\$peak_$tag\"" >>"$res"
-	done <"$work/tags"
+	for tag in $tags; do
+		eval "echo \"\$tag|\$label_$tag|\$best_$tag|\$peak_$tag\"" >>"$res"
+	done
 	return 1
 }
 

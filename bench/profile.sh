@@ -28,8 +28,7 @@ expect_rows() {
 	fi
 }
 [ -x "$dv" ] || note "skipped: data-validate ($dv is not built yet)"
-pdver=
-have_pandas && pdver=$("$py" -c 'import pandas; print(pandas.__version__)')
+pdver=$(pandas_version)
 cols=$(head -n 1 "$csv" | tr ',' '\n' | wc -l | tr -d ' ')
 while rounds; do
 	if [ -x "$dv" ]; then

@@ -23,8 +23,7 @@ if [ -x "$dv" ]; then
 else
 	note "skipped: data-validate ($dv is not built yet)"
 fi
-pdver=
-have_pandas && pdver=$("$py" -c 'import pandas; print(pandas.__version__)')
+pdver=$(pandas_version)
 while rounds; do
 	timed wc "wc -l" "$((ROWS + 1)) $csv" wc -l "$csv"
 	if [ -x "$dv" ]; then
