@@ -360,9 +360,7 @@ static void test_kll_levels(void)
 	for (i = 0; i < 300000; i++) {
 		double v;
 
-		x ^= x << 13;
-		x ^= x >> 7;
-		x ^= x << 17;
+		t_xorshift(&x);
 		if (i % 1000 < 100)
 			v = (double)i;
 		else if (x % 7 == 0)
