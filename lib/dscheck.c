@@ -13,6 +13,7 @@
 #include "mlgate/stats.h"
 #include "mlgate/stream.h"
 #include "mlgate/threshold.h"
+#include "mlgate/utf8.h"
 #include "mlgate/util.h"
 #include "mlgate/yaml.h"
 
@@ -582,7 +583,7 @@ void mlg_dsacc_cell(struct mlg_dsacc *a, size_t field, enum mlg_cell st,
 		if (n & NEED_KLL)
 			mlg_kll_add(k->kll, x);
 	} else {
-		mlg_moments_add_str(&k->mo, raw, len);
+		mlg_moments_add(&k->mo, (double)mlg_utf8_length(raw, len));
 	}
 	if (n & NEED_HLL)
 		mlg_hll_add(k->hll, mlg_value_hash(v, SEED));

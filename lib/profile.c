@@ -146,7 +146,6 @@ static void col_init(struct mlg_profile_col *c, const char *name)
 	c->name = mlg_strdup(name);
 	c->declared = MLG_T_ANY;
 	mlg_moments_init(&c->num);
-	mlg_moments_init(&c->len);
 	mlg_kll_init(&c->kll, MLG_KLL_K_DEFAULT, SEED);
 	c->hll = mlg_malloc(sizeof(*c->hll));
 	mlg_hll_init(c->hll);
@@ -446,10 +445,8 @@ void mlg_profile_cell(struct mlg_profile *p, size_t col, const char *cell,
 	mlg_topk_add_hashed(&c->topk, h, cell, len);
 	mask = len ? scan(p->cc, cell, len) : 0;
 	/* ASCII text has as many code points as bytes. */
-	if (mask & B_HIGH)
-		mlg_moments_add_str(&c->len, cell, len);
-	else
-		mlg_moments_add(&c->len, (double)len);
+	mlg_lengths_add(&c->len,
+			mask & B_HIGH ? mlg_utf8_length(cell, len) : len);
 	if (maybe_token(p->cc, cell, len))
 		tok = token_index(p->cc, cell, len);
 	if (tok >= 0)
@@ -530,7 +527,7 @@ int mlg_profile_merge(struct mlg_profile *a, const struct mlg_profile *b)
 			return rc;
 		mlg_hll_merge(x->hll, y->hll);
 		mlg_moments_merge(&x->num, &y->num);
-		mlg_moments_merge(&x->len, &y->len);
+		mlg_lengths_merge(&x->len, &y->len);
 		if (y->cand[MLG_CAND_INTEGER]) {
 			if (!nint || y->imin < x->imin)
 				x->imin = y->imin;
@@ -646,7 +643,7 @@ static json_t *state_json(const struct mlg_profile_col *c)
 	json_object_set_new(st, "datetimes",
 			    minmax_json(c->ndatetimes, c->tmin, c->tmax));
 	json_object_set_new(st, "numbers", mlg_moments_to_json(&c->num));
-	json_object_set_new(st, "lengths", mlg_moments_to_json(&c->len));
+	json_object_set_new(st, "lengths", mlg_lengths_to_json(&c->len));
 	json_object_set_new(st, "kll", mlg_kll_to_json(&c->kll));
 	json_object_set_new(st, "hll", mlg_hll_to_json(c->hll));
 	json_object_set_new(st, "topk", mlg_topk_to_json(&c->topk));
@@ -698,11 +695,11 @@ static json_t *summary_json(const struct mlg_profile_col *c)
 				       (json_int_t)top[i].err));
 	json_object_set_new(s, "top", arr);
 	json_object_set_new(s, "length",
-			    c->len.count
-				    ? json_pack("{sfsfsf}", "min", c->len.min,
-						"max", c->len.max, "mean",
-						mlg_moments_mean(&c->len))
-				    : json_null());
+			    c->len.count ? json_pack("{sfsfsf}", "min",
+						     (double)c->len.min, "max",
+						     (double)c->len.max, "mean",
+						     mlg_lengths_mean(&c->len))
+					 : json_null());
 	if (c->ndates) {
 		day_text(buf, c->dmin);
 		json_object_set_new(s, "date_min", json_string(buf));
@@ -910,7 +907,7 @@ static int col_from(struct mlg_profile_col *c, const struct mlg_json_doc *doc,
 	mlg_kll_release(&c->kll);
 	mlg_topk_release(&c->topk);
 	SUB("numbers", mlg_moments_from_json(&c->num, doc, x, q.ptr));
-	SUB("lengths", mlg_moments_from_json(&c->len, doc, x, q.ptr));
+	SUB("lengths", mlg_lengths_from_json(&c->len, doc, x, q.ptr));
 	SUB("kll", mlg_kll_from_json(&c->kll, doc, x, q.ptr));
 	SUB("hll", mlg_hll_from_json(c->hll, doc, x, q.ptr));
 	SUB("topk", mlg_topk_from_json(&c->topk, doc, x, q.ptr));

@@ -24,25 +24,6 @@ void mlg_moments_add_null(struct mlg_moments *m)
 	m->nulls++;
 }
 
-void mlg_moments_add_str(struct mlg_moments *m, const char *s, size_t len)
-{
-	size_t i, n = 0, step;
-	uint32_t cp;
-
-	if (mlg_utf8_valid(s, len)) {
-		/* Valid text: code points are the bytes that start one. */
-		for (i = 0; i < len; i++)
-			n += ((unsigned char)s[i] & 0xc0) != 0x80;
-	} else {
-		for (i = 0; i < len; i += step, n++) {
-			step = mlg_utf8_decode(&cp, s + i, len - i);
-			if (!step)
-				step = 1;
-		}
-	}
-	mlg_moments_add(m, (double)n);
-}
-
 void mlg_moments_merge(struct mlg_moments *a, const struct mlg_moments *b)
 {
 	struct mlg_moments r = *a;
@@ -284,6 +265,105 @@ int mlg_moments_from_json(struct mlg_moments *out,
 	if (m.m2 < 0)
 		return error_at(doc, ptr, "m2", "m2 is negative");
 	*out = m;
+	return 0;
+}
+
+void mlg_lengths_merge(struct mlg_lengths *a, const struct mlg_lengths *b)
+{
+	if (!b->count)
+		return;
+	if (!a->count || b->min < a->min)
+		a->min = b->min;
+	if (b->max > a->max)
+		a->max = b->max;
+	a->count += b->count;
+	a->sum += b->sum;
+	a->sumsq += b->sumsq;
+}
+
+double mlg_lengths_mean(const struct mlg_lengths *l)
+{
+	return l->count ? (double)l->sum / (double)l->count : NAN;
+}
+
+/* sum^2 = q n + r: M2 = n sumsq - sum^2 over n = (sumsq - q) - r / n,
+ * in integers but for the last step. */
+static double lengths_m2(const struct mlg_lengths *l)
+{
+	unsigned __int128 s2 = (unsigned __int128)l->sum * l->sum, q;
+
+	if (!l->count)
+		return 0;
+	q = s2 / l->count;
+	if (l->sumsq <= q)
+		return 0;
+	return (double)(l->sumsq - q) -
+	       (double)(uint64_t)(s2 % l->count) / (double)l->count;
+}
+
+json_t *mlg_lengths_to_json(const struct mlg_lengths *l)
+{
+	struct mlg_moments m;
+
+	mlg_moments_init(&m);
+	m.count = l->count;
+	if (l->count) {
+		m.min = (double)l->min;
+		m.max = (double)l->max;
+		m.sum = (double)l->sum;
+		m.mean = mlg_lengths_mean(l);
+		m.m2 = lengths_m2(l);
+	}
+	return mlg_moments_to_json(&m);
+}
+
+/* A length as moments carry it: a whole number in [0, 2^64). */
+static int whole(uint64_t *out, double x)
+{
+	if (!(x >= 0 && x < 0x1p64 && x == floor(x)))
+		return 0;
+	*out = (uint64_t)x;
+	return 1;
+}
+
+int mlg_lengths_from_json(struct mlg_lengths *out,
+			  const struct mlg_json_doc *doc, json_t *v,
+			  const char *ptr)
+{
+	struct mlg_lengths l = {0};
+	struct mlg_moments m;
+	unsigned __int128 s2, least;
+	const char *bad;
+	double sq;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = mlg_moments_from_json(&m, doc, v, ptr)))
+		return rc;
+	if (m.nulls || m.nonfinite)
+		return error_at(doc, ptr, m.nulls ? "nulls" : "nonfinite",
+				"lengths have no nulls or non-finite values");
+	if (!m.count)
+		return 0;
+	l.count = m.count;
+	bad = !whole(&l.min, m.min)   ? "min"
+	      : !whole(&l.max, m.max) ? "max"
+	      : !whole(&l.sum, m.sum) ? "sum"
+				      : NULL;
+	if (bad)
+		return error_at(doc, ptr, bad,
+				"lengths are whole numbers, not negative");
+	/* sumsq = M2 + sum^2 / n, to rounding; never below sum^2 / n,
+	 * which would make M2 negative. */
+	sq = m.m2 + (double)l.sum * ((double)l.sum / (double)l.count);
+	if (!(sq < 0x1p127))
+		return error_at(doc, ptr, "m2", "m2 is too large");
+	s2 = (unsigned __int128)l.sum * l.sum;
+	least = s2 / l.count + (s2 % l.count != 0);
+	l.sumsq = (unsigned __int128)(sq + 0.5);
+	if (l.sumsq < least)
+		l.sumsq = least;
+	*out = l;
 	return 0;
 }
 

@@ -176,6 +176,25 @@ int mlg_utf8_text(const char *s, size_t len)
 	return valid_run(s, len, i, len, 1) == len;
 }
 
+size_t mlg_utf8_length(const char *s, size_t len)
+{
+	size_t i, n = 0, step;
+	uint32_t cp;
+
+	if (mlg_utf8_valid(s, len)) {
+		/* Valid text: code points are the bytes that start one. */
+		for (i = 0; i < len; i++)
+			n += ((unsigned char)s[i] & 0xc0) != 0x80;
+		return n;
+	}
+	for (i = 0; i < len; i += step, n++) {
+		step = mlg_utf8_decode(&cp, s + i, len - i);
+		if (!step)
+			step = 1;
+	}
+	return n;
+}
+
 int mlg_utf8_repair(struct mlg_buf *out, const char *s, size_t len)
 {
 	size_t i = 0, ok;

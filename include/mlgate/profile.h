@@ -89,7 +89,7 @@ struct mlg_profile_col {
 	uint64_t cand[MLG_CAND_COUNT];
 	uint64_t tokens[MLG_PROFILE_NTOKENS];
 	struct mlg_moments num; /* numbers, dates (days), times (seconds) */
-	struct mlg_moments len; /* text lengths of non-null cells */
+	struct mlg_lengths len; /* text lengths of non-null cells */
 	int64_t imin, imax;	/* integers, when cand[INTEGER] */
 	int64_t dmin, dmax;	/* dates, days since 1970 */
 	int64_t tmin, tmax;	/* datetimes, microseconds since 1970 */

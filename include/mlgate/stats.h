@@ -64,9 +64,6 @@
  * at random places, including chunks of one value).
  * Identical input and identical chunking give bit-identical results.
  *
- * String columns keep the moments of their lengths, in code points (see
- * mlg_moments_add_str()): min, max and mean length.
- *
  * The fields may be read directly; a zeroed struct is an empty state.
  */
 struct mlg_moments {
@@ -123,12 +120,6 @@ static inline void mlg_moments_add(struct mlg_moments *m, double x)
 }
 /* Count one null. */
 void mlg_moments_add_null(struct mlg_moments *m);
-/*
- * Add the length of the string <s, len> in code points. Each byte of an
- * invalid UTF-8 sequence counts as one, so does a NUL byte; "" adds 0.
- * O(len).
- */
-void mlg_moments_add_str(struct mlg_moments *m, const char *s, size_t len);
 
 /*
  * Fold `b` into `a`, as if the values of `b` had been added after those
@@ -150,6 +141,33 @@ double mlg_moments_variance(const struct mlg_moments *m, int sample);
 double mlg_moments_stddev(const struct mlg_moments *m, int sample);
 
 /*
+ * The lengths of a column's texts (in code points: mlg_utf8_length()),
+ * kept as exact integer sums: an add needs no division, where Welford's
+ * mean does, and a profile adds one a cell. Every member of a merge, in
+ * any grouping, is that of one pass. A zeroed struct is an empty state;
+ * min and max are 0 while count is.
+ */
+struct mlg_lengths {
+	uint64_t count, sum, min, max;
+	unsigned __int128 sumsq;
+};
+
+static inline void mlg_lengths_add(struct mlg_lengths *l, uint64_t n)
+{
+	if (!l->count || n < l->min)
+		l->min = n;
+	if (n > l->max)
+		l->max = n;
+	l->count++;
+	l->sum += n;
+	l->sumsq += (unsigned __int128)n * n;
+}
+
+void mlg_lengths_merge(struct mlg_lengths *a, const struct mlg_lengths *b);
+/* The mean; NaN when count is 0. */
+double mlg_lengths_mean(const struct mlg_lengths *l);
+
+/*
  * As JSON: {"count":n, "nulls":n, "nonfinite":n, "min":x, "max":x,
  * "sum":x, "mean":x, "m2":x}, all members always present. min, max and
  * mean are null when count is 0. The sum is stored rounded to one
@@ -165,6 +183,17 @@ double mlg_moments_stddev(const struct mlg_moments *m, int sample);
  */
 json_t *mlg_moments_to_json(const struct mlg_moments *m);
 int mlg_moments_from_json(struct mlg_moments *out,
+			  const struct mlg_json_doc *doc, json_t *v,
+			  const char *ptr);
+
+/*
+ * Lengths in the JSON of moments (nulls and nonfinite 0), M2 to one
+ * rounding. Loading also wants min, max and sum whole and not negative
+ * ("lengths are whole numbers, found <x>"); the sum of squares comes
+ * back from M2, exact while it is below 2^53.
+ */
+json_t *mlg_lengths_to_json(const struct mlg_lengths *l);
+int mlg_lengths_from_json(struct mlg_lengths *out,
 			  const struct mlg_json_doc *doc, json_t *v,
 			  const char *ptr);
 

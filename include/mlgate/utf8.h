@@ -40,6 +40,10 @@ int mlg_utf8_text(const char *s, size_t len);
  */
 size_t mlg_utf8_decode(uint32_t *cp, const char *s, size_t len);
 
+/* The length of <s, len> in code points: each byte of an invalid
+ * sequence counts as one, so does a NUL byte. */
+size_t mlg_utf8_length(const char *s, size_t len);
+
 /* Append <s, len> with each invalid byte replaced by U+FFFD. */
 int mlg_utf8_repair(struct mlg_buf *out, const char *s, size_t len);
 

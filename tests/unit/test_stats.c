@@ -1,5 +1,6 @@
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mlgate/buf.h"
 #include "mlgate/error.h"
@@ -72,23 +73,133 @@ static void test_moments_empty_and_one(void)
 	T_ASSERT(m.min == -1e308 && m.max == 1e308);
 }
 
-static void test_moments_strings(void)
+/* u128 has no T_EQ_INT: compare the two halves. */
+static int same_u128(unsigned __int128 a, unsigned __int128 b)
 {
-	struct mlg_moments m;
+	return (uint64_t)a == (uint64_t)b &&
+	       (uint64_t)(a >> 64) == (uint64_t)(b >> 64);
+}
 
-	mlg_moments_init(&m);
-	mlg_moments_add_str(&m, "", 0);
-	mlg_moments_add_str(&m, "abc", 3);
-	mlg_moments_add_str(&m, "\xc3\xa9", 2);		 /* one code point */
-	mlg_moments_add_str(&m, "\xff\xfe", 2);		 /* two bad bytes */
-	mlg_moments_add_str(&m, "a\0b", 3);		 /* NUL counts */
-	mlg_moments_add_str(&m, "\xe2\x82", 2);		 /* cut short */
-	mlg_moments_add_str(&m, "x\xf0\x9f\x98\x80", 5); /* emoji */
-	T_EQ_INT(m.count, 7);
-	T_ASSERT(m.min == 0);
-	T_ASSERT(m.max == 3);
-	T_ASSERT(mlg_moments_sum(&m) == 0 + 3 + 1 + 2 + 3 + 2 + 2);
-	T_EQ_DBL(mlg_moments_mean(&m), 13.0 / 7, 1e-15);
+static void test_lengths(void)
+{
+	static const uint64_t v[] = {3, 0, 7, 7, 1, 12};
+	struct mlg_lengths one = {0}, a = {0}, b = {0}, empty = {0};
+	size_t i;
+
+	T_ASSERT(isnan(mlg_lengths_mean(&one)));
+	for (i = 0; i < 6; i++) {
+		mlg_lengths_add(&one, v[i]);
+		mlg_lengths_add(i < 2 ? &a : &b, v[i]);
+	}
+	T_EQ_INT(one.count, 6);
+	T_EQ_INT(one.sum, 30);
+	T_EQ_INT(one.min, 0);
+	T_EQ_INT(one.max, 12);
+	T_ASSERT(same_u128(one.sumsq, 9 + 0 + 49 + 49 + 1 + 144));
+	T_EQ_DBL(mlg_lengths_mean(&one), 5, 0);
+	/* Merged in any grouping: every member that of one pass. */
+	mlg_lengths_merge(&b, &empty);
+	mlg_lengths_merge(&empty, &a);
+	mlg_lengths_merge(&empty, &b);
+	T_ASSERT(!memcmp(&empty, &one, sizeof(one)));
+	/* 2^63 twice: the sum of squares needs its 128 bits. */
+	memset(&a, 0, sizeof(a));
+	mlg_lengths_add(&a, UINT64_C(1) << 63);
+	mlg_lengths_add(&a, 0);
+	T_ASSERT(same_u128(a.sumsq, (unsigned __int128)1 << 126));
+	T_EQ_DBL(mlg_lengths_mean(&a), 0x1p62, 0);
+}
+
+/* The JSON is that of moments, M2 exact to one rounding; loading gives
+ * back the integers. */
+static void test_lengths_json(void)
+{
+	struct mlg_lengths l = {0}, back;
+	struct mlg_json_doc doc;
+	struct mlg_buf b = MLG_BUF_INIT;
+	json_t *v;
+	uint64_t i;
+
+	v = mlg_lengths_to_json(&l);
+	mlg_json_dump(&b, v, 0);
+	T_EQ_STR(b.ptr, "{\"count\":0,\"nulls\":0,\"nonfinite\":0,\"min\":null,"
+			"\"max\":null,\"sum\":0.0,\"mean\":null,\"m2\":0.0}");
+	t_json_reparse(&doc, v);
+	T_EQ_INT(mlg_lengths_from_json(&back, &doc, doc.root, ""), 0);
+	T_ASSERT(!memcmp(&back, &l, sizeof(l)));
+	mlg_json_doc_release(&doc);
+
+	/* 1 .. 4: mean 2.5, M2 = 30 - 100 / 4 = 5. */
+	for (i = 1; i <= 4; i++)
+		mlg_lengths_add(&l, i);
+	mlg_buf_reset(&b);
+	v = mlg_lengths_to_json(&l);
+	mlg_json_dump(&b, v, 0);
+	T_EQ_STR(b.ptr, "{\"count\":4,\"nulls\":0,\"nonfinite\":0,\"min\":1.0,"
+			"\"max\":4.0,\"sum\":10.0,\"mean\":2.5,\"m2\":5.0}");
+	t_json_reparse(&doc, v);
+	T_EQ_INT(mlg_lengths_from_json(&back, &doc, doc.root, ""), 0);
+	T_ASSERT(!memcmp(&back, &l, sizeof(l)));
+	mlg_json_doc_release(&doc);
+
+	/* 1 and 2: M2 = 5 - 9 / 2 = 0.5, where the integer part of
+	 * sum^2 / n alone would give 1. */
+	memset(&l, 0, sizeof(l));
+	mlg_lengths_add(&l, 1);
+	mlg_lengths_add(&l, 2);
+	t_json_reparse(&doc, mlg_lengths_to_json(&l));
+	T_EQ_DBL(json_real_value(json_object_get(doc.root, "m2")), 0.5, 0);
+	T_EQ_INT(mlg_lengths_from_json(&back, &doc, doc.root, ""), 0);
+	T_ASSERT(!memcmp(&back, &l, sizeof(l)));
+	mlg_json_doc_release(&doc);
+	mlg_buf_release(&b);
+}
+
+static void check_bad_lengths(const char *text, const char *msg)
+{
+	struct mlg_json_doc doc;
+	struct mlg_lengths l;
+
+	T_EQ_INT(mlg_json_parse(&doc, "l.json", text, strlen(text)), 0);
+	mlg_error_clear();
+	T_EQ_INT(mlg_lengths_from_json(&l, &doc, doc.root, ""), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), msg);
+	T_EQ_INT(l.count, 0);
+	mlg_json_doc_release(&doc);
+}
+
+static void test_lengths_json_errors(void)
+{
+	check_bad_lengths(
+		"{\"count\":2,\"nulls\":0,\"nonfinite\":0,\"min\":1.5,"
+		"\"max\":2,\"sum\":3.5,\"mean\":1.75,\"m2\":0.125}",
+		"'l.json': 1:36: /min: lengths are whole numbers, "
+		"not negative");
+	check_bad_lengths("{\"count\":2,\"nulls\":0,\"nonfinite\":0,\"min\":1,"
+			  "\"max\":2,\"sum\":-3,\"mean\":1.5,\"m2\":0.5}",
+			  "'l.json': 1:52: /sum: lengths are whole numbers, "
+			  "not negative");
+	check_bad_lengths("{\"count\":2,\"nulls\":1,\"nonfinite\":0,\"min\":1,"
+			  "\"max\":2,\"sum\":3,\"mean\":1.5,\"m2\":0.5}",
+			  "'l.json': 1:12: /nulls: lengths have no nulls or "
+			  "non-finite values");
+	check_bad_lengths("{\"count\":2,\"nulls\":0,\"nonfinite\":0,\"min\":1,"
+			  "\"max\":2,\"sum\":3,\"mean\":1.5,\"m2\":1e300}",
+			  "'l.json': 1:71: /m2: m2 is too large");
+	/* An M2 too small for the sum: the sum of squares is raised to
+	 * the least it can be, and M2 comes back 0, never negative. */
+	{
+		const char *t = "{\"count\":2,\"nulls\":0,\"nonfinite\":0,"
+				"\"min\":1,\"max\":2,\"sum\":3,\"mean\":1.5,"
+				"\"m2\":0}";
+		struct mlg_json_doc doc;
+		struct mlg_lengths l;
+
+		T_EQ_INT(mlg_json_parse(&doc, "l.json", t, strlen(t)), 0);
+		T_EQ_INT(mlg_lengths_from_json(&l, &doc, doc.root, ""), 0);
+		T_ASSERT(same_u128(l.sumsq, 5));
+		mlg_json_doc_release(&doc);
+	}
 }
 
 /* One pass against the same values cut at random places and merged in
@@ -385,8 +496,8 @@ static void test_hist_json_errors(void)
 		 "'h.json': 1:1: /: missing required property 'nan'");
 }
 
-MLG_TESTS(T(test_moments_exact), T(test_moments_empty_and_one),
-	  T(test_moments_strings), T(test_moments_merge_chunks),
-	  T(test_moments_json), T(test_moments_json_errors),
-	  T(test_hist_init_errors), T(test_hist_counts_merge_json),
-	  T(test_hist_json_errors))
+MLG_TESTS(T(test_moments_exact), T(test_moments_empty_and_one), T(test_lengths),
+	  T(test_lengths_json), T(test_lengths_json_errors),
+	  T(test_moments_merge_chunks), T(test_moments_json),
+	  T(test_moments_json_errors), T(test_hist_init_errors),
+	  T(test_hist_counts_merge_json), T(test_hist_json_errors))

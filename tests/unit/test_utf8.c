@@ -149,4 +149,17 @@ static void test_every_place(void)
 	T_EQ_INT(cases, 15 * 20301 + 109123); /* the second pass: fewer */
 }
 
-MLG_TESTS(T(test_exact), T(test_every_place))
+/* Code points; each byte of a bad sequence one. */
+static void test_length(void)
+{
+	T_EQ_INT(mlg_utf8_length("", 0), 0);
+	T_EQ_INT(mlg_utf8_length("abc", 3), 3);
+	T_EQ_INT(mlg_utf8_length("\xc3\xa9", 2), 1); /* one code point */
+	T_EQ_INT(mlg_utf8_length("\xff\xfe", 2), 2); /* two bad bytes */
+	T_EQ_INT(mlg_utf8_length("a\0b", 3), 3);     /* NUL counts */
+	T_EQ_INT(mlg_utf8_length("\xe2\x82", 2), 2); /* cut short */
+	T_EQ_INT(mlg_utf8_length("x\xf0\x9f\x98\x80", 5), 2); /* emoji */
+	T_EQ_INT(mlg_utf8_length("\xc3\xa9\xff", 3), 2); /* valid, then not */
+}
+
+MLG_TESTS(T(test_exact), T(test_every_place), T(test_length))
