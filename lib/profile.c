@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mlgate/buf.h"
+#include "mlgate/dateparse.h"
 #include "mlgate/error.h"
 #include "mlgate/numparse.h"
 #include "mlgate/profile.h"
@@ -381,7 +382,9 @@ static void candidates(const struct mlg_profile *p, struct mlg_profile_col *c,
 		c->cand[MLG_CAND_BOOLEAN]++;
 	/* YYYY-MM-DD, YYYY-MM-DDThh:mm:ss..., hh:mm:ss...: the default
 	 * formats, the only ones the synthetic fields take. */
-	if (len == 10 && s[4] == '-' && !mlg_field_cast(&v, &f[3], s, len)) {
+	if (len == 10 && s[4] == '-' &&
+	    (!mlg_iso_date(&v.i, s) || !mlg_field_cast(&v, &f[3], s, len))) {
+		v.type = MLG_T_DATE; /* the form the cast tries first */
 		c->cand[MLG_CAND_DATE]++;
 		if (feed)
 			add_value(c, &v);
