@@ -718,6 +718,52 @@ static void test_topk_odd_bytes(void)
 			}
 }
 
+/* The same among two-byte code points, on values of up to 80 bytes:
+ * the copy keeps whole code points up to 64 bytes, U+FFFD counted as
+ * three. */
+static void test_topk_odd_bytes_utf8(void)
+{
+	static const char odd[] = {'\0', '\x80', '\xff'};
+	struct mlg_topk_item it[1];
+	struct mlg_topk t;
+	char s[80], want[80];
+	size_t m, at, k, j, n, o;
+	int cut;
+
+	for (m = 1; m <= 40; m++)
+		for (at = 0; at <= m; at++)
+			for (k = 0; k < 3; k++) {
+				n = o = 0;
+				cut = 0;
+				for (j = 0; j < m; j++) {
+					const char *rep =
+						j == at ? "\xef\xbf\xbd"
+							: "\xc3\xa9";
+
+					if (j == at) {
+						s[n++] = odd[k];
+					} else {
+						memcpy(s + n, rep, 2);
+						n += 2;
+					}
+					if (cut || o + strlen(rep) > 64) {
+						cut = 1;
+						continue;
+					}
+					memcpy(want + o, rep, strlen(rep));
+					o += strlen(rep);
+				}
+				want[o] = '\0';
+				mlg_topk_init(&t, 1);
+				mlg_topk_add(&t, s, n);
+				T_EQ_INT(mlg_topk_list(it, &t, 1), 1);
+				T_EQ_STR(it[0].value, want);
+				T_EQ_INT(it[0].len, o);
+				T_EQ_INT(it[0].truncated, at < m || cut);
+				mlg_topk_release(&t);
+			}
+}
+
 static void test_topk_json(void)
 {
 	struct mlg_topk t, back;
@@ -806,5 +852,6 @@ MLG_TESTS(T(test_hash_pinned), T(test_hash_avalanche), T(test_hll_accuracy),
 	  T(test_kll_small_exact), T(test_kll_levels),
 	  T(test_kll_deterministic_json), T(test_kll_json_errors),
 	  T(test_topk_stream_and_merge), T(test_topk_exact_and_values),
-	  T(test_topk_model), T(test_topk_odd_bytes), T(test_topk_json),
+	  T(test_topk_model), T(test_topk_odd_bytes),
+	  T(test_topk_odd_bytes_utf8), T(test_topk_json),
 	  T(test_topk_json_errors))
