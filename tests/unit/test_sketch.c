@@ -773,8 +773,10 @@ static void test_topk_json(void)
 	int i;
 
 	mlg_topk_init(&t, 8);
-	for (i = 0; i < 1000; i++)
-		mlg_topk_add(&t, vname(buf, i % 37 % (1 + i % 5)), strlen(buf));
+	for (i = 0; i < 1000; i++) {
+		vname(buf, i % 37 % (1 + i % 5));
+		mlg_topk_add(&t, buf, strlen(buf));
+	}
 	mlg_topk_add(&t, "\xff", 1);
 	t_json_dump_new(&a, mlg_topk_to_json(&t));
 	T_EQ_INT(mlg_json_parse(&doc, "t.json", a.ptr, a.len), 0);
