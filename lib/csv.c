@@ -27,6 +27,7 @@
  * are slower per byte.
  */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -882,8 +883,9 @@ static void unescape_fields(struct mlg_csv_chunk *it, size_t ndirty)
 	}
 }
 
-/* The reader's code for a record cut by the end of its buffer. */
-#define INCOMPLETE 2
+/* The reader's code for a record cut by the end of its buffer: below
+ * zero, as no count of records is, and no MLG_E* code. */
+#define INCOMPLETE (-1000)
 
 /* Give up on the record at `start` until more data comes. */
 static int incomplete(struct mlg_csv_chunk *it, size_t start)
@@ -893,6 +895,14 @@ static int incomplete(struct mlg_csv_chunk *it, size_t start)
 	it->bits = it->other = it->quotes = 0;
 	it->fast = it->carry = 0;
 	return INCOMPLETE;
+}
+
+/* A batch's records so far: the one at `start` is parsed again by the
+ * next call, which meets what stopped this one. */
+static int batch_end(struct mlg_csv_chunk *it, size_t start, int got)
+{
+	incomplete(it, start);
+	return got;
 }
 
 static int too_big(uint64_t line, size_t max)
@@ -1017,7 +1027,7 @@ clean_fields(struct mlg_csv_field *fields, size_t nf, const char *b, size_t *fs,
 }
 
 static int chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
-		      size_t base)
+		      size_t max, size_t base, size_t stride)
 {
 	/*
 	 * The hot loop keeps everything in locals: stores into the field
@@ -1039,7 +1049,7 @@ static int chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
 	uint64_t bits, other, low, quotes = it->quotes;
 	struct cursor cur = {it->blk, it->bits, it->other};
 	struct build bd;
-	int fast = it->fast, carry = it->carry, ret, qd;
+	int fast = it->fast, carry = it->carry, ret, qd, got = 0;
 
 	if (it->err)
 		return failed(it);
@@ -1074,6 +1084,7 @@ static int chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
 	blk = cur.blk;
 	bits = cur.bits;
 	other = cur.other;
+record:
 	start = fs = pos;
 	if (skip)
 		fs = skip_spaces(b, fs, len);
@@ -1213,7 +1224,8 @@ static int chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
 		bd.nf = nf;
 		ret = slow_field(it, &cur, &bd, p);
 		if (ret < 0)
-			return fail(it, ret, start);
+			return got ? batch_end(it, start, got)
+				   : fail(it, ret, start);
 		blk = cur.blk;
 		bits = cur.bits;
 		other = cur.other;
@@ -1237,7 +1249,8 @@ end_of_chunk:
 		bd.nf = nf;
 		ret = slow_field(it, &cur, &bd, fs);
 		if (ret < 0)
-			return fail(it, ret, start);
+			return got ? batch_end(it, start, got)
+				   : fail(it, ret, start);
 		fields = it->fields;
 		nf = bd.nf;
 		pos = bd.pos;
@@ -1255,8 +1268,10 @@ end_of_chunk:
 done:
 	/* cut by the end of the reader's buffer: more may follow */
 	if (!bd.lf && it->partial)
-		return incomplete(it, start);
+		return got ? batch_end(it, start, got) : incomplete(it, start);
 	if (pos - start > it->limit) {
+		if (got)
+			return batch_end(it, start, got);
 		it->error_line = it->line;
 		it->err = MLG_ELIMIT;
 		it->pos = start;
@@ -1277,6 +1292,16 @@ done:
 			       (pos - start == 2 && b[start] == '\r'));
 	/* a record that ends at the end of the chunk has no line ending */
 	it->line += bd.nl + bd.lf;
+	got++;
+	/* A batch goes on after a record of `stride` fields of its own, with
+	 * its line feed, while no comment line follows. */
+	if (got < (int)max && bd.lf && !bd.ndirty && !rec->blank &&
+	    nf - base == stride && pos < len &&
+	    (unsigned char)b[pos] != it->comment) {
+		rec++;
+		base = nf;
+		goto record;
+	}
 	it->pos = pos;
 	it->blk = blk;
 	it->bits = bits;
@@ -1285,14 +1310,26 @@ done:
 	it->fast = fast;
 	/* the block's, not the position's: ends inside quotes */
 	it->carry = carry;
-	return 1;
+	return got;
 }
 
 int mlg_csv_chunk_next_at(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
 			  size_t base)
 {
-	int ret = chunk_next(it, rec, base);
+	int ret = chunk_next(it, rec, 1, base, 0);
 
+	return ret == INCOMPLETE ? 0 : ret;
+}
+
+int mlg_csv_chunk_next_batch(struct mlg_csv_chunk *it,
+			     struct mlg_csv_record *recs, size_t max,
+			     size_t base, size_t stride)
+{
+	int ret;
+
+	if (!max)
+		MLG_BUG("a batch of no records");
+	ret = chunk_next(it, recs, max < INT_MAX ? max : INT_MAX, base, stride);
 	return ret == INCOMPLETE ? 0 : ret;
 }
 
@@ -1514,7 +1551,7 @@ static int chunk_skip(struct mlg_csv_chunk *it)
 	    !(lf = memchr(b, '\n', n)) || (size_t)(lf - b) >= it->limit ||
 	    (it->quote >= 0 && memchr(b, it->quote, (size_t)(lf - b))) ||
 	    (it->escape >= 0 && memchr(b, it->escape, (size_t)(lf - b))))
-		return chunk_next(it, &rec, 0);
+		return chunk_next(it, &rec, 1, 0, 0);
 	it->pos += (size_t)(lf - b) + 1;
 	it->line++;
 	it->record++;
@@ -1532,10 +1569,11 @@ static int reader_step(struct mlg_csv_reader *r, struct mlg_csv_record *rec)
 	for (;;) {
 		if (r->err)
 			return r->err;
-		ret = rec ? chunk_next(&r->it, rec, 0) : chunk_skip(&r->it);
+		ret = rec ? chunk_next(&r->it, rec, 1, 0, 0)
+			  : chunk_skip(&r->it);
 		if (ret == 1)
 			return 1;
-		if (ret < 0)
+		if (ret < 0 && ret != INCOMPLETE)
 			return r->err = ret;
 		consume(r, &r->it);
 		if (!ret && r->eof)

@@ -645,6 +645,27 @@ static void block_run(struct worker_ctx *w, struct job *j, struct block *b,
 	b->n = 0;
 }
 
+/* A record that does not join a block: checked on its own. */
+static void one_record(struct worker_ctx *w, struct job *j,
+		       struct mlg_csv_record *rec, int check_text,
+		       uint64_t *words, unsigned char *nulls,
+		       struct mlg_buf *cell)
+{
+	const struct plan *p = w->p;
+
+	memset(nulls, 1, p->s->nfields + 1);
+	if (j->acc)
+		row_stats(j, rec);
+	if (j->prof)
+		mlg_profile_row(j->prof);
+	if (p->o->jsonl)
+		check_json_record(w, j, rec,
+				  j->buf + (rec->offset - j->pos.offset),
+				  rec->size, words, nulls, cell);
+	else
+		check_record(w, j, rec, check_text, j->prof, words, nulls);
+}
+
 /* Check chunk j, over which w->it is set up. */
 static void run_job(struct worker_ctx *w, struct job *j)
 {
@@ -665,30 +686,56 @@ static void run_job(struct worker_ctx *w, struct job *j)
 			w->blk = block_new(p);
 		b = w->blk;
 	}
-	/* A block's rows are parsed one after the other into the parser's
-	 * array of fields, where they stay until the block is checked. */
-	while ((rc = mlg_csv_chunk_next_at(&w->it, &rec,
-					   b ? b->n * p->ncols : 0)) == 1) {
-		if (b && plain(p, &rec)) {
-			b->recs[b->n++] = rec;
-			if (b->n == BLOCK)
-				block_run(w, j, b, words, nulls);
+	/* A block's rows are parsed in batches into the parser's array of
+	 * fields, where they stay until the block is checked. */
+	for (;;) {
+		size_t r, n;
+
+		if (!b) {
+			if ((rc = mlg_csv_chunk_next(&w->it, &rec)) != 1)
+				break;
+			one_record(w, j, &rec, check_text, words, nulls, &cell);
 			continue;
 		}
-		if (b && b->n)
+		rc = mlg_csv_chunk_next_batch(&w->it, b->recs + b->n,
+					      BLOCK - b->n, b->n * p->ncols,
+					      p->ncols);
+		if (rc <= 0)
+			break;
+		n = b->n + (size_t)rc;
+		r = b->n;
+		while (r < n) {
+			struct mlg_csv_field *f = mlg_csv_chunk_fields(&w->it);
+
+			b->recs[r].fields = f + r * p->ncols;
+			if (plain(p, &b->recs[r])) {
+				r++;
+				continue;
+			}
+			/* The rows before it as a block, it alone, then the
+			 * rows after it (of ncols fields each) from the
+			 * block's start. */
+			rec = b->recs[r];
+			b->n = r;
+			if (b->n)
+				block_run(w, j, b, words, nulls);
+			one_record(w, j, &rec, check_text, words, nulls, &cell);
+			if (r + 1 < n) {
+				/* the last may have more fields */
+				size_t from = (r + 1) * p->ncols,
+				       end = (n - 1) * p->ncols +
+					     b->recs[n - 1].nfields;
+
+				memmove(f, f + from, (end - from) * sizeof(*f));
+				memmove(b->recs, b->recs + r + 1,
+					(n - r - 1) * sizeof(*b->recs));
+			}
+			n -= r + 1;
+			r = 0;
+		}
+		b->n = n;
+		if (b->n == BLOCK)
 			block_run(w, j, b, words, nulls);
-		memset(nulls, 1, nf + 1);
-		if (j->acc)
-			row_stats(j, &rec);
-		if (j->prof)
-			mlg_profile_row(j->prof);
-		if (p->o->jsonl)
-			check_json_record(w, j, &rec,
-					  j->buf + (rec.offset - j->pos.offset),
-					  rec.size, words, nulls, &cell);
-		else
-			check_record(w, j, &rec, check_text, j->prof, words,
-				     nulls);
 	}
 	if (b && b->n)
 		block_run(w, j, b, words, nulls);

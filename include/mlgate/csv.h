@@ -208,6 +208,24 @@ int mlg_csv_chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec);
 int mlg_csv_chunk_next_at(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
 			  size_t base);
 
+/*
+ * Up to `max` (>= 1) records at once, as that many calls of
+ * mlg_csv_chunk_next_at() give them: the k-th into recs[k], its fields
+ * from index base + k * stride on. A batch goes on only after a record
+ * of exactly `stride` fields that ends in its own line feed, is not
+ * blank and had no escape undone: all records of a batch but the last
+ * are such records. Returns how many records it gave, or what
+ * mlg_csv_chunk_next() returns when it gives none (an error comes on
+ * the call after the records before it). The array may move during the
+ * call, so the records' `fields` may be stale: index
+ * mlg_csv_chunk_fields() instead. For a caller that checks rows in
+ * blocks: the parser's state stays in registers from one record to the
+ * next.
+ */
+int mlg_csv_chunk_next_batch(struct mlg_csv_chunk *it,
+			     struct mlg_csv_record *recs, size_t max,
+			     size_t base, size_t stride);
+
 /* The iterator's array of fields, where it is now. */
 static inline struct mlg_csv_field *
 mlg_csv_chunk_fields(const struct mlg_csv_chunk *it)

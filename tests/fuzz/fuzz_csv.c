@@ -380,6 +380,65 @@ static int parse_chunk(struct mlg_buf *got, const struct mlg_csv_dialect *d,
 	return ret;
 }
 
+/* Put the `n` held records, whose fields are at k * stride. */
+static void put_held(struct mlg_buf *got, struct mlg_csv_record *recs, size_t n,
+		     const struct mlg_csv_chunk *it, size_t stride)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++) {
+		recs[k].fields = mlg_csv_chunk_fields(it) + k * stride;
+		put_record(got, &recs[k]);
+	}
+}
+
+/*
+ * Parse a chunk as the validator does (mlg_csv_chunk_next_batch()):
+ * blocks of up to `max` records of `stride` fields, gathered over
+ * batches, each batch after the fields of the records held; a block is
+ * put when full or after a record of another shape. The same transcript
+ * as one record a call, every record of a batch but the last one
+ * regular, and the fields held never overwritten.
+ */
+static void check_batches(const struct mlg_csv_dialect *d, const uint8_t *p,
+			  size_t n, size_t max, size_t stride,
+			  const struct mlg_buf *w)
+{
+	struct mlg_buf got = MLG_BUF_INIT;
+	struct mlg_csv_record recs[8], *r;
+	struct mlg_csv_chunk it;
+	size_t held = 0, k;
+	int ret;
+
+	mlg_csv_chunk_init(&it, d, (const char *)p, n, NULL);
+	while ((ret = mlg_csv_chunk_next_batch(&it, recs + held, max - held,
+					       held * stride, stride)) > 0) {
+		if ((size_t)ret > max - held)
+			abort();
+		for (k = held; k + 1 < held + (size_t)ret; k++)
+			if (recs[k].nfields != stride || recs[k].blank ||
+			    recs[k].unescaped)
+				abort();
+		held += (size_t)ret;
+		r = &recs[held - 1];
+		if (held < max && r->nfields == stride && !r->blank &&
+		    !r->unescaped)
+			continue;
+		put_held(&got, recs, held, &it, stride);
+		held = 0;
+	}
+	put_held(&got, recs, held, &it, stride);
+	if (ret)
+		put_end(&got, ret, it.error_line);
+	else
+		put_end(&got, 0, 0);
+	if (ret != mlg_csv_chunk_next_batch(&it, recs, max, 0, stride))
+		abort(); /* errors are sticky, the end stays the end */
+	mlg_csv_chunk_release(&it);
+	expect(w, &got, "batches", d, p, n);
+	mlg_buf_release(&got);
+}
+
 static void check_split(const struct mlg_csv_dialect *d, const uint8_t *data,
 			size_t size, const struct ref *r,
 			const struct mlg_buf *w)
@@ -556,6 +615,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		expect(&w, &got, "chunk", d, data, size);
 		mlg_buf_release(&got);
 
+		check_batches(d, data, size, 8, 1, &w);
+		check_batches(d, data, size, 3, 2, &w);
+		check_batches(d, data, size, 8, 3, &w);
+		check_batches(d, data, size, 5, 4, &w);
 		check_split(d, data, size, &r, &w);
 		check_windows(d, data, size, 1, &w);
 		check_windows(d, data, size, 100, &w);

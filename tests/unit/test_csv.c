@@ -1186,6 +1186,61 @@ static void test_reader_skip(void)
 	mlg_buf_release(&b);
 }
 
+/* Batches of a chunk: how many records each call gives, and the
+ * records, their fields at base + k * stride. */
+static void batches(struct mlg_buf *out, const char *s, size_t max, size_t base,
+		    size_t stride)
+{
+	struct mlg_csv_record recs[8];
+	struct mlg_csv_dialect d;
+	struct mlg_csv_chunk it;
+	int ret, k;
+
+	mlg_csv_dialect_init(&d);
+	d.comment = '#';
+	mlg_csv_chunk_init(&it, &d, s, strlen(s), NULL);
+	while ((ret = mlg_csv_chunk_next_batch(&it, recs, max, base, stride)) >
+	       0) {
+		mlg_buf_addf(out, "%d:", ret);
+		for (k = 0; k < ret; k++) {
+			recs[k].fields =
+				mlg_csv_chunk_fields(&it) + base + k * stride;
+			mlg_buf_addf(out, " %zu", recs[k].nfields);
+		}
+		mlg_buf_addch(out, '\n');
+	}
+	mlg_buf_addf(out, "end %d\n", ret);
+	mlg_csv_chunk_release(&it);
+}
+
+/* A batch stops after a record of another width, a blank or unescaped
+ * one, before a comment, at the end, at max; an error comes after the
+ * records before it. */
+static void test_chunk_next_batch(void)
+{
+	struct mlg_buf out = MLG_BUF_INIT;
+
+	batches(&out,
+		"a,b\n1,2\n,\n5\n6,7,8\n\n9,10\n#c\n1,\"2\"\"\"\n3,4\n5,6", 8,
+		0, 2);
+	T_EQ_STR(out.ptr, "4: 2 2 2 1\n"
+			  "1: 3\n"
+			  "1: 1\n" /* blank */
+			  "1: 2\n" /* then a comment */
+			  "1: 2\n" /* unescaped */
+			  "2: 2 2\n"
+			  "end 0\n");
+	mlg_buf_reset(&out);
+	batches(&out, "1,2\n3,4\n5,6\n7,8\n9,\"x\n", 3, 5, 2);
+	T_EQ_STR(out.ptr, "3: 2 2 2\n"
+			  "1: 2\n"
+			  "end -7\n");
+	mlg_buf_reset(&out);
+	batches(&out, "1\n2\n3\n", 8, 0, 1);
+	T_EQ_STR(out.ptr, "3: 1 1 1\nend 0\n");
+	mlg_buf_release(&out);
+}
+
 /*
  * mlg_csv_chunk_next_at(): each record as mlg_csv_chunk_next() gives it,
  * and the fields of the records before it kept in place, by index, while
@@ -1378,9 +1433,10 @@ static void test_reader_peek(void)
 	mlg_buf_release(&a);
 }
 
-MLG_TESTS(T(test_dialect_check), T(test_bad_dialect_fails_later),
-	  T(test_simple_records), T(test_crlf_and_lone_cr),
-	  T(test_quoted_fields), T(test_irregular_quoting), T(test_blank_lines),
+MLG_TESTS(T(test_dialect_check), T(test_chunk_next_batch),
+	  T(test_bad_dialect_fails_later), T(test_simple_records),
+	  T(test_crlf_and_lone_cr), T(test_quoted_fields),
+	  T(test_irregular_quoting), T(test_blank_lines),
 	  T(test_empty_and_final_record), T(test_bom), T(test_comment_lines),
 	  T(test_escape_char), T(test_tsv_without_quotes),
 	  T(test_skip_initial_space), T(test_nul_and_invalid_utf8),
