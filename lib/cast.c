@@ -943,7 +943,8 @@ static inline int is_missing(const struct mlg_field_fast *x, const char *cell,
 {
 	size_t k;
 
-	if (!(x->miss_lens >> (len < 63 ? len : 63) & 1))
+	/* The mask is 0 where "" is the only missing value, the default. */
+	if (!x->miss_lens || !(x->miss_lens >> (len < 63 ? len : 63) & 1))
 		return 0;
 	for (k = 0; k < x->nmiss; k++)
 		if (x->lens[k] == len && same(x->miss[k], cell, len))
