@@ -430,17 +430,25 @@ static json_t *cast_json(const struct mlg_field *f, const char *s, size_t len)
 	return j;
 }
 
-/* A non-null value of f's type whose text is <cell, len>; all else 0. */
-static inline void value_init(struct mlg_value *out, const struct mlg_field *f,
+/* A non-null value of f's type whose text is <cell, len>: all but the
+ * members a cast computes, i and num. */
+static inline void value_text(struct mlg_value *out, const struct mlg_field *f,
 			      const char *cell, size_t len)
 {
 	out->type = f->type;
 	out->null = 0;
-	out->num = 0;
-	out->i = 0;
 	out->months = 0;
 	out->str = cell;
 	out->len = len;
+}
+
+/* The same with i and num 0. */
+static inline void value_init(struct mlg_value *out, const struct mlg_field *f,
+			      const char *cell, size_t len)
+{
+	value_text(out, f, cell, len);
+	out->num = 0;
+	out->i = 0;
 }
 
 static inline int cast(struct mlg_value *out, const struct mlg_field *f,
@@ -985,15 +993,17 @@ static __attribute__((noinline)) int cast_slow(struct mlg_value *out,
 /*
  * The cast by the fast path `kind` (f->fast.kind; a constant where the
  * caller is specialised): 1 when it succeeded, 0 when the full cast must
- * decide. Sets every member of `out`.
+ * decide. Sets out->i and out->num only: a scan that needs no more of
+ * the value stores no more of it.
  */
 __attribute__((always_inline)) static inline int
-fast_cast(const struct mlg_field *f, int kind, const char *cell, size_t len,
-	  struct mlg_value *out)
+fast_parse(const struct mlg_field *f, int kind, const char *cell, size_t len,
+	   struct mlg_value *out)
 {
 	const struct mlg_field_fast *x = &f->fast;
 
-	value_init(out, f, cell, len);
+	out->i = 0;
+	out->num = 0;
 	switch (kind) {
 	case K_BYTES:
 		return 1;
@@ -1022,12 +1032,21 @@ fast_cast(const struct mlg_field *f, int kind, const char *cell, size_t len,
 	return 0;
 }
 
+/* fast_parse() into a whole value. */
+__attribute__((always_inline)) static inline int
+fast_cast(const struct mlg_field *f, int kind, const char *cell, size_t len,
+	  struct mlg_value *out)
+{
+	value_text(out, f, cell, len);
+	return fast_parse(f, kind, cell, len, out);
+}
+
 /* 1 when the cast value holds every constraint of f without asking
  * constraints(): f has none, or only range bounds that v is in, or only
  * lengths of a string that its byte length settles (constraints() then
  * leaves v as it is). */
 __attribute__((always_inline)) static inline int
-settled(const struct mlg_field *f, const struct mlg_value *v)
+settled(const struct mlg_field *f, const struct mlg_value *v, size_t len)
 {
 	unsigned has = f->has;
 
@@ -1036,7 +1055,7 @@ settled(const struct mlg_field *f, const struct mlg_value *v)
 	if (!(has & ~RANGE_BITS))
 		return in_range(f, v);
 	return !(has & ~LENGTH_BITS) && f->type == MLG_T_STRING &&
-	       lengths_by_bytes(f, v->len);
+	       lengths_by_bytes(f, len);
 }
 
 /*
@@ -1060,9 +1079,17 @@ enum mlg_cell mlg_field_check(struct mlg_cast_ctx *c, size_t field_index,
 	if (!fast_cast(f, x->kind, cell, len, out) &&
 	    (x->kind == K_TEMPORAL || cast_slow(out, f, cell, len)))
 		return type_error(c, f, note);
-	if (settled(f, out))
+	if (settled(f, out, len))
 		return MLG_CELL_OK;
 	return constraints(c, f, out, note);
+}
+
+/* constraints() for a value from fast_parse(): the rest of it first. */
+static inline int holds(struct mlg_cast_ctx *c, const struct mlg_field *f,
+			struct mlg_value *v, const char *cell, size_t len)
+{
+	value_text(v, f, cell, len);
+	return constraints(c, f, v, NULL) == MLG_CELL_OK;
 }
 
 /* mlg_field_scan() over cells of one fast path: `kind` is a constant in
@@ -1086,14 +1113,17 @@ scan_kind(struct mlg_cast_ctx *c, const struct mlg_field *f, int kind,
 			st[i] = f->required ? MLG_SCAN_CHECK : MLG_SCAN_NULL;
 			continue;
 		}
-		if (!fast_cast(f, kind, cell, len, &v) ||
-		    (!settled(f, &v) &&
+		if (!fast_parse(f, kind, cell, len, &v) ||
+		    (!settled(f, &v, len) &&
 		     !(kind == K_BYTES && in_enum(f, cell, len)) &&
-		     constraints(c, f, &v, NULL) != MLG_CELL_OK)) {
+		     !holds(c, f, &v, cell, len))) {
 			st[i] = MLG_SCAN_CHECK;
 			continue;
 		}
 		st[i] = MLG_SCAN_OK;
+		/* the rest of the value, only where it is read */
+		if (keys || vals)
+			value_text(&v, f, cell, len);
 		if (keys)
 			keys[i] = mlg_value_word(&v, seed);
 		if (vals)
