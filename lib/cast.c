@@ -703,7 +703,8 @@ struct enum_index {
 				  (0), unknown (-1); NULL: no pattern */
 };
 
-static void words(uint64_t *a, uint64_t *b, const char *s, size_t len)
+__attribute__((always_inline)) static inline void
+words(uint64_t *a, uint64_t *b, const char *s, size_t len)
 {
 	uint32_t x, y;
 
@@ -745,9 +746,12 @@ static void enum_key(struct enum_key *out, const struct enum_index *x,
 	}
 }
 
-/* The index of the bytes <s, len> in a compiled index of bytes, or -1. */
-static long bytes_find(const struct mlg_field *f, const struct enum_index *x,
-		       const char *s, size_t len)
+/* The index of the bytes <s, len> in a compiled index of bytes, or -1.
+ * Forced inline, with words(): as a call, saving and restoring registers
+ * was a quarter of its cost. */
+__attribute__((always_inline)) static inline long
+bytes_find(const struct mlg_field *f, const struct enum_index *x, const char *s,
+	   size_t len)
 {
 	struct enum_key key;
 	size_t k;
