@@ -643,42 +643,19 @@ static unsigned order(const struct mlg_field *f, const struct mlg_value *v,
 }
 
 /*
- * Whether every range bound holds, without branching per bound; 0 also
- * when it cannot tell (R_SLOW), as the caller then asks order() for the
- * exact verdict and note. A NaN compares false: it fails, as it must.
+ * Whether every range bound holds: one inclusive range, made by
+ * set_range(). 0 also when it cannot tell (R_SLOW), as the caller then
+ * asks order() for the exact verdict and note. A NaN compares false: it
+ * fails, as it must.
  */
 static inline int in_range(const struct mlg_field *f, const struct mlg_value *v)
 {
-	const struct mlg_value *b = f->bound;
-	unsigned has = f->has;
-	int ok = 1;
+	const struct mlg_field_fast *x = &f->fast;
 
-	if (f->fast.range == R_INT) {
-		int64_t x = v->i;
-
-		if (has & MLG_C_MINIMUM)
-			ok &= x >= b[MLG_B_MINIMUM].i;
-		if (has & MLG_C_MAXIMUM)
-			ok &= x <= b[MLG_B_MAXIMUM].i;
-		if (has & MLG_C_EXCL_MINIMUM)
-			ok &= x > b[MLG_B_EXCL_MINIMUM].i;
-		if (has & MLG_C_EXCL_MAXIMUM)
-			ok &= x < b[MLG_B_EXCL_MAXIMUM].i;
-		return ok;
-	}
-	if (f->fast.range == R_NUM) {
-		double x = v->num;
-
-		if (has & MLG_C_MINIMUM)
-			ok &= x >= b[MLG_B_MINIMUM].num;
-		if (has & MLG_C_MAXIMUM)
-			ok &= x <= b[MLG_B_MAXIMUM].num;
-		if (has & MLG_C_EXCL_MINIMUM)
-			ok &= x > b[MLG_B_EXCL_MINIMUM].num;
-		if (has & MLG_C_EXCL_MAXIMUM)
-			ok &= x < b[MLG_B_EXCL_MAXIMUM].num;
-		return ok;
-	}
+	if (x->range == R_INT)
+		return v->i >= x->ilo && v->i <= x->ihi;
+	if (x->range == R_NUM)
+		return v->num >= x->lo && v->num <= x->hi;
 	return 0;
 }
 
@@ -1211,6 +1188,76 @@ static int range_kind(const struct mlg_field *f)
 	}
 }
 
+/*
+ * The bounds of f as one inclusive range for in_range(): x > a is
+ * x >= a + 1 for integers and x >= nextafter(a, +inf) for doubles. A
+ * bound that nothing can pass (x > INT64_MAX, x > +inf, a NaN) empties
+ * the range.
+ */
+static void set_range(struct mlg_field *f)
+{
+	struct mlg_field_fast *x = &f->fast;
+	const struct mlg_value *b = f->bound;
+	unsigned has = f->has;
+	int empty = 0;
+
+	x->ilo = INT64_MIN;
+	x->ihi = INT64_MAX;
+	x->lo = -INFINITY;
+	x->hi = INFINITY;
+	if (x->range == R_INT) {
+		if ((has & MLG_C_MINIMUM) && b[MLG_B_MINIMUM].i > x->ilo)
+			x->ilo = b[MLG_B_MINIMUM].i;
+		if ((has & MLG_C_MAXIMUM) && b[MLG_B_MAXIMUM].i < x->ihi)
+			x->ihi = b[MLG_B_MAXIMUM].i;
+		if (has & MLG_C_EXCL_MINIMUM) {
+			int64_t a = b[MLG_B_EXCL_MINIMUM].i;
+
+			empty |= a == INT64_MAX;
+			if (a != INT64_MAX && a + 1 > x->ilo)
+				x->ilo = a + 1;
+		}
+		if (has & MLG_C_EXCL_MAXIMUM) {
+			int64_t a = b[MLG_B_EXCL_MAXIMUM].i;
+
+			empty |= a == INT64_MIN;
+			if (a != INT64_MIN && a - 1 < x->ihi)
+				x->ihi = a - 1;
+		}
+	} else if (x->range == R_NUM) {
+		double a;
+
+		if (has & MLG_C_MINIMUM) {
+			a = b[MLG_B_MINIMUM].num;
+			empty |= isnan(a);
+			x->lo = a > x->lo ? a : x->lo;
+		}
+		if (has & MLG_C_MAXIMUM) {
+			a = b[MLG_B_MAXIMUM].num;
+			empty |= isnan(a);
+			x->hi = a < x->hi ? a : x->hi;
+		}
+		if (has & MLG_C_EXCL_MINIMUM) {
+			a = b[MLG_B_EXCL_MINIMUM].num;
+			empty |= isnan(a) || a == INFINITY;
+			a = nextafter(a, INFINITY);
+			x->lo = a > x->lo ? a : x->lo;
+		}
+		if (has & MLG_C_EXCL_MAXIMUM) {
+			a = b[MLG_B_EXCL_MAXIMUM].num;
+			empty |= isnan(a) || a == -INFINITY;
+			a = nextafter(a, -INFINITY);
+			x->hi = a < x->hi ? a : x->hi;
+		}
+	}
+	if (empty) {
+		x->ilo = INT64_MAX;
+		x->ihi = INT64_MIN;
+		x->lo = INFINITY;
+		x->hi = -INFINITY;
+	}
+}
+
 static int cast_kind(const struct mlg_field *f)
 {
 	int plain = f->bare_number && !f->group_char;
@@ -1344,6 +1391,7 @@ int mlg_field_compile(struct mlg_field *f, const struct mlg_schema *s)
 			x->false_len[k] = strlen(f->false_values[k]);
 	}
 	x->range = range_kind(f);
+	set_range(f);
 	x->kind = cast_kind(f);
 	return compile_enums(f);
 }

@@ -227,7 +227,11 @@ struct mlg_field {
 				       (bit 63: 63 bytes or more) */
 		int miss_empty;	    /* "" is one of them */
 		int range;	    /* how bounds compare (cast.c) */
-		int kind;	    /* the fast cast path (cast.c) */
+		/* the bounds as one inclusive range, of i or num as range
+		 * says: empty (lo > hi) when no value can hold them */
+		int64_t ilo, ihi;
+		double lo, hi;
+		int kind;     /* the fast cast path (cast.c) */
 		size_t *lens; /* one block: lengths of miss, then true_values,
 				 then false_values */
 		size_t *true_len, *false_len; /* into lens, or NULL */

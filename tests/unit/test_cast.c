@@ -521,6 +521,98 @@ static void test_missing_and_required(void)
 	TYPE(2, "", INT_TF);
 }
 
+static const char *const range_rules[] = {
+	"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"};
+
+/* x against bound y by range_rules[rule]. */
+static int range_holds(size_t rule, double x, double y)
+{
+	return rule == 0   ? x >= y
+	       : rule == 1 ? x <= y
+	       : rule == 2 ? x > y
+			   : x < y;
+}
+
+static int range_holds_int(size_t rule, long long x, long long y)
+{
+	return rule == 0   ? x >= y
+	       : rule == 1 ? x <= y
+	       : rule == 2 ? x > y
+			   : x < y;
+}
+
+/* Field x of `type` with rule r at bound br, and rule r2 at b2 unless
+ * r2 is r: each of the values checked against the comparisons. */
+static void range_case(const char *type, size_t r, const char *br, size_t r2,
+		       const char *b2, const char *const *val, size_t nv)
+{
+	int num = !strcmp(type, "number");
+	char *f;
+	size_t k;
+
+	f = r2 == r ? mlg_strfmt("{\"name\": \"x\", \"type\": \"%s\", "
+				 "\"constraints\": {\"%s\": %s}}",
+				 type, range_rules[r], br)
+		    : mlg_strfmt("{\"name\": \"x\", \"type\": \"%s\", "
+				 "\"constraints\": {\"%s\": %s, \"%s\": %s}}",
+				 type, range_rules[r], br, range_rules[r2], b2);
+	load(f);
+	for (k = 0; k < nv; k++) {
+		const char *note = NULL;
+		enum mlg_cell got = mlg_field_check(C, 0, val[k],
+						    strlen(val[k]), &V, &note);
+		int want;
+
+		if (num)
+			want = range_holds(r, strtod(val[k], NULL),
+					   strtod(br, NULL)) &&
+			       (r2 == r || range_holds(r2, strtod(val[k], NULL),
+						       strtod(b2, NULL)));
+		else
+			want = range_holds_int(r, strtoll(val[k], NULL, 10),
+					       strtoll(br, NULL, 10)) &&
+			       (r2 == r ||
+				range_holds_int(r2, strtoll(val[k], NULL, 10),
+						strtoll(b2, NULL, 10)));
+		if (got != (want ? MLG_CELL_OK : MLG_CELL_CONSTRAINT_ERROR))
+			t_fail(__FILE__, __LINE__, "%s: '%s' gave %d (%s)", f,
+			       val[k], got, note);
+	}
+	free(f);
+}
+
+/*
+ * Each range constraint alone and with a second one, at the edges of
+ * int64 and double (0 and -0, the least subnormal, INF, NaN): the
+ * verdict of mlg_field_check() against the comparisons themselves.
+ */
+static void test_range_grid(void)
+{
+	static const char *const ibound[] = {"-9223372036854775808", "-1", "0",
+					     "1", "9223372036854775807"};
+	static const char *const ival[] = {
+		"-9223372036854775808", "-2", "-1", "0", "1", "2",
+		"9223372036854775807"};
+	static const char *const nbound[] = {"-1.5", "-0.0", "0", "5e-324",
+					     "1e308"};
+	static const char *const nval[] = {"-INF",  "-1.5",   "-0.0",
+					   "0",	    "5e-324", "1e-323",
+					   "1e308", "INF",    "NaN"};
+	size_t r, r2, b, b2;
+
+	for (r = 0; r < 4; r++)
+		for (r2 = r; r2 < 4; r2++)
+			for (b = 0; b < 5; b++)
+				for (b2 = 0; b2 < (r2 == r ? 1u : 5u); b2++) {
+					range_case("integer", r, ibound[b], r2,
+						   ibound[b2], ival,
+						   MLG_ARRAY_SIZE(ival));
+					range_case("number", r, nbound[b], r2,
+						   nbound[b2], nval,
+						   MLG_ARRAY_SIZE(nval));
+				}
+}
+
 static void test_range_constraints(void)
 {
 	load("{\"name\": \"a\", \"type\": \"integer\", \"constraints\":"
@@ -1136,8 +1228,8 @@ MLG_TESTS(T(test_integer), T(test_integer_options), T(test_number),
 	  T(test_time_datetime), T(test_temporal_any_and_patterns),
 	  T(test_year_yearmonth_duration), T(test_strings),
 	  T(test_object_array), T(test_missing_and_required),
-	  T(test_range_constraints), T(test_duration_constraints),
-	  T(test_length_enum_pattern), T(test_categories), T(test_cell_show),
-	  T(test_fast_paths), T(test_missing_filter), T(test_enum_index),
-	  T(test_length_shortcut), T(test_hash), T(test_scan),
-	  T(test_huge_cells), T(test_iso_date))
+	  T(test_range_constraints), T(test_range_grid),
+	  T(test_duration_constraints), T(test_length_enum_pattern),
+	  T(test_categories), T(test_cell_show), T(test_fast_paths),
+	  T(test_missing_filter), T(test_enum_index), T(test_length_shortcut),
+	  T(test_hash), T(test_scan), T(test_huge_cells), T(test_iso_date))
