@@ -362,25 +362,6 @@ static int string_ok(enum mlg_fformat fmt, const char *s, size_t len)
 	}
 }
 
-/* Code points; an invalid byte counts as one, as U+FFFD would. */
-static int64_t chars(const char *s, size_t len)
-{
-	size_t k = 0, n;
-	int64_t count = 0;
-	uint32_t cp;
-
-	while (k < len) {
-		if ((unsigned char)s[k] < 0x80) {
-			k++;
-		} else {
-			n = mlg_utf8_decode(&cp, s + k, len - k);
-			k += n ? n : 1;
-		}
-		count++;
-	}
-	return count;
-}
-
 /* --- other types --- */
 
 static int cast_year(int64_t *out, const char *s, size_t len)
@@ -799,7 +780,7 @@ in_enum(const struct mlg_field *f, const char *s, size_t len)
 /*
  * Whether a string of len bytes holds f's length constraints whatever
  * its bytes: a code point takes 1 to 4 bytes and an invalid byte counts
- * as one (as chars() counts), so len / 4 <= code points <= len.
+ * as one (as mlg_utf8_length() counts), so len / 4 <= code points <= len.
  */
 static inline int lengths_by_bytes(const struct mlg_field *f, size_t len)
 {
@@ -813,7 +794,7 @@ static inline int lengths_by_bytes(const struct mlg_field *f, size_t len)
 static int64_t count_if_needed(const struct mlg_field *f, const char *s,
 			       size_t len)
 {
-	return lengths_by_bytes(f, len) ? -1 : chars(s, len);
+	return lengths_by_bytes(f, len) ? -1 : (int64_t)mlg_utf8_length(s, len);
 }
 
 static const char *const rule_names[] = {
