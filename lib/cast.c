@@ -1173,62 +1173,48 @@ static int range_kind(const struct mlg_field *f)
  * The bounds of f as one inclusive range for in_range(): x > a is
  * x >= a + 1 for integers and x >= nextafter(a, +inf) for doubles. A
  * bound that nothing can pass (x > INT64_MAX, x > +inf, a NaN) empties
- * the range.
+ * the range. Bound k is MLG_C_MINIMUM << k: minimum, maximum, then the
+ * exclusive ones; the even ones are lower bounds.
  */
 static void set_range(struct mlg_field *f)
 {
 	struct mlg_field_fast *x = &f->fast;
-	const struct mlg_value *b = f->bound;
-	unsigned has = f->has;
-	int empty = 0;
+	int k, empty = 0;
 
 	x->ilo = INT64_MIN;
 	x->ihi = INT64_MAX;
 	x->lo = -INFINITY;
 	x->hi = INFINITY;
-	if (x->range == R_INT) {
-		if ((has & MLG_C_MINIMUM) && b[MLG_B_MINIMUM].i > x->ilo)
-			x->ilo = b[MLG_B_MINIMUM].i;
-		if ((has & MLG_C_MAXIMUM) && b[MLG_B_MAXIMUM].i < x->ihi)
-			x->ihi = b[MLG_B_MAXIMUM].i;
-		if (has & MLG_C_EXCL_MINIMUM) {
-			int64_t a = b[MLG_B_EXCL_MINIMUM].i;
+	for (k = 0; k < 4; k++) {
+		int lower = !(k & 1), excl = k >= 2;
+		int64_t i = f->bound[k].i;
+		double d = f->bound[k].num;
 
-			empty |= a == INT64_MAX;
-			if (a != INT64_MAX && a + 1 > x->ilo)
-				x->ilo = a + 1;
-		}
-		if (has & MLG_C_EXCL_MAXIMUM) {
-			int64_t a = b[MLG_B_EXCL_MAXIMUM].i;
-
-			empty |= a == INT64_MIN;
-			if (a != INT64_MIN && a - 1 < x->ihi)
-				x->ihi = a - 1;
-		}
-	} else if (x->range == R_NUM) {
-		double a;
-
-		if (has & MLG_C_MINIMUM) {
-			a = b[MLG_B_MINIMUM].num;
-			empty |= isnan(a);
-			x->lo = a > x->lo ? a : x->lo;
-		}
-		if (has & MLG_C_MAXIMUM) {
-			a = b[MLG_B_MAXIMUM].num;
-			empty |= isnan(a);
-			x->hi = a < x->hi ? a : x->hi;
-		}
-		if (has & MLG_C_EXCL_MINIMUM) {
-			a = b[MLG_B_EXCL_MINIMUM].num;
-			empty |= isnan(a) || a == INFINITY;
-			a = nextafter(a, INFINITY);
-			x->lo = a > x->lo ? a : x->lo;
-		}
-		if (has & MLG_C_EXCL_MAXIMUM) {
-			a = b[MLG_B_EXCL_MAXIMUM].num;
-			empty |= isnan(a) || a == -INFINITY;
-			a = nextafter(a, -INFINITY);
-			x->hi = a < x->hi ? a : x->hi;
+		if (!(f->has & (MLG_C_MINIMUM << k)))
+			continue;
+		if (x->range == R_INT) {
+			if (excl && i == (lower ? INT64_MAX : INT64_MIN)) {
+				empty = 1;
+				continue;
+			}
+			if (excl)
+				i += lower ? 1 : -1;
+			if (lower && i > x->ilo)
+				x->ilo = i;
+			if (!lower && i < x->ihi)
+				x->ihi = i;
+		} else if (x->range == R_NUM) {
+			if (isnan(d) ||
+			    (excl && d == (lower ? INFINITY : -INFINITY))) {
+				empty = 1;
+				continue;
+			}
+			if (excl)
+				d = nextafter(d, lower ? INFINITY : -INFINITY);
+			if (lower && d > x->lo)
+				x->lo = d;
+			if (!lower && d < x->hi)
+				x->hi = d;
 		}
 	}
 	if (empty) {
