@@ -384,7 +384,7 @@ static void candidates(const struct mlg_profile *p, struct mlg_profile_col *c,
 	 * formats, the only ones the synthetic fields take. */
 	if (len == 10 && s[4] == '-' &&
 	    (!mlg_iso_date(&v.i, s) || !mlg_field_cast(&v, &f[3], s, len))) {
-		v.type = MLG_T_DATE; /* the form the cast tries first */
+		v.type = MLG_T_DATE; /* mlg_iso_date() sets v.i only */
 		c->cand[MLG_CAND_DATE]++;
 		if (feed)
 			add_value(c, &v);

@@ -188,9 +188,10 @@ int mlg_moments_from_json(struct mlg_moments *out,
 
 /*
  * Lengths in the JSON of moments (nulls and nonfinite 0), M2 to one
- * rounding. Loading also wants min, max and sum whole and not negative
- * ("lengths are whole numbers, found <x>"); the sum of squares comes
- * back from M2, exact while it is below 2^53.
+ * rounding. Loading also wants nulls and nonfinite 0 ("lengths have no
+ * nulls or non-finite values") and min, max and sum whole ("lengths are
+ * whole numbers, not negative"); the sum of squares comes back from M2,
+ * exact while it is below 2^53.
  */
 json_t *mlg_lengths_to_json(const struct mlg_lengths *l);
 int mlg_lengths_from_json(struct mlg_lengths *out,
