@@ -897,12 +897,12 @@ static int incomplete(struct mlg_csv_chunk *it, size_t start)
 	return INCOMPLETE;
 }
 
-/* A batch's records so far: the one at `start` is parsed again by the
- * next call, which meets what stopped this one. */
-static int batch_end(struct mlg_csv_chunk *it, size_t start, int got)
+/* What a call returns once `ret`, an error or INCOMPLETE, has been
+ * recorded in the iterator: the records of its batch before, if any;
+ * the next call meets `ret` again. */
+static int batch_or(int got, int ret)
 {
-	incomplete(it, start);
-	return got;
+	return got ? got : ret;
 }
 
 static int too_big(uint64_t line, size_t max)
@@ -1224,8 +1224,7 @@ record:
 		bd.nf = nf;
 		ret = slow_field(it, &cur, &bd, p);
 		if (ret < 0)
-			return got ? batch_end(it, start, got)
-				   : fail(it, ret, start);
+			return batch_or(got, fail(it, ret, start));
 		blk = cur.blk;
 		bits = cur.bits;
 		other = cur.other;
@@ -1249,8 +1248,7 @@ end_of_chunk:
 		bd.nf = nf;
 		ret = slow_field(it, &cur, &bd, fs);
 		if (ret < 0)
-			return got ? batch_end(it, start, got)
-				   : fail(it, ret, start);
+			return batch_or(got, fail(it, ret, start));
 		fields = it->fields;
 		nf = bd.nf;
 		pos = bd.pos;
@@ -1268,14 +1266,12 @@ end_of_chunk:
 done:
 	/* cut by the end of the reader's buffer: more may follow */
 	if (!bd.lf && it->partial)
-		return got ? batch_end(it, start, got) : incomplete(it, start);
+		return batch_or(got, incomplete(it, start));
 	if (pos - start > it->limit) {
-		if (got)
-			return batch_end(it, start, got);
 		it->error_line = it->line;
 		it->err = MLG_ELIMIT;
 		it->pos = start;
-		return failed(it);
+		return batch_or(got, failed(it));
 	}
 	if (bd.ndirty)
 		unescape_fields(it, bd.ndirty);
@@ -1313,14 +1309,6 @@ done:
 	return got;
 }
 
-int mlg_csv_chunk_next_at(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
-			  size_t base)
-{
-	int ret = chunk_next(it, rec, 1, base, 0);
-
-	return ret == INCOMPLETE ? 0 : ret;
-}
-
 int mlg_csv_chunk_next_batch(struct mlg_csv_chunk *it,
 			     struct mlg_csv_record *recs, size_t max,
 			     size_t base, size_t stride)
@@ -1331,6 +1319,12 @@ int mlg_csv_chunk_next_batch(struct mlg_csv_chunk *it,
 		MLG_BUG("a batch of no records");
 	ret = chunk_next(it, recs, max < INT_MAX ? max : INT_MAX, base, stride);
 	return ret == INCOMPLETE ? 0 : ret;
+}
+
+int mlg_csv_chunk_next_at(struct mlg_csv_chunk *it, struct mlg_csv_record *rec,
+			  size_t base)
+{
+	return mlg_csv_chunk_next_batch(it, rec, 1, base, 0);
 }
 
 int mlg_csv_chunk_next(struct mlg_csv_chunk *it, struct mlg_csv_record *rec)
