@@ -686,24 +686,16 @@ static void run_job(struct worker_ctx *w, struct job *j)
 			w->blk = block_new(p);
 		b = w->blk;
 	}
+	if (!b)
+		while ((rc = mlg_csv_chunk_next(&w->it, &rec)) == 1)
+			one_record(w, j, &rec, check_text, words, nulls, &cell);
 	/* A block's rows are parsed in batches into the parser's array of
 	 * fields, where they stay until the block is checked. */
-	for (;;) {
-		size_t r, n;
+	while (b && (rc = mlg_csv_chunk_next_batch(
+			     &w->it, b->recs + b->n, BLOCK - b->n,
+			     b->n * p->ncols, p->ncols)) > 0) {
+		size_t n = b->n + (size_t)rc, r = b->n;
 
-		if (!b) {
-			if ((rc = mlg_csv_chunk_next(&w->it, &rec)) != 1)
-				break;
-			one_record(w, j, &rec, check_text, words, nulls, &cell);
-			continue;
-		}
-		rc = mlg_csv_chunk_next_batch(&w->it, b->recs + b->n,
-					      BLOCK - b->n, b->n * p->ncols,
-					      p->ncols);
-		if (rc <= 0)
-			break;
-		n = b->n + (size_t)rc;
-		r = b->n;
 		while (r < n) {
 			struct mlg_csv_field *f = mlg_csv_chunk_fields(&w->it);
 
