@@ -665,6 +665,13 @@ int mlg_dsacc_merge(struct mlg_dsacc *total, struct mlg_dsacc *part,
 	return rc;
 }
 
+void mlg_dsacc_expect(struct mlg_dsacc *total, double scale)
+{
+	double e = (double)total->dup.n * scale;
+
+	mlg_fpset_expect(&total->dup, e < 1e15 ? (uint64_t)e : 0);
+}
+
 /* The measured value of rule i; NaN when it cannot be computed, with
  * the reason in *why. */
 static double measure(const struct mlg_dscheck *c, size_t i,

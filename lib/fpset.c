@@ -37,15 +37,26 @@ static int over_budget(size_t allowed)
 			     (allowed >> 20) + !!(allowed & ((1 << 20) - 1)));
 }
 
+/* 1 when a table of `cap` slots holds n values: at most 3/4 full. */
+static int holds(uint64_t cap, uint64_t n)
+{
+	return n <= cap / 4 * 3;
+}
+
 static int grow(struct mlg_fpset *s, size_t *budget)
 {
 	size_t old = s->mask ? s->mask + 1 : 0, cap = old ? old * 2 : 1024;
-	size_t bytes = cap * sizeof(*s->slots), i, j;
+	/* The old table is freed once the new one is filled. */
+	size_t room = *budget + old * sizeof(*s->slots), bytes, i, j;
 	struct mlg_fp_slot *t;
 
-	/* The old table is freed once the new one is filled. */
-	if (bytes > *budget + old * sizeof(*s->slots))
-		return over_budget(*budget + old * sizeof(*s->slots));
+	/* Straight to the size expected, with 1/16 to spare, if it fits. */
+	while (!holds(cap, s->expect + s->expect / 16) &&
+	       cap <= room / sizeof(*s->slots) / 2)
+		cap *= 2;
+	bytes = cap * sizeof(*s->slots);
+	if (bytes > room)
+		return over_budget(room);
 	t = table_new(cap);
 	for (i = 0; i < old; i++) {
 		if (!s->slots[i].key)
@@ -55,7 +66,7 @@ static int grow(struct mlg_fpset *s, size_t *budget)
 			;
 		t[j] = s->slots[i];
 	}
-	*budget = *budget + old * sizeof(*s->slots) - bytes;
+	*budget = room - bytes;
 	free(s->slots);
 	s->slots = t;
 	s->mask = cap - 1;
@@ -82,7 +93,7 @@ static int64_t table_add(struct mlg_fpset *s, uint64_t fp, uint64_t row,
 			return (int64_t)s->slots[i].row;
 	/* New: a full table grows first (a value already held never
 	 * needs room). */
-	if (!s->mask || (s->n + 1) * 4 > (s->mask + 1) * 3) {
+	if (!s->mask || !holds(s->mask + 1, s->n + 1)) {
 		if ((rc = grow(s, budget)))
 			return rc;
 		for (i = fp & s->mask; s->slots[i].key; i = (i + 1) & s->mask)

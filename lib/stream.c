@@ -37,6 +37,7 @@ struct mlg_stream {
 	int src_err;
 	int at_end;
 	uint64_t offset, raw, out;
+	uint64_t size; /* a regular file's, or 0 */
 	size_t max;
 	int err;
 	char *errmsg;
@@ -302,8 +303,10 @@ static int open_file(struct mlg_stream *s, const char *path)
 		return mlg_error_errno(errno, "cannot open '%s'", path);
 	if (S_ISDIR(st.st_mode))
 		return mlg_error_errno(EISDIR, "cannot open '%s'", path);
-	if (S_ISREG(st.st_mode))
+	if (S_ISREG(st.st_mode)) {
 		posix_fadvise(s->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+		s->size = (uint64_t)st.st_size;
+	}
 	return 0;
 }
 
@@ -443,6 +446,11 @@ uint64_t mlg_stream_offset(const struct mlg_stream *s)
 uint64_t mlg_stream_raw_bytes(const struct mlg_stream *s)
 {
 	return s->ar ? s->raw : s->offset;
+}
+
+uint64_t mlg_stream_size(const struct mlg_stream *s)
+{
+	return s->size;
 }
 
 const char *mlg_stream_name(const struct mlg_stream *s)

@@ -928,6 +928,7 @@ struct run {
 	struct mlg_csv_pos at; /* where the next job to merge starts */
 	struct mlg_fpset *sets;
 	size_t budget;
+	const struct mlg_stream *st;
 	struct mlg_atomic inv, val;
 	int has_inv, has_val;
 	char delim;
@@ -1377,6 +1378,31 @@ static void job_rebase(struct job *j, const struct mlg_csv_pos *at)
 }
 
 /*
+ * Tell each fingerprint set how many values it will hold, at the rate
+ * it took them so far, once the source's size is known: fewer, larger
+ * steps of growth. The share of the source read is where the reader is; the
+ * decoded bytes of that share scale it to all the data.
+ */
+static void expect_keys(struct run *u)
+{
+	uint64_t size = mlg_stream_size(u->st);
+	uint64_t raw = mlg_stream_raw_bytes(u->st);
+	double scale, e;
+	size_t k;
+
+	if (!size || !raw || !u->at.offset)
+		return;
+	scale = (double)mlg_stream_offset(u->st) * ((double)size / raw) /
+		(double)u->at.offset;
+	for (k = 0; k < u->p->nkeys; k++) {
+		e = (double)u->sets[k].n * scale;
+		mlg_fpset_expect(&u->sets[k], e < 1e15 ? (uint64_t)e : 0);
+	}
+	if (u->r->stats)
+		mlg_dsacc_expect(u->r->stats, scale);
+}
+
+/*
  * Wait for the oldest job and merge it. A job whose parse stopped short
  * of its end without an error had a wrong cut (run_parallel()): the
  * records it did not finish, and every later chunk, go back to the
@@ -1404,6 +1430,7 @@ static int settle(struct pool *pl, struct run *u, struct mlg_csv_reader *rd,
 		u->at = j->end;
 		j->len = used;
 		rc = merge_job(u, j);
+		expect_keys(u);
 	}
 	pl->merged++;
 	if (!rest.len)
@@ -1738,6 +1765,7 @@ int mlg_validate(struct mlg_validate_result *r, const char *src,
 	}
 	if ((rc = mlg_stream_open(&st, src, &so)))
 		goto done;
+	u.st = st;
 	if ((rc = mlg_csv_reader_init(&rd, &o->dialect, stream_read, st,
 				      o->max_record)))
 		goto done;

@@ -4,8 +4,9 @@
  * The one structure whose size grows with the data: unique keys,
  * duplicate rows and key overlap remember a fingerprint (and the row
  * that first held it) per distinct value, 16 bytes at a load factor of
- * at most 3/4, in an open-addressing table that doubles (on huge pages,
- * when large, where the kernel offers them). Integers that ascend, the
+ * at most 3/4, in an open-addressing table that doubles, or grows at once
+ * to the size a caller expects (on huge pages, when large, where the
+ * kernel offers them). Integers that ascend, the
  * usual ids, are kept as runs instead, in a few bytes.
  *
  * Two different values collide with probability about n^2 / 2^65: for
@@ -45,6 +46,7 @@ struct mlg_fpset {
 	uint64_t inruns;
 	int64_t top;
 	int noruns;
+	uint64_t expect; /* mlg_fpset_expect() */
 };
 
 /*
@@ -84,6 +86,19 @@ int64_t mlg_fpset_add_int(struct mlg_fpset *s, int64_t v, uint64_t key,
  */
 int mlg_fpset_add_int_run(struct mlg_fpset *s, int64_t v0, uint64_t step,
 			  uint64_t n, uint64_t row, size_t *budget);
+
+/*
+ * Say how many values the table is likely to hold in the end (0: no
+ * idea, the default). Its next growth then goes straight to a size that
+ * holds them, where the budget allows, rather than doubling step by step:
+ * each doubling zeroes a new table and moves every value, which for a
+ * large set of scattered keys costs more than the inserts themselves.
+ * May be called again as the estimate improves; only growth reads it.
+ */
+static inline void mlg_fpset_expect(struct mlg_fpset *s, uint64_t n)
+{
+	s->expect = n;
+}
 
 /* Hint that `fp` (or an integer's key) will be added or looked up soon:
  * a table larger than the caches costs a memory round trip per value

@@ -92,6 +92,11 @@ uint64_t mlg_stream_offset(const struct mlg_stream *s);
  */
 uint64_t mlg_stream_raw_bytes(const struct mlg_stream *s);
 
+/* The size of the source in bytes where it is known ahead, that of a
+ * regular file (compressed or not), else 0: mlg_stream_raw_bytes()
+ * against it is the share read so far. */
+uint64_t mlg_stream_size(const struct mlg_stream *s);
+
 /* The source as errors name it: `src` as given, or "<stdin>" for "-".
  * Borrowed, valid until mlg_stream_close(). */
 const char *mlg_stream_name(const struct mlg_stream *s);

@@ -86,6 +86,53 @@ static void test_budget(void)
 	mlg_fpset_release(&s);
 }
 
+/*
+ * A set told what to expect grows once, straight to a table that holds
+ * it with 1/16 to spare: 96,000 values and 6,000 spare, at most 3/4
+ * full, take 262,144 slots (131,072 hold 98,304). What fits in a budget does not change: a budget too
+ * small for the expectation still takes its values up to the same
+ * table as doubling reaches.
+ */
+static void test_expect(void)
+{
+	struct mlg_fpset s = {0}, d = {0};
+	size_t budget = (size_t)64 << 20, dbudget = 1 << 20, i, bad = 0;
+	int64_t rc = 0, drc = 0;
+
+	mlg_fpset_expect(&s, 96000);
+	T_EQ_INT(mlg_fpset_add(&s, 1, 1, &budget), 0);
+	T_EQ_INT(s.mask + 1, 262144);
+	T_EQ_INT(budget, ((size_t)64 << 20) - 262144 * 16);
+	for (i = 2; i <= 196608; i++)
+		bad += mlg_fpset_add(&s, (uint64_t)i << 12, i, &budget) != 0;
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(s.mask + 1, 262144); /* 3/4 full, not grown again */
+	T_EQ_INT(mlg_fpset_add(&s, 1, 0, &budget), 1);
+	T_EQ_INT(mlg_fpset_add(&s, 2 << 12, 0, &budget), 2);
+	T_EQ_INT(mlg_fpset_add(&s, (uint64_t)196608 << 12, 0, &budget), 196608);
+	T_EQ_INT(mlg_fpset_add(&s, (uint64_t)196609 << 12, 1, &budget), 0);
+	T_EQ_INT(s.mask + 1, 524288); /* past it: doubling again */
+	mlg_fpset_release(&s);
+
+	/* 1 MiB holds 65,536 slots: 49,152 values either way */
+	budget = 1 << 20;
+	mlg_fpset_expect(&s, 96000);
+	for (i = 1; !rc && !drc && i < 100000; i++) {
+		rc = mlg_fpset_add(&s, i, i, &budget);
+		drc = mlg_fpset_add(&d, i, i, &dbudget);
+	}
+	T_EQ_INT(rc, MLG_ELIMIT);
+	T_EQ_INT(drc, MLG_ELIMIT);
+	T_EQ_INT(s.n, 49152);
+	T_EQ_INT(d.n, 49152);
+	T_EQ_INT(s.mask + 1, 65536);
+	T_EQ_INT(d.mask + 1, 65536);
+	T_EQ_INT(budget, 0);
+	T_EQ_INT(dbudget, 0);
+	mlg_fpset_release(&s);
+	mlg_fpset_release(&d);
+}
+
 static int64_t add_int(struct mlg_fpset *s, int64_t v, uint64_t row,
 		       size_t *budget)
 {
@@ -352,6 +399,6 @@ static void test_int_run(void)
 	mlg_fpset_release(&one);
 }
 
-MLG_TESTS(T(test_add_has), T(test_growth), T(test_budget), T(test_int_runs),
-	  T(test_int_short_runs), T(test_int_budget_midway),
+MLG_TESTS(T(test_add_has), T(test_growth), T(test_budget), T(test_expect),
+	  T(test_int_runs), T(test_int_short_runs), T(test_int_budget_midway),
 	  T(test_int_scattered), T(test_int_random), T(test_int_run))

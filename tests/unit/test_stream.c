@@ -181,6 +181,8 @@ static void check_file(const char *ext, const char *filter)
 	/* raw bytes are the whole compressed file at the end */
 	raw = slurp(name, &rawlen);
 	s = open_ok(tmp(name), NULL);
+	/* the file's size is known before a byte is read */
+	T_EQ_INT(mlg_stream_size(s), rawlen);
 	T_EQ_INT(read_all(s, &b), SAMPLE_LEN);
 	T_EQ_INT(mlg_stream_raw_bytes(s), rawlen);
 	T_EQ_STR(mlg_stream_name(s), tmp(name));
@@ -616,6 +618,7 @@ static void read_stdin_name(void)
 	struct mlg_stream *s = open_ok("-", NULL);
 
 	T_EQ_STR(mlg_stream_name(s), "<stdin>");
+	T_EQ_INT(mlg_stream_size(s), 0); /* not known ahead: not a file */
 	mlg_stream_close(s);
 }
 
