@@ -1177,10 +1177,12 @@ static int merge_run(struct run *u, const struct job *j, const struct fprow *f,
 		return rc < 0 ? rc : 0;
 	for (i = 0; i < f->n; i++) {
 		v = (int64_t)((uint64_t)f->v + i * step);
-		if (i + 8 < f->n)
-			mlg_fpset_prefetch(
-				set, mlg_fpset_int_key((int64_t)((uint64_t)v +
-								 8 * step)));
+		if (i + 8 < f->n) {
+			int64_t ahead = (int64_t)((uint64_t)v + 8 * step);
+
+			mlg_fpset_prefetch_int(set, ahead,
+					       mlg_fpset_int_key(ahead));
+		}
 		first = mlg_fpset_add_int(set, v, mlg_fpset_int_key(v),
 					  f->row + i, &u->budget);
 		if (first < 0)
@@ -1217,9 +1219,11 @@ static int merge_job(struct run *u, struct job *j)
 	for (i = 0; i < j->nfps; i++) {
 		const struct fprow *f = &j->fps[i];
 
+		/* v is 0 for other keys, whose sets have no array */
 		if (i + 8 < j->nfps)
-			mlg_fpset_prefetch(&u->sets[j->fps[i + 8].key],
-					   j->fps[i + 8].fp);
+			mlg_fpset_prefetch_int(&u->sets[j->fps[i + 8].key],
+					       j->fps[i + 8].v,
+					       j->fps[i + 8].fp);
 		rc = f->n > 1 ? merge_run(u, j, f, &d) : merge_fp(u, j, f, &d);
 		if (rc)
 			goto done;

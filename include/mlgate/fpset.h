@@ -6,12 +6,14 @@
  * that first held it) per distinct value, 16 bytes at a load factor of
  * at most 3/4, in an open-addressing table that doubles, or grows at once
  * to the size a caller expects (on huge pages, when large, where the
- * kernel offers them). Integers that ascend, the
- * usual ids, are kept as runs instead, in a few bytes.
+ * kernel offers them). Integers that ascend, the usual ids, are kept as
+ * runs instead, in a few bytes; integers in no order that span about as
+ * many values as are expected (shuffled ids), as an array of rows
+ * indexed by the integer, 8 bytes each. Integers never collide.
  *
- * Two different values collide with probability about n^2 / 2^65: for
- * 10^8 values, 3e-4. A collision can report a false duplicate, never
- * hide a real one.
+ * Other values collide with probability about n^2 / 2^65: for 10^8
+ * values, 3e-4. A collision can report a false duplicate, never hide a
+ * real one.
  */
 #ifndef MLGATE_FPSET_H
 #define MLGATE_FPSET_H
@@ -47,6 +49,11 @@ struct mlg_fpset {
 	int64_t top;
 	int noruns;
 	uint64_t expect; /* mlg_fpset_expect() */
+	/* integers only, once the table went over to it: the row of
+	 * integer v at dense[(uint64_t)v - base] if below ndense (0: not
+	 * held), and how many are held there */
+	uint64_t *dense;
+	uint64_t base, ndense, held;
 };
 
 /*
@@ -70,9 +77,13 @@ static inline uint64_t mlg_fpset_int_key(int64_t v)
  * far, at consecutive rows, extend a run in O(1) and take no memory, so
  * ids that ascend (1, 2, 3, ... or any fixed step) cost a compare; others
  * go to the table, and once the table holds four times what the runs do,
- * the runs join it. `key` is mlg_fpset_int_key(v), which a caller can
- * work out ahead, on another thread. A set takes only mlg_fpset_add_int()
- * or only mlg_fpset_add().
+ * the runs join it. When that table is full, the set expects a count
+ * (mlg_fpset_expect()) and the values held span at most about twice as
+ * many integers, their rows move to an array over that span and 1/16 of
+ * it each side, which takes every value in it from then on. `key` is
+ * mlg_fpset_int_key(v), which a caller can work out ahead, on another
+ * thread. A set takes only mlg_fpset_add_int() or only mlg_fpset_add().
+ * Rows start at 1.
  */
 int64_t mlg_fpset_add_int(struct mlg_fpset *s, int64_t v, uint64_t key,
 			  uint64_t row, size_t *budget);
@@ -107,6 +118,18 @@ static inline void mlg_fpset_prefetch(const struct mlg_fpset *s, uint64_t fp)
 {
 	if (s->mask)
 		__builtin_prefetch(&s->slots[fp & s->mask]);
+}
+
+/* mlg_fpset_prefetch() for the integer `v` of mlg_fpset_add_int(). */
+static inline void mlg_fpset_prefetch_int(const struct mlg_fpset *s, int64_t v,
+					  uint64_t key)
+{
+	uint64_t i = (uint64_t)v - s->base;
+
+	if (i < s->ndense)
+		__builtin_prefetch(&s->dense[i]);
+	else
+		mlg_fpset_prefetch(s, key);
 }
 
 /* 1 when `fp` is in the set. */

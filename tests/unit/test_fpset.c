@@ -325,6 +325,103 @@ static void test_int_scattered(void)
 	mlg_fpset_release(&s);
 }
 
+/*
+ * Ids in no order over a range about as wide as their count, as in a
+ * shuffled table: once the set expects them and its table is full, the
+ * rows go to an array indexed by the id. 100,000 ids, a permutation of
+ * 0 .. 99,999 at rows 2 .., the expectation given after 20,000 as
+ * validation gives it after its first chunk: at the 24,578th the table
+ * of 32,768 slots is full (0 is kept aside); the ids held span 0 ..
+ * 99,998, so the array runs from -6,249 to 106,247 (1/16 of the span
+ * to spare each side). Every answer is the one a plain table gives; ids outside the
+ * array go to a table that starts again.
+ */
+static void test_int_dense(void)
+{
+	struct mlg_fpset s = {0}, ref = {0};
+	size_t budget = (size_t)64 << 20, rbudget = budget;
+	int64_t i, n = 100000, bad = 0, v;
+	static const int64_t outside[] = {-6250, 106248, INT64_MIN, INT64_MAX};
+
+	for (i = 0; i < n; i++) {
+		v = i * 61803 % n;
+		if (i == 20000)
+			mlg_fpset_expect(&s, (uint64_t)n);
+		if (i == 24577)
+			T_ASSERT(!s.dense);
+		bad += add_int(&s, v, (uint64_t)i + 2, &budget) !=
+		       mlg_fpset_add(&ref, mlg_mix64((uint64_t)v),
+				     (uint64_t)i + 2, &rbudget);
+	}
+	T_EQ_INT(bad, 0);
+	T_ASSERT(s.dense != NULL);
+	T_EQ_INT((int64_t)s.base, -6249);
+	T_EQ_INT(s.ndense, 112497);
+	T_EQ_INT(s.held, n);
+	T_EQ_INT(s.n, 0);
+	T_EQ_INT(s.mask, 0); /* the table was given back */
+	T_EQ_INT(budget, ((size_t)64 << 20) - 112497 * 8);
+	for (i = 0; i < n; i++)
+		bad += add_int(&s, i * 61803 % n, 0, &budget) != i + 2;
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(mlg_fpset_has(&s, mlg_fpset_int_key(99999)), 1);
+	T_EQ_INT(mlg_fpset_has(&s, mlg_fpset_int_key(-6249)), 0);
+	T_EQ_INT(add_int(&s, -6249, 300000, &budget), 0);
+	T_EQ_INT(add_int(&s, 106247, 300001, &budget), 0);
+	T_EQ_INT(mlg_fpset_has(&s, mlg_fpset_int_key(-6249)), 1);
+	T_EQ_INT(s.mask, 0);
+	for (i = 0; i < 4; i++)
+		T_EQ_INT(add_int(&s, outside[i], 400000 + (uint64_t)i, &budget),
+			 0);
+	T_EQ_INT(s.n, 4);
+	T_EQ_INT(s.mask + 1, 1024);
+	for (i = 0; i < 4; i++)
+		T_EQ_INT(add_int(&s, outside[i], 0, &budget), 400000 + i);
+	T_EQ_INT(mlg_fpset_has(&s, mlg_fpset_int_key(INT64_MIN)), 1);
+	T_EQ_INT(add_int(&s, -6249, 0, &budget), 300000);
+	T_EQ_INT(add_int(&s, 106247, 0, &budget), 300001);
+	T_EQ_INT(add_int(&s, 0, 0, &budget), 2);
+	mlg_fpset_release(&s);
+	mlg_fpset_release(&ref);
+}
+
+/*
+ * No array where the ids are sparse (every third integer: three times
+ * as wide as their count): the table goes on, and grows to the size
+ * expected. Nor where the budget cannot take it: then the table fails
+ * to grow where it would have without the expectation.
+ */
+static void test_int_not_dense(void)
+{
+	struct mlg_fpset s = {0};
+	size_t budget = (size_t)64 << 20;
+	int64_t i, n = 100000, bad = 0, rc = 0;
+
+	for (i = 0; i < n; i++) {
+		if (i == 20000)
+			mlg_fpset_expect(&s, (uint64_t)n);
+		bad += add_int(&s, 3 * (i * 61803 % n), (uint64_t)i + 2,
+			       &budget) != 0;
+	}
+	T_EQ_INT(bad, 0);
+	T_ASSERT(!s.dense);
+	T_EQ_INT(s.mask + 1, 262144);
+	mlg_fpset_release(&s);
+
+	/* the array takes 899,976 bytes, the table 512 KiB then 1 MiB */
+	budget = 800000;
+	for (i = 0; !rc && i < n; i++) {
+		if (i == 20000)
+			mlg_fpset_expect(&s, (uint64_t)n);
+		rc = add_int(&s, i * 61803 % n, (uint64_t)i + 2, &budget);
+	}
+	T_EQ_INT(rc, MLG_ELIMIT);
+	T_EQ_INT(i, 24578); /* 0 is kept aside */
+	T_EQ_INT(s.n, 24576);
+	T_ASSERT(!s.dense);
+	mlg_fpset_release(&s);
+}
+
 /* A run added at once: from what it left, the set is the one its values
  * added one by one make. */
 static int same_sets(const struct mlg_fpset *a, const struct mlg_fpset *b)
@@ -401,4 +498,5 @@ static void test_int_run(void)
 
 MLG_TESTS(T(test_add_has), T(test_growth), T(test_budget), T(test_expect),
 	  T(test_int_runs), T(test_int_short_runs), T(test_int_budget_midway),
-	  T(test_int_scattered), T(test_int_random), T(test_int_run))
+	  T(test_int_scattered), T(test_int_dense), T(test_int_not_dense),
+	  T(test_int_random), T(test_int_run))
