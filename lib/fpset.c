@@ -301,8 +301,11 @@ int64_t mlg_fpset_add_int(struct mlg_fpset *s, int64_t v, uint64_t key,
 	int rc;
 
 	if (s->noruns) {
-		if (!s->dense && s->expect && !holds(s->mask + 1, s->n + 1))
-			go_dense(s, budget);
+		/* asked once per size of the table: a full table takes
+		 * repeats without growing */
+		if (!s->dense && s->expect && !holds(s->mask + 1, s->n + 1) &&
+		    s->sparse != s->mask && !go_dense(s, budget))
+			s->sparse = s->mask;
 		if ((i = (uint64_t)v - s->base) < s->ndense) {
 			if ((first = s->dense[i]))
 				return (int64_t)first;

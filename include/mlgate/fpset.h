@@ -54,6 +54,7 @@ struct mlg_fpset {
 	 * held), and how many are held there */
 	uint64_t *dense;
 	uint64_t base, ndense, held;
+	size_t sparse; /* the table's mask when the array was refused */
 };
 
 /*
