@@ -247,10 +247,36 @@ static void sort16(double *a, size_t n)
 	memcpy(a, v, n * sizeof(*a));
 }
 
+/* Merge sorted x[0 .. n) and y[0 .. m) into out: which side gives the
+ * next item is a coin toss on most data, so no branch on it. */
+static void merge2(double *out, const double *x, size_t n, const double *y,
+		   size_t m)
+{
+	size_t i = 0, j = 0;
+
+	while (i < n && j < m) {
+		double p = x[i], q = y[j];
+		size_t take = q < p;
+
+		*out++ = take ? q : p;
+		j += take;
+		i += take ^ 1;
+	}
+	memcpy(out, x + i, (n - i) * sizeof(*out));
+	memcpy(out + (n - i), y + j, (m - j) * sizeof(*out));
+}
+
+/* Level 0 of a sketch that is still small is compacted at up to a few
+ * hundred items: runs of 16 by the network, then merged pairwise. A
+ * quicksort of them mispredicted about every other compare, a sixth of
+ * the time of a profile made alongside validation. */
+#define MERGE_MAX 512
+
 static void sort(double *a, size_t n)
 {
+	double tmp[MERGE_MAX], *src = a, *dst = tmp, *t;
 	int depth = 0;
-	size_t m;
+	size_t m, w, i;
 
 	/* Ascending input (ids, times) is common and sorted already. */
 	for (m = 1; m < n && !(a[m - 1] > a[m]); m++)
@@ -261,7 +287,24 @@ static void sort(double *a, size_t n)
 		sort16(a, n);
 		return;
 	}
+	if (n <= MERGE_MAX) {
+		for (i = 0; i < n; i += 16)
+			sort16(a + i, n - i < 16 ? n - i : 16);
+		for (w = 16; w < n; w *= 2) {
+			for (i = 0; i < n; i += 2 * w) {
+				size_t l = n - i < w ? n - i : w;
+				size_t r = n - i - l < w ? n - i - l : w;
 
+				merge2(dst + i, src + i, l, src + i + l, r);
+			}
+			t = src;
+			src = dst;
+			dst = t;
+		}
+		if (src != a)
+			memcpy(a, src, n * sizeof(*a));
+		return;
+	}
 	for (m = n; m; m >>= 1)
 		depth += 2;
 	sort_doubles(a, n, depth);

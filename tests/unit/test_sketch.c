@@ -328,6 +328,50 @@ static void test_kll_small_exact(void)
 	mlg_kll_release(&e);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Level 0 sorted at every size around the edges of the ways sort() takes
+ * (16 by a network, up to 512 by runs of 16 merged, more by quicksort):
+ * under capacity the sketch is exact, so the item of each rank is the
+ * one qsort() puts there. Values with ties, descending runs and both
+ * signs.
+ */
+static void test_kll_sort_sizes(void)
+{
+	static const size_t sizes[] = {2,   15,	 16,  17,  31,	32,  33,
+				       47,  48,	 63,  64,  65,	255, 256,
+				       257, 300, 511, 512, 513, 700};
+	double want[700] = {0};
+	struct mlg_kll s;
+	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	size_t k, i, n, bad = 0;
+
+	for (k = 0; k < sizeof(sizes) / sizeof(*sizes); k++) {
+		n = sizes[k];
+		T_EQ_INT(mlg_kll_init(&s, 65535, 0), 0);
+		for (i = 0; i < n; i++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			want[i] = i % 5 == 4 ? (double)(n - i)
+					     : (double)((int64_t)(x % 61) - 30);
+			mlg_kll_add(&s, want[i]);
+		}
+		qsort(want, n, sizeof(*want), cmp_double);
+		for (i = 0; i < n; i++)
+			bad += mlg_kll_quantile(&s, (i + 0.5) / (double)n) !=
+			       want[i];
+		mlg_kll_release(&s);
+	}
+	T_EQ_INT(bad, 0);
+}
+
 /* Every level above 0 is sorted and the weights add up to n. */
 static void kll_check(const struct mlg_kll *s)
 {
@@ -851,7 +895,7 @@ static void test_topk_json_errors(void)
 
 MLG_TESTS(T(test_hash_pinned), T(test_hash_avalanche), T(test_hll_accuracy),
 	  T(test_hll_merge_json), T(test_hll_json_errors), T(test_kll_accuracy),
-	  T(test_kll_small_exact), T(test_kll_levels),
+	  T(test_kll_small_exact), T(test_kll_sort_sizes), T(test_kll_levels),
 	  T(test_kll_deterministic_json), T(test_kll_json_errors),
 	  T(test_topk_stream_and_merge), T(test_topk_exact_and_values),
 	  T(test_topk_model), T(test_topk_odd_bytes),
