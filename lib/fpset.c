@@ -43,29 +43,39 @@ static int holds(uint64_t cap, uint64_t n)
 	return n <= cap / 4 * 3;
 }
 
+/* Put slot x in table t of `cap` slots, where it is not. */
+static void slot_put(struct mlg_fp_slot *t, size_t cap, struct mlg_fp_slot x)
+{
+	size_t j;
+
+	for (j = x.key & (cap - 1); t[j].key; j = (j + 1) & (cap - 1))
+		;
+	t[j] = x;
+}
+
 static int grow(struct mlg_fpset *s, size_t *budget)
 {
 	size_t old = s->mask ? s->mask + 1 : 0, cap = old ? old * 2 : 1024;
 	/* The old table is freed once the new one is filled. */
-	size_t room = *budget + old * sizeof(*s->slots), bytes, i, j;
+	size_t room = *budget + old * sizeof(*s->slots), bytes, i;
+	uint64_t want = s->expect + s->expect / 16;
 	struct mlg_fp_slot *t;
 
-	/* Straight to the size expected, with 1/16 to spare, if it fits. */
-	while (!holds(cap, s->expect + s->expect / 16) &&
-	       cap <= room / sizeof(*s->slots) / 2)
+	/* Straight to the size expected, with 1/16 to spare, if it fits;
+	 * not while a set of integers keeps runs, which need room too. */
+	if (want < s->expect)
+		want = UINT64_MAX;
+	if (s->aruns)
+		want = 0;
+	while (!holds(cap, want) && cap <= room / sizeof(*s->slots) / 2)
 		cap *= 2;
 	bytes = cap * sizeof(*s->slots);
 	if (bytes > room)
 		return over_budget(room);
 	t = table_new(cap, sizeof(*t));
-	for (i = 0; i < old; i++) {
-		if (!s->slots[i].key)
-			continue;
-		for (j = s->slots[i].key & (cap - 1); t[j].key;
-		     j = (j + 1) & (cap - 1))
-			;
-		t[j] = s->slots[i];
-	}
+	for (i = 0; i < old; i++)
+		if (s->slots[i].key)
+			slot_put(t, cap, s->slots[i]);
 	*budget = room - bytes;
 	free(s->slots);
 	s->slots = t;
@@ -294,17 +304,65 @@ static int go_dense(struct mlg_fpset *s, size_t *budget)
 	return 1;
 }
 
+/*
+ * The array and the table of the values outside it, which cannot grow,
+ * back into one table, with room for one value more, of the size
+ * doubling reaches for them: so the array never refuses what a table
+ * alone holds. The set keeps to a table from then on.
+ */
+static int go_sparse(struct mlg_fpset *s, size_t *budget)
+{
+	size_t old = s->mask ? s->mask + 1 : 0, cap = 1024, i;
+	size_t room = *budget + old * sizeof(*s->slots) +
+		      s->ndense * sizeof(*s->dense);
+	uint64_t zero = 0 - s->base, key;
+	/* what the table takes: all but 0, which is kept aside */
+	uint64_t n = s->n + s->held - (zero < s->ndense && s->dense[zero]);
+	struct mlg_fp_slot *t;
+
+	while (!holds(cap, n + 1) && cap <= room / sizeof(*t) / 2)
+		cap *= 2;
+	if (!holds(cap, n + 1) || cap * sizeof(*t) > room)
+		return over_budget(room);
+	t = table_new(cap, sizeof(*t));
+	for (i = 0; i < old; i++)
+		if (s->slots[i].key)
+			slot_put(t, cap, s->slots[i]);
+	for (i = 0; i < s->ndense; i++) {
+		if (!s->dense[i])
+			continue;
+		key = mlg_fpset_int_key((int64_t)(s->base + i));
+		if (key)
+			slot_put(t, cap,
+				 (struct mlg_fp_slot){key, s->dense[i]});
+		else
+			s->zero_row = s->dense[i];
+	}
+	free(s->slots);
+	free(s->dense);
+	s->slots = t;
+	s->mask = cap - 1;
+	s->n = n;
+	s->dense = NULL;
+	s->base = s->ndense = s->held = 0;
+	s->nodense = 1;
+	*budget = room - cap * sizeof(*t);
+	return 0;
+}
+
 int64_t mlg_fpset_add_int(struct mlg_fpset *s, int64_t v, uint64_t key,
 			  uint64_t row, size_t *budget)
 {
 	uint64_t first, i;
+	int64_t got;
 	int rc;
 
 	if (s->noruns) {
 		/* asked once per size of the table: a full table takes
 		 * repeats without growing */
-		if (!s->dense && s->expect && !holds(s->mask + 1, s->n + 1) &&
-		    s->sparse != s->mask && !go_dense(s, budget))
+		if (!s->dense && !s->nodense && s->expect &&
+		    !holds(s->mask + 1, s->n + 1) && s->sparse != s->mask &&
+		    !go_dense(s, budget))
 			s->sparse = s->mask;
 		if ((i = (uint64_t)v - s->base) < s->ndense) {
 			if ((first = s->dense[i]))
@@ -313,6 +371,11 @@ int64_t mlg_fpset_add_int(struct mlg_fpset *s, int64_t v, uint64_t key,
 			s->held++;
 			return 0;
 		}
+		got = table_add(s, key, row, budget);
+		if (got != MLG_ELIMIT || !s->dense)
+			return got;
+		if ((rc = go_sparse(s, budget)))
+			return rc;
 		return table_add(s, key, row, budget);
 	}
 	if (all_below(s, v))

@@ -1382,25 +1382,27 @@ static void job_rebase(struct job *j, const struct mlg_csv_pos *at)
 }
 
 /*
- * Tell each fingerprint set how many values it will hold, at the rate
- * it took them so far, once the source's size is known: fewer, larger
- * steps of growth. The share of the source read is where the reader is; the
- * decoded bytes of that share scale it to all the data.
+ * Tell the fingerprint set of a key how many values it will hold, at the
+ * rate it took them so far, once the source's size is known: fewer,
+ * larger steps of growth. The share of the source read is where the
+ * reader is; the decoded bytes of that share scale it to all the data.
+ * Only a key that has the budget to itself: a set that grows ahead of
+ * its needs could take what another key's set needs. The duplicate-rows
+ * set of the dataset checks keeps an account of its own.
  */
 static void expect_keys(struct run *u)
 {
 	uint64_t size = mlg_stream_size(u->st);
 	uint64_t raw = mlg_stream_raw_bytes(u->st);
 	double scale, e;
-	size_t k;
 
 	if (!size || !raw || !u->at.offset)
 		return;
 	scale = (double)mlg_stream_offset(u->st) * ((double)size / raw) /
 		(double)u->at.offset;
-	for (k = 0; k < u->p->nkeys; k++) {
-		e = (double)u->sets[k].n * scale;
-		mlg_fpset_expect(&u->sets[k], e < 1e15 ? (uint64_t)e : 0);
+	if (u->p->nkeys == 1) {
+		e = (double)u->sets[0].n * scale;
+		mlg_fpset_expect(&u->sets[0], e < 1e15 ? (uint64_t)e : 0);
 	}
 	if (u->r->stats)
 		mlg_dsacc_expect(u->r->stats, scale);

@@ -55,6 +55,7 @@ struct mlg_fpset {
 	uint64_t *dense;
 	uint64_t base, ndense, held;
 	size_t sparse; /* the table's mask when the array was refused */
+	int nodense;   /* the array went back to the table: no more */
 };
 
 /*
@@ -81,7 +82,9 @@ static inline uint64_t mlg_fpset_int_key(int64_t v)
  * the runs join it. When that table is full, the set expects a count
  * (mlg_fpset_expect()) and the values held span at most about twice as
  * many integers, their rows move to an array over that span and 1/16 of
- * it each side, which takes every value in it from then on. `key` is
+ * it each side, which takes every value in it from then on; the others
+ * go to a table beside it, and when that one cannot grow, both go back
+ * into one table, of the size a set told nothing would have. `key` is
  * mlg_fpset_int_key(v), which a caller can work out ahead, on another
  * thread. A set takes only mlg_fpset_add_int() or only mlg_fpset_add().
  * Rows start at 1.
@@ -106,6 +109,10 @@ int mlg_fpset_add_int_run(struct mlg_fpset *s, int64_t v0, uint64_t step,
  * each doubling zeroes a new table and moves every value, which for a
  * large set of scattered keys costs more than the inserts themselves.
  * May be called again as the estimate improves; only growth reads it.
+ * A set that has the budget to itself then holds whatever it would hold
+ * told nothing (and sometimes more); sets that share a budget should not
+ * be told, as one that grows ahead of its needs takes what the others
+ * may need.
  */
 static inline void mlg_fpset_expect(struct mlg_fpset *s, uint64_t n)
 {

@@ -8,7 +8,9 @@
  * integer; a plain table of mlg_fpset_int_key(v), a bijection, is exact.
  * Every add must answer as the plain table does (abort() otherwise), and
  * after the program, or a refusal of the budget, every value held must
- * be found at its first row.
+ * be found at its first row. A second set of integers takes the same
+ * adds with no expectation: what it holds within the budget, the set
+ * with expectations must hold too.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,12 +27,13 @@ static const int64_t bases[] = {0,	INT64_MIN,     INT64_MAX - 66000, 1000,
 
 struct prog {
 	const uint8_t *p, *end;
-	struct mlg_fpset s, ref;
-	size_t budget, rbudget;
+	struct mlg_fpset s, ref, plain;
+	size_t budget, rbudget, pbudget;
 	uint64_t row;
 	int64_t *held; /* values added, in order, for the final check */
 	size_t nheld, aheld;
 	int stopped;
+	int plain_full; /* the plain set refused a value: no more compares */
 };
 
 static unsigned next(struct prog *g)
@@ -58,8 +61,14 @@ static void add(struct prog *g, int64_t v)
 	int64_t want =
 		mlg_fpset_add(&g->ref, mlg_fpset_int_key(v), row, &g->rbudget);
 
+	int64_t plain = mlg_fpset_add_int(&g->plain, v, mlg_fpset_int_key(v),
+					  row, &g->pbudget);
+
 	if (want < 0)
 		abort(); /* the reference has all the memory it wants */
+	if (got == MLG_ELIMIT && plain != MLG_ELIMIT && !g->plain_full)
+		abort(); /* an expectation must not refuse what fits */
+	g->plain_full |= plain == MLG_ELIMIT;
 	if (got == MLG_ELIMIT) {
 		/* not held: the reference forgets it by a row it never
 		 * answers with (the final check skips refused values) */
@@ -82,6 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	g.p = data;
 	g.end = data + size;
 	g.budget = (size_t)(next(&g) + 1) << 14; /* 16 KiB .. 4 MiB */
+	g.pbudget = g.budget;
 	g.rbudget = (size_t)1 << 30;
 	base = bases[next(&g) % 8];
 	v = base;
@@ -119,12 +129,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			n = a % 64 + 2;
 			step = b % 7 + 1;
 			x = (uint64_t)v + step;
+			/* the values of a run do not wrap */
+			if ((int64_t)x < v ||
+			    (int64_t)x > INT64_MAX - (int64_t)((n - 1) * step))
+				break;
 			k = mlg_fpset_add_int_run(&g.s, (int64_t)x, step, n,
 						  g.row + 1, &g.budget);
 			if ((int64_t)k == MLG_ELIMIT) {
 				g.stopped = 1;
 				break;
 			}
+			/* the same for the plain set, or one by one */
+			if (k == 1 &&
+			    mlg_fpset_add_int_run(&g.plain, (int64_t)x, step, n,
+						  g.row + 1, &g.pbudget) != 1)
+				for (i = 0; i < n; i++) {
+					int64_t w = (int64_t)(x + i * step);
+
+					g.plain_full |=
+						mlg_fpset_add_int(
+							&g.plain, w,
+							mlg_fpset_int_key(w),
+							g.row + 1 + i,
+							&g.pbudget) < 0;
+				}
 			if (k == 1) { /* new, all of them */
 				for (i = 0; i < n; i++) {
 					int64_t w = (int64_t)(x + i * step);
@@ -165,6 +193,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	mlg_fpset_release(&g.s);
 	mlg_fpset_release(&g.ref);
+	mlg_fpset_release(&g.plain);
 	free(g.held);
 	mlg_error_clear();
 	return 0;

@@ -386,10 +386,83 @@ static void test_int_dense(void)
 }
 
 /*
+ * While a set of integers keeps runs, its table does not grow ahead:
+ * the runs may need the budget. 8 runs of 1,000 ids, 1,600 ids below
+ * them in the table, in a budget of 512 KiB and 356 bytes: a table that
+ * jumped to 32,768 slots would leave too little for the 9th run.
+ */
+static void test_int_expect_runs(void)
+{
+	struct mlg_fpset s = {0};
+	size_t budget = (512 << 10) + 356;
+	uint64_t row = 1;
+	int64_t r, v, bad = 0;
+
+	mlg_fpset_expect(&s, 1000000000);
+	for (r = 0; r < 8; r++, row++) /* a row between runs */
+		for (v = 0; v < 1000; v++)
+			bad += add_int(&s, 1000000 * (r + 1) + v, row++,
+				       &budget) != 0;
+	for (v = 0; v < 1600; v++)
+		bad += add_int(&s, -v, row++, &budget) != 0;
+	T_EQ_INT(bad, 0);
+	T_EQ_INT(s.nruns, 8);
+	T_EQ_INT(s.mask + 1, 4096);
+	T_EQ_INT(add_int(&s, 100000000, row + 1, &budget), 0);
+	T_EQ_INT(s.nruns, 9);
+	mlg_fpset_release(&s);
+}
+
+/*
+ * The array never refuses what a table alone holds. 1,800 ids in no
+ * order over 0 .. 2,999 go to an array of 3,374 rows (27 KiB), then
+ * 4,000 ids far from them to a table beside it; at 3,073 of those that
+ * table cannot grow to 8,192 slots in a budget of 128 KiB, so array and
+ * table go back into one table of 8,192 slots, which takes it all, as
+ * it does for a set told nothing.
+ */
+static void test_int_dense_back(void)
+{
+	struct mlg_fpset s = {0}, p = {0};
+	size_t budget = 128 << 10, pbudget = budget;
+	int64_t i, v, bad = 0;
+	int was_dense = 0;
+
+	for (i = 0; i < 5800; i++) {
+		v = i < 1800 ? i * 1999 % 3000 : 1000000000000 + 7 * i;
+		if (i == 1000)
+			mlg_fpset_expect(&s, 1800);
+		bad += add_int(&s, v, (uint64_t)i + 2, &budget) != 0;
+		bad += add_int(&p, v, (uint64_t)i + 2, &pbudget) != 0;
+		if (i == 1800 + 3071) {
+			T_EQ_INT(s.ndense, 3374);
+			T_EQ_INT(s.mask + 1, 4096);
+			was_dense = s.dense != NULL;
+		}
+	}
+	T_EQ_INT(bad, 0);
+	T_ASSERT(was_dense);
+	T_ASSERT(!s.dense);
+	T_EQ_INT(s.nodense, 1);
+	T_EQ_INT(s.n, 5799); /* 0 is kept aside */
+	T_EQ_INT(s.mask + 1, 8192);
+	T_EQ_INT(p.mask + 1, 8192);
+	T_EQ_INT(budget, 0);
+	T_EQ_INT(pbudget, 0);
+	for (i = 0; i < 5800; i++) {
+		v = i < 1800 ? i * 1999 % 3000 : 1000000000000 + 7 * i;
+		bad += add_int(&s, v, 0, &budget) != i + 2;
+	}
+	T_EQ_INT(bad, 0);
+	mlg_fpset_release(&s);
+	mlg_fpset_release(&p);
+}
+
+/*
  * No array where the ids are sparse (every third integer: three times
  * as wide as their count): the table goes on, and grows to the size
  * expected. Nor where the budget cannot take it: then the table fails
- * to grow where it would have without the expectation.
+ * to grow at the very value where a set told nothing fails.
  */
 static void test_int_not_dense(void)
 {
@@ -419,6 +492,12 @@ static void test_int_not_dense(void)
 	T_EQ_INT(i, 24578); /* 0 is kept aside */
 	T_EQ_INT(s.n, 24576);
 	T_ASSERT(!s.dense);
+	mlg_fpset_release(&s);
+	budget = 800000;
+	for (i = 0, rc = 0; !rc && i < n; i++)
+		rc = add_int(&s, i * 61803 % n, (uint64_t)i + 2, &budget);
+	T_EQ_INT(rc, MLG_ELIMIT);
+	T_EQ_INT(i, 24578);
 	mlg_fpset_release(&s);
 }
 
@@ -498,5 +577,6 @@ static void test_int_run(void)
 
 MLG_TESTS(T(test_add_has), T(test_growth), T(test_budget), T(test_expect),
 	  T(test_int_runs), T(test_int_short_runs), T(test_int_budget_midway),
-	  T(test_int_scattered), T(test_int_dense), T(test_int_not_dense),
-	  T(test_int_random), T(test_int_run))
+	  T(test_int_scattered), T(test_int_expect_runs), T(test_int_dense),
+	  T(test_int_dense_back), T(test_int_not_dense), T(test_int_random),
+	  T(test_int_run))
