@@ -1387,8 +1387,8 @@ static void job_rebase(struct job *j, const struct mlg_csv_pos *at)
  * larger steps of growth. The share of the source read is where the
  * reader is; the decoded bytes of that share scale it to all the data.
  * Only a key that has the budget to itself: a set that grows ahead of
- * its needs could take what another key's set needs. The duplicate-rows
- * set of the dataset checks keeps an account of its own.
+ * its needs could take what another key's set needs, or what the
+ * duplicate-rows set of the dataset checks gets: what the keys leave.
  */
 static void expect_keys(struct run *u)
 {
@@ -1400,7 +1400,7 @@ static void expect_keys(struct run *u)
 		return;
 	scale = (double)mlg_stream_offset(u->st) * ((double)size / raw) /
 		(double)u->at.offset;
-	if (u->p->nkeys == 1) {
+	if (u->p->nkeys == 1 && !u->r->stats) {
 		e = (double)u->sets[0].n * scale;
 		mlg_fpset_expect(&u->sets[0], e < 1e15 ? (uint64_t)e : 0);
 	}
