@@ -53,34 +53,53 @@ static void slot_put(struct mlg_fp_slot *t, size_t cap, struct mlg_fp_slot x)
 	t[j] = x;
 }
 
-static int grow(struct mlg_fpset *s, size_t *budget)
+/* `cap` slots, doubled until they hold `want` values, while a table of
+ * twice as many still fits in `room` bytes. */
+static size_t table_cap(size_t cap, uint64_t want, size_t room)
 {
-	size_t old = s->mask ? s->mask + 1 : 0, cap = old ? old * 2 : 1024;
-	/* The old table is freed once the new one is filled. */
-	size_t room = *budget + old * sizeof(*s->slots), bytes, i;
-	uint64_t want = s->expect + s->expect / 16;
+	while (!holds(cap, want) &&
+	       cap <= room / sizeof(struct mlg_fp_slot) / 2)
+		cap *= 2;
+	return cap;
+}
+
+/* Move the set's values to a new table of `cap` slots, or fail with
+ * nothing changed. `room` is the budget with the old table given back:
+ * it is freed once the new one is filled. */
+static int table_move(struct mlg_fpset *s, size_t cap, size_t room,
+		      size_t *budget)
+{
+	size_t old = s->mask ? s->mask + 1 : 0, i;
 	struct mlg_fp_slot *t;
 
-	/* Straight to the size expected, with 1/16 to spare, if it fits;
-	 * not while a set of integers keeps runs, which need room too. */
-	if (want < s->expect)
-		want = UINT64_MAX;
-	if (s->aruns)
-		want = 0;
-	while (!holds(cap, want) && cap <= room / sizeof(*s->slots) / 2)
-		cap *= 2;
-	bytes = cap * sizeof(*s->slots);
-	if (bytes > room)
+	if (cap * sizeof(*t) > room)
 		return over_budget(room);
 	t = table_new(cap, sizeof(*t));
 	for (i = 0; i < old; i++)
 		if (s->slots[i].key)
 			slot_put(t, cap, s->slots[i]);
-	*budget = room - bytes;
+	*budget = room - cap * sizeof(*t);
 	free(s->slots);
 	s->slots = t;
 	s->mask = cap - 1;
 	return 0;
+}
+
+/* Double the table, or grow it straight to the size expected with 1/16
+ * to spare; not while a set of integers keeps runs, which need room
+ * too. */
+static int grow(struct mlg_fpset *s, size_t *budget)
+{
+	size_t old = s->mask ? s->mask + 1 : 0;
+	size_t room = *budget + old * sizeof(*s->slots);
+	uint64_t want = s->expect + s->expect / 16;
+
+	if (want < s->expect)
+		want = UINT64_MAX;
+	if (s->aruns)
+		want = 0;
+	return table_move(s, table_cap(old ? old * 2 : 1024, want, room), room,
+			  budget);
 }
 
 /* Insert `fp` as mlg_fpset_add() does. Key 0 marks a free slot, so the
@@ -279,8 +298,8 @@ static int go_dense(struct mlg_fpset *s, size_t *budget)
 	}
 	span = hi - lo + 1; /* 0: all 2^64 */
 	pad = span / 16;
+	/* span + 2 * pad <= want: no overflow */
 	if (lo > hi || !span || span > want / 9 * 8 ||
-	    span > room / sizeof(*s->dense) ||
 	    span + 2 * pad > room / sizeof(*s->dense))
 		return 0;
 	base = lo >= pad ? lo - pad : 0;
@@ -312,41 +331,35 @@ static int go_dense(struct mlg_fpset *s, size_t *budget)
  */
 static int go_sparse(struct mlg_fpset *s, size_t *budget)
 {
-	size_t old = s->mask ? s->mask + 1 : 0, cap = 1024, i;
+	size_t old = s->mask ? s->mask + 1 : 0, i;
 	size_t room = *budget + old * sizeof(*s->slots) +
 		      s->ndense * sizeof(*s->dense);
 	uint64_t zero = 0 - s->base, key;
 	/* what the table takes: all but 0, which is kept aside */
 	uint64_t n = s->n + s->held - (zero < s->ndense && s->dense[zero]);
-	struct mlg_fp_slot *t;
+	/* a table that holds one more, the value that did not fit */
+	size_t cap = table_cap(1024, n + 1, room);
+	int rc;
 
-	while (!holds(cap, n + 1) && cap <= room / sizeof(*t) / 2)
-		cap *= 2;
-	if (!holds(cap, n + 1) || cap * sizeof(*t) > room)
+	if (!holds(cap, n + 1))
 		return over_budget(room);
-	t = table_new(cap, sizeof(*t));
-	for (i = 0; i < old; i++)
-		if (s->slots[i].key)
-			slot_put(t, cap, s->slots[i]);
+	if ((rc = table_move(s, cap, room, budget)))
+		return rc;
 	for (i = 0; i < s->ndense; i++) {
 		if (!s->dense[i])
 			continue;
 		key = mlg_fpset_int_key((int64_t)(s->base + i));
 		if (key)
-			slot_put(t, cap,
+			slot_put(s->slots, s->mask + 1,
 				 (struct mlg_fp_slot){key, s->dense[i]});
 		else
 			s->zero_row = s->dense[i];
 	}
-	free(s->slots);
 	free(s->dense);
-	s->slots = t;
-	s->mask = cap - 1;
 	s->n = n;
 	s->dense = NULL;
 	s->base = s->ndense = s->held = 0;
 	s->nodense = 1;
-	*budget = room - cap * sizeof(*t);
 	return 0;
 }
 
