@@ -667,9 +667,7 @@ int mlg_dsacc_merge(struct mlg_dsacc *total, struct mlg_dsacc *part,
 
 void mlg_dsacc_expect(struct mlg_dsacc *total, double scale)
 {
-	double e = (double)total->dup.n * scale;
-
-	mlg_fpset_expect(&total->dup, e < 1e15 ? (uint64_t)e : 0);
+	mlg_fpset_expect_scaled(&total->dup, scale);
 }
 
 /* The measured value of rule i; NaN when it cannot be computed, with

@@ -1394,18 +1394,16 @@ static void expect_keys(struct run *u)
 {
 	uint64_t size = mlg_stream_size(u->st);
 	uint64_t raw = mlg_stream_raw_bytes(u->st);
-	double scale, e;
+	double scale;
 
 	if (!size || !raw || !u->at.offset)
 		return;
 	scale = (double)mlg_stream_offset(u->st) * ((double)size / raw) /
 		(double)u->at.offset;
-	if (u->p->nkeys == 1 && !u->r->stats) {
-		e = (double)u->sets[0].n * scale;
-		mlg_fpset_expect(&u->sets[0], e < 1e15 ? (uint64_t)e : 0);
-	}
 	if (u->r->stats)
 		mlg_dsacc_expect(u->r->stats, scale);
+	else if (u->p->nkeys == 1)
+		mlg_fpset_expect_scaled(&u->sets[0], scale);
 }
 
 /*

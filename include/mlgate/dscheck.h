@@ -91,7 +91,7 @@ int mlg_dsacc_merge(struct mlg_dsacc *total, struct mlg_dsacc *part,
 		    size_t memory);
 
 /* Expect the row fingerprints of `total` to grow `scale` times over
- * (mlg_fpset_expect()): the data is about 1/scale read. */
+ * (mlg_fpset_expect_scaled()): the data is about 1/scale read. */
 void mlg_dsacc_expect(struct mlg_dsacc *total, double scale);
 
 /* Evaluate every rule on `total` and add one check per rule, ids

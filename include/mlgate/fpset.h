@@ -119,6 +119,15 @@ static inline void mlg_fpset_expect(struct mlg_fpset *s, uint64_t n)
 	s->expect = n;
 }
 
+/* mlg_fpset_expect() of `scale` times the values the table holds now,
+ * having seen about 1/scale of the data; none past 10^15 (or NaN). */
+static inline void mlg_fpset_expect_scaled(struct mlg_fpset *s, double scale)
+{
+	double e = (double)s->n * scale;
+
+	mlg_fpset_expect(s, e < 1e15 ? (uint64_t)e : 0);
+}
+
 /* Hint that `fp` (or an integer's key) will be added or looked up soon:
  * a table larger than the caches costs a memory round trip per value
  * otherwise. */
