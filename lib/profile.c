@@ -168,6 +168,27 @@ static void profile_alloc(struct mlg_profile *p, size_t n)
 	p->cols = mlg_calloc(n, sizeof(*p->cols));
 }
 
+/*
+ * Whether field f casts every text as the candidate of its type does: an
+ * integer or number with the candidate's options. Then a cell the schema
+ * took is that candidate, with the very value, and need not be parsed
+ * again.
+ */
+static int same_cast(const struct mlg_profile *p, const struct mlg_field *f)
+{
+	const struct mlg_field *g;
+
+	if (f->type == MLG_T_INTEGER)
+		g = &p->cand->fields[0];
+	else if (f->type == MLG_T_NUMBER)
+		g = &p->cand->fields[1];
+	else
+		return 0;
+	return f->bare_number == g->bare_number &&
+	       f->group_char == g->group_char &&
+	       (f->type == MLG_T_INTEGER || f->decimal_char == g->decimal_char);
+}
+
 int mlg_profile_init(struct mlg_profile *p, const char *const *names, size_t n,
 		     const struct mlg_schema *s)
 {
@@ -179,16 +200,19 @@ int mlg_profile_init(struct mlg_profile *p, const char *const *names, size_t n,
 		return mlg_error_set(MLG_EINVALID,
 				     "a profile needs at least one column");
 	profile_alloc(p, n);
+	if ((rc = cand_init(p))) {
+		mlg_profile_release(p);
+		return rc;
+	}
 	for (i = 0; i < n; i++) {
 		col_init(&p->cols[i], names[i]);
 		if (s && i < s->nfields) {
 			p->cols[i].declared = s->fields[i].type;
 			p->cols[i].has_schema = 1;
+			p->cols[i].same_cast = same_cast(p, &s->fields[i]);
 		}
 	}
-	if ((rc = cand_init(p)))
-		mlg_profile_release(p);
-	return rc;
+	return 0;
 }
 
 void mlg_profile_release(struct mlg_profile *p)
@@ -217,7 +241,7 @@ void mlg_profile_reset(struct mlg_profile *p)
 		struct mlg_profile_col *c = &p->cols[i];
 		char *name = c->name;
 		enum mlg_ftype t = c->declared;
-		int has = c->has_schema;
+		int has = c->has_schema, same = c->same_cast;
 
 		c->name = NULL;
 		col_release(c);
@@ -226,6 +250,7 @@ void mlg_profile_reset(struct mlg_profile *p)
 		c->name = name;
 		c->declared = t;
 		c->has_schema = has;
+		c->same_cast = same;
 	}
 	p->rows = 0;
 }
@@ -345,10 +370,13 @@ static unsigned inner_signs(const char *s, size_t len)
  * kinds is a string, whose numbers nobody reads as its values.
  * `mask` is the union of the classes of the cell's bytes: a cast is
  * tried only where the bytes allow it, which skips five of the six on
- * most cells.
+ * most cells. `cast` is the value of a column whose schema casts as the
+ * candidates do (same_cast()), or NULL: a number so cast is a number
+ * candidate, an integer an integer one, with no parse again.
  */
 static void candidates(const struct mlg_profile *p, struct mlg_profile_col *c,
-		       const char *s, size_t len, unsigned mask, int feed)
+		       const char *s, size_t len, unsigned mask, int feed,
+		       const struct mlg_value *cast)
 {
 	const struct mlg_field *f = p->cand->fields;
 	int fast = p->cc->fast && len;
@@ -357,9 +385,12 @@ static void candidates(const struct mlg_profile *p, struct mlg_profile_col *c,
 	/* A date's dashes: no need to try it as a number. */
 	if (mask & B_SIGN)
 		mask |= inner_signs(s, len);
-	if (!(mask & ~(B_DIGIT | B_SIGN)) &&
-	    ((fast && mlg_short_int(&v.i, s, len)) ||
-	     !mlg_field_cast(&v, &f[0], s, len))) {
+	if (cast && cast->type == MLG_T_INTEGER)
+		v.i = cast->i;
+	if ((cast && cast->type == MLG_T_INTEGER) ||
+	    (!(mask & ~(B_DIGIT | B_SIGN)) &&
+	     ((fast && mlg_short_int(&v.i, s, len)) ||
+	      !mlg_field_cast(&v, &f[0], s, len)))) {
 		if (!c->cand[MLG_CAND_INTEGER] || v.i < c->imin)
 			c->imin = v.i;
 		if (!c->cand[MLG_CAND_INTEGER] || v.i > c->imax)
@@ -367,12 +398,12 @@ static void candidates(const struct mlg_profile *p, struct mlg_profile_col *c,
 		c->cand[MLG_CAND_INTEGER]++;
 	}
 	/* Numbers are [+-.eE0-9] bytes, or NaN, INF, +INF, -INF. */
-	if (((!(mask & ~(B_DIGIT | B_SIGN | B_POINT)) && fast &&
-	      !mlg_plain_number(&v.num, s, len)) ||
-	     ((!(mask & ~(B_DIGIT | B_SIGN | B_POINT | B_EXP)) ||
-	       ((len == 3 || len == 4) &&
-		(s[len - 1] == 'N' || s[len - 1] == 'F'))) &&
-	      !mlg_field_cast(&v, &f[1], s, len)))) {
+	if (cast || ((!(mask & ~(B_DIGIT | B_SIGN | B_POINT)) && fast &&
+		      !mlg_plain_number(&v.num, s, len)) ||
+		     ((!(mask & ~(B_DIGIT | B_SIGN | B_POINT | B_EXP)) ||
+		       ((len == 3 || len == 4) &&
+			(s[len - 1] == 'N' || s[len - 1] == 'F'))) &&
+		      !mlg_field_cast(&v, &f[1], s, len)))) {
 		c->cand[MLG_CAND_NUMBER]++;
 		c->cand[MLG_CAND_LEADING_ZERO] += leading_zero(s, len);
 		if (feed)
@@ -455,7 +486,8 @@ void mlg_profile_cell(struct mlg_profile *p, size_t col, const char *cell,
 	if (tok >= 0)
 		c->tokens[tok]++;
 	else
-		candidates(p, c, cell, len, mask, !v);
+		candidates(p, c, cell, len, mask, !v,
+			   v && st == MLG_CELL_OK && c->same_cast ? v : NULL);
 	if (!v)
 		return;
 	if (st != MLG_CELL_OK)

@@ -83,8 +83,9 @@ struct mlg_profile_col {
 	char *name;
 	enum mlg_ftype declared; /* the schema's type, MLG_T_ANY without */
 	int has_schema;
-	uint64_t count;	  /* cells seen (short rows have fewer) */
-	uint64_t nulls;	  /* of them, null */
+	int same_cast;	/* private: the schema's cast is the candidate's own */
+	uint64_t count; /* cells seen (short rows have fewer) */
+	uint64_t nulls; /* of them, null */
 	uint64_t invalid; /* with a schema: type or constraint errors */
 	uint64_t cand[MLG_CAND_COUNT];
 	uint64_t tokens[MLG_PROFILE_NTOKENS];

@@ -22,6 +22,20 @@ static struct mlg_profile_opts popts(unsigned shard, unsigned n)
 	return o;
 }
 
+/* Validation against `s`, with a profile when `profile` is set. */
+static struct mlg_validate_opts vopts(const struct mlg_schema *s, int profile,
+				      unsigned threads)
+{
+	struct mlg_validate_opts o = {0};
+
+	o.schema = s;
+	mlg_csv_dialect_init(&o.dialect);
+	o.limit_errors = 10;
+	o.profile = profile;
+	o.threads = threads;
+	return o;
+}
+
 /* The type inference gives one column of `cells`. */
 static const char *type_of(const char *const *cells, size_t n)
 {
@@ -378,7 +392,7 @@ static void test_infer_validates(void)
 		"2,010,NA,false,2024-02-29,2024-01-02T11:00:00+02:00,,b\n"
 		"3,123,-2e3,TRUE,2023-12-31,2024-01-03T00:00:00,\"y,z\",a\n"));
 	struct mlg_profile_opts po = popts(0, 0);
-	struct mlg_validate_opts vo = {0};
+	struct mlg_validate_opts vo;
 	struct mlg_validate_result r;
 	struct mlg_buf b = MLG_BUF_INIT;
 	struct mlg_profile p;
@@ -407,10 +421,7 @@ static void test_infer_validates(void)
 		 "{\"required\":true,\"enum\":[\"a\",\"b\"]}}],"
 		 "\"missingValues\":[\"\",\"NA\"]}");
 	T_EQ_INT(mlg_schema_load(&s, t_write("inf.json", b.ptr)), 0);
-	vo.schema = &s;
-	mlg_csv_dialect_init(&vo.dialect);
-	vo.threads = 1;
-	vo.limit_errors = 10;
+	vo = vopts(&s, 0, 1);
 	T_EQ_INT(mlg_validate(&r, data, &vo), 0);
 	T_EQ_INT(r.errors, 0);
 	T_EQ_INT(r.rows, 3);
@@ -430,17 +441,13 @@ static void test_validate_profile(void)
 			    "\"number\"}, {\"name\": \"cat\"}, {\"name\": "
 			    "\"d\", \"type\": \"date\"}, {\"name\": \"code\"}],"
 			    " \"missingValues\": [\"\", \"NA\"]}");
-	struct mlg_validate_opts vo = {0};
+	struct mlg_validate_opts vo;
 	struct mlg_validate_result r1, r2;
 	struct mlg_schema s;
 	size_t i;
 
 	T_EQ_INT(mlg_schema_load(&s, schema), 0);
-	vo.schema = &s;
-	mlg_csv_dialect_init(&vo.dialect);
-	vo.limit_errors = 10;
-	vo.profile = 1;
-	vo.threads = 1;
+	vo = vopts(&s, 1, 1);
 	T_EQ_INT(mlg_validate(&r1, path, &vo), 0);
 	vo.threads = 2;
 	T_EQ_INT(mlg_validate(&r2, path, &vo), 0);
@@ -839,18 +846,14 @@ static void test_read_with_schema(void)
 	const char *path = big_csv();
 	struct mlg_profile_opts all = popts(0, 0), s1 = popts(1, 2),
 				s2 = popts(2, 2);
-	struct mlg_validate_opts vo = {0};
+	struct mlg_validate_opts vo;
 	struct mlg_validate_result v;
 	struct mlg_profile w, a, b;
 	struct mlg_schema s;
 
 	schema_of(&s, big_schema);
 	all.schema = s1.schema = s2.schema = &s;
-	vo.schema = &s;
-	mlg_csv_dialect_init(&vo.dialect);
-	vo.limit_errors = 10;
-	vo.profile = 1;
-	vo.threads = 2;
+	vo = vopts(&s, 1, 2);
 	T_EQ_INT(mlg_validate(&v, path, &vo), 0);
 	T_EQ_INT(mlg_profile_read(&w, path, &all), 0);
 	same_exact(&w, v.profile);
@@ -866,6 +869,66 @@ static void test_read_with_schema(void)
 	mlg_profile_release(&w);
 	mlg_profile_release(&a);
 	mlg_profile_release(&b);
+	mlg_schema_release(&s);
+}
+
+/*
+ * A schema's casts stand in for the candidates' own only where they are
+ * the same casts: with a group char, a decimal comma or bareNumber false,
+ * the cells the schema takes are no number candidates. The candidates
+ * and integer bounds are those of the same text read with no schema.
+ */
+static void test_candidates_of_casts(void)
+{
+	const char *path =
+		t_write("cc.csv", "i,n,ig,nd,nb,ib\n"
+				  "007,1.5,\"1,234\",\"1,5\",12%,$5\n"
+				  "-3,2,7,3,4,6\n"
+				  "12,NaN,\"2,000\",\"0,25\",€1,9\n"
+				  "1,1e3,8,8,-2,-8\n");
+	struct mlg_profile_opts o = popts(0, 0);
+	struct mlg_validate_opts vo;
+	struct mlg_validate_result v;
+	struct mlg_profile w;
+	struct mlg_schema s;
+	size_t i, k;
+
+	schema_of(&s, "{\"fields\": ["
+		      "{\"name\": \"i\", \"type\": \"integer\"},"
+		      "{\"name\": \"n\", \"type\": \"number\"},"
+		      "{\"name\": \"ig\", \"type\": \"integer\","
+		      " \"groupChar\": \",\"},"
+		      "{\"name\": \"nd\", \"type\": \"number\","
+		      " \"decimalChar\": \",\"},"
+		      "{\"name\": \"nb\", \"type\": \"number\","
+		      " \"bareNumber\": false},"
+		      "{\"name\": \"ib\", \"type\": \"integer\","
+		      " \"bareNumber\": false}]}");
+	vo = vopts(&s, 1, 1);
+	T_EQ_INT(mlg_validate(&v, path, &vo), 0);
+	T_EQ_INT(v.errors, 0);
+	T_EQ_INT(mlg_profile_read(&w, path, &o), 0);
+	for (i = 0; i < 6; i++) {
+		const struct mlg_profile_col *x = &v.profile->cols[i],
+					     *y = &w.cols[i];
+
+		for (k = 0; k < MLG_CAND_COUNT; k++)
+			T_EQ_INT(x->cand[k], y->cand[k]);
+		T_EQ_INT(x->imin, y->imin);
+		T_EQ_INT(x->imax, y->imax);
+	}
+	T_EQ_INT(w.cols[0].cand[MLG_CAND_INTEGER], 4);
+	T_EQ_INT(w.cols[0].cand[MLG_CAND_LEADING_ZERO], 1);
+	T_EQ_INT(w.cols[0].imin, -3);
+	T_EQ_INT(w.cols[0].imax, 12);
+	T_EQ_INT(w.cols[1].cand[MLG_CAND_NUMBER], 4);
+	T_EQ_INT(w.cols[1].cand[MLG_CAND_INTEGER], 1);
+	T_EQ_INT(w.cols[2].cand[MLG_CAND_INTEGER], 2);
+	T_EQ_INT(w.cols[3].cand[MLG_CAND_NUMBER], 2);
+	T_EQ_INT(w.cols[4].cand[MLG_CAND_NUMBER], 2);
+	T_EQ_INT(w.cols[5].cand[MLG_CAND_INTEGER], 3);
+	mlg_validate_result_release(&v);
+	mlg_profile_release(&w);
 	mlg_schema_release(&s);
 }
 
@@ -1031,5 +1094,6 @@ MLG_TESTS(T(test_types), T(test_candidates_equal_casts),
 	  T(test_json_round_trip), T(test_json_errors), T(test_merge_mismatch),
 	  T(test_bad_input), T(test_infer_validates), T(test_validate_profile),
 	  T(test_sparkline), T(test_bin_shares), T(test_report_table),
-	  T(test_read_with_schema), T(test_read_schema_columns),
-	  T(test_read_jsonl), T(test_merge_declared));
+	  T(test_read_with_schema), T(test_candidates_of_casts),
+	  T(test_read_schema_columns), T(test_read_jsonl),
+	  T(test_merge_declared));
