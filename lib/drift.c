@@ -728,7 +728,7 @@ static void align(struct aligned *out, const struct mlg_topk *r,
 	size_t nb = mlg_topk_list(b, c, c->nitems);
 	size_t i = 0, j = 0, o = 0;
 	uint64_t sr = 0, sc = 0;
-	int rfull = r->nitems >= r->cap, cfull = c->nitems >= c->cap;
+	int rfull = !mlg_topk_exact(r), cfull = !mlg_topk_exact(c);
 
 	qsort(a, na, sizeof(*a), cmp_hash);
 	qsort(b, nb, sizeof(*b), cmp_hash);

@@ -557,13 +557,12 @@ static int compare(struct mlg_report *r, struct mlg_table *t,
 			skip(r, a->name, "no values to compare");
 			return 0;
 		}
-		/* A full summary may have dropped values: its shares, and
+		/* A summary that purged has dropped values: its shares, and
 		 * so the verdicts, would be guesses. */
-		if (a->topk.nitems >= a->topk.cap ||
-		    b->topk.nitems >= b->topk.cap) {
+		if (!mlg_topk_exact(&a->topk) || !mlg_topk_exact(&b->topk)) {
 			snprintf(msg, sizeof(msg),
 				 "too many distinct values to compare "
-				 "(%u or more)",
+				 "(more than %u)",
 				 (unsigned)a->topk.cap);
 			skip(r, a->name, msg);
 			return 0;

@@ -855,7 +855,7 @@ static enum mlg_ftype ftype_of(const char *s)
 }
 
 static int col_from(struct mlg_profile_col *c, const struct mlg_json_doc *doc,
-		    json_t *v, const char *ptr)
+		    json_t *v, const char *ptr, int64_t version)
 {
 	struct mlg_buf sp = MLG_BUF_INIT, q = MLG_BUF_INIT;
 	json_t *st, *cand, *tok, *x;
@@ -945,7 +945,11 @@ static int col_from(struct mlg_profile_col *c, const struct mlg_json_doc *doc,
 	SUB("lengths", mlg_lengths_from_json(&c->len, doc, x, q.ptr));
 	SUB("kll", mlg_kll_from_json(&c->kll, doc, x, q.ptr));
 	SUB("hll", mlg_hll_from_json(c->hll, doc, x, q.ptr));
-	SUB("topk", mlg_topk_from_json(&c->topk, doc, x, q.ptr));
+	/* profile_version 1 kept a space-saving summary of 64 counters */
+	SUB("topk", version == 1
+			    ? mlg_topk_from_json_v1(&c->topk, doc, x, q.ptr,
+						    MLG_PROFILE_TOPK_CAP)
+			    : mlg_topk_from_json(&c->topk, doc, x, q.ptr));
 #undef SUB
 	if (c->kll.k != MLG_KLL_K_DEFAULT ||
 	    c->topk.cap != MLG_PROFILE_TOPK_CAP)
@@ -975,10 +979,10 @@ int mlg_profile_from_json(struct mlg_profile *out,
 	if ((rc = mlg_json_get_int(doc, root, "", "profile_version", 1,
 				   &version)))
 		return rc;
-	if (version != MLG_PROFILE_VERSION)
+	if (version != 1 && version != MLG_PROFILE_VERSION)
 		return mlg_json_error(doc, "/profile_version",
 				      "unsupported profile_version %lld, "
-				      "expected %d",
+				      "expected 1 or %d",
 				      (long long)version, MLG_PROFILE_VERSION);
 	cols = json_object_get(root, "columns");
 	if (!json_is_array(cols) || !json_array_size(cols))
@@ -1007,7 +1011,7 @@ int mlg_profile_from_json(struct mlg_profile *out,
 		mlg_buf_reset(&ptr);
 		mlg_buf_addf(&ptr, "/columns/%zu", i);
 		if ((rc = col_from(&out->cols[i], doc, json_array_get(cols, i),
-				   ptr.ptr)))
+				   ptr.ptr, version)))
 			goto done;
 	}
 done:
@@ -1268,7 +1272,7 @@ static int is_token(const struct mlg_profile *p, const char *s)
 }
 
 /* The enum of a column, when the top-k summary holds every distinct
- * value exactly (no counter ever taken over, nothing cut). */
+ * value exactly (it never purged, nothing cut). */
 static json_t *enum_json(const struct mlg_profile *p,
 			 const struct mlg_profile_col *c, enum mlg_ftype t)
 {

@@ -1,4 +1,4 @@
-/* sketch_topk.c - frequent values by space-saving */
+/* sketch_topk.c - frequent values: Misra-Gries, decrements in batches */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,17 +12,10 @@
 
 #define NIL UINT32_MAX
 
-/* No bucket in use: all of them on the free list. */
-static void buckets_clear(struct mlg_topk *t)
+/* The empty table of at least 4 slots a counter. */
+static void slots_clear(struct mlg_topk *t)
 {
-	uint32_t i;
-
-	t->bmin = NIL;
-	t->bfree = NIL;
-	for (i = t->cap; i-- > 0;) {
-		t->bnext[i] = t->bfree;
-		t->bfree = i;
-	}
+	memset(t->slot, 0xff, (t->mask + 1) * sizeof(*t->slot));
 }
 
 int mlg_topk_init(struct mlg_topk *t, unsigned cap)
@@ -30,159 +23,135 @@ int mlg_topk_init(struct mlg_topk *t, unsigned cap)
 	uint32_t slots = 1;
 
 	memset(t, 0, sizeof(*t));
-	if (cap < 1 || cap > MLG_TOPK_CAP_MAX)
+	if (cap < 2 || cap > MLG_TOPK_CAP_MAX)
 		return mlg_error_set(MLG_EINVALID,
-				     "top-k capacity must be 1 to %d, got %u",
+				     "top-k capacity must be 2 to %d, got %u",
 				     MLG_TOPK_CAP_MAX, cap);
-	/* Four chains a counter: a miss, the common case on a column of
-	 * many values, mostly finds an empty chain. */
+	/* A quarter full at most: a probe mostly looks at one slot. */
 	while (slots < 4 * cap)
 		slots <<= 1;
 	t->cap = cap;
 	t->mask = slots - 1;
 	t->items = mlg_calloc(cap, sizeof(*t->items));
-	t->bcount = mlg_calloc(cap, sizeof(*t->bcount));
-	t->bnext = mlg_calloc(7 * (size_t)cap, sizeof(*t->bnext));
-	t->bprev = t->bnext + cap;
-	t->bfirst = t->bprev + cap;
-	t->inext = t->bfirst + cap;
-	t->iprev = t->inext + cap;
-	t->ibucket = t->iprev + cap;
-	t->chain = t->ibucket + cap;
-	t->head = mlg_malloc(slots * sizeof(*t->head));
-	memset(t->head, 0xff, slots * sizeof(*t->head));
-	buckets_clear(t);
+	t->slot = mlg_malloc(slots * sizeof(*t->slot));
+	t->counts = mlg_malloc(((size_t)cap + 1) * sizeof(*t->counts));
+	slots_clear(t);
 	return 0;
 }
 
 void mlg_topk_release(struct mlg_topk *t)
 {
 	free(t->items);
-	free(t->bcount);
-	free(t->bnext);
-	free(t->head);
+	free(t->slot);
+	free(t->counts);
 	memset(t, 0, sizeof(*t));
 }
 
-/* The item whose hash is `hash`, or NIL. */
+/* The slot of `hash`: its item's, or the empty one where it would go. */
+static uint32_t *probe(const struct mlg_topk *t, uint64_t hash)
+{
+	uint32_t k = (uint32_t)hash & t->mask, x;
+
+	while ((x = t->slot[k]) != NIL && t->items[x].hash != hash)
+		k = (k + 1) & t->mask;
+	return &t->slot[k];
+}
+
 static uint32_t find(const struct mlg_topk *t, uint64_t hash)
 {
-	uint32_t x = t->head[hash & t->mask];
-
-	while (x != NIL && t->items[x].hash != hash)
-		x = t->chain[x];
-	return x;
+	return *probe(t, hash);
 }
 
-/* Chaining rather than open addressing: a value that takes over a
- * counter leaves one chain and joins another, with no probing and no
- * shifting. */
-static void index_add(struct mlg_topk *t, uint32_t x)
+static void slots_fill(struct mlg_topk *t)
 {
-	uint32_t *h = &t->head[t->items[x].hash & t->mask];
+	uint32_t i;
 
-	t->chain[x] = *h;
-	*h = x;
+	slots_clear(t);
+	for (i = 0; i < t->nitems; i++)
+		*probe(t, t->items[i].hash) = i;
 }
 
-static void index_remove(struct mlg_topk *t, uint32_t x)
+static void swap64(uint64_t *a, uint64_t *b)
 {
-	uint32_t *p = &t->head[t->items[x].hash & t->mask];
+	uint64_t x = *a;
 
-	while (*p != x)
-		p = &t->chain[*p];
-	*p = t->chain[x];
+	*a = *b;
+	*b = x;
 }
 
-/* ---- buckets: every step O(1), so an add costs the same whatever the
- * counts, where a heap paid log(cap) unpredictable branches. The steps
- * of a bump are forced inline: as calls they cost about 5% of a
- * profile. ---- */
-
-#define HOT static inline __attribute__((always_inline))
-
-static uint32_t bucket_new(struct mlg_topk *t, uint64_t count, uint32_t after)
+/*
+ * The k-th largest of v[0 .. n) (1 <= k <= n), v reordered: Hoare's
+ * selection with the median of three as pivot, then a scan of what is
+ * left. Deterministic, O(n) on counts of any shape a stream gives.
+ */
+static uint64_t kth_largest(uint64_t *v, size_t n, size_t k)
 {
-	uint32_t b = t->bfree, nx;
+	size_t lo = 0, hi = n - 1, i, j, want = k - 1;
+	uint64_t pivot;
 
-	t->bfree = t->bnext[b];
-	t->bcount[b] = count;
-	t->bfirst[b] = NIL;
-	nx = after == NIL ? t->bmin : t->bnext[after];
-	t->bprev[b] = after;
-	t->bnext[b] = nx;
-	if (nx != NIL)
-		t->bprev[nx] = b;
-	if (after == NIL)
-		t->bmin = b;
-	else
-		t->bnext[after] = b;
-	return b;
-}
+	while (hi - lo > 16) {
+		size_t mid = lo + (hi - lo) / 2;
 
-static void bucket_free(struct mlg_topk *t, uint32_t b)
-{
-	uint32_t pv = t->bprev[b], nx = t->bnext[b];
-
-	if (pv == NIL)
-		t->bmin = nx;
-	else
-		t->bnext[pv] = nx;
-	if (nx != NIL)
-		t->bprev[nx] = pv;
-	t->bnext[b] = t->bfree;
-	t->bfree = b;
-}
-
-/* Append item x to bucket b: the newest of its count. */
-HOT void item_append(struct mlg_topk *t, uint32_t x, uint32_t b)
-{
-	uint32_t f = t->bfirst[b], l;
-
-	t->ibucket[x] = b;
-	if (f == NIL) {
-		t->bfirst[b] = t->inext[x] = t->iprev[x] = x;
-		return;
+		if (v[mid] > v[lo])
+			swap64(&v[mid], &v[lo]);
+		if (v[hi] > v[lo])
+			swap64(&v[hi], &v[lo]);
+		if (v[hi] > v[mid])
+			swap64(&v[hi], &v[mid]);
+		pivot = v[mid]; /* v[lo] >= pivot >= v[hi]: sentinels */
+		i = lo;
+		j = hi;
+		for (;;) {
+			while (v[++i] > pivot)
+				;
+			while (v[--j] < pivot)
+				;
+			if (i >= j)
+				break;
+			swap64(&v[i], &v[j]);
+		}
+		/* v[lo .. j] >= pivot >= v[j + 1 .. hi] */
+		if (want <= j)
+			hi = j;
+		else
+			lo = j + 1;
 	}
-	l = t->iprev[f];
-	t->inext[l] = x;
-	t->iprev[x] = l;
-	t->inext[x] = f;
-	t->iprev[f] = x;
+	/* Few left: selection by insertion, largest first. */
+	for (i = lo + 1; i <= hi; i++) {
+		uint64_t x = v[i];
+
+		for (j = i; j > lo && v[j - 1] < x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+	return v[want];
 }
 
-HOT void item_unlink(struct mlg_topk *t, uint32_t x)
+/* Keep the counters above `floor`, in order. */
+static void keep_above(struct mlg_topk *t, uint64_t floor)
 {
-	uint32_t b = t->ibucket[x], nx = t->inext[x], pv = t->iprev[x];
+	uint32_t i, n = 0;
 
-	if (nx == x) {
-		t->bfirst[b] = NIL;
-		return;
-	}
-	t->inext[pv] = nx;
-	t->iprev[nx] = pv;
-	if (t->bfirst[b] == x)
-		t->bfirst[b] = nx;
+	for (i = 0; i < t->nitems; i++)
+		if (t->items[i].count > floor) {
+			if (n != i)
+				t->items[n] = t->items[i];
+			n++;
+		}
+	t->nitems = n;
 }
 
-/* Item x's count went up by one: move it to the bucket of its count. */
-HOT void bump(struct mlg_topk *t, uint32_t x)
+/* All counters in use and a new value: the cap/2-th largest count is
+ * the new offset, and the counters up to it go, cap/2 + 1 at least. */
+static void purge(struct mlg_topk *t)
 {
-	uint32_t b = t->ibucket[x], nb = t->bnext[b];
-	uint64_t c = t->items[x].count;
+	uint32_t i;
 
-	if (nb != NIL && t->bcount[nb] == c) {
-		item_unlink(t, x);
-		item_append(t, x, nb);
-		if (t->bfirst[b] == NIL)
-			bucket_free(t, b);
-	} else if (t->inext[x] == x) {
-		t->bcount[b] = c; /* alone: the bucket moves with it */
-	} else {
-		nb = bucket_new(t, c, b);
-		item_unlink(t, x);
-		item_append(t, x, nb);
-	}
+	for (i = 0; i < t->nitems; i++)
+		t->counts[i] = t->items[i].count;
+	t->offset = kth_largest(t->counts, t->nitems, t->cap / 2);
+	keep_above(t, t->offset);
+	slots_fill(t);
 }
 
 /*
@@ -274,36 +243,25 @@ static void set_value(struct mlg_topk_item *it, const char *s, size_t len)
 void mlg_topk_add_hashed(struct mlg_topk *t, uint64_t hash, const char *s,
 			 size_t len)
 {
-	uint32_t i = find(t, hash);
+	uint32_t *slot = probe(t, hash), i = *slot;
 	struct mlg_topk_item *it;
 
 	t->n++;
 	if (i != NIL) {
 		t->items[i].count++;
-		bump(t, i);
 		return;
 	}
-	if (t->nitems < t->cap) {
-		i = t->nitems++;
-		it = &t->items[i];
-		it->count = 1;
-		it->err = 0;
-		if (t->bmin == NIL || t->bcount[t->bmin] != 1)
-			bucket_new(t, 1, NIL);
-		item_append(t, i, t->bmin);
-	} else {
-		/* Space-saving: the least counted value gives up its counter,
-		 * and its count becomes the newcomer's possible error. */
-		i = t->bfirst[t->bmin];
-		it = &t->items[i];
-		index_remove(t, i);
-		it->err = it->count;
-		it->count++;
-		bump(t, i);
+	if (t->nitems == t->cap) {
+		purge(t);
+		slot = probe(t, hash);
 	}
+	i = t->nitems++;
+	*slot = i;
+	it = &t->items[i];
 	it->hash = hash;
+	it->count = t->offset + 1;
+	it->err = 0;
 	set_value(it, s, len);
-	index_add(t, i);
 }
 
 void mlg_topk_add(struct mlg_topk *t, const char *s, size_t len)
@@ -318,8 +276,6 @@ static int cmp_items(const void *pa, const void *pb)
 
 	if (a->count != b->count)
 		return a->count > b->count ? -1 : 1;
-	if (a->err != b->err)
-		return a->err < b->err ? -1 : 1;
 	c = memcmp(a->value, b->value,
 		   (a->len < b->len ? a->len : b->len) + 1u);
 	if (c)
@@ -329,54 +285,15 @@ static int cmp_items(const void *pa, const void *pb)
 	return 0;
 }
 
-struct rank {
-	uint64_t count;
-	uint32_t item;
-};
-
-static int cmp_rank(const void *pa, const void *pb)
-{
-	const struct rank *a = pa, *b = pb;
-
-	if (a->count != b->count)
-		return a->count < b->count ? -1 : 1;
-	return a->item < b->item ? -1 : a->item > b->item;
-}
-
-/* Rebuild the table and the buckets from items[0 .. nitems); items of
- * one count queue in index order. */
-static void reindex(struct mlg_topk *t)
-{
-	struct rank *r = mlg_malloc(((size_t)t->nitems + 1) * sizeof(*r));
-	uint32_t i, x, b = NIL;
-
-	memset(t->head, 0xff, (t->mask + 1) * sizeof(*t->head));
-	buckets_clear(t);
-	for (i = 0; i < t->nitems; i++) {
-		index_add(t, i);
-		r[i].count = t->items[i].count;
-		r[i].item = i;
-	}
-	qsort(r, t->nitems, sizeof(*r), cmp_rank);
-	for (i = 0; i < t->nitems; i++) {
-		x = r[i].item;
-		if (b == NIL || t->bcount[b] != t->items[x].count)
-			b = bucket_new(t, t->items[x].count, b);
-		item_append(t, x, b);
-	}
-	free(r);
-}
-
-static uint64_t min_count(const struct mlg_topk *t)
-{
-	return t->nitems == t->cap ? t->bcount[t->bmin] : 0;
-}
-
+/*
+ * Mergeable summaries: a value held on both sides adds its counts, one
+ * held on one side only is charged the other's offset, and the offsets
+ * add. Past `cap` counters, those up to the (cap + 1)-th largest go.
+ */
 int mlg_topk_merge(struct mlg_topk *a, const struct mlg_topk *b)
 {
-	struct mlg_topk_item *all;
-	uint64_t mina, minb;
-	uint32_t i, j, n = 0;
+	uint32_t i, j, nb = 0;
+	uint64_t *extra, floor;
 
 	if (a->cap != b->cap)
 		return mlg_error_set(MLG_EINVALID,
@@ -385,37 +302,49 @@ int mlg_topk_merge(struct mlg_topk *a, const struct mlg_topk *b)
 				     a->cap, b->cap);
 	if (a == b)
 		MLG_BUG("merging a top-k summary into itself");
-	mina = min_count(a);
-	minb = min_count(b);
-	all = mlg_malloc(((size_t)a->nitems + b->nitems) * sizeof(*all));
-	/* A value missing from one side may have occurred there up to that
-	 * side's smallest count times: charge it as possible error. */
-	for (i = 0; i < a->nitems; i++) {
-		all[n] = a->items[i];
-		j = find(b, all[n].hash);
-		if (j != NIL) {
-			all[n].count += b->items[j].count;
-			all[n].err += b->items[j].err;
-		} else {
-			all[n].count += minb;
-			all[n].err += minb;
-		}
-		n++;
-	}
+	/* Which of b's items a holds, before a changes. */
+	extra = mlg_malloc(((size_t)b->nitems + 1) * sizeof(*extra));
 	for (i = 0; i < b->nitems; i++) {
-		if (find(a, b->items[i].hash) != NIL)
-			continue;
-		all[n] = b->items[i];
-		all[n].count += mina;
-		all[n].err += mina;
-		n++;
+		j = find(a, b->items[i].hash);
+		if (j != NIL)
+			a->items[j].count += b->items[i].count - b->offset;
+		else
+			extra[nb++] = i;
 	}
-	qsort(all, n, sizeof(*all), cmp_items);
-	a->nitems = n < a->cap ? n : a->cap;
-	memcpy(a->items, all, a->nitems * sizeof(*all));
+	for (i = 0; i < a->nitems; i++)
+		a->items[i].count += b->offset;
 	a->n += b->n;
-	reindex(a);
-	free(all);
+	a->offset += b->offset;
+	if (a->nitems + nb > a->cap) {
+		/* The (cap + 1)-th largest of both sides' counts. */
+		uint64_t *all =
+			mlg_malloc(((size_t)a->nitems + nb) * sizeof(*all));
+		uint32_t n = 0;
+
+		for (i = 0; i < a->nitems; i++)
+			all[n++] = a->items[i].count;
+		for (i = 0; i < nb; i++)
+			all[n++] = b->items[extra[i]].count + a->offset -
+				   b->offset;
+		floor = kth_largest(all, n, a->cap + 1);
+		free(all);
+	} else {
+		floor = a->offset;
+	}
+	/* a's counters above the floor, then b's newcomers: cap at most */
+	keep_above(a, floor);
+	for (i = 0; i < nb; i++) {
+		const struct mlg_topk_item *y = &b->items[extra[i]];
+		uint64_t c = y->count + a->offset - b->offset;
+
+		if (c <= floor)
+			continue;
+		a->items[a->nitems] = *y;
+		a->items[a->nitems++].count = c;
+	}
+	free(extra);
+	a->offset = floor;
+	slots_fill(a);
 	return 0;
 }
 
@@ -423,13 +352,15 @@ size_t mlg_topk_list(struct mlg_topk_item *out, const struct mlg_topk *t,
 		     size_t max)
 {
 	struct mlg_topk_item *all;
-	size_t n = t->nitems < max ? t->nitems : max;
+	size_t n = t->nitems < max ? t->nitems : max, i;
 
 	if (!n)
 		return 0;
 	all = mlg_malloc(t->nitems * sizeof(*all));
 	memcpy(all, t->items, t->nitems * sizeof(*all));
 	qsort(all, t->nitems, sizeof(*all), cmp_items);
+	for (i = 0; i < n; i++)
+		all[i].err = t->offset;
 	memcpy(out, all, n * sizeof(*all));
 	free(all);
 	return n;
@@ -444,6 +375,7 @@ json_t *mlg_topk_to_json(const struct mlg_topk *t)
 
 	json_object_set_new(o, "cap", json_integer(t->cap));
 	json_object_set_new(o, "n", json_integer((json_int_t)t->n));
+	json_object_set_new(o, "offset", json_integer((json_int_t)t->offset));
 	for (i = 0; i < n; i++) {
 		e = json_object();
 		snprintf(hash, sizeof(hash), "%016" PRIx64, all[i].hash);
@@ -452,8 +384,6 @@ json_t *mlg_topk_to_json(const struct mlg_topk *t)
 		json_object_set_new(e, "hash", json_string(hash));
 		json_object_set_new(e, "count",
 				    json_integer((json_int_t)all[i].count));
-		json_object_set_new(e, "err",
-				    json_integer((json_int_t)all[i].err));
 		json_object_set_new(e, "truncated",
 				    json_boolean(all[i].truncated));
 		json_array_append_new(items, e);
@@ -463,27 +393,36 @@ json_t *mlg_topk_to_json(const struct mlg_topk *t)
 	return o;
 }
 
-/* Load one item at p (`t` gives cap and the hashes seen so far). */
-static int load_item(struct mlg_topk_item *it, struct mlg_topk *t,
-		     const struct mlg_json_doc *doc, json_t *e, const char *p)
+/* The two shapes: profile_version 1's space-saving items carry "err". */
+static const char *const item_keys[2][6] = {
+	{"value", "hash", "count", "truncated", NULL},
+	{"value", "hash", "count", "err", "truncated", NULL},
+};
+
+/*
+ * Load one item at p into *it, and for version 1 its err (`t` gives the
+ * hashes seen so far). Counts must be above `floor`.
+ */
+static int load_item(struct mlg_topk_item *it, int64_t *err,
+		     const struct mlg_topk *t, const struct mlg_json_doc *doc,
+		     json_t *e, const char *p, int v1, uint64_t floor)
 {
-	static const char *const keys[] = {"value", "hash",	 "count",
-					   "err",   "truncated", NULL};
 	const char *value, *hash;
-	int64_t count, err;
+	int64_t count;
 	struct mlg_buf q = MLG_BUF_INIT;
 	int trunc, rc;
 	char *end;
 
-	rc = mlg_json_check_keys(doc, e, p, keys);
+	*err = 0;
+	rc = mlg_json_check_keys(doc, e, p, item_keys[v1]);
 	if (!rc)
 		rc = mlg_json_get_str(doc, e, p, "value", 1, &value);
 	if (!rc)
 		rc = mlg_json_get_str(doc, e, p, "hash", 1, &hash);
 	if (!rc)
 		rc = mlg_json_get_int(doc, e, p, "count", 1, &count);
-	if (!rc)
-		rc = mlg_json_get_int(doc, e, p, "err", 1, &err);
+	if (!rc && v1)
+		rc = mlg_json_get_int(doc, e, p, "err", 1, err);
 	if (!rc)
 		rc = mlg_json_get_bool(doc, e, p, "truncated", 1, &trunc);
 	if (rc)
@@ -502,14 +441,16 @@ static int load_item(struct mlg_topk_item *it, struct mlg_topk *t,
 		mlg_json_pointer_append(&q, "hash");
 		rc = mlg_json_error(doc, q.ptr,
 				    "expected 16 lowercase hex digits");
-	} else if (count < 1) {
+	} else if (count < 1 || (uint64_t)count <= floor) {
 		mlg_json_pointer_append(&q, "count");
-		rc = mlg_json_error(doc, q.ptr, "a count must be at least 1");
-	} else if (err < 0 || err >= count) {
+		rc = mlg_json_error(doc, q.ptr,
+				    "a count must be above the offset %" PRIu64,
+				    floor);
+	} else if (*err < 0 || *err >= count) {
 		mlg_json_pointer_append(&q, "err");
 		rc = mlg_json_error(doc, q.ptr,
 				    "err must be 0 to count - 1, got %lld",
-				    (long long)err);
+				    (long long)*err);
 	}
 	if (rc)
 		goto done;
@@ -520,7 +461,7 @@ static int load_item(struct mlg_topk_item *it, struct mlg_topk *t,
 		goto done;
 	}
 	it->count = (uint64_t)count;
-	it->err = (uint64_t)err;
+	it->err = 0;
 	it->len = (uint8_t)strlen(value);
 	memcpy(it->value, value, it->len + 1u);
 	it->truncated = (uint8_t)trunc;
@@ -529,79 +470,118 @@ done:
 	return rc;
 }
 
-int mlg_topk_from_json(struct mlg_topk *out, const struct mlg_json_doc *doc,
-		       json_t *v, const char *ptr)
+/*
+ * Both shapes. Version 1 (`cap` the summary's to be, at least the file's)
+ * reads the space-saving items, then makes the offset what a value not
+ * held may have had (the largest err, or the smallest count of a full
+ * summary) and drops the counters not above it.
+ */
+static int load(struct mlg_topk *out, const struct mlg_json_doc *doc, json_t *v,
+		const char *ptr, int v1, unsigned cap)
 {
-	static const char *const keys[] = {"cap", "n", "items", NULL};
+	static const char *const keys[2][5] = {
+		{"cap", "n", "offset", "items", NULL},
+		{"cap", "n", "items", NULL},
+	};
 	struct mlg_buf p = MLG_BUF_INIT;
-	int64_t cap;
-	uint64_t n;
-	uint64_t sure = 0;
+	int64_t fcap, err;
+	uint64_t n, offset = 0, sure = 0, worst = 0, least = UINT64_MAX;
 	json_t *items, *e;
 	size_t i, at;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = mlg_json_check_keys(doc, v, ptr, keys);
+	rc = mlg_json_check_keys(doc, v, ptr, keys[v1]);
 	if (!rc)
-		rc = mlg_json_get_int(doc, v, ptr, "cap", 1, &cap);
+		rc = mlg_json_get_int(doc, v, ptr, "cap", 1, &fcap);
 	if (rc)
 		goto done;
 	mlg_buf_adds(&p, ptr);
-	at = p.len;
-	if (cap < 1 || cap > MLG_TOPK_CAP_MAX) {
+	if (fcap < (v1 ? 1 : 2) || fcap > (v1 ? cap : MLG_TOPK_CAP_MAX)) {
 		mlg_json_pointer_append(&p, "cap");
-		rc = mlg_json_error(doc, p.ptr,
-				    "top-k capacity must be 1 to %d, got %lld",
-				    MLG_TOPK_CAP_MAX, (long long)cap);
+		rc = mlg_json_error(
+			doc, p.ptr, "top-k capacity must be %d to %u, got %lld",
+			v1 ? 1 : 2, v1 ? cap : (unsigned)MLG_TOPK_CAP_MAX,
+			(long long)fcap);
 		goto done;
 	}
-	if ((rc = mlg_json_get_count(doc, v, ptr, "n", 1, &n)))
+	if ((rc = mlg_json_get_count(doc, v, ptr, "n", 1, &n)) ||
+	    (!v1 &&
+	     (rc = mlg_json_get_count(doc, v, ptr, "offset", 1, &offset))))
 		goto done;
+	if (offset && offset > n / ((uint64_t)fcap / 2)) {
+		mlg_json_pointer_append(&p, "offset");
+		rc = mlg_json_error(doc, p.ptr,
+				    "an offset must be at most n / (cap / 2)");
+		goto done;
+	}
 	items = json_object_get(v, "items");
 	if (!items) {
 		rc = mlg_json_error(doc, ptr,
 				    "missing required property 'items'");
 		goto done;
 	}
+	mlg_buf_truncate(&p, strlen(ptr));
 	mlg_json_pointer_append(&p, "items");
-	if (!json_is_array(items) || json_array_size(items) > (size_t)cap) {
+	if (!json_is_array(items) || json_array_size(items) > (size_t)fcap) {
 		rc = json_is_array(items)
 			     ? mlg_json_error(doc, p.ptr,
 					      "more items than the capacity "
 					      "%lld",
-					      (long long)cap)
+					      (long long)fcap)
 			     : mlg_json_error(doc, p.ptr,
 					      "expected an array, found %s",
 					      mlg_json_type_name(items));
 		goto done;
 	}
-	mlg_topk_init(out, (unsigned)cap);
-	out->n = (uint64_t)n;
+	mlg_topk_init(out, v1 ? cap : (unsigned)fcap);
+	out->n = n;
+	out->offset = offset;
 	at = p.len;
 	json_array_foreach (items, i, e) {
 		struct mlg_topk_item *it = &out->items[i];
 
 		mlg_buf_truncate(&p, at);
 		mlg_buf_addf(&p, "/%zu", i);
-		rc = load_item(it, out, doc, e, p.ptr);
+		rc = load_item(it, &err, out, doc, e, p.ptr, v1, offset);
 		if (rc)
 			goto done;
 		/* The guaranteed counts are of distinct values. */
-		sure += it->count - it->err;
+		sure += it->count - offset - (uint64_t)err;
 		if (sure > out->n) {
 			rc = mlg_json_error(doc, p.ptr,
 					    "guaranteed counts add up to more "
 					    "than n");
 			goto done;
 		}
-		index_add(out, (uint32_t)i);
+		if ((uint64_t)err > worst)
+			worst = (uint64_t)err;
+		if (it->count < least)
+			least = it->count;
+		*probe(out, it->hash) = (uint32_t)i;
 		out->nitems = (uint32_t)i + 1;
 	}
-	reindex(out);
+	if (v1) {
+		out->offset =
+			i == (size_t)fcap && least > worst ? least : worst;
+		keep_above(out, out->offset);
+		slots_fill(out);
+	}
 done:
 	if (rc)
 		mlg_topk_release(out);
 	mlg_buf_release(&p);
 	return rc;
+}
+
+int mlg_topk_from_json(struct mlg_topk *out, const struct mlg_json_doc *doc,
+		       json_t *v, const char *ptr)
+{
+	return load(out, doc, v, ptr, 0, 0);
+}
+
+int mlg_topk_from_json_v1(struct mlg_topk *out, const struct mlg_json_doc *doc,
+			  json_t *v, const char *ptr, unsigned cap)
+{
+	return load(out, doc, v, ptr, 1, cap);
 }

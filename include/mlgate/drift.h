@@ -25,7 +25,7 @@
  * unchanged, there is nothing to release. No global state.
  *
  * Sketch variants are approximate only through the KLL rank error and
- * the top-k count error (at most n / cap per value). A KLL sketch that
+ * the top-k count error (at most 2 n / cap per value). A KLL sketch that
  * holds every value it was given (never compacted: at most k = 200
  * values, or merged shards as small) is exact: eps 0, and the result is
  * that of the exact variant, to the bit. Otherwise its CDF is within
@@ -57,7 +57,8 @@
  * values, 15 seeds, no to large drift): |value - exact| at most 0.013
  * for KS D and PSI (10 bins), 0.0036 (max - min) for Wasserstein.
  *   categorical:     exact when each summary holds every distinct value
- *                    (fewer than `cap` of them); otherwise see below;
+ *                    (at most `cap` of them, mlg_topk_exact()); otherwise
+ *                    see below;
  *                    err 0 and low = value always.
  * The p-value of a sketch KS uses the true n and m, not the item count.
  */
@@ -206,11 +207,11 @@ int mlg_drift_wasserstein_kll(struct mlg_drift_result *out,
  * count is the guaranteed one (count - err), and what the listed items
  * do not cover (n minus their guaranteed counts) forms one more "other"
  * category on each side. A value missing from a summary counts 0; it is
- * new (or vanished) only when that summary is not full (fewer items than
- * its capacity), since a full one may have dropped a rare value. When
- * both summaries hold every distinct value the result is exact.
- * Otherwise a category's share is off by at most 1 / cap on each side:
- * L-infinity within 2 / cap, and JS is that of the coarser grouping.
+ * new (or vanished) only when that summary is exact (mlg_topk_exact(): it
+ * never purged), since one that purged may have dropped a rare value.
+ * When both summaries are exact the result is exact. Otherwise a
+ * category's share is off by at most 2 / cap on each side: L-infinity
+ * within 4 / cap, and JS is that of the coarser grouping.
  */
 
 /*

@@ -11,9 +11,10 @@
  *   or inferred; dates as days, datetimes and times as seconds, profile.h):
  *   PSI over 10 quantile bins of the reference, the KS
  *   p-value (D in the message), the normalised Wasserstein distance;
- *   categorical columns (string, boolean) with fewer distinct values than
- *   the frequent-value summary holds (MLG_PROFILE_TOPK_CAP, so the counts
- *   are exact): the chi-square p-value, L-infinity and JS divergence.
+ *   categorical columns (string, boolean) with no more distinct values
+ *   than the frequent-value summary holds (MLG_PROFILE_TOPK_CAP, so the
+ *   counts are exact): the chi-square p-value, L-infinity and JS
+ *   divergence.
  *
  * Checks (ids are made unique by the report):
  *   drift:<column>:<stat>	pass, warn or fail against the limits; value

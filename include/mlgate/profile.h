@@ -23,7 +23,7 @@
  *                         and times (in seconds)
  *   text                  lengths in code points (mlg_moments), distinct
  *                         cell texts (HyperLogLog, 0.81% standard
- *                         error), frequent values (space-saving, 64
+ *                         error), frequent values (Misra-Gries, 128
  *                         counters: count - err <= true <= count)
  *   dates                 exact min/max of dates and of datetimes
  *
@@ -35,7 +35,7 @@
  * feeds the cast values) they come from the declared type; the text
  * statistics and candidates are kept in both cases.
  *
- * The JSON format ("profile_version": 1) is documented in
+ * The JSON format ("profile_version": 2; 1 is read too) is documented in
  * docs/profile.md. Only the "state" member of each column is read back;
  * the readable "summary" and "histogram" are recomputed from it.
  *
@@ -55,9 +55,9 @@
 #include "mlgate/sketch.h"
 #include "mlgate/stats.h"
 
-#define MLG_PROFILE_VERSION 1
+#define MLG_PROFILE_VERSION 2
 /* Frequent-value counters kept per column, and how many are shown. */
-#define MLG_PROFILE_TOPK_CAP  64
+#define MLG_PROFILE_TOPK_CAP  MLG_TOPK_CAP_DEFAULT
 #define MLG_PROFILE_TOP_SHOWN 10
 /* Histogram bins (equal mass, edges from the KLL sketch). */
 #define MLG_PROFILE_BINS 10
@@ -170,7 +170,7 @@ int mlg_profile_is_numeric(enum mlg_ftype t);
 json_t *mlg_profile_to_json(const struct mlg_profile *p);
 /*
  * Read a profile from `doc` into `out` (left empty on failure).
- * MLG_EINVALID, located: "unsupported profile_version 2, expected 1",
+ * MLG_EINVALID, located: "unsupported profile_version 3, expected 1 or 2",
  * "missing required property 'state'", and the errors of the sketches.
  */
 int mlg_profile_from_json(struct mlg_profile *out,

@@ -1,6 +1,6 @@
 /*
  * sketch.h - mergeable approximate statistics in bounded memory: distinct
- * count (HyperLogLog), quantiles (KLL) and frequent values (space-saving),
+ * count (HyperLogLog), quantiles (KLL) and frequent values (Misra-Gries),
  * and the 64-bit hash functions that feed them
  *
  * Same contract as stats.h: bounded memory per column, a cheap add that
@@ -208,36 +208,47 @@ int mlg_kll_from_json(struct mlg_kll *out, const struct mlg_json_doc *doc,
 		      json_t *v, const char *ptr);
 
 /*
- * Frequent values: the space-saving algorithm (Metwally, Agrawal and El
- * Abbadi, 2005) over strings, with `cap` counters (MLG_TOPK_CAP_DEFAULT
- * 64). A value is identified by the 64-bit hash of all its bytes and
- * shown by a copy of at most MLG_TOPK_VALUE_MAX bytes: cut at a code
- * point boundary, invalid UTF-8 and NUL bytes replaced by U+FFFD, so it
- * is always valid UTF-8 for JSON (`truncated` says that bytes were lost,
- * cut or replaced). Two values with the same hash are counted as one (for
- * 64-bit hashes: never in practice).
+ * Frequent values: the Misra-Gries summary (1982) with decrements in
+ * batches, as in Apache DataSketches' frequent items, over strings, with
+ * `cap` counters (MLG_TOPK_CAP_DEFAULT 128). A value is identified by the
+ * 64-bit hash of all its bytes and shown by a copy of at most
+ * MLG_TOPK_VALUE_MAX bytes: cut at a code point boundary, invalid UTF-8
+ * and NUL bytes replaced by U+FFFD, so it is always valid UTF-8 for JSON
+ * (`truncated` says that bytes were lost, cut or replaced). Two values
+ * with the same hash are counted as one (for 64-bit hashes: never in
+ * practice).
  *
- * Guarantees, for n values added: each reported item has
- *	count - err <= true count <= count, and err <= n / cap;
- * every value that occurs more than n / cap times is reported. Merge
- * (Agarwal et al., "Mergeable summaries", 2012) keeps both: an item
- * missing from one side is charged that side's smallest count as
- * possible error, then the largest `cap` counts are kept.
+ * A value held has a counter; when a new value finds all `cap` in use,
+ * the summary purges: it takes d, the count that the cap/2-th largest
+ * counter exceeds `offset` by, drops the counters of at most that much,
+ * and the rest lose d each, which `offset` (the sum of the d so far)
+ * records. Held counts are kept as upper bounds (lower bound + offset),
+ * which a purge leaves as they are.
  *
- * add() is O(1): a hash-table probe and a move of the counter to the
- * next bucket; it copies the value only when it takes over a counter
- * (the oldest of the least counted), and never allocates. About 10 ns
- * when values repeat, 30 ns on a stream of mostly new values, where
- * every add takes over a counter (hash not included).
+ * Guarantees, for n values added: each listed item has
+ *	count - err <= true count <= count, with err = offset <= 2 n / cap
+ * (a purge removes at least d from each of cap/2 counters); a value not
+ * held occurred at most `offset` times, so every value that occurs more
+ * than 2 n / cap times is held. With no purge (offset 0, at most cap
+ * distinct values) every count is exact. Merge (Agarwal et al.,
+ * "Mergeable summaries", 2012) adds the counts, charges a value missing
+ * from one side that side's offset, adds the offsets and purges down to
+ * `cap` counters with the count of the (cap+1)-th: the same guarantees
+ * as one pass.
+ *
+ * add() is a probe of a small open-addressing table: a held value adds
+ * one, a new one takes a free counter and a copy of its value; a purge,
+ * every cap/2 new values at most, is a selection and a rebuild of the
+ * table, O(cap). Never allocates.
  */
-#define MLG_TOPK_CAP_DEFAULT 64
+#define MLG_TOPK_CAP_DEFAULT 128
 #define MLG_TOPK_CAP_MAX     4096
 #define MLG_TOPK_VALUE_MAX   64
 
 struct mlg_topk_item {
 	uint64_t hash;
 	uint64_t count; /* an upper bound of the true count */
-	uint64_t err;	/* count - err is a lower bound */
+	uint64_t err;	/* count - err is a lower bound; set by the list */
 	uint8_t len;
 	uint8_t truncated;
 	char value[MLG_TOPK_VALUE_MAX + 1]; /* NUL-terminated */
@@ -247,24 +258,17 @@ struct mlg_topk {
 	uint32_t cap;
 	uint32_t nitems;
 	uint64_t n;		     /* values added */
-	struct mlg_topk_item *items; /* cap items */
-	/* The stream-summary of Metwally et al.: buckets of items of equal
-	 * count, in increasing count order, each a circular list of its
-	 * items, oldest first. Indexes; UINT32_MAX for none. */
-	uint64_t *bcount; /* per bucket: the count of its items */
-	uint32_t *bnext, *bprev, *bfirst;
-	uint32_t *inext, *iprev, *ibucket; /* per item */
-	uint32_t *chain; /* per item: the next item of its hash chain */
-	uint32_t bmin;	 /* the bucket of the least count */
-	uint32_t bfree;	 /* unused buckets, through bnext */
-	uint32_t *head;	 /* 2^b >= 4 cap chains: first item or UINT32_MAX */
-	uint32_t mask;
+	uint64_t offset;	     /* the decrements so far: err of all */
+	struct mlg_topk_item *items; /* cap items, in arrival order */
+	uint32_t *slot;	  /* 2^b >= 4 cap: an item's index or UINT32_MAX */
+	uint32_t mask;	  /* of slot */
+	uint64_t *counts; /* cap + 1: the purge's selection */
 };
 
 /*
- * An empty summary with `cap` counters (1 to MLG_TOPK_CAP_MAX): about
- * 150 bytes a counter. MLG_EINVALID "top-k capacity
- * must be 1 to 4096, got <cap>".
+ * An empty summary with `cap` counters (2 to MLG_TOPK_CAP_MAX): about
+ * 110 bytes a counter. MLG_EINVALID "top-k capacity must be 2 to 4096,
+ * got <cap>".
  */
 int mlg_topk_init(struct mlg_topk *t, unsigned cap);
 void mlg_topk_release(struct mlg_topk *t);
@@ -275,6 +279,12 @@ void mlg_topk_add(struct mlg_topk *t, const char *s, size_t len);
 void mlg_topk_add_hashed(struct mlg_topk *t, uint64_t hash, const char *s,
 			 size_t len);
 
+/* Whether every count is exact: no purge, here or in a summary merged. */
+static inline int mlg_topk_exact(const struct mlg_topk *t)
+{
+	return !t->offset;
+}
+
 /*
  * Fold `b` into `a` (b unchanged, not a). MLG_EINVALID "cannot merge
  * top-k summaries with capacities <ca> and <cb>" (a unchanged).
@@ -284,23 +294,34 @@ int mlg_topk_merge(struct mlg_topk *a, const struct mlg_topk *b);
 
 /*
  * The `max` most frequent items, copied into out[0 ..) by decreasing
- * count, then increasing err, then value bytes, then hash. Returns how
+ * count, then value bytes, then hash, each with err = offset. Returns how
  * many were written: min(max, items held). O(cap log cap).
  */
 size_t mlg_topk_list(struct mlg_topk_item *out, const struct mlg_topk *t,
 		     size_t max);
 
 /*
- * As JSON: {"cap":64, "n":n, "items":[{"value":s, "hash":"<16 hex
- * digits>", "count":n, "err":n, "truncated":b}, ...]} in the order of
- * mlg_topk_list(). Loading refuses more items than cap ("more items than
- * the capacity <cap>"), repeated hashes ("repeated hash <hex>"), counts
- * below 1, err outside [0, count), guaranteed counts (count - err) adding
- * up to more than n, and values that could not have been stored ("a value
- * must be at most 64 bytes without U+0000").
+ * As JSON: {"cap":128, "n":n, "offset":n, "items":[{"value":s,
+ * "hash":"<16 hex digits>", "count":n, "truncated":b}, ...]} in the order
+ * of mlg_topk_list(), counts as upper bounds. Loading refuses more items
+ * than cap ("more items than the capacity <cap>"), repeated hashes
+ * ("repeated hash <hex>"), counts not above the offset ("a count must be
+ * above the offset <offset>"), lower bounds (count - offset) adding up to
+ * more than n, an offset above 2 n / cap, and values that could not have
+ * been stored ("a value must be at most 64 bytes without U+0000").
  */
 json_t *mlg_topk_to_json(const struct mlg_topk *t);
 int mlg_topk_from_json(struct mlg_topk *out, const struct mlg_json_doc *doc,
 		       json_t *v, const char *ptr);
+/*
+ * The space-saving summary of profile_version 1 ({"cap", "n", "items"
+ * with "err"}, cap at most `cap`) as a summary of `cap` counters: its
+ * offset the largest err, or the smallest count of a full summary (what
+ * a value not held may have had), whichever is more; items whose count
+ * is not above that are dropped. Refuses what mlg_topk_from_json() does,
+ * with "err must be 0 to count - 1, got <err>".
+ */
+int mlg_topk_from_json_v1(struct mlg_topk *out, const struct mlg_json_doc *doc,
+			  json_t *v, const char *ptr, unsigned cap);
 
 #endif

@@ -691,10 +691,10 @@ static void test_topk_full_within_bound(void)
 			cc[v]++;
 		}
 	}
-	T_EQ_INT(tr.nitems, CAP);
+	T_ASSERT(!mlg_topk_exact(&tr));
 	T_EQ_INT(mlg_drift_linf(&ex, rc, cc, NV), 0);
 	T_EQ_INT(mlg_drift_linf_topk(&sk, &tr, &tc), 0);
-	T_ASSERT(fabs(ex.value - sk.value) <= 2.0 / CAP);
+	T_ASSERT(fabs(ex.value - sk.value) <= 4.0 / CAP);
 	T_EQ_INT(sk.new_categories, 0); /* full summaries: unknown */
 	T_EQ_INT(sk.vanished_categories, 0);
 	T_EQ_INT(mlg_drift_js(&ex, rc, cc, NV), 0);

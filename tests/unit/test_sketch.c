@@ -548,18 +548,20 @@ static void check_guarantees(const struct mlg_topk *t, const uint64_t *truth)
 	size_t n = mlg_topk_list(items, t, 64), i;
 	int id, reported[5001] = {0};
 
-	T_EQ_INT(n, t->cap);
+	T_ASSERT(n >= 2 && n <= t->cap);
+	T_ASSERT(!mlg_topk_exact(t));
 	for (i = 0; i < n; i++) {
 		T_ASSERT(sscanf(items[i].value, "v%d", &id) == 1);
 		reported[id] = 1;
 		T_ASSERT(items[i].count - items[i].err <= truth[id]);
 		T_ASSERT(truth[id] <= items[i].count);
-		T_ASSERT(items[i].err <= t->n / t->cap);
+		T_EQ_INT(items[i].err, t->offset);
+		T_ASSERT(items[i].err <= 2 * t->n / t->cap);
 		if (i)
 			T_ASSERT(items[i].count <= items[i - 1].count);
 	}
 	for (id = 1; id <= 5000; id++)
-		if (truth[id] > t->n / t->cap)
+		if (truth[id] > t->offset)
 			T_ASSERT(reported[id]);
 }
 
@@ -609,6 +611,66 @@ static void test_topk_stream_and_merge(void)
 	free(ids);
 }
 
+/* A listed item is `value`, counted `count` with error `err`. */
+static void item_is(const struct mlg_topk_item *it, const char *value,
+		    uint64_t count, uint64_t err)
+{
+	T_EQ_STR(it->value, value);
+	T_EQ_INT(it->count, count);
+	T_EQ_INT(it->err, err);
+}
+
+/* Merges that fill the summary: b's newcomers take the room of a's
+ * counters that go, and every guarantee holds. */
+static void test_topk_merge_full(void)
+{
+	struct mlg_topk a, b, c;
+	struct mlg_topk_item it[8];
+	char buf[32];
+	int i, k;
+
+	mlg_topk_init(&a, 8);
+	mlg_topk_init(&b, 8);
+	for (i = 0; i < 8; i++) {
+		vname(buf, i);
+		mlg_topk_add(&a, buf, strlen(buf));
+		vname(buf, 100 + i);
+		for (k = 0; k < 5; k++)
+			mlg_topk_add(&b, buf, strlen(buf));
+	}
+	T_ASSERT(mlg_topk_exact(&a) && mlg_topk_exact(&b));
+	T_EQ_INT(mlg_topk_merge(&a, &b), 0);
+	/* 16 values: the 9th largest count, 1, is the offset */
+	T_EQ_INT(a.n, 48);
+	T_EQ_INT(a.offset, 1);
+	T_EQ_INT(mlg_topk_list(it, &a, 8), 8);
+	for (i = 0; i < 8; i++) {
+		item_is(&it[i], vname(buf, 100 + i), 5, 1);
+	}
+	/* An exact one into it: "new" is charged a's offset, 1 + 1, and
+	 * is the 9th largest, the new offset. */
+	mlg_topk_init(&c, 8);
+	for (k = 0; k < 3; k++)
+		mlg_topk_add(&c, "v100", 4);
+	mlg_topk_add(&c, "new", 3);
+	T_EQ_INT(mlg_topk_merge(&a, &c), 0);
+	T_EQ_INT(a.offset, 2);
+	T_EQ_INT(a.n, 52);
+	T_EQ_INT(mlg_topk_list(it, &a, 8), 8);
+	item_is(&it[0], "v100", 8, 2);
+	/* And the other way: the offsets add, c's counters gain a's offset
+	 * and "new", now 3, goes: v100 holds 8 as 11 - 3. */
+	T_EQ_INT(mlg_topk_merge(&c, &a), 0);
+	T_EQ_INT(c.offset, 3);
+	T_EQ_INT(mlg_topk_list(it, &c, 8), 8);
+	item_is(&it[0], "v100", 11, 3);
+	T_EQ_STR(it[1].value, "v101");
+	T_EQ_INT(it[1].count, 5);
+	mlg_topk_release(&a);
+	mlg_topk_release(&b);
+	mlg_topk_release(&c);
+}
+
 static void test_topk_exact_and_values(void)
 {
 	struct mlg_topk t;
@@ -616,34 +678,35 @@ static void test_topk_exact_and_values(void)
 	char longer[100];
 	int i;
 
-	T_EQ_INT(mlg_topk_init(&t, 0), MLG_EINVALID);
+	T_EQ_INT(mlg_topk_init(&t, 1), MLG_EINVALID);
 	T_EQ_STR(mlg_error_message(),
-		 "top-k capacity must be 1 to 4096, got 0");
+		 "top-k capacity must be 2 to 4096, got 1");
 	T_EQ_INT(mlg_topk_init(&t, 4), 0);
 	T_EQ_INT(mlg_topk_list(it, &t, 8), 0);
 	for (i = 0; i < 5; i++)
 		mlg_topk_add(&t, "b", 1);
-	for (i = 0; i < 5; i++)
+	for (i = 0; i < 6; i++)
 		mlg_topk_add(&t, "a", 1);
 	mlg_topk_add(&t, "", 0);
 	mlg_topk_add(&t, "a\0b\xff", 4);
 	T_EQ_INT(mlg_topk_list(it, &t, 8), 4);
-	T_EQ_STR(it[0].value, "a"); /* ties: by value */
-	T_EQ_INT(it[0].count, 5);
-	T_EQ_INT(it[0].err, 0);
+	T_ASSERT(mlg_topk_exact(&t));
+	item_is(&it[0], "a", 6, 0);
 	T_EQ_STR(it[1].value, "b");
-	T_EQ_STR(it[2].value, "");
+	T_EQ_STR(it[2].value, ""); /* ties: by value */
 	T_EQ_STR(it[3].value, "a\xef\xbf\xbd"
 			      "b\xef\xbf\xbd");
 	T_EQ_INT(it[3].len, 8);
 	T_EQ_INT(it[3].truncated, 1);
 	T_EQ_INT(it[2].truncated, 0);
-	/* A fifth value takes over a counter of count 1. */
+	/* A fifth value purges: the second largest count, 5, is the offset,
+	 * only "a" keeps its counter, and "c" comes in as 1 above it. */
 	mlg_topk_add(&t, "c", 1);
-	T_EQ_INT(mlg_topk_list(it, &t, 8), 4);
-	T_EQ_STR(it[2].value, "c");
-	T_EQ_INT(it[2].count, 2);
-	T_EQ_INT(it[2].err, 1);
+	T_ASSERT(!mlg_topk_exact(&t));
+	T_EQ_INT(t.offset, 5);
+	T_EQ_INT(mlg_topk_list(it, &t, 8), 2);
+	item_is(&it[0], "a", 6, 5);
+	item_is(&it[1], "c", 6, 5);
 	mlg_topk_release(&t);
 
 	/* Long values: cut at a code point, counted by their full hash. */
@@ -662,33 +725,12 @@ static void test_topk_exact_and_values(void)
 	mlg_topk_release(&t);
 }
 
-/* Space-saving by its definition: a new value takes the counter of least
- * count that reached its count first. */
+/* The summary by its definition: lower bounds, and when a new value finds
+ * all `cap` in use, the cap/2-th largest comes off every counter and
+ * those left at 0 or below go. */
 struct ref_item {
-	uint64_t hash, count, err, since;
+	uint64_t hash, low;
 };
-
-static void ref_add(struct ref_item *r, size_t *n, size_t cap, uint64_t hash,
-		    uint64_t now)
-{
-	size_t i, m = 0;
-
-	for (i = 0; i < *n; i++)
-		if (r[i].hash == hash) {
-			r[i].count++;
-			r[i].since = now;
-			return;
-		}
-	if (*n < cap) {
-		r[(*n)++] = (struct ref_item){hash, 1, 0, now};
-		return;
-	}
-	for (i = 1; i < *n; i++)
-		if (r[i].count < r[m].count ||
-		    (r[i].count == r[m].count && r[i].since < r[m].since))
-			m = i;
-	r[m] = (struct ref_item){hash, r[m].count + 1, r[m].count, now};
-}
 
 static int by_hash(const void *pa, const void *pb)
 {
@@ -697,15 +739,42 @@ static int by_hash(const void *pa, const void *pb)
 	return a < b ? -1 : a > b;
 }
 
-/* Values whose hashes share three chains, so that values leave and join
- * the middle of chains, against the definition after every 97 adds. */
+static void ref_add(struct ref_item *r, size_t *n, size_t cap, uint64_t *offset,
+		    uint64_t hash)
+{
+	uint64_t low[16], d;
+	size_t i, m = 0;
+
+	for (i = 0; i < *n; i++)
+		if (r[i].hash == hash) {
+			r[i].low++;
+			return;
+		}
+	if (*n == cap) {
+		for (i = 0; i < cap; i++)
+			low[i] = r[i].low;
+		qsort(low, cap, sizeof(*low), by_hash);
+		d = low[cap - cap / 2];
+		for (i = 0; i < cap; i++)
+			if (r[i].low > d)
+				r[m++] = (struct ref_item){r[i].hash,
+							   r[i].low - d};
+		*n = m;
+		*offset += d;
+	}
+	r[(*n)++] = (struct ref_item){hash, 1};
+}
+
+/* Values whose hashes start at three slots, so that probes run long and
+ * purges rebuild crowded tables, against the definition after every 97
+ * adds. */
 static void test_topk_model(void)
 {
 	struct ref_item ref[16] = {{0}};
 	struct mlg_topk_item it[16];
 	struct mlg_topk t;
 	size_t nref = 0, n, i;
-	uint64_t now, id, hash;
+	uint64_t now, id, hash, offset = 0;
 	char name[32];
 
 	T_EQ_INT(mlg_topk_init(&t, 16), 0);
@@ -714,22 +783,24 @@ static void test_topk_model(void)
 		hash = id << 20 | id % 3;
 		vname(name, (int)id);
 		mlg_topk_add_hashed(&t, hash, name, strlen(name));
-		ref_add(ref, &nref, 16, hash, now);
+		ref_add(ref, &nref, 16, &offset, hash);
 		if (now % 97)
 			continue;
 		n = mlg_topk_list(it, &t, 16);
 		T_EQ_INT(n, nref);
+		T_EQ_INT(t.offset, offset);
 		qsort(ref, nref, sizeof(*ref), by_hash);
 		qsort(it, n, sizeof(*it), by_hash);
 		for (i = 0; i < n; i++) {
 			T_EQ_INT(it[i].hash, ref[i].hash);
-			T_EQ_INT(it[i].count, ref[i].count);
-			T_EQ_INT(it[i].err, ref[i].err);
+			T_EQ_INT(it[i].count, ref[i].low + offset);
+			T_EQ_INT(it[i].err, offset);
 			snprintf(name, sizeof(name), "v%d",
 				 (int)(it[i].hash >> 20));
 			T_EQ_STR(it[i].value, name);
 		}
 	}
+	T_ASSERT(offset > 0);
 	mlg_topk_release(&t);
 }
 
@@ -753,7 +824,7 @@ static void test_topk_odd_bytes(void)
 					memcpy(want + at, "\xef\xbf\xbd", 3);
 				}
 				want[at < n ? n + 2 : n] = '\0';
-				mlg_topk_init(&t, 1);
+				mlg_topk_init(&t, 2);
 				mlg_topk_add(&t, s, n);
 				T_EQ_INT(mlg_topk_list(it, &t, 1), 1);
 				T_EQ_STR(it[0].value, want);
@@ -798,7 +869,7 @@ static void test_topk_odd_bytes_utf8(void)
 					o += strlen(rep);
 				}
 				want[o] = '\0';
-				mlg_topk_init(&t, 1);
+				mlg_topk_init(&t, 2);
 				mlg_topk_add(&t, s, n);
 				T_EQ_INT(mlg_topk_list(it, &t, 1), 1);
 				T_EQ_STR(it[0].value, want);
@@ -816,7 +887,7 @@ static void test_topk_json(void)
 	char buf[32];
 	int i;
 
-	mlg_topk_init(&t, 8);
+	mlg_topk_init(&t, 4); /* six values: it purges */
 	for (i = 0; i < 1000; i++) {
 		vname(buf, i % 37 % (1 + i % 5));
 		mlg_topk_add(&t, buf, strlen(buf));
@@ -836,7 +907,8 @@ static void test_topk_json(void)
 	t_json_dump_new(&a, mlg_topk_to_json(&t));
 	t_json_dump_new(&b, mlg_topk_to_json(&back));
 	T_EQ_STR(b.ptr, a.ptr);
-	T_CONTAINS(a.ptr, "{\"cap\":8,\"n\":1002,\"items\":[{\"value\":\"v0\"");
+	T_CONTAINS(a.ptr, "{\"cap\":4,\"n\":1002,\"offset\":266,\"items\":[{"
+			  "\"value\":\"v0\"");
 	mlg_topk_release(&t);
 	mlg_topk_release(&back);
 	mlg_buf_release(&a);
@@ -855,42 +927,107 @@ static void topk_bad(const char *text, const char *msg)
 	mlg_json_doc_release(&doc);
 }
 
-#define ITEM(v, h, c, e)                                                       \
-	"{\"value\":\"" v "\",\"hash\":\"" h "\",\"count\":" #c ",\"err\":" #e \
+#define ITEM(v, h, c)                                                          \
+	"{\"value\":\"" v "\",\"hash\":\"" h "\",\"count\":" #c                \
 	",\"truncated\":false}"
 #define H1 "0000000000000001"
 #define H2 "0000000000000002"
 
 static void test_topk_json_errors(void)
 {
-	topk_bad("{\"cap\":1,\"n\":5,\"items\":[" ITEM("a", H1, 3, 0) "," ITEM(
-			 "b", H2, 2, 0) "]}",
-		 "'t.json': 1:16: /items: more items than the capacity 1");
-	topk_bad("{\"cap\":2,\"n\":5,\"items\":[" ITEM("a", H1, 3, 0) "," ITEM(
-			 "b", H1, 2, 0) "]}",
-		 "'t.json': 1:114: /items/1/hash: repeated hash " H1);
-	topk_bad("{\"cap\":2,\"n\":4,\"items\":[" ITEM("a", H1, 3, 0) "," ITEM(
-			 "b", H2, 2, 0) "]}",
-		 "'t.json': 1:101: /items/1: guaranteed counts add up to more "
+	topk_bad("{\"cap\":2,\"n\":5,\"offset\":0,\"items\":[" ITEM(
+			 "a", H1, 3) "," ITEM("b", H2, 1) "," ITEM("c", H2,
+								   1) "]}",
+		 "'t.json': 1:27: /items: more items than the capacity 2");
+	topk_bad("{\"cap\":2,\"n\":5,\"offset\":0,\"items\":[" ITEM(
+			 "a", H1, 3) "," ITEM("b", H1, 2) "]}",
+		 "'t.json': 1:117: /items/1/hash: repeated hash " H1);
+	topk_bad("{\"cap\":2,\"n\":4,\"offset\":0,\"items\":[" ITEM(
+			 "a", H1, 3) "," ITEM("b", H2, 2) "]}",
+		 "'t.json': 1:104: /items/1: guaranteed counts add up to more "
 		 "than n");
-	topk_bad("{\"cap\":2,\"n\":4,\"items\":[" ITEM("a", H1, 3, 3) "]}",
-		 "'t.json': 1:74: /items/0/err: err must be 0 to count - 1, "
-		 "got 3");
-	topk_bad("{\"cap\":2,\"n\":4,\"items\":[" ITEM("a", "12", 3, 0) "]}",
-		 "'t.json': 1:38: /items/0/hash: expected 16 lowercase hex "
+	/* an offset of 4 in 3 values: no purge could make it */
+	topk_bad("{\"cap\":2,\"n\":3,\"offset\":4,\"items\":[" ITEM("a", H1,
+								    5) "]}",
+		 "'t.json': 1:16: /offset: an offset must be at most n / "
+		 "(cap / 2)");
+	topk_bad("{\"cap\":4,\"n\":9,\"offset\":2,\"items\":[" ITEM("a", H1,
+								    2) "]}",
+		 "'t.json': 1:75: /items/0/count: a count must be above the "
+		 "offset 2");
+	topk_bad("{\"cap\":2,\"n\":4,\"offset\":0,\"items\":[" ITEM("a", "12",
+								    3) "]}",
+		 "'t.json': 1:49: /items/0/hash: expected 16 lowercase hex "
 		 "digits");
-	topk_bad("{\"cap\":2,\"n\":4,\"items\":[" ITEM(
+	topk_bad("{\"cap\":2,\"n\":4,\"offset\":0,\"items\":[" ITEM(
 			 "01234567890123456789012345678901234567890123456789012"
 			 "345"
 			 "6789012345",
-			 H1, 3, 0) "]}",
-		 "'t.json': 1:26: /items/0/value: a value must be at most 64 "
+			 H1, 3) "]}",
+		 "'t.json': 1:37: /items/0/value: a value must be at most 64 "
 		 "bytes without U+0000");
 	topk_bad(
-		"{\"cap\":0,\"n\":4,\"items\":[]}",
-		"'t.json': 1:2: /cap: top-k capacity must be 1 to 4096, got 0");
-	topk_bad("{\"cap\":2,\"n\":4,\"items\":{}}",
-		 "'t.json': 1:16: /items: expected an array, found object");
+		"{\"cap\":1,\"n\":4,\"offset\":0,\"items\":[]}",
+		"'t.json': 1:2: /cap: top-k capacity must be 2 to 4096, got 1");
+	topk_bad("{\"cap\":2,\"n\":4,\"offset\":0,\"items\":{}}",
+		 "'t.json': 1:27: /items: expected an array, found object");
+	topk_bad("{\"cap\":2,\"n\":4,\"items\":[]}",
+		 "'t.json': 1:1: /: missing required property 'offset'");
+}
+
+#define ITEM1(v, h, c, e)                                                      \
+	"{\"value\":\"" v "\",\"hash\":\"" h "\",\"count\":" #c ",\"err\":" #e \
+	",\"truncated\":false}"
+
+static int load_v1(struct mlg_topk *t, const char *text)
+{
+	struct mlg_json_doc doc;
+	int rc;
+
+	T_EQ_INT(mlg_json_parse(&doc, "t.json", text, strlen(text)), 0);
+	rc = mlg_topk_from_json_v1(t, &doc, doc.root, "", 8);
+	mlg_json_doc_release(&doc);
+	return rc;
+}
+
+/* The space-saving summaries of profile_version 1: the offset is what a
+ * value not held may have had, and only counters above it stay. */
+static void test_topk_json_v1(void)
+{
+	struct mlg_topk_item it[8];
+	struct mlg_topk t;
+
+	/* not full: the largest err */
+	T_EQ_INT(load_v1(&t,
+			 "{\"cap\":3,\"n\":9,\"items\":[" ITEM1(
+				 "a", H1, 5, 0) "," ITEM1("b", H2, 3, 1) "]}"),
+		 0);
+	T_EQ_INT(t.cap, 8);
+	T_EQ_INT(t.offset, 1);
+	T_EQ_INT(mlg_topk_list(it, &t, 8), 2);
+	T_EQ_STR(it[0].value, "a");
+	T_EQ_INT(it[0].count, 5);
+	T_EQ_INT(it[0].err, 1);
+	T_EQ_INT(it[1].count, 3);
+	mlg_topk_release(&t);
+	/* full: the smallest count, and its item goes */
+	T_EQ_INT(load_v1(&t,
+			 "{\"cap\":2,\"n\":9,\"items\":[" ITEM1(
+				 "a", H1, 6, 0) "," ITEM1("b", H2, 3, 1) "]}"),
+		 0);
+	T_EQ_INT(t.offset, 3);
+	T_EQ_INT(mlg_topk_list(it, &t, 8), 1);
+	T_EQ_STR(it[0].value, "a");
+	T_EQ_INT(it[0].err, 3);
+	mlg_topk_release(&t);
+	T_EQ_INT(load_v1(&t, "{\"cap\":2,\"n\":4,\"items\":[" ITEM1("a", H1, 3,
+								    3) "]}"),
+		 MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "'t.json': 1:74: /items/0/err: err "
+				      "must be 0 to count - 1, got 3");
+	T_EQ_INT(load_v1(&t, "{\"cap\":9,\"n\":4,\"items\":[]}"), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "'t.json': 1:2: /cap: top-k capacity must be 1 to 8, got 9");
 }
 
 MLG_TESTS(T(test_hash_pinned), T(test_hash_avalanche), T(test_hll_accuracy),
@@ -900,4 +1037,5 @@ MLG_TESTS(T(test_hash_pinned), T(test_hash_avalanche), T(test_hll_accuracy),
 	  T(test_topk_stream_and_merge), T(test_topk_exact_and_values),
 	  T(test_topk_model), T(test_topk_odd_bytes),
 	  T(test_topk_odd_bytes_utf8), T(test_topk_json),
-	  T(test_topk_json_errors))
+	  T(test_topk_json_errors), T(test_topk_json_v1),
+	  T(test_topk_merge_full))
