@@ -24,13 +24,15 @@ static int check_item(const struct mlg_json_doc *doc, const char *ptr,
 
 	if (kind == L_SLICE) {
 		rc = mlg_slices_add_spec(&sl, s, 0);
-		mlg_slices_release(&sl);
 	} else {
 		rc = kind == L_GAP ? mlg_slices_parse_gap(&t, s)
 				   : mlg_threshold_parse(&t, s);
-		if (!rc)
-			mlg_threshold_release(&t);
+		/* model-test adds the slice a selector names */
+		if (!rc && t.selector)
+			rc = mlg_slices_add_spec(&sl, t.selector, 0);
+		mlg_threshold_release(&t);
 	}
+	mlg_slices_release(&sl);
 	if (!rc)
 		return 0;
 	why = mlg_strdup(mlg_error_message());

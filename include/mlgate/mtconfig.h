@@ -14,8 +14,9 @@
  *
  * Every member is optional; an unknown one is an error. The lists add to
  * --threshold, --slice and --max-slice-gap; --min-slice-size, when given,
- * wins over min_slice_size. Each rule is parsed here, so a bad one is
- * reported at its place in the file:
+ * wins over min_slice_size. Each rule is parsed here, and the slice a
+ * threshold's selector names is checked, so a bad one is reported at its
+ * place in the file:
  *
  *	'gate.json': 2:18: /thresholds/0: bad threshold 'auc >> 1': ...
  *
