@@ -338,6 +338,12 @@ int mlg_dscheck_load(struct mlg_dscheck **out, const char *path,
 	if ((rc = mlg_json_check_keys(&doc, doc.root, "", top)))
 		goto done;
 	arr = json_object_get(doc.root, "checks");
+	if (!arr) {
+		/* no value at /checks to point at: the object lacks it */
+		rc = mlg_json_error(&doc, "",
+				    "missing required property 'checks'");
+		goto done;
+	}
 	if (!json_is_array(arr)) {
 		rc = mlg_json_error(&doc, "/checks",
 				    "expected an array of rules");
