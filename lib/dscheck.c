@@ -148,7 +148,7 @@ static int parse_arg(struct mlg_dscheck *c, struct rule *r,
 		sep = strchr(arg, ',');
 		if (!sep ||
 		    mlg_parse_double(&r->q, sep + 1 + strspn(sep + 1, " ")) ||
-		    r->q < 0 || r->q > 1) {
+		    !(r->q >= 0 && r->q <= 1)) { /* NaN too */
 			rc = mlg_json_error(doc, ptr,
 					    "quantile takes (column, q) with q "
 					    "in [0, 1], not '%s'",
