@@ -142,45 +142,77 @@ static unsigned long count_lines(const char *s, size_t len)
 	return n;
 }
 
-/* `n` bytes of a message with the \u00XX escapes of json.c undone. */
-static char *unescape(const char *s, size_t n)
+/* The step `key` of a pointer as a message shows it: RFC 6901 escapes,
+ * then control bytes as \\u00XX (json.c). */
+static int shown_as(const char *key, const char *tok, size_t n)
 {
-	char *out = mlg_malloc(n + 1), *o = out;
-	unsigned c;
+	struct mlg_buf b = MLG_BUF_INIT;
 	size_t i;
+	int same;
 
-	for (i = 0; i < n; i++) {
-		if (i + 6 <= n && !strncmp(s + i, "\\u00", 4) &&
-		    sscanf(s + i + 4, "%2x", &c) == 1 && c < 0x80) {
-			*o++ = (char)c;
-			i += 5;
+	for (i = 0; key[i]; i++) {
+		unsigned char c = (unsigned char)key[i];
+
+		if (c == '~' || c == '/')
+			mlg_buf_adds(&b, c == '~' ? "~0" : "~1");
+		else if (c < 0x20 || c == 0x7f)
+			mlg_buf_addf(&b, "\\u%04x", c);
+		else
+			mlg_buf_addch(&b, c);
+	}
+	same = b.len == n && !memcmp(b.ptr, tok, n);
+	mlg_buf_release(&b);
+	return same;
+}
+
+/* 1 when the `n` bytes at `p` are the pointer of a value under `v`, as
+ * a message shows it; "/" is the root itself. */
+static int resolves(json_t *v, const char *p, size_t n)
+{
+	const char *end = p + n, *t, *key;
+	json_t *m;
+	size_t len, idx;
+
+	if (n == 1 && *p == '/')
+		return 1;
+	while (v && p < end) {
+		if (*p != '/')
+			return 0;
+		t = ++p;
+		while (p < end && *p != '/')
+			p++;
+		len = (size_t)(p - t);
+		if (json_is_object(v)) {
+			json_t *found = NULL;
+
+			json_object_foreach (v, key, m)
+				if (shown_as(key, t, len)) {
+					found = m;
+					break;
+				}
+			v = found;
+		} else if (json_is_array(v) && len && len < 20 &&
+			   strspn(t, "0123456789") >= len &&
+			   (t[0] != '0' || len == 1)) {
+			idx = strtoul(t, NULL, 10);
+			v = json_array_get(v, idx);
 		} else {
-			*o++ = s[i];
+			return 0;
 		}
 	}
-	*o = '\0';
-	return out;
+	return v != NULL;
 }
 
 /* A pointer that starts `p` and is followed by ": " names a value of
- * `root` ("/" is the root itself). A message cut at the size of
- * struct mlg_error may have lost the end of it. */
+ * `root`. A message cut at the size of struct mlg_error may have lost
+ * the end of it. */
 static int names_value(json_t *root, const char *p)
 {
 	const char *q;
-	char *ptr;
-	int ok;
 
-	for (q = strstr(p, ": "); q; q = strstr(q + 1, ": ")) {
-		ptr = unescape(p, (size_t)(q - p));
-		ok = !strcmp(ptr, "/") || mlg_json_at(root, ptr);
-		free(ptr);
-		ptr = mlg_strndup(p, (size_t)(q - p));
-		ok = ok || mlg_json_at(root, ptr);
-		free(ptr);
-		if (ok)
+	for (q = strstr(p, ": "); q; q = strstr(q + 1, ": "))
+		if (resolves(root, p, (size_t)(q - p)))
 			return 1;
-	}
 	return strlen(mlg_error_message()) >=
 	       sizeof(((struct mlg_error *)0)->message) - 1;
 }
