@@ -27,9 +27,7 @@ static int has_bom(const char *s, size_t len)
 	return len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3);
 }
 
-/* Control bytes as \u00XX: an error message must stay one line, whatever
- * a key or a file name holds. */
-static void addsafe(struct mlg_buf *b, const char *s, size_t n)
+void mlg_json_add_safe(struct mlg_buf *b, const char *s, size_t n)
 {
 	size_t i;
 
@@ -54,7 +52,7 @@ static int seterr(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	mlg_buf_vaddf(&raw, fmt, ap);
 	va_end(ap);
-	addsafe(&safe, raw.ptr, raw.len);
+	mlg_json_add_safe(&safe, raw.ptr, raw.len);
 	mlg_error_set(code, "%s", safe.ptr);
 	mlg_buf_release(&raw);
 	mlg_buf_release(&safe);
