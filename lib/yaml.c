@@ -229,6 +229,11 @@ static int event(struct state *s, const yaml_event_t *e)
 	case YAML_ALIAS_EVENT:
 		return fail(s, &e->start_mark, "aliases are not supported");
 	case YAML_SCALAR_EVENT:
+		/* "\0" would end the C string of a key or value early (json.h:
+		 * a loaded document has none, as jansson refuses "\u0000") */
+		if (memchr(e->data.scalar.value, 0, e->data.scalar.length))
+			return fail(s, &e->start_mark,
+				    "a NUL character is not allowed");
 		return place(s, key_or_value(s, e), e);
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT:

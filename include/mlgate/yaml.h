@@ -8,7 +8,8 @@
  * null (~, null, empty), true/false, integers (decimal, 0x, 0o), floats
  * (1.5, 1e-3, .5); .inf and .nan become the strings "Infinity" and "NaN"
  * (JSON has no such numbers); anything else, and every quoted scalar, is
- * a string. Aliases, and more than one document, are errors.
+ * a string. Aliases, more than one document, and NUL characters (which
+ * JSON text refuses as "\u0000" too) are errors.
  *
  * Built with libyaml when pkg-config finds yaml-0.1 (MLG_HAVE_YAML);
  * otherwise every call fails with MLG_EINVALID "'<name>': YAML needs
@@ -37,6 +38,7 @@ int mlg_yaml_like(const char *text, size_t len);
  *   '<name>': <line>:<col>: more than one document
  *   '<name>': <line>:<col>: a mapping key must be a scalar
  *   '<name>': <line>:<col>: duplicate key '<key>'
+ *   '<name>': <line>:<col>: a NUL character is not allowed   ("\0")
  *   '<name>': empty YAML document
  * Nesting deeper than 512 levels is refused. O(len).
  */

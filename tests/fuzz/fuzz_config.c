@@ -15,6 +15,8 @@
  * as the tools do: JSON or YAML, through the one parse (yaml.h).
  *
  * Besides not crashing or leaking (LeakSanitizer), abort() when:
+ *   - a document that parses has a key or string with a NUL byte (json.h:
+ *     they are C strings, JSON's or YAML's);
  *   - a config loader refuses with another code than MLG_EINVALID (exit
  *     2), or with a message that does not start with "'FILE': " followed
  *     by LINE:COLUMN (both from 1; for JSON text, the line within it), or
@@ -250,6 +252,22 @@ static void check_refusal(const struct input *in, int rc)
 	if (position(p) > count_lines(doc->text ? doc->text : in->text,
 				      doc->text ? doc->len : in->len))
 		abort();
+}
+
+/* Keys and strings of a loaded document are C strings (json.h). */
+static void c_strings(json_t *v)
+{
+	const char *key;
+	json_t *e;
+	size_t i;
+
+	if (json_is_string(v) &&
+	    strlen(json_string_value(v)) != json_string_length(v))
+		abort();
+	json_array_foreach (v, i, e)
+		c_strings(e);
+	json_object_foreach (v, key, e)
+		c_strings(e);
 }
 
 /* ---- thresholds ---- */
@@ -761,6 +779,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	write_config(in.text, in.len);
 	in.ref_rc = mlg_config_parse(&in.ref, path, in.text, in.len);
 	in.ref_msg = mlg_strdup(in.ref_rc ? mlg_error_message() : "");
+	if (!in.ref_rc)
+		c_strings(in.ref.root);
 	switch (pick) {
 	case 0:
 		run_checks(&in);

@@ -89,6 +89,9 @@ static void test_errors(void)
 	bad("? [a]\n: 1\n", 10, "'y': 1:3: a mapping key must be a scalar");
 	bad("a: \xff\n", 5, "'y': 1:1: invalid leading UTF-8 octet");
 	bad("a: b\0c\n", 7, "'y': 1:1: control characters are not allowed");
+	/* strings and keys are C strings, as in a JSON document */
+	bad("a: \"b\\0c\"\n", 10, "'y': 1:4: a NUL character is not allowed");
+	bad("\"a\\x00\": 1\n", 11, "'y': 1:1: a NUL character is not allowed");
 	/* a message stays one line, whatever the key holds */
 	bad("\"a\\nb\": 1\n\"a\\nb\": 2\n", 18,
 	    "'y': 2:1: duplicate key 'a\\u000ab'");
