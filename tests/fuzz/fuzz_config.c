@@ -19,7 +19,8 @@
  *     they are C strings, JSON's or YAML's);
  *   - a config loader refuses with another code than MLG_EINVALID (exit
  *     2), or with a message that does not start with "'FILE': " followed
- *     by LINE:COLUMN (both from 1; for JSON text, the line within it), or
+ *     by LINE:COLUMN (both from 1; for a value of JSON text, the place
+ *     of a value or of its key), or
  *     "empty JSON text" / "empty YAML document", or, for a document that
  *     parsed as YAML only, the JSON pointer of a value that is in it
  *     (yaml.h and mtconfig.h: YAML values have no line:column); when it
@@ -118,30 +119,38 @@ static void one_line(const char *m)
 			abort();
 }
 
-/* "LINE:COLUMN: " at `p`, both from 1; the line is returned. */
-static unsigned long position(const char *p)
+/* "LINE:COLUMN: " at `p`, both from 1, into *line and *col. */
+static void position(const char *p, unsigned long *line, unsigned long *col)
 {
-	unsigned long line, col;
 	char *end;
 
-	line = strtoul(p, &end, 10);
-	if (end == p || *end != ':' || !line)
+	*line = strtoul(p, &end, 10);
+	if (end == p || *end != ':' || !*line)
 		abort();
 	p = end + 1;
-	col = strtoul(p, &end, 10);
-	if (end == p || *end != ':' || end[1] != ' ' || !col)
+	*col = strtoul(p, &end, 10);
+	if (end == p || *end != ':' || end[1] != ' ' || !*col)
 		abort();
-	return line;
 }
 
-static unsigned long count_lines(const char *s, size_t len)
+/* The byte at line:col of JSON text (no BOM: json.c drops it), or -1
+ * when there is no such place. */
+static int byte_at(const char *s, size_t len, unsigned long line,
+		   unsigned long col)
 {
-	unsigned long n = 1;
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < len; i++)
-		n += s[i] == '\n';
-	return n;
+	while (--line)
+		for (;;) {
+			if (i >= len)
+				return -1;
+			if (s[i++] == '\n')
+				break;
+		}
+	for (; --col; i++)
+		if (i >= len || s[i] == '\n')
+			return -1;
+	return i < len ? (unsigned char)s[i] : -1;
 }
 
 /* The step `key` of a pointer as a message shows it: RFC 6901 escapes,
@@ -223,6 +232,7 @@ static int names_value(json_t *root, const char *p)
 static void check_refusal(const struct input *in, int rc)
 {
 	const struct mlg_json_doc *doc = &in->ref;
+	unsigned long line, col;
 	const char *m = mlg_error_message(), *p;
 	size_t n = strlen(path);
 
@@ -240,7 +250,7 @@ static void check_refusal(const struct input *in, int rc)
 		if (!strcmp(p, "empty JSON text") ||
 		    !strcmp(p, "empty YAML document"))
 			return;
-		position(p);
+		position(p, &line, &col);
 		return;
 	}
 	if (*p == '/' && !doc->text) {
@@ -249,8 +259,10 @@ static void check_refusal(const struct input *in, int rc)
 			abort();
 		return;
 	}
-	if (position(p) > count_lines(doc->text ? doc->text : in->text,
-				      doc->text ? doc->len : in->len))
+	position(p, &line, &col);
+	/* a value error in JSON text points at a value or at its key */
+	if (!doc->text || !strchr("{[\"-0123456789tfn",
+				  byte_at(doc->text, doc->len, line, col)))
 		abort();
 }
 
