@@ -596,33 +596,39 @@ static void metric_sets(struct mlg_metric_set *sets, size_t n,
 	}
 }
 
-static void run_rules(const struct input *in)
+/* Use loaded rules as perf-gate does: against a baseline (when
+ * `baseline`) and a history window of 6 sets, `min` values needed. */
+static void use_rules(struct mlg_rules *r, int baseline, size_t min)
 {
 	const struct mlg_metric_set *window[6];
 	struct mlg_metric_set sets[7];
-	struct mlg_rules r = {0};
 	struct mlg_report rep;
 	size_t i;
-	int rc;
 
-	rc = mlg_rules_load(&r, path);
-	if (rc) {
-		check_refusal(in, rc);
-		mlg_rules_release(&r);
-		return;
-	}
-	check_rule_texts(&r);
-	metric_sets(sets, 7, &r);
+	check_rule_texts(r);
+	metric_sets(sets, 7, r);
 	for (i = 0; i < 6; i++)
 		window[i] = &sets[i + 1];
 	mlg_report_init(&rep, "fuzz", "0");
-	mlg_rules_compare(&rep, &r, &sets[0], &sets[1]);
-	r.min_samples = 2;
-	mlg_rules_compare_window(&rep, &r, &sets[0], window, 6);
+	if (baseline)
+		mlg_rules_compare(&rep, r, &sets[0], &sets[1]);
+	r->min_samples = min;
+	mlg_rules_compare_window(&rep, r, &sets[0], window, 6);
 	check_statuses(&rep);
 	mlg_report_release(&rep);
 	for (i = 0; i < 7; i++)
 		mlg_metrics_release(&sets[i]);
+}
+
+static void run_rules(const struct input *in)
+{
+	struct mlg_rules r = {0};
+	int rc;
+
+	if ((rc = mlg_rules_load(&r, path)))
+		check_refusal(in, rc);
+	else
+		use_rules(&r, 1, 2);
 	mlg_rules_release(&r);
 }
 
@@ -734,26 +740,12 @@ static void run_rule_line(const char *text)
 {
 	struct mlg_rules r = {0};
 	struct mlg_paired_rule pr;
-	struct mlg_report rep;
-	struct mlg_metric_set sets[7];
-	const struct mlg_metric_set *window[6];
-	size_t i;
 
 	if (mlg_rules_add_line(&r, text)) {
 		if (strncmp(mlg_error_message(), "invalid rule '", 14))
 			abort();
 	} else {
-		check_rule_texts(&r);
-		metric_sets(sets, 7, &r);
-		for (i = 0; i < 6; i++)
-			window[i] = &sets[i + 1];
-		mlg_report_init(&rep, "fuzz", "0");
-		r.min_samples = 1;
-		mlg_rules_compare_window(&rep, &r, &sets[0], window, 6);
-		check_statuses(&rep);
-		mlg_report_release(&rep);
-		for (i = 0; i < 7; i++)
-			mlg_metrics_release(&sets[i]);
+		use_rules(&r, 0, 1);
 	}
 	mlg_rules_release(&r);
 	if (mlg_paired_rule_parse(&pr, text)) {
