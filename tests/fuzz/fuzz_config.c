@@ -4,7 +4,9 @@
  * The first byte (mod 7) picks what reads the rest:
  *   0 dataset checks, data-validate --checks (mlg_dscheck_load(), against
  *     a schema with a field of every type that checks take)
- *   1 drift limits, --drift-config (mlg_driftcheck_config_parse())
+ *   1 drift limits, --drift-config (mlg_driftcheck_config_parse() of the
+ *     document; data-validate reads that file as JSON only, YAML here
+ *     goes beyond what the tool is given)
  *   2 model-test's gate config (mlg_mtconfig_load())
  *   3 perf-gate's gate config (mlg_rules_load())
  *   4 a behaviour suite, model-test --behaviour (mlg_behave_load())
@@ -18,15 +20,16 @@
  *   - a document that parses has a key or string with a NUL byte (json.h:
  *     they are C strings, JSON's or YAML's);
  *   - a config loader refuses with another code than MLG_EINVALID (exit
- *     2), or with a message that does not start with "'FILE': " followed
- *     by LINE:COLUMN (both from 1; for a value of JSON text, the place
- *     of a value or of its key), or
- *     "empty JSON text" / "empty YAML document", or, for a document that
- *     parsed as YAML only, the JSON pointer of a value that is in it
- *     (yaml.h and mtconfig.h: YAML values have no line:column); when it
- *     refuses text that does not parse at all with another message than
- *     mlg_config_parse()'s; or when the message holds a control byte (it
- *     must stay one line);
+ *     2), or with a message that holds a control byte (it must stay one
+ *     line), or that does not start with "'FILE': " and then
+ *       LINE:COLUMN, both from 1; for a value of JSON text, the place of
+ *       a value or of its key;
+ *       or "empty JSON text" / "empty YAML document";
+ *       or, for a document that parsed as YAML only, the JSON pointer
+ *       (as the message escapes it) of a value that is in the document:
+ *       yaml.h and mtconfig.h say YAML values have no line:column;
+ *     or refuses text that does not parse with another message than
+ *     mlg_config_parse()'s;
  *   - a threshold refusal does not start "column N: " with N within the
  *     text (a rule line: "invalid rule '", a paired rule: "bad paired
  *     rule '");
@@ -38,12 +41,12 @@
  *     threshold whose selector is no slice, a gap rule or slice the tool
  *     refuses, drift limits out of range or crossed, a perf-gate rule
  *     whose normalised text reads back as another rule, a behaviour test
- *     that the run refuses without saying where in the suite.
+ *     that a run refuses without saying where in the suite (as above).
  * What loads is exercised without data: the dataset checks accumulate a
- * few rows of cells and report, the perf-gate rules compare two small
- * metric sets and a history window, the behaviour suite runs against a
- * toy model on four rows and on a predictions file of four ids. Every
- * check must have a valid status.
+ * few rows of cells in two chunks, merge and report, the perf-gate rules
+ * compare small metric sets with a baseline and a history window, the
+ * behaviour suite runs against a toy model on four rows and on a
+ * predictions file of four ids. Every check must have a valid status.
  */
 #include <math.h>
 #include <stdint.h>
