@@ -212,19 +212,22 @@ static int parse_rules(struct run *x)
 	x->th = mlg_calloc(thresholds.n + 1, sizeof(*x->th));
 	x->gp = mlg_calloc(gaps.n + 1, sizeof(*x->gp));
 	for (i = 0; i < slice_specs.n; i++)
-		if ((rc = mlg_slices_add_spec(&x->sl, slice_specs.items[i], 1)))
+		if ((rc = mlg_slices_add_spec(&x->sl, slice_specs.items[i],
+					      1))) {
+			mlg_error_prefix("bad --slice '%s'",
+					 slice_specs.items[i]);
 			return rc;
+		}
 	for (i = 0; i < thresholds.n; i++) {
-		if ((rc = mlg_threshold_parse(&x->th[i],
-					      thresholds.items[i]))) {
+		rc = mlg_threshold_parse(&x->th[i], thresholds.items[i]);
+		x->nth += !rc;
+		if (!rc && x->th[i].selector)
+			rc = mlg_slices_add_spec(&x->sl, x->th[i].selector, 0);
+		if (rc) {
 			mlg_error_prefix("bad --threshold '%s'",
 					 thresholds.items[i]);
 			return rc;
 		}
-		x->nth++;
-		if (x->th[i].selector &&
-		    (rc = mlg_slices_add_spec(&x->sl, x->th[i].selector, 0)))
-			return rc;
 	}
 	for (i = 0; i < gaps.n; i++) {
 		if ((rc = mlg_slices_parse_gap(&x->gp[i], gaps.items[i]))) {
