@@ -525,6 +525,49 @@ size_t mlg_profile_declared_conflict(const struct mlg_profile *a,
 	return i;
 }
 
+/* Whether x + y passes what a profile can store. */
+static int over(uint64_t x, uint64_t y)
+{
+	return x > INT64_MAX || y > INT64_MAX - x;
+}
+
+/* Whether a merge of `b` into `a` makes a count too large to write
+ * (the moments' counts also as a total, as their loader checks), or
+ * the lengths' sums too large to read back. */
+static int counts_overflow(const struct mlg_profile *a,
+			   const struct mlg_profile *b)
+{
+	size_t i, k;
+
+	if (over(a->rows, b->rows))
+		return 1;
+	for (i = 0; i < a->ncols; i++) {
+		const struct mlg_profile_col *x = &a->cols[i], *y = &b->cols[i];
+		uint64_t tx = x->num.count + x->num.nulls + x->num.nonfinite,
+			 ty = y->num.count + y->num.nulls + y->num.nonfinite;
+
+		if (over(x->count, y->count) || over(x->nulls, y->nulls) ||
+		    over(x->invalid, y->invalid) ||
+		    over(x->ndates, y->ndates) ||
+		    over(x->ndatetimes, y->ndatetimes) || over(tx, ty) ||
+		    over(x->len.count, y->len.count) ||
+		    over(x->len.sum, y->len.sum) || over(x->kll.n, y->kll.n) ||
+		    /* top-k counts are at most n + offset */
+		    over(x->topk.n + x->topk.offset,
+			 y->topk.n + y->topk.offset) ||
+		    /* the lengths' M2 loads below 2^127 */
+		    x->len.sumsq >> 125 || y->len.sumsq >> 125)
+			return 1;
+		for (k = 0; k < MLG_CAND_COUNT; k++)
+			if (over(x->cand[k], y->cand[k]))
+				return 1;
+		for (k = 0; k < MLG_PROFILE_NTOKENS; k++)
+			if (over(x->tokens[k], y->tokens[k]))
+				return 1;
+	}
+	return 0;
+}
+
 int mlg_profile_merge(struct mlg_profile *a, const struct mlg_profile *b)
 {
 	size_t i, k;
@@ -551,6 +594,13 @@ int mlg_profile_merge(struct mlg_profile *a, const struct mlg_profile *b)
 				     a->cols[i].name,
 				     mlg_ftype_name(a->cols[i].declared),
 				     mlg_ftype_name(b->cols[i].declared));
+	/* JSON keeps counts as int64: a sum beyond would be written
+	 * negative, in a profile no reader takes. */
+	if (counts_overflow(a, b))
+		return mlg_error_set(MLG_EINVALID,
+				     "cannot merge profiles: counts beyond "
+				     "%lld",
+				     (long long)INT64_MAX);
 	for (i = 0; i < a->ncols; i++) {
 		struct mlg_profile_col *x = &a->cols[i];
 		const struct mlg_profile_col *y = &b->cols[i];
@@ -695,6 +745,7 @@ static json_t *summary_json(const struct mlg_profile_col *c)
 	char buf[32];
 	size_t i, n;
 	int have = c->num.count > 0;
+	double d;
 
 	json_object_set_new(s, "min",
 			    have ? json_real(c->num.min) : json_null());
@@ -717,9 +768,12 @@ static json_t *summary_json(const struct mlg_profile_col *c)
 	json_object_set_new(s, "quantiles", q);
 	json_object_set_new(s, "quantile_rank_error",
 			    json_real(KLL_RANK_ERROR));
-	json_object_set_new(
-		s, "distinct",
-		json_integer((json_int_t)(mlg_hll_count(c->hll) + 0.5)));
+	/* A loaded sketch with saturated registers estimates beyond
+	 * int64_t, up to infinity: converting that is undefined. */
+	d = mlg_hll_count(c->hll) + 0.5;
+	json_object_set_new(s, "distinct",
+			    json_integer(d < 0x1p63 ? (json_int_t)d
+						    : (json_int_t)INT64_MAX));
 	json_object_set_new(s, "distinct_error", json_real(HLL_ERROR));
 	n = mlg_topk_list(top, &c->topk, MLG_PROFILE_TOP_SHOWN);
 	arr = json_array();
@@ -1296,10 +1350,17 @@ static json_t *enum_json(const struct mlg_profile *p,
 
 		if (is_token(p, it[i].value))
 			continue;
-		if (t == MLG_T_INTEGER && !mlg_parse_int64(&x, it[i].value))
-			json_array_append_new(arr, json_integer(x));
-		else
+		if (t != MLG_T_INTEGER) {
 			json_array_append_new(arr, json_string(it[i].value));
+		} else if (!mlg_parse_int64(&x, it[i].value)) {
+			json_array_append_new(arr, json_integer(x));
+		} else {
+			/* A loaded profile may say integer of a column whose
+			 * values are not: no enum the schema would refuse. */
+			json_decref(arr);
+			arr = NULL;
+			break;
+		}
 	}
 done:
 	free(it);

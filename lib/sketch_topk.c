@@ -451,6 +451,13 @@ static int load_item(struct mlg_topk_item *it, int64_t *err,
 		rc = mlg_json_error(doc, q.ptr,
 				    "err must be 0 to count - 1, got %lld",
 				    (long long)*err);
+	} else if ((uint64_t)count - floor > t->n) {
+		/* an upper bound is at most n plus the offset, merged ones
+		 * too: n bounds their sums */
+		mlg_json_pointer_append(&q, "count");
+		rc = mlg_json_error(
+			doc, q.ptr,
+			"a count must be at most n plus the offset");
 	}
 	if (rc)
 		goto done;

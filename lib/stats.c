@@ -353,11 +353,24 @@ int mlg_lengths_from_json(struct mlg_lengths *out,
 	if (bad)
 		return error_at(doc, ptr, bad,
 				"lengths are whole numbers, not negative");
+	/* The mean is not read: written again it is sum / count, which
+	 * must lie in [min, max] for the file to read back. */
+	if ((unsigned __int128)l.min * l.count > l.sum ||
+	    (unsigned __int128)l.max * l.count < l.sum)
+		return error_at(doc, ptr, "sum",
+				"sum is outside [count * min, count * max]");
 	/* sumsq = M2 + sum^2 / n, to rounding; never below sum^2 / n,
 	 * which would make M2 negative. */
 	sq = m.m2 + (double)l.sum * ((double)l.sum / (double)l.count);
 	if (!(sq < 0x1p127))
 		return error_at(doc, ptr, "m2", "m2 is too large");
+	/* no more than count lengths of at most max can have: merged,
+	 * states stay within what their counts and maxima allow */
+	if (sq >
+	    (double)l.count * (double)l.max * (double)l.max * (1 + 1e-9) + 1)
+		return error_at(doc, ptr, "m2",
+				"m2 is too large for count lengths of at "
+				"most max");
 	s2 = (unsigned __int128)l.sum * l.sum;
 	least = s2 / l.count + (s2 % l.count != 0);
 	l.sumsq = (unsigned __int128)(sq + 0.5);

@@ -158,11 +158,19 @@ size_t mlg_ncpu(size_t max)
 
 void mlg_iso8601(char out[32], double t)
 {
-	time_t s = (time_t)t;
 	struct tm tm;
+	time_t s;
 
-	gmtime_r(&s, &tm);
-	strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* A time read from a file may be any number: converting one
+	 * beyond time_t is undefined, and past the years an int holds
+	 * gmtime_r() fails and leaves tm unset. */
+	if (!(t > -4e18 && t < 4e18)) {
+		snprintf(out, 32, "%s", "invalid");
+		return;
+	}
+	s = (time_t)t;
+	if (!gmtime_r(&s, &tm) || !strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(out, 32, "%s", "invalid");
 }
 
 const char *mlg_env(const char *name)

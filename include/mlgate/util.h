@@ -88,7 +88,9 @@ double mlg_monotonic(void);
 /* Online CPUs, at least 1 and at most `max`. */
 size_t mlg_ncpu(size_t max);
 
-/* Format `t` (Epoch seconds) as UTC ISO 8601 "2026-11-22T10:53:05Z". */
+/* Format `t` (Epoch seconds) as UTC ISO 8601 "2026-11-22T10:53:05Z", or
+ * "invalid" when no calendar holds it (NaN, beyond time_t or the years
+ * an int counts): times read from files may be any number. */
 void mlg_iso8601(char out[32], double t);
 
 #endif

@@ -1089,11 +1089,37 @@ static void test_merge_declared(void)
 	mlg_schema_release(&s2);
 }
 
+/* Numbers a loaded profile may hold that no pass could make: written
+ * as such, never undefined conversions. */
+static void test_extreme_values(void)
+{
+	static const char *const names[] = {"a"};
+	struct mlg_profile p;
+	char buf[32], *a;
+
+	mlg_iso8601(buf, 0);
+	T_EQ_STR(buf, "1970-01-01T00:00:00Z");
+	mlg_iso8601(buf, 1e300); /* beyond time_t */
+	T_EQ_STR(buf, "invalid");
+	mlg_iso8601(buf, 1e17); /* a year beyond int */
+	T_EQ_STR(buf, "invalid");
+	mlg_iso8601(buf, NAN);
+	T_EQ_STR(buf, "invalid");
+	/* Every HLL register at its top: the estimate passes int64. */
+	T_EQ_INT(mlg_profile_init(&p, names, 1, NULL), 0);
+	mlg_profile_cell(&p, 0, "x", 1, MLG_CELL_OK, NULL);
+	memset(p.cols[0].hll->reg, 51, sizeof(p.cols[0].hll->reg));
+	a = dump(&p);
+	T_CONTAINS(a, "\"distinct\":9223372036854775807");
+	free(a);
+	mlg_profile_release(&p);
+}
+
 MLG_TESTS(T(test_types), T(test_candidates_equal_casts),
 	  T(test_counts_and_stats), T(test_shards_merge_to_whole),
 	  T(test_json_round_trip), T(test_json_errors), T(test_merge_mismatch),
 	  T(test_bad_input), T(test_infer_validates), T(test_validate_profile),
 	  T(test_sparkline), T(test_bin_shares), T(test_report_table),
 	  T(test_read_with_schema), T(test_candidates_of_casts),
-	  T(test_read_schema_columns), T(test_read_jsonl),
-	  T(test_merge_declared));
+	  T(test_extreme_values), T(test_read_schema_columns),
+	  T(test_read_jsonl), T(test_merge_declared));
