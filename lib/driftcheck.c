@@ -562,8 +562,9 @@ static int compare(struct mlg_report *r, struct mlg_table *t,
 		if (!mlg_topk_exact(&a->topk) || !mlg_topk_exact(&b->topk)) {
 			snprintf(msg, sizeof(msg),
 				 "too many distinct values to compare "
-				 "(more than %u)",
-				 (unsigned)a->topk.cap);
+				 "(the %s summary is not exact)",
+				 mlg_topk_exact(&a->topk) ? "current"
+							  : "reference");
 			skip(r, a->name, msg);
 			return 0;
 		}

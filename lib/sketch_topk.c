@@ -302,6 +302,11 @@ int mlg_topk_merge(struct mlg_topk *a, const struct mlg_topk *b)
 				     a->cap, b->cap);
 	if (a == b)
 		MLG_BUG("merging a top-k summary into itself");
+	if (b->n > MLG_TOPK_N_MAX - a->n)
+		return mlg_error_set(MLG_EINVALID,
+				     "cannot merge top-k summaries of more "
+				     "than %" PRIu64 " values",
+				     MLG_TOPK_N_MAX);
 	/* Which of b's items a holds, before a changes. */
 	extra = mlg_malloc(((size_t)b->nitems + 1) * sizeof(*extra));
 	for (i = 0; i < b->nitems; i++) {
@@ -516,6 +521,12 @@ static int load(struct mlg_topk *out, const struct mlg_json_doc *doc, json_t *v,
 	    (!v1 &&
 	     (rc = mlg_json_get_count(doc, v, ptr, "offset", 1, &offset))))
 		goto done;
+	if (n > MLG_TOPK_N_MAX) {
+		mlg_json_pointer_append(&p, "n");
+		rc = mlg_json_error(doc, p.ptr, "n must be at most %" PRIu64,
+				    MLG_TOPK_N_MAX);
+		goto done;
+	}
 	if (offset && offset > n / ((uint64_t)fcap / 2)) {
 		mlg_json_pointer_append(&p, "offset");
 		rc = mlg_json_error(doc, p.ptr,
@@ -573,6 +584,23 @@ static int load(struct mlg_topk *out, const struct mlg_json_doc *doc, json_t *v,
 			i == (size_t)fcap && least > worst ? least : worst;
 		keep_above(out, out->offset);
 		slots_fill(out);
+	}
+	/* Exact (offset 0): every value is held, with its true count. A
+	 * version 1 summary must meet the bound a version 2 one is read
+	 * with, or the profile written from it could not be read back. */
+	for (sure = 0, i = 0; i < out->nitems; i++)
+		sure += out->items[i].count - out->offset;
+	if (out->offset ? out->offset > out->n / (out->cap / 2)
+			: sure != out->n) {
+		rc = mlg_json_error(doc, ptr,
+				    out->offset
+					    ? "an offset must be at most n "
+					      "/ (cap / 2), got %" PRIu64
+					    : "the counts of an exact summary "
+					      "(offset %" PRIu64 ") must add "
+					      "up to n",
+				    out->offset);
+		goto done;
 	}
 done:
 	if (rc)

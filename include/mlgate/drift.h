@@ -25,7 +25,7 @@
  * unchanged, there is nothing to release. No global state.
  *
  * Sketch variants are approximate only through the KLL rank error and
- * the top-k count error (at most 2 n / cap per value). A KLL sketch that
+ * the top-k count error (at most n / (cap/2) per value). A KLL sketch that
  * holds every value it was given (never compacted: at most k = 200
  * values, or merged shards as small) is exact: eps 0, and the result is
  * that of the exact variant, to the bit. Otherwise its CDF is within

@@ -226,10 +226,11 @@ int mlg_kll_from_json(struct mlg_kll *out, const struct mlg_json_doc *doc,
  * which a purge leaves as they are.
  *
  * Guarantees, for n values added: each listed item has
- *	count - err <= true count <= count, with err = offset <= 2 n / cap
- * (a purge removes at least d from each of cap/2 counters); a value not
+ *	count - err <= true count <= count, with err = offset <= n / (cap/2)
+ * (cap/2 rounded down: 2 n / cap for an even cap, as a profile's 128; a
+ * purge removes at least d from each of cap/2 counters); a value not
  * held occurred at most `offset` times, so every value that occurs more
- * than 2 n / cap times is held. With no purge (offset 0, at most cap
+ * often than that bound is held. With no purge (offset 0, at most cap
  * distinct values) every count is exact. Merge (Agarwal et al.,
  * "Mergeable summaries", 2012) adds the counts, charges a value missing
  * from one side that side's offset, adds the offsets and purges down to
@@ -244,6 +245,8 @@ int mlg_kll_from_json(struct mlg_kll *out, const struct mlg_json_doc *doc,
 #define MLG_TOPK_CAP_DEFAULT 128
 #define MLG_TOPK_CAP_MAX     4096
 #define MLG_TOPK_VALUE_MAX   64
+/* n of a summary at most: every count (<= 2 n) then fits a JSON integer */
+#define MLG_TOPK_N_MAX ((uint64_t)INT64_MAX / 2)
 
 struct mlg_topk_item {
 	uint64_t hash;
@@ -287,8 +290,8 @@ static inline int mlg_topk_exact(const struct mlg_topk *t)
 
 /*
  * Fold `b` into `a` (b unchanged, not a). MLG_EINVALID "cannot merge
- * top-k summaries with capacities <ca> and <cb>" (a unchanged).
- * O(cap log cap).
+ * top-k summaries with capacities <ca> and <cb>", or "... of more than
+ * <MLG_TOPK_N_MAX> values" (a unchanged). O(cap).
  */
 int mlg_topk_merge(struct mlg_topk *a, const struct mlg_topk *b);
 
@@ -306,9 +309,11 @@ size_t mlg_topk_list(struct mlg_topk_item *out, const struct mlg_topk *t,
  * of mlg_topk_list(), counts as upper bounds. Loading refuses more items
  * than cap ("more items than the capacity <cap>"), repeated hashes
  * ("repeated hash <hex>"), counts not above the offset ("a count must be
- * above the offset <offset>"), lower bounds (count - offset) adding up to
- * more than n, an offset above 2 n / cap, and values that could not have
- * been stored ("a value must be at most 64 bytes without U+0000").
+ * above the offset <offset>"; "a count must be at most n plus the
+ * offset"), lower bounds (count - offset) adding up to more than n, n
+ * above MLG_TOPK_N_MAX, an offset above n / (cap/2), an exact summary
+ * (offset 0) whose counts do not add up to n, and values that could not
+ * have been stored ("a value must be at most 64 bytes without U+0000").
  */
 json_t *mlg_topk_to_json(const struct mlg_topk *t);
 int mlg_topk_from_json(struct mlg_topk *out, const struct mlg_json_doc *doc,
@@ -319,7 +324,8 @@ int mlg_topk_from_json(struct mlg_topk *out, const struct mlg_json_doc *doc,
  * offset the largest err, or the smallest count of a full summary (what
  * a value not held may have had), whichever is more; items whose count
  * is not above that are dropped. Refuses what mlg_topk_from_json() does,
- * with "err must be 0 to count - 1, got <err>".
+ * with "err must be 0 to count - 1, got <err>", and an offset so made
+ * above n / (cap/2), which the summary could not have.
  */
 int mlg_topk_from_json_v1(struct mlg_topk *out, const struct mlg_json_doc *doc,
 			  json_t *v, const char *ptr, unsigned cap);

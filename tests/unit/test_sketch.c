@@ -971,6 +971,11 @@ static void test_topk_json_errors(void)
 		"'t.json': 1:2: /cap: top-k capacity must be 2 to 4096, got 1");
 	topk_bad("{\"cap\":2,\"n\":4,\"offset\":0,\"items\":{}}",
 		 "'t.json': 1:27: /items: expected an array, found object");
+	/* offset 0 says every value is held */
+	topk_bad("{\"cap\":4,\"n\":9,\"offset\":0,\"items\":[" ITEM("a", H1,
+								    5) "]}",
+		 "'t.json': 1:1: /: the counts of an exact summary (offset 0) "
+		 "must add up to n");
 	topk_bad("{\"cap\":2,\"n\":4,\"items\":[]}",
 		 "'t.json': 1:1: /: missing required property 'offset'");
 }
@@ -1012,7 +1017,7 @@ static void test_topk_json_v1(void)
 	mlg_topk_release(&t);
 	/* full: the smallest count, and its item goes */
 	T_EQ_INT(load_v1(&t,
-			 "{\"cap\":2,\"n\":9,\"items\":[" ITEM1(
+			 "{\"cap\":2,\"n\":12,\"items\":[" ITEM1(
 				 "a", H1, 6, 0) "," ITEM1("b", H2, 3, 1) "]}"),
 		 0);
 	T_EQ_INT(t.offset, 3);
@@ -1025,6 +1030,14 @@ static void test_topk_json_v1(void)
 		 MLG_EINVALID);
 	T_EQ_STR(mlg_error_message(), "'t.json': 1:74: /items/0/err: err "
 				      "must be 0 to count - 1, got 3");
+	/* an offset a summary of 8 counters could not have: merged and
+	 * written, it would not read back */
+	T_EQ_INT(load_v1(&t,
+			 "{\"cap\":2,\"n\":9,\"items\":[" ITEM1(
+				 "a", H1, 6, 0) "," ITEM1("b", H2, 3, 1) "]}"),
+		 MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "'t.json': 1:1: /: an offset must be at "
+				      "most n / (cap / 2), got 3");
 	T_EQ_INT(load_v1(&t, "{\"cap\":9,\"n\":4,\"items\":[]}"), MLG_EINVALID);
 	T_EQ_STR(mlg_error_message(),
 		 "'t.json': 1:2: /cap: top-k capacity must be 1 to 8, got 9");
