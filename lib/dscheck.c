@@ -136,7 +136,9 @@ static int in_set(const struct rule *r, uint64_t h, size_t *at)
 	return lo < r->nset && r->set[lo] == h;
 }
 
-/* "income, 0.99" -> field income, q 0.99; "churned=true" -> label. */
+/* "income, 0.99" -> field income, q 0.99 (the last comma: a name may
+ * hold one); "churned = true" -> label "true" (blanks around the '='
+ * go, as around the name). */
 static int parse_arg(struct mlg_dscheck *c, struct rule *r,
 		     const struct mlg_json_doc *doc, const char *ptr)
 {
@@ -145,7 +147,7 @@ static int parse_arg(struct mlg_dscheck *c, struct rule *r,
 	int fi, rc = 0;
 
 	if (r->m == M_QUANTILE) {
-		sep = strchr(arg, ',');
+		sep = strrchr(arg, ',');
 		if (!sep ||
 		    mlg_parse_double(&r->q, sep + 1 + strspn(sep + 1, " ")) ||
 		    !(r->q >= 0 && r->q <= 1)) { /* NaN too */
@@ -166,7 +168,7 @@ static int parse_arg(struct mlg_dscheck *c, struct rule *r,
 			goto done;
 		}
 		mlg_buf_add(&col, arg, (size_t)(sep - arg));
-		r->label = mlg_strdup(sep + 1);
+		r->label = mlg_strdup(sep + 1 + strspn(sep + 1, " "));
 	} else {
 		mlg_buf_adds(&col, arg);
 	}

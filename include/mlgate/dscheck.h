@@ -26,12 +26,14 @@
  *                             (dates in days, times and datetimes in
  *                             seconds since the epoch); stddev is the
  *                             sample standard deviation
- *   quantile(c, q)            KLL sketch, rank error about 1.65% at k=200
+ *   quantile(c, q)            KLL sketch, rank error about 1.65% at k=200;
+ *                             q follows the last comma
  *   distinct_count(c)         HyperLogLog, about 0.8% standard error
  *   in_set_fraction(c)        share of non-missing cells whose text is in
  *                             "values"
  *   set_coverage(c)           share of "values" that occur at least once
- *   label_share(c=v)          share of rows whose cell text is v
+ *   label_share(c=v)          share of rows whose cell text is v (blanks
+ *                             around '=' ignored)
  *   duplicate_rows            rows whose raw bytes repeat an earlier row
  *                             (64-bit fingerprints)
  *   key_overlap(c)            rows whose cell text for c also occurs in
