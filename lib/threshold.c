@@ -718,6 +718,12 @@ int mlg_unit_format(struct mlg_buf *out, double base_value, enum mlg_unit u,
 		if (y == base_value)
 			break;
 	}
+	/* None may where the scaling rounds (2e22 h in ms): then the base
+	 * unit, when it does not scale, in which 17 digits always do. */
+	if (prec > 17 && d && base_unit(u)->mul == base_unit(u)->div) {
+		d = base_unit(u);
+		snprintf(num, sizeof(num), "%.17g", base_value);
+	}
 	return mlg_buf_addf(out, "%s%s", num, d ? d->text : "");
 }
 

@@ -586,6 +586,10 @@ static void test_unit_format(void)
 	unit_fmt("-inf", -INFINITY, MLG_UNIT_NONE, NULL);
 	unit_fmt("inf/s", INFINITY, MLG_UNIT_RATE, NULL);
 	unit_fmt("1e+300s", 1e300, MLG_UNIT_TIME, "ns");
+	/* 5592596017678025972h: no text in ms scales back to it, seconds
+	 * do */
+	unit_fmt("2.0133345663640895e+22s", 5592596017678025972.0 * 3600,
+		 MLG_UNIT_TIME, "ms");
 
 	mlg_error_clear();
 	T_EQ_INT(mlg_unit_format(&b, 1, MLG_UNIT_TIME, "MiB"), MLG_EINVALID);
