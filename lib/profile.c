@@ -380,17 +380,17 @@ static void candidates(const struct mlg_profile *p, struct mlg_profile_col *c,
 {
 	const struct mlg_field *f = p->cand->fields;
 	int fast = p->cc->fast && len;
+	int cast_int = cast && cast->type == MLG_T_INTEGER;
 	struct mlg_value v;
 
 	/* A date's dashes: no need to try it as a number. */
-	if (mask & B_SIGN)
-		mask |= inner_signs(s, len);
-	if (cast && cast->type == MLG_T_INTEGER)
+	if (cast_int)
 		v.i = cast->i;
-	if ((cast && cast->type == MLG_T_INTEGER) ||
-	    (!(mask & ~(B_DIGIT | B_SIGN)) &&
-	     ((fast && mlg_short_int(&v.i, s, len)) ||
-	      !mlg_field_cast(&v, &f[0], s, len)))) {
+	else if (mask & B_SIGN)
+		mask |= inner_signs(s, len);
+	if (cast_int || (!(mask & ~(B_DIGIT | B_SIGN)) &&
+			 ((fast && mlg_short_int(&v.i, s, len)) ||
+			  !mlg_field_cast(&v, &f[0], s, len)))) {
 		if (!c->cand[MLG_CAND_INTEGER] || v.i < c->imin)
 			c->imin = v.i;
 		if (!c->cand[MLG_CAND_INTEGER] || v.i > c->imax)
