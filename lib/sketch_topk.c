@@ -585,11 +585,11 @@ static int load(struct mlg_topk *out, const struct mlg_json_doc *doc, json_t *v,
 		keep_above(out, out->offset);
 		slots_fill(out);
 	}
-	/* Exact (offset 0): every value is held, with its true count. A
-	 * version 1 summary must meet the bound a version 2 one is read
-	 * with, or the profile written from it could not be read back. */
-	for (sure = 0, i = 0; i < out->nitems; i++)
-		sure += out->items[i].count - out->offset;
+	/* A version 1 summary must meet the bound a version 2 one is read
+	 * with, or the profile written from it could not be read back.
+	 * Exact (offset 0): every value is held, with its true count; the
+	 * counts then are what `sure` added (an offset of 0 keeps every
+	 * item, and no item had an err). */
 	if (out->offset ? out->offset > out->n / (out->cap / 2)
 			: sure != out->n) {
 		rc = mlg_json_error(doc, ptr,
