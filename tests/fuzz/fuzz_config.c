@@ -71,6 +71,7 @@
 #include "mlgate/threshold.h"
 #include "mlgate/util.h"
 #include "mlgate/yaml.h"
+#include "position.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -125,14 +126,7 @@ static void one_line(const char *m)
 /* "LINE:COLUMN: " at `p`, both from 1, into *line and *col. */
 static void position(const char *p, unsigned long *line, unsigned long *col)
 {
-	char *end;
-
-	*line = strtoul(p, &end, 10);
-	if (end == p || *end != ':' || !*line)
-		abort();
-	p = end + 1;
-	*col = strtoul(p, &end, 10);
-	if (end == p || *end != ':' || end[1] != ' ' || !*col)
+	if (*fuzz_position(p, line, col) != ' ')
 		abort();
 }
 

@@ -49,6 +49,7 @@
 #include "mlgate/report.h"
 #include "mlgate/schema.h"
 #include "mlgate/util.h"
+#include "position.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -90,7 +91,6 @@ static void check_message(const char *name, const struct mlg_json_doc *doc)
 	const char *m = mlg_error_message(), *p, *end;
 	unsigned long line, col;
 	size_t n = strlen(name);
-	char *e;
 
 	if (m[0] != '\'' || strncmp(m + 1, name, n) ||
 	    strncmp(m + 1 + n, "': ", 3))
@@ -98,16 +98,9 @@ static void check_message(const char *name, const struct mlg_json_doc *doc)
 	p = m + n + 4;
 	if (!doc && !strcmp(p, "empty JSON text"))
 		return;
-	line = strtoul(p, &e, 10);
-	if (e == p || *e != ':' || !line)
-		abort();
-	p = e + 1;
-	col = strtoul(p, &e, 10);
-	if (e == p || *e != ':' || !col)
-		abort();
+	p = fuzz_position(p, &line, &col);
 	if (!doc)
 		return;
-	p = e + 1;
 	if (*p != ' ' || p[1] != '/')
 		abort();
 	p++;

@@ -16,6 +16,7 @@
 #include "mlgate/error.h"
 #include "mlgate/json.h"
 #include "mlgate/schema.h"
+#include "position.h"
 #include "scan_oracle.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,20 +34,13 @@ static void check_message(void)
 	const char *m = mlg_error_message(), *p;
 	static const char want[] = "'fuzz.json': ";
 	unsigned long line, col;
-	char *end;
 
 	if (strncmp(m, want, sizeof(want) - 1))
 		abort();
 	p = m + sizeof(want) - 1;
 	if (!strcmp(p, "empty JSON text"))
 		return;
-	line = strtoul(p, &end, 10);
-	if (end == p || *end != ':' || !line)
-		abort();
-	p = end + 1;
-	col = strtoul(p, &end, 10);
-	if (end == p || *end != ':' || !col)
-		abort();
+	fuzz_position(p, &line, &col);
 }
 
 static void check_cells(struct mlg_cast_ctx *ctx, const struct mlg_schema *s)
