@@ -27,7 +27,8 @@ static int has_bom(const char *s, size_t len)
 	return len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3);
 }
 
-void mlg_json_add_safe(struct mlg_buf *b, const char *s, size_t n)
+/* `n` bytes of `s`, control bytes as \\u00XX. */
+static void add_safe(struct mlg_buf *b, const char *s, size_t n)
 {
 	size_t i;
 
@@ -41,10 +42,7 @@ void mlg_json_add_safe(struct mlg_buf *b, const char *s, size_t n)
 	}
 }
 
-static int seterr(int code, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static int seterr(int code, const char *fmt, ...)
+int mlg_json_error_set(int code, const char *fmt, ...)
 {
 	struct mlg_buf raw = MLG_BUF_INIT, safe = MLG_BUF_INIT;
 	va_list ap;
@@ -52,7 +50,7 @@ static int seterr(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	mlg_buf_vaddf(&raw, fmt, ap);
 	va_end(ap);
-	mlg_json_add_safe(&safe, raw.ptr, raw.len);
+	add_safe(&safe, raw.ptr, raw.len);
 	mlg_error_set(code, "%s", safe.ptr);
 	mlg_buf_release(&raw);
 	mlg_buf_release(&safe);
@@ -97,7 +95,8 @@ static int syntax_error(const char *name, const char *text, size_t len,
 	int eof;
 
 	if (e->line < 0 || e->position < 0)
-		return seterr(MLG_EINVALID, "'%s': %s", name, e->text);
+		return mlg_json_error_set(MLG_EINVALID, "'%s': %s", name,
+					  e->text);
 	off = (size_t)e->position < len ? (size_t)e->position : len;
 	n = strlen(e->text);
 	near = strstr(e->text, " near '");
@@ -123,8 +122,9 @@ static int syntax_error(const char *name, const char *text, size_t len,
 		what = buf;
 	}
 	position(text, len, off, &line, &col);
-	return seterr(MLG_EINVALID, "'%s': %" PRIu64 ":%" PRIu64 ": %s", name,
-		      line, col, what);
+	return mlg_json_error_set(MLG_EINVALID,
+				  "'%s': %" PRIu64 ":%" PRIu64 ": %s", name,
+				  line, col, what);
 }
 
 static int blank(const char *s, size_t len)
@@ -150,14 +150,16 @@ static int parse(struct mlg_json_doc *doc, char *name, char *text, size_t len)
 		len -= 3;
 	}
 	if (blank(text, len)) {
-		rc = seterr(MLG_EINVALID, "'%s': empty JSON text", name);
+		rc = mlg_json_error_set(MLG_EINVALID, "'%s': empty JSON text",
+					name);
 		goto done;
 	}
 	/* PowerShell's ">" writes UTF-16: say so rather than "byte 0xff" */
 	if (len >= 2 &&
 	    (!memcmp(text, "\xff\xfe", 2) || !memcmp(text, "\xfe\xff", 2))) {
-		rc = seterr(MLG_EINVALID,
-			    "'%s': 1:1: UTF-16 text, expected UTF-8", name);
+		rc = mlg_json_error_set(
+			MLG_EINVALID, "'%s': 1:1: UTF-16 text, expected UTF-8",
+			name);
 		goto done;
 	}
 	root = json_loadb(text, len, PARSE_FLAGS, &e);
@@ -616,8 +618,8 @@ int mlg_json_locate(const char *text, size_t len, const char *pointer,
 	char *tok;
 
 	if (!valid_pointer(pointer))
-		return seterr(MLG_EINVALID, "invalid JSON pointer '%s'",
-			      pointer);
+		return mlg_json_error_set(MLG_EINVALID,
+					  "invalid JSON pointer '%s'", pointer);
 	tok = mlg_malloc(strlen(pointer) + 1);
 	if (has_bom(text, len))
 		sc.pos = 3;
@@ -642,15 +644,16 @@ int mlg_json_locate(const char *text, size_t len, const char *pointer,
 done:
 	free(tok);
 	if (rc == MLG_ENOTFOUND)
-		return seterr(rc, "no value at '%s'", pointer);
+		return mlg_json_error_set(rc, "no value at '%s'", pointer);
 	if (rc == BROKEN) {
 		uint64_t l, c;
 
 		position(text, len, sc.pos, &l, &c);
-		return seterr(MLG_EINVALID,
-			      "cannot locate '%s': malformed JSON at %" PRIu64
-			      ":%" PRIu64,
-			      pointer, l, c);
+		return mlg_json_error_set(
+			MLG_EINVALID,
+			"cannot locate '%s': malformed JSON at %" PRIu64
+			":%" PRIu64,
+			pointer, l, c);
 	}
 	return 0;
 }
@@ -669,10 +672,12 @@ static int verror(const struct mlg_json_doc *doc, const char *pointer,
 	mlg_buf_vaddf(&msg, fmt, ap);
 	if (doc->text &&
 	    !mlg_json_locate(doc->text, doc->len, pointer, &line, &col))
-		seterr(MLG_EINVALID, "'%s': %" PRIu64 ":%" PRIu64 ": %s: %s",
-		       name, line, col, shown, msg.ptr);
+		mlg_json_error_set(MLG_EINVALID,
+				   "'%s': %" PRIu64 ":%" PRIu64 ": %s: %s",
+				   name, line, col, shown, msg.ptr);
 	else
-		seterr(MLG_EINVALID, "'%s': %s: %s", name, shown, msg.ptr);
+		mlg_json_error_set(MLG_EINVALID, "'%s': %s: %s", name, shown,
+				   msg.ptr);
 	mlg_buf_release(&msg);
 	return MLG_EINVALID;
 }

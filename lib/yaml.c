@@ -83,15 +83,8 @@ struct state {
 /* Escaped as json.c's messages: a key may hold a newline. */
 static int fail(const struct state *s, const yaml_mark_t *m, const char *what)
 {
-	struct mlg_buf raw = MLG_BUF_INIT, safe = MLG_BUF_INIT;
-
-	mlg_buf_addf(&raw, "'%s': %zu:%zu: %s", s->name, m->line + 1,
-		     m->column + 1, what);
-	mlg_json_add_safe(&safe, raw.ptr, raw.len);
-	mlg_error_set(MLG_EINVALID, "%s", safe.ptr);
-	mlg_buf_release(&raw);
-	mlg_buf_release(&safe);
-	return MLG_EINVALID;
+	return mlg_json_error_set(MLG_EINVALID, "'%s': %zu:%zu: %s", s->name,
+				  m->line + 1, m->column + 1, what);
 }
 
 static int is_int(const char *s, long long *out)

@@ -214,9 +214,10 @@ int mlg_json_cell(struct mlg_buf *b, json_t *v);
  * characters escaped, the rest as it is. */
 void mlg_json_add_str(struct mlg_buf *b, const char *s);
 
-/* Append `n` bytes of `s` with control bytes (0x00-0x1f, 0x7f) written
- * as \\u00XX, as the messages of this module are: an error message must
- * stay one line, whatever a key or a file name holds. */
-void mlg_json_add_safe(struct mlg_buf *b, const char *s, size_t n);
+/* mlg_error_set() with control bytes (0x00-0x1f, 0x7f) written as
+ * \\u00XX, as the messages of this module are: an error message must
+ * stay one line, whatever a key or a file name holds. Returns `code`. */
+int mlg_json_error_set(int code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif
