@@ -100,9 +100,9 @@ void mlg_hll_merge(struct mlg_hll *a, const struct mlg_hll *b)
 {
 	size_t i;
 
+	/* Without a branch: a byte-wise max, 16 registers an instruction. */
 	for (i = 0; i < MLG_HLL_M; i++)
-		if (b->reg[i] > a->reg[i])
-			a->reg[i] = b->reg[i];
+		a->reg[i] = b->reg[i] > a->reg[i] ? b->reg[i] : a->reg[i];
 }
 
 /* Ertl's sigma(x) = x + sum_k x^(2^k) 2^(k-1): the share of registers
