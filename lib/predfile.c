@@ -868,7 +868,8 @@ static int read_rows(struct state *st, struct mlg_stream *s, const char *src)
 					 JSON_REJECT_DUPLICATES, &e);
 			if (!json_is_object(obj)) {
 				json_decref(obj);
-				rc = mlg_error_set(
+				/* jansson quotes the bytes it stopped at */
+				rc = mlg_json_error_set(
 					MLG_EDATA, "'%s': line %llu: %s", src,
 					(unsigned long long)rec.line,
 					obj ? "not a JSON object" : e.text);
