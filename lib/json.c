@@ -27,8 +27,7 @@ static int has_bom(const char *s, size_t len)
 	return len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3);
 }
 
-/* `n` bytes of `s`, control bytes as \\u00XX. */
-static void add_safe(struct mlg_buf *b, const char *s, size_t n)
+void mlg_json_add_safe(struct mlg_buf *b, const char *s, size_t n)
 {
 	size_t i;
 
@@ -50,7 +49,7 @@ int mlg_json_error_set(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	mlg_buf_vaddf(&raw, fmt, ap);
 	va_end(ap);
-	add_safe(&safe, raw.ptr, raw.len);
+	mlg_json_add_safe(&safe, raw.ptr, raw.len);
 	mlg_error_set(code, "%s", safe.ptr);
 	mlg_buf_release(&raw);
 	mlg_buf_release(&safe);

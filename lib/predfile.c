@@ -249,6 +249,7 @@ static int bad(const struct state *st, struct sink *k, uint64_t line,
 	       const char *why)
 {
 	struct mlg_predfile_bad *b;
+	struct mlg_buf m = MLG_BUF_INIT;
 	long c = st->col[role];
 
 	k->nbad++;
@@ -257,14 +258,20 @@ static int bad(const struct state *st, struct sink *k, uint64_t line,
 	b = &k->bad[k->nbadlist++];
 	b->line = line;
 	b->column = mlg_strdup(c >= 0 ? st->names[c] : "?");
-	if (!f.len)
+	/* the cell and the id are shown on a line of their own */
+	if (!f.len) {
 		b->message = mlg_strdup("empty value");
-	else
-		b->message =
-			mlg_strfmt("'%.*s' %s", (int)(f.len > 40 ? 40 : f.len),
-				   f.ptr, why);
-	b->id = st->col[C_ID] >= 0 ? mlg_strndup(fs[C_ID].ptr, fs[C_ID].len)
-				   : NULL;
+	} else {
+		mlg_buf_addch(&m, '\'');
+		mlg_json_add_safe(&m, f.ptr, f.len > 40 ? 40 : f.len);
+		mlg_buf_addf(&m, "' %s", why);
+		b->message = mlg_buf_detach(&m, NULL);
+	}
+	b->id = NULL;
+	if (st->col[C_ID] >= 0) {
+		mlg_json_add_safe(&m, fs[C_ID].ptr, fs[C_ID].len);
+		b->id = mlg_buf_detach(&m, NULL);
+	}
 	return 0;
 }
 

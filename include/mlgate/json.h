@@ -220,4 +220,9 @@ void mlg_json_add_str(struct mlg_buf *b, const char *s);
 int mlg_json_error_set(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Append `n` bytes of `s` with control bytes as \\u00XX, as
+ * mlg_json_error_set() writes them: for bytes of a file that a message
+ * or a finding shows. */
+void mlg_json_add_safe(struct mlg_buf *b, const char *s, size_t n);
+
 #endif

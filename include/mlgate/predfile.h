@@ -69,6 +69,7 @@ struct mlg_predfile_bad {
 	char *column;  /* the column at fault */
 	char *message; /* "'abc' is not a number" */
 	char *id;      /* the --id value, or NULL */
+	/* message and id show control bytes as \\u00XX (json.h) */
 };
 
 /* One slice key column: its distinct values and each row's value. */

@@ -319,7 +319,7 @@ static void test_nul_and_invalid_utf8(void)
 	/* invalid UTF-8 is a label like any other, a NUL byte is not */
 	T_EQ_INT(pf.nbad, 1);
 	T_EQ_INT(pf.bad[0].line, 5);
-	T_EQ_STR(pf.bad[0].message, "'x' holds a NUL byte");
+	T_EQ_STR(pf.bad[0].message, "'x\\u0000y' holds a NUL byte");
 	T_EQ_INT(pf.n, 3);
 	/* the label \xff\xfe is a third class, sorted as bytes */
 	T_EQ_INT(pf.task, MLG_TASK_MULTICLASS);
