@@ -1053,6 +1053,14 @@ static int classes(struct state *st, const char *src)
 				   src);
 		goto done;
 	}
+	/* P(greater label) of one label: no class 1 to predict */
+	if (np == 1 && k == 1) {
+		rc = mlg_json_error_set(MLG_EINVALID,
+					"one probability column needs two "
+					"labels, only '%s' is in '%s'",
+					pf->classes[0], src);
+		goto done;
+	}
 	for (i = 0; i < pf->n; i++) {
 		pf->y[i] = (int32_t)map[pf->y[i]];
 		if (pf->pred)
