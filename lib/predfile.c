@@ -1085,8 +1085,9 @@ static int classes(struct state *st, const char *src)
 	}
 	if (np != k) {
 		rc = mlg_error_set(MLG_EINVALID,
-				   "%zu probability columns for %zu classes",
-				   np, k);
+				   "%zu probability columns for %zu classes "
+				   "in '%s'",
+				   np, k, src);
 		goto done;
 	}
 	pr = mlg_malloc((pf->n * k + 1) * sizeof(*pr));
