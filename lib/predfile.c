@@ -1076,10 +1076,10 @@ static int classes(struct state *st, const char *src)
 			if (!strcmp(st->probaclass[i], pf->classes[c]))
 				pcol[c] = (long)i;
 		if (pcol[c] < 0) {
-			rc = mlg_error_set(MLG_EINVALID,
-					   "label '%s' has no probability "
-					   "column in '%s'",
-					   pf->classes[c], src);
+			rc = mlg_json_error_set(MLG_EINVALID,
+						"label '%s' has no probability "
+						"column in '%s'",
+						pf->classes[c], src);
 			goto done;
 		}
 	}
