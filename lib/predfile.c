@@ -1067,6 +1067,13 @@ static int classes(struct state *st, const char *src)
 			pf->pred[i] = (int32_t)map[pf->pred[i]];
 	}
 	pf->nproba = np;
+	if (np == 1 && pf->task == MLG_TASK_MULTICLASS) {
+		rc = mlg_error_set(MLG_EINVALID,
+				   "a multiclass task needs a probability "
+				   "column per class, not one, in '%s'",
+				   src);
+		goto done;
+	}
 	if (np < 2)
 		goto done;
 	pcol = mlg_malloc(k * sizeof(*pcol));
