@@ -339,6 +339,15 @@ static int row(const struct state *st, struct sink *k, const struct field *fs,
 				   "is negative");
 	}
 
+	/* slice names and selectors are C strings */
+	for (i = 0; i < st->pf->nkeys; i++) {
+		struct field f = fs[C_FIXED + np + i];
+
+		if (memchr(f.ptr, 0, f.len))
+			return bad(st, k, line, C_FIXED + np + i, f, fs,
+				   "holds a NUL byte");
+	}
+
 	/* The row is valid: store it. */
 	if (k->cls_on) {
 		k->y = mlg_grow(k->y, sizeof(*k->y), n + 1, &k->ay);
