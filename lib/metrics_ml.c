@@ -313,7 +313,8 @@ static void counting(struct mlg_metrics *out, const double *cm, size_t k,
 		vy += t * t;
 	}
 	vy = total * total - vy;
-	put(out, "matthews_corrcoef", vy * vp == 0 ? 0 : cov / sqrt(vy * vp),
+	/* a constant marginal's variance may round below 0 with weights */
+	put(out, "matthews_corrcoef", vy * vp > 0 ? cov / sqrt(vy * vp) : 0,
 	    NULL);
 }
 

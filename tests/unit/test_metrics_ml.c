@@ -130,6 +130,20 @@ static void test_zero_division(void)
 	T_EQ_STR(m.avg, "binary");
 }
 
+static void test_mcc_constant_weighted(void)
+{
+	/* every row predicted 1: the weights' sum in row order (0.1 + 0.7
+	 * + 0.3) and by column (0.1 + 0.3 + 0.7) round apart */
+	static const int32_t y[] = {0, 1, 0}, p[] = {1, 1, 1};
+	static const double w[] = {0.1, 0.7, 0.3};
+	struct mlg_cls_data d = {
+		.n = 3, .nclasses = 2, .binary = 1, .y = y, .pred = p, .w = w};
+	struct mlg_metrics m;
+
+	T_EQ_INT(mlg_metrics_classification(&m, NULL, &d, NULL, NULL), 0);
+	T_EQ_DBL(get(&m, "matthews_corrcoef"), 0, 0);
+}
+
 static void test_macro_counts_predicted_only_labels(void)
 {
 	/* f1_score([0,1,2,2], [0,2,1,3], average='macro') == 0.25: class 3
@@ -315,6 +329,7 @@ MLG_TESTS(T(test_rank_ties_half_credit), T(test_rank_weighted),
 	  T(test_rank_negative_and_signed_zero),
 	  T(test_rank_single_class_is_error),
 	  T(test_rank_large_sorted_and_reversed), T(test_zero_division),
+	  T(test_mcc_constant_weighted),
 	  T(test_macro_counts_predicted_only_labels), T(test_log_loss_clipped),
 	  T(test_argmax_prediction), T(test_regression_edges), T(test_names),
 	  T(test_to_json), T(test_binary_auc_paths_agree))
