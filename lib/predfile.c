@@ -231,6 +231,8 @@ static int fast_num(double *out, const char *p, size_t len)
 	return 1;
 }
 
+/* 0 for a number, 1 for text strtod() reads as NaN ("nan", "-NaN",
+ * "nan(1)"), -1 for anything else. */
 static int num(double *out, struct field f, char *tmp, size_t ntmp)
 {
 	if (f.len && fast_num(out, f.ptr, f.len))
@@ -241,7 +243,7 @@ static int num(double *out, struct field f, char *tmp, size_t ntmp)
 	tmp[f.len] = 0;
 	if (mlg_parse_double(out, tmp))
 		return -1;
-	return isnan(*out) ? -1 : 0;
+	return isnan(*out) ? 1 : 0;
 }
 
 static int bad(const struct state *st, struct sink *k, uint64_t line,
@@ -275,11 +277,6 @@ static int bad(const struct state *st, struct sink *k, uint64_t line,
 	return 0;
 }
 
-static int is_nan_text(struct field f)
-{
-	return f.len == 3 && !strncasecmp(f.ptr, "nan", 3);
-}
-
 /* One data row into `k`: `fs` holds the value of each entry of st->col.
  * Only reads `st`, so workers share it. */
 static int row(const struct state *st, struct sink *k, const struct field *fs,
@@ -289,15 +286,14 @@ static int row(const struct state *st, struct sink *k, const struct field *fs,
 	double yv = 0, pv = 0, w = 1, *p = NULL, sum = 0;
 	char tmp[128];
 	size_t i, n = k->n, np = st->nprobacols;
-	int ynum, pnum = 0;
+	int ynum, pnum = 0, rc;
 
 	k->rows++;
 	if (!fs[C_LABEL].len || memchr(fs[C_LABEL].ptr, 0, fs[C_LABEL].len))
 		return bad(st, k, line, C_LABEL, fs[C_LABEL], fs,
 			   "holds a NUL byte");
-	ynum = !num(&yv, fs[C_LABEL], tmp, sizeof(tmp));
-	if ((!ynum &&
-	     (task == MLG_TASK_REGRESSION || is_nan_text(fs[C_LABEL]))) ||
+	ynum = !(rc = num(&yv, fs[C_LABEL], tmp, sizeof(tmp)));
+	if ((!ynum && (task == MLG_TASK_REGRESSION || rc > 0)) ||
 	    (ynum && isinf(yv) && task == MLG_TASK_REGRESSION))
 		return bad(st, k, line, C_LABEL, fs[C_LABEL], fs,
 			   "is not a number");
@@ -307,8 +303,8 @@ static int row(const struct state *st, struct sink *k, const struct field *fs,
 		if (!f.len || memchr(f.ptr, 0, f.len))
 			return bad(st, k, line, C_PRED, f, fs,
 				   "holds a NUL byte");
-		pnum = !num(&pv, f, tmp, sizeof(tmp));
-		if (!pnum && (task == MLG_TASK_REGRESSION || is_nan_text(f)))
+		pnum = !(rc = num(&pv, f, tmp, sizeof(tmp)));
+		if (!pnum && (task == MLG_TASK_REGRESSION || rc > 0))
 			return bad(st, k, line, C_PRED, f, fs,
 				   "is not a number");
 		if (pnum && isinf(pv) && task == MLG_TASK_REGRESSION)
