@@ -84,6 +84,9 @@ static void put(struct mlg_metrics *m, const char *name, double v,
 		MLG_BUG("too many metrics");
 	x = &m->m[m->n++];
 	x->name = name;
+	/* Values near the largest doubles: a sum of squares overflows. */
+	if (!undefined && !isfinite(v))
+		undefined = "the values overflow a double";
 	x->value = undefined ? 0 : v;
 	x->undefined = undefined;
 }

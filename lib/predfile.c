@@ -287,16 +287,20 @@ static int row(const struct state *st, struct sink *k, const struct field *fs,
 	char tmp[128];
 	size_t i, n = k->n, np = st->nprobacols;
 	int ynum, pnum = 0, rc;
+	/* Infinity is no regression value, and detection may find one. */
+	int finite = task == MLG_TASK_REGRESSION || task == MLG_TASK_AUTO;
 
 	k->rows++;
 	if (!fs[C_LABEL].len || memchr(fs[C_LABEL].ptr, 0, fs[C_LABEL].len))
 		return bad(st, k, line, C_LABEL, fs[C_LABEL], fs,
 			   "holds a NUL byte");
 	ynum = !(rc = num(&yv, fs[C_LABEL], tmp, sizeof(tmp)));
-	if ((!ynum && (task == MLG_TASK_REGRESSION || rc > 0)) ||
-	    (ynum && isinf(yv) && task == MLG_TASK_REGRESSION))
+	if (!ynum && (task == MLG_TASK_REGRESSION || rc > 0))
 		return bad(st, k, line, C_LABEL, fs[C_LABEL], fs,
 			   "is not a number");
+	if (ynum && isinf(yv) && finite)
+		return bad(st, k, line, C_LABEL, fs[C_LABEL], fs,
+			   "is not finite");
 	if (st->col[C_PRED] >= 0) {
 		struct field f = fs[C_PRED];
 
@@ -307,7 +311,7 @@ static int row(const struct state *st, struct sink *k, const struct field *fs,
 		if (!pnum && (task == MLG_TASK_REGRESSION || rc > 0))
 			return bad(st, k, line, C_PRED, f, fs,
 				   "is not a number");
-		if (pnum && isinf(pv) && task == MLG_TASK_REGRESSION)
+		if (pnum && isinf(pv) && finite)
 			return bad(st, k, line, C_PRED, f, fs, "is not finite");
 	}
 	/* Parsed in place; a bad row leaves k->n as it was. */

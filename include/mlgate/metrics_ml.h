@@ -40,8 +40,9 @@
  *   max_error           max |y - yhat| (weights ignored, as scikit-learn)
  *
  * A metric that cannot be computed (AUC with a single class present, a
- * probability metric without probabilities) is "undefined" with a reason;
- * it is never NaN. Costs: O(n) for the counting metrics, one radix sort
+ * probability metric without probabilities, a sum that overflows on
+ * values near the largest doubles) is "undefined" with a reason; it is
+ * never NaN or infinite. Costs: O(n) for the counting metrics, one radix sort
  * per ranking (O(n) passes over 16-byte items, no per-row allocation).
  * A binary task with one probability column and no weights sorts 8-byte
  * keys instead (score bits and label), 11 bits per pass, and its log loss

@@ -24,9 +24,11 @@
  * values, otherwise regression.
  *
  * Bad rows are counted, not fatal: an empty, NaN or non-numeric label
- * (regression), prediction, probability or weight, a probability outside
- * [0, 1] and a negative weight make the row invalid; it is left out of the
- * metrics and the first MLG_PREDFILE_LIST_BAD are kept with their line.
+ * (regression), prediction, probability or weight, an infinite label or
+ * prediction (regression, or a task to detect) or weight, a probability
+ * outside [0, 1] and a negative weight make the row invalid; it is left
+ * out of the metrics and the first MLG_PREDFILE_LIST_BAD are kept with
+ * their line.
  * Rows whose probabilities (two or more columns) do not sum to 1 within
  * 1e-6 are kept and counted.
  *
