@@ -561,6 +561,7 @@ static int columns(struct state *st, const char *src)
 {
 	const struct mlg_predfile_opts *o = st->o;
 	size_t i, k;
+	double nan;
 	int rc;
 
 	if (!o->label)
@@ -594,7 +595,18 @@ static int columns(struct state *st, const char *src)
 					"label or predicted column '%s'",
 					o->proba, st->names[i]);
 			st->col[C_FIXED + k] = (long)i;
-			st->probaclass[k++] = class_of(o->proba, st->names[i]);
+			st->probaclass[k] = class_of(o->proba, st->names[i]);
+			/* a NaN label makes its row invalid (row()) */
+			if (st->nprobacols > 1 &&
+			    !mlg_parse_double(&nan, st->probaclass[k]) &&
+			    isnan(nan))
+				return mlg_json_error_set(
+					MLG_EINVALID,
+					"probability column '%s' is for "
+					"class '%s', which no label can be, "
+					"in '%s'",
+					st->names[i], st->probaclass[k], src);
+			k++;
 		}
 	for (i = 0; i < o->nslices; i++)
 		if ((rc = need(st, C_FIXED + st->nprobacols + i, o->slices[i],

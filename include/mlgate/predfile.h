@@ -112,7 +112,8 @@ struct mlg_predfile {
  * way). Errors:
  *   MLG_EINVALID  no column 'y' in 'preds.csv'; no probability column
  *                 matches 'p_*' in ...; label 'x' has no probability
- *                 column; regression needs --pred; an empty header
+ *                 column; a probability column of a class that reads as
+ *                 NaN; regression needs --pred; an empty header
  *   MLG_EDATA     'preds.csv': line 7: unterminated quoted field, or bad
  *                 JSON on a line
  *   stream errors (MLG_ENOTFOUND, MLG_EIO, MLG_ENETWORK) as stream.h
