@@ -53,7 +53,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "mlgate/behave.h"
 #include "mlgate/buf.h"
@@ -72,6 +71,7 @@
 #include "mlgate/util.h"
 #include "mlgate/yaml.h"
 #include "position.h"
+#include "scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -79,29 +79,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* ---- files ---- */
 
-static char tmpdir[] = "/tmp/fuzz_config.XXXXXX";
-static char path[64];
-
-static void remove_dir(void)
-{
-	unlink(path);
-	rmdir(tmpdir);
-}
+static const char *path;
 
 /* Write the config where the loaders read it. */
 static void write_config(const char *text, size_t len)
 {
-	FILE *fp;
-
-	if (!path[0]) {
-		if (!mkdtemp(tmpdir))
-			abort();
-		snprintf(path, sizeof(path), "%s/gate.cfg", tmpdir);
-		atexit(remove_dir);
-	}
-	fp = fopen(path, "wb");
-	if (!fp || fwrite(text, 1, len, fp) != len || fclose(fp))
-		abort();
+	path = fuzz_scratch_write("gate.cfg", text, len);
 }
 
 /* ---- messages ---- */
@@ -115,13 +98,6 @@ struct input {
 	int ref_rc;
 	char *ref_msg;
 };
-
-static void one_line(const char *m)
-{
-	for (; *m; m++)
-		if ((unsigned char)*m < 0x20 || *m == 0x7f)
-			abort();
-}
 
 /* "LINE:COLUMN: " at `p`, both from 1, into *line and *col. */
 static void position(const char *p, unsigned long *line, unsigned long *col)
@@ -150,67 +126,6 @@ static int byte_at(const char *s, size_t len, unsigned long line,
 	return i < len ? (unsigned char)s[i] : -1;
 }
 
-/* The step `key` of a pointer as a message shows it: RFC 6901 escapes,
- * then control bytes as \\u00XX (json.c). */
-static int shown_as(const char *key, const char *tok, size_t n)
-{
-	struct mlg_buf b = MLG_BUF_INIT;
-	size_t i;
-	int same;
-
-	for (i = 0; key[i]; i++) {
-		unsigned char c = (unsigned char)key[i];
-
-		if (c == '~' || c == '/')
-			mlg_buf_adds(&b, c == '~' ? "~0" : "~1");
-		else if (c < 0x20 || c == 0x7f)
-			mlg_buf_addf(&b, "\\u%04x", c);
-		else
-			mlg_buf_addch(&b, c);
-	}
-	same = b.len == n && !memcmp(b.ptr, tok, n);
-	mlg_buf_release(&b);
-	return same;
-}
-
-/* 1 when the `n` bytes at `p` are the pointer of a value under `v`, as
- * a message shows it; "/" is the root itself. */
-static int resolves(json_t *v, const char *p, size_t n)
-{
-	const char *end = p + n, *t, *key;
-	json_t *m;
-	size_t len, idx;
-
-	if (n == 1 && *p == '/')
-		return 1;
-	while (v && p < end) {
-		if (*p != '/')
-			return 0;
-		t = ++p;
-		while (p < end && *p != '/')
-			p++;
-		len = (size_t)(p - t);
-		if (json_is_object(v)) {
-			json_t *found = NULL;
-
-			json_object_foreach (v, key, m)
-				if (shown_as(key, t, len)) {
-					found = m;
-					break;
-				}
-			v = found;
-		} else if (json_is_array(v) && len && len < 20 &&
-			   strspn(t, "0123456789") >= len &&
-			   (t[0] != '0' || len == 1)) {
-			idx = strtoul(t, NULL, 10);
-			v = json_array_get(v, idx);
-		} else {
-			return 0;
-		}
-	}
-	return v != NULL;
-}
-
 /* A pointer that starts `p` and is followed by ": " names a value of
  * `root`. A message cut at the size of struct mlg_error may have lost
  * the end of it. */
@@ -219,7 +134,8 @@ static int names_value(json_t *root, const char *p)
 	const char *q;
 
 	for (q = strstr(p, ": "); q; q = strstr(q + 1, ": "))
-		if (resolves(root, p, (size_t)(q - p)))
+		if ((q - p == 1 && *p == '/') ||
+		    fuzz_resolve(root, p, (size_t)(q - p), NULL))
 			return 1;
 	return strlen(mlg_error_message()) >=
 	       sizeof(((struct mlg_error *)0)->message) - 1;
@@ -231,15 +147,11 @@ static void check_refusal(const struct input *in, int rc)
 	const struct mlg_json_doc *doc = &in->ref;
 	unsigned long line, col;
 	const char *m = mlg_error_message(), *p;
-	size_t n = strlen(path);
 
 	if (rc != MLG_EINVALID)
 		abort();
-	one_line(m);
-	if (m[0] != '\'' || strncmp(m + 1, path, n) ||
-	    strncmp(m + 1 + n, "': ", 3))
-		abort();
-	p = m + n + 4;
+	fuzz_one_line(m);
+	p = fuzz_after_name(m, path);
 	if (in->ref_rc) {
 		/* it did not parse: the parser's own message */
 		if (strcmp(m, in->ref_msg))
@@ -718,7 +630,7 @@ static void run_threshold(const char *text)
 
 	if (mlg_threshold_parse(&t, text)) {
 		m = mlg_error_message();
-		one_line(m);
+		fuzz_one_line(m);
 		if (strncmp(m, "column ", 7))
 			abort();
 		col = strtoul(m + 7, &end, 10);

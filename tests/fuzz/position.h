@@ -1,11 +1,16 @@
 /*
- * position.h - the "LINE:COLUMN:" of a located error message, for the
- * harnesses that check where a refusal points
+ * position.h - where a located error message points: its "LINE:COLUMN:"
+ * and the JSON pointer it shows, for the harnesses that check where a
+ * refusal points
  */
 #ifndef MLGATE_FUZZ_POSITION_H
 #define MLGATE_FUZZ_POSITION_H
 
 #include <stdlib.h>
+#include <string.h>
+
+#include "mlgate/buf.h"
+#include "mlgate/json.h"
 
 /* "LINE:COLUMN:" at `p`, both from 1, into *line and *col; returns what
  * follows the second colon. abort() when it is not there. */
@@ -22,6 +27,96 @@ static inline const char *fuzz_position(const char *p, unsigned long *line,
 	if (end == p || *end != ':' || !*col)
 		abort();
 	return end + 1;
+}
+
+/* What follows "'NAME': " at the start of the message `m`; abort() when
+ * it does not start so. */
+static inline const char *fuzz_after_name(const char *m, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (m[0] != '\'' || strncmp(m + 1, name, n) ||
+	    strncmp(m + 1 + n, "': ", 3))
+		abort();
+	return m + n + 4;
+}
+
+/* abort() when the message `m` holds a control byte: it must stay one
+ * line. */
+static inline void fuzz_one_line(const char *m)
+{
+	for (; *m; m++)
+		if ((unsigned char)*m < 0x20 || *m == 0x7f)
+			abort();
+}
+
+/* Whether `tok` (`n` bytes) is the step `key` of a pointer as a message
+ * shows it: RFC 6901 escapes, then control bytes as \\u00XX (json.c). */
+static inline int fuzz_shown_as(const char *key, const char *tok, size_t n)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	size_t i;
+	int same;
+
+	for (i = 0; key[i]; i++) {
+		unsigned char c = (unsigned char)key[i];
+
+		if (c == '~' || c == '/')
+			mlg_buf_adds(&b, c == '~' ? "~0" : "~1");
+		else if (c < 0x20 || c == 0x7f)
+			mlg_buf_addf(&b, "\\u%04x", c);
+		else
+			mlg_buf_addch(&b, c);
+	}
+	same = b.len == n && !memcmp(b.ptr, tok, n);
+	mlg_buf_release(&b);
+	return same;
+}
+
+/*
+ * The value under `v` whose pointer, as a message shows it, is the `n`
+ * bytes at `p` (steps from the root, "" the root itself), borrowed, or
+ * NULL. `raw`, when not NULL, gets the pointer itself (RFC 6901 escapes
+ * only), what mlg_json_locate() takes. A message shows the root as "/":
+ * callers try that themselves.
+ */
+static inline json_t *fuzz_resolve(json_t *v, const char *p, size_t n,
+				   struct mlg_buf *raw)
+{
+	const char *end = p + n, *t, *key;
+	json_t *m;
+	size_t len;
+
+	while (v && p < end) {
+		if (*p != '/')
+			return NULL;
+		t = ++p;
+		while (p < end && *p != '/')
+			p++;
+		len = (size_t)(p - t);
+		if (json_is_object(v)) {
+			json_t *found = NULL;
+
+			json_object_foreach (v, key, m)
+				if (fuzz_shown_as(key, t, len)) {
+					found = m;
+					if (raw)
+						mlg_json_pointer_append(raw,
+									key);
+					break;
+				}
+			v = found;
+		} else if (json_is_array(v) && len && len < 20 &&
+			   strspn(t, "0123456789") >= len &&
+			   (t[0] != '0' || len == 1)) {
+			v = json_array_get(v, strtoul(t, NULL, 10));
+			if (raw)
+				mlg_buf_add(raw, t - 1, len + 1);
+		} else {
+			return NULL;
+		}
+	}
+	return v;
 }
 
 #endif
