@@ -164,7 +164,8 @@ static int parse_json(struct mlg_history_record *rec, const char *text,
 	    (rc = mlg_json_get_str(&doc, doc.root, "", "commit", 1, &s)))
 		goto done;
 	if (!is_hex40(s)) {
-		rc = mlg_error_set(MLG_EINVALID, "invalid commit id '%s'", s);
+		rc = mlg_json_error_set(MLG_EINVALID, "invalid commit id '%s'",
+					s);
 		goto done;
 	}
 	memcpy(rec->commit, s, MLG_GIT_HEX);
@@ -192,8 +193,9 @@ static int parse_json(struct mlg_history_record *rec, const char *text,
 	rec->metrics.format = MLG_METRICS_JSON;
 	json_object_foreach (m, key, v) {
 		if (!json_is_number(v)) {
-			rc = mlg_error_set(MLG_EINVALID,
-					   "metric '%s' is not a number", key);
+			rc = mlg_json_error_set(MLG_EINVALID,
+						"metric '%s' is not a number",
+						key);
 			goto done;
 		}
 		add_metric(&rec->metrics, key, strlen(key),

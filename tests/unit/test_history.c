@@ -242,6 +242,14 @@ static void test_parse_errors(void)
 		      "{\"a\":\"x\"}}");
 	T_EQ_STR(mlg_error_message(),
 		 "'h': line 1: metric 'a' is not a number");
+	/* a key or a commit id that holds a newline stays on one line */
+	parse_bad(&h, "{\"commit\":\"0123\\n\",\"time\":\"t\",\"metrics\":{}}");
+	T_EQ_STR(mlg_error_message(),
+		 "'h': line 1: invalid commit id '0123\\u000a'");
+	parse_bad(&h, "{\"commit\":\"" HEXID "\",\"time\":\"t\",\"metrics\":"
+		      "{\"a\\tb\":null}}");
+	T_EQ_STR(mlg_error_message(),
+		 "'h': line 1: metric 'a\\u0009b' is not a number");
 	parse_bad(&h, "{\"commit\":\"" HEXID "\",\"time\":\"t\",\"x\":1}");
 	T_CONTAINS(mlg_error_message(), "unknown property 'x'");
 	parse_bad(&h, "{\"commit\":\"" HEXID "\",\"time\":\"t\"}");
