@@ -79,6 +79,11 @@ static struct mlg_named_metric *add(struct mlg_metric_set *m,
 {
 	struct mlg_named_metric *x;
 
+	/* {"": 1}: gab refuses the name too, and an export must read back */
+	if (!*name) {
+		*rc = mlg_json_error(doc, ptr, "empty metric name");
+		return NULL;
+	}
 	if (strlen(name) > NAME_MAX_LEN) {
 		*rc = mlg_json_error(doc, ptr, "metric name too long");
 		return NULL;

@@ -79,6 +79,8 @@ const char *mlg_metrics_format_name(enum mlg_metrics_format f);
  *   "expected an object or an array, found <type>"   at the root
  *   "no metrics found"                                at the root
  *   "duplicate metric '<name>'"                       at the second one
+ *   "empty metric name" (a number at the key "" of the root in json, a
+ *   gab "name" "")
  *   "metric name too long" (over 1024 bytes)
  *   json.h getter messages for gab and bmf members, and
  *   "unknown property '<key>'" for members they do not define.

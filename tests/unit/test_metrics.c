@@ -74,6 +74,9 @@ static void test_json_errors(void)
 		     "'m.json': 2:8: /a/b: duplicate metric 'a.b'");
 	expect_error("{\"a\": \"x\", \"b\": [1]}", MLG_METRICS_AUTO,
 		     "'m.json': 1:1: /: no metrics found");
+	/* a metric needs a name: gab refuses "" too */
+	expect_error("{\"a\": {\"\": 1},\n \"\": 2}", MLG_METRICS_AUTO,
+		     "'m.json': 2:2: /: empty metric name");
 	expect_error("{}", MLG_METRICS_AUTO,
 		     "'m.json': 1:1: /: no metrics found");
 	expect_error("  42", MLG_METRICS_AUTO,
