@@ -364,6 +364,7 @@ int mlg_metrics_export_bmf(struct mlg_buf *out, const struct mlg_metric_set *m)
 {
 	json_t *root = json_object(), *b, *x;
 	size_t i;
+	int rc;
 
 	for (i = 0; i < m->n; i++) {
 		const struct mlg_named_metric *e = &m->items[i];
@@ -376,6 +377,17 @@ int mlg_metrics_export_bmf(struct mlg_buf *out, const struct mlg_metric_set *m)
 		if (!(b = json_object_get(root, bench))) {
 			b = json_object();
 			json_object_set_new(root, bench, b);
+		} else if (json_object_get(b, measure)) {
+			/* "a" and "a/value": one would silently replace the
+			 * other */
+			rc = mlg_json_error_set(
+				MLG_EINVALID,
+				"cannot export '%s' as Bencher Metric Format: "
+				"benchmark '%s' already has measure '%s'",
+				e->name, bench, measure);
+			free(bench);
+			json_decref(root);
+			return rc;
 		}
 		x = json_object();
 		json_object_set_new(x, "value", json_real(e->value));

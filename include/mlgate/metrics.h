@@ -118,8 +118,11 @@ mlg_metrics_find_next(const struct mlg_metric_set *m, const char *name,
  * Append `m` as github-action-benchmark custom JSON (an array of
  * {"name", "unit", "value"}; unit "" when none) or as Bencher Metric
  * Format (a name "a/b" becomes bench "a", measure "b"; a name without '/'
- * gets measure "value"), indented by 2, with a final newline.
- * 0 or MLG_ELIMIT.
+ * or ending in '/' gets measure "value"), indented by 2, with a final
+ * newline. 0 or MLG_ELIMIT; for Bencher Metric Format also MLG_EINVALID
+ * "cannot export '<name>' as Bencher Metric Format: benchmark '<bench>'
+ * already has measure '<measure>'" when two metrics would be the same
+ * measure ("a" and "a/value"); `out` is then as it was.
  */
 int mlg_metrics_export_gab(struct mlg_buf *out, const struct mlg_metric_set *m);
 int mlg_metrics_export_bmf(struct mlg_buf *out, const struct mlg_metric_set *m);
