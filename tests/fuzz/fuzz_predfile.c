@@ -65,7 +65,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "mlgate/buf.h"
 #include "mlgate/error.h"
@@ -75,34 +74,14 @@
 #include "mlgate/slices.h"
 #include "mlgate/threshold.h"
 #include "mlgate/util.h"
+#include "scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* ---- the file ---- */
 
-static char tmpdir[] = "/tmp/fuzz_predfile.XXXXXX";
-static char path[64];
-
-static void remove_dir(void)
-{
-	unlink(path);
-	rmdir(tmpdir);
-}
-
-static void write_file(const uint8_t *p, size_t len)
-{
-	FILE *fp;
-
-	if (!path[0]) {
-		if (!mkdtemp(tmpdir))
-			abort();
-		snprintf(path, sizeof(path), "%s/preds.csv", tmpdir);
-		atexit(remove_dir);
-	}
-	fp = fopen(path, "wb");
-	if (!fp || fwrite(p, 1, len, fp) != len || fclose(fp))
-		abort();
-}
+/* The file's path (scratch.h). */
+static const char *path;
 
 /* What the file holds: its lines, and whether the stream decompresses
  * it (the magics of stream.c), which hides its lines from us. */
@@ -518,7 +497,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	choose(&c, data[0], data[1]);
-	write_file(data + 2, size - 2);
+	path = fuzz_scratch_write("preds.csv", (const char *)data + 2,
+				  size - 2);
 	scan(&in, data + 2, size - 2);
 	sl.min_size = 2;
 	/* as model-test: --slice, then the selectors of the rules */
