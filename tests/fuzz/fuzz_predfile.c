@@ -38,8 +38,9 @@
  *   - a file that loads breaks predfile.h: rows other than valid plus
  *     invalid ones; a bad-row list that is not the first
  *     MLG_PREDFILE_LIST_BAD of them, in increasing lines of the file after
- *     the header, each naming a column of the options and a message of
- *     one line; classes not distinct or not sorted (as numbers when all
+ *     the header (from line 1 in JSON Lines, which has none), each
+ *     naming a column of the options and a message of one line;
+ *     classes not distinct or not sorted (as numbers when all
  *     are numbers), a NaN among them, a binary task of 0/1 labels without
  *     both classes; a probability column a class, but one for binary;
  *     ids out of range; probabilities outside [0, 1];
@@ -236,6 +237,8 @@ static int is_column(const struct choice *c, const char *name)
 static void check_bad(const struct input *in, const struct choice *c,
 		      const struct mlg_predfile *pf)
 {
+	/* the first line of data: JSON Lines has no header */
+	uint64_t first = c->po.jsonl ? 1 : 2;
 	size_t i;
 
 	if (pf->rows != pf->n + pf->nbad ||
@@ -246,7 +249,7 @@ static void check_bad(const struct input *in, const struct choice *c,
 	for (i = 0; i < pf->nbadlist; i++) {
 		const struct mlg_predfile_bad *b = &pf->bad[i];
 
-		if (b->line < 2 || (i && b->line <= pf->bad[i - 1].line) ||
+		if (b->line < first || (i && b->line <= pf->bad[i - 1].line) ||
 		    (!in->compressed && b->line > in->lines))
 			abort();
 		if (!is_column(c, b->column) || !*b->message ||
@@ -254,7 +257,7 @@ static void check_bad(const struct input *in, const struct choice *c,
 			abort();
 		one_line(b->message);
 	}
-	if (pf->not_one > pf->n || (pf->not_one && pf->first_not_one < 2))
+	if (pf->not_one > pf->n || (pf->not_one && pf->first_not_one < first))
 		abort();
 }
 
