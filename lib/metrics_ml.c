@@ -282,7 +282,7 @@ static void prf(struct mlg_metrics *out, const double *cm, size_t k,
 static void counting(struct mlg_metrics *out, const double *cm, size_t k,
 		     double total)
 {
-	double diag = 0, bal = 0, tt = 0, pp = 0, cov, vy, vp;
+	double diag = 0, bal = 0, tt = 0, pp = 0, cov, vy, vp, vv;
 	size_t c, j, present = 0;
 
 	for (c = 0; c < k; c++) {
@@ -316,8 +316,14 @@ static void counting(struct mlg_metrics *out, const double *cm, size_t k,
 		vy += t * t;
 	}
 	vy = total * total - vy;
-	/* a constant marginal's variance may round below 0 with weights */
-	put(out, "matthews_corrcoef", vy * vp > 0 ? cov / sqrt(vy * vp) : 0,
+	/* A constant marginal's variance may round below 0 with weights.
+	 * sklearn's sqrt(vy * vp), but apart where large weights make the
+	 * product overflow. */
+	vv = vy * vp;
+	put(out, "matthews_corrcoef",
+	    vy > 0 && vp > 0
+		    ? cov / (isfinite(vv) ? sqrt(vv) : sqrt(vy) * sqrt(vp))
+		    : 0,
 	    NULL);
 }
 

@@ -337,6 +337,9 @@ static int row(const struct state *st, struct sink *k, const struct field *fs,
 		if (w < 0)
 			return bad(st, k, line, C_WEIGHT, fs[C_WEIGHT], fs,
 				   "is negative");
+		if (w > MLG_PREDFILE_WEIGHT_MAX)
+			return bad(st, k, line, C_WEIGHT, fs[C_WEIGHT], fs,
+				   "is above 1e100, the largest weight");
 	}
 
 	/* slice names and selectors are C strings */

@@ -26,9 +26,9 @@
  * Bad rows are counted, not fatal: an empty, NaN or non-numeric label
  * (regression), prediction, probability or weight, an infinite label or
  * prediction (regression, or a task to detect) or weight, a probability
- * outside [0, 1] and a negative weight make the row invalid; it is left
- * out of the metrics and the first MLG_PREDFILE_LIST_BAD are kept with
- * their line.
+ * outside [0, 1] and a weight below 0 or above MLG_PREDFILE_WEIGHT_MAX
+ * make the row invalid; it is left out of the metrics and the first
+ * MLG_PREDFILE_LIST_BAD are kept with their line.
  * Rows whose probabilities (two or more columns) do not sum to 1 within
  * 1e-6 are kept and counted.
  *
@@ -65,6 +65,11 @@ struct mlg_predfile_opts {
 };
 
 #define MLG_PREDFILE_LIST_BAD 10
+
+/* The largest weight: with at most 2^63 rows the sums stay below 1e119,
+ * and their squares and products, which the weighted metrics take,
+ * below the largest double. */
+#define MLG_PREDFILE_WEIGHT_MAX 1e100
 
 struct mlg_predfile_bad {
 	uint64_t line;
