@@ -235,15 +235,22 @@ static int fast_num(double *out, const char *p, size_t len)
  * "nan(1)"), -1 for anything else. */
 static int num(double *out, struct field f, char *tmp, size_t ntmp)
 {
+	char *s = tmp;
+	int rc;
+
 	if (f.len && fast_num(out, f.ptr, f.len))
 		return 0;
-	if (!f.len || f.len >= ntmp || memchr(f.ptr, 0, f.len))
+	if (!f.len || memchr(f.ptr, 0, f.len))
 		return -1;
-	memcpy(tmp, f.ptr, f.len);
-	tmp[f.len] = 0;
-	if (mlg_parse_double(out, tmp))
-		return -1;
-	return isnan(*out) ? 1 : 0;
+	/* a long text ("0.000...1", "nan(...)") is rare: off the stack */
+	if (f.len >= ntmp)
+		s = mlg_malloc(f.len + 1);
+	memcpy(s, f.ptr, f.len);
+	s[f.len] = 0;
+	rc = mlg_parse_double(out, s) ? -1 : isnan(*out) ? 1 : 0;
+	if (s != tmp)
+		free(s);
+	return rc;
 }
 
 static int bad(const struct state *st, struct sink *k, uint64_t line,
