@@ -129,10 +129,14 @@ enum mlg_history_parser {
  * escape, numbers jansson reads exactly) take a hand scanner, ~10 times
  * faster than jansson on 200 metrics; every other line goes to jansson,
  * and both give the same record for any line the scanner takes.
- * Errors (MLG_EINVALID): "<line>:<col>: <json.h message>", "expected
- * '<key>' ...", "invalid commit id '<s>'", "metric '<m>' is not a
- * number"; with MLG_HISTORY_PARSE_FAST, "not a record line as
- * mlg_history_format() writes it" for any line the scanner leaves.
+ * Errors (MLG_EINVALID): "<line>:<col>: <json.h message>" for text that
+ * is no JSON, and for a member missing or of another type, with its
+ * pointer ("1:1: /: missing required property 'commit'", "1:2: /commit:
+ * expected a string, found number"); "/metrics: expected an object,
+ * found <type>"; "empty JSON text" (an empty line, or a BOM alone);
+ * "invalid commit id '<s>'"; "metric '<m>' is not a number"; with
+ * MLG_HISTORY_PARSE_FAST, "not a record line as mlg_history_format()
+ * writes it" for any line the scanner leaves.
  */
 int mlg_history_parse_line(struct mlg_history_record *out, const char *text,
 			   size_t len, enum mlg_history_parser how);
@@ -140,9 +144,8 @@ int mlg_history_parse_line(struct mlg_history_record *out, const char *text,
 /*
  * Parse history.jsonl text (`len` bytes, `name` for messages) and append
  * its records to `out`. Blank lines are skipped. Errors (MLG_EDATA, the
- * line numbered from 1): "'<name>': line <n>: <json.h message>",
- * "'<name>': line <n>: expected '<key>' ..." for a missing or mistyped
- * member, "invalid commit id", "metric '<m>' is not a number".
+ * line numbered from 1): "'<name>': line <n>: " and a message of
+ * mlg_history_parse_line().
  * O(len).
  */
 int mlg_history_parse(struct mlg_history *out, const char *name,
