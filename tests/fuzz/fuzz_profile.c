@@ -57,25 +57,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define SMALL ((uint64_t)1 << 60)
 
 /* Whether <s, n> is the pointer of a value of `doc`, as written in a
- * message: "/" is the root, control bytes come as \u00XX. */
+ * message: "/" is the root, escapes as fuzz_shown_as() (position.h). */
 static int names_value(const struct mlg_json_doc *doc, const char *s, size_t n)
 {
-	char *ptr = strndup(s, n), *q;
-	unsigned c;
-	int yes, k;
-
-	if (!ptr)
-		abort();
-	yes = !!mlg_json_at(doc->root, strcmp(ptr, "/") ? ptr : "");
-	for (q = ptr; !yes && (q = strstr(q, "\\u00")); q++) {
-		if (sscanf(q + 4, "%2x%n", &c, &k) != 1 || k != 2)
-			continue;
-		*q = (char)c;
-		memmove(q + 1, q + 6, strlen(q + 6) + 1);
-		yes = !!mlg_json_at(doc->root, ptr);
-	}
-	free(ptr);
-	return yes;
+	return (n == 1 && s[0] == '/') || fuzz_resolve(doc->root, s, n, NULL);
 }
 
 /*
