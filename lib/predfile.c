@@ -284,6 +284,33 @@ static int bad(const struct state *st, struct sink *k, uint64_t line,
 	return 0;
 }
 
+/* The label or the prediction (`role`) of a row: 1 with its number in
+ * *v, 0 for class text, or -1 when it makes the row bad (bad() said why). */
+static int label_cell(const struct state *st, struct sink *k, uint64_t line,
+		      size_t role, const struct field *fs, double *v)
+{
+	enum mlg_task task = st->o->task;
+	struct field f = fs[role];
+	const char *why = NULL;
+	char tmp[128];
+	int rc = -1;
+
+	if (!f.len || memchr(f.ptr, 0, f.len))
+		why = "holds a NUL byte";
+	else if ((rc = num(v, f, tmp, sizeof(tmp))) &&
+		 (task == MLG_TASK_REGRESSION || rc > 0))
+		why = "is not a number";
+	/* Infinity is no regression value, and detection may find one. */
+	else if (!rc && isinf(*v) &&
+		 (task == MLG_TASK_REGRESSION || task == MLG_TASK_AUTO))
+		why = "is not finite";
+	if (why) {
+		bad(st, k, line, role, f, fs, why);
+		return -1;
+	}
+	return !rc;
+}
+
 /* One data row into `k`: `fs` holds the value of each entry of st->col.
  * Only reads `st`, so workers share it. */
 static int row(const struct state *st, struct sink *k, const struct field *fs,
@@ -293,34 +320,13 @@ static int row(const struct state *st, struct sink *k, const struct field *fs,
 	double yv = 0, pv = 0, w = 1, *p = NULL, sum = 0;
 	char tmp[128];
 	size_t i, n = k->n, np = st->nprobacols;
-	int ynum, pnum = 0, rc;
-	/* Infinity is no regression value, and detection may find one. */
-	int finite = task == MLG_TASK_REGRESSION || task == MLG_TASK_AUTO;
+	int ynum, pnum = 0;
 
 	k->rows++;
-	if (!fs[C_LABEL].len || memchr(fs[C_LABEL].ptr, 0, fs[C_LABEL].len))
-		return bad(st, k, line, C_LABEL, fs[C_LABEL], fs,
-			   "holds a NUL byte");
-	ynum = !(rc = num(&yv, fs[C_LABEL], tmp, sizeof(tmp)));
-	if (!ynum && (task == MLG_TASK_REGRESSION || rc > 0))
-		return bad(st, k, line, C_LABEL, fs[C_LABEL], fs,
-			   "is not a number");
-	if (ynum && isinf(yv) && finite)
-		return bad(st, k, line, C_LABEL, fs[C_LABEL], fs,
-			   "is not finite");
-	if (st->col[C_PRED] >= 0) {
-		struct field f = fs[C_PRED];
-
-		if (!f.len || memchr(f.ptr, 0, f.len))
-			return bad(st, k, line, C_PRED, f, fs,
-				   "holds a NUL byte");
-		pnum = !(rc = num(&pv, f, tmp, sizeof(tmp)));
-		if (!pnum && (task == MLG_TASK_REGRESSION || rc > 0))
-			return bad(st, k, line, C_PRED, f, fs,
-				   "is not a number");
-		if (pnum && isinf(pv) && finite)
-			return bad(st, k, line, C_PRED, f, fs, "is not finite");
-	}
+	if ((ynum = label_cell(st, k, line, C_LABEL, fs, &yv)) < 0 ||
+	    (st->col[C_PRED] >= 0 &&
+	     (pnum = label_cell(st, k, line, C_PRED, fs, &pv)) < 0))
+		return 0;
 	/* Parsed in place; a bad row leaves k->n as it was. */
 	if (np) {
 		k->proba = mlg_grow(k->proba, sizeof(*k->proba), (n + 1) * np,
@@ -571,7 +577,8 @@ static int columns(struct state *st, const char *src)
 {
 	const struct mlg_predfile_opts *o = st->o;
 	size_t i, k;
-	double nan;
+	char tmp[128], *cls;
+	double x;
 	int rc;
 
 	if (!o->label)
@@ -605,17 +612,18 @@ static int columns(struct state *st, const char *src)
 					"label or predicted column '%s'",
 					o->proba, st->names[i]);
 			st->col[C_FIXED + k] = (long)i;
-			st->probaclass[k] = class_of(o->proba, st->names[i]);
-			/* a NaN label makes its row invalid (row()) */
+			cls = st->probaclass[k] =
+				class_of(o->proba, st->names[i]);
+			/* a NaN label makes its row bad (label_cell()) */
 			if (st->nprobacols > 1 &&
-			    !mlg_parse_double(&nan, st->probaclass[k]) &&
-			    isnan(nan))
+			    num(&x, (struct field){cls, strlen(cls)}, tmp,
+				sizeof(tmp)) > 0)
 				return mlg_json_error_set(
 					MLG_EINVALID,
 					"probability column '%s' is for "
 					"class '%s', which no label can be, "
 					"in '%s'",
-					st->names[i], st->probaclass[k], src);
+					st->names[i], cls, src);
 			k++;
 		}
 	for (i = 0; i < o->nslices; i++)
@@ -1092,12 +1100,6 @@ static int classes(struct state *st, const char *src)
 					pf->classes[0], src);
 		goto done;
 	}
-	for (i = 0; i < pf->n; i++) {
-		pf->y[i] = (int32_t)map[pf->y[i]];
-		if (pf->pred)
-			pf->pred[i] = (int32_t)map[pf->pred[i]];
-	}
-	pf->nproba = np;
 	if (np == 1 && pf->task == MLG_TASK_MULTICLASS) {
 		rc = mlg_error_set(MLG_EINVALID,
 				   "a multiclass task needs a probability "
@@ -1105,6 +1107,12 @@ static int classes(struct state *st, const char *src)
 				   src);
 		goto done;
 	}
+	for (i = 0; i < pf->n; i++) {
+		pf->y[i] = (int32_t)map[pf->y[i]];
+		if (pf->pred)
+			pf->pred[i] = (int32_t)map[pf->pred[i]];
+	}
+	pf->nproba = np;
 	if (np < 2)
 		goto done;
 	pcol = mlg_malloc(k * sizeof(*pcol));
