@@ -126,21 +126,6 @@ static int byte_at(const char *s, size_t len, unsigned long line,
 	return i < len ? (unsigned char)s[i] : -1;
 }
 
-/* A pointer that starts `p` and is followed by ": " names a value of
- * `root`. A message cut at the size of struct mlg_error may have lost
- * the end of it. */
-static int names_value(json_t *root, const char *p)
-{
-	const char *q;
-
-	for (q = strstr(p, ": "); q; q = strstr(q + 1, ": "))
-		if ((q - p == 1 && *p == '/') ||
-		    fuzz_resolve(root, p, (size_t)(q - p), NULL))
-			return 1;
-	return strlen(mlg_error_message()) >=
-	       sizeof(((struct mlg_error *)0)->message) - 1;
-}
-
 /* The refusal `rc` of a loader that read `in` from the file `path`. */
 static void check_refusal(const struct input *in, int rc)
 {
@@ -164,7 +149,7 @@ static void check_refusal(const struct input *in, int rc)
 	}
 	if (*p == '/' && !doc->text) {
 		/* a value of a YAML document: its pointer only */
-		if (!names_value(doc->root, p))
+		if (!fuzz_names_value(doc, p, 0, 0))
 			abort();
 		return;
 	}

@@ -81,35 +81,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* ---- messages ---- */
 
-/* A message cut at the size of struct mlg_error may have lost its end. */
-static int cut(const char *m)
-{
-	return strlen(m) + 1 >= sizeof(mlg_error_last()->message);
-}
-
-/* Whether the `n` bytes at `s` are the pointer of a value of `doc` as a
- * message shows it, and, when `line` is not 0, that value is at
- * line:col of the JSON text. "/" is the root, or its member "". */
-static int names_value(const struct mlg_json_doc *doc, const char *s, size_t n,
-		       unsigned long line, unsigned long col)
-{
-	struct mlg_buf raw = MLG_BUF_INIT;
-	uint64_t l, c;
-	int yes;
-
-	if (n == 1 && *s == '/' &&
-	    (!line || (!mlg_json_locate(doc->text, doc->len, "", &l, &c) &&
-		       l == line && c == col)))
-		return 1;
-	mlg_buf_adds(&raw, "");
-	yes = fuzz_resolve(doc->root, s, n, &raw) &&
-	      (!line ||
-	       (!mlg_json_locate(doc->text, doc->len, raw.ptr, &l, &c) &&
-		l == line && c == col));
-	mlg_buf_release(&raw);
-	return yes;
-}
-
 /*
  * The refusal `rc` of a metrics reader of the text called `name`:
  * `ref` is that text as mlg_config_parse() reads it, `ref_rc` and
@@ -119,7 +90,7 @@ static void check_refusal(int rc, const char *name,
 			  const struct mlg_json_doc *ref, int ref_rc,
 			  const char *ref_msg)
 {
-	const char *m = mlg_error_message(), *p, *end;
+	const char *m = mlg_error_message(), *p;
 	unsigned long line = 0, col = 0;
 
 	if (rc != MLG_EINVALID)
@@ -141,12 +112,7 @@ static void check_refusal(int rc, const char *name,
 		if (*p++ != ' ')
 			abort();
 	}
-	if (*p != '/')
-		abort();
-	for (end = p; (end = strstr(end, ": ")); end++)
-		if (names_value(ref, p, (size_t)(end - p), line, col))
-			return;
-	if (!cut(m))
+	if (*p != '/' || !fuzz_names_value(ref, p, line, col))
 		abort();
 }
 
@@ -595,7 +561,7 @@ static void run_history(const char *text, size_t len)
 			/* the first line refused is the one named */
 			want = mlg_strfmt("'%s': line %zu: %s", CHUNK, no, msg);
 			if (!rc || strncmp(m, want, strlen(m)) ||
-			    (strlen(m) != strlen(want) && !cut(m)))
+			    (strlen(m) != strlen(want) && !fuzz_cut(m)))
 				abort();
 			free(want);
 			seen = 1;

@@ -75,6 +75,7 @@
 #include "mlgate/slices.h"
 #include "mlgate/threshold.h"
 #include "mlgate/util.h"
+#include "position.h"
 #include "scratch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -175,13 +176,6 @@ static void each_rule(const struct choice *c,
 
 /* ---- refusals ---- */
 
-static void one_line(const char *m)
-{
-	for (; *m; m++)
-		if ((unsigned char)*m < 0x20 || *m == 0x7f)
-			abort();
-}
-
 static int names_file(const char *m)
 {
 	char q[80];
@@ -197,7 +191,7 @@ static void check_refusal(const struct input *in, const struct choice *c,
 	unsigned long long line;
 	char *end;
 
-	one_line(m);
+	fuzz_one_line(m);
 	if (rc == MLG_EIO && in->compressed) {
 		if (!names_file(m))
 			abort();
@@ -255,7 +249,7 @@ static void check_bad(const struct input *in, const struct choice *c,
 		if (!is_column(c, b->column) || !*b->message ||
 		    !b->id != !c->po.id)
 			abort();
-		one_line(b->message);
+		fuzz_one_line(b->message);
 	}
 	if (pf->not_one > pf->n || (pf->not_one && pf->first_not_one < first))
 		abort();
@@ -405,7 +399,7 @@ static void check_report(const struct mlg_report *r,
 		    l->line != pf->bad[i].line ||
 		    strcmp(l->field, pf->bad[i].column))
 			abort();
-		one_line(v->findings[i].message);
+		fuzz_one_line(v->findings[i].message);
 	}
 	for (i = 0; i < r->nchecks; i++)
 		if ((unsigned)r->checks[i]->status >= MLG_STATUS_COUNT)

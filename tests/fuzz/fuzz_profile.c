@@ -56,13 +56,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Counts at or below this may double, in a sum of three, within int64. */
 #define SMALL ((uint64_t)1 << 60)
 
-/* Whether <s, n> is the pointer of a value of `doc`, as written in a
- * message: "/" is the root, escapes as fuzz_shown_as() (position.h). */
-static int names_value(const struct mlg_json_doc *doc, const char *s, size_t n)
-{
-	return (n == 1 && s[0] == '/') || fuzz_resolve(doc->root, s, n, NULL);
-}
-
 /*
  * "'<name>': LINE:COLUMN: ..." or "'<name>': empty JSON text"; with
  * `doc` (a profile refused), LINE:COLUMN is followed by the pointer of
@@ -73,14 +66,9 @@ static int names_value(const struct mlg_json_doc *doc, const char *s, size_t n)
  */
 static void check_message(const char *name, const struct mlg_json_doc *doc)
 {
-	const char *m = mlg_error_message(), *p, *end;
+	const char *p = fuzz_after_name(mlg_error_message(), name);
 	unsigned long line, col;
-	size_t n = strlen(name);
 
-	if (m[0] != '\'' || strncmp(m + 1, name, n) ||
-	    strncmp(m + 1 + n, "': ", 3))
-		abort();
-	p = m + n + 4;
 	if (!doc && !strcmp(p, "empty JSON text"))
 		return;
 	p = fuzz_position(p, &line, &col);
@@ -88,11 +76,7 @@ static void check_message(const char *name, const struct mlg_json_doc *doc)
 		return;
 	if (*p != ' ' || p[1] != '/')
 		abort();
-	p++;
-	for (end = p; (end = strstr(end, ": ")); end++)
-		if (names_value(doc, p, (size_t)(end - p)))
-			return;
-	if (strlen(m) + 1 < sizeof(mlg_error_last()->message))
+	if (!fuzz_names_value(doc, p + 1, 0, 0))
 		abort();
 }
 

@@ -6,10 +6,12 @@
 #ifndef MLGATE_FUZZ_POSITION_H
 #define MLGATE_FUZZ_POSITION_H
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mlgate/buf.h"
+#include "mlgate/error.h"
 #include "mlgate/json.h"
 
 /* "LINE:COLUMN:" at `p`, both from 1, into *line and *col; returns what
@@ -117,6 +119,55 @@ static inline json_t *fuzz_resolve(json_t *v, const char *p, size_t n,
 		}
 	}
 	return v;
+}
+
+/* Whether the message `m` fills the buffer of struct mlg_error (error.h),
+ * so that it may have lost its end. */
+static inline int fuzz_cut(const char *m)
+{
+	return strlen(m) + 1 >= sizeof(mlg_error_last()->message);
+}
+
+/* Whether the `n` bytes at `s` are the pointer of a value of `doc` as a
+ * message shows it ("/" the root) and, when `line` is not 0, that value
+ * is at line:col of doc's JSON text. */
+static inline int fuzz_names_value_n(const struct mlg_json_doc *doc,
+				     const char *s, size_t n,
+				     unsigned long line, unsigned long col)
+{
+	struct mlg_buf raw = MLG_BUF_INIT;
+	uint64_t l, c;
+	int yes;
+
+	if (n == 1 && *s == '/' &&
+	    (!line || (!mlg_json_locate(doc->text, doc->len, "", &l, &c) &&
+		       l == line && c == col)))
+		return 1;
+	mlg_buf_adds(&raw, "");
+	yes = fuzz_resolve(doc->root, s, n, &raw) &&
+	      (!line ||
+	       (!mlg_json_locate(doc->text, doc->len, raw.ptr, &l, &c) &&
+		l == line && c == col));
+	mlg_buf_release(&raw);
+	return yes;
+}
+
+/*
+ * Whether the pointer at the start of `p`, within the error message, and
+ * followed by ": ", names a value of `doc` as fuzz_names_value_n() says.
+ * A key may hold ": " itself, so each prefix is tried; a message cut
+ * short (fuzz_cut()) may have lost the end of it, and passes.
+ */
+static inline int fuzz_names_value(const struct mlg_json_doc *doc,
+				   const char *p, unsigned long line,
+				   unsigned long col)
+{
+	const char *end;
+
+	for (end = p; (end = strstr(end, ": ")); end++)
+		if (fuzz_names_value_n(doc, p, (size_t)(end - p), line, col))
+			return 1;
+	return fuzz_cut(mlg_error_message());
 }
 
 #endif
