@@ -822,7 +822,7 @@ static struct mlg_check *start(struct mlg_report *r,
 	free(id);
 	if (c->max_findings > MAX_LISTED)
 		c->max_findings = MAX_LISTED;
-	mlg_json_locate(s->doc.text, s->doc.len, t->ptr, &line, &col);
+	mlg_json_doc_locate(&s->doc, t->ptr, &line, &col);
 	mlg_check_set_loc(c, s->doc.name, line, col, NULL);
 	return c;
 }
@@ -844,8 +844,7 @@ static void failed_row(struct mlg_check *c, const struct mlg_behave_suite *s,
 	}
 	if (where) {
 		loc.file = s->doc.name;
-		mlg_json_locate(s->doc.text, s->doc.len, where, &loc.line,
-				&loc.column);
+		mlg_json_doc_locate(&s->doc, where, &loc.line, &loc.column);
 	}
 	mlg_buf_adds(&b, prefix);
 	describe(&b, t, regression, has_score, a0, a1);

@@ -15,6 +15,7 @@
 #include "mlgate/error.h"
 #include "mlgate/json.h"
 #include "mlgate/util.h"
+#include "mlgate/yaml.h"
 
 #define PARSE_FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
 /* jansson's own parser limit: dump refuses what the parser would. */
@@ -657,6 +658,17 @@ done:
 	return 0;
 }
 
+int mlg_json_doc_locate(const struct mlg_json_doc *doc, const char *pointer,
+			uint64_t *line, uint64_t *col)
+{
+	if (!doc->text)
+		return mlg_json_error_set(MLG_ENOTFOUND, "no value at '%s'",
+					  pointer);
+	if (doc->yaml)
+		return mlg_yaml_locate(doc->text, doc->len, pointer, line, col);
+	return mlg_json_locate(doc->text, doc->len, pointer, line, col);
+}
+
 /* --- errors about values --- */
 
 static int verror(const struct mlg_json_doc *doc, const char *pointer,
@@ -669,8 +681,7 @@ static int verror(const struct mlg_json_doc *doc, const char *pointer,
 
 	/* Format first: an argument may be the message locate overwrites. */
 	mlg_buf_vaddf(&msg, fmt, ap);
-	if (doc->text &&
-	    !mlg_json_locate(doc->text, doc->len, pointer, &line, &col))
+	if (!mlg_json_doc_locate(doc, pointer, &line, &col))
 		mlg_json_error_set(MLG_EINVALID,
 				   "'%s': %" PRIu64 ":%" PRIu64 ": %s: %s",
 				   name, line, col, shown, msg.ptr);

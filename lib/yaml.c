@@ -47,6 +47,24 @@ int mlg_config_load(struct mlg_json_doc *doc, const char *path, size_t max)
 	return rc;
 }
 
+size_t mlg_yaml_break(const char *s, size_t left)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	if (!left)
+		return 0;
+	if (*u == '\r')
+		return left > 1 && u[1] == '\n' ? 2 : 1;
+	if (*u == '\n')
+		return 1;
+	if (left > 1 && u[0] == 0xc2 && u[1] == 0x85)
+		return 2;
+	if (left > 2 && u[0] == 0xe2 && u[1] == 0x80 &&
+	    (u[2] == 0xa8 || u[2] == 0xa9))
+		return 3;
+	return 0;
+}
+
 #ifndef MLG_HAVE_YAML
 
 int mlg_yaml_parse(struct mlg_json_doc *doc, const char *name, const char *text,
@@ -61,6 +79,16 @@ int mlg_yaml_parse(struct mlg_json_doc *doc, const char *name, const char *text,
 			     name);
 }
 
+int mlg_yaml_locate(const char *text, size_t len, const char *pointer,
+		    uint64_t *line, uint64_t *col)
+{
+	(void)text;
+	(void)len;
+	(void)line;
+	(void)col;
+	return mlg_json_error_set(MLG_ENOTFOUND, "no value at '%s'", pointer);
+}
+
 #else
 
 #include <yaml.h>
@@ -69,7 +97,9 @@ int mlg_yaml_parse(struct mlg_json_doc *doc, const char *name, const char *text,
 
 struct frame {
 	json_t *v;
-	char *key; /* a mapping's pending key, or NULL */
+	char *key;	    /* a mapping's pending key, or NULL */
+	yaml_mark_t key_at; /* where that key starts */
+	size_t plen;	    /* the length of the container's own pointer */
 };
 
 struct state {
@@ -78,6 +108,12 @@ struct state {
 	size_t n, alloc;
 	json_t *root;
 	int docs;
+	/* mlg_yaml_locate(): the pointer sought, the pointer of the node
+	 * being placed, and where the sought node starts once found */
+	const char *want;
+	struct mlg_buf path;
+	int found;
+	yaml_mark_t at;
 };
 
 /* Escaped as json.c's messages: a key may hold a newline. */
@@ -161,6 +197,24 @@ static json_t *scalar(const yaml_event_t *e)
 	return json_stringn(s, e->data.scalar.length);
 }
 
+/* For mlg_yaml_locate(): the pointer of the node about to be placed in
+ * `f` (NULL: the root), and whether it is the node sought. A member is
+ * found at its key, as mlg_json_locate() finds it. */
+static void seek(struct state *s, const struct frame *f, const yaml_mark_t *m)
+{
+	mlg_buf_truncate(&s->path, f ? f->plen : 0);
+	if (f && json_is_array(f->v)) {
+		mlg_buf_addf(&s->path, "/%zu", json_array_size(f->v));
+	} else if (f) {
+		mlg_json_pointer_append(&s->path, f->key);
+		m = &f->key_at;
+	}
+	if (!strcmp(s->path.ptr, s->want)) {
+		s->found = 1;
+		s->at = *m;
+	}
+}
+
 /* Put `v` (a new reference) where the open container wants it. */
 static int place(struct state *s, json_t *v, const yaml_event_t *e)
 {
@@ -169,6 +223,8 @@ static int place(struct state *s, json_t *v, const yaml_event_t *e)
 
 	if (!v)
 		return fail(s, &e->start_mark, "invalid UTF-8 in a scalar");
+	if (s->want && (!f || json_is_array(f->v) || f->key))
+		seek(s, f, &e->start_mark);
 	if (!f) {
 		s->root = v;
 		return 0;
@@ -187,6 +243,7 @@ static int place(struct state *s, json_t *v, const yaml_event_t *e)
 			free(msg);
 		} else {
 			f->key = mlg_strdup(json_string_value(v));
+			f->key_at = e->start_mark;
 		}
 		json_decref(v);
 	} else {
@@ -243,7 +300,8 @@ static int event(struct state *s, const yaml_event_t *e)
 		}
 		s->st = mlg_grow(s->st, sizeof(*s->st), s->n + 1, &s->alloc);
 		s->st[s->n].v = v;
-		s->st[s->n++].key = NULL;
+		s->st[s->n].key = NULL;
+		s->st[s->n++].plen = s->path.len;
 		return 0;
 	case YAML_SEQUENCE_END_EVENT:
 	case YAML_MAPPING_END_EVENT:
@@ -256,45 +314,106 @@ static int event(struct state *s, const yaml_event_t *e)
 	}
 }
 
-int mlg_yaml_parse(struct mlg_json_doc *doc, const char *name, const char *text,
-		   size_t len)
+/* Read the events of `len` bytes of `text` into s->root, or until the
+ * node s->want is found. */
+static int run(struct state *s, const char *text, size_t len)
 {
-	struct state s = {0};
 	yaml_parser_t p;
 	yaml_event_t e;
 	int rc = 0, done = 0;
 
-	memset(doc, 0, sizeof(*doc));
-	s.name = name;
 	if (!yaml_parser_initialize(&p))
 		return mlg_error_set(MLG_ERROR, "cannot start libyaml");
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-	while (!rc && !done) {
+	while (!rc && !done && !s->found) {
 		if (!yaml_parser_parse(&p, &e)) {
-			rc = fail(&s, &p.problem_mark,
+			rc = fail(s, &p.problem_mark,
 				  p.problem ? p.problem : "invalid YAML");
 			break;
 		}
 		done = e.type == YAML_STREAM_END_EVENT;
-		rc = event(&s, &e);
+		rc = event(s, &e);
 		yaml_event_delete(&e);
 	}
-	while (s.n--) {
-		json_decref(s.st[s.n].v);
-		free(s.st[s.n].key);
+	while (s->n--) {
+		json_decref(s->st[s->n].v);
+		free(s->st[s->n].key);
 	}
-	free(s.st);
+	free(s->st);
 	yaml_parser_delete(&p);
-	if (!rc && !s.root)
+	if (!rc && !s->root)
 		rc = mlg_error_set(MLG_EINVALID, "'%s': empty YAML document",
-				   name);
-	if (rc) {
-		json_decref(s.root);
+				   s->name);
+	if (rc)
+		json_decref(s->root);
+	return rc;
+}
+
+int mlg_yaml_parse(struct mlg_json_doc *doc, const char *name, const char *text,
+		   size_t len)
+{
+	struct state s = {0};
+	int rc;
+
+	memset(doc, 0, sizeof(*doc));
+	s.name = name;
+	if ((rc = run(&s, text, len)))
 		return rc;
-	}
 	doc->root = s.root;
 	doc->name = mlg_strdup(name);
+	doc->text = mlg_strndup(len ? text : "", len);
+	doc->len = len;
+	doc->yaml = 1;
 	return 0;
+}
+
+/* libyaml marks the end of a text that lacks a final line break at the
+ * start of a line after the last: put it at the end of the last line,
+ * a place the text has. */
+static void end_of_text(const char *text, size_t len, yaml_mark_t *m)
+{
+	const unsigned char *u = (const unsigned char *)text;
+	size_t i = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+	size_t chars = 0, col = 0, b = 0;
+
+	if (m->column || !m->line)
+		return;
+	while (i < len) {
+		b = mlg_yaml_break(text + i, len - i);
+		col = b ? 0 : col + 1;
+		chars += b == 2 && u[i] == '\r' ? 2 : 1; /* CR, LF */
+		i += b ? b : 1;
+		while (i < len && (u[i] & 0xc0) == 0x80)
+			i++;
+	}
+	if (m->index >= chars && chars && !b) {
+		m->line--;
+		m->column = col;
+	}
+}
+
+int mlg_yaml_locate(const char *text, size_t len, const char *pointer,
+		    uint64_t *line, uint64_t *col)
+{
+	struct state s = {0};
+	int rc;
+
+	s.name = "<yaml>";
+	s.want = pointer;
+	s.path = (struct mlg_buf)MLG_BUF_INIT;
+	rc = run(&s, text, len);
+	mlg_buf_release(&s.path);
+	if (!rc)
+		json_decref(s.root);
+	if (!rc && !s.found)
+		rc = mlg_json_error_set(MLG_ENOTFOUND, "no value at '%s'",
+					pointer);
+	if (!rc) {
+		end_of_text(text, len, &s.at);
+		*line = s.at.line + 1;
+		*col = s.at.column + 1;
+	}
+	return rc;
 }
 
 #endif

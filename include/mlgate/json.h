@@ -42,15 +42,18 @@ struct mlg_buf;
 /*
  * A parsed document. `root` is a new reference owned by the document;
  * `name` is the file name used in messages ("<stdin>" for "-"); `text` is
- * the NUL-terminated text without its byte order mark, `len` bytes long.
- * All fields are owned by the document and freed by
- * mlg_json_doc_release(). A zeroed struct is a valid empty document.
+ * the NUL-terminated text without its byte order mark, `len` bytes long;
+ * `yaml` is 1 when the text is YAML (yaml.h), whose positions
+ * mlg_json_doc_locate() finds with mlg_yaml_locate(). All fields are
+ * owned by the document and freed by mlg_json_doc_release(). A zeroed
+ * struct is a valid empty document.
  */
 struct mlg_json_doc {
 	json_t *root;
 	char *name;
 	char *text;
 	size_t len;
+	int yaml;
 };
 
 /*
@@ -103,6 +106,14 @@ void mlg_json_doc_release(struct mlg_json_doc *doc);
  */
 int mlg_json_locate(const char *text, size_t len, const char *pointer,
 		    uint64_t *line, uint64_t *col);
+
+/*
+ * mlg_json_locate() or, for a YAML document, mlg_yaml_locate() in the
+ * text of `doc`: same results. A document without text has no values
+ * to find (MLG_ENOTFOUND).
+ */
+int mlg_json_doc_locate(const struct mlg_json_doc *doc, const char *pointer,
+			uint64_t *line, uint64_t *col);
 
 /*
  * Record an error about the value at `pointer` in `doc`, as

@@ -19,9 +19,8 @@
  *
  * The text may be YAML (yaml.h) when it is not JSON and its first byte
  * that is not white space is neither '{' nor '[': it is then read as
- * the JSON it stands for, so a
- * DVC metrics.yaml is the json format; errors in YAML syntax give
- * line:column, errors about values the pointer only.
+ * the JSON it stands for, so a DVC metrics.yaml is the json format.
+ * Errors in YAML give line:column as in JSON (columns in characters).
  *
  * Detection: a top-level array is gab; an object whose every member is an
  * object whose every member is an object holding a number "value" and

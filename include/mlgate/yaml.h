@@ -19,6 +19,7 @@
 #define MLGATE_YAML_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct mlg_json_doc;
 
@@ -28,11 +29,17 @@ struct mlg_json_doc;
  * error there). */
 int mlg_yaml_like(const char *text, size_t len);
 
+/* The length in bytes of the line break that starts `s`, of `left`
+ * bytes, as YAML reads line breaks: CRLF, CR, LF, NEL (U+0085), LS
+ * (U+2028), PS (U+2029); 0 when none does. Lines of YAML positions end
+ * at these. */
+size_t mlg_yaml_break(const char *s, size_t left);
+
 /*
  * Parse `len` bytes of `text` as one YAML document called `name` into
- * `doc` (root set, name copied, text NULL: json.h errors about a value
- * of the document then name the file and the pointer without
- * line:column). Errors, MLG_EINVALID:
+ * `doc` (root set; name and text copied; yaml set, so that json.h errors
+ * about a value find its line:column with mlg_yaml_locate()). Errors,
+ * MLG_EINVALID:
  *   '<name>': <line>:<col>: <libyaml's problem>   (syntax)
  *   '<name>': <line>:<col>: aliases are not supported
  *   '<name>': <line>:<col>: more than one document
@@ -44,6 +51,23 @@ int mlg_yaml_like(const char *text, size_t len);
  */
 int mlg_yaml_parse(struct mlg_json_doc *doc, const char *name, const char *text,
 		   size_t len);
+
+/*
+ * Find where the value at `pointer` starts in `len` bytes of YAML `text`,
+ * as mlg_json_locate() does in JSON: at its key when the last step of the
+ * pointer is a mapping member, else at the value's first character (the
+ * '-' of a block sequence entry is not part of the value). The pointer is
+ * compared as the text mlg_json_pointer_append() and "/<index>" build, so
+ * only such canonical pointers are found. Columns count characters, as
+ * libyaml's marks and mlg_yaml_parse()'s errors do; both are 1-based.
+ *
+ * Returns 0 and sets *line and *col, or MLG_ENOTFOUND "no value at
+ * '<pointer>'", or mlg_yaml_parse()'s error when the text does not parse;
+ * the outputs are untouched on error. Parses the text again: meant for
+ * the moment an error is reported. O(len).
+ */
+int mlg_yaml_locate(const char *text, size_t len, const char *pointer,
+		    uint64_t *line, uint64_t *col);
 
 /*
  * A gate config (or metrics) document, JSON or YAML: `len` bytes of

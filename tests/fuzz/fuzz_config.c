@@ -22,12 +22,12 @@
  *   - a config loader refuses with another code than MLG_EINVALID (exit
  *     2), or with a message that holds a control byte (it must stay one
  *     line), or that does not start with "'FILE': " and then
- *       LINE:COLUMN, both from 1; for a value of JSON text, the place of
- *       a value or of its key;
+ *       LINE:COLUMN, both from 1, and for a value error the JSON
+ *       pointer (as the message escapes it) of a value that is in the
+ *       document, found at LINE:COLUMN by mlg_json_doc_locate(): in JSON
+ *       text the place of a value or of its key, in YAML a place within
+ *       the text as libyaml counts lines and characters;
  *       or "empty JSON text" / "empty YAML document";
- *       or, for a document that parsed as YAML only, the JSON pointer
- *       (as the message escapes it) of a value that is in the document:
- *       yaml.h and mtconfig.h say YAML values have no line:column;
  *     or refuses text that does not parse with another message than
  *     mlg_config_parse()'s;
  *   - a threshold refusal does not start "column N: " with N within the
@@ -126,6 +126,32 @@ static int byte_at(const char *s, size_t len, unsigned long line,
 	return i < len ? (unsigned char)s[i] : -1;
 }
 
+/* Whether line:col of YAML text, col counted in characters as libyaml
+ * counts them, is a place in the `len` bytes at `s`: a character or the
+ * end of a line. */
+static int within(const char *s, size_t len, unsigned long line,
+		  unsigned long col)
+{
+	size_t i = len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3) ? 3 : 0, b;
+
+	for (; line > 1; i++) {
+		if (i >= len)
+			return 0;
+		if ((b = mlg_yaml_break(s + i, len - i))) {
+			i += b - 1;
+			line--;
+		}
+	}
+	while (--col) {
+		if (i >= len || mlg_yaml_break(s + i, len - i))
+			return 0;
+		/* past the continuation bytes of a UTF-8 sequence */
+		for (i++; i < len && ((unsigned char)s[i] & 0xc0) == 0x80; i++)
+			;
+	}
+	return 1;
+}
+
 /* The refusal `rc` of a loader that read `in` from the file `path`. */
 static void check_refusal(const struct input *in, int rc)
 {
@@ -147,16 +173,14 @@ static void check_refusal(const struct input *in, int rc)
 		position(p, &line, &col);
 		return;
 	}
-	if (*p == '/' && !doc->text) {
-		/* a value of a YAML document: its pointer only */
-		if (!fuzz_names_value(doc, p, 0, 0))
-			abort();
-		return;
-	}
-	position(p, &line, &col);
-	/* a value error in JSON text points at a value or at its key */
-	if (!doc->text || !strchr("{[\"-0123456789tfn",
-				  byte_at(doc->text, doc->len, line, col)))
+	p = fuzz_position(p, &line, &col);
+	if (*p++ != ' ' || *p != '/' || !fuzz_names_value(doc, p, line, col))
+		abort();
+	/* in JSON text that place is a value or its key; in YAML, a place
+	 * within the text */
+	if (doc->yaml ? !within(doc->text, doc->len, line, col)
+		      : !strchr("{[\"-0123456789tfn",
+				byte_at(doc->text, doc->len, line, col)))
 		abort();
 }
 

@@ -23,8 +23,8 @@
  *     that does not parse the parser's own message (mlg_config_parse(),
  *     LINE:COLUMN or "empty JSON text" / "empty YAML document"), else
  *     the JSON pointer of a value the document holds ("/" the root),
- *     after LINE:COLUMN for JSON text, where mlg_json_locate() finds
- *     that value; YAML values have no LINE:COLUMN (metrics.h, yaml.h);
+ *     after LINE:COLUMN, where mlg_json_doc_locate() finds that value
+ *     (mlg_json_locate() in JSON text, mlg_yaml_locate() in YAML);
  *   - a format name is refused other than as "unknown metrics format
  *     '<s>'" (the value as given, as opt.c echoes an option's value),
  *     or a known one read as another;

@@ -79,7 +79,7 @@ static inline int fuzz_shown_as(const char *key, const char *tok, size_t n)
  * The value under `v` whose pointer, as a message shows it, is the `n`
  * bytes at `p` (steps from the root, "" the root itself), borrowed, or
  * NULL. `raw`, when not NULL, gets the pointer itself (RFC 6901 escapes
- * only), what mlg_json_locate() takes. A message shows the root as "/":
+ * only), what mlg_json_doc_locate() takes. A message shows the root as "/":
  * callers try that themselves.
  */
 static inline json_t *fuzz_resolve(json_t *v, const char *p, size_t n,
@@ -130,7 +130,7 @@ static inline int fuzz_cut(const char *m)
 
 /* Whether the `n` bytes at `s` are the pointer of a value of `doc` as a
  * message shows it ("/" the root) and, when `line` is not 0, that value
- * is at line:col of doc's JSON text. */
+ * is at line:col of doc's text (mlg_json_doc_locate()). */
 static inline int fuzz_names_value_n(const struct mlg_json_doc *doc,
 				     const char *s, size_t n,
 				     unsigned long line, unsigned long col)
@@ -140,14 +140,13 @@ static inline int fuzz_names_value_n(const struct mlg_json_doc *doc,
 	int yes;
 
 	if (n == 1 && *s == '/' &&
-	    (!line || (!mlg_json_locate(doc->text, doc->len, "", &l, &c) &&
-		       l == line && c == col)))
+	    (!line ||
+	     (!mlg_json_doc_locate(doc, "", &l, &c) && l == line && c == col)))
 		return 1;
 	mlg_buf_adds(&raw, "");
 	yes = fuzz_resolve(doc->root, s, n, &raw) &&
-	      (!line ||
-	       (!mlg_json_locate(doc->text, doc->len, raw.ptr, &l, &c) &&
-		l == line && c == col));
+	      (!line || (!mlg_json_doc_locate(doc, raw.ptr, &l, &c) &&
+			 l == line && c == col));
 	mlg_buf_release(&raw);
 	return yes;
 }

@@ -678,7 +678,7 @@ static void load_schema(void)
 
 static void test_error_message(void)
 {
-	struct mlg_json_doc bare = {NULL, "x.json", NULL, 0};
+	struct mlg_json_doc bare = {.name = "x.json"};
 
 	load_schema();
 	mlg_error_clear();
@@ -929,7 +929,8 @@ static void test_check_keys(void)
 
 	/* a key with a NUL byte (built, never parsed) is not its prefix */
 	{
-		struct mlg_json_doc bare = {json_object(), "x.json", NULL, 0};
+		struct mlg_json_doc bare = {.root = json_object(),
+					    .name = "x.json"};
 
 		json_object_setn_new(bare.root, "m\0", 2, json_true());
 		T_EQ_INT(mlg_json_check_keys(&bare, bare.root, "", m),

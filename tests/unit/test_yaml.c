@@ -1,5 +1,7 @@
 /* test_yaml.c - YAML documents as JSON values */
 #include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +11,25 @@
 #include "mlgate/util.h"
 #include "mlgate/yaml.h"
 #include "test.h"
+
+static void test_break(void)
+{
+	static const struct {
+		const char *s;
+		size_t left, want;
+	} t[] = {
+		{"\r\nx", 3, 2},	{"\r\n", 1, 1},
+		{"\rx", 2, 1},		{"\nx", 2, 1},
+		{"\xc2\x85", 2, 2},	{"\xe2\x80\xa8", 3, 3},
+		{"\xe2\x80\xa9", 3, 3}, {"\xe2\x80\xa9", 2, 0},
+		{"\xe2\x80\xaa", 3, 0}, {"\xc2\x86", 2, 0},
+		{"x\n", 2, 0},		{"", 0, 0},
+	};
+	size_t i;
+
+	for (i = 0; i < MLG_ARRAY_SIZE(t); i++)
+		T_EQ_INT(mlg_yaml_break(t[i].s, t[i].left), t[i].want);
+}
 
 /* Parse `text` and compare the compact JSON of the result. */
 static void as_json(const char *text, const char *want)
@@ -20,7 +41,8 @@ static void as_json(const char *text, const char *want)
 	T_EQ_INT(mlg_json_dump(&b, doc.root, 0), 0);
 	T_EQ_STR(b.ptr, want);
 	T_EQ_STR(doc.name, "y");
-	T_EQ_INT(doc.text == NULL, 1);
+	T_EQ_STR(doc.text, text);
+	T_EQ_INT(doc.yaml, 1);
 	mlg_buf_release(&b);
 	mlg_json_doc_release(&doc);
 }
@@ -103,6 +125,74 @@ static void test_errors(void)
 	bad(deep, 1200, "'y': 1:513: nested too deeply");
 }
 
+/* Where mlg_yaml_locate() finds `ptr` in `text`: "L:C", or the error. */
+static void at(const char *text, const char *ptr, const char *want)
+{
+	uint64_t line = 0, col = 0;
+	char got[64];
+
+	if (mlg_yaml_locate(text, strlen(text), ptr, &line, &col))
+		snprintf(got, sizeof(got), "%s", mlg_error_message());
+	else
+		snprintf(got, sizeof(got), "%d:%d", (int)line, (int)col);
+	T_EQ_STR(got, want);
+}
+
+/* A member is found at its key, an element or the root at its first
+ * character; columns count characters, as libyaml's do. */
+static void test_locate(void)
+{
+	static const char gate[] = "# gate\n"
+				   "thresholds:\n"
+				   "  - f1 >= 0.5\n"
+				   "  - {metric: auc, \"a/b~\": [1, [2, 3]]}\n"
+				   "slices:\n"
+				   "- country\n"
+				   "\"\u00e9t\u00e9\": x\n"
+				   "\u00e9t: [é, y]\n"
+				   "\"\": ''\n";
+	struct mlg_json_doc doc;
+	uint64_t line = 7, col = 7;
+
+	at(gate, "", "2:1");
+	at(gate, "/thresholds", "2:1");
+	at(gate, "/thresholds/0", "3:5");
+	at(gate, "/thresholds/1", "4:5");
+	at(gate, "/thresholds/1/metric", "4:6");
+	at(gate, "/thresholds/1/a~1b~0", "4:19");
+	at(gate, "/thresholds/1/a~1b~0/1/1", "4:35");
+	at(gate, "/slices/0", "6:3");
+	at(gate, "/\xc3\xa9t\xc3\xa9", "7:1");
+	at(gate, "/\xc3\xa9t/1", "8:9");
+	at(gate, "/", "9:1");
+	/* only what is there, and only in its canonical form */
+	at(gate, "/thresholds/2", "no value at '/thresholds/2'");
+	at(gate, "/thresholds/01", "no value at '/thresholds/01'");
+	at(gate, "/slices/0/x", "no value at '/slices/0/x'");
+	at(gate, "/thresholds/1/a/b~", "no value at '/thresholds/1/a/b~'");
+	at("--- 5\n", "", "1:5");
+	/* an empty node at the end of a text without a final line break is
+	 * at the end of the last line, not on a line after it */
+	at("---", "", "1:4");
+	at("\xef\xbb\xbf---", "", "1:4");
+	at("---\n", "", "2:1");
+	at("- a\n-", "/1", "2:2");
+	at("a:\r\n- b\r\n---", "", "1:1");
+	at("x: [1,\r\n  2]", "/x/1", "2:3");
+	at("- a\r\n- [b,\xc2\x85 c]", "/1/1", "3:2");
+	at("a: [1\n", "/b", "'<yaml>': 2:1: did not find expected ',' or ']'");
+	/* a document's errors about a value carry the place */
+	T_EQ_INT(mlg_yaml_parse(&doc, "g.yaml", gate, strlen(gate)), 0);
+	T_EQ_INT(mlg_json_doc_locate(&doc, "/slices/0", &line, &col), 0);
+	T_EQ_INT(line, 6);
+	T_EQ_INT(col, 3);
+	T_EQ_INT(mlg_json_error(&doc, "/thresholds/1/metric", "bad %d", 1),
+		 MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "'g.yaml': 4:6: /thresholds/1/metric: bad 1");
+	mlg_json_doc_release(&doc);
+}
+
 /* Gate configs: JSON when it parses as JSON, else YAML when it looks
  * like YAML; the error is that of the parser with the last word. */
 static void config(const char *text, int rc, const char *want)
@@ -150,4 +240,4 @@ static void test_config(void)
 }
 
 MLG_TESTS(T(test_like), T(test_scalars), T(test_nesting), T(test_errors),
-	  T(test_config))
+	  T(test_break), T(test_locate), T(test_config))
