@@ -1076,9 +1076,11 @@ static int find_feature(size_t *out, const struct mlg_infer_data *data,
 static int expect_number(double *out, const struct mlg_behave_suite *s,
 			 const char *label, const char *ptr)
 {
-	if (mlg_parse_double(out, label))
+	/* no prediction is within a tolerance of NaN or of an infinity */
+	if (mlg_parse_double(out, label) || !isfinite(*out))
 		return mlg_json_error(&s->doc, ptr,
-				      "expected value '%s' is not a number",
+				      "expected value '%s' is not a finite "
+				      "number",
 				      label);
 	return 0;
 }
@@ -1224,7 +1226,9 @@ static int prep_swap(struct prep *p, struct mlg_behave_suite *s,
 			rc = wrong_kind(s, b.ptr, t->column, p->text, v);
 			goto done;
 		}
-		if (!p->text && mlg_parse_double(&p->from[p->nmap], key)) {
+		/* no value equals NaN: such a key would swap nothing */
+		if (!p->text && (mlg_parse_double(&p->from[p->nmap], key) ||
+				 isnan(p->from[p->nmap]))) {
 			rc = mlg_json_error(&s->doc, b.ptr,
 					    "column '%s' is numeric: key '%s' "
 					    "is not a number",

@@ -49,7 +49,7 @@
  *                     numeric column, a string for a text column, null
  *                     for a missing value), and "expect", the label (a
  *                     string or a number; numbers compare as numbers, so
- *                     "1" is 1.0)
+ *                     "1" is 1.0; for a regression, a finite number)
  *     perturb         (inv, dir) an object {"column": <feature>, "op": ..}
  *                     with op
  *                       "swap"   "values": [a, b, c]: every value becomes
@@ -63,7 +63,8 @@
  *                                stay (and are not tested); the values
  *                                are strings for a text column, numbers
  *                                for a numeric one, whose keys must be
- *                                numbers ("0": 1; the first key equal
+ *                                numbers, never NaN, which no cell
+ *                                equals ("0": 1; the first key equal
  *                                to the cell as a number applies).
  *                       "shift"  "by": x + by     (numeric columns)
  *                       "scale"  "by": x * by     (numeric columns)

@@ -70,8 +70,10 @@ static inline uint32_t mlg_load_le32(const void *p)
 int mlg_starts_with(const char *s, const char *prefix);
 
 /*
- * Parse a whole string as a decimal number. Leading/trailing space and
- * trailing garbage are errors. Returns 0 or MLG_EINVALID (no message set).
+ * Parse a whole string as a number, as strtod() reads one: decimal or
+ * hexadecimal, "inf" and "nan" too (callers that cannot use those check
+ * the result). Leading/trailing space, trailing garbage and overflow to
+ * an infinity are errors. Returns 0 or MLG_EINVALID (no message set).
  */
 int mlg_parse_double(double *out, const char *s);
 int mlg_parse_int64(int64_t *out, const char *s);

@@ -788,6 +788,11 @@ static void test_text_refused(void)
 		{"{\"column\": \"x1\", \"op\": \"swap\", \"map\": {\"a\": 1}}",
 		 "1:91: /tests/0/perturb/map/a: column 'x1' is numeric: key "
 		 "'a' is not a number"},
+		/* no value equals NaN: a key that swaps nothing is refused */
+		{"{\"column\": \"x1\", \"op\": \"swap\", \"map\": {\"2\": 1, "
+		 "\"-nan\": 1}}",
+		 "1:99: /tests/0/perturb/map/-nan: column 'x1' is numeric: "
+		 "key '-nan' is not a number"},
 		{"{\"column\": \"country\", \"op\": \"swap\", \"map\": "
 		 "{\"US\": 0}}",
 		 "1:96: /tests/0/perturb/map/US: column 'country' is text: "
@@ -864,7 +869,15 @@ static const struct {
 	 "]}]}",
 	 REGRESSION, 0, 0, 0, MLG_EINVALID,
 	 "'suite.json': 1:83: /tests/0/rows/0/expect: expected value "
-	 "'cat' is not a number",
+	 "'cat' is not a finite number",
+	 0},
+	/* no prediction is within a tolerance of an infinity */
+	{"{\"tests\": [{\"name\": \"r\", \"type\": \"mft\", \"rows\": ["
+	 "{\"x1\": 1, \"x2\": 1, \"country\": 0, \"expect\": \"inf\"}"
+	 "]}]}",
+	 REGRESSION, 0, 0, 0, MLG_EINVALID,
+	 "'suite.json': 1:83: /tests/0/rows/0/expect: expected value "
+	 "'inf' is not a finite number",
 	 0},
 	{"{\"tests\": [{\"name\": \"n\", \"type\": \"mft\",\n"
 	 "\"rows\": [{\"x1\": 3, \"x2\": 1, \"country\": 0, "
