@@ -11,6 +11,7 @@
 #include "mlgate/error.h"
 #include "mlgate/json.h"
 #include "mlgate/util.h"
+#include "mlgate/yaml.h"
 
 /* Config keys, indexed by enum mlg_drift_method. The p-valued ones say
  * so: their limits work the other way round. */
@@ -712,7 +713,7 @@ int mlg_driftcheck_prepare(struct mlg_driftcheck *out, const char *ref_src,
 	memset(out, 0, sizeof(*out));
 	mlg_driftcheck_config_init(&out->cfg);
 	if (config_path) {
-		if (!(rc = mlg_json_load(&doc, config_path, 0)))
+		if (!(rc = mlg_config_load(&doc, config_path, 0)))
 			rc = mlg_driftcheck_config_parse(&out->cfg, &doc);
 		mlg_json_doc_release(&doc);
 		if (rc) {

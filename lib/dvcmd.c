@@ -13,6 +13,7 @@
 #include "mlgate/error.h"
 #include "mlgate/file.h"
 #include "mlgate/util.h"
+#include "mlgate/yaml.h"
 
 static int one_char(char *out, const char *opt, const char *v, int empty_ok)
 {
@@ -76,7 +77,7 @@ int mlg_dvcmd_dialect(struct mlg_csv_dialect *out, int *jsonl,
 	if (!strcmp(fmt, "tsv"))
 		out->delimiter = '\t';
 	if (o->dialect_path) {
-		if ((rc = mlg_json_load(&doc, o->dialect_path, 0)))
+		if ((rc = mlg_config_load(&doc, o->dialect_path, 0)))
 			return rc;
 		rc = mlg_dialect_parse(out, &doc);
 		mlg_json_doc_release(&doc);

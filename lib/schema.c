@@ -17,6 +17,7 @@
 #include "mlgate/error.h"
 #include "mlgate/schema.h"
 #include "mlgate/util.h"
+#include "mlgate/yaml.h"
 
 /* The pointer of a field member: "/fields/<k>/<key>[/<sub>]". */
 struct loc {
@@ -865,7 +866,7 @@ int mlg_schema_load(struct mlg_schema *out, const char *path)
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = mlg_json_load(&doc, path, 0);
+	rc = mlg_config_load(&doc, path, 0);
 	if (!rc)
 		rc = mlg_schema_parse(out, &doc);
 	mlg_json_doc_release(&doc);

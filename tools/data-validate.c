@@ -32,7 +32,9 @@ static struct mlg_dvcmd_opts dv = {.chunk_rows = MLG_PROFILE_CHUNK_ROWS,
 
 static const struct mlg_opt opts[] = {
 	{"schema", 's', MLG_OPT_STRING, &schema_path, "FILE",
-	 "Frictionless Table Schema (v1 or v2) to validate against", NULL},
+	 "Frictionless Table Schema (v1 or v2; JSON or YAML) to validate "
+	 "against",
+	 NULL},
 	{"checks", 'c', MLG_OPT_STRING, &checks_path, "FILE",
 	 "dataset checks: rules over row counts, nulls, statistics "
 	 "(JSON or YAML)",
@@ -46,9 +48,9 @@ static const struct mlg_opt opts[] = {
 	 "--schema the data may be saved profiles (merged shards)",
 	 NULL},
 	{"drift-config", 0, MLG_OPT_STRING, &drift_cfg, "FILE",
-	 "drift limits per column and statistic (JSON)", NULL},
+	 "drift limits per column and statistic (JSON or YAML)", NULL},
 	{"dialect", 0, MLG_OPT_STRING, &dv.dialect_path, "FILE",
-	 "Frictionless CSV/Table Dialect (JSON)", NULL},
+	 "Frictionless CSV/Table Dialect (JSON or YAML)", NULL},
 	{"input-format", 0, MLG_OPT_CHOICE, &dv.format, "csv|tsv|jsonl",
 	 "how the data is written (default: from the file name, else csv)",
 	 input_formats},
@@ -93,7 +95,7 @@ static const char *const usage[] = {
 	 MLG_OPT_STRING,                                                       \
 	 &dv.dialect_path,                                                     \
 	 "FILE",                                                               \
-	 "Frictionless CSV/Table Dialect (JSON)",                              \
+	 "Frictionless CSV/Table Dialect (JSON or YAML)",                      \
 	 NULL},                                                                \
 		{"input-format",                                               \
 		 0,                                                            \

@@ -148,9 +148,9 @@ int mlg_driftcheck_report(struct mlg_report *r, const struct mlg_profile *ref,
 			  const struct mlg_driftcheck_config *cfg);
 
 /*
- * What data-validate calls: load the drift config `config_path` (may be
- * NULL) and the reference `ref_src` into `out`, before the data is read,
- * so that a bad config fails early. Errors are prefixed "cannot use drift
+ * What data-validate calls: load the drift config `config_path` (JSON or
+ * YAML, mlg_config_load(); may be NULL) and the reference `ref_src` into
+ * `out`, before the data is read, so that a bad config fails early. Errors are prefixed "cannot use drift
  * config" or "cannot use reference"; a missing reference is MLG_EIO
  * (exit 3), a bad config MLG_EINVALID (exit 2).
  */

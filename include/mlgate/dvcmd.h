@@ -64,8 +64,8 @@ const char *mlg_dvcmd_format(const char *src);
  * the defaults (tab-delimited for tsv), then o->dialect_path, then the
  * single-character options and the flags.
  *
- * Errors: those of mlg_json_load() and mlg_dialect_parse() for the
- * dialect file; MLG_EINVALID "option '--delimiter' expects one character,
+ * Errors: those of mlg_config_load() (JSON or YAML) and
+ * mlg_dialect_parse() for the dialect file; MLG_EINVALID "option '--delimiter' expects one character,
  * not '<v>'" (quote-char, escape-char, comment-char alike; "\t" is a tab,
  * and an empty --quote-char means none); those of mlg_csv_dialect_check().
  */

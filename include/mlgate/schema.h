@@ -262,10 +262,10 @@ struct mlg_schema {
 };
 
 /*
- * Load the schema in the JSON file `path` ("-": standard input) into
- * `out`, which need not be initialised and is left empty on failure.
- * Errors: those of mlg_json_load(), and MLG_EINVALID with located
- * messages from mlg_schema_parse().
+ * Load the schema in the JSON or YAML file `path` ("-": standard input)
+ * into `out`, which need not be initialised and is left empty on failure.
+ * Errors: those of mlg_config_load() (yaml.h), and MLG_EINVALID with
+ * located messages from mlg_schema_parse().
  */
 int mlg_schema_load(struct mlg_schema *out, const char *path);
 

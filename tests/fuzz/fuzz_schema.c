@@ -1,7 +1,8 @@
 /*
  * fuzz_schema.c - read arbitrary bytes as a Table Schema and a dialect
  *
- * The input is parsed as JSON, then as a schema and as a CSV dialect.
+ * The input is parsed as a config is (JSON, else YAML: yaml.h), then as a
+ * schema and as a CSV dialect.
  * Besides not crashing or leaking, every refusal must say where:
  * the error message names the file, then line:column (abort()
  * otherwise). A schema that loads is compiled for casts, and a few
@@ -16,6 +17,7 @@
 #include "mlgate/error.h"
 #include "mlgate/json.h"
 #include "mlgate/schema.h"
+#include "mlgate/yaml.h"
 #include "position.h"
 #include "scan_oracle.h"
 
@@ -38,7 +40,7 @@ static void check_message(void)
 	if (strncmp(m, want, sizeof(want) - 1))
 		abort();
 	p = m + sizeof(want) - 1;
-	if (!strcmp(p, "empty JSON text"))
+	if (!strcmp(p, "empty JSON text") || !strcmp(p, "empty YAML document"))
 		return;
 	fuzz_position(p, &line, &col);
 }
@@ -64,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct mlg_csv_dialect d;
 	struct mlg_cast_ctx *ctx;
 
-	if (mlg_json_parse(&doc, "fuzz.json", (const char *)data, size)) {
+	if (mlg_config_parse(&doc, "fuzz.json", (const char *)data, size)) {
 		check_message();
 		return 0;
 	}
