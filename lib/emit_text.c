@@ -14,13 +14,73 @@ static const char *const emoji[MLG_STATUS_COUNT] = {
 	"\u2705", "\u26a0\ufe0f", "\u274c", "\u26d4", "\u2796",
 };
 
+/* The length of the control character at `u`: 1 for C0 and DEL, 2 for
+ * C1 (U+0080 to U+009F, valid UTF-8), 0 for anything else. */
+static size_t control_at(const unsigned char *u)
+{
+	if (*u < 0x20 || *u == 0x7f)
+		return 1;
+	return *u == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f ? 2 : 0;
+}
+
+/*
+ * Append report text `s` as a terminal or a CI log may show it: each
+ * byte of a control character as \xNN. A label, value or message read
+ * from data can then neither break its line (a forged "::error::"
+ * workflow command in a CI log) nor send an escape sequence to the
+ * terminal; a tab would break the table's columns.
+ */
+static int add_shown(struct mlg_buf *out, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t k;
+	int rc = 0;
+
+	while (*u && !rc) {
+		for (k = control_at(u); k && !rc; k--)
+			rc = mlg_buf_addf(out, "\\x%02x", *u++);
+		if (!rc && *u && !control_at(u))
+			rc = mlg_buf_addch(out, (char)*u++);
+	}
+	return rc;
+}
+
+/* add_shown() between two strings of the report's own. */
+static int add_shown_in(struct mlg_buf *out, const char *pre, const char *s,
+			const char *post)
+{
+	int rc = mlg_buf_adds(out, pre);
+
+	if (!rc)
+		rc = add_shown(out, s);
+	return rc ? rc : mlg_buf_adds(out, post);
+}
+
+/* The columns add_shown() takes for `s`: a character each, 4 for each
+ * escaped byte. */
+static size_t shown_width(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = 0, k;
+
+	for (; *u; u++) {
+		if ((k = control_at(u))) {
+			n += 4 * k;
+			u += k - 1;
+		} else {
+			n += (*u & 0xC0) != 0x80;
+		}
+	}
+	return n;
+}
+
 /* "file:line:col: field 'x': " in the order that exists. */
 static int add_loc(struct mlg_buf *out, const struct mlg_loc *l)
 {
 	int rc = 0;
 
 	if (l->file) {
-		rc = mlg_buf_adds(out, l->file);
+		rc = add_shown(out, l->file);
 		if (!rc && l->line)
 			rc = mlg_buf_addf(out, ":%llu",
 					  (unsigned long long)l->line);
@@ -31,7 +91,7 @@ static int add_loc(struct mlg_buf *out, const struct mlg_loc *l)
 			rc = mlg_buf_adds(out, ": ");
 	}
 	if (!rc && l->field)
-		rc = mlg_buf_addf(out, "field '%s': ", l->field);
+		rc = add_shown_in(out, "field '", l->field, "': ");
 	return rc;
 }
 
@@ -67,17 +127,19 @@ static int text_check(struct mlg_buf *out, const struct mlg_check *c,
 	size_t i;
 	int rc;
 
-	rc = mlg_buf_addf(out, "%s%-5s%s %s", color ? colors[c->status] : "",
-			  words[c->status], color ? "\033[0m" : "", c->id);
+	rc = mlg_buf_addf(out, "%s%-5s%s ", color ? colors[c->status] : "",
+			  words[c->status], color ? "\033[0m" : "");
+	if (!rc)
+		rc = add_shown(out, c->id);
 	if (!rc && c->has_value) {
 		rc = mlg_buf_adds(out, ": ");
 		if (!rc)
 			rc = add_value(out, c);
 	}
 	if (!rc && c->threshold)
-		rc = mlg_buf_addf(out, " (rule: %s)", c->threshold);
+		rc = add_shown_in(out, " (rule: ", c->threshold, ")");
 	if (!rc && c->message)
-		rc = mlg_buf_addf(out, ": %s", c->message);
+		rc = add_shown_in(out, ": ", c->message, "");
 	if (!rc && (c->loc.file || c->loc.field)) {
 		rc = mlg_buf_adds(out, "\n      at ");
 		if (!rc)
@@ -94,7 +156,8 @@ static int text_check(struct mlg_buf *out, const struct mlg_check *c,
 		if (!rc)
 			rc = add_loc(out, &c->findings[i].loc);
 		if (!rc)
-			rc = mlg_buf_addf(out, "%s\n", c->findings[i].message);
+			rc = add_shown_in(out, "", c->findings[i].message,
+					  "\n");
 	}
 	if (!rc && c->count > c->nfindings)
 		rc = mlg_buf_addf(out, "      ... %llu more (%llu in all)\n",
@@ -103,38 +166,31 @@ static int text_check(struct mlg_buf *out, const struct mlg_check *c,
 	return rc;
 }
 
-static size_t utf8_width(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s; s++)
-		n += ((unsigned char)*s & 0xC0) != 0x80;
-	return n;
-}
-
 int mlg_emit_table_text(struct mlg_buf *out, const struct mlg_table *t)
 {
 	size_t w[64], i, j, ncols = t->ncols < 64 ? t->ncols : 64;
 	int rc;
 
 	for (j = 0; j < ncols; j++) {
-		w[j] = utf8_width(t->cols[j]);
+		w[j] = shown_width(t->cols[j]);
 		for (i = 0; i < t->nrows; i++) {
-			size_t n = utf8_width(mlg_table_cell(t, i, j));
+			size_t n = shown_width(mlg_table_cell(t, i, j));
 
 			if (n > w[j])
 				w[j] = n;
 		}
 	}
-	rc = mlg_buf_addf(out, "\n%s\n", t->title);
+	rc = add_shown_in(out, "\n", t->title, "\n");
 	for (i = 0; !rc && i <= t->nrows; i++) {
 		for (j = 0; !rc && j < ncols; j++) {
 			const char *s =
 				i ? mlg_table_cell(t, i - 1, j) : t->cols[j];
 			size_t pad =
-				j + 1 < ncols ? w[j] - utf8_width(s) + 2 : 0;
+				j + 1 < ncols ? w[j] - shown_width(s) + 2 : 0;
 
-			rc = mlg_buf_addf(out, "%s%*s", s, (int)pad, "");
+			rc = add_shown(out, s);
+			if (!rc)
+				rc = mlg_buf_addf(out, "%*s", (int)pad, "");
 		}
 		if (!rc)
 			rc = mlg_buf_addch(out, '\n');

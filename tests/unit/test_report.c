@@ -108,6 +108,49 @@ static void test_text(void)
 	mlg_report_release(&r);
 }
 
+/* Text read from data cannot break a line of the text report (a forged
+ * "::error::" workflow command in a CI log) or reach the terminal as an
+ * escape sequence: control characters are shown as \xNN, and the
+ * table's columns stay aligned. */
+static void test_text_controls(void)
+{
+	struct mlg_report r;
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_check *c;
+	struct mlg_loc l = {"d.csv", 3, 0, "a\n::error::x"};
+	static const char *const cols[] = {"column", "n"};
+	static const char *const row1[] = {"t\tab", "1"};
+	static const char *const row2[] = {"\x1b[31mred\xc2\x9b", "2"};
+	static const char *const row3[] = {"\xc3\xa9\x7f", "3"};
+
+	mlg_report_init(&r, "gate", "1");
+	c = mlg_report_add_check(&r, "e:a\n::error::x", MLG_STATUS_FAIL,
+				 "bad\r\n::warning::y");
+	mlg_check_set_threshold(c, "a\x01 <= 1");
+	mlg_check_add_finding(c, &l, "'\x1b]0;t\x07' here");
+	{
+		struct mlg_table *t =
+			mlg_report_add_table(&r, "p", "p\nq", 2, cols);
+
+		mlg_table_add_row(t, row1);
+		mlg_table_add_row(t, row2);
+		mlg_table_add_row(t, row3);
+	}
+	T_EQ_INT(mlg_emit_text(&b, &r, 0), 0);
+	T_EQ_STR(b.ptr, "FAIL  e:a\\x0a::error::x (rule: a\\x01 <= 1): "
+			"bad\\x0d\\x0a::warning::y\n"
+			"      d.csv:3: field 'a\\x0a::error::x': "
+			"'\\x1b]0;t\\x07' here\n"
+			"\np\\x0aq\n"
+			"column               n\n"
+			"t\\x09ab              1\n"
+			"\\x1b[31mred\\xc2\\x9b  2\n"
+			"\xc3\xa9\\x7f                3\n"
+			"\ngate: fail: 1 check: 0 passed, 1 failed (0.00 s)\n");
+	mlg_buf_release(&b);
+	mlg_report_release(&r);
+}
+
 static void test_secrets_masked_everywhere(void)
 {
 	struct mlg_report r;
@@ -249,6 +292,7 @@ static void test_format_value(void)
 
 MLG_TESTS(T(test_status_and_exit), T(test_unique_ids),
 	  T(test_findings_capped_and_counted), T(test_text),
-	  T(test_secrets_masked_everywhere), T(test_github_escaping),
-	  T(test_github_quota), T(test_xml_escape), T(test_markdown),
-	  T(test_json_nonfinite_and_utf8), T(test_format_value))
+	  T(test_text_controls), T(test_secrets_masked_everywhere),
+	  T(test_github_escaping), T(test_github_quota), T(test_xml_escape),
+	  T(test_markdown), T(test_json_nonfinite_and_utf8),
+	  T(test_format_value))
