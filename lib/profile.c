@@ -170,14 +170,17 @@ static void profile_alloc(struct mlg_profile *p, size_t n)
 
 /*
  * Whether field f casts every text as the candidate of its type does: an
- * integer or number with the candidate's options. Then a cell the schema
- * took is that candidate, with the very value, and need not be parsed
- * again.
+ * integer or number with the candidate's options, a date of the default
+ * format. Then a cell the schema took is that candidate, with the very
+ * value, and need not be parsed again.
  */
 static int same_cast(const struct mlg_profile *p, const struct mlg_field *f)
 {
 	const struct mlg_field *g;
 
+	if (f->type == MLG_T_DATE)
+		return f->fmt == MLG_FMT_DEFAULT &&
+		       p->cand->fields[3].fmt == MLG_FMT_DEFAULT;
 	if (f->type == MLG_T_INTEGER)
 		g = &p->cand->fields[0];
 	else if (f->type == MLG_T_NUMBER)
@@ -372,7 +375,8 @@ static unsigned inner_signs(const char *s, size_t len)
  * tried only where the bytes allow it, which skips five of the six on
  * most cells. `cast` is the value of a column whose schema casts as the
  * candidates do (same_cast()), or NULL: a number so cast is a number
- * candidate, an integer an integer one, with no parse again.
+ * candidate, an integer an integer one, a date a date one, with no parse
+ * again.
  */
 static void candidates(const struct mlg_profile *p, struct mlg_profile_col *c,
 		       const char *s, size_t len, unsigned mask, int feed,
@@ -383,6 +387,11 @@ static void candidates(const struct mlg_profile *p, struct mlg_profile_col *c,
 	int cast_int = cast && cast->type == MLG_T_INTEGER;
 	struct mlg_value v;
 
+	/* YYYY-MM-DD, which is no other candidate */
+	if (cast && cast->type == MLG_T_DATE) {
+		c->cand[MLG_CAND_DATE]++;
+		return;
+	}
 	/* A date's dashes: no need to try it as a number. */
 	if (cast_int)
 		v.i = cast->i;

@@ -875,17 +875,21 @@ static void test_read_with_schema(void)
 /*
  * A schema's casts stand in for the candidates' own only where they are
  * the same casts: with a group char, a decimal comma or bareNumber false,
- * the cells the schema takes are no number candidates. The candidates
+ * the cells the schema takes are no number candidates. A date of the
+ * default format is a date candidate and nothing else. The candidates
  * and integer bounds are those of the same text read with no schema.
  */
 static void test_candidates_of_casts(void)
 {
 	const char *path =
-		t_write("cc.csv", "i,n,ig,nd,nb,ib\n"
-				  "007,1.5,\"1,234\",\"1,5\",12%,$5\n"
-				  "-3,2,7,3,4,6\n"
-				  "12,NaN,\"2,000\",\"0,25\",€1,9\n"
-				  "1,1e3,8,8,-2,-8\n");
+		t_write("cc.csv",
+			"i,n,ig,nd,nb,ib,d,dp,dd\n"
+			"007,1.5,\"1,234\",\"1,5\",12%,$5,2020-01-31,"
+			"2020-01-31,31/01/2020\n"
+			"-3,2,7,3,4,6,1999-12-31,1999-12-31,31/12/1999\n"
+			"12,NaN,\"2,000\",\"0,25\",€1,9,2024-02-29,2024-02-29,"
+			"29/02/2024\n"
+			"1,1e3,8,8,-2,-8,0001-01-01,0001-01-01,01/01/0001\n");
 	struct mlg_profile_opts o = popts(0, 0);
 	struct mlg_validate_opts vo;
 	struct mlg_validate_result v;
@@ -903,12 +907,17 @@ static void test_candidates_of_casts(void)
 		      "{\"name\": \"nb\", \"type\": \"number\","
 		      " \"bareNumber\": false},"
 		      "{\"name\": \"ib\", \"type\": \"integer\","
-		      " \"bareNumber\": false}]}");
+		      " \"bareNumber\": false},"
+		      "{\"name\": \"d\", \"type\": \"date\"},"
+		      "{\"name\": \"dp\", \"type\": \"date\","
+		      " \"format\": \"%Y-%m-%d\"},"
+		      "{\"name\": \"dd\", \"type\": \"date\","
+		      " \"format\": \"%d/%m/%Y\"}]}");
 	vo = vopts(&s, 1, 1);
 	T_EQ_INT(mlg_validate(&v, path, &vo), 0);
 	T_EQ_INT(v.errors, 0);
 	T_EQ_INT(mlg_profile_read(&w, path, &o), 0);
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < 9; i++) {
 		const struct mlg_profile_col *x = &v.profile->cols[i],
 					     *y = &w.cols[i];
 
@@ -927,6 +936,13 @@ static void test_candidates_of_casts(void)
 	T_EQ_INT(w.cols[3].cand[MLG_CAND_NUMBER], 2);
 	T_EQ_INT(w.cols[4].cand[MLG_CAND_NUMBER], 2);
 	T_EQ_INT(w.cols[5].cand[MLG_CAND_INTEGER], 3);
+	for (i = 6; i < 8; i++) {
+		T_EQ_INT(w.cols[i].cand[MLG_CAND_DATE], 4);
+		T_EQ_INT(w.cols[i].cand[MLG_CAND_INTEGER] +
+				 w.cols[i].cand[MLG_CAND_NUMBER],
+			 0);
+	}
+	T_EQ_INT(w.cols[8].cand[MLG_CAND_DATE], 0);
 	mlg_validate_result_release(&v);
 	mlg_profile_release(&w);
 	mlg_schema_release(&s);
