@@ -902,6 +902,7 @@ static int read_rows(struct state *st, struct mlg_stream *s, const char *src)
 	}
 	if ((rc = mlg_csv_reader_init(&r, &d, rd, s, 0)))
 		goto done;
+	mlg_csv_reader_set_chunk(&r, o->chunk_size);
 	while ((rc = mlg_csv_reader_next(&r, &rec)) == 1) {
 		json_t *obj = NULL;
 

@@ -62,6 +62,10 @@ struct mlg_predfile_opts {
 	enum mlg_task task; /* MLG_TASK_AUTO: detect */
 	int jsonl;	    /* 1: JSON Lines, 0: CSV */
 	char delimiter;	    /* CSV; 0 for ',' */
+	/* Bytes read at a time, and so a thread's chunk (0: the reader's
+	 * default). For tests: small chunks exercise the merge of chunks,
+	 * and the result does not depend on it. */
+	size_t chunk_size;
 };
 
 #define MLG_PREDFILE_LIST_BAD 10
