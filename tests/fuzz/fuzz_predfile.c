@@ -22,9 +22,19 @@
  * matrix computed (mlg_predfile_metrics()), the slices computed
  * (mlg_slices_compute(): mlg_predfile_slices(), mlg_slice_canon()), a
  * few threshold and slice-gap rules checked, and the report emitted as
- * text, JSON, JUnit, Markdown and GitHub commands. The reader has no
- * thread option (one worker per CPU, chunks of 1 MiB): there is no
- * second, threaded read to compare with.
+ * text, JSON, JUnit, Markdown and GitHub commands.
+ *
+ * The file is read a second time in chunks of 64, 100, 257 or 1024 bytes
+ * (by the input's size modulo 4), where the first read has one chunk of
+ * 1 MiB: CSV chunks the workers parse apart and the reader merges (JSON
+ * Lines just come through a smaller buffer). Both reads must give the
+ * same, as predfile.h promises: return code and message; task, rows read
+ * and kept; every row's class ids, values, probabilities, weight and
+ * slice key codes; the classes in order; each key's values in order of
+ * first appearance; the invalid rows, the listed ones with their line,
+ * column, message and id; the rows whose probabilities do not sum to 1
+ * and the first one's line; and the metrics and confusion matrix of all
+ * rows. Any difference aborts, saying what differs.
  *
  * Besides not crashing or leaking (LeakSanitizer), abort() when:
  *   - a refusal is not MLG_EINVALID or MLG_EDATA (exit 2 or 1: bad
@@ -338,6 +348,127 @@ static void check_rows(const struct choice *c, const struct mlg_predfile *pf)
 	}
 }
 
+/* ---- the same file in small chunks ---- */
+
+static const size_t chunks[] = {64, 100, 257, 1024};
+
+/* `len` bytes at a and b differ, or only one of them is there. */
+static int differ(const void *a, const void *b, size_t len)
+{
+	return len && (!a || !b ? a != b : memcmp(a, b, len) != 0);
+}
+
+static int str_differ(const char *a, const char *b)
+{
+	return !a || !b ? a != b : strcmp(a, b) != 0;
+}
+
+/* What differs between two reads of a file, or NULL. */
+static const char *compare(const struct mlg_predfile *a,
+			   const struct mlg_predfile *b)
+{
+	size_t i, j, n = a->n;
+
+	if (a->task != b->task || a->n != b->n || a->rows != b->rows)
+		return "the task or the rows read or kept";
+	if (a->nclasses != b->nclasses || a->nproba != b->nproba)
+		return "the number of classes or probability columns";
+	for (i = 0; i < a->nclasses; i++)
+		if (strcmp(a->classes[i], b->classes[i]))
+			return "a class";
+	if (differ(a->y, b->y, n * sizeof(*a->y)) ||
+	    differ(a->pred, b->pred, n * sizeof(*a->pred)))
+		return "a row's class ids";
+	if (differ(a->yv, b->yv, n * sizeof(*a->yv)) ||
+	    differ(a->predv, b->predv, n * sizeof(*a->predv)))
+		return "a row's values";
+	if (differ(a->proba, b->proba, n * a->nproba * sizeof(*a->proba)))
+		return "a row's probabilities";
+	if (differ(a->w, b->w, n * sizeof(*a->w)))
+		return "a row's weight";
+	for (j = 0; j < a->nkeys; j++) {
+		const struct mlg_predfile_key *k = &a->keys[j],
+					      *l = &b->keys[j];
+
+		if (k->nvalues != l->nvalues)
+			return "the number of a key's values";
+		for (i = 0; i < k->nvalues; i++)
+			if (strcmp(k->values[i], l->values[i]))
+				return "a key value or their order";
+		if (differ(k->code, l->code, n * sizeof(*k->code)))
+			return "a row's key code";
+	}
+	if (a->nbad != b->nbad || a->nbadlist != b->nbadlist)
+		return "the invalid rows";
+	for (i = 0; i < a->nbadlist; i++) {
+		const struct mlg_predfile_bad *x = &a->bad[i], *y = &b->bad[i];
+
+		if (x->line != y->line || str_differ(x->column, y->column) ||
+		    str_differ(x->message, y->message) ||
+		    str_differ(x->id, y->id))
+			return "a listed invalid row";
+	}
+	if (a->not_one != b->not_one || a->first_not_one != b->first_not_one)
+		return "the rows whose probabilities do not sum to 1";
+	return NULL;
+}
+
+static void differs(size_t chunk, const char *what)
+{
+	fprintf(stderr,
+		"fuzz_predfile: in chunks of %zu bytes, not the same: %s\n",
+		chunk, what);
+	abort();
+}
+
+/* Read the file again in c->po's chunks into `b`; abort() unless it
+ * gives what the first read gave: `rc`, its message, `a`. */
+static void reread(const struct choice *c, int rc, const struct mlg_predfile *a,
+		   struct mlg_predfile *b)
+{
+	char *msg = mlg_strdup(mlg_error_message());
+	const char *what;
+	int rc2;
+
+	rc2 = mlg_predfile_read(b, path, &c->po);
+	if (rc2 != rc || (rc && strcmp(msg, mlg_error_message()))) {
+		fprintf(stderr, "  one chunk: %d '%s'\n  small: %d '%s'\n", rc,
+			rc ? msg : "", rc2, rc2 ? mlg_error_message() : "");
+		differs(c->po.chunk_size, "the return code or message");
+	}
+	free(msg);
+	if (!rc && (what = compare(a, b)))
+		differs(c->po.chunk_size, what);
+}
+
+/* The metrics and confusion matrix of the second read, `b`, against
+ * those of the first. */
+static void same_metrics(const struct choice *c, const struct mlg_metrics *m,
+			 const double *cm, struct mlg_predfile *b)
+{
+	size_t i, k = b->nclasses;
+	double *cm2 = NULL;
+	struct mlg_metrics m2;
+
+	if (b->task != MLG_TASK_REGRESSION)
+		cm2 = mlg_calloc(k * k + 1, sizeof(double));
+	if (mlg_predfile_metrics(&m2, cm2, b, NULL, 0, &c->mo))
+		differs(c->po.chunk_size, "the refusal of the metrics");
+	if (m->n != m2.n || differ(&m->count, &m2.count, sizeof(m->count)) ||
+	    differ(&m->weight, &m2.weight, sizeof(m->weight)) ||
+	    str_differ(m->avg, m2.avg))
+		differs(c->po.chunk_size, "the metrics' count or weight");
+	for (i = 0; i < m->n; i++)
+		if (str_differ(m->m[i].name, m2.m[i].name) ||
+		    str_differ(m->m[i].undefined, m2.m[i].undefined) ||
+		    (!m->m[i].undefined &&
+		     differ(&m->m[i].value, &m2.m[i].value, sizeof(double))))
+			differs(c->po.chunk_size, "a metric");
+	if (differ(cm, cm2, k * k * sizeof(double)))
+		differs(c->po.chunk_size, "the confusion matrix");
+	free(cm2);
+}
+
 /* ---- metrics ---- */
 
 static void check_metrics(const struct mlg_metrics *m, size_t n, double weight)
@@ -417,6 +548,7 @@ struct run {
 	struct mlg_slices *sl;
 	struct mlg_predfile *pf;
 	struct mlg_metrics all;
+	struct mlg_predfile *other; /* the read in small chunks */
 };
 
 static void add_selector(const struct mlg_threshold *t, void *arg)
@@ -457,6 +589,7 @@ static void run(const struct choice *c, struct run *x)
 	check_metrics(&x->all, pf->n, weight);
 	if (cm)
 		check_cm(pf, cm);
+	same_metrics(c, &x->all, cm, x->other);
 	mlg_metrics_add_tables(x->r, &x->all, cm, pf->classes, pf->nclasses);
 	free(cm);
 	if (mlg_slices_compute(x->sl, pf, &c->mo))
@@ -484,11 +617,11 @@ static void run(const struct choice *c, struct run *x)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mlg_slices sl = MLG_SLICES_INIT;
-	struct mlg_predfile pf;
+	struct mlg_predfile pf, pf2;
 	struct mlg_report r;
 	struct choice c;
 	struct input in;
-	struct run x = {&r, &sl, &pf, {0}};
+	struct run x = {&r, &sl, &pf, {0}, &pf2};
 	int rc;
 
 	if (size < 2)
@@ -504,7 +637,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	each_rule(&c, add_selector, &sl);
 	c.po.slices = sl.cols;
 	c.po.nslices = sl.ncols;
-	if ((rc = mlg_predfile_read(&pf, path, &c.po))) {
+	rc = mlg_predfile_read(&pf, path, &c.po);
+	c.po.chunk_size = chunks[size % 4];
+	reread(&c, rc, &pf, &pf2);
+	if (rc) {
 		check_refusal(&in, &c, rc);
 	} else {
 		check_bad(&in, &c, &pf);
@@ -516,6 +652,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		mlg_report_release(&r);
 	}
 	mlg_predfile_release(&pf);
+	mlg_predfile_release(&pf2);
 	mlg_slices_release(&sl);
 	mlg_error_clear();
 	return 0;
