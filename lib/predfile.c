@@ -21,6 +21,11 @@
 #define MAX_CLASSES	1000
 #define MAX_INT_CLASSES 20
 
+/* Bytes of a cell, label or column name of the file that a message
+ * shows: a message has room for about 1000 bytes, and the file's name
+ * comes last. */
+#define SHOWN 40
+
 /* Strings to dense ids, open addressing (ids + 1 in the table). */
 struct intern {
 	char **s;
@@ -272,7 +277,7 @@ static int bad(const struct state *st, struct sink *k, uint64_t line,
 		b->message = mlg_strdup("empty value");
 	} else {
 		mlg_buf_addch(&m, '\'');
-		mlg_json_add_safe(&m, f.ptr, f.len > 40 ? 40 : f.len);
+		mlg_json_add_safe(&m, f.ptr, f.len > SHOWN ? SHOWN : f.len);
 		mlg_buf_addf(&m, "' %s", why);
 		b->message = mlg_buf_detach(&m, NULL);
 	}
@@ -620,10 +625,10 @@ static int columns(struct state *st, const char *src)
 				sizeof(tmp)) > 0)
 				return mlg_json_error_set(
 					MLG_EINVALID,
-					"probability column '%s' is for "
-					"class '%s', which no label can be, "
+					"probability column '%.*s' is for "
+					"class '%.*s', which no label can be, "
 					"in '%s'",
-					st->names[i], cls, src);
+					SHOWN, st->names[i], SHOWN, cls, src);
 			k++;
 		}
 	for (i = 0; i < o->nslices; i++)
@@ -1097,8 +1102,8 @@ static int classes(struct state *st, const char *src)
 	if (np == 1 && k == 1) {
 		rc = mlg_json_error_set(MLG_EINVALID,
 					"one probability column needs two "
-					"labels, only '%s' is in '%s'",
-					pf->classes[0], src);
+					"labels, only '%.*s' is in '%s'",
+					SHOWN, pf->classes[0], src);
 		goto done;
 	}
 	if (np == 1 && pf->task == MLG_TASK_MULTICLASS) {
@@ -1123,10 +1128,11 @@ static int classes(struct state *st, const char *src)
 			if (!strcmp(st->probaclass[i], pf->classes[c]))
 				pcol[c] = (long)i;
 		if (pcol[c] < 0) {
-			rc = mlg_json_error_set(MLG_EINVALID,
-						"label '%s' has no probability "
-						"column in '%s'",
-						pf->classes[c], src);
+			rc = mlg_json_error_set(
+				MLG_EINVALID,
+				"label '%.*s' has no probability "
+				"column in '%s'",
+				SHOWN, pf->classes[c], src);
 			goto done;
 		}
 	}

@@ -499,6 +499,46 @@ static void test_errors(void)
 	read_bad(&o, f, MLG_EINVALID, "a binary task has 3 classes in '%s'", f);
 }
 
+/* A file `name` of `pre`, 2000 bytes 'x' and `post`. */
+static const char *with_long(const char *name, const char *pre,
+			     const char *post)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	const char *f;
+	size_t i;
+
+	mlg_buf_adds(&b, pre);
+	for (i = 0; i < 2000; i++)
+		mlg_buf_addch(&b, 'x');
+	mlg_buf_adds(&b, post);
+	f = t_write(name, b.ptr);
+	mlg_buf_release(&b);
+	return f;
+}
+
+static void test_long_label_refused(void)
+{
+	struct mlg_predfile_opts o = {.label = "y", .proba = "p_*"};
+	const char *x = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", *f;
+
+	/* a message shows 40 bytes of a label or column name: it has
+	 * room for about 1000, and the file's name comes last */
+	f = with_long("longcls.csv", "y,p_a,p_b,p_c\na,1,0,0\n", ",0,1,0\n");
+	read_bad(&o, f, MLG_EINVALID,
+		 "label '%s' has no probability column in '%s'", x, f);
+	f = with_long("longnan.csv", "y,p_a,p_nan(", ")\na,1,0\n");
+	read_bad(&o, f, MLG_EINVALID,
+		 "probability column 'p_nan(%.34s' is for class 'nan(%.36s', "
+		 "which no label can be, in '%s'",
+		 x, x, f);
+	o.proba = "p";
+	f = with_long("longone.csv", "y,p\n", ",0.5\n");
+	read_bad(&o, f, MLG_EINVALID,
+		 "one probability column needs two labels, only '%s' is in "
+		 "'%s'",
+		 x, f);
+}
+
 static void test_header_only(void)
 {
 	struct mlg_predfile_opts o = {.label = "y", .pred = "yhat"};
@@ -707,6 +747,6 @@ MLG_TESTS(T(test_binary_matches_sklearn), T(test_binary_slices),
 	  T(test_bad_list_is_capped), T(test_nul_and_invalid_utf8),
 	  T(test_detection), T(test_probability_sum_warned),
 	  T(test_class_absent_and_single), T(test_jsonl), T(test_errors),
-	  T(test_header_only), T(test_huge_field), T(test_numbers_as_strtod),
-	  T(test_slice_canon), T(test_many_chunks),
+	  T(test_long_label_refused), T(test_header_only), T(test_huge_field),
+	  T(test_numbers_as_strtod), T(test_slice_canon), T(test_many_chunks),
 	  T(test_class_limit_in_late_chunk), T(test_late_unterminated_quote))
