@@ -614,8 +614,9 @@ static int columns(struct state *st, const char *src)
 				return mlg_error_set(
 					MLG_EINVALID,
 					"probability glob '%s' matches the "
-					"label or predicted column '%s'",
-					o->proba, st->names[i]);
+					"label or predicted column '%s' in "
+					"'%s'",
+					o->proba, st->names[i], src);
 			st->col[C_FIXED + k] = (long)i;
 			cls = st->probaclass[k] =
 				class_of(o->proba, st->names[i]);

@@ -483,6 +483,12 @@ static void test_errors(void)
 	f = t_write("glob.csv", "y,p_a,p_b\na,1,0\n");
 	read_bad(&o, f, MLG_EINVALID, "no column matches 'q_*' in '%s'", f);
 
+	o.proba = "*";
+	read_bad(&o, f, MLG_EINVALID,
+		 "probability glob '*' matches the label or predicted column "
+		 "'y' in '%s'",
+		 f);
+
 	o.proba = "p_*";
 	f = t_write("nocls.csv", "y,p_a,p_b,p_x\na,1,0,0\nc,0,1,0\n");
 	read_bad(&o, f, MLG_EINVALID,
