@@ -15,6 +15,7 @@
 #include "mlgate/predfile.h"
 #include "mlgate/report.h"
 #include "mlgate/stream.h"
+#include "mlgate/utf8.h"
 #include "mlgate/util.h"
 
 /* Beyond this many distinct labels a column is not a class column. */
@@ -25,6 +26,13 @@
  * shows: a message has room for about 1000 bytes, and the file's name
  * comes last. */
 #define SHOWN 40
+
+/* The bytes of `s` a message shows ("%.*s"): SHOWN at most, and never
+ * part of a character. */
+static int shown(const char *s)
+{
+	return (int)mlg_utf8_cut(s, strlen(s), SHOWN);
+}
 
 /* Strings to dense ids, open addressing (ids + 1 in the table). */
 struct intern {
@@ -265,6 +273,7 @@ static int bad(const struct state *st, struct sink *k, uint64_t line,
 	struct mlg_predfile_bad *b;
 	struct mlg_buf m = MLG_BUF_INIT;
 	long c = st->col[role];
+	size_t n;
 
 	k->nbad++;
 	if (k->nbadlist >= MLG_PREDFILE_LIST_BAD)
@@ -277,8 +286,9 @@ static int bad(const struct state *st, struct sink *k, uint64_t line,
 		b->message = mlg_strdup("empty value");
 	} else {
 		mlg_buf_addch(&m, '\'');
-		mlg_json_add_safe(&m, f.ptr, f.len > SHOWN ? SHOWN : f.len);
-		mlg_buf_addf(&m, "' %s", why);
+		n = mlg_utf8_cut(f.ptr, f.len, SHOWN);
+		mlg_json_add_safe(&m, f.ptr, n);
+		mlg_buf_addf(&m, "%s' %s", n < f.len ? "..." : "", why);
 		b->message = mlg_buf_detach(&m, NULL);
 	}
 	b->id = NULL;
@@ -629,7 +639,8 @@ static int columns(struct state *st, const char *src)
 					"probability column '%.*s' is for "
 					"class '%.*s', which no label can be, "
 					"in '%s'",
-					SHOWN, st->names[i], SHOWN, cls, src);
+					shown(st->names[i]), st->names[i],
+					shown(cls), cls, src);
 			k++;
 		}
 	for (i = 0; i < o->nslices; i++)
@@ -1104,7 +1115,8 @@ static int classes(struct state *st, const char *src)
 		rc = mlg_json_error_set(MLG_EINVALID,
 					"one probability column needs two "
 					"labels, only '%.*s' is in '%s'",
-					SHOWN, pf->classes[0], src);
+					shown(pf->classes[0]), pf->classes[0],
+					src);
 		goto done;
 	}
 	if (np == 1 && pf->task == MLG_TASK_MULTICLASS) {
@@ -1133,7 +1145,7 @@ static int classes(struct state *st, const char *src)
 				MLG_EINVALID,
 				"label '%.*s' has no probability "
 				"column in '%s'",
-				SHOWN, pf->classes[c], src);
+				shown(pf->classes[c]), pf->classes[c], src);
 			goto done;
 		}
 	}

@@ -176,6 +176,19 @@ int mlg_utf8_text(const char *s, size_t len)
 	return valid_run(s, len, i, len, 1) == len;
 }
 
+size_t mlg_utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t n = max;
+
+	if (len <= max)
+		return len;
+	/* back over at most 3 continuation bytes, to a lead byte */
+	while (n && max - n < 3 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	/* not a lead byte there: an invalid sequence, which repair shows */
+	return (unsigned char)s[n] >= 0xc0 ? n : max;
+}
+
 size_t mlg_utf8_length(const char *s, size_t len)
 {
 	size_t i, n = 0, step;

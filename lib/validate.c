@@ -126,14 +126,15 @@ struct worker_ctx {
 	uint64_t limit;
 };
 
-/* The cell as it can be shown anywhere: cut to CELL_MAX bytes, invalid
- * UTF-8 replaced, control characters written as \xNN. */
+/* The cell as it can be shown anywhere: cut to CELL_MAX bytes (at a
+ * character's start), invalid UTF-8 replaced, control characters
+ * written as \xNN. */
 static void cut_cell(struct mlg_verr *e, const char *cell, size_t len)
 {
 	struct mlg_buf b = MLG_BUF_INIT, out = MLG_BUF_INIT;
-	size_t i;
+	size_t i, n = mlg_utf8_cut(cell, len, CELL_MAX);
 
-	mlg_utf8_repair(&b, cell, len > CELL_MAX ? CELL_MAX : len);
+	mlg_utf8_repair(&b, cell, n);
 	for (i = 0; i < b.len; i++) {
 		unsigned char c = (unsigned char)b.ptr[i];
 
@@ -142,7 +143,7 @@ static void cut_cell(struct mlg_verr *e, const char *cell, size_t len)
 		else
 			mlg_buf_addch(&out, c);
 	}
-	if (len > CELL_MAX)
+	if (n < len)
 		mlg_buf_adds(&out, "...");
 	mlg_buf_release(&b);
 	e->cell = mlg_buf_detach(&out, NULL);

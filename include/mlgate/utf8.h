@@ -44,6 +44,11 @@ size_t mlg_utf8_decode(uint32_t *cp, const char *s, size_t len);
  * sequence counts as one, so does a NUL byte. */
 size_t mlg_utf8_length(const char *s, size_t len);
 
+/* How many of the `len` bytes at s to show when at most `max` fit: len
+ * when it fits, else `max` moved back to the start of the character it
+ * would split (a cut never makes a U+FFFD of a valid character). */
+size_t mlg_utf8_cut(const char *s, size_t len, size_t max);
+
 /* Append <s, len> with each invalid byte replaced by U+FFFD. */
 int mlg_utf8_repair(struct mlg_buf *out, const char *s, size_t len);
 

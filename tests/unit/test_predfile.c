@@ -526,6 +526,9 @@ static void test_long_label_refused(void)
 {
 	struct mlg_predfile_opts o = {.label = "y", .proba = "p_*"};
 	const char *x = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", *f;
+	struct mlg_buf u8 = MLG_BUF_INIT;
+	char *text;
+	int i;
 
 	/* a message shows 40 bytes of a label or column name: it has
 	 * room for about 1000, and the file's name comes last */
@@ -537,6 +540,16 @@ static void test_long_label_refused(void)
 		 "probability column 'p_nan(%.34s' is for class 'nan(%.36s', "
 		 "which no label can be, in '%s'",
 		 x, x, f);
+	/* cut at a character's start, not through its bytes: x and 20
+	 * e-acute are 41 bytes, of which 39 are shown */
+	for (i = 0; i < 20; i++)
+		mlg_buf_adds(&u8, "\xc3\xa9");
+	text = mlg_strfmt("y,p_a,p_b,p_c\na,1,0,0\nx%s,0,1,0\n", u8.ptr);
+	f = t_write("longu8.csv", text);
+	read_bad(&o, f, MLG_EINVALID,
+		 "label 'x%.38s' has no probability column in '%s'", u8.ptr, f);
+	free(text);
+	mlg_buf_release(&u8);
 	o.proba = "p";
 	f = with_long("longone.csv", "y,p\n", ",0.5\n");
 	read_bad(&o, f, MLG_EINVALID,

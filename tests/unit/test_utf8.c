@@ -162,4 +162,36 @@ static void test_length(void)
 	T_EQ_INT(mlg_utf8_length("\xc3\xa9\xff", 3), 2); /* valid, then not */
 }
 
-MLG_TESTS(T(test_exact), T(test_every_place), T(test_length))
+/* A cut never splits a valid character; an invalid one it may. */
+static void test_cut(void)
+{
+	static const struct {
+		const char *s;
+		size_t max, want;
+	} t[] = {
+		{"abc", 3, 3},
+		{"abcd", 3, 3},
+		{"ab\xc3\xa9", 3, 2}, /* before the é */
+		{"ab\xc3\xa9", 4, 4}, /* it fits */
+		{"a\xf0\x9f\x98\x80"
+		 "b",
+		 2, 1}, /* emoji: back 1 */
+		{"a\xf0\x9f\x98\x80"
+		 "b",
+		 4, 1}, /* back 3 */
+		{"a\xf0\x9f\x98\x80"
+		 "b",
+		 5, 5},			     /* after it */
+		{"a\x80\x80\x80\x80", 4, 4}, /* no lead byte: as it is */
+		{"ab\x80\x80", 3, 3},	     /* continuation after ASCII */
+		{"\xc3\xa9", 0, 0},
+		{"\xc3\xa9", 1, 0},
+	};
+	size_t i;
+
+	for (i = 0; i < MLG_ARRAY_SIZE(t); i++)
+		T_EQ_INT(mlg_utf8_cut(t[i].s, strlen(t[i].s), t[i].max),
+			 t[i].want);
+}
+
+MLG_TESTS(T(test_exact), T(test_every_place), T(test_length), T(test_cut))
