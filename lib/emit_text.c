@@ -23,6 +23,20 @@ static size_t control_at(const unsigned char *u)
 	return *u == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f ? 2 : 0;
 }
 
+/* Append the character at *u and move past it: a control character as
+ * \xNN for each of its bytes, anything else as it is. */
+static int add_char_shown(struct mlg_buf *out, const unsigned char **u)
+{
+	size_t k = control_at(*u);
+	int rc = 0;
+
+	if (!k)
+		return mlg_buf_addch(out, (char)*(*u)++);
+	while (k-- && !rc)
+		rc = mlg_buf_addf(out, "\\x%02x", *(*u)++);
+	return rc;
+}
+
 /*
  * Append report text `s` as a terminal or a CI log may show it: each
  * byte of a control character as \xNN. A label, value or message read
@@ -33,15 +47,10 @@ static size_t control_at(const unsigned char *u)
 static int add_shown(struct mlg_buf *out, const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	size_t k;
 	int rc = 0;
 
-	while (*u && !rc) {
-		for (k = control_at(u); k && !rc; k--)
-			rc = mlg_buf_addf(out, "\\x%02x", *u++);
-		if (!rc && *u && !control_at(u))
-			rc = mlg_buf_addch(out, (char)*u++);
-	}
+	while (*u && !rc)
+		rc = add_char_shown(out, &u);
 	return rc;
 }
 
@@ -230,10 +239,11 @@ int mlg_emit_text(struct mlg_buf *out, const struct mlg_report *r,
 
 int mlg_md_escape_cell(struct mlg_buf *out, const char *s)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	int rc = 0;
 
-	for (; *s && !rc; s++) {
-		switch (*s) {
+	while (*u && !rc) {
+		switch (*u) {
 		case '|':
 			rc = mlg_buf_adds(out, "\\|");
 			break;
@@ -249,8 +259,11 @@ int mlg_md_escape_cell(struct mlg_buf *out, const char *s)
 			rc = mlg_buf_addch(out, ' ');
 			break;
 		default:
-			rc = mlg_buf_addch(out, *s);
+			/* moves u past the character */
+			rc = add_char_shown(out, &u);
+			continue;
 		}
+		u++;
 	}
 	return rc;
 }

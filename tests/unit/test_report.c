@@ -239,19 +239,20 @@ static void test_markdown(void)
 	struct mlg_check *c;
 
 	mlg_report_init(&r, "perf-gate", "1");
-	c = mlg_report_add_check(&r, "auc|x", MLG_STATUS_FAIL, "a\nb <c>");
+	c = mlg_report_add_check(&r, "auc|x\x1b[1m", MLG_STATUS_FAIL,
+				 "a\r\nb <c>\t\xc2\x85");
 	mlg_check_set_value(c, 0.5, NULL);
 	mlg_check_set_threshold(c, "auc >= 0.8");
 	r.duration = 0.25;
 	mlg_emit_markdown(&b, &r);
-	T_EQ_STR(b.ptr,
-		 "<!-- mlgate:perf-gate -->\n"
-		 "### \u274c mlgate perf-gate: fail\n\n"
-		 "1 check: 0 passed, 1 failed in 0.25 s\n\n"
-		 "|  | check | value | rule | message |\n"
-		 "|---|---|---|---|---|\n"
-		 "| \u274c | auc\\|x | 0.5 | auc &gt;= 0.8 | a b &lt;c&gt; |\n"
-		 "\n");
+	T_EQ_STR(b.ptr, "<!-- mlgate:perf-gate -->\n"
+			"### \u274c mlgate perf-gate: fail\n\n"
+			"1 check: 0 passed, 1 failed in 0.25 s\n\n"
+			"|  | check | value | rule | message |\n"
+			"|---|---|---|---|---|\n"
+			"| \u274c | auc\\|x\\x1b[1m | 0.5 | auc &gt;= 0.8 | "
+			"a b &lt;c&gt;\\x09\\xc2\\x85 |\n"
+			"\n");
 	mlg_buf_release(&b);
 	mlg_report_release(&r);
 }
