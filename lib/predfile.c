@@ -27,11 +27,15 @@
  * comes last. */
 #define SHOWN 40
 
-/* The bytes of `s` a message shows ("%.*s"): SHOWN at most, and never
- * part of a character. */
-static int shown(const char *s)
+/* `s` as a message shows it, in `out`: SHOWN bytes at most, never part
+ * of a character, and "..." when cut. */
+static const char *shown(char out[SHOWN + 4], const char *s)
 {
-	return (int)mlg_utf8_cut(s, strlen(s), SHOWN);
+	size_t len = strlen(s), n = mlg_utf8_cut(s, len, SHOWN);
+
+	memcpy(out, s, n);
+	strcpy(out + n, n < len ? "..." : "");
+	return out;
 }
 
 /* Strings to dense ids, open addressing (ids + 1 in the table). */
@@ -592,7 +596,7 @@ static int columns(struct state *st, const char *src)
 {
 	const struct mlg_predfile_opts *o = st->o;
 	size_t i, k;
-	char tmp[128], *cls;
+	char tmp[128], *cls, a[SHOWN + 4], b[SHOWN + 4];
 	double x;
 	int rc;
 
@@ -636,11 +640,11 @@ static int columns(struct state *st, const char *src)
 				sizeof(tmp)) > 0)
 				return mlg_json_error_set(
 					MLG_EINVALID,
-					"probability column '%.*s' is for "
-					"class '%.*s', which no label can be, "
+					"probability column '%s' is for "
+					"class '%s', which no label can be, "
 					"in '%s'",
-					shown(st->names[i]), st->names[i],
-					shown(cls), cls, src);
+					shown(a, st->names[i]), shown(b, cls),
+					src);
 			k++;
 		}
 	for (i = 0; i < o->nslices; i++)
@@ -1074,6 +1078,7 @@ static int classes(struct state *st, const char *src)
 {
 	struct mlg_predfile *pf = st->pf;
 	size_t k, i, c, np = st->nprobacols;
+	char a[SHOWN + 4];
 	uint32_t *map = NULL;
 	long *pcol = NULL;
 	double *pr = NULL;
@@ -1114,9 +1119,8 @@ static int classes(struct state *st, const char *src)
 	if (np == 1 && k == 1) {
 		rc = mlg_json_error_set(MLG_EINVALID,
 					"one probability column needs two "
-					"labels, only '%.*s' is in '%s'",
-					shown(pf->classes[0]), pf->classes[0],
-					src);
+					"labels, only '%s' is in '%s'",
+					shown(a, pf->classes[0]), src);
 		goto done;
 	}
 	if (np == 1 && pf->task == MLG_TASK_MULTICLASS) {
@@ -1141,11 +1145,10 @@ static int classes(struct state *st, const char *src)
 			if (!strcmp(st->probaclass[i], pf->classes[c]))
 				pcol[c] = (long)i;
 		if (pcol[c] < 0) {
-			rc = mlg_json_error_set(
-				MLG_EINVALID,
-				"label '%.*s' has no probability "
-				"column in '%s'",
-				shown(pf->classes[c]), pf->classes[c], src);
+			rc = mlg_json_error_set(MLG_EINVALID,
+						"label '%s' has no probability "
+						"column in '%s'",
+						shown(a, pf->classes[c]), src);
 			goto done;
 		}
 	}

@@ -530,14 +530,15 @@ static void test_long_label_refused(void)
 	char *text;
 	int i;
 
-	/* a message shows 40 bytes of a label or column name: it has
-	 * room for about 1000, and the file's name comes last */
+	/* a message shows 40 bytes of a label or column name, then "...":
+	 * it has room for about 1000, and the file's name comes last */
 	f = with_long("longcls.csv", "y,p_a,p_b,p_c\na,1,0,0\n", ",0,1,0\n");
 	read_bad(&o, f, MLG_EINVALID,
-		 "label '%s' has no probability column in '%s'", x, f);
+		 "label '%s...' has no probability column in '%s'", x, f);
 	f = with_long("longnan.csv", "y,p_a,p_nan(", ")\na,1,0\n");
 	read_bad(&o, f, MLG_EINVALID,
-		 "probability column 'p_nan(%.34s' is for class 'nan(%.36s', "
+		 "probability column 'p_nan(%.34s...' is for class "
+		 "'nan(%.36s...', "
 		 "which no label can be, in '%s'",
 		 x, x, f);
 	/* cut at a character's start, not through its bytes: x and 20
@@ -547,13 +548,14 @@ static void test_long_label_refused(void)
 	text = mlg_strfmt("y,p_a,p_b,p_c\na,1,0,0\nx%s,0,1,0\n", u8.ptr);
 	f = t_write("longu8.csv", text);
 	read_bad(&o, f, MLG_EINVALID,
-		 "label 'x%.38s' has no probability column in '%s'", u8.ptr, f);
+		 "label 'x%.38s...' has no probability column in '%s'", u8.ptr,
+		 f);
 	free(text);
 	mlg_buf_release(&u8);
 	o.proba = "p";
 	f = with_long("longone.csv", "y,p\n", ",0.5\n");
 	read_bad(&o, f, MLG_EINVALID,
-		 "one probability column needs two labels, only '%s' is in "
+		 "one probability column needs two labels, only '%s...' is in "
 		 "'%s'",
 		 x, f);
 }
