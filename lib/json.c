@@ -15,7 +15,6 @@
 #include "mlgate/error.h"
 #include "mlgate/json.h"
 #include "mlgate/util.h"
-#include "mlgate/yaml.h"
 
 #define PARSE_FLAGS (JSON_REJECT_DUPLICATES | JSON_DECODE_ANY)
 /* jansson's own parser limit: dump refuses what the parser would. */
@@ -261,6 +260,7 @@ void mlg_json_doc_release(struct mlg_json_doc *doc)
 	json_decref(doc->root);
 	free(doc->name);
 	free(doc->text);
+	free(doc->marks);
 	memset(doc, 0, sizeof(*doc));
 }
 
@@ -658,15 +658,72 @@ done:
 	return 0;
 }
 
+/* The number of values in the tree of `v`, v itself included. */
+static size_t count_values(json_t *v)
+{
+	const char *key;
+	size_t n = 1, i;
+	json_t *e;
+
+	json_array_foreach (v, i, e)
+		n += count_values(e);
+	json_object_foreach (v, key, e)
+		n += count_values(e);
+	return n;
+}
+
+/*
+ * The index in document order of the value at `pointer` under `root`,
+ * or -1: a container comes before its members, and they come in order
+ * (jansson keeps the order of an object's members).
+ */
+static long value_index(json_t *root, const char *pointer)
+{
+	const char *p = pointer, *key;
+	char *tok = mlg_malloc(strlen(pointer) + 1);
+	json_t *v = root, *next, *e;
+	size_t at = 0, n, idx, i;
+
+	while (*p && v) {
+		n = next_token(tok, &p);
+		next = NULL;
+		at++; /* past the container, to its first member */
+		if (json_is_object(v)) {
+			json_object_foreach (v, key, e) {
+				if (strlen(key) == n && !memcmp(key, tok, n)) {
+					next = e;
+					break;
+				}
+				at += count_values(e);
+			}
+		} else if (json_is_array(v) && !parse_index(&idx, tok, n) &&
+			   idx < json_array_size(v)) {
+			for (i = 0; i < idx; i++)
+				at += count_values(json_array_get(v, i));
+			next = json_array_get(v, idx);
+		}
+		v = next;
+	}
+	free(tok);
+	return v ? (long)at : -1;
+}
+
 int mlg_json_doc_locate(const struct mlg_json_doc *doc, const char *pointer,
 			uint64_t *line, uint64_t *col)
 {
-	if (!doc->text)
+	long at;
+
+	if (doc->text && !doc->yaml)
+		return mlg_json_locate(doc->text, doc->len, pointer, line, col);
+	at = doc->marks && valid_pointer(pointer)
+		     ? value_index(doc->root, pointer)
+		     : -1;
+	if (at < 0 || (size_t)at >= doc->nmarks)
 		return mlg_json_error_set(MLG_ENOTFOUND, "no value at '%s'",
 					  pointer);
-	if (doc->yaml)
-		return mlg_yaml_locate(doc->text, doc->len, pointer, line, col);
-	return mlg_json_locate(doc->text, doc->len, pointer, line, col);
+	*line = doc->marks[2 * at];
+	*col = doc->marks[2 * at + 1];
+	return 0;
 }
 
 /* --- errors about values --- */

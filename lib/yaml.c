@@ -99,7 +99,6 @@ struct frame {
 	json_t *v;
 	char *key;	    /* a mapping's pending key, or NULL */
 	yaml_mark_t key_at; /* where that key starts */
-	size_t plen;	    /* the length of the container's own pointer */
 };
 
 struct state {
@@ -108,12 +107,9 @@ struct state {
 	size_t n, alloc;
 	json_t *root;
 	int docs;
-	/* mlg_yaml_locate(): the pointer sought, the pointer of the node
-	 * being placed, and where the sought node starts once found */
-	const char *want;
-	struct mlg_buf path;
-	int found;
-	yaml_mark_t at;
+	/* json.h's marks: where each value starts, in document order */
+	uint32_t *marks;
+	size_t nmarks, amarks;
 };
 
 /* Escaped as json.c's messages: a key may hold a newline. */
@@ -197,22 +193,17 @@ static json_t *scalar(const yaml_event_t *e)
 	return json_stringn(s, e->data.scalar.length);
 }
 
-/* For mlg_yaml_locate(): the pointer of the node about to be placed in
- * `f` (NULL: the root), and whether it is the node sought. A member is
- * found at its key, as mlg_json_locate() finds it. */
-static void seek(struct state *s, const struct frame *f, const yaml_mark_t *m)
+/* Note where the value about to be placed in `f` (NULL: the root)
+ * starts: at its key when it is a member, as mlg_json_locate() finds
+ * it. Lines and columns fit: a document is at most 4 GiB. */
+static void mark(struct state *s, const struct frame *f, const yaml_mark_t *m)
 {
-	mlg_buf_truncate(&s->path, f ? f->plen : 0);
-	if (f && json_is_array(f->v)) {
-		mlg_buf_addf(&s->path, "/%zu", json_array_size(f->v));
-	} else if (f) {
-		mlg_json_pointer_append(&s->path, f->key);
+	if (f && !json_is_array(f->v))
 		m = &f->key_at;
-	}
-	if (!strcmp(s->path.ptr, s->want)) {
-		s->found = 1;
-		s->at = *m;
-	}
+	s->marks = mlg_grow(s->marks, 2 * sizeof(*s->marks), s->nmarks + 1,
+			    &s->amarks);
+	s->marks[2 * s->nmarks] = (uint32_t)m->line + 1;
+	s->marks[2 * s->nmarks++ + 1] = (uint32_t)m->column + 1;
 }
 
 /* Put `v` (a new reference) where the open container wants it. */
@@ -223,8 +214,8 @@ static int place(struct state *s, json_t *v, const yaml_event_t *e)
 
 	if (!v)
 		return fail(s, &e->start_mark, "invalid UTF-8 in a scalar");
-	if (s->want && (!f || json_is_array(f->v) || f->key))
-		seek(s, f, &e->start_mark);
+	if (!f || json_is_array(f->v) || f->key)
+		mark(s, f, &e->start_mark);
 	if (!f) {
 		s->root = v;
 		return 0;
@@ -300,8 +291,7 @@ static int event(struct state *s, const yaml_event_t *e)
 		}
 		s->st = mlg_grow(s->st, sizeof(*s->st), s->n + 1, &s->alloc);
 		s->st[s->n].v = v;
-		s->st[s->n].key = NULL;
-		s->st[s->n++].plen = s->path.len;
+		s->st[s->n++].key = NULL;
 		return 0;
 	case YAML_SEQUENCE_END_EVENT:
 	case YAML_MAPPING_END_EVENT:
@@ -314,8 +304,7 @@ static int event(struct state *s, const yaml_event_t *e)
 	}
 }
 
-/* Read the events of `len` bytes of `text` into s->root, or until the
- * node s->want is found. */
+/* Read the events of `len` bytes of `text` into s->root. */
 static int run(struct state *s, const char *text, size_t len)
 {
 	yaml_parser_t p;
@@ -325,7 +314,7 @@ static int run(struct state *s, const char *text, size_t len)
 	if (!yaml_parser_initialize(&p))
 		return mlg_error_set(MLG_ERROR, "cannot start libyaml");
 	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-	while (!rc && !done && !s->found) {
+	while (!rc && !done) {
 		if (!yaml_parser_parse(&p, &e)) {
 			rc = fail(s, &p.problem_mark,
 				  p.problem ? p.problem : "invalid YAML");
@@ -349,6 +338,31 @@ static int run(struct state *s, const char *text, size_t len)
 	return rc;
 }
 
+/* libyaml marks the end of a text that lacks a final line break at the
+ * start of a line after the last: put such a mark at the end of the
+ * last line, a place the text has. */
+static void clamp_marks(const char *text, size_t len, uint32_t *marks, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)text;
+	size_t i = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
+	uint32_t lines = 1, col = 1;
+	size_t b;
+
+	while (i < len) {
+		b = mlg_yaml_break(text + i, len - i);
+		lines += b > 0;
+		col = b ? 1 : col + 1;
+		i += b ? b : 1;
+		while (i < len && (u[i] & 0xc0) == 0x80)
+			i++;
+	}
+	for (i = 0; i < n; i++)
+		if (marks[2 * i] > lines) {
+			marks[2 * i] = lines;
+			marks[2 * i + 1] = col;
+		}
+}
+
 int mlg_yaml_parse(struct mlg_json_doc *doc, const char *name, const char *text,
 		   size_t len)
 {
@@ -357,62 +371,30 @@ int mlg_yaml_parse(struct mlg_json_doc *doc, const char *name, const char *text,
 
 	memset(doc, 0, sizeof(*doc));
 	s.name = name;
-	if ((rc = run(&s, text, len)))
+	if ((rc = run(&s, text, len))) {
+		free(s.marks);
 		return rc;
+	}
+	clamp_marks(text, len, s.marks, s.nmarks);
 	doc->root = s.root;
 	doc->name = mlg_strdup(name);
 	doc->text = mlg_strndup(len ? text : "", len);
 	doc->len = len;
 	doc->yaml = 1;
+	doc->marks = s.marks;
+	doc->nmarks = s.nmarks;
 	return 0;
-}
-
-/* libyaml marks the end of a text that lacks a final line break at the
- * start of a line after the last: put it at the end of the last line,
- * a place the text has. */
-static void end_of_text(const char *text, size_t len, yaml_mark_t *m)
-{
-	const unsigned char *u = (const unsigned char *)text;
-	size_t i = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
-	size_t chars = 0, col = 0, b = 0;
-
-	if (m->column || !m->line)
-		return;
-	while (i < len) {
-		b = mlg_yaml_break(text + i, len - i);
-		col = b ? 0 : col + 1;
-		chars += b == 2 && u[i] == '\r' ? 2 : 1; /* CR, LF */
-		i += b ? b : 1;
-		while (i < len && (u[i] & 0xc0) == 0x80)
-			i++;
-	}
-	if (m->index >= chars && chars && !b) {
-		m->line--;
-		m->column = col;
-	}
 }
 
 int mlg_yaml_locate(const char *text, size_t len, const char *pointer,
 		    uint64_t *line, uint64_t *col)
 {
-	struct state s = {0};
-	int rc;
+	struct mlg_json_doc doc;
+	int rc = mlg_yaml_parse(&doc, "<yaml>", text, len);
 
-	s.name = "<yaml>";
-	s.want = pointer;
-	s.path = (struct mlg_buf)MLG_BUF_INIT;
-	rc = run(&s, text, len);
-	mlg_buf_release(&s.path);
 	if (!rc)
-		json_decref(s.root);
-	if (!rc && !s.found)
-		rc = mlg_json_error_set(MLG_ENOTFOUND, "no value at '%s'",
-					pointer);
-	if (!rc) {
-		end_of_text(text, len, &s.at);
-		*line = s.at.line + 1;
-		*col = s.at.column + 1;
-	}
+		rc = mlg_json_doc_locate(&doc, pointer, line, col);
+	mlg_json_doc_release(&doc);
 	return rc;
 }
 

@@ -43,10 +43,11 @@ struct mlg_buf;
  * A parsed document. `root` is a new reference owned by the document;
  * `name` is the file name used in messages ("<stdin>" for "-"); `text` is
  * the NUL-terminated text without its byte order mark, `len` bytes long;
- * `yaml` is 1 when the text is YAML (yaml.h), whose positions
- * mlg_json_doc_locate() finds with mlg_yaml_locate(). All fields are
- * owned by the document and freed by mlg_json_doc_release(). A zeroed
- * struct is a valid empty document.
+ * `yaml` is 1 when the text is YAML (yaml.h), whose parser leaves in
+ * `marks` the line and column (1-based) of each of the `nmarks` values,
+ * in document order, for mlg_json_doc_locate(). All fields are owned by
+ * the document and freed by mlg_json_doc_release(). A zeroed struct is
+ * a valid empty document.
  */
 struct mlg_json_doc {
 	json_t *root;
@@ -54,6 +55,8 @@ struct mlg_json_doc {
 	char *text;
 	size_t len;
 	int yaml;
+	uint32_t *marks; /* YAML: line, column of value i at 2i, 2i + 1 */
+	size_t nmarks;
 };
 
 /*
@@ -108,9 +111,11 @@ int mlg_json_locate(const char *text, size_t len, const char *pointer,
 		    uint64_t *line, uint64_t *col);
 
 /*
- * mlg_json_locate() or, for a YAML document, mlg_yaml_locate() in the
- * text of `doc`: same results. A document without text has no values
- * to find (MLG_ENOTFOUND).
+ * mlg_json_locate() in the text of `doc`, or for a YAML document the
+ * same answer from its marks: the place of the key of a member, else of
+ * the value (MLG_ENOTFOUND "no value at '<pointer>'" when there is no
+ * such value, or no text). For YAML, O(values before it in the tree),
+ * no parse again.
  */
 int mlg_json_doc_locate(const struct mlg_json_doc *doc, const char *pointer,
 			uint64_t *line, uint64_t *col);

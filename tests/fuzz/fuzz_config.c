@@ -18,7 +18,8 @@
  *
  * Besides not crashing or leaking (LeakSanitizer), abort() when:
  *   - a document that parses has a key or string with a NUL byte (json.h:
- *     they are C strings, JSON's or YAML's);
+ *     they are C strings, JSON's or YAML's), or is YAML without one mark
+ *     per value (json.h's marks);
  *   - a config loader refuses with another code than MLG_EINVALID (exit
  *     2), or with a message that holds a control byte (it must stay one
  *     line), or that does not start with "'FILE': " and then
@@ -184,20 +185,22 @@ static void check_refusal(const struct input *in, int rc)
 		abort();
 }
 
-/* Keys and strings of a loaded document are C strings (json.h). */
-static void c_strings(json_t *v)
+/* Keys and strings of a loaded document are C strings (json.h). Returns
+ * the number of values under v, v included. */
+static size_t c_strings(json_t *v)
 {
 	const char *key;
 	json_t *e;
-	size_t i;
+	size_t i, n = 1;
 
 	if (json_is_string(v) &&
 	    strlen(json_string_value(v)) != json_string_length(v))
 		abort();
 	json_array_foreach (v, i, e)
-		c_strings(e);
+		n += c_strings(e);
 	json_object_foreach (v, key, e)
-		c_strings(e);
+		n += c_strings(e);
+	return n;
 }
 
 /* ---- thresholds ---- */
@@ -701,8 +704,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	write_config(in.text, in.len);
 	in.ref_rc = mlg_config_parse(&in.ref, path, in.text, in.len);
 	in.ref_msg = mlg_strdup(in.ref_rc ? mlg_error_message() : "");
-	if (!in.ref_rc)
-		c_strings(in.ref.root);
+	/* a YAML document has a mark for each of its values (json.h) */
+	if (!in.ref_rc && c_strings(in.ref.root) != in.ref.nmarks &&
+	    in.ref.yaml)
+		abort();
 	switch (pick) {
 	case 0:
 		run_checks(&in);

@@ -177,7 +177,8 @@ static void test_locate(void)
 	at("\xef\xbb\xbf---", "", "1:4");
 	at("---\n", "", "2:1");
 	at("- a\n-", "/1", "2:2");
-	at("a:\r\n- b\r\n---", "", "1:1");
+	at("a:\r\n- b\r\nc: d", "/c", "3:1");
+	at("a:\r\n- b\r\nc: d", "/a/0", "2:3");
 	at("x: [1,\r\n  2]", "/x/1", "2:3");
 	at("- a\r\n- [b,\xc2\x85 c]", "/1/1", "3:2");
 	at("a: [1\n", "/b", "'<yaml>': 2:1: did not find expected ',' or ']'");
