@@ -713,7 +713,7 @@ int mlg_json_doc_locate(const struct mlg_json_doc *doc, const char *pointer,
 {
 	long at;
 
-	if (doc->text && !doc->yaml)
+	if (doc->text)
 		return mlg_json_locate(doc->text, doc->len, pointer, line, col);
 	at = doc->marks && valid_pointer(pointer)
 		     ? value_index(doc->root, pointer)

@@ -79,16 +79,6 @@ int mlg_yaml_parse(struct mlg_json_doc *doc, const char *name, const char *text,
 			     name);
 }
 
-int mlg_yaml_locate(const char *text, size_t len, const char *pointer,
-		    uint64_t *line, uint64_t *col)
-{
-	(void)text;
-	(void)len;
-	(void)line;
-	(void)col;
-	return mlg_json_error_set(MLG_ENOTFOUND, "no value at '%s'", pointer);
-}
-
 #else
 
 #include <yaml.h>
@@ -304,40 +294,6 @@ static int event(struct state *s, const yaml_event_t *e)
 	}
 }
 
-/* Read the events of `len` bytes of `text` into s->root. */
-static int run(struct state *s, const char *text, size_t len)
-{
-	yaml_parser_t p;
-	yaml_event_t e;
-	int rc = 0, done = 0;
-
-	if (!yaml_parser_initialize(&p))
-		return mlg_error_set(MLG_ERROR, "cannot start libyaml");
-	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
-	while (!rc && !done) {
-		if (!yaml_parser_parse(&p, &e)) {
-			rc = fail(s, &p.problem_mark,
-				  p.problem ? p.problem : "invalid YAML");
-			break;
-		}
-		done = e.type == YAML_STREAM_END_EVENT;
-		rc = event(s, &e);
-		yaml_event_delete(&e);
-	}
-	while (s->n--) {
-		json_decref(s->st[s->n].v);
-		free(s->st[s->n].key);
-	}
-	free(s->st);
-	yaml_parser_delete(&p);
-	if (!rc && !s->root)
-		rc = mlg_error_set(MLG_EINVALID, "'%s': empty YAML document",
-				   s->name);
-	if (rc)
-		json_decref(s->root);
-	return rc;
-}
-
 /* libyaml marks the end of a text that lacks a final line break at the
  * start of a line after the last: put such a mark at the end of the
  * last line, a place the text has. */
@@ -367,35 +323,45 @@ int mlg_yaml_parse(struct mlg_json_doc *doc, const char *name, const char *text,
 		   size_t len)
 {
 	struct state s = {0};
-	int rc;
+	yaml_parser_t p;
+	yaml_event_t e;
+	int rc = 0, done = 0;
 
 	memset(doc, 0, sizeof(*doc));
 	s.name = name;
-	if ((rc = run(&s, text, len))) {
+	if (!yaml_parser_initialize(&p))
+		return mlg_error_set(MLG_ERROR, "cannot start libyaml");
+	yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+	while (!rc && !done) {
+		if (!yaml_parser_parse(&p, &e)) {
+			rc = fail(&s, &p.problem_mark,
+				  p.problem ? p.problem : "invalid YAML");
+			break;
+		}
+		done = e.type == YAML_STREAM_END_EVENT;
+		rc = event(&s, &e);
+		yaml_event_delete(&e);
+	}
+	while (s.n--) {
+		json_decref(s.st[s.n].v);
+		free(s.st[s.n].key);
+	}
+	free(s.st);
+	yaml_parser_delete(&p);
+	if (!rc && !s.root)
+		rc = mlg_error_set(MLG_EINVALID, "'%s': empty YAML document",
+				   name);
+	if (rc) {
+		json_decref(s.root);
 		free(s.marks);
 		return rc;
 	}
 	clamp_marks(text, len, s.marks, s.nmarks);
 	doc->root = s.root;
 	doc->name = mlg_strdup(name);
-	doc->text = mlg_strndup(len ? text : "", len);
-	doc->len = len;
-	doc->yaml = 1;
 	doc->marks = s.marks;
 	doc->nmarks = s.nmarks;
 	return 0;
-}
-
-int mlg_yaml_locate(const char *text, size_t len, const char *pointer,
-		    uint64_t *line, uint64_t *col)
-{
-	struct mlg_json_doc doc;
-	int rc = mlg_yaml_parse(&doc, "<yaml>", text, len);
-
-	if (!rc)
-		rc = mlg_json_doc_locate(&doc, pointer, line, col);
-	mlg_json_doc_release(&doc);
-	return rc;
 }
 
 #endif

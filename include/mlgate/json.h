@@ -42,19 +42,17 @@ struct mlg_buf;
 /*
  * A parsed document. `root` is a new reference owned by the document;
  * `name` is the file name used in messages ("<stdin>" for "-"); `text` is
- * the NUL-terminated text without its byte order mark, `len` bytes long;
- * `yaml` is 1 when the text is YAML (yaml.h), whose parser leaves in
- * `marks` the line and column (1-based) of each of the `nmarks` values,
- * in document order, for mlg_json_doc_locate(). All fields are owned by
- * the document and freed by mlg_json_doc_release(). A zeroed struct is
- * a valid empty document.
+ * the NUL-terminated JSON text without its byte order mark, `len` bytes
+ * long. A YAML document (yaml.h) has no text but `marks`: the line and
+ * column (1-based) of each of its `nmarks` values, in document order, for
+ * mlg_json_doc_locate(). All fields are owned by the document and freed
+ * by mlg_json_doc_release(). A zeroed struct is a valid empty document.
  */
 struct mlg_json_doc {
 	json_t *root;
 	char *name;
 	char *text;
 	size_t len;
-	int yaml;
 	uint32_t *marks; /* YAML: line, column of value i at 2i, 2i + 1 */
 	size_t nmarks;
 };
@@ -114,8 +112,8 @@ int mlg_json_locate(const char *text, size_t len, const char *pointer,
  * mlg_json_locate() in the text of `doc`, or for a YAML document the
  * same answer from its marks: the place of the key of a member, else of
  * the value (MLG_ENOTFOUND "no value at '<pointer>'" when there is no
- * such value, or no text). For YAML, O(values before it in the tree),
- * no parse again.
+ * such value, or neither text nor marks). For YAML, O(values before it
+ * in the tree), no parse again.
  */
 int mlg_json_doc_locate(const struct mlg_json_doc *doc, const char *pointer,
 			uint64_t *line, uint64_t *col);

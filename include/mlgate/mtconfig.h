@@ -20,7 +20,7 @@
  *
  *	'gate.json': 2:18: /thresholds/0: bad threshold 'auc >> 1': ...
  *
- * (YAML files too: line:column is found by mlg_yaml_locate().)
+ * (YAML files too: yaml.h keeps where each value starts.)
  */
 #ifndef MLGATE_MTCONFIG_H
 #define MLGATE_MTCONFIG_H

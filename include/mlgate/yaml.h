@@ -37,9 +37,15 @@ size_t mlg_yaml_break(const char *s, size_t left);
 
 /*
  * Parse `len` bytes of `text` as one YAML document called `name` into
- * `doc`: root set, name and text copied, yaml set, and the marks of its
- * values (json.h: 8 bytes a value), so that mlg_json_doc_locate() and
- * the errors about a value find its line:column. Errors, MLG_EINVALID:
+ * `doc`: root set, name copied, text NULL, and the marks of its values
+ * (json.h, 8 bytes a value), so that mlg_json_doc_locate() and the
+ * errors about a value find its line:column. A value is found as
+ * mlg_json_locate() finds one in JSON: at its key when it is a mapping
+ * member, else at its first character (the '-' of a block sequence entry
+ * is not part of it). Columns count characters, as libyaml's marks and
+ * the errors below do; both are 1-based. A mark libyaml puts past the
+ * end of a text without a final line break is the end of its last line.
+ * Errors, MLG_EINVALID:
  *   '<name>': <line>:<col>: <libyaml's problem>   (syntax)
  *   '<name>': <line>:<col>: aliases are not supported
  *   '<name>': <line>:<col>: more than one document
@@ -51,23 +57,6 @@ size_t mlg_yaml_break(const char *s, size_t left);
  */
 int mlg_yaml_parse(struct mlg_json_doc *doc, const char *name, const char *text,
 		   size_t len);
-
-/*
- * Find where the value at `pointer` starts in `len` bytes of YAML `text`,
- * as mlg_json_locate() does in JSON: at its key when the last step of the
- * pointer is a mapping member, else at the value's first character (the
- * '-' of a block sequence entry is not part of the value). Columns count
- * characters, as libyaml's marks and mlg_yaml_parse()'s errors do; both
- * are 1-based. A mark libyaml puts past the end of a text without a
- * final line break is shown at the end of its last line.
- *
- * Returns 0 and sets *line and *col, or MLG_ENOTFOUND "no value at
- * '<pointer>'", or mlg_yaml_parse()'s error when the text does not parse;
- * the outputs are untouched on error. Parses the text: a parsed document
- * has its marks, and mlg_json_doc_locate() is the call for it. O(len).
- */
-int mlg_yaml_locate(const char *text, size_t len, const char *pointer,
-		    uint64_t *line, uint64_t *col);
 
 /*
  * A gate config (or metrics) document, JSON or YAML: `len` bytes of

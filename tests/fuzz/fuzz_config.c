@@ -179,9 +179,9 @@ static void check_refusal(const struct input *in, int rc)
 		abort();
 	/* in JSON text that place is a value or its key; in YAML, a place
 	 * within the text */
-	if (doc->yaml ? !within(doc->text, doc->len, line, col)
-		      : !strchr("{[\"-0123456789tfn",
-				byte_at(doc->text, doc->len, line, col)))
+	if (doc->marks ? !within(in->text, in->len, line, col)
+		       : !strchr("{[\"-0123456789tfn",
+				 byte_at(doc->text, doc->len, line, col)))
 		abort();
 }
 
@@ -706,7 +706,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.ref_msg = mlg_strdup(in.ref_rc ? mlg_error_message() : "");
 	/* a YAML document has a mark for each of its values (json.h) */
 	if (!in.ref_rc && c_strings(in.ref.root) != in.ref.nmarks &&
-	    in.ref.yaml)
+	    in.ref.marks)
 		abort();
 	switch (pick) {
 	case 0:

@@ -24,7 +24,7 @@
  *     LINE:COLUMN or "empty JSON text" / "empty YAML document"), else
  *     the JSON pointer of a value the document holds ("/" the root),
  *     after LINE:COLUMN, where mlg_json_doc_locate() finds that value
- *     (mlg_json_locate() in JSON text, mlg_yaml_locate() in YAML);
+ *     (mlg_json_locate() in JSON text, the marks of yaml.h in YAML);
  *   - a format name is refused other than as "unknown metrics format
  *     '<s>'" (the value as given, as opt.c echoes an option's value),
  *     or a known one read as another;
@@ -107,7 +107,7 @@ static void check_refusal(int rc, const char *name,
 			abort();
 		return;
 	}
-	if (ref->text) {
+	if (ref->text || ref->marks) {
 		p = fuzz_position(p, &line, &col);
 		if (*p++ != ' ')
 			abort();
