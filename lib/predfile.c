@@ -27,14 +27,22 @@
  * comes last. */
 #define SHOWN 40
 
-/* `s` as a message shows it, in `out`: SHOWN bytes at most, never part
- * of a character, and "..." when cut. */
-static const char *shown(char out[SHOWN + 4], const char *s)
+/* The `len` bytes at `s` as a message shows them, in `out`: SHOWN bytes
+ * at most, never part of a character, and "..." when cut. Returns the
+ * length of `out`, which is NUL-terminated. */
+static size_t shown_n(char out[SHOWN + 4], const char *s, size_t len)
 {
-	size_t len = strlen(s), n = mlg_utf8_cut(s, len, SHOWN);
+	size_t n = mlg_utf8_cut(s, len, SHOWN);
 
 	memcpy(out, s, n);
 	strcpy(out + n, n < len ? "..." : "");
+	return n < len ? n + 3 : n;
+}
+
+/* shown_n() of a C string, for "%s". */
+static const char *shown(char out[SHOWN + 4], const char *s)
+{
+	shown_n(out, s, strlen(s));
 	return out;
 }
 
@@ -277,7 +285,7 @@ static int bad(const struct state *st, struct sink *k, uint64_t line,
 	struct mlg_predfile_bad *b;
 	struct mlg_buf m = MLG_BUF_INIT;
 	long c = st->col[role];
-	size_t n;
+	char cut[SHOWN + 4];
 
 	k->nbad++;
 	if (k->nbadlist >= MLG_PREDFILE_LIST_BAD)
@@ -290,9 +298,8 @@ static int bad(const struct state *st, struct sink *k, uint64_t line,
 		b->message = mlg_strdup("empty value");
 	} else {
 		mlg_buf_addch(&m, '\'');
-		n = mlg_utf8_cut(f.ptr, f.len, SHOWN);
-		mlg_json_add_safe(&m, f.ptr, n);
-		mlg_buf_addf(&m, "%s' %s", n < f.len ? "..." : "", why);
+		mlg_json_add_safe(&m, cut, shown_n(cut, f.ptr, f.len));
+		mlg_buf_addf(&m, "' %s", why);
 		b->message = mlg_buf_detach(&m, NULL);
 	}
 	b->id = NULL;
