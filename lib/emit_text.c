@@ -1,8 +1,11 @@
 /* emit_text.c - the human report: terminal text and Markdown */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "mlgate/buf.h"
 #include "mlgate/report.h"
+#include "mlgate/utf8.h"
 
 static const char *const colors[MLG_STATUS_COUNT] = {
 	"\033[32m", "\033[33m", "\033[31m", "\033[35m", "\033[2m",
@@ -14,44 +17,16 @@ static const char *const emoji[MLG_STATUS_COUNT] = {
 	"\u2705", "\u26a0\ufe0f", "\u274c", "\u26d4", "\u2796",
 };
 
-/* The length of the control character at `u`: 1 for C0 and DEL, 2 for
- * C1 (U+0080 to U+009F, valid UTF-8), 0 for anything else. */
-static size_t control_at(const unsigned char *u)
-{
-	if (*u < 0x20 || *u == 0x7f)
-		return 1;
-	return *u == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f ? 2 : 0;
-}
-
-/* Append the character at *u and move past it: a control character as
- * \xNN for each of its bytes, anything else as it is. */
-static int add_char_shown(struct mlg_buf *out, const unsigned char **u)
-{
-	size_t k = control_at(*u);
-	int rc = 0;
-
-	if (!k)
-		return mlg_buf_addch(out, (char)*(*u)++);
-	while (k-- && !rc)
-		rc = mlg_buf_addf(out, "\\x%02x", *(*u)++);
-	return rc;
-}
-
 /*
- * Append report text `s` as a terminal or a CI log may show it: each
- * byte of a control character as \xNN. A label, value or message read
- * from data can then neither break its line (a forged "::error::"
- * workflow command in a CI log) nor send an escape sequence to the
- * terminal; a tab would break the table's columns.
+ * Append report text `s` as a terminal or a CI log may show it
+ * (mlg_utf8_show()): a label, value or message read from data can then
+ * neither break its line (a forged "::error::" workflow command in a CI
+ * log) nor send an escape sequence to the terminal; a tab would break
+ * the table's columns.
  */
 static int add_shown(struct mlg_buf *out, const char *s)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	int rc = 0;
-
-	while (*u && !rc)
-		rc = add_char_shown(out, &u);
-	return rc;
+	return mlg_utf8_show(out, s, strlen(s), SIZE_MAX);
 }
 
 /* add_shown() between two strings of the report's own. */
@@ -65,21 +40,15 @@ static int add_shown_in(struct mlg_buf *out, const char *pre, const char *s,
 	return rc ? rc : mlg_buf_adds(out, post);
 }
 
-/* The columns add_shown() takes for `s`: a character each, 4 for each
- * escaped byte. */
+/* The columns add_shown() takes for `s`: a character each. */
 static size_t shown_width(const char *s)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t n = 0, k;
+	struct mlg_buf b = MLG_BUF_INIT;
+	size_t n;
 
-	for (; *u; u++) {
-		if ((k = control_at(u))) {
-			n += 4 * k;
-			u += k - 1;
-		} else {
-			n += (*u & 0xC0) != 0x80;
-		}
-	}
+	add_shown(&b, s);
+	n = mlg_utf8_length(b.ptr, b.len);
+	mlg_buf_release(&b);
 	return n;
 }
 
@@ -239,11 +208,17 @@ int mlg_emit_text(struct mlg_buf *out, const struct mlg_report *r,
 
 int mlg_md_escape_cell(struct mlg_buf *out, const char *s)
 {
-	const unsigned char *u = (const unsigned char *)s;
+	size_t n;
 	int rc = 0;
 
-	while (*u && !rc) {
-		switch (*u) {
+	while (*s && !rc) {
+		/* the runs between Markdown's own characters, as shown */
+		n = strcspn(s, "|<>\r\n");
+		rc = mlg_utf8_show(out, s, n, n);
+		s += n;
+		if (rc || !*s)
+			break;
+		switch (*s++) {
 		case '|':
 			rc = mlg_buf_adds(out, "\\|");
 			break;
@@ -253,17 +228,12 @@ int mlg_md_escape_cell(struct mlg_buf *out, const char *s)
 		case '>':
 			rc = mlg_buf_adds(out, "&gt;");
 			break;
-		case '\r':
-			break;
 		case '\n':
 			rc = mlg_buf_addch(out, ' ');
 			break;
-		default:
-			/* moves u past the character */
-			rc = add_char_shown(out, &u);
-			continue;
+		default: /* '\r' */
+			break;
 		}
-		u++;
 	}
 	return rc;
 }

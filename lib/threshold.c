@@ -139,35 +139,13 @@ static size_t toklen(const char *s)
 /* Quote a token for a message, which must stay one printable line. */
 static void quote(char *out, size_t size, const char *s, size_t len)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t i = 0, o = 0, k;
-	uint32_t cp;
+	struct mlg_buf b = MLG_BUF_INIT;
 
-	out[o++] = '\'';
-	while (i < len && i < TOKEN_SHOW) {
-		if (u[i] >= 0x20 && u[i] < 0x7f) {
-			out[o++] = s[i++];
-			continue;
-		}
-		/* C1 controls are valid UTF-8, but as unsafe as C0 ones */
-		k = u[i] >= 0x80 ? mlg_utf8_decode(&cp, s + i, len - i) : 0;
-		if (k && cp >= 0xa0) {
-			if (i + k > TOKEN_SHOW)
-				break;
-			memcpy(out + o, s + i, k);
-			o += k;
-			i += k;
-			continue;
-		}
-		o += (size_t)snprintf(out + o, size - o, "\\x%02x", u[i]);
-		i++;
-	}
-	if (i < len) {
-		memcpy(out + o, "...", 3);
-		o += 3;
-	}
-	out[o++] = '\'';
-	out[o] = '\0';
+	mlg_buf_addch(&b, '\'');
+	mlg_utf8_show(&b, s, len, TOKEN_SHOW);
+	mlg_buf_addch(&b, '\'');
+	snprintf(out, size, "%s", b.ptr);
+	mlg_buf_release(&b);
 }
 
 /* Large enough for a quoted token: TOKEN_SHOW bytes as \xNN, "...". */

@@ -189,6 +189,29 @@ size_t mlg_utf8_cut(const char *s, size_t len, size_t max)
 	return (unsigned char)s[n] >= 0xc0 ? n : max;
 }
 
+int mlg_utf8_show(struct mlg_buf *out, const char *s, size_t len, size_t max)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = mlg_utf8_cut(s, len, max), i = 0, k;
+	uint32_t cp;
+	int rc = 0;
+
+	while (i < n && !rc) {
+		k = u[i] < 0x80 ? (size_t)(u[i] >= 0x20 && u[i] != 0x7f)
+				: mlg_utf8_decode(&cp, s + i, n - i);
+		/* C1 controls are valid UTF-8, but as unsafe as C0 ones */
+		if (k && u[i] >= 0x80 && cp < 0xa0)
+			k = 0;
+		if (k) {
+			rc = mlg_buf_add(out, s + i, k);
+			i += k;
+		} else {
+			rc = mlg_buf_addf(out, "\\x%02x", u[i++]);
+		}
+	}
+	return !rc && n < len ? mlg_buf_adds(out, "...") : rc;
+}
+
 size_t mlg_utf8_length(const char *s, size_t len)
 {
 	size_t i, n = 0, step;

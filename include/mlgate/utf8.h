@@ -49,6 +49,16 @@ size_t mlg_utf8_length(const char *s, size_t len);
  * would split (a cut never makes a U+FFFD of a valid character). */
 size_t mlg_utf8_cut(const char *s, size_t len, size_t max);
 
+/*
+ * Append at most `max` bytes of <s, len> as a message or a terminal may
+ * show them: printable ASCII and valid UTF-8 characters from U+00A0 as
+ * they are, every other byte (C0 and C1 controls, DEL, invalid UTF-8) as
+ * \xNN, so that text read from data stays on its line and sends no
+ * escape sequence; cut as mlg_utf8_cut() cuts, with "..." when bytes are
+ * left out. Returns 0 or mlg_buf's error.
+ */
+int mlg_utf8_show(struct mlg_buf *out, const char *s, size_t len, size_t max);
+
 /* Append <s, len> with each invalid byte replaced by U+FFFD. */
 int mlg_utf8_repair(struct mlg_buf *out, const char *s, size_t len);
 

@@ -127,7 +127,7 @@ static void test_text_controls(void)
 	c = mlg_report_add_check(&r, "e:a\n::error::x", MLG_STATUS_FAIL,
 				 "bad\r\n::warning::y");
 	mlg_check_set_threshold(c, "a\x01 <= 1");
-	mlg_check_add_finding(c, &l, "'\x1b]0;t\x07' here");
+	mlg_check_add_finding(c, &l, "'\x1b]0;t\x07' here \xff");
 	{
 		struct mlg_table *t =
 			mlg_report_add_table(&r, "p", "p\nq", 2, cols);
@@ -140,7 +140,7 @@ static void test_text_controls(void)
 	T_EQ_STR(b.ptr, "FAIL  e:a\\x0a::error::x (rule: a\\x01 <= 1): "
 			"bad\\x0d\\x0a::warning::y\n"
 			"      d.csv:3: field 'a\\x0a::error::x': "
-			"'\\x1b]0;t\\x07' here\n"
+			"'\\x1b]0;t\\x07' here \\xff\n"
 			"\np\\x0aq\n"
 			"column               n\n"
 			"t\\x09ab              1\n"

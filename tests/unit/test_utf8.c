@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "mlgate/buf.h"
 #include "mlgate/utf8.h"
 #include "mlgate/util.h"
 #include "test.h"
@@ -194,4 +195,33 @@ static void test_cut(void)
 			 t[i].want);
 }
 
-MLG_TESTS(T(test_exact), T(test_every_place), T(test_length), T(test_cut))
+/* Shown: printable text as it is, every other byte as \xNN, cut whole. */
+static void test_show(void)
+{
+	static const struct {
+		const char *s;
+		size_t max;
+		const char *want;
+	} t[] = {
+		{"a b~", 9, "a b~"},
+		{"\t\n\x1b[1m\x7f", 9, "\\x09\\x0a\\x1b[1m\\x7f"},
+		{"\xc2\x85\xc2\xa0\xc3\xa9", 9, "\\xc2\\x85\xc2\xa0\xc3\xa9"},
+		{"\xff\xc3(", 9, "\\xff\\xc3("},
+		{"abcd", 3, "abc..."},
+		{"ab\xc3\xa9", 3, "ab..."},
+		{"\x01\x02", 1, "\\x01..."},
+	};
+	struct mlg_buf b = MLG_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < MLG_ARRAY_SIZE(t); i++) {
+		mlg_buf_reset(&b);
+		T_EQ_INT(mlg_utf8_show(&b, t[i].s, strlen(t[i].s), t[i].max),
+			 0);
+		T_EQ_STR(b.ptr, t[i].want);
+	}
+	mlg_buf_release(&b);
+}
+
+MLG_TESTS(T(test_exact), T(test_every_place), T(test_length), T(test_cut),
+	  T(test_show))
