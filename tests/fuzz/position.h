@@ -43,6 +43,21 @@ static inline const char *fuzz_after_name(const char *m, const char *name)
 	return m + n + 4;
 }
 
+/* abort() unless the message `m` of a text that did not parse, whose
+ * part after "'NAME': " is `p`, is the parser's own `ref_msg`: "empty
+ * JSON text", "empty YAML document" or LINE:COLUMN and the problem. */
+static inline void fuzz_parser_message(const char *m, const char *p,
+				       const char *ref_msg)
+{
+	unsigned long line, col;
+
+	if (strcmp(m, ref_msg))
+		abort();
+	if (strcmp(p, "empty JSON text") && strcmp(p, "empty YAML document") &&
+	    *fuzz_position(p, &line, &col) != ' ')
+		abort();
+}
+
 /* abort() when the message `m` holds a control byte: it must stay one
  * line. */
 static inline void fuzz_one_line(const char *m)
