@@ -1042,10 +1042,10 @@ int mlg_profile_from_json(struct mlg_profile *out,
 	if ((rc = mlg_json_get_int(doc, root, "", "profile_version", 1,
 				   &version)))
 		return rc;
-	if (version != 1 && version != MLG_PROFILE_VERSION)
+	if (version < 1 || version > MLG_PROFILE_VERSION)
 		return mlg_json_error(doc, "/profile_version",
 				      "unsupported profile_version %lld, "
-				      "expected 1 or %d",
+				      "expected 1 to %d",
 				      (long long)version, MLG_PROFILE_VERSION);
 	cols = json_object_get(root, "columns");
 	if (!json_is_array(cols) || !json_array_size(cols))

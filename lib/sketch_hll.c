@@ -16,6 +16,8 @@
 
 /* Q: the bits left for the rank; registers hold 0 to Q + 1. */
 #define Q (64 - MLG_HLL_P)
+/* A register in "sparse": its index in three base64 digits, its value. */
+#define SPARSE_CHARS 4
 
 static const char b64[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -157,27 +159,123 @@ double mlg_hll_count(const struct mlg_hll *h)
 	return m * m / (2 * M_LN2 * z);
 }
 
+/* How many registers are not 0. */
+static size_t nonzero(const struct mlg_hll *h)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < MLG_HLL_M; i++)
+		n += h->reg[i] != 0;
+	return n;
+}
+
 json_t *mlg_hll_to_json(const struct mlg_hll *h)
 {
 	char s[MLG_HLL_M];
 	json_t *o = json_object();
-	size_t i;
+	size_t i, n = 0;
+	int sparse = nonzero(h) * SPARSE_CHARS < MLG_HLL_M;
 
-	for (i = 0; i < MLG_HLL_M; i++)
-		s[i] = b64[h->reg[i]];
+	for (i = 0; i < MLG_HLL_M; i++) {
+		if (!sparse) {
+			s[n++] = b64[h->reg[i]];
+		} else if (h->reg[i]) {
+			/* i in three base64 digits, then the register */
+			s[n++] = b64[i >> 12];
+			s[n++] = b64[i >> 6 & 63];
+			s[n++] = b64[i & 63];
+			s[n++] = b64[h->reg[i]];
+		}
+	}
 	json_object_set_new(o, "p", json_integer(MLG_HLL_P));
-	json_object_set_new(o, "registers", json_stringn(s, MLG_HLL_M));
+	json_object_set_new(o, sparse ? "sparse" : "registers",
+			    json_stringn(s, n));
 	return o;
+}
+
+/* The digit of base64 character c, or -1. */
+static int digit(char c)
+{
+	const char *at = c ? strchr(b64, c) : NULL;
+
+	return at ? (int)(at - b64) : -1;
+}
+
+/* "invalid <what> <i>: '<c>'", or its code when c is not printable. */
+static int bad_char(const struct mlg_json_doc *doc, const char *ptr,
+		    const char *what, size_t i, char c)
+{
+	if (c > 0x20 && c < 0x7f)
+		return mlg_json_error(doc, ptr, "invalid %s %zu: '%c'", what, i,
+				      c);
+	return mlg_json_error(doc, ptr, "invalid %s %zu: byte 0x%02x", what, i,
+			      (unsigned char)c);
+}
+
+static int dense_from(struct mlg_hll *out, const struct mlg_json_doc *doc,
+		      const char *ptr, const char *s, size_t len)
+{
+	size_t i;
+	int d;
+
+	if (len != MLG_HLL_M)
+		return mlg_json_error(doc, ptr,
+				      "expected %d registers, found %zu",
+				      MLG_HLL_M, len);
+	for (i = 0; i < MLG_HLL_M; i++) {
+		if ((d = digit(s[i])) < 0 || d > Q + 1)
+			return bad_char(doc, ptr, "register", i, s[i]);
+		out->reg[i] = (uint8_t)d;
+	}
+	return 0;
+}
+
+static int sparse_from(struct mlg_hll *out, const struct mlg_json_doc *doc,
+		       const char *ptr, const char *s, size_t len)
+{
+	long at, prev = -1;
+	size_t i, k;
+	int d[SPARSE_CHARS];
+
+	if (len % SPARSE_CHARS)
+		return mlg_json_error(doc, ptr,
+				      "expected %d characters a register, "
+				      "found %zu in all",
+				      SPARSE_CHARS, len);
+	for (i = 0; i < len; i += SPARSE_CHARS) {
+		for (k = 0; k < SPARSE_CHARS; k++)
+			if ((d[k] = digit(s[i + k])) < 0)
+				return bad_char(doc, ptr, "character", i + k,
+						s[i + k]);
+		at = (long)d[0] << 12 | d[1] << 6 | d[2];
+		if (at >= MLG_HLL_M)
+			return mlg_json_error(doc, ptr,
+					      "register %ld out of range "
+					      "(0 to %d)",
+					      at, MLG_HLL_M - 1);
+		if (at <= prev)
+			return mlg_json_error(doc, ptr,
+					      "register %ld after register "
+					      "%ld: expected increasing order",
+					      at, prev);
+		if (d[3] < 1 || d[3] > Q + 1)
+			return mlg_json_error(doc, ptr,
+					      "register %ld is %d, expected "
+					      "1 to %d",
+					      at, d[3], Q + 1);
+		out->reg[at] = (uint8_t)d[3];
+		prev = at;
+	}
+	return 0;
 }
 
 int mlg_hll_from_json(struct mlg_hll *out, const struct mlg_json_doc *doc,
 		      json_t *v, const char *ptr)
 {
-	static const char *const keys[] = {"p", "registers", NULL};
+	static const char *const keys[] = {"p", "registers", "sparse", NULL};
 	struct mlg_buf p = MLG_BUF_INIT;
-	const char *s, *at;
+	const char *dense = NULL, *sparse = NULL, *key;
 	int64_t prec;
-	size_t i;
 	int rc;
 
 	mlg_hll_init(out);
@@ -185,44 +283,31 @@ int mlg_hll_from_json(struct mlg_hll *out, const struct mlg_json_doc *doc,
 	if (!rc)
 		rc = mlg_json_get_int(doc, v, ptr, "p", 1, &prec);
 	if (!rc)
-		rc = mlg_json_get_str(doc, v, ptr, "registers", 1, &s);
+		rc = mlg_json_get_str(doc, v, ptr, "registers", 0, &dense);
+	if (!rc)
+		rc = mlg_json_get_str(doc, v, ptr, "sparse", 0, &sparse);
 	if (rc)
 		goto done;
+	mlg_buf_adds(&p, ptr);
 	if (prec != MLG_HLL_P) {
-		mlg_buf_adds(&p, ptr);
 		mlg_json_pointer_append(&p, "p");
 		rc = mlg_json_error(doc, p.ptr,
 				    "unsupported precision %lld, expected %d",
 				    (long long)prec, MLG_HLL_P);
 		goto done;
 	}
-	mlg_buf_adds(&p, ptr);
-	mlg_json_pointer_append(&p, "registers");
-	if (json_string_length(json_object_get(v, "registers")) != MLG_HLL_M) {
-		rc = mlg_json_error(
-			doc, p.ptr, "expected %d registers, found %zu",
-			MLG_HLL_M,
-			json_string_length(json_object_get(v, "registers")));
+	if (!dense == !sparse) {
+		rc = mlg_json_error(doc, ptr,
+				    "expected one of 'registers' and "
+				    "'sparse'%s",
+				    dense ? ", found both" : "");
 		goto done;
 	}
-	for (i = 0; i < MLG_HLL_M; i++) {
-		at = s[i] ? strchr(b64, s[i]) : NULL;
-		if (!at || at - b64 > Q + 1) {
-			/* Quote a printable byte, else its code. */
-			if (s[i] > 0x20 && s[i] < 0x7f)
-				rc = mlg_json_error(doc, p.ptr,
-						    "invalid register %zu: "
-						    "'%c'",
-						    i, s[i]);
-			else
-				rc = mlg_json_error(doc, p.ptr,
-						    "invalid register %zu: "
-						    "byte 0x%02x",
-						    i, (unsigned char)s[i]);
-			goto done;
-		}
-		out->reg[i] = (uint8_t)(at - b64);
-	}
+	key = dense ? "registers" : "sparse";
+	mlg_json_pointer_append(&p, key);
+	rc = (dense ? dense_from
+		    : sparse_from)(out, doc, p.ptr, dense ? dense : sparse,
+				   json_string_length(json_object_get(v, key)));
 done:
 	if (rc)
 		mlg_hll_init(out);

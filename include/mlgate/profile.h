@@ -35,7 +35,8 @@
  * feeds the cast values) they come from the declared type; the text
  * statistics and candidates are kept in both cases.
  *
- * The JSON format ("profile_version": 2; 1 is read too) is documented in
+ * The JSON format ("profile_version": 3; 1 and 2 are read too) is
+ * documented in
  * docs/profile.md. Only the "state" member of each column is read back;
  * the readable "summary" and "histogram" are recomputed from it.
  *
@@ -55,7 +56,7 @@
 #include "mlgate/sketch.h"
 #include "mlgate/stats.h"
 
-#define MLG_PROFILE_VERSION 2
+#define MLG_PROFILE_VERSION 3
 /* Frequent-value counters kept per column, and how many are shown. */
 #define MLG_PROFILE_TOPK_CAP  MLG_TOPK_CAP_DEFAULT
 #define MLG_PROFILE_TOP_SHOWN 10
@@ -170,7 +171,7 @@ int mlg_profile_is_numeric(enum mlg_ftype t);
 json_t *mlg_profile_to_json(const struct mlg_profile *p);
 /*
  * Read a profile from `doc` into `out` (left empty on failure).
- * MLG_EINVALID, located: "unsupported profile_version 3, expected 1 or 2",
+ * MLG_EINVALID, located: "unsupported profile_version 4, expected 1 to 3",
  * "missing required property 'state'", and the errors of the sketches.
  */
 int mlg_profile_from_json(struct mlg_profile *out,

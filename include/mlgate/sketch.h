@@ -84,11 +84,20 @@ double mlg_hll_count(const struct mlg_hll *h);
 
 /*
  * As JSON: {"p":14, "registers":"<16384 chars>"}, register i as
- * character i of the base64 alphabet "A-Za-z0-9+/" (values 0 to 51), so
- * an empty sketch is a run of 'A'. Loading errors: "unsupported
- * precision <p>, expected 14", "expected 16384 registers, found <n>",
- * and at <ptr>/registers "invalid register <i>: '<c>'" (or "byte 0xNN"
- * for a character that is not printable ASCII).
+ * character i of the base64 alphabet "A-Za-z0-9+/" (values 0 to 51), or,
+ * when fewer than 4096 registers are not 0 (a sketch of fewer than about
+ * 4,700 distinct values), the shorter {"p":14, "sparse":"<4 chars a
+ * register>"}: each register not 0, in increasing order, as its index in
+ * three base64 digits (most significant first) and its value in one, so
+ * an empty sketch is "". Loading errors: "unsupported precision <p>,
+ * expected 14", "expected one of 'registers' and 'sparse'[, found
+ * both]"; at <ptr>/registers "expected 16384 registers, found <n>",
+ * "invalid register <i>: '<c>'" (or "byte 0xNN" for a character that is
+ * not printable ASCII); at <ptr>/sparse "expected 4 characters a
+ * register, found <n> in all", "invalid character <offset>: '<c>'" (or
+ * "byte 0xNN"), "register <i> out of range (0 to 16383)", "register <i>
+ * after register <j>: expected increasing order", "register <i> is <v>,
+ * expected 1 to 51".
  */
 json_t *mlg_hll_to_json(const struct mlg_hll *h);
 int mlg_hll_from_json(struct mlg_hll *out, const struct mlg_json_doc *doc,

@@ -258,7 +258,11 @@ static void test_json_round_trip(void)
 	a = dump(&p);
 	b = dump(&q);
 	T_EQ_STR(b, a);
-	T_CONTAINS(a, "\"profile_version\":2");
+	T_CONTAINS(a, "\"profile_version\":3");
+	/* id: 20000 distinct, all registers; code: 500, a few of them */
+	T_CONTAINS(a, "\"name\":\"id\"");
+	T_CONTAINS(a, "\"hll\":{\"p\":14,\"registers\":\"");
+	T_CONTAINS(a, "\"hll\":{\"p\":14,\"sparse\":\"");
 	T_CONTAINS(a, "\"name\":\"code\",\"type\":\"string\"");
 	T_CONTAINS(a, "\"date_min\":\"2020-01-01\",\"date_max\":"
 		      "\"2020-12-28\"");
@@ -284,10 +288,14 @@ static void test_json_errors(void)
 {
 	struct mlg_profile p;
 
-	T_EQ_INT(load_text(&p, "{\"profile_version\": 3}"), MLG_EINVALID);
+	T_EQ_INT(load_text(&p, "{\"profile_version\": 4}"), MLG_EINVALID);
 	T_EQ_STR(mlg_error_message(),
 		 "'p.json': 1:2: /profile_version: unsupported "
-		 "profile_version 3, expected 1 or 2");
+		 "profile_version 4, expected 1 to 3");
+	T_EQ_INT(load_text(&p, "{\"profile_version\": 0}"), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "'p.json': 1:2: /profile_version: unsupported "
+		 "profile_version 0, expected 1 to 3");
 	T_EQ_INT(load_text(&p, "[]"), MLG_EINVALID);
 	T_EQ_STR(mlg_error_message(),
 		 "'p.json': 1:1: /: expected an object, found array");

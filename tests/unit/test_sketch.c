@@ -156,6 +156,68 @@ static void hll_bad(const char *text, const char *msg)
 	mlg_json_doc_release(&doc);
 }
 
+/* The JSON text of h, and h read back from it. */
+static char *hll_text(struct mlg_hll *back, const struct mlg_hll *h)
+{
+	struct mlg_json_doc doc;
+	json_t *j = mlg_hll_to_json(h);
+	char *s = json_dumps(j, JSON_COMPACT);
+
+	json_decref(j);
+	T_EQ_INT(mlg_json_parse(&doc, "s.json", s, strlen(s)), 0);
+	T_EQ_INT(mlg_hll_from_json(back, &doc, doc.root, ""), 0);
+	T_ASSERT(!memcmp(h->reg, back->reg, sizeof(h->reg)));
+	mlg_json_doc_release(&doc);
+	return s;
+}
+
+/* Under 4096 registers set, the sparse form is the shorter one. */
+static void test_hll_sparse_json(void)
+{
+	static struct mlg_hll h, back;
+	char *s;
+	int i, n;
+
+	mlg_hll_init(&h);
+	s = hll_text(&back, &h);
+	T_EQ_STR(s, "{\"p\":14,\"sparse\":\"\"}");
+	free(s);
+	/* index in three base64 digits, then the value */
+	h.reg[0] = 1;
+	h.reg[5] = 51;
+	h.reg[4095] = 2;
+	h.reg[MLG_HLL_M - 1] = 3;
+	s = hll_text(&back, &h);
+	T_EQ_STR(s, "{\"p\":14,\"sparse\":\"AAABAAFzA//CD//D\"}");
+	free(s);
+	mlg_hll_init(&h);
+	for (i = 0; i < 4095; i++)
+		h.reg[i * 4 + 1] = (uint8_t)(1 + i % 51);
+	s = hll_text(&back, &h);
+	T_EQ_INT(strlen(s), strlen("{\"p\":14,\"sparse\":\"\"}") + 4095 * 4);
+	T_ASSERT(!strncmp(s, "{\"p\":14,\"sparse\":\"AABB", 22));
+	free(s);
+	h.reg[2] = 7;
+	s = hll_text(&back, &h);
+	T_EQ_INT(strlen(s),
+		 strlen("{\"p\":14,\"registers\":\"\"}") + MLG_HLL_M);
+	T_ASSERT(!strncmp(s, "{\"p\":14,\"registers\":\"ABHA", 25));
+	free(s);
+	/* a real sketch of 300 values: a register each, but for the few
+	 * that share one; counted the same when read */
+	mlg_hll_init(&h);
+	for (i = 0; i < 1000; i++)
+		mlg_hll_add(&h, mlg_hash_u64((uint64_t)i % 300, 3));
+	for (i = n = 0; i < MLG_HLL_M; i++)
+		n += h.reg[i] != 0;
+	T_ASSERT(n >= 290 && n <= 300);
+	s = hll_text(&back, &h);
+	T_EQ_INT(strlen(s), strlen("{\"p\":14,\"sparse\":\"\"}") + 4 * n);
+	T_ASSERT(mlg_hll_count(&back) == mlg_hll_count(&h));
+	T_EQ_INT(llround(mlg_hll_count(&back)), 300);
+	free(s);
+}
+
 static void test_hll_json_errors(void)
 {
 	struct mlg_buf t = MLG_BUF_INIT;
@@ -167,7 +229,30 @@ static void test_hll_json_errors(void)
 	hll_bad("{\"p\":14,\"registers\":\"AAAA\"}",
 		"'s.json': 1:9: /registers: expected 16384 registers, found 4");
 	hll_bad("{\"p\":14}",
-		"'s.json': 1:1: /: missing required property 'registers'");
+		"'s.json': 1:1: /: expected one of 'registers' and 'sparse'");
+	hll_bad("{\"p\":14,\"registers\":\"\",\"sparse\":\"\"}",
+		"'s.json': 1:1: /: expected one of 'registers' and 'sparse', "
+		"found both");
+	hll_bad("{\"p\":14,\"sparse\":[]}",
+		"'s.json': 1:9: /sparse: expected a string, found array");
+	hll_bad("{\"p\":14,\"sparse\":\"AAABAAF\"}",
+		"'s.json': 1:9: /sparse: expected 4 characters a register, "
+		"found 7 in all");
+	hll_bad("{\"p\":14,\"sparse\":\"AAABA=FB\"}",
+		"'s.json': 1:9: /sparse: invalid character 5: '='");
+	hll_bad("{\"p\":14,\"sparse\":\"AAABEAAB\"}",
+		"'s.json': 1:9: /sparse: register 16384 out of range "
+		"(0 to 16383)");
+	hll_bad("{\"p\":14,\"sparse\":\"AAFBAAEB\"}",
+		"'s.json': 1:9: /sparse: register 4 after register 5: "
+		"expected increasing order");
+	hll_bad("{\"p\":14,\"sparse\":\"AAFBAAFC\"}",
+		"'s.json': 1:9: /sparse: register 5 after register 5: "
+		"expected increasing order");
+	hll_bad("{\"p\":14,\"sparse\":\"AAFA\"}",
+		"'s.json': 1:9: /sparse: register 5 is 0, expected 1 to 51");
+	hll_bad("{\"p\":14,\"sparse\":\"AAF0\"}",
+		"'s.json': 1:9: /sparse: register 5 is 52, expected 1 to 51");
 	mlg_buf_adds(&t, "{\"p\":14,\"registers\":\"");
 	at = t.len;
 	for (i = 0; i < MLG_HLL_M; i++)
@@ -1044,7 +1129,8 @@ static void test_topk_json_v1(void)
 }
 
 MLG_TESTS(T(test_hash_pinned), T(test_hash_avalanche), T(test_hll_accuracy),
-	  T(test_hll_merge_json), T(test_hll_json_errors), T(test_kll_accuracy),
+	  T(test_hll_merge_json), T(test_hll_sparse_json),
+	  T(test_hll_json_errors), T(test_kll_accuracy),
 	  T(test_kll_small_exact), T(test_kll_sort_sizes), T(test_kll_levels),
 	  T(test_kll_deterministic_json), T(test_kll_json_errors),
 	  T(test_topk_stream_and_merge), T(test_topk_exact_and_values),
