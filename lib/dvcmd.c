@@ -279,12 +279,21 @@ static int write_json(const char *path, int fd, json_t *v)
 	return rc;
 }
 
+static int put_atomic(void *ctx, const void *data, size_t len)
+{
+	return mlg_atomic_write(ctx, data, len);
+}
+
 int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p)
 {
-	json_t *j = mlg_profile_to_json(p);
-	int rc = write_json(path, -1, j);
+	struct mlg_atomic a;
+	int rc = mlg_atomic_open(&a, path);
 
-	json_decref(j);
+	if (!rc)
+		rc = mlg_profile_write(p, put_atomic, &a);
+	if (!rc)
+		rc = mlg_atomic_commit(&a);
+	mlg_atomic_abort(&a);
 	return rc;
 }
 

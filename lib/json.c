@@ -1138,17 +1138,23 @@ static int dump_value(struct mlg_buf *out, const json_t *v, int indent,
 	}
 }
 
-int mlg_json_dump(struct mlg_buf *out, const json_t *v, int indent)
+int mlg_json_dump_at(struct mlg_buf *out, const json_t *v, int indent,
+		     int depth)
 {
 	size_t len = out->len;
 	int rc;
 
-	if (!v || indent < 0 || indent > 31)
+	if (!v || indent < 0 || indent > 31 || depth < 0 || depth > 64)
 		MLG_BUG("bad arguments to mlg_json_dump");
-	rc = dump_value(out, v, indent, 0);
+	rc = dump_value(out, v, indent, depth);
 	if (rc)
 		mlg_buf_truncate(out, len);
 	return rc;
+}
+
+int mlg_json_dump(struct mlg_buf *out, const json_t *v, int indent)
+{
+	return mlg_json_dump_at(out, v, indent, 0);
 }
 
 void mlg_json_add_str(struct mlg_buf *b, const char *s)

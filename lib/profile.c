@@ -848,9 +848,31 @@ static json_t *histogram_json(const struct mlg_profile_col *c)
 	return json_pack("{soso}", "edges", edges, "counts", counts);
 }
 
-json_t *mlg_profile_to_json(const struct mlg_profile *p)
+static json_t *col_json(const struct mlg_profile_col *c)
 {
-	json_t *o = json_object(), *cols = json_array(), *src = json_array();
+	json_t *col = json_object();
+	enum mlg_ftype t =
+		c->has_schema ? c->declared : mlg_profile_col_type(c);
+
+	json_object_set_new(col, "name", json_string(c->name));
+	json_object_set_new(col, "type", json_string(mlg_ftype_name(t)));
+	json_object_set_new(col, "schema_type",
+			    c->has_schema
+				    ? json_string(mlg_ftype_name(c->declared))
+				    : json_null());
+	json_object_set_new(col, "count", jcount(c->count));
+	json_object_set_new(col, "nulls", jcount(c->nulls));
+	json_object_set_new(col, "invalid", jcount(c->invalid));
+	json_object_set_new(col, "summary", summary_json(c));
+	json_object_set_new(col, "histogram", histogram_json(c));
+	json_object_set_new(col, "state", state_json(c));
+	return col;
+}
+
+/* The members before "columns". */
+static json_t *head_json(const struct mlg_profile *p)
+{
+	json_t *o = json_object(), *src = json_array();
 	size_t i;
 
 	json_object_set_new(o, "profile_version",
@@ -859,29 +881,70 @@ json_t *mlg_profile_to_json(const struct mlg_profile *p)
 		json_array_append_new(src, json_string(p->sources[i]));
 	json_object_set_new(o, "sources", src);
 	json_object_set_new(o, "rows", jcount(p->rows));
-	for (i = 0; i < p->ncols; i++) {
-		const struct mlg_profile_col *c = &p->cols[i];
-		json_t *col = json_object();
-		enum mlg_ftype t =
-			c->has_schema ? c->declared : mlg_profile_col_type(c);
+	return o;
+}
 
-		json_object_set_new(col, "name", json_string(c->name));
-		json_object_set_new(col, "type",
-				    json_string(mlg_ftype_name(t)));
-		json_object_set_new(
-			col, "schema_type",
-			c->has_schema ? json_string(mlg_ftype_name(c->declared))
-				      : json_null());
-		json_object_set_new(col, "count", jcount(c->count));
-		json_object_set_new(col, "nulls", jcount(c->nulls));
-		json_object_set_new(col, "invalid", jcount(c->invalid));
-		json_object_set_new(col, "summary", summary_json(c));
-		json_object_set_new(col, "histogram", histogram_json(c));
-		json_object_set_new(col, "state", state_json(c));
-		json_array_append_new(cols, col);
-	}
+json_t *mlg_profile_to_json(const struct mlg_profile *p)
+{
+	json_t *o = head_json(p), *cols = json_array();
+	size_t i;
+
+	for (i = 0; i < p->ncols; i++)
+		json_array_append_new(cols, col_json(&p->cols[i]));
 	json_object_set_new(o, "columns", cols);
 	return o;
+}
+
+/* Hand `b` over to `put` once it holds `min` bytes. */
+static int flush(struct mlg_buf *b, size_t min,
+		 int (*put)(void *ctx, const void *data, size_t len), void *ctx)
+{
+	int rc = 0;
+
+	if (b->len && b->len >= min)
+		rc = put(ctx, b->ptr, b->len);
+	mlg_buf_truncate(b, b->len >= min ? 0 : b->len);
+	return rc;
+}
+
+int mlg_profile_write(const struct mlg_profile *p,
+		      int (*put)(void *ctx, const void *data, size_t len),
+		      void *ctx)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	json_t *v = head_json(p);
+	void *it;
+	size_t i;
+	int rc = mlg_buf_addch(&b, '{');
+
+	/* The layout of mlg_json_dump() with indent 2, "columns" last. */
+	for (it = json_object_iter(v); it && !rc;
+	     it = json_object_iter_next(v, it)) {
+		rc = mlg_buf_addf(&b, "\n  \"%s\": ", json_object_iter_key(it));
+		if (!rc)
+			rc = mlg_json_dump_at(&b, json_object_iter_value(it), 2,
+					      1);
+		if (!rc)
+			rc = mlg_buf_addch(&b, ',');
+	}
+	json_decref(v);
+	if (!rc)
+		rc = mlg_buf_adds(&b, "\n  \"columns\": [");
+	for (i = 0; i < p->ncols && !rc; i++) {
+		rc = mlg_buf_adds(&b, i ? ",\n    " : "\n    ");
+		v = col_json(&p->cols[i]);
+		if (!rc)
+			rc = mlg_json_dump_at(&b, v, 2, 2);
+		json_decref(v);
+		if (!rc)
+			rc = flush(&b, MLG_PROFILE_WRITE_CHUNK, put, ctx);
+	}
+	if (!rc)
+		rc = mlg_buf_adds(&b, p->ncols ? "\n  ]\n}\n" : "]\n}\n");
+	if (!rc)
+		rc = flush(&b, 1, put, ctx);
+	mlg_buf_release(&b);
+	return rc;
 }
 
 static int minmax_from(const struct mlg_json_doc *doc, json_t *st,

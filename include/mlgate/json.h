@@ -214,6 +214,10 @@ void mlg_json_pointer_append(struct mlg_buf *ptr, const char *key);
  * that contains itself); `out` is then as it was. O(size of the output).
  */
 int mlg_json_dump(struct mlg_buf *out, const json_t *v, int indent);
+/* The same for a value `depth` (0 to 64) levels down in a document that
+ * is written a piece at a time: its lines are indented as there. */
+int mlg_json_dump_at(struct mlg_buf *out, const json_t *v, int indent,
+		     int depth);
 
 /*
  * Replace the contents of `b` with the text JSON value `v` stands for in

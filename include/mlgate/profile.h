@@ -170,6 +170,17 @@ int mlg_profile_is_numeric(enum mlg_ftype t);
 /* The profile as JSON (docs/profile.md): a new reference. */
 json_t *mlg_profile_to_json(const struct mlg_profile *p);
 /*
+ * Write the text mlg_json_dump() gives for mlg_profile_to_json(p) with
+ * indent 2, and a newline, a column at a time: `put` gets it in pieces
+ * of MLG_PROFILE_WRITE_CHUNK bytes or more (the last may be shorter), so
+ * that only one column's JSON and one piece are ever in memory. 0, or
+ * the first error `put` returns (or MLG_ELIMIT from the dump).
+ */
+#define MLG_PROFILE_WRITE_CHUNK (1u << 20)
+int mlg_profile_write(const struct mlg_profile *p,
+		      int (*put)(void *ctx, const void *data, size_t len),
+		      void *ctx);
+/*
  * Read a profile from `doc` into `out` (left empty on failure).
  * MLG_EINVALID, located: "unsupported profile_version 4, expected 1 to 3",
  * "missing required property 'state'", and the errors of the sketches.

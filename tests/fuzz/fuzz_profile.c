@@ -9,12 +9,14 @@
  * profile the file, line:column, then the JSON pointer of a value the
  * document holds ("/" the root; a message cut at its 1023 bytes may end
  * inside the pointer). abort() otherwise. A profile that loads:
- *  - is written (mlg_profile_to_json(), mlg_json_dump() with the indent
- *    the tool writes) and must read back with the same names, declared
- *    types and sources, and the same exact members: rows, count, nulls,
- *    invalid, candidates, tokens, the minima and maxima of integers,
- *    dates, datetimes, numbers and lengths, moment and lengths counts,
- *    KLL and top-k n, HLL registers; written again it is the same bytes;
+ *  - is written (mlg_profile_write(), as the tool writes it, which must
+ *    give the bytes of mlg_json_dump() of mlg_profile_to_json() with
+ *    indent 2 and a newline) and must read back with the same names,
+ *    declared types and sources, and the same exact members: rows,
+ *    count, nulls, invalid, candidates, tokens, the minima and maxima of
+ *    integers, dates, datetimes, numbers and lengths, moment and lengths
+ *    counts, KLL and top-k n, HLL registers; written again it is the
+ *    same bytes;
  *  - is added to a report (mlg_profile_report()) with the drift of that
  *    copy against it (mlg_driftcheck_report(), as --reference): with
  *    distinct column names the run must pass, no check warning or
@@ -80,15 +82,25 @@ static void check_message(const char *name, const struct mlg_json_doc *doc)
 		abort();
 }
 
-/* The profile as the tool writes it, into `out` (reset). */
+static int put(void *ctx, const void *data, size_t len)
+{
+	return mlg_buf_add(ctx, data, len);
+}
+
+/* The profile as the tool writes it (mlg_profile_write()), into `out`
+ * (reset): the dump of the whole tree, and a newline. */
 static void write_text(struct mlg_buf *out, const struct mlg_profile *p)
 {
+	struct mlg_buf whole = MLG_BUF_INIT;
 	json_t *j = mlg_profile_to_json(p);
 
 	mlg_buf_reset(out);
-	if (!j || mlg_json_dump(out, j, 2))
+	if (!j || mlg_json_dump(&whole, j, 2) || mlg_buf_addch(&whole, '\n') ||
+	    mlg_profile_write(p, put, out) || out->len != whole.len ||
+	    memcmp(out->ptr, whole.ptr, whole.len))
 		abort();
 	json_decref(j);
+	mlg_buf_release(&whole);
 }
 
 /* Read `text` back as the profile `out`: it must load. */

@@ -284,6 +284,92 @@ static int load_text(struct mlg_profile *p, const char *text)
 	return rc;
 }
 
+/* The text of the whole tree, as `merge` wrote it before streaming. */
+static void whole_text(struct mlg_buf *out, const struct mlg_profile *p)
+{
+	json_t *v = mlg_profile_to_json(p);
+
+	mlg_buf_reset(out);
+	T_EQ_INT(mlg_json_dump(out, v, 2), 0);
+	mlg_buf_addch(out, '\n');
+	json_decref(v);
+}
+
+/* What mlg_profile_write() hands over: the pieces, and one error. */
+struct pieces {
+	struct mlg_buf text;
+	size_t n, small; /* pieces, and those under the chunk size */
+	size_t fail_at;	 /* 1-based piece to refuse, or 0 */
+};
+
+static int put(void *ctx, const void *data, size_t len)
+{
+	struct pieces *w = ctx;
+
+	if (++w->n == w->fail_at)
+		return mlg_error_set(MLG_EIO, "refused piece %zu", w->n);
+	w->small += len < MLG_PROFILE_WRITE_CHUNK;
+	return mlg_buf_add(&w->text, data, len);
+}
+
+/* mlg_profile_write() gives the bytes of the whole tree's dump, in
+ * pieces, of one column as of a thousand. */
+static void test_write_pieces(void)
+{
+	struct mlg_buf want = MLG_BUF_INIT;
+	struct pieces w = {MLG_BUF_INIT, 0, 0, 0};
+	struct mlg_profile p;
+	char *names[200], cell[32];
+	size_t i, r;
+	int len;
+
+	for (i = 0; i < 200; i++) {
+		snprintf(cell, sizeof(cell), "c%zu", i);
+		names[i] = mlg_strdup(cell);
+	}
+	T_EQ_INT(mlg_profile_init(&p, (const char *const *)names, 1, NULL), 0);
+	mlg_profile_add_source(&p, "a \"b\".csv");
+	T_EQ_INT(mlg_profile_write(&p, put, &w), 0);
+	whole_text(&want, &p);
+	T_EQ_STR(w.text.ptr, want.ptr);
+	T_EQ_INT(w.n, 1);
+	mlg_profile_release(&p);
+
+	/* 200 columns of 3000 distinct numbers: about 5 MB */
+	T_EQ_INT(mlg_profile_init(&p, (const char *const *)names, 200, NULL),
+		 0);
+	for (r = 0; r < 3000; r++) {
+		mlg_profile_row(&p);
+		for (i = 0; i < 200; i++) {
+			len = snprintf(cell, sizeof(cell), "%zu.%zu", r, i);
+			mlg_profile_cell(&p, i, cell, (size_t)len, MLG_CELL_OK,
+					 NULL);
+		}
+	}
+	mlg_buf_reset(&w.text);
+	w.n = w.small = 0;
+	T_EQ_INT(mlg_profile_write(&p, put, &w), 0);
+	whole_text(&want, &p);
+	T_EQ_INT(w.text.len, want.len);
+	T_ASSERT(!strcmp(w.text.ptr, want.ptr));
+	T_ASSERT(want.len > 4 * MLG_PROFILE_WRITE_CHUNK);
+	T_ASSERT(w.n >= 4 && w.n <= want.len / MLG_PROFILE_WRITE_CHUNK + 1);
+	T_EQ_INT(w.small, 1); /* the last */
+
+	/* the first error of `put` is the result; nothing more is put */
+	mlg_buf_reset(&w.text);
+	w.n = w.small = 0;
+	w.fail_at = 2;
+	T_EQ_INT(mlg_profile_write(&p, put, &w), MLG_EIO);
+	T_EQ_STR(mlg_error_message(), "refused piece 2");
+	T_EQ_INT(w.n, 2);
+	mlg_profile_release(&p);
+	for (i = 0; i < 200; i++)
+		free(names[i]);
+	mlg_buf_release(&want);
+	mlg_buf_release(&w.text);
+}
+
 static void test_json_errors(void)
 {
 	struct mlg_profile p;
@@ -1141,9 +1227,10 @@ static void test_extreme_values(void)
 
 MLG_TESTS(T(test_types), T(test_candidates_equal_casts),
 	  T(test_counts_and_stats), T(test_shards_merge_to_whole),
-	  T(test_json_round_trip), T(test_json_errors), T(test_merge_mismatch),
-	  T(test_bad_input), T(test_infer_validates), T(test_validate_profile),
-	  T(test_sparkline), T(test_bin_shares), T(test_report_table),
-	  T(test_read_with_schema), T(test_candidates_of_casts),
-	  T(test_extreme_values), T(test_read_schema_columns),
-	  T(test_read_jsonl), T(test_merge_declared));
+	  T(test_json_round_trip), T(test_write_pieces), T(test_json_errors),
+	  T(test_merge_mismatch), T(test_bad_input), T(test_infer_validates),
+	  T(test_validate_profile), T(test_sparkline), T(test_bin_shares),
+	  T(test_report_table), T(test_read_with_schema),
+	  T(test_candidates_of_casts), T(test_extreme_values),
+	  T(test_read_schema_columns), T(test_read_jsonl),
+	  T(test_merge_declared));
