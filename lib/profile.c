@@ -484,8 +484,10 @@ void mlg_profile_cell(struct mlg_profile *p, size_t col, const char *cell,
 		return;
 	}
 	h = mlg_hash_bytes(cell, len, 0);
-	mlg_hll_add(c->hll, h);
-	mlg_topk_add_hashed(&c->topk, h, cell, len);
+	/* A wide table keeps the sketches out of the caches: their lines
+	 * load while the text is scanned and cast. */
+	mlg_hll_prefetch(c->hll, h);
+	mlg_topk_prefetch(&c->topk, h);
 	mask = len ? scan(p->cc, cell, len) : 0;
 	/* ASCII text has as many code points as bytes. */
 	mlg_lengths_add(&c->len,
@@ -497,6 +499,8 @@ void mlg_profile_cell(struct mlg_profile *p, size_t col, const char *cell,
 	else
 		candidates(p, c, cell, len, mask, !v,
 			   v && st == MLG_CELL_OK && c->same_cast ? v : NULL);
+	mlg_topk_add_hashed(&c->topk, h, cell, len);
+	mlg_hll_add(c->hll, h);
 	if (!v)
 		return;
 	if (st != MLG_CELL_OK)

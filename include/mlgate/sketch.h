@@ -78,6 +78,11 @@ static inline void mlg_hll_add(struct mlg_hll *h, uint64_t hash)
 	if (r > *reg)
 		*reg = r;
 }
+/* Start loading the register of `hash`, for an add a little later. */
+static inline void mlg_hll_prefetch(const struct mlg_hll *h, uint64_t hash)
+{
+	__builtin_prefetch(&h->reg[hash >> (64 - MLG_HLL_P)], 1);
+}
 void mlg_hll_merge(struct mlg_hll *a, const struct mlg_hll *b);
 /* The estimated number of distinct values. O(m), about 10 us. */
 double mlg_hll_count(const struct mlg_hll *h);
@@ -290,6 +295,11 @@ void mlg_topk_add(struct mlg_topk *t, const char *s, size_t len);
 /* The same with the hash the caller already computed (for the HLL). */
 void mlg_topk_add_hashed(struct mlg_topk *t, uint64_t hash, const char *s,
 			 size_t len);
+/* Start loading the first slot `hash` probes, for an add a little later. */
+static inline void mlg_topk_prefetch(const struct mlg_topk *t, uint64_t hash)
+{
+	__builtin_prefetch(&t->slot[(uint32_t)hash & t->mask]);
+}
 
 /* Whether every count is exact: no purge, here or in a summary merged. */
 static inline int mlg_topk_exact(const struct mlg_topk *t)
