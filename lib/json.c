@@ -1145,7 +1145,7 @@ int mlg_json_dump_at(struct mlg_buf *out, const json_t *v, int indent,
 	int rc;
 
 	if (!v || indent < 0 || indent > 31 || depth < 0 || depth > 64)
-		MLG_BUG("bad arguments to mlg_json_dump");
+		MLG_BUG("bad arguments to mlg_json_dump_at");
 	rc = dump_value(out, v, indent, depth);
 	if (rc)
 		mlg_buf_truncate(out, len);

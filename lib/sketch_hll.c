@@ -218,15 +218,16 @@ static int dense_from(struct mlg_hll *out, const struct mlg_json_doc *doc,
 	size_t i;
 	int d;
 
+	/* The bytes first: then the length counts characters. */
+	for (i = 0; i < len; i++)
+		if ((d = digit(s[i])) < 0 || d > Q + 1)
+			return bad_char(doc, ptr, "register", i, s[i]);
 	if (len != MLG_HLL_M)
 		return mlg_json_error(doc, ptr,
 				      "expected %d registers, found %zu",
 				      MLG_HLL_M, len);
-	for (i = 0; i < MLG_HLL_M; i++) {
-		if ((d = digit(s[i])) < 0 || d > Q + 1)
-			return bad_char(doc, ptr, "register", i, s[i]);
-		out->reg[i] = (uint8_t)d;
-	}
+	for (i = 0; i < MLG_HLL_M; i++)
+		out->reg[i] = (uint8_t)digit(s[i]);
 	return 0;
 }
 
@@ -237,6 +238,10 @@ static int sparse_from(struct mlg_hll *out, const struct mlg_json_doc *doc,
 	size_t i, k;
 	int d[SPARSE_CHARS];
 
+	/* The bytes first: then the length counts characters. */
+	for (i = 0; i < len; i++)
+		if (digit(s[i]) < 0)
+			return bad_char(doc, ptr, "character", i, s[i]);
 	if (len % SPARSE_CHARS)
 		return mlg_json_error(doc, ptr,
 				      "expected %d characters a register, "
@@ -244,9 +249,7 @@ static int sparse_from(struct mlg_hll *out, const struct mlg_json_doc *doc,
 				      SPARSE_CHARS, len);
 	for (i = 0; i < len; i += SPARSE_CHARS) {
 		for (k = 0; k < SPARSE_CHARS; k++)
-			if ((d[k] = digit(s[i + k])) < 0)
-				return bad_char(doc, ptr, "character", i + k,
-						s[i + k]);
+			d[k] = digit(s[i + k]);
 		at = (long)d[0] << 12 | d[1] << 6 | d[2];
 		if (at >= MLG_HLL_M)
 			return mlg_json_error(doc, ptr,

@@ -117,7 +117,11 @@ void mlg_dvcmd_errors_json(json_t *errors, const struct mlg_validate_result *v);
 
 /*
  * Write the profile as JSON (docs/profile.md), indented, to `path` (not
- * NULL; "-" is standard output), atomically. The errors of mlg_json_dump() and mlg_file_write().
+ * NULL; "-" is standard output), atomically, a column at a time
+ * (mlg_profile_write()). The errors of mlg_profile_write() and of
+ * mlg_atomic_open(), mlg_atomic_write() and mlg_atomic_commit(); a file
+ * is then left as it was, but standard output may have had the first
+ * megabytes.
  */
 int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p);
 

@@ -313,7 +313,7 @@ static int put(void *ctx, const void *data, size_t len)
 }
 
 /* mlg_profile_write() gives the bytes of the whole tree's dump, in
- * pieces, of one column as of a thousand. */
+ * pieces, of one column as of 200. */
 static void test_write_pieces(void)
 {
 	struct mlg_buf want = MLG_BUF_INIT;
@@ -335,7 +335,7 @@ static void test_write_pieces(void)
 	T_EQ_INT(w.n, 1);
 	mlg_profile_release(&p);
 
-	/* 200 columns of 3000 distinct numbers: about 5 MB */
+	/* 200 columns of 3000 distinct numbers: 6.4 MB */
 	T_EQ_INT(mlg_profile_init(&p, (const char *const *)names, 200, NULL),
 		 0);
 	for (r = 0; r < 3000; r++) {

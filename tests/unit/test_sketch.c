@@ -240,6 +240,11 @@ static void test_hll_json_errors(void)
 		"found 7 in all");
 	hll_bad("{\"p\":14,\"sparse\":\"AAABA=FB\"}",
 		"'s.json': 1:9: /sparse: invalid character 5: '='");
+	/* a bad byte is named before the length is counted */
+	hll_bad("{\"p\":14,\"sparse\":\"AAA\xc3\xa9\"}",
+		"'s.json': 1:9: /sparse: invalid character 3: byte 0xc3");
+	hll_bad("{\"p\":14,\"registers\":\"AB\xc3\xa9\"}",
+		"'s.json': 1:9: /registers: invalid register 2: byte 0xc3");
 	hll_bad("{\"p\":14,\"sparse\":\"AAABEAAB\"}",
 		"'s.json': 1:9: /sparse: register 16384 out of range "
 		"(0 to 16383)");
