@@ -974,6 +974,12 @@ static void fmt_real(char out[40], double d)
 	char e[40], *q;
 	int p, x;
 
+	/* Whole numbers below 1e16 (counts, days, ids: most of a profile's
+	 * reals) are their own digits: exact in an int64_t, fixed layout. */
+	if (d != 0 && d == floor(d) && fabs(d) < 1e16) {
+		snprintf(out, 40, "%" PRId64 ".0", (int64_t)d);
+		return;
+	}
 	/* Short values are the common case; most others need 16 or 17
 	 * digits, and 17 always reads back. */
 	if (reads_back(e, 15, d)) {

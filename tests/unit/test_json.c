@@ -1026,6 +1026,10 @@ static void test_dump_reals(void)
 	T_EQ_STR(dump_real(0.95), "0.95");
 	/* laid out as Python's repr() */
 	T_EQ_STR(dump_real(1e15), "1000000000000000.0");
+	T_EQ_STR(dump_real(-42.0), "-42.0");
+	T_EQ_STR(dump_real(9007199254740994.0), "9007199254740994.0");
+	T_EQ_STR(dump_real(9999999999999998.0), "9999999999999998.0");
+	T_EQ_STR(dump_real(-9999999999999998.0), "-9999999999999998.0");
 	T_EQ_STR(dump_real(0.0001), "0.0001");
 	T_EQ_STR(dump_real(1e-5), "1e-05");
 	T_EQ_STR(dump_real(1.5e300), "1.5e+300");
@@ -1049,6 +1053,12 @@ static void test_dump_round_trips(void)
 		x ^= x << 17;
 		bits = x;
 		memcpy(&d, &bits, sizeof(d));
+		/* every fourth a whole number, up to about 1e17 */
+		if (i % 4 == 0) {
+			d = (double)(int64_t)(x >> (7 + i % 50)) *
+			    (x & 1 ? -1 : 1);
+			memcpy(&bits, &d, sizeof(bits));
+		}
 		if (!isfinite(d))
 			continue;
 		v = json_real(d);
