@@ -981,10 +981,20 @@ static void fmt_real(char out[40], double d)
 		return;
 	}
 	/* Short values are the common case; most others need 16 or 17
-	 * digits, and 17 always reads back. */
+	 * digits, and 17 always reads back. The nearest p + 1 digits are
+	 * at least as near as the nearest p: a bisection finds the fewest. */
 	if (reads_back(e, 15, d)) {
-		for (p = 1; !reads_back(e, p, d); p++)
-			;
+		int lo = 1, hi = 15;
+
+		while (lo < hi) {
+			p = (lo + hi) / 2;
+			if (reads_back(e, p, d))
+				hi = p;
+			else
+				lo = p + 1;
+		}
+		p = lo;
+		reads_back(e, p, d);
 	} else if (reads_back(e, 16, d)) {
 		p = 16;
 	} else {
