@@ -196,9 +196,13 @@ json_t *mlg_hll_to_json(const struct mlg_hll *h)
 /* The digit of base64 character c, or -1. */
 static int digit(char c)
 {
-	const char *at = c ? strchr(b64, c) : NULL;
-
-	return at ? (int)(at - b64) : -1;
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
 }
 
 /* "invalid <what> <i>: '<c>'", or its code when c is not printable. */
@@ -218,16 +222,18 @@ static int dense_from(struct mlg_hll *out, const struct mlg_json_doc *doc,
 	size_t i;
 	int d;
 
-	/* The bytes first: then the length counts characters. */
-	for (i = 0; i < len; i++)
+	/* A bad byte is refused where it stands: a length found wrong at
+	 * the end then counts characters. */
+	for (i = 0; i < len; i++) {
 		if ((d = digit(s[i])) < 0 || d > Q + 1)
 			return bad_char(doc, ptr, "register", i, s[i]);
+		if (i < MLG_HLL_M)
+			out->reg[i] = (uint8_t)d;
+	}
 	if (len != MLG_HLL_M)
 		return mlg_json_error(doc, ptr,
 				      "expected %d registers, found %zu",
 				      MLG_HLL_M, len);
-	for (i = 0; i < MLG_HLL_M; i++)
-		out->reg[i] = (uint8_t)digit(s[i]);
 	return 0;
 }
 
@@ -235,21 +241,16 @@ static int sparse_from(struct mlg_hll *out, const struct mlg_json_doc *doc,
 		       const char *ptr, const char *s, size_t len)
 {
 	long at, prev = -1;
-	size_t i, k;
+	size_t i;
 	int d[SPARSE_CHARS];
 
-	/* The bytes first: then the length counts characters. */
-	for (i = 0; i < len; i++)
-		if (digit(s[i]) < 0)
+	/* A bad byte is refused where it stands: a length found wrong at
+	 * the end then counts characters. */
+	for (i = 0; i < len; i++) {
+		if ((d[i % SPARSE_CHARS] = digit(s[i])) < 0)
 			return bad_char(doc, ptr, "character", i, s[i]);
-	if (len % SPARSE_CHARS)
-		return mlg_json_error(doc, ptr,
-				      "expected %d characters a register, "
-				      "found %zu in all",
-				      SPARSE_CHARS, len);
-	for (i = 0; i < len; i += SPARSE_CHARS) {
-		for (k = 0; k < SPARSE_CHARS; k++)
-			d[k] = digit(s[i + k]);
+		if (i % SPARSE_CHARS < SPARSE_CHARS - 1)
+			continue;
 		at = (long)d[0] << 12 | d[1] << 6 | d[2];
 		if (at >= MLG_HLL_M)
 			return mlg_json_error(doc, ptr,
@@ -269,6 +270,11 @@ static int sparse_from(struct mlg_hll *out, const struct mlg_json_doc *doc,
 		out->reg[at] = (uint8_t)d[3];
 		prev = at;
 	}
+	if (len % SPARSE_CHARS)
+		return mlg_json_error(doc, ptr,
+				      "expected %d characters a register, "
+				      "found %zu in all",
+				      SPARSE_CHARS, len);
 	return 0;
 }
 
