@@ -971,8 +971,8 @@ static void fmt_real(char out[40], double d)
 {
 	const char *dp = localeconv()->decimal_point;
 	size_t dplen = strlen(dp);
-	char e[40], *q;
-	int p, x;
+	char e[40], t[40], *q;
+	int p, x, lo, hi;
 
 	/* Whole numbers below 1e16 (counts, days, ids: most of a profile's
 	 * reals) are their own digits: exact in an int64_t, fixed layout. */
@@ -980,27 +980,22 @@ static void fmt_real(char out[40], double d)
 		snprintf(out, 40, "%" PRId64 ".0", (int64_t)d);
 		return;
 	}
-	/* Short values are the common case; most others need 16 or 17
-	 * digits, and 17 always reads back. The nearest p + 1 digits are
-	 * at least as near as the nearest p: a bisection finds the fewest. */
-	if (reads_back(e, 15, d)) {
-		int lo = 1, hi = 15;
-
-		while (lo < hi) {
-			p = (lo + hi) / 2;
-			if (reads_back(e, p, d))
-				hi = p;
-			else
-				lo = p + 1;
+	/* The nearest p + 1 significant digits are at least as near as
+	 * the nearest p (those and a 0), so "reads back with p digits"
+	 * turns true once, at 17 at the latest: a bisection finds the
+	 * fewest, keeping the text of the last that read back. */
+	for (lo = 1, hi = 17; lo < hi;) {
+		p = (lo + hi) / 2;
+		if (reads_back(t, p, d)) {
+			hi = p;
+			memcpy(e, t, sizeof(e));
+		} else {
+			lo = p + 1;
 		}
-		p = lo;
-		reads_back(e, p, d);
-	} else if (reads_back(e, 16, d)) {
-		p = 16;
-	} else {
-		p = 17;
-		reads_back(e, 17, d);
 	}
+	if (hi == 17) /* never tried: 17 always reads back */
+		snprintf(e, sizeof(e), "%.16e", d);
+	p = hi;
 	x = atoi(strchr(e, 'e') + 1);
 	if (x >= -4 && x < 16)
 		snprintf(out, 40, "%.*f", p - 1 - x > 0 ? p - 1 - x : 0, d);
