@@ -302,8 +302,13 @@ static void clamp_marks(const char *text, size_t len, uint32_t *marks, size_t n)
 	const unsigned char *u = (const unsigned char *)text;
 	size_t i = len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3) ? 3 : 0;
 	uint32_t lines = 1, col = 1;
-	size_t b;
+	size_t b, k;
 
+	/* Ending in a line break (1 to 3 bytes), the text has every line
+	 * a mark can be on: no need to count them. */
+	for (k = 1; k <= 3 && k <= len; k++)
+		if (mlg_yaml_break(text + len - k, k) == k)
+			return;
 	while (i < len) {
 		b = mlg_yaml_break(text + i, len - i);
 		lines += b > 0;
