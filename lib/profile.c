@@ -899,15 +899,16 @@ json_t *mlg_profile_to_json(const struct mlg_profile *p)
 	return o;
 }
 
-/* Hand `b` over to `put` once it holds `min` bytes. */
+/* Hand `b` over to `put`, and empty it, once it holds `min` bytes. */
 static int flush(struct mlg_buf *b, size_t min,
 		 int (*put)(void *ctx, const void *data, size_t len), void *ctx)
 {
-	int rc = 0;
+	int rc;
 
-	if (b->len && b->len >= min)
-		rc = put(ctx, b->ptr, b->len);
-	mlg_buf_truncate(b, b->len >= min ? 0 : b->len);
+	if (!b->len || b->len < min)
+		return 0;
+	rc = put(ctx, b->ptr, b->len);
+	mlg_buf_reset(b);
 	return rc;
 }
 
