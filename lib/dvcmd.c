@@ -2,7 +2,6 @@
  * dvcmd.c - the bodies of the data-validate commands, over the core
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,91 +313,9 @@ static int load_input(struct mlg_profile *out, const char *src,
 	return rc;
 }
 
-/* One thread's share of a file: the shard K + N t of N T. */
-struct job {
-	struct mlg_profile p;
-	struct mlg_profile_opts po;
-	const char *src;
-	pthread_t tid;
-	int started, rc;
-	char msg[1024]; /* the error, which is per thread */
-};
-
-static void *read_job(void *arg)
-{
-	struct job *j = arg;
-
-	if ((j->rc = mlg_profile_read(&j->p, j->src, &j->po)))
-		snprintf(j->msg, sizeof(j->msg), "%s", mlg_error_message());
-	return NULL;
-}
-
-static void drop_sources(struct mlg_profile *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->nsources; i++)
-		free(p->sources[i]);
-	free(p->sources);
-	p->sources = NULL;
-	p->nsources = 0;
-}
-
-/*
- * `nt` threads each read the whole file and profile every nt-th of its
- * chunks (of the shard asked for), then the profiles merge in thread
- * order. The casts and sketches cost ten times the CSV scan, so reading
- * the bytes nt times is cheap, and the core's profile reader stays
- * single-threaded.
- */
-static int read_parallel(struct mlg_profile *out,
-			 const struct mlg_profile_opts *po, const char *src,
-			 unsigned nt)
-{
-	unsigned k = po->nshards ? po->shard : 1,
-		 n = po->nshards ? po->nshards : 1;
-	struct job *jobs = mlg_calloc(nt, sizeof(*jobs));
-	unsigned t;
-	int rc = 0;
-
-	for (t = 0; t < nt; t++) {
-		jobs[t].src = src;
-		jobs[t].po = *po;
-		jobs[t].po.shard = k + n * t;
-		jobs[t].po.nshards = n * nt;
-		/* The first share runs here; a thread that cannot start
-		 * runs here too, later. */
-		jobs[t].started = t && !pthread_create(&jobs[t].tid, NULL,
-						       read_job, &jobs[t]);
-	}
-	for (t = 0; t < nt; t++) {
-		if (jobs[t].started)
-			pthread_join(jobs[t].tid, NULL);
-		else
-			read_job(&jobs[t]);
-	}
-	for (t = 0; t < nt; t++) {
-		if (!rc && jobs[t].rc)
-			rc = mlg_error_set(jobs[t].rc, "%s", jobs[t].msg);
-		if (!rc && t) {
-			drop_sources(&jobs[t].p);
-			rc = mlg_profile_merge(&jobs[0].p, &jobs[t].p);
-		}
-		if (t)
-			mlg_profile_release(&jobs[t].p);
-	}
-	if (rc)
-		mlg_profile_release(&jobs[0].p);
-	else
-		*out = jobs[0].p;
-	free(jobs);
-	return rc;
-}
-
 static int read_input(struct mlg_profile *out, struct mlg_profile_opts *po,
 		      const struct mlg_dvcmd_opts *o, const char *src)
 {
-	unsigned nt = o->threads > 1 ? (unsigned)o->threads : 1;
 	int rc;
 
 	if ((rc = mlg_dvcmd_dialect(&po->dialect, &po->jsonl, o, src)))
@@ -410,11 +327,7 @@ static int read_input(struct mlg_profile *out, struct mlg_profile_opts *po,
 				     src);
 	if (!po->jsonl)
 		po->dialect.header = 1;
-	/* Standard input and URLs can be read once only. */
-	if (!strcmp(src, "-") || strstr(src, "://"))
-		nt = 1;
-	rc = nt > 1 ? read_parallel(out, po, src, nt)
-		    : mlg_profile_read(out, src, po);
+	rc = mlg_profile_read(out, src, po);
 	return rc == MLG_ENOTFOUND ? MLG_EIO : rc;
 }
 
@@ -478,6 +391,7 @@ int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
 	    (rc = mlg_dvcmd_parse_shard(&po.shard, &po.nshards, o->shard)))
 		return rc;
 	po.chunk_rows = (uint64_t)o->chunk_rows;
+	po.threads = (unsigned)o->threads;
 	po.timeout_s = o->timeout_s;
 	if (o->schema_path) {
 		if ((rc = mlg_schema_load(&schema, o->schema_path))) {
@@ -575,6 +489,7 @@ int mlg_dvcmd_drift_prepare(struct mlg_driftcheck *out, const char *ref,
 			    const struct mlg_dvcmd_opts *o)
 {
 	struct mlg_profile_opts po = {.timeout_s = o->timeout_s,
+				      .threads = (unsigned)o->threads,
 				      .schema = schema};
 	int rc = mlg_dvcmd_dialect(&po.dialect, &po.jsonl, o, ref);
 

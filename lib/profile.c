@@ -1,5 +1,6 @@
 /* profile.c - per-column profiles: exact moments and mergeable sketches */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1295,19 +1296,304 @@ static void json_record(struct mlg_profile *p, struct typed *t,
 	json_decref(o);
 }
 
+/*
+ * A pass numbers the chunks of its shard 0, 1, ... in file order and
+ * reads them with T readers, each with its own stream: reader t profiles
+ * the chunks j with j % T == t, each into an empty profile, and parks
+ * it. Parked chunks go into `out` in order, moved there by whichever
+ * reader finds the next one parked: chunk 0 becomes `out` and the
+ * others merge into it. So
+ * the profile does not depend on T, and a reader that is a chunk ahead
+ * of the others goes on with another before it waits.
+ */
+#define SLOTS 2 /* chunk profiles a reader fills or has parked */
+
+enum { SLOT_FREE, SLOT_FILLING, SLOT_PARKED };
+
+struct slot {
+	struct mlg_profile p; /* set up on first use */
+	uint64_t j;	      /* the chunk parked here */
+	int state;
+};
+
+struct pass {
+	const struct mlg_profile_opts *o;
+	const char *src;
+	struct mlg_profile *out;
+	char **names; /* the columns, from the first reader's header */
+	size_t ncols;
+	struct reader *readers;
+	unsigned nreaders;
+	/* The lock guards what follows, and the readers' slots and done. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint64_t turn; /* the chunk that goes into `out` next */
+	int rc;	       /* the first error, */
+	char msg[sizeof(((struct mlg_error *)0)->message)]; /* its message */
+};
+
+struct reader {
+	struct pass *ps;
+	unsigned t;
+	struct mlg_stream *st;
+	struct mlg_csv_reader rd;
+	int rd_ok;
+	struct typed ty;
+	struct slot slot[SLOTS];
+	pthread_t tid;
+	int done;
+};
+
+/* Record this thread's error `rc` unless one came first. */
+static void fail_locked(struct pass *ps, int rc)
+{
+	if (ps->rc)
+		return;
+	ps->rc = rc;
+	snprintf(ps->msg, sizeof(ps->msg), "%s", mlg_error_message());
+	pthread_cond_broadcast(&ps->cv);
+}
+
+static int changed_locked(struct pass *ps)
+{
+	fail_locked(ps, mlg_error_set(MLG_EIO, "'%s' changed while it was read",
+				      ps->src));
+	return ps->rc;
+}
+
+static int failed(struct pass *ps)
+{
+	int rc;
+
+	pthread_mutex_lock(&ps->mu);
+	rc = ps->rc;
+	pthread_mutex_unlock(&ps->mu);
+	return rc;
+}
+
+/* Open the input and read the header; the first reader names the
+ * columns. */
+static int reader_open(struct reader *r)
+{
+	struct pass *ps = r->ps;
+	const struct mlg_profile_opts *o = ps->o;
+	struct mlg_stream_opts so = {1, o->timeout_s, 0};
+	struct mlg_csv_record hdr;
+	int rc;
+
+	r->ty.s = o->schema;
+	if (o->schema && (rc = mlg_cast_ctx_init(&r->ty.cx, o->schema)))
+		return rc;
+	if ((rc = mlg_stream_open(&r->st, ps->src, &so)) ||
+	    (rc = mlg_csv_reader_init(&r->rd, &o->dialect, stream_read, r->st,
+				      0)))
+		return rc;
+	r->rd_ok = 1;
+	if (!o->jsonl && (rc = mlg_csv_reader_next(&r->rd, &hdr)) <= 0)
+		return rc ? rc
+			  : mlg_error_set(MLG_EDATA,
+					  "'%s': the input is empty: there "
+					  "is no header row",
+					  ps->src);
+	if (!r->t)
+		ps->names = column_names(&ps->ncols, o->jsonl ? NULL : &hdr,
+					 o->schema);
+	if (o->schema)
+		map_columns(&r->ty, o->jsonl ? NULL : &hdr);
+	return 0;
+}
+
+static void reader_close(struct reader *r)
+{
+	int i;
+
+	if (r->rd_ok)
+		mlg_csv_reader_release(&r->rd);
+	if (r->st)
+		mlg_stream_close(r->st);
+	free(r->ty.col_field);
+	mlg_buf_release(&r->ty.cell);
+	if (r->ty.cx)
+		mlg_cast_ctx_free(r->ty.cx);
+	for (i = 0; i < SLOTS; i++)
+		mlg_profile_release(&r->slot[i].p);
+}
+
+static void profile_record(struct reader *r, struct mlg_profile *p,
+			   const struct mlg_csv_record *rec)
+{
+	size_t i, m = rec->nfields < p->ncols ? rec->nfields : p->ncols;
+
+	mlg_profile_row(p);
+	if (r->ps->o->jsonl)
+		json_record(p, &r->ty, rec);
+	else if (rec->blank)
+		return;
+	else if (r->ty.s)
+		typed_record(p, &r->ty, rec);
+	else
+		for (i = 0; i < m; i++)
+			mlg_profile_cell(p, i, rec->fields[i].ptr,
+					 rec->fields[i].len, MLG_CELL_OK, NULL);
+}
+
+/* The slot where chunk j is parked, or NULL. */
+static struct slot *parked(struct pass *ps, uint64_t j)
+{
+	struct reader *r = &ps->readers[j % ps->nreaders];
+	int i;
+
+	for (i = 0; i < SLOTS; i++)
+		if (r->slot[i].state == SLOT_PARKED && r->slot[i].j == j)
+			return &r->slot[i];
+	return NULL;
+}
+
+/* Move the parked chunks that come next into `out`. */
+static void drain_locked(struct pass *ps)
+{
+	struct mlg_profile *out = ps->out;
+	struct slot *s;
+	int rc;
+
+	while (!ps->rc && (s = parked(ps, ps->turn))) {
+		if (ps->turn) {
+			if ((rc = mlg_profile_merge(out, &s->p)))
+				fail_locked(ps, rc);
+		} else {
+			struct mlg_profile_col *cols = out->cols;
+
+			out->cols = s->p.cols;
+			out->rows = s->p.rows;
+			s->p.cols = cols;
+		}
+		mlg_profile_reset(&s->p);
+		s->state = SLOT_FREE;
+		ps->turn++;
+		pthread_cond_broadcast(&ps->cv);
+	}
+}
+
+/*
+ * A free slot of `r` for its next chunk, or NULL when the pass failed.
+ * Its slots are all parked while it waits, so a later chunk than the
+ * next one exists: when the reader of the next one has ended without
+ * it, the input ended early for that reader, as it changed.
+ */
+static struct slot *next_slot(struct reader *r)
+{
+	struct pass *ps = r->ps;
+	struct slot *s = NULL;
+	int i;
+
+	pthread_mutex_lock(&ps->mu);
+	while (!ps->rc) {
+		for (i = 0; i < SLOTS && !s; i++)
+			if (r->slot[i].state == SLOT_FREE)
+				s = &r->slot[i];
+		if (s)
+			break;
+		if (ps->readers[ps->turn % ps->nreaders].done) {
+			changed_locked(ps);
+			break;
+		}
+		pthread_cond_wait(&ps->cv, &ps->mu);
+	}
+	if (s)
+		s->state = SLOT_FILLING;
+	pthread_mutex_unlock(&ps->mu);
+	/* The columns are those of `out`, which took them. */
+	if (s && !s->p.cols &&
+	    mlg_profile_init(&s->p, (const char *const *)ps->names, ps->ncols,
+			     ps->o->schema))
+		MLG_BUG("cannot set up the profile of a chunk");
+	return s;
+}
+
+/* Park chunk j; 0, or the pass's error. */
+static int park(struct pass *ps, struct slot *s, uint64_t j)
+{
+	int rc;
+
+	pthread_mutex_lock(&ps->mu);
+	s->j = j;
+	s->state = SLOT_PARKED;
+	drain_locked(ps);
+	rc = ps->rc;
+	pthread_mutex_unlock(&ps->mu);
+	return rc;
+}
+
+/* Profile this reader's chunks; other chunks' rows are only stepped
+ * over. */
+static int reader_run(struct reader *r)
+{
+	struct pass *ps = r->ps;
+	const struct mlg_profile_opts *o = ps->o;
+	uint64_t per = o->chunk_rows ? o->chunk_rows : MLG_PROFILE_CHUNK_ROWS;
+	uint64_t n = o->nshards ? o->nshards : 1;
+	uint64_t k = o->nshards ? o->shard - 1 : 0, c, i;
+	struct mlg_csv_record rec;
+	struct slot *s = NULL;
+	int rc = 1, mine;
+
+	for (c = 0; rc == 1; c++) {
+		mine = c % n == k && c / n % ps->nreaders == r->t;
+		if (mine && !s && !(s = next_slot(r)))
+			return 0;
+		for (i = 0; i < per; i++) {
+			if (!mine)
+				rc = mlg_csv_reader_skip(&r->rd);
+			else if ((rc = mlg_csv_reader_next(&r->rd, &rec)) == 1)
+				profile_record(r, &s->p, &rec);
+			if (rc != 1)
+				break;
+		}
+		if (rc < 0) {
+			if (rc == MLG_EDATA || rc == MLG_ELIMIT)
+				mlg_error_prefix("'%s'", ps->src);
+			return rc;
+		}
+		if (mine && s->p.rows) {
+			if (park(ps, s, c / n))
+				return 0;
+			s = NULL;
+		} else if (failed(ps)) {
+			return 0;
+		}
+	}
+	return 0;
+}
+
+static void reader_done(struct reader *r, int rc)
+{
+	struct pass *ps = r->ps;
+
+	pthread_mutex_lock(&ps->mu);
+	if (rc)
+		fail_locked(ps, rc);
+	r->done = 1;
+	pthread_cond_broadcast(&ps->cv);
+	pthread_mutex_unlock(&ps->mu);
+}
+
+static void *reader_main(void *arg)
+{
+	struct reader *r = arg;
+	int rc = reader_open(r);
+
+	reader_done(r, rc ? rc : reader_run(r));
+	return NULL;
+}
+
 int mlg_profile_read(struct mlg_profile *out, const char *src,
 		     const struct mlg_profile_opts *o)
 {
-	struct mlg_stream_opts so = {1, o->timeout_s, 0};
-	uint64_t per = o->chunk_rows ? o->chunk_rows : MLG_PROFILE_CHUNK_ROWS;
-	uint64_t chunk = 0, left = 0;
-	struct mlg_stream *st = NULL;
-	struct mlg_csv_reader rd;
-	struct mlg_csv_record rec;
-	struct typed ty = {o->schema, NULL, NULL, 0, MLG_BUF_INIT};
-	char **names = NULL;
-	size_t i, n = 0;
-	int rc, reader = 0, mine = 1;
+	struct pass ps = {0};
+	struct reader *rs;
+	unsigned t, nt = o->threads > 1 ? o->threads : 1, started = 1;
+	size_t i;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (o->jsonl && !o->schema)
@@ -1315,73 +1601,52 @@ int mlg_profile_read(struct mlg_profile *out, const char *src,
 				     "cannot profile '%s' without a schema: "
 				     "JSON Lines needs one",
 				     src);
-	if (o->schema && (rc = mlg_cast_ctx_init(&ty.cx, o->schema)))
-		return rc;
-	if ((rc = mlg_stream_open(&st, src, &so)))
-		goto done;
-	if ((rc = mlg_csv_reader_init(&rd, &o->dialect, stream_read, st, 0)))
-		goto done;
-	reader = 1;
-	if (!o->jsonl && (rc = mlg_csv_reader_next(&rd, &rec)) <= 0) {
-		if (!rc)
-			rc = mlg_error_set(MLG_EDATA,
-					   "'%s': the input is empty: there "
-					   "is no header row",
-					   src);
-		goto done;
+	/* Standard input and URLs can be read once only. */
+	if (!strcmp(src, "-") || strstr(src, "://"))
+		nt = 1;
+	ps.o = o;
+	ps.src = src;
+	ps.out = out;
+	ps.nreaders = nt;
+	pthread_mutex_init(&ps.mu, NULL);
+	pthread_cond_init(&ps.cv, NULL);
+	ps.readers = rs = mlg_calloc(nt, sizeof(*rs));
+	for (t = 0; t < nt; t++) {
+		rs[t].ps = &ps;
+		rs[t].t = t;
+		rs[t].ty.cell = (struct mlg_buf)MLG_BUF_INIT;
 	}
-	names = column_names(&n, o->jsonl ? NULL : &rec, o->schema);
-	if (o->schema)
-		map_columns(&ty, o->jsonl ? NULL : &rec);
-	if ((rc = mlg_profile_init(out, (const char *const *)names, n,
+	if ((rc = reader_open(&rs[0])) ||
+	    (rc = mlg_profile_init(out, (const char *const *)ps.names, ps.ncols,
 				   o->schema)))
 		goto done;
 	mlg_profile_add_source(out, src);
-	for (;;) {
-		size_t m;
-
-		/* Chunks of rows, not of bytes: the shards of a file are the
-		 * same whatever the buffer sizes. Other shards' rows are only
-		 * stepped over. */
-		if (o->nshards && !left--) {
-			mine = chunk++ % o->nshards == o->shard - 1;
-			left = per - 1;
-		}
-		if (!mine) {
-			if ((rc = mlg_csv_reader_skip(&rd)) != 1)
-				break;
-			continue;
-		}
-		if ((rc = mlg_csv_reader_next(&rd, &rec)) != 1)
+	for (; started < nt; started++)
+		if (pthread_create(&rs[started].tid, NULL, reader_main,
+				   &rs[started])) {
+			reader_done(&rs[started],
+				    mlg_error_set(MLG_ERROR,
+						  "cannot start a thread"));
 			break;
-		m = rec.nfields < n ? rec.nfields : n;
-		mlg_profile_row(out);
-		if (o->jsonl)
-			json_record(out, &ty, &rec);
-		else if (rec.blank)
-			continue;
-		else if (o->schema)
-			typed_record(out, &ty, &rec);
-		else
-			for (i = 0; i < m; i++)
-				mlg_profile_cell(out, i, rec.fields[i].ptr,
-						 rec.fields[i].len, MLG_CELL_OK,
-						 NULL);
-	}
-	if (rc < 0 && (rc == MLG_EDATA || rc == MLG_ELIMIT))
-		mlg_error_prefix("'%s'", src);
+		}
+	reader_done(&rs[0], reader_run(&rs[0]));
+	for (t = 1; t < started; t++)
+		pthread_join(rs[t].tid, NULL);
+	/* A chunk left parked came after one that no reader saw. */
+	for (i = 0; !ps.rc && i < (size_t)nt * SLOTS; i++)
+		if (rs[i / SLOTS].slot[i % SLOTS].state == SLOT_PARKED)
+			changed_locked(&ps);
+	if ((rc = ps.rc))
+		mlg_error_set(rc, "%s", ps.msg);
 done:
-	if (reader)
-		mlg_csv_reader_release(&rd);
-	if (st)
-		mlg_stream_close(st);
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	free(ty.col_field);
-	mlg_buf_release(&ty.cell);
-	if (ty.cx)
-		mlg_cast_ctx_free(ty.cx);
+	for (t = 0; t < nt; t++)
+		reader_close(&rs[t]);
+	free(rs);
+	for (i = 0; i < ps.ncols; i++)
+		free(ps.names[i]);
+	free(ps.names);
+	pthread_mutex_destroy(&ps.mu);
+	pthread_cond_destroy(&ps.cv);
 	if (rc < 0)
 		mlg_profile_release(out);
 	return rc < 0 ? rc : 0;

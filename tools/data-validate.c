@@ -149,10 +149,12 @@ static const struct mlg_opt profile_opts[] = {
 	{"shard", 0, MLG_OPT_STRING, &dv.shard, "K/N",
 	 "profile only chunks K-1, K-1+N, ... (for merging later)", NULL},
 	{"chunk-rows", 0, MLG_OPT_INT, &dv.chunk_rows, "N",
-	 "rows per chunk for --shard and --threads (default 10000)", NULL},
+	 "rows per chunk: what --shard and --threads split, and the profile "
+	 "merges (default 10000)",
+	 NULL},
 	{"threads", 'j', MLG_OPT_INT, &dv.threads, "N",
-	 "profile each file in N threads (default 1: sketches then do not "
-	 "depend on the machine)",
+	 "read each file in N threads (default: one per core; the profile "
+	 "is the same for any N)",
 	 NULL},
 	DIALECT_OPTS,
 	MLG_OPT_END,
@@ -173,8 +175,20 @@ static const struct mlg_opt infer_opts[] = {
 	MLG_OPT_END,
 };
 
+/* N threads, or one per core (at most MLG_DVCMD_MAX_THREADS). */
+static long threads_or_cores(long n)
+{
+	if (!n)
+		n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1			   ? 1
+	       : n > MLG_DVCMD_MAX_THREADS ? MLG_DVCMD_MAX_THREADS
+					   : n;
+}
+
 static int run_profile(struct mlg_ctx *ctx)
 {
+	if (!dv.threads)
+		dv.threads = threads_or_cores(0);
 	return mlg_dvcmd_profile(&ctx->report, ctx->argc, ctx->argv, &dv);
 }
 
@@ -199,6 +213,7 @@ static int run_infer(struct mlg_ctx *ctx)
 			return rc;
 		}
 	}
+	dv.threads = threads_or_cores(0);
 	rc = mlg_dvcmd_infer(&ctx->report, ctx->argc, ctx->argv, &dv, fd);
 	if (fd >= 0)
 		close(fd);
@@ -220,6 +235,7 @@ static int run_drift(struct mlg_ctx *ctx)
 	if (bad)
 		return mlg_error_set(MLG_EINVALID,
 				     "option '--%s' needs --schema", bad);
+	dv.threads = threads_or_cores(threads);
 	if (!(rc = mlg_dvcmd_drift_prepare(&dc, ref_path, drift_cfg, NULL,
 					   &dv)) &&
 	    !(rc = mlg_dvcmd_profile_inputs(&cur, &ctx->report, ctx->argc,
@@ -294,6 +310,7 @@ static int run(struct mlg_ctx *ctx)
 	o.profile = profile_path || ref_path;
 	mlg_report_set_prop(&ctx->report, "schema", schema_path);
 	/* A reference dataset is profiled with the schema, as the data. */
+	dv.threads = threads_or_cores(threads);
 	rc = ref_path ? mlg_dvcmd_drift_prepare(&dc, ref_path, drift_cfg,
 						&schema, &dv)
 		      : 0;

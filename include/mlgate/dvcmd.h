@@ -44,7 +44,7 @@ struct mlg_dvcmd_opts {
 	const char *output_path; /* where the profile or schema goes */
 	const char *shard;	 /* "K/N", or NULL for every chunk */
 	long chunk_rows;	 /* rows per chunk for sharding */
-	long threads;		 /* profile, infer: 0 or 1 for one */
+	long threads;		 /* threads that profile a file: 0, 1: one */
 	int constraints;	 /* infer: minimum/maximum and enum */
 };
 
@@ -141,11 +141,8 @@ int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p);
  * on a merged profile. Each source adds a pass check "<name>: R rows, C
  * columns profiled" (or "... columns from a saved profile") and its
  * profile table to `r`. o->shard and o->chunk_rows select the chunks of
- * data sources. With o->threads T > 1, T threads each read a local file
- * whole and profile every T-th chunk of it (of the shard), and their
- * profiles merge: the exact statistics are those of one thread, the
- * sketches differ within their bounds (as shards merged do), the same
- * for the same T. Standard input and URLs are read by one thread.
+ * data sources, and o->threads the threads that read each (the profile
+ * does not depend on it: mlg_profile_read()).
  *
  * Errors: MLG_EINVALID "--chunk-rows must be positive", "--threads must
  * be 1 to 64, not <n>", those of mlg_dvcmd_parse_shard(), of
@@ -194,8 +191,8 @@ int mlg_dvcmd_infer(struct mlg_report *r, int n, char *const *srcs,
 
 /*
  * mlg_driftcheck_prepare() for the reference `ref` read with the dialect
- * of mlg_dvcmd_dialect() (with a header, unless JSON Lines) and
- * o->timeout_s; the drift config `config_path` may be NULL. A reference
+ * of mlg_dvcmd_dialect() (with a header, unless JSON Lines),
+ * o->timeout_s and o->threads; the drift config `config_path` may be NULL. A reference
  * dataset is profiled with `schema` (borrowed, may be NULL) as
  * mlg_profile_read() does, so that its columns have the declared types
  * of the current data's validation pass. Its errors, those of

@@ -195,7 +195,8 @@ struct mlg_profile_opts {
 	struct mlg_csv_dialect dialect; /* must have a header, unless jsonl */
 	unsigned shard, nshards;	/* profile chunks shard-1 mod nshards;
 					   0/0: all */
-	uint64_t chunk_rows;		/* rows per chunk for sharding */
+	uint64_t chunk_rows;		/* rows per chunk */
+	unsigned threads;		/* readers: 0 or 1 for one */
 	long timeout_s;			/* for URLs */
 	/* Cast the cells as this schema says (borrowed), or NULL. */
 	const struct mlg_schema *schema;
@@ -209,7 +210,11 @@ struct mlg_profile_opts {
  * Profile `src` (a path, "-" or a URL; compressed input detected): rows
  * cut in chunks of chunk_rows records (blank ones included), of which
  * shard k of N takes chunks k-1, k-1+N, ... (the header goes to every
- * shard). `out` is new.
+ * shard). `out` is new: the profile of the shard's first chunk, with
+ * the others merged in (mlg_profile_merge()) in file order. With
+ * o->threads T > 1 (not for "-" and URLs, which are read once), T
+ * threads each read the input and profile every T-th of these chunks;
+ * the profile is the same for every T.
  *
  * Without a schema the columns are the header's and every cell is
  * text (see the top). With o->schema the profile is the one the
@@ -228,7 +233,9 @@ struct mlg_profile_opts {
  * unterminated quote is MLG_EDATA), MLG_EDATA "'<src>': the input is
  * empty: there is no header row" (CSV), MLG_EINVALID "cannot profile
  * '<src>' without a schema: JSON Lines needs one", and MLG_ERROR when
- * PCRE2 cannot allocate (mlg_cast_ctx_init()).
+ * PCRE2 cannot allocate (mlg_cast_ctx_init()), MLG_EIO "'<src>' changed
+ * while it was read" when one thread finds fewer rows than another, and
+ * MLG_ERROR "cannot start a thread".
  */
 int mlg_profile_read(struct mlg_profile *out, const char *src,
 		     const struct mlg_profile_opts *o);

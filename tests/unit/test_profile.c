@@ -967,6 +967,56 @@ static void test_read_with_schema(void)
 }
 
 /*
+ * Threads each read every T-th chunk, and the chunks merge in file
+ * order: the profile is the same byte for byte for 1 to 5 threads, with
+ * and without a schema and for a shard. The chunks do merge: chunks of
+ * another size give another KLL sketch, with the same exact statistics.
+ */
+static void test_threads_same_profile(void)
+{
+	const char *path = big_csv();
+	struct mlg_profile p, q;
+	struct mlg_schema s;
+	char *first = NULL, *text;
+	unsigned t;
+	int v;
+
+	schema_of(&s, big_schema);
+	for (v = 0; v < 3; v++) {
+		struct mlg_profile_opts o = v == 2 ? popts(2, 3) : popts(0, 0);
+
+		o.schema = v == 1 ? &s : NULL;
+		for (t = 1; t <= 5; t++) {
+			o.threads = t;
+			T_EQ_INT(mlg_profile_read(&p, path, &o), 0);
+			T_EQ_INT(p.rows, v == 2 ? 7000 : N);
+			T_EQ_INT(p.nsources, 1);
+			text = dump(&p);
+			if (t == 1)
+				first = text;
+			else
+				T_EQ_STR(text, first);
+			if (t > 1)
+				free(text);
+			if (t < 5)
+				mlg_profile_release(&p);
+		}
+		if (v < 2) { /* a shard's rows depend on the chunk size */
+			o.threads = 2;
+			o.chunk_rows = 1500;
+			T_EQ_INT(mlg_profile_read(&q, path, &o), 0);
+			same_exact(&p, &q);
+			T_ASSERT(strcmp(text = dump(&q), first));
+			free(text);
+			mlg_profile_release(&q);
+		}
+		free(first);
+		mlg_profile_release(&p);
+	}
+	mlg_schema_release(&s);
+}
+
+/*
  * A schema's casts stand in for the candidates' own only where they are
  * the same casts: with a group char, a decimal comma or bareNumber false,
  * the cells the schema takes are no number candidates. A date of the
@@ -1233,4 +1283,4 @@ MLG_TESTS(T(test_types), T(test_candidates_equal_casts),
 	  T(test_report_table), T(test_read_with_schema),
 	  T(test_candidates_of_casts), T(test_extreme_values),
 	  T(test_read_schema_columns), T(test_read_jsonl),
-	  T(test_merge_declared));
+	  T(test_merge_declared), T(test_threads_same_profile));
