@@ -1301,8 +1301,8 @@ static void json_record(struct mlg_profile *p, struct typed *t,
  * reads them with T readers, each with its own stream: reader t profiles
  * the chunks j with j % T == t, each into an empty profile, and parks
  * it. Parked chunks go into `out` in order, moved there by whichever
- * reader finds the next one parked: chunk 0 becomes `out` and the
- * others merge into it. So
+ * reader finds the next one parked: chunk 0 becomes `out` (its sketches
+ * settled, as a merge settles them) and the others merge into it. So
  * the profile does not depend on T, and a reader that is a chunk ahead
  * of the others goes on with another before it waits.
  */
@@ -1454,6 +1454,7 @@ static void drain_locked(struct pass *ps)
 {
 	struct mlg_profile *out = ps->out;
 	struct slot *s;
+	size_t i;
 	int rc;
 
 	while (!ps->rc && (s = parked(ps, ps->turn))) {
@@ -1463,6 +1464,8 @@ static void drain_locked(struct pass *ps)
 		} else {
 			struct mlg_profile_col *cols = out->cols;
 
+			for (i = 0; i < s->p.ncols; i++)
+				mlg_kll_settle(&s->p.cols[i].kll);
 			out->cols = s->p.cols;
 			out->rows = s->p.rows;
 			s->p.cols = cols;
