@@ -300,10 +300,11 @@ static inline double dval(uint64_t k)
 }
 
 /* LSD radix sort of n <= RADIX_MAX doubles, a byte a pass; a byte all
- * the items share (the high ones, on values of one range) is no pass. */
+ * the items share (the high ones, on values of one range) is no pass.
+ * The keys go to the heap: a thread's stack keeps only the counts. */
 static void radix_sort(double *a, size_t n)
 {
-	uint64_t buf[2][RADIX_MAX], *src = buf[0], *dst = buf[1], *t;
+	uint64_t *src = mlg_malloc(2 * n * sizeof(*src)), *dst = src + n, *t;
 	uint32_t cnt[8][256] = {{0}};
 	size_t i, d;
 
@@ -333,6 +334,7 @@ static void radix_sort(double *a, size_t n)
 	}
 	for (i = 0; i < n; i++)
 		a[i] = dval(src[i]);
+	free(src < dst ? src : dst);
 }
 
 static void sort(double *a, size_t n)
@@ -480,8 +482,10 @@ int mlg_kll_merge(struct mlg_kll *a, const struct mlg_kll *b)
 			b->k);
 	if (a == b)
 		MLG_BUG("merging a KLL sketch into itself");
-	if (!b->n)
+	if (!b->n) {
+		compress(a);
 		return 0;
+	}
 	if (!a->n) {
 		a->min = b->min;
 		a->max = b->max;

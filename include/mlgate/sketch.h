@@ -120,8 +120,9 @@ int mlg_hll_from_json(struct mlg_hll *out, const struct mlg_json_doc *doc,
  * wait in level 0 until 1,024 of them are there over the capacity, then
  * are compacted at once, after one radix sort. Until then the sketch
  * holds them all: queries see them, and mlg_kll_settle() compacts them
- * (merge does, and JSON is written as if it did). Memory stays below
- * about 3k + 8H + 1,024 doubles (k = 200: under 13 KiB for 10^9 values).
+ * (merge does, and JSON is written as if it did). A sketch holds at
+ * most about 3k + 8H + 1,024 items (k = 200, 10^9 values: about 14
+ * KiB); its level arrays keep the largest size each had.
  *
  * Error: for k = 200, every quantile and rank is within eps = 1.33% of
  * the true normalised rank with probability 99% (the rank-error constant
