@@ -9,6 +9,7 @@
 #include "mlgate/buf.h"
 #include "mlgate/driftcheck.h"
 #include "mlgate/error.h"
+#include "mlgate/file.h"
 #include "mlgate/json.h"
 #include "mlgate/util.h"
 #include "mlgate/yaml.h"
@@ -268,7 +269,9 @@ static int sniff(const char *src)
 	FILE *f;
 	int yes;
 
-	if (!strcmp(src, "-") || strstr(src, "://") || !(f = fopen(src, "rb")))
+	/* A pipe is read once: its first bytes are not to be spent. */
+	if (!strcmp(src, "-") || !mlg_file_is_regular(src) ||
+	    !(f = fopen(src, "rb")))
 		return 0;
 	b = mlg_malloc(PEEK);
 	n = fread(b, 1, PEEK, f);

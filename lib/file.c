@@ -394,3 +394,10 @@ int mlg_file_exists(const char *path)
 
 	return !stat(path, &st);
 }
+
+int mlg_file_is_regular(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISREG(st.st_mode);
+}

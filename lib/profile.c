@@ -8,6 +8,7 @@
 #include "mlgate/buf.h"
 #include "mlgate/dateparse.h"
 #include "mlgate/error.h"
+#include "mlgate/file.h"
 #include "mlgate/numparse.h"
 #include "mlgate/profile.h"
 #include "mlgate/stream.h"
@@ -1327,8 +1328,10 @@ struct pass {
 	/* The lock guards what follows, and the readers' slots and done. */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	uint64_t turn; /* the chunk that goes into `out` next */
-	int rc;	       /* the first error, */
+	uint64_t turn;	  /* the chunk that goes into `out` next */
+	uint64_t records; /* where readers found the end, or UINT64_MAX */
+	uint64_t end;	  /* the end of the last chunk parked */
+	int rc;		  /* the first error, */
 	char msg[sizeof(((struct mlg_error *)0)->message)]; /* its message */
 };
 
@@ -1359,6 +1362,21 @@ static int changed_locked(struct pass *ps)
 	fail_locked(ps, mlg_error_set(MLG_EIO, "'%s' changed while it was read",
 				      ps->src));
 	return ps->rc;
+}
+
+/* A reader found the end after `records` records: the others must
+ * find it there too. 0, or the pass's error. */
+static int ended(struct pass *ps, uint64_t records)
+{
+	int rc;
+
+	pthread_mutex_lock(&ps->mu);
+	if (ps->records != UINT64_MAX && ps->records != records)
+		changed_locked(ps);
+	ps->records = records;
+	rc = ps->rc;
+	pthread_mutex_unlock(&ps->mu);
+	return rc;
 }
 
 static int failed(struct pass *ps)
@@ -1462,13 +1480,10 @@ static void drain_locked(struct pass *ps)
 			if ((rc = mlg_profile_merge(out, &s->p)))
 				fail_locked(ps, rc);
 		} else {
-			struct mlg_profile_col *cols = out->cols;
-
 			for (i = 0; i < s->p.ncols; i++)
 				mlg_kll_settle(&s->p.cols[i].kll);
-			out->cols = s->p.cols;
-			out->rows = s->p.rows;
-			s->p.cols = cols;
+			*out = s->p;
+			memset(&s->p, 0, sizeof(s->p));
 		}
 		mlg_profile_reset(&s->p);
 		s->state = SLOT_FREE;
@@ -1505,20 +1520,25 @@ static struct slot *next_slot(struct reader *r)
 	if (s)
 		s->state = SLOT_FILLING;
 	pthread_mutex_unlock(&ps->mu);
-	/* The columns are those of `out`, which took them. */
-	if (s && !s->p.cols &&
-	    mlg_profile_init(&s->p, (const char *const *)ps->names, ps->ncols,
-			     ps->o->schema))
-		MLG_BUG("cannot set up the profile of a chunk");
 	return s;
 }
 
-/* Park chunk j; 0, or the pass's error. */
-static int park(struct pass *ps, struct slot *s, uint64_t j)
+/* A profile of the columns, new (`out` takes chunk 0's). */
+static int chunk_init(struct pass *ps, struct mlg_profile *p)
+{
+	return mlg_profile_init(p, (const char *const *)ps->names, ps->ncols,
+				ps->o->schema);
+}
+
+/* Park chunk j, which ends before record `end`; 0, or the pass's
+ * error. */
+static int park(struct pass *ps, struct slot *s, uint64_t j, uint64_t end)
 {
 	int rc;
 
 	pthread_mutex_lock(&ps->mu);
+	if (end > ps->end)
+		ps->end = end;
 	s->j = j;
 	s->state = SLOT_PARKED;
 	drain_locked(ps);
@@ -1545,20 +1565,27 @@ static int reader_run(struct reader *r)
 		if (mine && !s && !(s = next_slot(r)))
 			return 0;
 		for (i = 0; i < per; i++) {
-			if (!mine)
-				rc = mlg_csv_reader_skip(&r->rd);
-			else if ((rc = mlg_csv_reader_next(&r->rd, &rec)) == 1)
-				profile_record(r, &s->p, &rec);
+			rc = mine ? mlg_csv_reader_next(&r->rd, &rec)
+				  : mlg_csv_reader_skip(&r->rd);
 			if (rc != 1)
 				break;
+			if (!mine)
+				continue;
+			/* Set up at the first row: a reader that finds no
+			 * chunk of its own needs none. */
+			if (!s->p.cols && (rc = chunk_init(ps, &s->p)))
+				return rc;
+			profile_record(r, &s->p, &rec);
 		}
 		if (rc < 0) {
 			if (rc == MLG_EDATA || rc == MLG_ELIMIT)
 				mlg_error_prefix("'%s'", ps->src);
 			return rc;
 		}
+		if (!rc && ended(ps, c * per + i))
+			return 0;
 		if (mine && s->p.rows) {
-			if (park(ps, s, c / n))
+			if (park(ps, s, c / n, c * per + i))
 				return 0;
 			s = NULL;
 		} else if (failed(ps)) {
@@ -1604,13 +1631,15 @@ int mlg_profile_read(struct mlg_profile *out, const char *src,
 				     "cannot profile '%s' without a schema: "
 				     "JSON Lines needs one",
 				     src);
-	/* Standard input and URLs can be read once only. */
-	if (!strcmp(src, "-") || strstr(src, "://"))
+	/* Only a file can be read by several threads: standard input,
+	 * URLs, pipes and devices are read once. */
+	if (!strcmp(src, "-") || !mlg_file_is_regular(src))
 		nt = 1;
 	ps.o = o;
 	ps.src = src;
 	ps.out = out;
 	ps.nreaders = nt;
+	ps.records = UINT64_MAX;
 	pthread_mutex_init(&ps.mu, NULL);
 	pthread_cond_init(&ps.cv, NULL);
 	ps.readers = rs = mlg_calloc(nt, sizeof(*rs));
@@ -1619,11 +1648,13 @@ int mlg_profile_read(struct mlg_profile *out, const char *src,
 		rs[t].t = t;
 		rs[t].ty.cell = (struct mlg_buf)MLG_BUF_INIT;
 	}
-	if ((rc = reader_open(&rs[0])) ||
-	    (rc = mlg_profile_init(out, (const char *const *)ps.names, ps.ncols,
-				   o->schema)))
+	if ((rc = reader_open(&rs[0])))
 		goto done;
-	mlg_profile_add_source(out, src);
+	if (!ps.ncols) {
+		rc = mlg_error_set(MLG_EINVALID,
+				   "a profile needs at least one column");
+		goto done;
+	}
 	for (; started < nt; started++)
 		if (pthread_create(&rs[started].tid, NULL, reader_main,
 				   &rs[started])) {
@@ -1635,12 +1666,20 @@ int mlg_profile_read(struct mlg_profile *out, const char *src,
 	reader_done(&rs[0], reader_run(&rs[0]));
 	for (t = 1; t < started; t++)
 		pthread_join(rs[t].tid, NULL);
-	/* A chunk left parked came after one that no reader saw. */
+	/* A chunk left parked came after one that no reader saw; a chunk
+	 * that ends after the end came from a file that grew. */
 	for (i = 0; !ps.rc && i < (size_t)nt * SLOTS; i++)
 		if (rs[i / SLOTS].slot[i % SLOTS].state == SLOT_PARKED)
 			changed_locked(&ps);
-	if ((rc = ps.rc))
+	if (!ps.rc && ps.end > ps.records)
+		changed_locked(&ps);
+	if ((rc = ps.rc)) {
 		mlg_error_set(rc, "%s", ps.msg);
+		goto done;
+	}
+	if (!out->cols && (rc = chunk_init(&ps, out))) /* no rows */
+		goto done;
+	mlg_profile_add_source(out, src);
 done:
 	for (t = 0; t < nt; t++)
 		reader_close(&rs[t]);

@@ -153,8 +153,8 @@ static const struct mlg_opt profile_opts[] = {
 	 "merges (default 10000)",
 	 NULL},
 	{"threads", 'j', MLG_OPT_INT, &dv.threads, "N",
-	 "read each file in N threads (default: one per core; the profile "
-	 "is the same for any N)",
+	 "read each file in N threads (default: one per core, at most 8; "
+	 "the profile is the same for any N)",
 	 NULL},
 	DIALECT_OPTS,
 	MLG_OPT_END,
@@ -175,11 +175,14 @@ static const struct mlg_opt infer_opts[] = {
 	MLG_OPT_END,
 };
 
-/* N threads, or one per core (at most MLG_DVCMD_MAX_THREADS). */
+/* N threads, or one per core up to 8: each holds two chunk profiles
+ * (30 KB a column) and reads the whole file. */
 static long threads_or_cores(long n)
 {
-	if (!n)
+	if (!n) {
 		n = sysconf(_SC_NPROCESSORS_ONLN);
+		n = n > 8 ? 8 : n;
+	}
 	return n < 1			   ? 1
 	       : n > MLG_DVCMD_MAX_THREADS ? MLG_DVCMD_MAX_THREADS
 					   : n;

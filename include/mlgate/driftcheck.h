@@ -118,14 +118,15 @@ mlg_driftcheck_limits(const struct mlg_driftcheck_config *c, const char *column,
  * and whose first object has the member "profile_version" within its
  * first 64 KiB (or is still open after them: a profile whose members are
  * sorted). A JSON Lines file, whose first record closes without that
- * member, is not. "-", URLs and unreadable files are not (0). Reads at
- * most 64 KiB; never fails.
+ * member, is not. "-", URLs, pipes, devices and unreadable files are
+ * not (0): a pipe's first bytes would be spent. Reads at most 64 KiB;
+ * never fails.
  */
 int mlg_driftcheck_is_profile(const char *src);
 
 /*
  * The profile of the reference `src` into `out` (new; release it): a
- * local file that starts with '{' (after a byte order mark and blanks)
+ * regular file that starts with '{' (after a byte order mark and blanks)
  * is loaded as a saved profile (mlg_profile_load() and its errors, so
  * JSON that is no profile gets "missing required property
  * 'profile_version'"), unless o->jsonl and it is no profile

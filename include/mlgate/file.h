@@ -117,4 +117,9 @@ int mlg_file_append(const char *path, const void *data, size_t len);
  * symbolic links are followed), else 0. Never sets an error. */
 int mlg_file_exists(const char *path);
 
+/* 1 when `path` names a regular file (symbolic links followed), which
+ * can be read more than once, unlike a pipe or a device; else 0. Never
+ * sets an error. */
+int mlg_file_is_regular(const char *path);
+
 #endif

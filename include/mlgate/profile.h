@@ -211,10 +211,11 @@ struct mlg_profile_opts {
  * cut in chunks of chunk_rows records (blank ones included), of which
  * shard k of N takes chunks k-1, k-1+N, ... (the header goes to every
  * shard). `out` is new: the profile of the shard's first chunk, with
- * the others merged in (mlg_profile_merge()) in file order. With
- * o->threads T > 1 (not for "-" and URLs, which are read once), T
- * threads each read the input and profile every T-th of these chunks;
- * the profile is the same for every T.
+ * the others merged in (mlg_profile_merge()) in file order, its KLL
+ * sketches settled. With o->threads T > 1 and a regular file (standard
+ * input, URLs, pipes and devices are read once), T threads each read
+ * the file and profile every T-th of these chunks, each holding up to
+ * two chunk profiles; the profile is the same for every T.
  *
  * Without a schema the columns are the header's and every cell is
  * text (see the top). With o->schema the profile is the one the
@@ -232,10 +233,11 @@ struct mlg_profile_opts {
  * Errors: those of mlg_stream_open() and the CSV reader (an
  * unterminated quote is MLG_EDATA), MLG_EDATA "'<src>': the input is
  * empty: there is no header row" (CSV), MLG_EINVALID "cannot profile
- * '<src>' without a schema: JSON Lines needs one", and MLG_ERROR when
- * PCRE2 cannot allocate (mlg_cast_ctx_init()), MLG_EIO "'<src>' changed
- * while it was read" when one thread finds fewer rows than another, and
- * MLG_ERROR "cannot start a thread".
+ * '<src>' without a schema: JSON Lines needs one", MLG_EINVALID "a
+ * profile needs at least one column", MLG_ERROR when PCRE2 cannot
+ * allocate (mlg_cast_ctx_init()), MLG_EIO "'<src>' changed while it
+ * was read" when the threads find the end of the file at different
+ * rows, and MLG_ERROR "cannot start a thread".
  */
 int mlg_profile_read(struct mlg_profile *out, const char *src,
 		     const struct mlg_profile_opts *o);
