@@ -41,9 +41,9 @@ while rounds; do
 			"$dv" --schema "$schema" --threads 2 --quiet \
 			--profile "$work/valprof.json" "$csv"
 		for k in 1 2; do
-			timed shard$k "profile --shard $k/2" "" \
-				"$dv" profile --shard $k/2 --quiet "$csv" \
-				-o "$work/shard$k.json"
+			timed shard$k "profile --shard $k/2, 2 threads" "" \
+				"$dv" profile --shard $k/2 --threads 2 \
+				--quiet "$csv" -o "$work/shard$k.json"
 		done
 		timed merge "merge of the 2 shards" "" \
 			"$dv" merge --quiet "$work/shard1.json" \
@@ -76,6 +76,7 @@ printf '\nvs pandas = pandas seconds / run seconds (higher is faster)\n'
 printf 'MB/s and rows/s are of the whole file, which every run reads (a shard\n'
 printf 'profiles half of the rows and steps over the rest); merge reads two\n'
 printf 'profiles only.\n'
-printf '"2 jobs in parallel" = the slower shard + merge (RSS: the larger shard).\n'
+printf '"2 jobs in parallel" = the slower shard + merge (RSS: the larger shard):\n'
+printf 'two jobs on runners of this machine'"'"'s kind, each shard with 2 threads.\n'
 printf 'MB = 10^6 bytes; RSS MB = peak resident set\n'
 finish
