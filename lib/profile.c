@@ -1330,7 +1330,6 @@ struct pass {
 	pthread_cond_t cv;
 	uint64_t turn;	  /* the chunk that goes into `out` next */
 	uint64_t records; /* where readers found the end, or UINT64_MAX */
-	uint64_t end;	  /* the end of the last chunk parked */
 	int rc;		  /* the first error, */
 	char msg[sizeof(((struct mlg_error *)0)->message)]; /* its message */
 };
@@ -1357,36 +1356,10 @@ static void fail_locked(struct pass *ps, int rc)
 	pthread_cond_broadcast(&ps->cv);
 }
 
-static int changed_locked(struct pass *ps)
+static void changed_locked(struct pass *ps)
 {
 	fail_locked(ps, mlg_error_set(MLG_EIO, "'%s' changed while it was read",
 				      ps->src));
-	return ps->rc;
-}
-
-/* A reader found the end after `records` records: the others must
- * find it there too. 0, or the pass's error. */
-static int ended(struct pass *ps, uint64_t records)
-{
-	int rc;
-
-	pthread_mutex_lock(&ps->mu);
-	if (ps->records != UINT64_MAX && ps->records != records)
-		changed_locked(ps);
-	ps->records = records;
-	rc = ps->rc;
-	pthread_mutex_unlock(&ps->mu);
-	return rc;
-}
-
-static int failed(struct pass *ps)
-{
-	int rc;
-
-	pthread_mutex_lock(&ps->mu);
-	rc = ps->rc;
-	pthread_mutex_unlock(&ps->mu);
-	return rc;
 }
 
 /* Open the input and read the header; the first reader names the
@@ -1485,7 +1458,6 @@ static void drain_locked(struct pass *ps)
 			*out = s->p;
 			memset(&s->p, 0, sizeof(s->p));
 		}
-		mlg_profile_reset(&s->p);
 		s->state = SLOT_FREE;
 		ps->turn++;
 		pthread_cond_broadcast(&ps->cv);
@@ -1530,18 +1502,28 @@ static int chunk_init(struct pass *ps, struct mlg_profile *p)
 				ps->o->schema);
 }
 
-/* Park chunk j, which ends before record `end`; 0, or the pass's
- * error. */
-static int park(struct pass *ps, struct slot *s, uint64_t j, uint64_t end)
+/*
+ * A chunk is read: park it as chunk j when `s` holds it. When the input
+ * ended after `records` records, every reader must find the end there
+ * too; as each reads on to the end unless the pass fails, equal ends
+ * mean every chunk was read, and parked, by its reader. 0, or the
+ * pass's error.
+ */
+static int chunk_done(struct pass *ps, struct slot *s, uint64_t j, int end,
+		      uint64_t records)
 {
 	int rc;
 
 	pthread_mutex_lock(&ps->mu);
-	if (end > ps->end)
-		ps->end = end;
-	s->j = j;
-	s->state = SLOT_PARKED;
-	drain_locked(ps);
+	if (end && ps->records != UINT64_MAX && ps->records != records)
+		changed_locked(ps);
+	if (end)
+		ps->records = records;
+	if (s) {
+		s->j = j;
+		s->state = SLOT_PARKED;
+		drain_locked(ps);
+	}
 	rc = ps->rc;
 	pthread_mutex_unlock(&ps->mu);
 	return rc;
@@ -1558,12 +1540,18 @@ static int reader_run(struct reader *r)
 	uint64_t k = o->nshards ? o->shard - 1 : 0, c, i;
 	struct mlg_csv_record rec;
 	struct slot *s = NULL;
-	int rc = 1, mine;
+	int rc = 1, mine, full;
 
 	for (c = 0; rc == 1; c++) {
 		mine = c % n == k && c / n % ps->nreaders == r->t;
-		if (mine && !s && !(s = next_slot(r)))
-			return 0;
+		if (mine && !s) {
+			if (!(s = next_slot(r)))
+				return 0;
+			/* Emptied here, not where it was merged: the lock
+			 * is not held. */
+			if (s->p.rows)
+				mlg_profile_reset(&s->p);
+		}
 		for (i = 0; i < per; i++) {
 			rc = mine ? mlg_csv_reader_next(&r->rd, &rec)
 				  : mlg_csv_reader_skip(&r->rd);
@@ -1582,15 +1570,11 @@ static int reader_run(struct reader *r)
 				mlg_error_prefix("'%s'", ps->src);
 			return rc;
 		}
-		if (!rc && ended(ps, c * per + i))
+		full = mine && s->p.rows;
+		if (chunk_done(ps, full ? s : NULL, c / n, !rc, c * per + i))
 			return 0;
-		if (mine && s->p.rows) {
-			if (park(ps, s, c / n, c * per + i))
-				return 0;
+		if (full)
 			s = NULL;
-		} else if (failed(ps)) {
-			return 0;
-		}
 	}
 	return 0;
 }
@@ -1650,11 +1634,6 @@ int mlg_profile_read(struct mlg_profile *out, const char *src,
 	}
 	if ((rc = reader_open(&rs[0])))
 		goto done;
-	if (!ps.ncols) {
-		rc = mlg_error_set(MLG_EINVALID,
-				   "a profile needs at least one column");
-		goto done;
-	}
 	for (; started < nt; started++)
 		if (pthread_create(&rs[started].tid, NULL, reader_main,
 				   &rs[started])) {
@@ -1666,13 +1645,6 @@ int mlg_profile_read(struct mlg_profile *out, const char *src,
 	reader_done(&rs[0], reader_run(&rs[0]));
 	for (t = 1; t < started; t++)
 		pthread_join(rs[t].tid, NULL);
-	/* A chunk left parked came after one that no reader saw; a chunk
-	 * that ends after the end came from a file that grew. */
-	for (i = 0; !ps.rc && i < (size_t)nt * SLOTS; i++)
-		if (rs[i / SLOTS].slot[i % SLOTS].state == SLOT_PARKED)
-			changed_locked(&ps);
-	if (!ps.rc && ps.end > ps.records)
-		changed_locked(&ps);
 	if ((rc = ps.rc)) {
 		mlg_error_set(rc, "%s", ps.msg);
 		goto done;
