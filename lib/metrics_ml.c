@@ -96,17 +96,6 @@ struct mlg_rank_item *mlg_metrics_scratch(size_t n)
 	return mlg_malloc((2 * n + 1) * sizeof(struct mlg_rank_item));
 }
 
-/* Doubles as unsigned keys of the same order (negative numbers flipped). */
-static uint64_t key_of(double d)
-{
-	uint64_t u;
-
-	if (d == 0)
-		d = 0; /* -0 sorts with +0: numpy sees them as tied */
-	memcpy(&u, &d, sizeof(u));
-	return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
-}
-
 /*
  * LSD radix sort on the key, 8 bits per pass. A pass where every key has
  * the same digit is skipped, so probabilities (which share their top
@@ -196,7 +185,7 @@ int mlg_metric_rank(double *auc, double *ap, const double *score,
 	for (i = 0; i < n; i++) {
 		double wi = w ? w[i] : 1;
 
-		a[i].key = key_of(score[i]);
+		a[i].key = mlg_double_key(score[i]);
 		a[i].w = pos[i] ? wi : -wi;
 		if (!pos[i] && wi == 0)
 			a[i].w = -0.0;
@@ -350,43 +339,6 @@ static int32_t predicted(const struct mlg_cls_data *d, size_t i)
 		if (pget(d, i, c) > pget(d, i, best))
 			best = c;
 	return (int32_t)best;
-}
-
-/*
- * LSD radix sort of plain 64-bit keys, 11 bits per pass (6 passes, fewer
- * when a digit is the same in every key). Returns `a` or `tmp`.
- */
-static uint64_t *rsort64(uint64_t *a, uint64_t *tmp, size_t n)
-{
-	size_t(*count)[2048] = mlg_calloc(6, sizeof(*count)), i;
-	int pass;
-
-	for (i = 0; i < n; i++) {
-		uint64_t k = a[i];
-
-		for (pass = 0; pass < 6; pass++)
-			count[pass][(k >> (11 * pass)) & 2047]++;
-	}
-	for (pass = 0; pass < 6; pass++) {
-		size_t *c = count[pass], sum = 0, t;
-		uint64_t *s;
-		int d;
-
-		if (n && c[(a[0] >> (11 * pass)) & 2047] == n)
-			continue;
-		for (d = 0; d < 2048; d++) {
-			t = c[d];
-			c[d] = sum;
-			sum += t;
-		}
-		for (i = 0; i < n; i++)
-			tmp[c[(a[i] >> (11 * pass)) & 2047]++] = a[i];
-		s = a;
-		a = tmp;
-		tmp = s;
-	}
-	free(count);
-	return a;
 }
 
 /* Clip to [eps, 1 - eps] as fmin(fmax(q, eps), 1 - eps), NaN to eps,
@@ -583,7 +535,8 @@ static int binary_ranking(struct mlg_metrics *out, const struct mlg_cls_data *d,
 	}
 	N = (double)n - P;
 	memset(&cv, 0, sizeof(cv));
-	sorted = rsort64(k, k + n, n);
+	/* 11 bits a digit: 6 passes at most. */
+	sorted = mlg_radix_sort64(k, k + n, n, 11);
 	for (i = n; i > 0;) {
 		uint64_t v = sorted[i - 1] >> 1;
 		size_t j = i, pos = 0;
@@ -616,7 +569,7 @@ static const char *ovr_auc(double *out, const struct mlg_cls_data *d,
 			double w = d->w ? d->w[i] : 1;
 			int pos = d->y[i] == (int32_t)c;
 
-			a[i].key = key_of(pget(d, i, c));
+			a[i].key = mlg_double_key(pget(d, i, c));
 			a[i].w = pos ? w : -w;
 			if (!pos && w == 0)
 				a[i].w = -0.0;
@@ -649,7 +602,7 @@ static void probability(struct mlg_metrics *out, const struct mlg_cls_data *d,
 		for (i = 0; i < d->n; i++) {
 			double w = d->w ? d->w[i] : 1;
 
-			a[i].key = key_of(ppos(d, i));
+			a[i].key = mlg_double_key(ppos(d, i));
 			a[i].w = d->y[i] == 1 ? w : -w;
 			if (d->y[i] != 1 && w == 0)
 				a[i].w = -0.0;
@@ -766,7 +719,7 @@ void mlg_metrics_regression(struct mlg_metrics *out, const double *y,
 		ape += wi * e / fmax(fabs(y[i]), DBL_EPSILON);
 		if (e > mx)
 			mx = e;
-		a[i].key = key_of(e);
+		a[i].key = mlg_double_key(e);
 		a[i].w = wi;
 	}
 	if (!(wt > 0))

@@ -20,9 +20,6 @@
  * less than a small sort every 8 to 16 values, and far less than the
  * sorts a fresh sketch makes while its capacity is still empty. */
 #define BATCH 1024
-/* Radix sorts take up to this many items (twice a batch: a merge of
- * two sketches that hold one each). */
-#define RADIX_MAX (2 * BATCH)
 
 /* Items and their cumulative weights in value order: what queries read. */
 struct view {
@@ -81,96 +78,8 @@ void mlg_kll_release(struct mlg_kll *s)
 }
 
 /* Sorting doubles (never NaN here) without qsort's indirect calls,
- * which would double the cost of an add. */
-static void insertion_sort(double *a, size_t n)
-{
-	size_t i, j;
-	double x;
-
-	for (i = 1; i < n; i++) {
-		x = a[i];
-		for (j = i; j > 0 && a[j - 1] > x; j--)
-			a[j] = a[j - 1];
-		a[j] = x;
-	}
-}
-
-static void sift(double *a, size_t i, size_t n)
-{
-	size_t c;
-	double x = a[i];
-
-	while ((c = 2 * i + 1) < n) {
-		if (c + 1 < n && a[c + 1] > a[c])
-			c++;
-		if (!(a[c] > x))
-			break;
-		a[i] = a[c];
-		i = c;
-	}
-	a[i] = x;
-}
-
-static void heap_sort(double *a, size_t n)
-{
-	size_t i;
-	double t;
-
-	for (i = n / 2; i-- > 0;)
-		sift(a, i, n);
-	for (i = n; i-- > 1;) {
-		t = a[0];
-		a[0] = a[i];
-		a[i] = t;
-		sift(a, 0, i);
-	}
-}
-
-/* Quicksort with a median of three and Hoare's partition (balanced on
- * ties), heapsort when it degenerates, so O(n log n) on any input. */
-static void sort_doubles(double *a, size_t n, int depth)
-{
-	double p, t;
-	size_t i, j;
-
-	while (n > 16) {
-		if (!depth--) {
-			heap_sort(a, n);
-			return;
-		}
-		p = a[n / 2];
-		if (a[0] > p)
-			p = a[0] > a[n - 1] ? (a[n - 1] > p ? a[n - 1] : p)
-					    : a[0];
-		else if (p > a[n - 1])
-			p = a[0] > a[n - 1] ? a[0] : a[n - 1];
-		i = 0;
-		j = n - 1;
-		for (;;) {
-			while (a[i] < p)
-				i++;
-			while (a[j] > p)
-				j--;
-			if (i >= j)
-				break;
-			t = a[i];
-			a[i++] = a[j];
-			a[j--] = t;
-		}
-		/* a[0 .. j] <= p <= a[j+1 .. n): recurse on the smaller. */
-		j++;
-		if (j < n - j) {
-			sort_doubles(a, j, depth);
-			a += j;
-			n -= j;
-		} else {
-			sort_doubles(a + j, n - j, depth);
-			n = j;
-		}
-	}
-	insertion_sort(a, n);
-}
-
+ * which would double the cost of an add: a network, merges, or a radix
+ * sort by size. */
 /*
  * Batcher's odd-even merge sort of 16 items: compare-exchanges that do
  * not branch on the data, where an insertion sort mispredicts about once
@@ -275,72 +184,29 @@ static void merge2(double *out, const double *x, size_t n, const double *y,
 	memcpy(out + (n - i), y + j, (m - j) * sizeof(*out));
 }
 
-/* Level 0 of a sketch that is still small is compacted at up to a few
- * hundred items: runs of 16 by the network, then merged pairwise. A
- * quicksort of them mispredicted about every other compare, a sixth of
- * the time of a profile made alongside validation. */
-#define MERGE_MAX 512
+/* Up to a few hundred items (a merge's level 0, a query's): runs of 16
+ * by the network, then merged pairwise. A quicksort of them
+ * mispredicted about every other compare, a sixth of the time of a
+ * profile made alongside validation. More (a batch) go by radix. */
+#define MERGE_MAX 256
 
-/* An order-preserving key of a double that is not NaN (-0 is 0 here). */
-static inline uint64_t dkey(double x)
-{
-	uint64_t u;
-
-	memcpy(&u, &x, 8);
-	return u >> 63 ? ~u : u | (uint64_t)1 << 63;
-}
-
-static inline double dval(uint64_t k)
-{
-	double x;
-
-	k = k >> 63 ? k & ~((uint64_t)1 << 63) : ~k;
-	memcpy(&x, &k, 8);
-	return x;
-}
-
-/* LSD radix sort of n <= RADIX_MAX doubles, a byte a pass; a byte all
- * the items share (the high ones, on values of one range) is no pass.
- * The keys go to the heap: a thread's stack keeps only the counts. */
+/* A batch sorts by radix on the doubles' keys, a byte a digit. */
 static void radix_sort(double *a, size_t n)
 {
-	uint64_t *src = mlg_malloc(2 * n * sizeof(*src)), *dst = src + n, *t;
-	uint32_t cnt[8][256] = {{0}};
-	size_t i, d;
+	uint64_t *k = mlg_malloc(2 * n * sizeof(*k)), *sorted;
+	size_t i;
 
-	for (i = 0; i < n; i++) {
-		uint64_t k = dkey(a[i]);
-
-		src[i] = k;
-		for (d = 0; d < 8; d++)
-			cnt[d][k >> (8 * d) & 255]++;
-	}
-	for (d = 0; d < 8; d++) {
-		uint32_t *c = cnt[d], sum = 0, x;
-		unsigned b;
-
-		if (c[src[0] >> (8 * d) & 255] == n)
-			continue;
-		for (b = 0; b < 256; b++) {
-			x = c[b];
-			c[b] = sum;
-			sum += x;
-		}
-		for (i = 0; i < n; i++)
-			dst[c[src[i] >> (8 * d) & 255]++] = src[i];
-		t = src;
-		src = dst;
-		dst = t;
-	}
 	for (i = 0; i < n; i++)
-		a[i] = dval(src[i]);
-	free(src < dst ? src : dst);
+		k[i] = mlg_double_key(a[i]);
+	sorted = mlg_radix_sort64(k, k + n, n, 8);
+	for (i = 0; i < n; i++)
+		a[i] = mlg_key_double(sorted[i]);
+	free(k);
 }
 
 static void sort(double *a, size_t n)
 {
 	double tmp[MERGE_MAX], *src = a, *dst = tmp, *t;
-	int depth = 0;
 	size_t m, w, i;
 
 	/* Ascending input (ids, times) is common and sorted already. */
@@ -352,31 +218,25 @@ static void sort(double *a, size_t n)
 		sort16(a, n);
 		return;
 	}
-	if (n > MERGE_MAX / 2 && n <= RADIX_MAX) {
+	if (n > MERGE_MAX) {
 		radix_sort(a, n);
 		return;
 	}
-	if (n <= MERGE_MAX) {
-		for (i = 0; i < n; i += 16)
-			sort16(a + i, n - i < 16 ? n - i : 16);
-		for (w = 16; w < n; w *= 2) {
-			for (i = 0; i < n; i += 2 * w) {
-				size_t l = n - i < w ? n - i : w;
-				size_t r = n - i - l < w ? n - i - l : w;
+	for (i = 0; i < n; i += 16)
+		sort16(a + i, n - i < 16 ? n - i : 16);
+	for (w = 16; w < n; w *= 2) {
+		for (i = 0; i < n; i += 2 * w) {
+			size_t l = n - i < w ? n - i : w;
+			size_t r = n - i - l < w ? n - i - l : w;
 
-				merge2(dst + i, src + i, l, src + i + l, r);
-			}
-			t = src;
-			src = dst;
-			dst = t;
+			merge2(dst + i, src + i, l, src + i + l, r);
 		}
-		if (src != a)
-			memcpy(a, src, n * sizeof(*a));
-		return;
+		t = src;
+		src = dst;
+		dst = t;
 	}
-	for (m = n; m; m >>= 1)
-		depth += 2;
-	sort_doubles(a, n, depth);
+	if (src != a)
+		memcpy(a, src, n * sizeof(*a));
 }
 
 /* Merge sorted src[0 .. n) into sorted level h, from the back. */

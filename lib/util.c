@@ -149,6 +149,39 @@ double mlg_monotonic(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+uint64_t *mlg_radix_sort64(uint64_t *a, uint64_t *tmp, size_t n, unsigned bits)
+{
+	unsigned passes, p;
+	size_t radix = (size_t)1 << bits, mask = radix - 1, i, d, sum, t;
+	size_t *count, *c;
+	uint64_t *s;
+
+	if (bits < 1 || bits > 16)
+		MLG_BUG("radix sort digits of 1 to 16 bits");
+	passes = (64 + bits - 1) / bits;
+	count = mlg_calloc(passes * radix, sizeof(*count));
+	for (i = 0; i < n; i++)
+		for (p = 0; p < passes; p++)
+			count[p * radix + (a[i] >> (bits * p) & mask)]++;
+	for (p = 0; p < passes; p++) {
+		c = count + p * radix;
+		if (n && c[a[0] >> (bits * p) & mask] == n)
+			continue;
+		for (d = 0, sum = 0; d < radix; d++) {
+			t = c[d];
+			c[d] = sum;
+			sum += t;
+		}
+		for (i = 0; i < n; i++)
+			tmp[c[a[i] >> (bits * p) & mask]++] = a[i];
+		s = a;
+		a = tmp;
+		tmp = s;
+	}
+	free(count);
+	return a;
+}
+
 size_t mlg_ncpu(size_t max)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -43,6 +43,36 @@ static inline uint64_t mlg_mix64(uint64_t h)
 	return h;
 }
 
+/* An unsigned key of a double (not NaN) that sorts in the same order:
+ * negative numbers flipped, -0 as +0 (numpy ties them). */
+static inline uint64_t mlg_double_key(double d)
+{
+	uint64_t u;
+
+	if (d == 0)
+		d = 0;
+	memcpy(&u, &d, sizeof(u));
+	return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
+}
+
+/* The double of a key of mlg_double_key(). */
+static inline double mlg_key_double(uint64_t k)
+{
+	double d;
+
+	k = k >> 63 ? k & ~(UINT64_C(1) << 63) : ~k;
+	memcpy(&d, &k, sizeof(d));
+	return d;
+}
+
+/*
+ * LSD radix sort of n 64-bit keys, `bits` (1 to 16) a pass; a pass where
+ * every key has the same digit is skipped (keys of values of one range
+ * share their high digits). `tmp` holds n keys. Returns `a` or `tmp`,
+ * whichever holds the sorted keys.
+ */
+uint64_t *mlg_radix_sort64(uint64_t *a, uint64_t *tmp, size_t n, unsigned bits);
+
 /* Unaligned little-endian reads, the first byte lowest: one load. */
 static inline uint64_t mlg_load_le64(const void *p)
 {

@@ -1,0 +1,66 @@
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlgate/util.h"
+#include "test.h"
+
+static int cmp_u64(const void *pa, const void *pb)
+{
+	uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Keys sort as their doubles, -0 with +0, and give them back. */
+static void test_double_key(void)
+{
+	static const double v[] = {-DBL_MAX,  -1e300, -2.5,	-DBL_MIN,
+				   -4.9e-324, 0,      4.9e-324, DBL_MIN,
+				   1,	      2.5,    1e300,	DBL_MAX};
+	size_t i;
+
+	for (i = 0; i < MLG_ARRAY_SIZE(v); i++) {
+		T_EQ_DBL(mlg_key_double(mlg_double_key(v[i])), v[i], 0);
+		if (i)
+			T_ASSERT(mlg_double_key(v[i - 1]) <
+				 mlg_double_key(v[i]));
+	}
+	T_EQ_INT(mlg_double_key(-0.0), mlg_double_key(0.0));
+	T_ASSERT(!signbit(mlg_key_double(mlg_double_key(-0.0))));
+}
+
+/* Against qsort, for digits of 1, 8, 11 and 16 bits, on random keys and
+ * on keys that share their high bits (passes skipped), and n of 0 and 1. */
+static void test_radix_sort64(void)
+{
+	static const unsigned bits[] = {1, 8, 11, 16};
+	static const size_t sizes[] = {0, 1, 2, 1000, 5000};
+	uint64_t x = 88172645463325252ull;
+	size_t b, z, i;
+
+	for (b = 0; b < MLG_ARRAY_SIZE(bits); b++)
+		for (z = 0; z < MLG_ARRAY_SIZE(sizes); z++) {
+			size_t n = sizes[z];
+			uint64_t *a = mlg_malloc((2 * n + 1) * sizeof(*a));
+			uint64_t *want = mlg_malloc((n + 1) * sizeof(*a));
+			uint64_t *got;
+
+			for (i = 0; i < n; i++) {
+				a[i] = t_xorshift(&x);
+				if (z % 2) /* one range: high bits shared */
+					a[i] = 0xabcd000000000000ull |
+					       a[i] % 100000;
+				want[i] = a[i];
+			}
+			qsort(want, n, sizeof(*want), cmp_u64);
+			got = mlg_radix_sort64(a, a + n, n, bits[b]);
+			T_ASSERT(got == a || got == a + n);
+			T_ASSERT(!n || !memcmp(got, want, n * sizeof(*got)));
+			free(a);
+			free(want);
+		}
+}
+
+MLG_TESTS(T(test_double_key), T(test_radix_sort64));
