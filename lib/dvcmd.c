@@ -313,6 +313,13 @@ static int load_input(struct mlg_profile *out, const char *src,
 	return rc;
 }
 
+/* o->threads, or for 0 one per core up to 8: each holds two chunk
+ * profiles (30 KB a column) and reads the whole file. */
+static unsigned threads_of(const struct mlg_dvcmd_opts *o)
+{
+	return o->threads ? (unsigned)o->threads : (unsigned)mlg_ncpu(8);
+}
+
 static int read_input(struct mlg_profile *out, struct mlg_profile_opts *po,
 		      const struct mlg_dvcmd_opts *o, const char *src)
 {
@@ -391,7 +398,7 @@ int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
 	    (rc = mlg_dvcmd_parse_shard(&po.shard, &po.nshards, o->shard)))
 		return rc;
 	po.chunk_rows = (uint64_t)o->chunk_rows;
-	po.threads = (unsigned)o->threads;
+	po.threads = threads_of(o);
 	po.timeout_s = o->timeout_s;
 	if (o->schema_path) {
 		if ((rc = mlg_schema_load(&schema, o->schema_path))) {
@@ -489,7 +496,7 @@ int mlg_dvcmd_drift_prepare(struct mlg_driftcheck *out, const char *ref,
 			    const struct mlg_dvcmd_opts *o)
 {
 	struct mlg_profile_opts po = {.timeout_s = o->timeout_s,
-				      .threads = (unsigned)o->threads,
+				      .threads = threads_of(o),
 				      .schema = schema};
 	int rc = mlg_dvcmd_dialect(&po.dialect, &po.jsonl, o, ref);
 

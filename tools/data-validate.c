@@ -175,23 +175,17 @@ static const struct mlg_opt infer_opts[] = {
 	MLG_OPT_END,
 };
 
-/* N threads, or one per core up to 8: each holds two chunk profiles
- * (30 KB a column) and reads the whole file. */
-static long threads_or_cores(long n)
+/* Validation's --threads for what it profiles (a reference dataset):
+ * 0, one per core, as there. */
+static long profile_threads(void)
 {
-	if (!n) {
-		n = sysconf(_SC_NPROCESSORS_ONLN);
-		n = n > 8 ? 8 : n;
-	}
-	return n < 1			   ? 1
-	       : n > MLG_DVCMD_MAX_THREADS ? MLG_DVCMD_MAX_THREADS
-					   : n;
+	return threads < 0			 ? 0
+	       : threads > MLG_DVCMD_MAX_THREADS ? MLG_DVCMD_MAX_THREADS
+						 : threads;
 }
 
 static int run_profile(struct mlg_ctx *ctx)
 {
-	if (!dv.threads)
-		dv.threads = threads_or_cores(0);
 	return mlg_dvcmd_profile(&ctx->report, ctx->argc, ctx->argv, &dv);
 }
 
@@ -216,7 +210,6 @@ static int run_infer(struct mlg_ctx *ctx)
 			return rc;
 		}
 	}
-	dv.threads = threads_or_cores(0);
 	rc = mlg_dvcmd_infer(&ctx->report, ctx->argc, ctx->argv, &dv, fd);
 	if (fd >= 0)
 		close(fd);
@@ -238,7 +231,7 @@ static int run_drift(struct mlg_ctx *ctx)
 	if (bad)
 		return mlg_error_set(MLG_EINVALID,
 				     "option '--%s' needs --schema", bad);
-	dv.threads = threads_or_cores(threads);
+	dv.threads = profile_threads();
 	if (!(rc = mlg_dvcmd_drift_prepare(&dc, ref_path, drift_cfg, NULL,
 					   &dv)) &&
 	    !(rc = mlg_dvcmd_profile_inputs(&cur, &ctx->report, ctx->argc,
@@ -313,7 +306,7 @@ static int run(struct mlg_ctx *ctx)
 	o.profile = profile_path || ref_path;
 	mlg_report_set_prop(&ctx->report, "schema", schema_path);
 	/* A reference dataset is profiled with the schema, as the data. */
-	dv.threads = threads_or_cores(threads);
+	dv.threads = profile_threads();
 	rc = ref_path ? mlg_dvcmd_drift_prepare(&dc, ref_path, drift_cfg,
 						&schema, &dv)
 		      : 0;

@@ -44,7 +44,8 @@ struct mlg_dvcmd_opts {
 	const char *output_path; /* where the profile or schema goes */
 	const char *shard;	 /* "K/N", or NULL for every chunk */
 	long chunk_rows;	 /* rows per chunk for sharding */
-	long threads;		 /* threads that profile a file: 0, 1: one */
+	long threads;		 /* threads that profile a file; 0: one per
+				    core, up to 8 */
 	int constraints;	 /* infer: minimum/maximum and enum */
 };
 
