@@ -149,37 +149,63 @@ double mlg_monotonic(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-uint64_t *mlg_radix_sort64(uint64_t *a, uint64_t *tmp, size_t n, unsigned bits)
+/*
+ * The sort for one digit width, inlined into a copy per width used, so
+ * that the shifts and masks are constants. A digit that no two keys
+ * differ in is neither counted nor moved: integers as doubles have few
+ * digits that differ, and the KLL sketch sorts often (10% of a profile).
+ * Odd and even keys count in two tables, so that runs of one digit do
+ * not wait on each other's increment.
+ */
+static inline __attribute__((always_inline)) uint64_t *
+radix_sort(uint64_t *a, uint64_t *tmp, size_t n, unsigned bits)
 {
-	unsigned passes, p;
 	size_t radix = (size_t)1 << bits, mask = radix - 1, i, d, sum, t;
-	size_t *count, *c;
-	uint64_t *s;
+	uint64_t diff = 0, *s;
+	unsigned shift;
+	size_t *count;
 
-	if (bits < 1 || bits > 16)
-		MLG_BUG("radix sort digits of 1 to 16 bits");
-	passes = (64 + bits - 1) / bits;
-	count = mlg_calloc(passes * radix, sizeof(*count));
-	for (i = 0; i < n; i++)
-		for (p = 0; p < passes; p++)
-			count[p * radix + (a[i] >> (bits * p) & mask)]++;
-	for (p = 0; p < passes; p++) {
-		c = count + p * radix;
-		if (n && c[a[0] >> (bits * p) & mask] == n)
+	for (i = 1; i < n; i++)
+		diff |= a[i] ^ a[0];
+	if (!diff)
+		return a;
+	count = mlg_malloc(2 * radix * sizeof(*count));
+	for (shift = 0; shift < 64; shift += bits) {
+		if (!(diff >> shift & mask))
 			continue;
+		memset(count, 0, 2 * radix * sizeof(*count));
+		for (i = 0; i + 1 < n; i += 2) {
+			count[a[i] >> shift & mask]++;
+			count[radix + (a[i + 1] >> shift & mask)]++;
+		}
+		if (i < n)
+			count[a[i] >> shift & mask]++;
 		for (d = 0, sum = 0; d < radix; d++) {
-			t = c[d];
-			c[d] = sum;
+			t = count[d] + count[radix + d];
+			count[d] = sum;
 			sum += t;
 		}
 		for (i = 0; i < n; i++)
-			tmp[c[a[i] >> (bits * p) & mask]++] = a[i];
+			tmp[count[a[i] >> shift & mask]++] = a[i];
 		s = a;
 		a = tmp;
 		tmp = s;
 	}
 	free(count);
 	return a;
+}
+
+uint64_t *mlg_radix_sort64(uint64_t *a, uint64_t *tmp, size_t n, unsigned bits)
+{
+	switch (bits) {
+	case 8:
+		return radix_sort(a, tmp, n, 8);
+	case 11:
+		return radix_sort(a, tmp, n, 11);
+	}
+	if (bits < 1 || bits > 16)
+		MLG_BUG("radix sort digits of 1 to 16 bits");
+	return radix_sort(a, tmp, n, bits);
 }
 
 size_t mlg_ncpu(size_t max)

@@ -31,27 +31,32 @@ static void test_double_key(void)
 	T_ASSERT(!signbit(mlg_key_double(mlg_double_key(-0.0))));
 }
 
-/* Against qsort, for digits of 1, 8, 11 and 16 bits, on random keys and
- * on keys that share their high bits (passes skipped), and n of 0 and 1. */
+/* Against qsort, for digits of 1, 8, 11 and 16 bits, on random keys, on
+ * keys that share their high bits (passes skipped), on three values
+ * (runs of equal keys) and on one (nothing to sort), n odd and even. */
 static void test_radix_sort64(void)
 {
 	static const unsigned bits[] = {1, 8, 11, 16};
-	static const size_t sizes[] = {0, 1, 2, 1000, 5000};
+	static const size_t sizes[] = {0, 1, 2, 999, 1000, 5001};
 	uint64_t x = 88172645463325252ull;
 	size_t b, z, i;
 
 	for (b = 0; b < MLG_ARRAY_SIZE(bits); b++)
-		for (z = 0; z < MLG_ARRAY_SIZE(sizes); z++) {
-			size_t n = sizes[z];
+		for (z = 0; z < 4 * MLG_ARRAY_SIZE(sizes); z++) {
+			size_t n = sizes[z / 4];
 			uint64_t *a = mlg_malloc((2 * n + 1) * sizeof(*a));
 			uint64_t *want = mlg_malloc((n + 1) * sizeof(*a));
 			uint64_t *got;
 
 			for (i = 0; i < n; i++) {
 				a[i] = t_xorshift(&x);
-				if (z % 2) /* one range: high bits shared */
+				if (z % 4 == 1) /* high bits shared */
 					a[i] = 0xabcd000000000000ull |
 					       a[i] % 100000;
+				else if (z % 4 == 2)
+					a[i] = UINT64_C(1) << (a[i] % 3 * 20);
+				else if (z % 4 == 3)
+					a[i] = 0x8000000000000001ull;
 				want[i] = a[i];
 			}
 			qsort(want, n, sizeof(*want), cmp_u64);
