@@ -332,7 +332,7 @@ int mlg_lengths_from_json(struct mlg_lengths *out,
 {
 	struct mlg_lengths l = {0};
 	struct mlg_moments m;
-	unsigned __int128 s2, least;
+	unsigned __int128 s2, least, most;
 	const char *bad;
 	double sq;
 	int rc;
@@ -374,6 +374,14 @@ int mlg_lengths_from_json(struct mlg_lengths *out,
 	s2 = (unsigned __int128)l.sum * l.sum;
 	least = s2 / l.count + (s2 % l.count != 0);
 	l.sumsq = (unsigned __int128)(sq + 0.5);
+	/* Within that slack, no more than count lengths of max have: two
+	 * states at the slack's edge merge into one past it otherwise. */
+	most = (unsigned __int128)l.count * l.max;
+	if (!l.max || most <= ~(unsigned __int128)0 / l.max) {
+		most *= l.max;
+		if (l.sumsq > most)
+			l.sumsq = most;
+	}
 	if (l.sumsq < least)
 		l.sumsq = least;
 	*out = l;

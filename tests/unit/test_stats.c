@@ -200,6 +200,30 @@ static void test_lengths_json_errors(void)
 		T_ASSERT(same_u128(l.sumsq, 5));
 		mlg_json_doc_release(&doc);
 	}
+	/* An M2 too large, within the slack for rounding: the sum of
+	 * squares is lowered to the most count lengths of max have (M2
+	 * 0, not 0.5), so that the state merged with itself (M2 2 else)
+	 * reads back. */
+	{
+		const char *t = "{\"count\":3,\"nulls\":0,\"nonfinite\":0,"
+				"\"min\":10,\"max\":10,\"sum\":30,\"mean\":10,"
+				"\"m2\":0.5}";
+		struct mlg_json_doc doc;
+		struct mlg_lengths l, twice, back;
+
+		T_EQ_INT(mlg_json_parse(&doc, "l.json", t, strlen(t)), 0);
+		T_EQ_INT(mlg_lengths_from_json(&l, &doc, doc.root, ""), 0);
+		T_ASSERT(same_u128(l.sumsq, 300));
+		mlg_json_doc_release(&doc);
+		twice = l;
+		mlg_lengths_merge(&twice, &l);
+		t_json_reparse(&doc, mlg_lengths_to_json(&twice));
+		T_EQ_DBL(json_real_value(json_object_get(doc.root, "m2")), 0,
+			 0);
+		T_EQ_INT(mlg_lengths_from_json(&back, &doc, doc.root, ""), 0);
+		T_ASSERT(same_u128(back.sumsq, 600));
+		mlg_json_doc_release(&doc);
+	}
 }
 
 /* One pass against the same values cut at random places and merged in
