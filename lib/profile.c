@@ -386,7 +386,7 @@ static void candidates(const struct mlg_profile *p, struct mlg_profile_col *c,
 {
 	const struct mlg_field *f = p->cand->fields;
 	int fast = p->cc->fast && len;
-	int cast_int = cast && cast->type == MLG_T_INTEGER;
+	int cast_int = cast && cast->type == MLG_T_INTEGER, small = 0, number;
 	struct mlg_value v;
 
 	/* YYYY-MM-DD, which is no other candidate */
@@ -400,7 +400,7 @@ static void candidates(const struct mlg_profile *p, struct mlg_profile_col *c,
 	else if (mask & B_SIGN)
 		mask |= inner_signs(s, len);
 	if (cast_int || (!(mask & ~(B_DIGIT | B_SIGN)) &&
-			 ((fast && mlg_short_int(&v.i, s, len)) ||
+			 ((fast && (small = mlg_short_int(&v.i, s, len))) ||
 			  !mlg_field_cast(&v, &f[0], s, len)))) {
 		if (!c->cand[MLG_CAND_INTEGER] || v.i < c->imin)
 			c->imin = v.i;
@@ -408,13 +408,22 @@ static void candidates(const struct mlg_profile *p, struct mlg_profile_col *c,
 			c->imax = v.i;
 		c->cand[MLG_CAND_INTEGER]++;
 	}
-	/* Numbers are [+-.eE0-9] bytes, or NaN, INF, +INF, -INF. */
-	if (cast || ((!(mask & ~(B_DIGIT | B_SIGN | B_POINT)) && fast &&
-		      !mlg_plain_number(&v.num, s, len)) ||
-		     ((!(mask & ~(B_DIGIT | B_SIGN | B_POINT | B_EXP)) ||
-		       ((len == 3 || len == 4) &&
-			(s[len - 1] == 'N' || s[len - 1] == 'F'))) &&
-		      !mlg_field_cast(&v, &f[1], s, len)))) {
+	/* A short integer is the number the casts read, -0 aside: both
+	 * round the same integer to nearest, so no second parse. Else
+	 * numbers are [+-.eE0-9] bytes, or NaN, INF, +INF, -INF. */
+	if (small) {
+		v.num = v.i || s[0] != '-' ? (double)v.i : -0.0;
+		number = 1;
+	} else {
+		number = cast ||
+			 ((!(mask & ~(B_DIGIT | B_SIGN | B_POINT)) && fast &&
+			   !mlg_plain_number(&v.num, s, len)) ||
+			  ((!(mask & ~(B_DIGIT | B_SIGN | B_POINT | B_EXP)) ||
+			    ((len == 3 || len == 4) &&
+			     (s[len - 1] == 'N' || s[len - 1] == 'F'))) &&
+			   !mlg_field_cast(&v, &f[1], s, len)));
+	}
+	if (number) {
 		c->cand[MLG_CAND_NUMBER]++;
 		c->cand[MLG_CAND_LEADING_ZERO] += leading_zero(s, len);
 		if (feed)
