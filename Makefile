@@ -90,6 +90,10 @@ $(O)/tests/test_%: $(O)/tests/unit/test_%.o $(O)/tests/unit/harness.o \
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# It stands between the library and open() and pthread_create().
+$(O)/tests/test_profile_read: override LDFLAGS += \
+	-Wl,--wrap=open,--wrap=pthread_create
+
 $(O)/tests/fuzz_%: $(O)/tests/fuzz/fuzz_%.o $(O)/tests/fuzz/replay.o \
 		   $(O)/libmlgate.a
 	@mkdir -p $(@D)

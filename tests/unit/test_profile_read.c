@@ -2,14 +2,13 @@
  * test_profile_read.c - mlg_profile_read() when the input changes under
  * its threads, or a thread cannot start.
  *
- * This binary has its own open() and pthread_create(), which the
- * library's calls reach: the first open of `swap_from` reads that file,
- * every later one reads `swap_to`, so the reader that the calling
- * thread opens sees one file and the readers it starts see another,
- * whatever the order the threads run in. `threads_fail` makes every
- * pthread_create() fail.
+ * This binary is linked with --wrap=open,--wrap=pthread_create, so the
+ * library's calls come here first. The first open of `swap_from` reads
+ * that file, every later one reads `swap_to`: the reader that the
+ * calling thread opens sees one file and the readers it starts see
+ * another, whatever the order the threads run in. With `threads_fail`
+ * N, the N-th pthread_create() and those after it fail.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -27,16 +26,22 @@
 #include "test.h"
 
 static char *swap_from, *swap_to;
-static atomic_int swap_opens;
+static atomic_int swap_opens, threads_started;
 static int threads_fail;
 
-int open(const char *path, int flags, ...);
-int open(const char *path, int flags, ...)
+int __real_open(const char *path, int flags, ...);
+int __wrap_open(const char *path, int flags, ...);
+int __real_pthread_create(pthread_t *t, const pthread_attr_t *attr,
+			  void *(*fn)(void *), void *arg);
+int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *attr,
+			  void *(*fn)(void *), void *arg);
+
+int __wrap_open(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 	va_list ap;
 
-	if (flags & O_CREAT) {
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) {
 		va_start(ap, flags);
 		mode = (mode_t)va_arg(ap, int);
 		va_end(ap);
@@ -44,19 +49,25 @@ int open(const char *path, int flags, ...)
 	if (swap_from && !strcmp(path, swap_from) &&
 	    atomic_fetch_add(&swap_opens, 1))
 		path = swap_to;
-	return openat(AT_FDCWD, path, flags, mode);
+	return __real_open(path, flags, mode);
 }
 
-int pthread_create(pthread_t *t, const pthread_attr_t *attr,
-		   void *(*fn)(void *), void *arg)
+int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *attr,
+			  void *(*fn)(void *), void *arg)
 {
-	int (*real)(pthread_t *, const pthread_attr_t *, void *(*)(void *),
-		    void *);
-
-	if (threads_fail)
+	if (threads_fail &&
+	    atomic_fetch_add(&threads_started, 1) + 1 >= threads_fail)
 		return EAGAIN;
-	*(void **)&real = dlsym(RTLD_NEXT, "pthread_create");
-	return real(t, attr, fn, arg);
+	return __real_pthread_create(t, attr, fn, arg);
+}
+
+/* Nothing that a test before left. */
+static void reset(void)
+{
+	alarm(0);
+	swap_from = swap_to = NULL;
+	threads_fail = 0;
+	atomic_store(&threads_started, 0);
 }
 
 /* t_tmpdir()/name holding a header and rows 1 .. n, new path. */
@@ -98,6 +109,8 @@ static int read_swapped(char *first, char *then, unsigned threads,
 	atomic_store(&swap_opens, 0);
 	rc = mlg_profile_read(&p, first, &o);
 	swap_from = swap_to = NULL;
+	/* Every reader opened the file, the started ones `then`. */
+	T_EQ_INT(atomic_load(&swap_opens), threads);
 	*rows = rc ? 0 : p.rows;
 	if (rc)
 		T_ASSERT(!p.cols && !p.ncols && !p.rows);
@@ -120,6 +133,7 @@ static void test_changed_while_read(void)
 	uint64_t rows;
 	unsigned t;
 
+	reset();
 	/* A reader that waits for a chunk nobody will read hangs: fail. */
 	alarm(120);
 	for (t = 2; t <= 3; t++) {
@@ -142,29 +156,35 @@ static void test_changed_while_read(void)
 	}
 	T_EQ_INT(read_swapped(a, b, 1, &rows), 0);
 	T_EQ_INT(rows, 95);
+	reset();
 	free(a);
 	free(b);
 	free(c);
 	free(same);
-	alarm(0);
 }
 
-/* A thread that cannot start fails the pass, with nothing half made. */
+/* A thread that cannot start fails the pass, the first or a later one
+ * (those started are joined), with nothing half made. */
 static void test_thread_start_fails(void)
 {
 	char *a = table("t.csv", 95);
-	struct mlg_profile_opts o = opts(3);
+	struct mlg_profile_opts o = opts(4);
 	struct mlg_profile p;
+	int n;
 
-	threads_fail = 1;
-	T_EQ_INT(mlg_profile_read(&p, a, &o), MLG_ERROR);
-	T_EQ_STR(mlg_error_message(), "cannot start a thread");
-	T_ASSERT(!p.cols && !p.rows);
-	o.threads = 1;
+	reset();
+	for (n = 1; n <= 3; n++) {
+		threads_fail = n;
+		atomic_store(&threads_started, 0);
+		T_EQ_INT(mlg_profile_read(&p, a, &o), MLG_ERROR);
+		T_EQ_STR(mlg_error_message(), "cannot start a thread");
+		T_ASSERT(!p.cols && !p.rows);
+		T_EQ_INT(atomic_load(&threads_started), n);
+	}
+	reset();
 	T_EQ_INT(mlg_profile_read(&p, a, &o), 0);
 	T_EQ_INT(p.rows, 95);
 	mlg_profile_release(&p);
-	threads_fail = 0;
 	free(a);
 }
 
