@@ -728,8 +728,9 @@ int mlg_json_doc_locate(const struct mlg_json_doc *doc, const char *pointer,
 
 /* --- errors about values --- */
 
-static int verror(const struct mlg_json_doc *doc, const char *pointer,
-		  const char *fmt, va_list ap)
+static __attribute__((format(printf, 3, 0))) int
+verror(const struct mlg_json_doc *doc, const char *pointer, const char *fmt,
+       va_list ap)
 {
 	struct mlg_buf msg = MLG_BUF_INIT;
 	const char *name = doc->name ? doc->name : "<json>";

@@ -15,7 +15,8 @@ void mlg_log_init(const char *tool, int verbose, int quiet)
 	level = quiet ? 0 : verbose ? 2 : 1;
 }
 
-static void vlog(const char *kind, const char *fmt, va_list ap)
+static __attribute__((format(printf, 2, 0))) void
+vlog(const char *kind, const char *fmt, va_list ap)
 {
 	struct mlg_buf b = MLG_BUF_INIT;
 

@@ -34,7 +34,8 @@ static char *masked(const char *s)
 	return mlg_buf_detach(&b, NULL);
 }
 
-static char *vmasked(const char *fmt, va_list ap)
+static __attribute__((format(printf, 1, 0))) char *vmasked(const char *fmt,
+							   va_list ap)
 {
 	struct mlg_buf b = MLG_BUF_INIT;
 

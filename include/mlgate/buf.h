@@ -47,7 +47,8 @@ int mlg_buf_adds(struct mlg_buf *b, const char *s);
 int mlg_buf_addch(struct mlg_buf *b, int c);
 int mlg_buf_addf(struct mlg_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int mlg_buf_vaddf(struct mlg_buf *b, const char *fmt, va_list ap);
+int mlg_buf_vaddf(struct mlg_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /* Set len to `len` (<= current len) and terminate. */
 void mlg_buf_truncate(struct mlg_buf *b, size_t len);

@@ -50,7 +50,8 @@ struct mlg_error {
  */
 int mlg_error_set(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-int mlg_error_vset(int code, const char *fmt, va_list ap);
+int mlg_error_vset(int code, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /*
  * Like mlg_error_set(), with ": <strerror(errnum)>" appended. Maps ENOMEM,

@@ -921,8 +921,8 @@ static void test_fast_parse_strings(void)
 		"\"run\":null,\"metrics\":{}}",
 		"{\"commit\":\"" HEXID "\",\"time\":\"t\",\"ref\":null,"
 		"\"run\":null,\"metrics\":{},\"x\":1}",
-		"{\"commit\":\"0123456789abcdef0123456789abcdef0123456G\","
-		"\"time\":\"t\",\"ref\":null,\"run\":null,\"metrics\":{}}",
+		("{\"commit\":\"0123456789abcdef0123456789abcdef0123456G\","
+		 "\"time\":\"t\",\"ref\":null,\"run\":null,\"metrics\":{}}"),
 		"",
 		"{"};
 	size_t i;
