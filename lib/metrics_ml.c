@@ -4,6 +4,7 @@
 #include <float.h>
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,40 +97,14 @@ struct mlg_rank_item *mlg_metrics_scratch(size_t n)
 	return mlg_malloc((2 * n + 1) * sizeof(struct mlg_rank_item));
 }
 
-/*
- * LSD radix sort on the key, 8 bits per pass. A pass where every key has
- * the same digit is skipped, so probabilities (which share their top
- * bits) cost fewer passes. Returns the sorted array: `a` or `tmp`.
- */
+/* By key, 8 bits a digit: probabilities share their top bits, so the
+ * digits they share cost no pass. Returns `a` or `tmp`. */
 static struct mlg_rank_item *rsort(struct mlg_rank_item *a,
 				   struct mlg_rank_item *tmp, size_t n)
 {
-	size_t count[8][256], i;
-	int pass;
-
-	memset(count, 0, sizeof(count));
-	for (i = 0; i < n; i++)
-		for (pass = 0; pass < 8; pass++)
-			count[pass][(a[i].key >> (8 * pass)) & 255]++;
-	for (pass = 0; pass < 8; pass++) {
-		size_t *c = count[pass], sum = 0, t;
-		struct mlg_rank_item *s;
-		int d;
-
-		if (n && c[(a[0].key >> (8 * pass)) & 255] == n)
-			continue;
-		for (d = 0; d < 256; d++) {
-			t = c[d];
-			c[d] = sum;
-			sum += t;
-		}
-		for (i = 0; i < n; i++)
-			tmp[c[(a[i].key >> (8 * pass)) & 255]++] = a[i];
-		s = a;
-		a = tmp;
-		tmp = s;
-	}
-	return a;
+	_Static_assert(offsetof(struct mlg_rank_item, key) == 0,
+		       "a rank item starts with its key");
+	return mlg_radix_sort(a, tmp, n, sizeof(*a), 8);
 }
 
 /* Sorted descending by score (walked from the end); ties form blocks, so
@@ -536,7 +511,7 @@ static int binary_ranking(struct mlg_metrics *out, const struct mlg_cls_data *d,
 	N = (double)n - P;
 	memset(&cv, 0, sizeof(cv));
 	/* 11 bits a digit: 6 passes at most. */
-	sorted = mlg_radix_sort64(k, k + n, n, 11);
+	sorted = mlg_radix_sort(k, k + n, n, sizeof(*k), 11);
 	for (i = n; i > 0;) {
 		uint64_t v = sorted[i - 1] >> 1;
 		size_t j = i, pos = 0;

@@ -198,7 +198,7 @@ static void radix_sort(double *a, size_t n)
 
 	for (i = 0; i < n; i++)
 		k[i] = mlg_double_key(a[i]);
-	sorted = mlg_radix_sort64(k, k + n, n, 8);
+	sorted = mlg_radix_sort(k, k + n, n, sizeof(*k), 8);
 	for (i = 0; i < n; i++)
 		a[i] = mlg_key_double(sorted[i]);
 	free(k);

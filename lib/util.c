@@ -149,63 +149,75 @@ double mlg_monotonic(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/*
- * The sort for one digit width, inlined into a copy per width used, so
- * that the shifts and masks are constants. A digit that no two keys
- * differ in is neither counted nor moved: integers as doubles have few
- * digits that differ, and the KLL sketch sorts often (10% of a profile).
- * Odd and even keys count in two tables, so that runs of one digit do
- * not wait on each other's increment.
- */
-static inline __attribute__((always_inline)) uint64_t *
-radix_sort(uint64_t *a, uint64_t *tmp, size_t n, unsigned bits)
+/* The key a record starts with. */
+static inline uint64_t record_key(const unsigned char *p)
 {
-	size_t radix = (size_t)1 << bits, mask = radix - 1, i, d, sum, t;
-	uint64_t diff = 0, *s;
-	unsigned shift;
-	size_t *count;
+	uint64_t k;
 
+	memcpy(&k, p, sizeof(k));
+	return k;
+}
+
+/*
+ * The sort for one record size and digit width, inlined into a copy per
+ * pair used, so that the shifts, masks and copies are constants. A
+ * digit that no two keys differ in is neither counted nor moved:
+ * integers as doubles have few digits that differ, and the KLL sketch
+ * sorts often (10% of a profile). Odd and even records count in two
+ * tables, so that runs of one digit do not wait on each other's
+ * increment.
+ */
+static inline __attribute__((always_inline)) void *
+radix_sort(unsigned char *a, unsigned char *tmp, size_t n, size_t size,
+	   unsigned bits)
+{
+	size_t count[2 << MLG_RADIX_BITS_MAX];
+	size_t radix = (size_t)1 << bits, mask = radix - 1, i, d, sum, t;
+	uint64_t diff = 0, first = n ? record_key(a) : 0;
+	unsigned char *s;
+	unsigned shift;
+
+#define KEY(p, i) record_key((p) + (i)*size)
 	for (i = 1; i < n; i++)
-		diff |= a[i] ^ a[0];
-	if (!diff)
-		return a;
-	count = mlg_malloc(2 * radix * sizeof(*count));
-	for (shift = 0; shift < 64; shift += bits) {
+		diff |= KEY(a, i) ^ first;
+	for (shift = 0; diff && shift < 64; shift += bits) {
 		if (!(diff >> shift & mask))
 			continue;
 		memset(count, 0, 2 * radix * sizeof(*count));
 		for (i = 0; i + 1 < n; i += 2) {
-			count[a[i] >> shift & mask]++;
-			count[radix + (a[i + 1] >> shift & mask)]++;
+			count[KEY(a, i) >> shift & mask]++;
+			count[radix + (KEY(a, i + 1) >> shift & mask)]++;
 		}
 		if (i < n)
-			count[a[i] >> shift & mask]++;
+			count[KEY(a, i) >> shift & mask]++;
 		for (d = 0, sum = 0; d < radix; d++) {
 			t = count[d] + count[radix + d];
 			count[d] = sum;
 			sum += t;
 		}
 		for (i = 0; i < n; i++)
-			tmp[count[a[i] >> shift & mask]++] = a[i];
+			memcpy(tmp + count[KEY(a, i) >> shift & mask]++ * size,
+			       a + i * size, size);
 		s = a;
 		a = tmp;
 		tmp = s;
 	}
-	free(count);
+#undef KEY
 	return a;
 }
 
-uint64_t *mlg_radix_sort64(uint64_t *a, uint64_t *tmp, size_t n, unsigned bits)
+void *mlg_radix_sort(void *a, void *tmp, size_t n, size_t size, unsigned bits)
 {
-	switch (bits) {
-	case 8:
-		return radix_sort(a, tmp, n, 8);
-	case 11:
-		return radix_sort(a, tmp, n, 11);
-	}
-	if (bits < 1 || bits > 16)
-		MLG_BUG("radix sort digits of 1 to 16 bits");
-	return radix_sort(a, tmp, n, bits);
+	if (size == 8 && bits == 8)
+		return radix_sort(a, tmp, n, 8, 8);
+	if (size == 8 && bits == 11)
+		return radix_sort(a, tmp, n, 8, 11);
+	if (size == 16 && bits == 8)
+		return radix_sort(a, tmp, n, 16, 8);
+	if (size < 8 || bits < 1 || bits > MLG_RADIX_BITS_MAX)
+		MLG_BUG("radix sort of records under 8 bytes or digits of "
+			"other than 1 to 11 bits");
+	return radix_sort(a, tmp, n, size, bits);
 }
 
 size_t mlg_ncpu(size_t max)

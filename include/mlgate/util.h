@@ -66,12 +66,15 @@ static inline double mlg_key_double(uint64_t k)
 }
 
 /*
- * LSD radix sort of n 64-bit keys, `bits` (1 to 16) a pass; a pass where
- * every key has the same digit is skipped (keys of values of one range
- * share their high digits). `tmp` holds n keys. Returns `a` or `tmp`,
- * whichever holds the sorted keys.
+ * LSD radix sort of n records of `size` bytes (8 at least) by the
+ * unsigned 64-bit key each starts with (a uint64_t, as the host has it),
+ * `bits` (1 to MLG_RADIX_BITS_MAX) a digit; a digit where every key is
+ * the same is skipped (keys of values of one range share their high
+ * digits). `tmp` holds n records. Returns `a` or `tmp`, whichever holds
+ * the sorted records. Stable; allocates nothing.
  */
-uint64_t *mlg_radix_sort64(uint64_t *a, uint64_t *tmp, size_t n, unsigned bits);
+#define MLG_RADIX_BITS_MAX 11
+void *mlg_radix_sort(void *a, void *tmp, size_t n, size_t size, unsigned bits);
 
 /* Unaligned little-endian reads, the first byte lowest: one load. */
 static inline uint64_t mlg_load_le64(const void *p)

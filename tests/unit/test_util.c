@@ -31,7 +31,7 @@ static void test_double_key(void)
 	T_ASSERT(!signbit(mlg_key_double(mlg_double_key(-0.0))));
 }
 
-/* Against qsort, for digits of 1 to 16 bits, on random keys, on
+/* Against qsort, for digits of 1 to 11 bits, on random keys, on
  * keys that share their high bits (passes skipped), on three values
  * (runs of equal keys) and on one (nothing to sort), n odd and even. */
 static void test_radix_sort64(void)
@@ -41,7 +41,7 @@ static void test_radix_sort64(void)
 	unsigned bits;
 	size_t z, i;
 
-	for (bits = 1; bits <= 16; bits++)
+	for (bits = 1; bits <= MLG_RADIX_BITS_MAX; bits++)
 		for (z = 0; z < 4 * MLG_ARRAY_SIZE(sizes); z++) {
 			size_t n = sizes[z / 4];
 			uint64_t *a = mlg_malloc((2 * n + 1) * sizeof(*a));
@@ -60,7 +60,7 @@ static void test_radix_sort64(void)
 				want[i] = a[i];
 			}
 			qsort(want, n, sizeof(*want), cmp_u64);
-			got = mlg_radix_sort64(a, a + n, n, bits);
+			got = mlg_radix_sort(a, a + n, n, sizeof(*a), bits);
 			T_ASSERT(got == a || got == a + n);
 			T_ASSERT(!n || !memcmp(got, want, n * sizeof(*got)));
 			free(a);
@@ -68,4 +68,29 @@ static void test_radix_sort64(void)
 		}
 }
 
-MLG_TESTS(T(test_double_key), T(test_radix_sort64));
+/* Records of 16 bytes, keys of three values: sorted by key, and in
+ * their first order among equal keys (stable), whatever digit width. */
+static void test_radix_sort_records(void)
+{
+	struct rec {
+		uint64_t key, seq;
+	} a[2 * 1001], *got;
+	static const unsigned bits[] = {8, 5};
+	uint64_t x = 2463534242ull;
+	size_t b, i, n = 1001;
+
+	for (b = 0; b < MLG_ARRAY_SIZE(bits); b++) {
+		for (i = 0; i < n; i++) {
+			a[i].key = (uint64_t)1 << (t_xorshift(&x) % 3 * 30);
+			a[i].seq = i;
+		}
+		got = mlg_radix_sort(a, a + n, n, sizeof(*a), bits[b]);
+		T_ASSERT(got == a || got == a + n);
+		for (i = 1; i < n; i++)
+			T_ASSERT(got[i - 1].key < got[i].key ||
+				 (got[i - 1].key == got[i].key &&
+				  got[i - 1].seq < got[i].seq));
+	}
+}
+
+MLG_TESTS(T(test_double_key), T(test_radix_sort64), T(test_radix_sort_records));
