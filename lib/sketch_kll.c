@@ -77,13 +77,14 @@ void mlg_kll_release(struct mlg_kll *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Sorting doubles (never NaN here) without qsort's indirect calls,
- * which would double the cost of an add: a network, merges, or a radix
- * sort by size. */
 /*
+ * Sorting doubles (never NaN here) without qsort's indirect calls, which
+ * would double the cost of an add: by size, a network, merges of its
+ * runs, or a radix sort.
+ *
  * Batcher's odd-even merge sort of 16 items: compare-exchanges that do
  * not branch on the data, where an insertion sort mispredicts about once
- * an item. Level 0 is compacted at 8 to 16 items nearly every time.
+ * an item.
  */
 static void sort16(double *a, size_t n)
 {
