@@ -9,6 +9,7 @@
  * usage, 3 I/O or network failure.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -297,7 +298,7 @@ static int run(struct mlg_ctx *ctx)
 	errors = json_array();
 	o.checks = checks;
 	o.schema = &schema;
-	o.threads = threads ? (int)threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	o.threads = threads ? (int)threads : (int)mlg_ncpu(INT_MAX);
 	o.limit_errors = (uint64_t)limit_errors;
 	o.unique_memory = (size_t)unique_memory << 20;
 	o.invalid_rows = invalid_rows;
