@@ -177,12 +177,11 @@ static const struct mlg_opt infer_opts[] = {
 };
 
 /* Validation's --threads for what it profiles (a reference dataset):
- * 0, one per core, as there. */
+ * 0, one per core, as there; at most what profiling takes. */
 static long profile_threads(void)
 {
-	return threads < 0			 ? 0
-	       : threads > MLG_DVCMD_MAX_THREADS ? MLG_DVCMD_MAX_THREADS
-						 : threads;
+	return threads > MLG_DVCMD_MAX_THREADS ? MLG_DVCMD_MAX_THREADS
+					       : threads;
 }
 
 static int run_profile(struct mlg_ctx *ctx)
@@ -261,6 +260,10 @@ static int run(struct mlg_ctx *ctx)
 	if (!schema_path && !ref_path)
 		return mlg_error_set(MLG_EINVALID,
 				     "no schema: give --schema FILE");
+	if (limit_errors < 0 || unique_memory <= 0 || threads < 0)
+		return mlg_error_set(MLG_EINVALID,
+				     "--limit-errors, --unique-memory and "
+				     "--threads must be positive");
 	if (!schema_path)
 		return run_drift(ctx);
 	/* A profile holds no rows to validate; drift on it needs none. */
@@ -276,10 +279,6 @@ static int run(struct mlg_ctx *ctx)
 		return mlg_error_set(MLG_EINVALID,
 				     "--invalid-rows and --valid-rows take "
 				     "one input file");
-	if (limit_errors < 0 || unique_memory <= 0 || threads < 0)
-		return mlg_error_set(MLG_EINVALID,
-				     "--limit-errors, --unique-memory and "
-				     "--threads must be positive");
 	if ((rc = mlg_schema_load(&schema, schema_path))) {
 		mlg_error_prefix("cannot use schema");
 		return rc;
