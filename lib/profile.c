@@ -1549,7 +1549,7 @@ static int reader_run(struct reader *r)
 	uint64_t k = o->nshards ? o->shard - 1 : 0, c, i;
 	struct mlg_csv_record rec;
 	struct slot *s = NULL;
-	int rc = 1, mine, full;
+	int rc = 1, err, mine, full;
 
 	for (c = 0; rc == 1; c++) {
 		mine = c % n == k && c / n % ps->nreaders == r->t;
@@ -1569,9 +1569,10 @@ static int reader_run(struct reader *r)
 			if (!mine)
 				continue;
 			/* Set up at the first row: a reader that finds no
-			 * chunk of its own needs none. */
-			if (!s->p.cols && (rc = chunk_init(ps, &s->p)))
-				return rc;
+			 * chunk of its own needs none. Not into rc, which
+			 * says a record was read. */
+			if (!s->p.cols && (err = chunk_init(ps, &s->p)))
+				return err;
 			profile_record(r, &s->p, &rec);
 		}
 		if (rc < 0) {

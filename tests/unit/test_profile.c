@@ -1277,6 +1277,44 @@ static void test_extreme_values(void)
 	mlg_profile_release(&p);
 }
 
+/*
+ * Chunks of one row, so that every row sets up or reuses a chunk
+ * profile: the first row of a chunk was taken for the end of the input,
+ * which lost every row after the first (one thread) or failed the pass
+ * as a file that changed (more). The exact statistics are those of one
+ * chunk, and the profile the same for 1 to 3 threads.
+ */
+static void test_chunks_of_one_row(void)
+{
+	const char *path = t_write(
+		"one.csv", "n,s\n4,a\n-1,b\n2.5,a\n,c\n7,a\n0,b\n9,d\n");
+	struct mlg_profile_opts o = popts(0, 0);
+	struct mlg_profile p, q;
+	char *first, *text;
+	unsigned t;
+
+	o.chunk_rows = 7;
+	T_EQ_INT(mlg_profile_read(&p, path, &o), 0);
+	T_EQ_INT(p.rows, 7);
+	T_EQ_INT(p.cols[0].nulls, 1);
+	o.chunk_rows = 1;
+	o.threads = 1;
+	T_EQ_INT(mlg_profile_read(&q, path, &o), 0);
+	same_exact(&p, &q);
+	first = dump(&q);
+	mlg_profile_release(&q);
+	for (t = 2; t <= 3; t++) {
+		o.threads = t;
+		T_EQ_INT(mlg_profile_read(&q, path, &o), 0);
+		T_EQ_INT(q.rows, 7);
+		T_EQ_STR(text = dump(&q), first);
+		free(text);
+		mlg_profile_release(&q);
+	}
+	free(first);
+	mlg_profile_release(&p);
+}
+
 MLG_TESTS(T(test_types), T(test_candidates_equal_casts),
 	  T(test_counts_and_stats), T(test_shards_merge_to_whole),
 	  T(test_json_round_trip), T(test_write_pieces), T(test_json_errors),
@@ -1285,4 +1323,5 @@ MLG_TESTS(T(test_types), T(test_candidates_equal_casts),
 	  T(test_report_table), T(test_read_with_schema),
 	  T(test_candidates_of_casts), T(test_extreme_values),
 	  T(test_read_schema_columns), T(test_read_jsonl),
-	  T(test_merge_declared), T(test_threads_same_profile));
+	  T(test_merge_declared), T(test_threads_same_profile),
+	  T(test_chunks_of_one_row));
