@@ -53,7 +53,9 @@ void mlg_moments_merge(struct mlg_moments *a, const struct mlg_moments *b)
 	r.min = fmin(a->min, b->min);
 	r.max = fmax(a->max, b->max);
 	d = b->mean - a->mean;
-	r.mean = a->mean + d * (nb / n);
+	r.mean = isinf(d) ? mlg_moments_between(a->mean, b->mean, a->count,
+						b->count)
+			  : a->mean + d * (nb / n);
 	r.m2 = a->m2 + b->m2 + d * d * (na * (nb / n));
 	mlg_two_sum(&r.sum, &e, a->sum, b->sum);
 	r.sum_err = a->sum_err + b->sum_err + e;

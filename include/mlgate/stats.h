@@ -49,8 +49,12 @@
  * integers while it stays below 2^53.
  *
  * NaN and +-infinity are counted in `nonfinite` and kept out of every
- * other field: min and max are always finite. A null (an empty or
- * missing cell, as the caller defines it) is counted in `nulls` only.
+ * other field: min, max and mean are always finite (where d overflows,
+ * between values near +-DBL_MAX, the mean is taken as the weighted mean
+ * of the two, which cannot). M2 is +infinity once it exceeds DBL_MAX (any
+ * spread beyond about 1e154), never NaN; so is the sum when it
+ * overflows. A null (an empty or missing cell, as the caller defines
+ * it) is counted in `nulls` only.
  *
  * Exactness of merging: count, nulls, nonfinite, min and max are exact
  * whatever the chunking. The sum is exact to the last bit or two. Mean
@@ -89,6 +93,16 @@ static inline void mlg_two_sum(double *s, double *e, double a, double b)
 	*s = t;
 }
 
+/* The mean of a counted na times and b nb times, finite even where b - a
+ * overflows. */
+static inline double mlg_moments_between(double a, double b, uint64_t na,
+					 uint64_t nb)
+{
+	double n = (double)na + (double)nb;
+
+	return a * ((double)na / n) + b * ((double)nb / n);
+}
+
 /* Add one value: about 10 ns (2.5 GHz Xeon, -O2), Welford's division
  * being most of it. Inline: profiles call it twice a cell. */
 static inline void mlg_moments_add(struct mlg_moments *m, double x)
@@ -113,7 +127,10 @@ static inline void mlg_moments_add(struct mlg_moments *m, double x)
 	d = x - m->mean;
 	/* The reciprocal does not depend on the mean, so its division
 	 * overlaps the previous add instead of lengthening the chain. */
-	m->mean += d * (1.0 / (double)m->count);
+	if (!isinf(d))
+		m->mean += d * (1.0 / (double)m->count);
+	else /* x and the mean near +-DBL_MAX: a weighted mean stays finite */
+		m->mean = mlg_moments_between(m->mean, x, m->count - 1, 1);
 	m->m2 += d * (x - m->mean);
 	mlg_two_sum(&m->sum, &e, m->sum, x);
 	m->sum_err += e;

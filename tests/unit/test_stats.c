@@ -520,8 +520,43 @@ static void test_hist_json_errors(void)
 		 "'h.json': 1:1: /: missing required property 'nan'");
 }
 
+/*
+ * Values near +-DBL_MAX: x - mean overflows. The mean stays finite (the
+ * weighted mean of the two), M2 is +inf, never NaN, and so are merges of
+ * such states; the values of pandas' mean(): 1e308 - 1e308 cancels.
+ */
+static void test_moments_near_dbl_max(void)
+{
+	static const double v[] = {1e308, -1e308, 1e-308, 4.9e-324, 0};
+	struct mlg_moments m, a, b;
+	size_t i;
+
+	mlg_moments_init(&m);
+	for (i = 0; i < 5; i++)
+		mlg_moments_add(&m, v[i]);
+	T_EQ_INT(m.count, 5);
+	T_EQ_DBL(m.mean, 2e-309, 1e-320);
+	T_ASSERT(isinf(m.m2) && m.m2 > 0);
+	T_ASSERT(isinf(mlg_moments_stddev(&m, 1)));
+	T_EQ_DBL(mlg_moments_sum(&m), 1e-308 + 4.9e-324, 0);
+
+	mlg_moments_init(&a);
+	mlg_moments_init(&b);
+	mlg_moments_add(&a, 1.5e308);
+	mlg_moments_add(&a, 1.7e308);
+	mlg_moments_add(&b, -1.7e308);
+	mlg_moments_merge(&a, &b);
+	T_EQ_DBL(a.mean, 0.5e308, 1e293);
+	T_ASSERT(isinf(a.m2) && a.m2 > 0);
+	T_EQ_DBL(a.min, -1.7e308, 0);
+	T_EQ_DBL(a.max, 1.7e308, 0);
+	mlg_moments_merge(&a, &m);
+	T_ASSERT(isfinite(a.mean) && isinf(a.m2));
+}
+
 MLG_TESTS(T(test_moments_exact), T(test_moments_empty_and_one), T(test_lengths),
 	  T(test_lengths_json), T(test_lengths_json_errors),
 	  T(test_moments_merge_chunks), T(test_moments_json),
 	  T(test_moments_json_errors), T(test_hist_init_errors),
-	  T(test_hist_counts_merge_json), T(test_hist_json_errors))
+	  T(test_hist_counts_merge_json), T(test_hist_json_errors),
+	  T(test_moments_near_dbl_max))
