@@ -1,4 +1,5 @@
 /* drift.c - drift statistics between a reference and a current data set */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,12 +104,12 @@ static void init_result(struct mlg_drift_result *out, enum mlg_drift_method m)
 /*
  * Walk both samples through their distinct values in order, calling back
  * with the two CDFs (fraction <= x) just after each value x and the
- * distance to the next value (0 after the last).
+ * distance to the next value (0 after the last) times `scale`.
  */
 typedef void (*walk_fn)(void *ctx, double fa, double fb, double gap);
 
-static void walk(const struct sample *a, const struct sample *b, walk_fn fn,
-		 void *ctx)
+static void walk(const struct sample *a, const struct sample *b, double scale,
+		 walk_fn fn, void *ctx)
 {
 	size_t i = 0, j = 0;
 	uint64_t ca = 0, cb = 0;
@@ -132,7 +133,7 @@ static void walk(const struct sample *a, const struct sample *b, walk_fn fn,
 		else
 			next = x;
 		fn(ctx, (double)ca / (double)a->n, (double)cb / (double)b->n,
-		   next - x);
+		   next * scale - x * scale);
 	}
 }
 
@@ -190,13 +191,54 @@ double mlg_drift_kolmogorov_sf(double x)
 	return 2 * sum;
 }
 
+/*
+ * P(D >= t / (m n)) for samples of m and n values without ties: the
+ * share of the C(m + n, m) lattice paths from (0, 0) to (m, n), a step
+ * a value, that reach a point with |i n - j m| >= t (Hodges' inside
+ * method, as scipy's ks_2samp "exact"). q(i, j), the share of the paths
+ * to (i, j) that have been out, is 1 out of the band and inside it the
+ * mean of q(i - 1, j) and q(i, j - 1) weighted i : j, as their path
+ * counts are: the p-value itself is summed, so a tiny one keeps its
+ * digits. One row at a time, over the band, which only moves right:
+ * what it leaves behind is never read again, what lies ahead is still 1.
+ * O(m + t).
+ */
+static double ks_exact_sf(uint64_t m, uint64_t n, uint64_t t)
+{
+	double *q = mlg_malloc((n + 1) * sizeof(*q)), p;
+	uint64_t i, j, lo, hi;
+
+	for (j = 0; j <= n; j++)
+		q[j] = 1;
+	for (i = 0; i <= m; i++) {
+		/* inside: i n - t < j m < i n + t */
+		lo = i * n >= t ? (i * n - t) / m + 1 : 0;
+		hi = (i * n + t - 1) / m;
+		if (hi > n)
+			hi = n;
+		if (lo)
+			q[lo - 1] = 1;
+		for (j = lo; j <= hi; j++)
+			q[j] = i + j ? ((double)i * q[j] +
+					(j ? (double)j * q[j - 1] : 0)) /
+					       (double)(i + j)
+				     : 0;
+	}
+	p = q[n];
+	free(q);
+	return p;
+}
+
+/* Sizes up to which the p-value is exact, as scipy's method "auto". */
+#define KS_EXACT_MAX 10000
+
 static void ks_fill(struct mlg_drift_result *out, const struct sample *a,
 		    const struct sample *b)
 {
 	double d = 0, en;
 
 	init_result(out, MLG_DRIFT_KS);
-	walk(a, b, ks_step, &d);
+	walk(a, b, 1, ks_step, &d);
 	en = (double)a->n * (double)b->n / ((double)a->n + (double)b->n);
 	out->value = d;
 	/* Each sketch CDF is within its eps of the true one everywhere, so
@@ -205,38 +247,80 @@ static void ks_fill(struct mlg_drift_result *out, const struct sample *a,
 	 * column that the exact test passes. */
 	out->err = a->eps + b->eps;
 	out->low = d > out->err ? d - out->err : 0;
-	out->p_value = mlg_drift_kolmogorov_sf(sqrt(en) * out->low);
+	if (!out->err && a->n <= KS_EXACT_MAX && b->n <= KS_EXACT_MAX)
+		/* D m n is a whole number: |i n - j m| at the widest gap */
+		out->p_value =
+			d > 0 ? ks_exact_sf(a->n, b->n,
+					    (uint64_t)llround(d * (double)a->n *
+							      (double)b->n))
+			      : 1;
+	else
+		out->p_value = mlg_drift_kolmogorov_sf(sqrt(en) * out->low);
 	out->n_ref = a->n;
 	out->n_cur = b->n;
 }
 
-static double sample_std(const struct sample *s)
+/*
+ * A power of two that brings magnitudes above 2^400 down near 1, else 1:
+ * so that gaps, and squares weighted by up to 2^64, cannot overflow, and
+ * values near DBL_MAX still have a finite distance and spread. Scaling
+ * by a power of two is exact, and data of ordinary size is not scaled.
+ */
+static double scale_of(const struct sample *a, const struct sample *b)
+{
+	double m = fmax(fmax(fabs(a->lo), fabs(a->hi)),
+			fmax(fabs(b->lo), fabs(b->hi)));
+
+	return m > 0x1p400 ? ldexp(1, -ilogb(m)) : 1;
+}
+
+/* x / scale, which saturates at DBL_MAX: a distance between values near
+ * +-DBL_MAX may exceed it. */
+static double unscale(double x, double scale)
+{
+	return fmin(x / scale, DBL_MAX);
+}
+
+/* The population standard deviation of the items, times `scale`. */
+static double sample_std(const struct sample *s, double scale)
 {
 	double mean = 0, m2 = 0, d;
 	size_t i;
 
 	for (i = 0; i < s->len; i++)
-		mean += s->it[i].v * (double)s->it[i].w;
+		mean += s->it[i].v * scale * (double)s->it[i].w;
 	mean /= (double)s->n;
 	for (i = 0; i < s->len; i++) {
-		d = s->it[i].v - mean;
+		d = s->it[i].v * scale - mean;
 		m2 += d * d * (double)s->it[i].w;
 	}
 	return sqrt(m2 / (double)s->n);
 }
 
+/*
+ * `std` is the reference's, or NaN to take it from the items. Both
+ * sketch estimates, distance and `norm`, are judged, as PSI is: their
+ * measured error is far below the limits, while `low` (kept for the
+ * record) would miss a normal shifted by 0.2 sd (drift.h).
+ */
 static void w1_fill(struct mlg_drift_result *out, const struct sample *a,
 		    const struct sample *b, double std)
 {
+	double s = scale_of(a, b);
 	struct w1 w = {0, 0, a->eps + b->eps};
 
 	init_result(out, MLG_DRIFT_WASSERSTEIN);
-	walk(a, b, w1_step, &w);
-	out->value = w.sum;
+	walk(a, b, s, w1_step, &w);
+	/* A spread that overflowed (moments of values near DBL_MAX) is
+	 * taken from the items, scaled. */
+	std = isfinite(std) ? std * s : sample_std(a, s);
+	out->value = unscale(w.sum, s);
 	/* |F' - F| <= eps inside [min, max] and 0 outside, on each side. */
-	out->err = a->eps * (a->hi - a->lo) + b->eps * (b->hi - b->lo);
-	out->low = w.low;
-	out->norm = w.low / fmax(std, 0.001);
+	out->err = unscale(a->eps * (a->hi * s - a->lo * s) +
+				   b->eps * (b->hi * s - b->lo * s),
+			   s);
+	out->low = unscale(w.low, s);
+	out->norm = w.sum / fmax(std, 0.001 * s);
 	out->n_ref = a->n;
 	out->n_cur = b->n;
 }
@@ -521,7 +605,7 @@ int mlg_drift_wasserstein(struct mlg_drift_result *out, const double *ref,
 
 	if (!(ret = from_array(&a, ref, nref, "reference")) &&
 	    !(ret = from_array(&b, cur, ncur, "current data")))
-		w1_fill(out, &a, &b, sample_std(&a));
+		w1_fill(out, &a, &b, NAN);
 	free(a.it);
 	free(b.it);
 	return ret;
@@ -540,7 +624,7 @@ int mlg_drift_wasserstein_kll(struct mlg_drift_result *out,
 		w1_fill(out, &a, &b,
 			ref_moments && ref_moments->count
 				? mlg_moments_stddev(ref_moments, 0)
-				: sample_std(&a));
+				: NAN);
 	free(a.it);
 	free(b.it);
 	return ret;

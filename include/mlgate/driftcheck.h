@@ -47,13 +47,13 @@
  * values a column: the quantiles of the reference and the current shares
  * are then exact). Beyond that a merged sketch and a one-pass sketch flip
  * different coins, each within the KLL rank error of sketch.h (1.33% of
- * n), and the sketch bounds of drift.h apply to each side. KS and
- * Wasserstein are then judged on a lower bound of the exact statistic
- * (drift.h: D - (eps_ref + eps_cur), and only CDF gaps beyond that), so
- * sketch error never raises an alarm, at the cost of missing a drift
- * smaller than the bound; the message shows "D 0.0146 +/- 0.0266
- * (sketch)". PSI is judged on its estimate, within 0.02 of exact
- * (tests/cli/data-validate/drift-merged-sketch shows both sides).
+ * n), and the sketch bounds of drift.h apply to each side. KS is then
+ * judged on a lower bound of the exact D (drift.h: D - (eps_ref +
+ * eps_cur)), so sketch error never raises an alarm, at the cost of
+ * missing a drift smaller than the bound; the message shows "D 0.0146
+ * +/- 0.0266 (sketch)". PSI and Wasserstein are judged on their
+ * estimates, within 0.02 and 0.01 of exact (drift.h;
+ * tests/cli/data-validate/drift-merged-sketch shows both sides).
  *
  * The drift config (JSON) overrides limits; every member is optional:
  *

@@ -36,19 +36,17 @@ struct numcase {
 	const char *ref, *cur;
 	double psi;
 	size_t nbins, empty;
-	double d, p_big, p_asymp, w, wnorm;
+	double d, p, w, wnorm; /* p: ks_2samp(method="exact") */
 };
 
 static const struct numcase numcases[] = {
 	{"num_ref", "num_cur", 0.11974886521307648, 10, 0, 0.14216666666666666,
-	 1.792974471089163e-15, 1.4135055714445508e-15, 0.31884659525055836,
-	 0.31407675756652614},
+	 1.4801228786680024e-15, 0.31884659525055836, 0.31407675756652614},
 	{"ties_ref", "ties_cur", 1.6360176457278253, 7, 1, 0.20299999999999999,
-	 2.4701686958988886e-16, 1.615954161642395e-16, 1.853,
-	 0.6410747384312744},
+	 1.7068808356285357e-16, 1.853, 0.6410747384312744},
 	{"near_ref", "near_cur", 0.013628001093056695, 10, 0,
-	 0.036388888888888915, 0.5037032046830278, 0.492692439930133,
-	 0.07148354371204821, 0.07309896506977544},
+	 0.036388888888888915, 0.4937922377217908, 0.07148354371204821,
+	 0.07309896506977544},
 };
 
 static void test_numeric_matches_scipy(void)
@@ -59,7 +57,6 @@ static void test_numeric_matches_scipy(void)
 	for (i = 0; i < MLG_ARRAY_SIZE(numcases); i++) {
 		const struct numcase *c = &numcases[i];
 		double *a = load(c->ref, &nr), *b = load(c->cur, &nc);
-		double en = (double)nr * nc / (nr + nc);
 
 		T_EQ_INT(mlg_drift_psi(&r, a, nr, b, nc, 10), 0);
 		T_EQ_INT(r.method, MLG_DRIFT_PSI);
@@ -72,11 +69,7 @@ static void test_numeric_matches_scipy(void)
 
 		T_EQ_INT(mlg_drift_ks(&r, a, nr, b, nc), 0);
 		T_EQ_DBL(r.value, c->d, EXACT);
-		T_ASSERT(fabs(r.p_value - c->p_big) <= EXACT * c->p_big);
-		/* scipy's asymp uses the finite-n kstwo: close, not equal */
-		if (c->p_asymp > 0.01)
-			T_ASSERT(fabs(r.p_value - c->p_asymp) <=
-				 c->p_asymp / sqrt(en));
+		T_ASSERT(fabs(r.p_value - c->p) <= EXACT * c->p);
 
 		T_EQ_INT(mlg_drift_wasserstein(&r, a, nr, b, nc), 0);
 		T_EQ_DBL(r.value, c->w, EXACT);
@@ -375,8 +368,9 @@ static void sketch_case(double mu, double sd, uint64_t seed)
 	T_EQ_INT(mlg_drift_wasserstein_kll(&sk, &ka, &kb, &m), 0);
 	T_ASSERT(fabs(ex.value - sk.value) <= 0.02 * (hi - lo));
 	T_ASSERT(fabs(ex.value - sk.value) <= sk.err);
-	T_ASSERT(sk.low <= ex.value && sk.norm <= ex.norm);
-	T_ASSERT(fabs(ex.norm - sk.norm) <= 0.02 * (hi - lo));
+	T_ASSERT(sk.low <= ex.value);
+	/* judged on the estimate: within 0.01 here (drift.h) */
+	T_ASSERT(fabs(ex.norm - sk.norm) <= 0.01);
 	T_EQ_INT(mlg_drift_wasserstein_kll(&sk, &ka, &kb, NULL), 0);
 	T_ASSERT(fabs(ex.norm - sk.norm) <= 0.02 * (hi - lo));
 	T_EQ_INT(mlg_drift_psi(&ex, a, NBIG, b, NBIG, 10), 0);
@@ -444,7 +438,7 @@ static void test_exact_sketches_unchanged(void)
 	T_EQ_INT(mlg_drift_ks(&ex, a, 150, b, 180), 0);
 	T_EQ_INT(mlg_drift_ks_kll(&sk, &ka, &kb), 0);
 	T_EQ_DBL(sk.value, 0.08333333333333337, EXACT);
-	T_EQ_DBL(sk.p_value, 0.6208098565415392, EXACT);
+	T_EQ_DBL(sk.p_value, 0.590025455001589, EXACT);
 	T_EQ_DBL(sk.value, ex.value, 0);
 	T_EQ_DBL(sk.p_value, ex.p_value, 0);
 	T_EQ_DBL(sk.err, 0, 0);
@@ -575,7 +569,9 @@ static void test_ks_sketch_no_false_alarm(void)
 	T_EQ_DBL(sk.err, EPS200 * (100.06 + 103.06), 1e-12);
 	T_ASSERT(fabs(sk.value - ex.value) <= sk.err);
 	T_EQ_DBL(sk.low, 0, 0); /* |F - G| never above 2 eps */
-	T_EQ_DBL(sk.norm, 0, 0);
+	/* judged on the estimate, 0.0295 against the exact 0.026: pass */
+	T_EQ_DBL(sk.norm, 0.851128 / 28.887685560219147, EXACT);
+	T_EQ_INT(mlg_drift_judge(&sk, NULL), MLG_DRIFT_OK);
 
 	/* PSI: judged on the estimate; low and err bound the true shares. */
 	T_EQ_INT(mlg_drift_psi_kll(&sk, &x.ka, &x.kb, 10), 0);
@@ -592,9 +588,9 @@ static void test_ks_sketch_no_false_alarm(void)
 /*
  * A real shift still fails: every other value raised by 10 (of 0 to
  * 100). Exact D 0.05, p 3.857e-22 (scipy kstwobign; ks_2samp 3.63e-22);
- * sketches D 0.0568, judged at 0.0568 - 2 eps = 0.03021: p 2.4e-8. The
- * Wasserstein bound shows the price: exact norm 5 / 28.89 = 0.173 fails,
- * the sketches' bound 0.0810 passes.
+ * sketches D 0.0568, judged at 0.0568 - 2 eps = 0.03021: p 2.4e-8.
+ * Wasserstein: exact norm 5 / 28.89 = 0.173 fails, and so does the
+ * sketches' estimate, 0.178, where their bound, 0.0810, would pass.
  */
 static void test_ks_sketch_real_shift_fails(void)
 {
@@ -621,10 +617,10 @@ static void test_ks_sketch_real_shift_fails(void)
 	T_EQ_INT(mlg_drift_wasserstein_kll(&sk, &x.ka, &x.kb, &x.m), 0);
 	T_EQ_DBL(sk.value, 5.1410039999999988, EXACT);
 	T_EQ_DBL(sk.low, 2.3412647088950487, EXACT);
-	T_EQ_DBL(sk.norm, 0.081047154297441332, EXACT);
+	T_EQ_DBL(sk.norm, 5.1410039999999988 / 28.887685560219147, EXACT);
 	T_ASSERT(sk.low <= ex.value);
 	T_ASSERT(fabs(sk.value - ex.value) <= sk.err);
-	T_EQ_INT(mlg_drift_judge(&sk, NULL), MLG_DRIFT_OK);
+	T_EQ_INT(mlg_drift_judge(&sk, NULL), MLG_DRIFT_FAIL);
 
 	T_EQ_INT(mlg_drift_psi_kll(&sk, &x.ka, &x.kb, 10), 0);
 	T_EQ_DBL(sk.value, 0.057080417878957769, EXACT);
