@@ -317,15 +317,46 @@ static enum kind kind_of(enum mlg_ftype t)
 	return t == MLG_T_STRING || t == MLG_T_BOOLEAN ? CATEGORICAL : OTHER;
 }
 
+/* Column `i` of `p` is the how many-th of its name (0 the first). */
+static size_t nth_of(const struct mlg_profile *p, size_t i)
+{
+	size_t j, n = 0;
+
+	for (j = 0; j < i; j++)
+		n += !strcmp(p->cols[j].name, p->cols[i].name);
+	return n;
+}
+
+/* The n-th column (0 the first) named `name`, or NULL: a header that
+ * repeats a name is matched occurrence by occurrence. */
 static const struct mlg_profile_col *find_col(const struct mlg_profile *p,
-					      const char *name)
+					      const char *name, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < p->ncols; i++)
-		if (!strcmp(p->cols[i].name, name))
+		if (!strcmp(p->cols[i].name, name) && !n--)
 			return &p->cols[i];
 	return NULL;
+}
+
+/* Whether the type of `c` says anything: declared, or inferred from at
+ * least one value (a column of missing cells reads as a string). */
+static int typed(const struct mlg_profile_col *c)
+{
+	return (c->has_schema && c->declared != MLG_T_ANY) ||
+	       mlg_profile_col_values(c);
+}
+
+/* Numeric types on one scale compare: integers, numbers and years as
+ * they are; dates (days), datetimes (Epoch seconds) and times (seconds
+ * of the day) only with their own kind. */
+static int same_scale(enum mlg_ftype a, enum mlg_ftype b)
+{
+	int na = a == MLG_T_INTEGER || a == MLG_T_NUMBER || a == MLG_T_YEAR,
+	    nb = b == MLG_T_INTEGER || b == MLG_T_NUMBER || b == MLG_T_YEAR;
+
+	return a == b || (na && nb);
 }
 
 static const char *fmt(char buf[32], double v)
@@ -377,6 +408,16 @@ static void dist_text(struct mlg_buf *out, const struct mlg_kll *a,
 	mlg_profile_sparkline(out, sb, nb, nb, top);
 }
 
+/* A row of the drift table; any cell may be NULL. */
+static void row(struct mlg_table *t, const char *column, const char *stat,
+		const char *value, const char *threshold, const char *verdict,
+		const char *dist)
+{
+	const char *cells[6] = {column, stat, value, threshold, verdict, dist};
+
+	mlg_table_add_row(t, cells);
+}
+
 /* One statistic: a check and a table row (with `dist` in its last cell,
  * may be NULL). Returns its level. */
 static enum mlg_drift_level add_stat(struct mlg_report *r, struct mlg_table *t,
@@ -391,7 +432,7 @@ static enum mlg_drift_level add_stat(struct mlg_report *r, struct mlg_table *t,
 	struct mlg_buf id = MLG_BUF_INIT, rule = MLG_BUF_INIT,
 		       msg = MLG_BUF_INIT;
 	const char *lt = p_valued(m) ? "<=" : ">=",
-		   *ok = p_valued(m) ? ">" : "<", *cells[6];
+		   *ok = p_valued(m) ? ">" : "<";
 	struct mlg_check *c;
 	char v[32], w[32], f[32], x[32];
 
@@ -424,13 +465,8 @@ static enum mlg_drift_level add_stat(struct mlg_report *r, struct mlg_table *t,
 	mlg_check_set_value(c, s, NULL);
 	mlg_check_set_threshold(c, rule.ptr);
 	mlg_check_set_loc(c, NULL, 0, 0, column);
-	cells[0] = column;
-	cells[1] = keys[m];
-	cells[2] = v;
-	cells[3] = rule.ptr;
-	cells[4] = mlg_status_name(level_status[lv]);
-	cells[5] = dist;
-	mlg_table_add_row(t, cells);
+	row(t, column, keys[m], v, rule.ptr, mlg_status_name(level_status[lv]),
+	    dist);
 	mlg_buf_release(&id);
 	mlg_buf_release(&rule);
 	mlg_buf_release(&msg);
@@ -467,14 +503,16 @@ static size_t list_missing(struct mlg_buf *out, const struct mlg_topk *a,
 	return n;
 }
 
-static void categories(struct mlg_report *r, const char *column,
-		       const struct mlg_topk *ref, const struct mlg_topk *cur)
+static void categories(struct mlg_report *r, struct mlg_table *t,
+		       const char *column, const struct mlg_topk *ref,
+		       const struct mlg_topk *cur)
 {
 	struct mlg_buf nw = MLG_BUF_INIT, gone = MLG_BUF_INIT,
 		       msg = MLG_BUF_INIT, id = MLG_BUF_INIT;
 	size_t a = list_missing(&nw, cur, ref),
 	       b = list_missing(&gone, ref, cur);
 	struct mlg_check *c;
+	char v[32];
 
 	if (a)
 		mlg_buf_addf(&msg, "%zu new categor%s: %s", a,
@@ -489,6 +527,9 @@ static void categories(struct mlg_report *r, const char *column,
 		mlg_check_set_value(c, (double)(a + b), NULL);
 		mlg_check_set_threshold(c, "no new or vanished categories");
 		mlg_check_set_loc(c, NULL, 0, 0, column);
+		snprintf(v, sizeof(v), "%zu", a + b);
+		row(t, column, "categories", v, "no new or vanished categories",
+		    "warn", NULL);
 	}
 	mlg_buf_release(&nw);
 	mlg_buf_release(&gone);
@@ -507,17 +548,20 @@ static void skip(struct mlg_report *r, const char *column, const char *why)
 	mlg_buf_release(&id);
 }
 
-static void schema_fail(struct mlg_report *r, const char *column,
-			const char *msg)
+/* A column missing, new or retyped: `value` says which in the table. */
+static void schema_fail(struct mlg_report *r, struct mlg_table *t,
+			const char *column, const char *value, const char *msg)
 {
+	static const char rule[] = "same columns and types";
 	struct mlg_buf id = MLG_BUF_INIT;
 	struct mlg_check *c;
 
 	mlg_buf_addf(&id, "drift:schema:%s", column);
 	c = mlg_report_add_check(r, id.ptr, MLG_STATUS_FAIL, "column '%s' %s",
 				 column, msg);
-	mlg_check_set_threshold(c, "same columns and types");
+	mlg_check_set_threshold(c, rule);
 	mlg_check_set_loc(c, NULL, 0, 0, column);
+	row(t, column, "schema", value, rule, "fail", NULL);
 	mlg_buf_release(&id);
 }
 
@@ -536,9 +580,19 @@ static int compare(struct mlg_report *r, struct mlg_table *t,
 	char msg[96];
 
 	*lv = -1;
-	if (k != kind_of(type_of(b)) || k == OTHER) {
-		if (k == OTHER)
-			skip(r, a->name, "no drift statistic for this type");
+	if (!typed(a) || !typed(b)) {
+		skip(r, a->name,
+		     typed(a)	? "no values in the current data"
+		     : typed(b) ? "no values in the reference"
+				: "no values on either side");
+		return 0;
+	}
+	if (k != kind_of(type_of(b)) || !same_scale(type_of(a), type_of(b))) {
+		skip(r, a->name, "not compared: the type changed");
+		return 0;
+	}
+	if (k == OTHER) {
+		skip(r, a->name, "no drift statistic for this type");
 		return 0;
 	}
 	if (k == NUMERIC) {
@@ -589,7 +643,7 @@ static int compare(struct mlg_report *r, struct mlg_table *t,
 			*lv = l;
 	}
 	if (k == CATEGORICAL)
-		categories(r, a->name, &a->topk, &b->topk);
+		categories(r, t, a->name, &a->topk, &b->topk);
 done:
 	mlg_buf_release(&dist);
 	if (rc)
@@ -600,7 +654,6 @@ done:
 static void rows_check(struct mlg_report *r, struct mlg_table *t, uint64_t ref,
 		       uint64_t cur)
 {
-	const char *cells[6] = {NULL};
 	struct mlg_check *c;
 	char v[32], th[64], pct[48] = "";
 
@@ -616,19 +669,13 @@ static void rows_check(struct mlg_report *r, struct mlg_table *t, uint64_t ref,
 		 (unsigned long long)ref);
 	mlg_check_set_threshold(c, th);
 	snprintf(v, sizeof(v), "%llu", (unsigned long long)cur);
-	cells[0] = NULL;
-	cells[1] = "rows";
-	cells[2] = v;
-	cells[3] = th;
-	cells[4] = "pass";
-	mlg_table_add_row(t, cells);
+	row(t, NULL, "rows", v, th, "pass", NULL);
 }
 
 static void share_check(struct mlg_report *r, struct mlg_table *t,
 			const struct mlg_drift_dataset *d)
 {
 	enum mlg_status st = d->drifted ? MLG_STATUS_FAIL : MLG_STATUS_PASS;
-	const char *cells[6] = {NULL};
 	struct mlg_check *c;
 	char v[32], f[32], th[64];
 
@@ -641,12 +688,7 @@ static void share_check(struct mlg_report *r, struct mlg_table *t,
 				 d->drifted ? ">=" : "<", f);
 	mlg_check_set_value(c, d->share, NULL);
 	mlg_check_set_threshold(c, th);
-	cells[0] = NULL;
-	cells[1] = "share";
-	cells[2] = v;
-	cells[3] = th;
-	cells[4] = mlg_status_name(st);
-	mlg_table_add_row(t, cells);
+	row(t, NULL, "share", v, th, mlg_status_name(st), NULL);
 }
 
 int mlg_driftcheck_report(struct mlg_report *r, const struct mlg_profile *ref,
@@ -662,7 +704,7 @@ int mlg_driftcheck_report(struct mlg_report *r, const struct mlg_profile *ref,
 	struct mlg_table *t;
 	size_t i, n = 0;
 	int rc = 0, lv;
-	char msg[128];
+	char msg[96], what[128];
 
 	if (!cfg) {
 		mlg_driftcheck_config_init(&def);
@@ -673,19 +715,22 @@ int mlg_driftcheck_report(struct mlg_report *r, const struct mlg_profile *ref,
 				 MLG_ARRAY_SIZE(cols), cols);
 	for (i = 0; i < ref->ncols; i++) {
 		const struct mlg_profile_col *a = &ref->cols[i],
-					     *b = find_col(cur, a->name);
+					     *b = find_col(cur, a->name,
+							   nth_of(ref, i));
 		enum mlg_ftype ta = type_of(a), tb;
 
 		if (!b) {
-			schema_fail(r, a->name,
+			schema_fail(r, t, a->name, "missing",
 				    "is missing: it is in the reference only");
 			continue;
 		}
 		tb = type_of(b);
-		if (ta != tb) {
-			snprintf(msg, sizeof(msg), "changed type: %s, was %s",
+		/* a side without values has no type to change from or to */
+		if (ta != tb && typed(a) && typed(b)) {
+			snprintf(msg, sizeof(msg), "%s, was %s",
 				 mlg_ftype_name(tb), mlg_ftype_name(ta));
-			schema_fail(r, a->name, msg);
+			snprintf(what, sizeof(what), "changed type: %s", msg);
+			schema_fail(r, t, a->name, msg, what);
 		}
 		if ((rc = compare(r, t, cfg, a, b, &lv)))
 			goto done;
@@ -693,8 +738,8 @@ int mlg_driftcheck_report(struct mlg_report *r, const struct mlg_profile *ref,
 			levels[n++] = lv;
 	}
 	for (i = 0; i < cur->ncols; i++)
-		if (!find_col(ref, cur->cols[i].name))
-			schema_fail(r, cur->cols[i].name,
+		if (!find_col(ref, cur->cols[i].name, nth_of(cur, i)))
+			schema_fail(r, t, cur->cols[i].name, "new",
 				    "is new: it is not in the reference");
 	rows_check(r, t, ref->rows, cur->rows);
 	mlg_drift_dataset(&ds, levels, NULL, n, cfg->share);

@@ -675,6 +675,11 @@ static uint64_t missing(const struct mlg_profile_col *c)
 	return n;
 }
 
+uint64_t mlg_profile_col_values(const struct mlg_profile_col *c)
+{
+	return c->count - missing(c);
+}
+
 enum mlg_ftype mlg_profile_col_type(const struct mlg_profile_col *c)
 {
 	static const struct {
@@ -688,7 +693,7 @@ enum mlg_ftype mlg_profile_col_type(const struct mlg_profile_col *c)
 		{MLG_CAND_DATETIME, MLG_T_DATETIME},
 		{MLG_CAND_TIME, MLG_T_TIME},
 	};
-	uint64_t n = c->count - missing(c);
+	uint64_t n = mlg_profile_col_values(c);
 	size_t i;
 
 	if (!n)

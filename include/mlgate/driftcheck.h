@@ -22,15 +22,25 @@
  *				normalised distance for wasserstein); stat is
  *				mlg_drift_method_name()
  *   drift:<column>		skip: nothing to compare (no values on one
- *				side, or too many distinct values)
+ *				side, a type of another kind or scale, or
+ *				too many distinct values)
  *   drift:<column>:categories	warn: new or vanished categories, named
  *   drift:schema:<column>	fail: column missing, added, or type changed
+ *				(a type inferred from no values, all cells
+ *				missing, is no type: it does not change)
  *   drift:rows			pass: the row counts, for the record
  *   drift:share		fail when the share of columns with a failed
  *				statistic reaches the limit (0.5)
  * and one table "drift" with the columns column, statistic, value,
- * threshold, verdict, distribution (one row per statistic, then the rows
- * and share). The distribution cell of a numeric column's psi row shows
+ * threshold, verdict, distribution: one row per statistic, per schema
+ * change (statistic "schema", value "missing", "new" or "<type>, was
+ * <type>") and per column with new or vanished categories (statistic
+ * "categories", value their number), then the rows and share. Columns
+ * are matched by name; a name the header repeats, occurrence by
+ * occurrence (the second "a" of one side with the second of the other).
+ * Numeric columns are compared when both types are integer, number or
+ * year, or both the same temporal type: dates in days against datetimes
+ * in seconds would mean nothing. The distribution cell of a numeric column's psi row shows
  * the reference and the current data as two sparklines over the same
  * MLG_PROFILE_SPARK_BINS equal-width bins from the lower minimum to the
  * higher maximum of the two sides, drawn to one scale, "▁▃█▅▂▁▁▁▁▁ →

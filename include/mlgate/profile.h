@@ -160,8 +160,11 @@ int mlg_profile_merge(struct mlg_profile *a, const struct mlg_profile *b);
 size_t mlg_profile_declared_conflict(const struct mlg_profile *a,
 				     const struct mlg_profile *b);
 
-/* The narrowest type every non-missing cell of `c` fits (see infer). */
+/* The narrowest type every non-missing cell of `c` fits (see infer);
+ * string when there is none. */
 enum mlg_ftype mlg_profile_col_type(const struct mlg_profile_col *c);
+/* The cells of `c` that are not missing: count - nulls - tokens. */
+uint64_t mlg_profile_col_values(const struct mlg_profile_col *c);
 
 /* 1 for the types profiled as numbers (integer, number, year, date,
  * datetime, time: dates as days, the others as seconds). */

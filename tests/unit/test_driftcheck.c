@@ -165,7 +165,7 @@ static void test_report_exact_values(void)
 	t = r.tables[0];
 	T_EQ_STR(t->id, "drift");
 	T_EQ_INT(t->ncols, 6);
-	T_EQ_INT(t->nrows, 8);
+	T_EQ_INT(t->nrows, 12);
 	T_EQ_STR(mlg_table_cell(t, 0, 0), "x");
 	T_EQ_STR(mlg_table_cell(t, 0, 1), "psi");
 	T_EQ_STR(mlg_table_cell(t, 0, 2), "4.3463");
@@ -178,12 +178,28 @@ static void test_report_exact_values(void)
 	T_EQ_STR(mlg_table_cell(t, 0, 5), "█▅█▅█▅▅▁▁▁ \u2192 ▁▁▁▅█▅▅█▅█");
 	T_EQ_STR(mlg_table_cell(t, 1, 5), "");
 	T_EQ_STR(mlg_table_cell(t, 3, 5), ""); /* categorical: none */
-	T_EQ_STR(mlg_table_cell(t, 6, 5), "");
+	T_EQ_STR(mlg_table_cell(t, 10, 5), "");
 	T_EQ_STR(mlg_table_cell(t, 4, 1), "linf");
-	T_EQ_STR(mlg_table_cell(t, 6, 1), "rows");
-	T_EQ_STR(mlg_table_cell(t, 6, 3), "report only (reference 10)");
-	T_EQ_STR(mlg_table_cell(t, 7, 1), "share");
+	/* What fails or warns beside the statistics has its row too. */
+	T_EQ_STR(mlg_table_cell(t, 6, 0), "c");
+	T_EQ_STR(mlg_table_cell(t, 6, 1), "categories");
+	T_EQ_STR(mlg_table_cell(t, 6, 2), "1");
+	T_EQ_STR(mlg_table_cell(t, 6, 3), "no new or vanished categories");
+	T_EQ_STR(mlg_table_cell(t, 6, 4), "warn");
+	T_EQ_STR(mlg_table_cell(t, 7, 0), "t");
+	T_EQ_STR(mlg_table_cell(t, 7, 1), "schema");
+	T_EQ_STR(mlg_table_cell(t, 7, 2), "string, was integer");
+	T_EQ_STR(mlg_table_cell(t, 7, 3), "same columns and types");
 	T_EQ_STR(mlg_table_cell(t, 7, 4), "fail");
+	T_EQ_STR(mlg_table_cell(t, 8, 0), "only_ref");
+	T_EQ_STR(mlg_table_cell(t, 8, 2), "missing");
+	T_EQ_STR(mlg_table_cell(t, 9, 0), "only_cur");
+	T_EQ_STR(mlg_table_cell(t, 9, 2), "new");
+	T_EQ_STR(mlg_table_cell(t, 9, 4), "fail");
+	T_EQ_STR(mlg_table_cell(t, 10, 1), "rows");
+	T_EQ_STR(mlg_table_cell(t, 10, 3), "report only (reference 10)");
+	T_EQ_STR(mlg_table_cell(t, 11, 1), "share");
+	T_EQ_STR(mlg_table_cell(t, 11, 4), "fail");
 	T_EQ_INT(mlg_report_exit_code(&r), 1);
 
 	mlg_report_release(&r);
@@ -362,7 +378,7 @@ static void test_skips(void)
 		 "is not exact)");
 	c = get(&r, "drift:empty");
 	T_EQ_INT(c->status, MLG_STATUS_SKIP);
-	T_EQ_STR(c->message, "no values to compare");
+	T_EQ_STR(c->message, "no values on either side");
 	T_EQ_STR(get(&r, "drift:rows")->message,
 		 "0 rows, 130 in the reference (-100.0%)");
 	T_EQ_STR(get(&r, "drift:share")->message,
@@ -609,8 +625,70 @@ static void test_temporal_without_schema(void)
 	free(curp);
 }
 
+/*
+ * A repeated header name is matched occurrence by occurrence: the second
+ * "a" of the reference against the second "a" of the current data. A
+ * column without values (all empty) has no type to change, and a date
+ * turned datetime is a type change whose days and seconds are not
+ * compared.
+ */
+static void test_names_and_types(void)
+{
+	static const char *const names[] = {"a", "a", "e", "d"};
+	static const char *const rr[] = {
+		"1|100|5|2024-01-01", "2|200|6|2024-01-02",
+		"3|300|7|2024-01-03", "4|400|8|2024-01-04"};
+	static const char *const cr[] = {
+		"1|100||2024-01-01T00:00:00Z", "2|200||2024-01-02T00:00:00Z",
+		"3|300||2024-01-03T00:00:00Z", "4|400||2024-01-04T00:00:00Z"};
+	struct mlg_profile ref, cur;
+	struct mlg_report r;
+	struct mlg_check *c;
+	size_t n[MLG_STATUS_COUNT], i;
+
+	build(&ref, names, 4, rr, 4);
+	build(&cur, names, 4, cr, 4);
+	mlg_report_init(&r, "data-validate", "0");
+	T_EQ_INT(mlg_driftcheck_report(&r, &ref, &ref, NULL), 0);
+	mlg_report_count(&r, n);
+	T_EQ_INT(n[MLG_STATUS_FAIL] + n[MLG_STATUS_WARN], 0);
+	T_EQ_DBL(get(&r, "drift:a:psi")->value, 0, 0);
+	T_EQ_DBL(get(&r, "drift:a:psi#2")->value, 0, 0);
+	mlg_report_release(&r);
+
+	mlg_report_init(&r, "data-validate", "0");
+	T_EQ_INT(mlg_driftcheck_report(&r, &ref, &cur, NULL), 0);
+	T_EQ_DBL(get(&r, "drift:a:psi")->value, 0, 0);
+	T_EQ_DBL(get(&r, "drift:a:psi#2")->value, 0, 0);
+	T_ASSERT(!mlg_report_find_check(&r, "drift:schema:a"));
+	T_ASSERT(!mlg_report_find_check(&r, "drift:schema:e"));
+	c = get(&r, "drift:e");
+	T_EQ_INT(c->status, MLG_STATUS_SKIP);
+	T_EQ_STR(c->message, "no values in the current data");
+	c = get(&r, "drift:schema:d");
+	T_EQ_STR(c->message, "column 'd' changed type: datetime, was date");
+	c = get(&r, "drift:d");
+	T_EQ_INT(c->status, MLG_STATUS_SKIP);
+	T_EQ_STR(c->message, "not compared: the type changed");
+	T_ASSERT(!mlg_report_find_check(&r, "drift:d:psi"));
+	for (i = 0; i < r.nchecks; i++)
+		T_ASSERT(r.checks[i]->status != MLG_STATUS_FAIL ||
+			 !strcmp(r.checks[i]->id, "drift:schema:d"));
+	mlg_report_release(&r);
+
+	/* Swapped: the reference has no values in e. */
+	mlg_report_init(&r, "data-validate", "0");
+	T_EQ_INT(mlg_driftcheck_report(&r, &cur, &ref, NULL), 0);
+	T_EQ_STR(get(&r, "drift:e")->message, "no values in the reference");
+	T_ASSERT(!mlg_report_find_check(&r, "drift:schema:e"));
+	mlg_report_release(&r);
+	mlg_profile_release(&ref);
+	mlg_profile_release(&cur);
+}
+
 MLG_TESTS(T(test_report_exact_values), T(test_same_profile_passes),
 	  T(test_config_limits), T(test_config_errors),
 	  T(test_config_in_report), T(test_skips), T(test_bad_bytes),
 	  T(test_reference_kinds), T(test_prepare_errors),
-	  T(test_distribution_cell), T(test_temporal_without_schema));
+	  T(test_distribution_cell), T(test_temporal_without_schema),
+	  T(test_names_and_types));
