@@ -18,10 +18,10 @@
  *    counts, KLL and top-k n, HLL registers; written again it is the
  *    same bytes;
  *  - is added to a report (mlg_profile_report()) with the drift of that
- *    copy against it (mlg_driftcheck_report(), as --reference): with
- *    distinct column names the run must pass, no check warning or
- *    failing, since both sides are the same data; the report is emitted
- *    as text and JSON;
+ *    copy against it (mlg_driftcheck_report(), as --reference): the
+ *    run must pass, no check warning or failing, since both sides are
+ *    the same data (repeated column names match occurrence by
+ *    occurrence); the report is emitted as text and JSON;
  *  - has a schema inferred (mlg_profile_infer()) without and with
  *    constraints; the one with constraints must parse as a Table Schema
  *    (mlg_schema_parse());
@@ -218,17 +218,6 @@ static int small_counts(const struct mlg_profile *p)
 	return m <= SMALL;
 }
 
-static int unique_names(const struct mlg_profile *p)
-{
-	size_t i, j;
-
-	for (i = 0; i < p->ncols; i++)
-		for (j = 0; j < i; j++)
-			if (!strcmp(p->cols[i].name, p->cols[j].name))
-				return 0;
-	return 1;
-}
-
 /* The report of the profile and of its drift against its copy. */
 static void check_report(const struct mlg_profile *p,
 			 const struct mlg_profile *q)
@@ -242,7 +231,7 @@ static void check_report(const struct mlg_profile *p,
 	if (mlg_driftcheck_report(&r, p, q, NULL))
 		abort();
 	st = mlg_report_status(&r);
-	if (unique_names(p) && st != MLG_STATUS_PASS)
+	if (st != MLG_STATUS_PASS)
 		abort();
 	mlg_report_finish(&r);
 	if (mlg_emit_text(&out, &r, MLG_EMIT_VERBOSE) ||
