@@ -1696,8 +1696,44 @@ static int is_token(const struct mlg_profile *p, const char *s)
 	return 0;
 }
 
+/* The integers of cells <it, n> once each, ascending: "+5" and "5", "-0"
+ * and "0" are different cells but one value, which a schema may hold
+ * once. NULL when a cell is no integer (a loaded profile may say integer
+ * of a column whose values are not) or when there are more than
+ * MLG_PROFILE_ENUM_MAX values. */
+static json_t *int_enum(const struct mlg_topk_item *it, size_t n)
+{
+	/* Keys with the sign bit flipped sort unsigned as the signed
+	 * integers do. */
+	uint64_t *k = mlg_malloc(2 * n * sizeof(*k)), *sorted;
+	const uint64_t flip = UINT64_C(1) << 63;
+	json_t *arr = NULL;
+	size_t i, m = 0;
+	int64_t x;
+
+	for (i = 0; i < n; i++) {
+		if (mlg_parse_int64(&x, it[i].value))
+			goto done;
+		k[i] = (uint64_t)x ^ flip;
+	}
+	sorted = mlg_radix_sort(k, k + n, n, sizeof(*k), 8);
+	for (i = 0; i < n; i++)
+		if (!m || sorted[i] != sorted[m - 1])
+			sorted[m++] = sorted[i];
+	if (m > MLG_PROFILE_ENUM_MAX)
+		goto done;
+	arr = json_array();
+	for (i = 0; i < m; i++)
+		json_array_append_new(
+			arr, json_integer((int64_t)(sorted[i] ^ flip)));
+done:
+	free(k);
+	return arr;
+}
+
 /* The enum of a column, when the top-k summary holds every distinct
- * value exactly (it never purged, nothing cut). */
+ * value exactly (it never purged, nothing cut). Strings keep the order
+ * of mlg_topk_list(); each is one distinct cell text, so none repeats. */
 static json_t *enum_json(const struct mlg_profile *p,
 			 const struct mlg_profile_col *c, enum mlg_ftype t)
 {
@@ -1711,27 +1747,17 @@ static json_t *enum_json(const struct mlg_profile *p,
 		if (it[i].err || it[i].truncated)
 			goto done;
 		sum += it[i].count;
-		m += !is_token(p, it[i].value);
+		if (!is_token(p, it[i].value))
+			it[m++] = it[i];
 	}
-	if (sum != c->topk.n || !m || m > MLG_PROFILE_ENUM_MAX)
+	if (sum != c->topk.n || !m)
 		goto done;
-	arr = json_array();
-	for (i = 0; i < n; i++) {
-		int64_t x;
-
-		if (is_token(p, it[i].value))
-			continue;
-		if (t != MLG_T_INTEGER) {
+	if (t == MLG_T_INTEGER) {
+		arr = int_enum(it, m);
+	} else if (m <= MLG_PROFILE_ENUM_MAX) {
+		arr = json_array();
+		for (i = 0; i < m; i++)
 			json_array_append_new(arr, json_string(it[i].value));
-		} else if (!mlg_parse_int64(&x, it[i].value)) {
-			json_array_append_new(arr, json_integer(x));
-		} else {
-			/* A loaded profile may say integer of a column whose
-			 * values are not: no enum the schema would refuse. */
-			json_decref(arr);
-			arr = NULL;
-			break;
-		}
 	}
 done:
 	free(it);

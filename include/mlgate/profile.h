@@ -253,7 +253,8 @@ int mlg_profile_read(struct mlg_profile *out, const char *src,
  * cell is missing; schema missingValues "" plus the tokens seen. With
  * `constraints`: minimum/maximum for integer and number fields (not when
  * a number is NaN or infinite), and an enum for string and integer
- * fields of at most MLG_PROFILE_ENUM_MAX distinct values known exactly.
+ * fields of at most MLG_PROFILE_ENUM_MAX distinct values known exactly
+ * (integers once each, ascending; strings by count, then text).
  */
 json_t *mlg_profile_infer(const struct mlg_profile *p, int constraints);
 

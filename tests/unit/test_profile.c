@@ -476,6 +476,27 @@ static void test_bad_input(void)
 	}
 }
 
+/* Validate `data` against the schema inferred from it, written into
+ * `schema` as JSON. */
+static void validate_inferred(struct mlg_validate_result *out,
+			      struct mlg_buf *schema, const char *data,
+			      int constraints)
+{
+	struct mlg_profile_opts po = popts(0, 0);
+	struct mlg_validate_opts vo;
+	struct mlg_profile p;
+	struct mlg_schema s;
+
+	T_EQ_INT(mlg_profile_read(&p, data, &po), 0);
+	mlg_buf_reset(schema);
+	t_json_dump_new(schema, mlg_profile_infer(&p, constraints));
+	mlg_profile_release(&p);
+	T_EQ_INT(mlg_schema_load(&s, t_write("inferred.json", schema->ptr)), 0);
+	vo = vopts(&s, 0, 1);
+	T_EQ_INT(mlg_validate(out, data, &vo), 0);
+	mlg_schema_release(&s);
+}
+
 /* The inferred schema of a file validates that file with no error. */
 static void test_infer_validates(void)
 {
@@ -485,15 +506,13 @@ static void test_infer_validates(void)
 		"1,007,1.5,true,2024-01-01,2024-01-01T10:00:00Z,x,a\n"
 		"2,010,NA,false,2024-02-29,2024-01-02T11:00:00+02:00,,b\n"
 		"3,123,-2e3,TRUE,2023-12-31,2024-01-03T00:00:00,\"y,z\",a\n"));
-	struct mlg_profile_opts po = popts(0, 0);
-	struct mlg_validate_opts vo;
 	struct mlg_validate_result r;
 	struct mlg_buf b = MLG_BUF_INIT;
-	struct mlg_profile p;
-	struct mlg_schema s;
 
-	T_EQ_INT(mlg_profile_read(&p, data, &po), 0);
-	t_json_dump_new(&b, mlg_profile_infer(&p, 1));
+	validate_inferred(&r, &b, data, 1);
+	T_EQ_INT(r.errors, 0);
+	T_EQ_INT(r.rows, 3);
+	mlg_validate_result_release(&r);
 	T_EQ_STR(b.ptr,
 		 "{\"fields\":["
 		 "{\"name\":\"id\",\"type\":\"integer\",\"constraints\":"
@@ -514,14 +533,67 @@ static void test_infer_validates(void)
 		 "{\"name\":\"tag\",\"type\":\"string\",\"constraints\":"
 		 "{\"required\":true,\"enum\":[\"a\",\"b\"]}}],"
 		 "\"missingValues\":[\"\",\"NA\"]}");
-	T_EQ_INT(mlg_schema_load(&s, t_write("inf.json", b.ptr)), 0);
-	vo = vopts(&s, 0, 1);
-	T_EQ_INT(mlg_validate(&r, data, &vo), 0);
+	mlg_buf_release(&b);
+}
+
+/* An integer enum holds values, not cell texts: each once, ascending,
+ * and at most MLG_PROFILE_ENUM_MAX of them however many texts. */
+static void test_infer_int_enum(void)
+{
+	const char *data =
+		keep(t_write("ienum.csv", "x,y,z\n"
+					  "+5,b,-9223372036854775808\n"
+					  "5,a,9223372036854775807\n"
+					  "-0,b,-1\n"
+					  "0,c,1\n"
+					  "-12,a,+1\n"));
+	struct mlg_validate_result r;
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_profile p;
+	json_t *j;
+	int k;
+
+	validate_inferred(&r, &b, data, 1);
 	T_EQ_INT(r.errors, 0);
-	T_EQ_INT(r.rows, 3);
+	T_EQ_INT(r.rows, 5);
 	mlg_validate_result_release(&r);
-	mlg_schema_release(&s);
-	mlg_profile_release(&p);
+	T_EQ_STR(b.ptr, "{\"fields\":["
+			"{\"name\":\"x\",\"type\":\"integer\",\"constraints\":"
+			"{\"required\":true,\"minimum\":-12,\"maximum\":5,"
+			"\"enum\":[-12,0,5]}},"
+			"{\"name\":\"y\",\"type\":\"string\",\"constraints\":"
+			"{\"required\":true,\"enum\":[\"a\",\"b\",\"c\"]}},"
+			"{\"name\":\"z\",\"type\":\"integer\",\"constraints\":"
+			"{\"required\":true,\"minimum\":-9223372036854775808,"
+			"\"maximum\":9223372036854775807,"
+			"\"enum\":[-9223372036854775808,-1,1,"
+			"9223372036854775807]}}],"
+			"\"missingValues\":[\"\"]}");
+	/* 21 texts, 20 values: an enum; 21 values: none. */
+	for (k = 20; k <= 21; k++) {
+		static const char *const names[] = {"n"};
+		char cell[8];
+		int v;
+
+		T_EQ_INT(mlg_profile_init(&p, names, 1, NULL), 0);
+		for (v = 1; v <= k; v++) {
+			snprintf(cell, sizeof(cell), "%d", v);
+			mlg_profile_cell(&p, 0, cell, strlen(cell), MLG_CELL_OK,
+					 NULL);
+		}
+		mlg_profile_cell(&p, 0, "+1", 2, MLG_CELL_OK, NULL);
+		j = mlg_profile_infer(&p, 1);
+		T_EQ_INT(json_array_size(json_object_get(
+				 json_object_get(
+					 json_array_get(
+						 json_object_get(j, "fields"),
+						 0),
+					 "constraints"),
+				 "enum")),
+			 k == 20 ? 20 : 0);
+		json_decref(j);
+		mlg_profile_release(&p);
+	}
 	mlg_buf_release(&b);
 }
 
@@ -1319,8 +1391,8 @@ MLG_TESTS(T(test_types), T(test_candidates_equal_casts),
 	  T(test_counts_and_stats), T(test_shards_merge_to_whole),
 	  T(test_json_round_trip), T(test_write_pieces), T(test_json_errors),
 	  T(test_merge_mismatch), T(test_bad_input), T(test_infer_validates),
-	  T(test_validate_profile), T(test_sparkline), T(test_bin_shares),
-	  T(test_report_table), T(test_read_with_schema),
+	  T(test_infer_int_enum), T(test_validate_profile), T(test_sparkline),
+	  T(test_bin_shares), T(test_report_table), T(test_read_with_schema),
 	  T(test_candidates_of_casts), T(test_extreme_values),
 	  T(test_read_schema_columns), T(test_read_jsonl),
 	  T(test_merge_declared), T(test_threads_same_profile),
