@@ -1766,38 +1766,53 @@ done:
 
 /* A schema needs unique, non-empty names: a blank label becomes
  * "field<N>", a repeated one "<label><N>" (N the column number), as
- * frictionless does; validation then reports the header, not cells. */
-static json_t *field_name(const struct mlg_profile *p, size_t col)
+ * frictionless does; validation then reports the header, not cells.
+ * When a label (before or after the column) or an earlier made name is
+ * that name already, the first free of "<made>_2", "<made>_3", ... is
+ * taken. `taken` maps each label to its first column and holds the
+ * names made so far, so a wide header is not scanned once a column. */
+static json_t *field_name(const struct mlg_profile *p, json_t *taken,
+			  size_t col)
 {
 	const char *name = p->cols[col].name;
-	char *made;
-	json_t *j;
-	size_t i;
+	json_t *first = *name ? json_object_get(taken, name) : NULL, *j;
+	char *base, *made;
+	size_t k;
 
-	for (i = 0; *name && i < col; i++)
-		if (!strcmp(p->cols[i].name, name))
-			break;
-	if (*name && i == col)
+	if (first && json_integer_value(first) == (json_int_t)col)
 		return json_string(name);
-	made = *name ? mlg_strfmt("%s%zu", name, col + 1)
+	base = *name ? mlg_strfmt("%s%zu", name, col + 1)
 		     : mlg_strfmt("field%zu", col + 1);
+	made = mlg_strdup(base);
+	for (k = 2; json_object_get(taken, made); k++) {
+		free(made);
+		made = mlg_strfmt("%s_%zu", base, k);
+	}
+	json_object_set_new(taken, made, json_null());
 	j = json_string(made);
 	free(made);
+	free(base);
 	return j;
 }
 
 json_t *mlg_profile_infer(const struct mlg_profile *p, int constraints)
 {
 	json_t *o = json_object(), *fields = json_array(), *miss;
+	json_t *taken = json_object();
 	size_t i;
 	int k;
 
+	for (i = 0; i < p->ncols; i++)
+		if (*p->cols[i].name &&
+		    !json_object_get(taken, p->cols[i].name))
+			json_object_set_new(taken, p->cols[i].name,
+					    json_integer((json_int_t)i));
 	for (i = 0; i < p->ncols; i++) {
 		const struct mlg_profile_col *c = &p->cols[i];
 		enum mlg_ftype t = mlg_profile_col_type(c);
 		json_t *f = json_object(), *cons = json_object(), *e;
 
-		json_object_set_new(f, "name", field_name(p, i));
+		json_object_set_new(f, "name", field_name(p, taken, i));
 		json_object_set_new(f, "type", json_string(mlg_ftype_name(t)));
 		if (!missing(c) && c->count == p->rows && p->rows)
 			json_object_set_new(cons, "required", json_true());
@@ -1822,6 +1837,7 @@ json_t *mlg_profile_infer(const struct mlg_profile *p, int constraints)
 			json_decref(cons);
 		json_array_append_new(fields, f);
 	}
+	json_decref(taken);
 	json_object_set_new(o, "fields", fields);
 	miss = json_array();
 	json_array_append_new(miss, json_string(""));

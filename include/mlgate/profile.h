@@ -254,7 +254,10 @@ int mlg_profile_read(struct mlg_profile *out, const char *src,
  * `constraints`: minimum/maximum for integer and number fields (not when
  * a number is NaN or infinite), and an enum for string and integer
  * fields of at most MLG_PROFILE_ENUM_MAX distinct values known exactly
- * (integers once each, ascending; strings by count, then text).
+ * (integers once each, ascending; strings by count, then text). Names
+ * are the labels, unique: a blank one becomes "field<N>", a repeated one
+ * "<label><N>" (N the column number), and a made name that a label or an
+ * earlier field has takes the first free "<name>_2", "<name>_3", ...
  */
 json_t *mlg_profile_infer(const struct mlg_profile *p, int constraints);
 

@@ -536,6 +536,72 @@ static void test_infer_validates(void)
 	mlg_buf_release(&b);
 }
 
+/* The field names of the schema inferred from header `names`, joined
+ * by commas into `out`. */
+static void infer_names(struct mlg_buf *out, const char *const *names, size_t n)
+{
+	struct mlg_profile p;
+	json_t *j, *fields;
+	size_t i;
+
+	T_EQ_INT(mlg_profile_init(&p, names, n, NULL), 0);
+	j = mlg_profile_infer(&p, 0);
+	fields = json_object_get(j, "fields");
+	mlg_buf_reset(out);
+	for (i = 0; i < json_array_size(fields); i++)
+		mlg_buf_addf(out, "%s%s", i ? "," : "",
+			     json_string_value(json_object_get(
+				     json_array_get(fields, i), "name")));
+	json_decref(j);
+	mlg_profile_release(&p);
+}
+
+/* Made names (blank and repeated labels) collide with no label, before
+ * or after them, and no other made name: the first free "_<k>" is
+ * added. The schema loads, and validation reports the header alone. */
+static void test_infer_names(void)
+{
+	static const char *const coll[] = {"a", "a", "a2", "", "field4"};
+	static const char *const chain[] = {"a", "a", "a2", "a2_2"};
+	static const char *const blank[] = {"", "field1", ""};
+	const char *twelve[12] = {"x1", "x1"};
+	const char *data = keep(t_write("names.csv", "a,a,a2,,field4\n"
+						     "1,2,3,4,5\n"));
+	struct mlg_validate_result r;
+	struct mlg_buf b = MLG_BUF_INIT;
+	size_t i;
+
+	infer_names(&b, coll, 5);
+	T_EQ_STR(b.ptr, "a,a2_2,a2,field4_2,field4");
+	infer_names(&b, chain, 4);
+	T_EQ_STR(b.ptr, "a,a2_3,a2,a2_2");
+	infer_names(&b, blank, 3);
+	T_EQ_STR(b.ptr, "field1_2,field1,field3");
+	/* Column 12's "x12" is column 2's made name already. */
+	for (i = 2; i < 12; i++)
+		twelve[i] = "x";
+	infer_names(&b, twelve, 12);
+	T_EQ_STR(b.ptr, "x1,x12,x,x4,x5,x6,x7,x8,x9,x10,x11,x12_2");
+	/* Unchanged where nothing collides. */
+	{
+		static const char *const plain[] = {"a", "", "a", "b"};
+
+		infer_names(&b, plain, 4);
+		T_EQ_STR(b.ptr, "a,field2,a3,b");
+	}
+	validate_inferred(&r, &b, data, 0);
+	T_EQ_INT(r.errors, 2);
+	T_EQ_INT(r.nlist, 2);
+	T_EQ_INT(r.list[0].type, MLG_VE_DUPLICATE_LABEL);
+	T_EQ_INT(r.list[0].field, 2);
+	T_EQ_STR(r.list[0].field_name, "a2_2");
+	T_EQ_INT(r.list[1].type, MLG_VE_BLANK_LABEL);
+	T_EQ_INT(r.list[1].field, 4);
+	T_EQ_STR(r.list[1].field_name, "field4_2");
+	mlg_validate_result_release(&r);
+	mlg_buf_release(&b);
+}
+
 /* An integer enum holds values, not cell texts: each once, ascending,
  * and at most MLG_PROFILE_ENUM_MAX of them however many texts. */
 static void test_infer_int_enum(void)
@@ -1391,9 +1457,9 @@ MLG_TESTS(T(test_types), T(test_candidates_equal_casts),
 	  T(test_counts_and_stats), T(test_shards_merge_to_whole),
 	  T(test_json_round_trip), T(test_write_pieces), T(test_json_errors),
 	  T(test_merge_mismatch), T(test_bad_input), T(test_infer_validates),
-	  T(test_infer_int_enum), T(test_validate_profile), T(test_sparkline),
-	  T(test_bin_shares), T(test_report_table), T(test_read_with_schema),
-	  T(test_candidates_of_casts), T(test_extreme_values),
-	  T(test_read_schema_columns), T(test_read_jsonl),
-	  T(test_merge_declared), T(test_threads_same_profile),
-	  T(test_chunks_of_one_row));
+	  T(test_infer_names), T(test_infer_int_enum), T(test_validate_profile),
+	  T(test_sparkline), T(test_bin_shares), T(test_report_table),
+	  T(test_read_with_schema), T(test_candidates_of_casts),
+	  T(test_extreme_values), T(test_read_schema_columns),
+	  T(test_read_jsonl), T(test_merge_declared),
+	  T(test_threads_same_profile), T(test_chunks_of_one_row));
