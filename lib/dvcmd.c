@@ -340,32 +340,25 @@ static int read_input(struct mlg_profile *out, struct mlg_profile_opts *po,
 
 /*
  * Merge the profile `p` of the input `src` into `all`; the first input
- * (*from still NULL) is moved there. (*from)[c] is the input that first
- * declared the type of column c, so that a conflict names both files.
- * `p` is taken over in every case.
+ * (*from still NULL) is moved there. A refusal names both sides: `src`,
+ * and for `all` the input the clash comes from: (*from)[c], the first
+ * that declared the type of column c, else `first`, whose columns all
+ * inputs merged so far share. `p` is taken over in every case.
  */
 static int merge_input(struct mlg_profile *all, const char ***from,
-		       struct mlg_profile *p, const char *src)
+		       struct mlg_profile *p, const char *first,
+		       const char *src)
 {
 	size_t c;
-	int rc = 0;
+	int rc;
 
 	if (!*from) {
 		*all = *p;
 		*from = mlg_calloc(all->ncols + 1, sizeof(**from));
 	} else {
 		c = mlg_profile_declared_conflict(all, p);
-		if (c < all->ncols)
-			rc = mlg_error_set(
-				MLG_EINVALID,
-				"cannot merge profiles: column '%s' is "
-				"declared %s in '%s' and %s in '%s'",
-				all->cols[c].name,
-				mlg_ftype_name(all->cols[c].declared),
-				(*from)[c], mlg_ftype_name(p->cols[c].declared),
-				src);
-		else if ((rc = mlg_profile_merge(all, p)))
-			mlg_error_prefix("'%s'", src);
+		rc = mlg_profile_merge_named(
+			all, c < all->ncols ? (*from)[c] : first, p, src);
 		mlg_profile_release(p);
 		if (rc)
 			return rc;
@@ -420,7 +413,7 @@ int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
 			"%llu rows, %zu columns %s", (unsigned long long)p.rows,
 			p.ncols, saved ? "from a saved profile" : "profiled");
 		mlg_profile_report(&p, r, mlg_dvcmd_short_name(src));
-		if ((rc = merge_input(out, &from, &p, src)))
+		if ((rc = merge_input(out, &from, &p, srcs[0], src)))
 			break;
 	}
 	free(from);
@@ -457,9 +450,15 @@ int mlg_dvcmd_merge(struct mlg_report *r, int n, char *const *paths,
 			/* A missing input of the pipeline: exit 3, as data. */
 			if (rc == MLG_ENOTFOUND)
 				rc = MLG_EIO;
+			/* A CSV given by mistake, say: not a profile cut
+			 * short, which has the profile_version header. */
+			else if (rc == MLG_EINVALID &&
+				 mlg_file_is_regular(paths[i]) &&
+				 !mlg_driftcheck_is_profile(paths[i]))
+				mlg_error_prefix("not a saved profile");
 			break;
 		}
-		rc = merge_input(&all, &from, &p, paths[i]);
+		rc = merge_input(&all, &from, &p, paths[0], paths[i]);
 	}
 	free(from);
 	if (!rc) {

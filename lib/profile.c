@@ -592,39 +592,70 @@ static int counts_overflow(const struct mlg_profile *a,
 	return 0;
 }
 
-int mlg_profile_merge(struct mlg_profile *a, const struct mlg_profile *b)
+/* A side of a merge as its errors name it: quoted, else `anon`. */
+static const char *side(char *buf, size_t size, const char *name,
+			const char *anon)
 {
-	size_t i, k;
-	int rc;
+	if (!name)
+		return anon;
+	snprintf(buf, size, "'%s'", name);
+	return buf;
+}
+
+/* Why `b` cannot merge into `a`, as mlg_profile_merge_named() words
+ * it; 0 when it can. */
+static int refuse(const struct mlg_profile *a, const char *an,
+		  const struct mlg_profile *b, const char *bn)
+{
+	char abuf[512], bbuf[512];
+	const char *x = side(abuf, sizeof(abuf), an, "one"),
+		   *y = side(bbuf, sizeof(bbuf), bn, "the other");
+	size_t i;
 
 	if (a->ncols != b->ncols)
 		return mlg_error_set(MLG_EINVALID,
-				     "cannot merge profiles: they have %zu and "
-				     "%zu columns",
-				     a->ncols, b->ncols);
+				     "cannot merge profiles: %s has %zu "
+				     "columns and %s %zu",
+				     x, a->ncols, y, b->ncols);
 	for (i = 0; i < a->ncols; i++)
 		if (strcmp(a->cols[i].name, b->cols[i].name))
 			return mlg_error_set(
 				MLG_EINVALID,
-				"cannot merge profiles: column %zu "
-				"is '%s' in one and '%s' in the "
-				"other",
-				i + 1, a->cols[i].name, b->cols[i].name);
+				"cannot merge profiles: column %zu is '%s' "
+				"in %s and '%s' in %s",
+				i + 1, a->cols[i].name, x, b->cols[i].name, y);
 	/* One pass has one schema: values cast as two types do not mix. */
 	if ((i = mlg_profile_declared_conflict(a, b)) < a->ncols)
 		return mlg_error_set(MLG_EINVALID,
 				     "cannot merge profiles: column '%s' is "
-				     "declared %s in one and %s in the other",
+				     "declared %s in %s and %s in %s",
 				     a->cols[i].name,
-				     mlg_ftype_name(a->cols[i].declared),
-				     mlg_ftype_name(b->cols[i].declared));
+				     mlg_ftype_name(a->cols[i].declared), x,
+				     mlg_ftype_name(b->cols[i].declared), y);
 	/* JSON keeps counts as int64: a sum beyond would be written
 	 * negative, in a profile no reader takes. */
 	if (counts_overflow(a, b))
 		return mlg_error_set(MLG_EINVALID,
 				     "cannot merge profiles: counts beyond "
-				     "%lld",
-				     (long long)INT64_MAX);
+				     "%lld%s%s",
+				     (long long)INT64_MAX, bn ? " with " : "",
+				     bn ? y : "");
+	return 0;
+}
+
+int mlg_profile_merge(struct mlg_profile *a, const struct mlg_profile *b)
+{
+	return mlg_profile_merge_named(a, NULL, b, NULL);
+}
+
+int mlg_profile_merge_named(struct mlg_profile *a, const char *an,
+			    const struct mlg_profile *b, const char *bn)
+{
+	size_t i, k;
+	int rc;
+
+	if ((rc = refuse(a, an, b, bn)))
+		return rc;
 	for (i = 0; i < a->ncols; i++) {
 		struct mlg_profile_col *x = &a->cols[i];
 		const struct mlg_profile_col *y = &b->cols[i];

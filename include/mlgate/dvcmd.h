@@ -152,10 +152,12 @@ int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p);
  * schema: JSON Lines needs --schema", MLG_EINVALID "option '--shard'
  * does not apply to the saved profile '<src>': shard the data it was
  * made from", those of mlg_profile_read() and mlg_profile_load() (a
- * missing source is MLG_EIO: exit 3, as data), MLG_EINVALID "cannot
- * merge profiles: column '<x>' is declared <type> in '<src1>' and <type>
- * in '<src2>'" (src1 the first source that declared it), and the other
- * errors of mlg_profile_merge() prefixed with "'<src>'".
+ * missing source is MLG_EIO: exit 3, as data), and those of
+ * mlg_profile_merge_named() naming the source merged and, for the
+ * profile merged so far, the first source (which has its columns) or
+ * the first source that declared the type of the column in conflict:
+ * "cannot merge profiles: column '<x>' is declared <type> in '<src1>'
+ * and <type> in '<src2>'".
  * O(total input) time, memory of the profiles.
  */
 int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
@@ -174,9 +176,10 @@ int mlg_dvcmd_profile(struct mlg_report *r, int n, char *const *srcs,
  * a pass check "merge" ("N profiles, R rows") and the table
  * "merged:profile" to `r`, and write the result to o->output_path when
  * set. Errors: those of mlg_profile_load() (a missing file is MLG_EIO),
- * the declared type conflict of mlg_dvcmd_profile_inputs() naming both
- * files, and the other errors of mlg_profile_merge() prefixed with
- * "'<path>'".
+ * prefixed "not a saved profile" when the file is not JSON with a
+ * profile_version header (a CSV given by mistake), and those of merging
+ * as mlg_dvcmd_profile_inputs() names both files. No file is written on
+ * error.
  */
 int mlg_dvcmd_merge(struct mlg_report *r, int n, char *const *paths,
 		    const struct mlg_dvcmd_opts *o);

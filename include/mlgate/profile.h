@@ -146,13 +146,24 @@ static inline void mlg_profile_row(struct mlg_profile *p)
  * Fold `b` into `a`, as one pass over a's data then b's. The columns
  * must have the same names in the same order, else MLG_EINVALID
  * "cannot merge profiles: column <i> is '<x>' in one and '<y>' in the
- * other" (or "... have <n> and <m> columns"), and a column declared by
- * a schema on both sides the same type, else MLG_EINVALID "cannot merge
- * profiles: column '<x>' is declared <type> in one and <type> in the
- * other"; `a` is then unchanged. A declared type meets no schema: the
- * merge keeps the declared type.
+ * other" (or "... one has <n> columns and the other <m>"), a column
+ * declared by a schema on both sides the same type, else MLG_EINVALID
+ * "cannot merge profiles: column '<x>' is declared <type> in one and
+ * <type> in the other", and no count may pass INT64_MAX, else
+ * MLG_EINVALID "cannot merge profiles: counts beyond <INT64_MAX>"; `a`
+ * is then unchanged. A declared type meets no schema: the merge keeps
+ * the declared type.
  */
 int mlg_profile_merge(struct mlg_profile *a, const struct mlg_profile *b);
+
+/*
+ * mlg_profile_merge(), with its errors naming the sides where it says
+ * "one" and "the other": `an` for `a` and `bn` for `b`, quoted ("cannot
+ * merge profiles: 'a.json' has 3 columns and 'b.json' 4"); the counts
+ * error ends " with '<bn>'". A NULL name is "one" or "the other".
+ */
+int mlg_profile_merge_named(struct mlg_profile *a, const char *an,
+			    const struct mlg_profile *b, const char *bn);
 
 /* The first column that two profiles both declare by a schema, as
  * different types; a->ncols when none, or when their columns differ

@@ -421,7 +421,31 @@ static void test_merge_mismatch(void)
 		 "the other");
 	T_EQ_INT(mlg_profile_merge(&a, &c), MLG_EINVALID);
 	T_EQ_STR(mlg_error_message(),
-		 "cannot merge profiles: they have 2 and 1 columns");
+		 "cannot merge profiles: one has 2 columns and the other 1");
+	/* Named, each side says which it is. */
+	T_EQ_INT(mlg_profile_merge_named(&a, "a.json", &c, "c.json"),
+		 MLG_EINVALID);
+	T_EQ_STR(
+		mlg_error_message(),
+		"cannot merge profiles: 'a.json' has 2 columns and 'c.json' 1");
+	T_EQ_INT(mlg_profile_merge_named(&a, "a.json", &b, "b.json"),
+		 MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "cannot merge profiles: column 2 is 'b' in 'a.json' and 'c' "
+		 "in 'b.json'");
+	mlg_profile_release(&c);
+	T_EQ_INT(mlg_profile_init(&c, n1, 2, NULL), 0);
+	a.rows = INT64_MAX;
+	c.rows = 1;
+	T_EQ_INT(mlg_profile_merge(&a, &c), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "cannot merge profiles: counts beyond 9223372036854775807");
+	T_EQ_INT(mlg_profile_merge_named(&a, "a.json", &c, "c.json"),
+		 MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "cannot merge profiles: counts beyond 9223372036854775807 "
+		 "with 'c.json'");
+	T_EQ_INT(a.rows, INT64_MAX); /* unchanged */
 	mlg_profile_release(&c);
 	T_EQ_INT(mlg_profile_init(&c, n1, 0, NULL), MLG_EINVALID);
 	T_EQ_STR(mlg_error_message(), "a profile needs at least one column");
@@ -1375,6 +1399,11 @@ static void test_merge_declared(void)
 	T_EQ_STR(mlg_error_message(),
 		 "cannot merge profiles: column 'b' is declared date in one "
 		 "and string in the other");
+	T_EQ_INT(mlg_profile_merge_named(&x, "x.json", &y, "y.json"),
+		 MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "cannot merge profiles: column 'b' is declared date in "
+		 "'x.json' and string in 'y.json'");
 	T_EQ_INT(x.rows, 0); /* unchanged */
 	/* A declared type meets none: kept, whichever side has it. */
 	T_EQ_INT(mlg_profile_merge(&z, &x), 0);
