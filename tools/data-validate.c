@@ -142,7 +142,9 @@ static const char *const usage[] = {
 
 static const struct mlg_opt profile_opts[] = {
 	{"output", 'o', MLG_OPT_STRING, &dv.output_path, "FILE",
-	 "write the profile here (JSON, docs/profile.md)", NULL},
+	 "write the profile here (JSON, docs/profile.md); without it the "
+	 "report only shows it",
+	 NULL},
 	{"schema", 's', MLG_OPT_STRING, &dv.schema_path, "FILE",
 	 "cast cells as this Table Schema: declared types, as the "
 	 "validation pass profiles (needed for JSON Lines)",
@@ -163,7 +165,9 @@ static const struct mlg_opt profile_opts[] = {
 
 static const struct mlg_opt merge_opts[] = {
 	{"output", 'o', MLG_OPT_STRING, &dv.output_path, "FILE",
-	 "write the merged profile here", NULL},
+	 "write the merged profile here; without it the report only shows "
+	 "it",
+	 NULL},
 	MLG_OPT_END,
 };
 
@@ -366,9 +370,9 @@ static int run(struct mlg_ctx *ctx)
 	return rc;
 }
 
-static const char *const profile_usage[] = {"[options] <data>... -o FILE",
+static const char *const profile_usage[] = {"[options] <data>... [-o FILE]",
 					    NULL};
-static const char *const merge_usage[] = {"<profile.json>... -o FILE", NULL};
+static const char *const merge_usage[] = {"<profile.json>... [-o FILE]", NULL};
 static const char *const infer_usage[] = {"[options] <data>... > schema.json",
 					  NULL};
 

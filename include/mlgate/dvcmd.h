@@ -166,7 +166,8 @@ int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
 
 /*
  * `data-validate profile`: mlg_dvcmd_profile_inputs(), then the merged
- * profile written to o->output_path when set.
+ * profile written to o->output_path when set (else only the report
+ * shows it).
  */
 int mlg_dvcmd_profile(struct mlg_report *r, int n, char *const *srcs,
 		      const struct mlg_dvcmd_opts *o);
@@ -175,10 +176,11 @@ int mlg_dvcmd_profile(struct mlg_report *r, int n, char *const *srcs,
  * `data-validate merge`: load the `n` saved profiles and merge them; add
  * a pass check "merge" ("N profiles, R rows") and the table
  * "merged:profile" to `r`, and write the result to o->output_path when
- * set. Errors: those of mlg_profile_load() (a missing file is MLG_EIO),
- * prefixed "not a saved profile" when the file is not JSON with a
- * profile_version header (a CSV given by mistake), and those of merging
- * as mlg_dvcmd_profile_inputs() names both files. No file is written on
+ * set (else only the report shows it, as for `profile`). Errors: those
+ * of mlg_profile_load() (a missing file is MLG_EIO), prefixed "not a
+ * saved profile" when the file is not JSON with a profile_version header
+ * (a CSV given by mistake), and those of merging as
+ * mlg_dvcmd_profile_inputs() names both files. No file is written on
  * error.
  */
 int mlg_dvcmd_merge(struct mlg_report *r, int n, char *const *paths,
