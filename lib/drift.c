@@ -320,7 +320,7 @@ static void w1_fill(struct mlg_drift_result *out, const struct sample *a,
 				   b->eps * (b->hi * s - b->lo * s),
 			   s);
 	out->low = unscale(w.low, s);
-	out->norm = w.sum / fmax(std, 0.001 * s);
+	out->norm = fmin(w.sum / fmax(std, 0.001 * s), DBL_MAX);
 	out->n_ref = a->n;
 	out->n_cur = b->n;
 }

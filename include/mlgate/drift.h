@@ -196,9 +196,9 @@ double mlg_drift_kolmogorov_sf(double x);
  * bound of the exact distance, are reported only. A std that overflows
  * (moments of values near DBL_MAX: the state holds M2 as infinity) is
  * taken from the items instead, and values above 2^400 are scaled by a
- * power of two while the distance is summed, so `norm` stays finite;
- * `value`, `err` and `low`, which may exceed DBL_MAX between values near
- * +-DBL_MAX, saturate there.
+ * power of two while the distance is summed; `value`, `err`, `low` and
+ * `norm`, which may exceed DBL_MAX between values near +-DBL_MAX (or a
+ * huge distance over the 0.001 floor), saturate there.
  */
 int mlg_drift_wasserstein(struct mlg_drift_result *out, const double *ref,
 			  size_t nref, const double *cur, size_t ncur);

@@ -1,3 +1,4 @@
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -771,6 +772,34 @@ static void test_judge_and_dataset(void)
 	T_EQ_INT(ds.drifted, 0);
 }
 
+/*
+ * Values near +-DBL_MAX: gaps and spreads are summed scaled, so the
+ * distance and its normalised value are finite, or saturate at DBL_MAX
+ * where the exact one is beyond it.
+ */
+static void test_wasserstein_extremes(void)
+{
+	static const double a[] = {1e308, -1e308, 0}, b[] = {1e308, -1e308, 5},
+			    one[] = {1}, wide[] = {-1.5e308, 1.5e308},
+			    lo[] = {-1.7e308}, hi[] = {1.7e308};
+	struct mlg_drift_result r;
+
+	/* F and G differ by 1/3 on [0, 5); the std is 1e308 sqrt(2/3) */
+	T_EQ_INT(mlg_drift_wasserstein(&r, a, 3, b, 3), 0);
+	T_EQ_DBL(r.value, 5.0 / 3, 1e-15);
+	T_EQ_DBL(r.norm, 5.0 / 3 / (1e308 * sqrt(2.0 / 3)), 1e-320);
+	/* half the mass on either side of 1: 1.5e308; over the floor 0.001
+	 * of a reference with no spread, beyond DBL_MAX */
+	T_EQ_INT(mlg_drift_wasserstein(&r, one, 1, wide, 2), 0);
+	T_EQ_DBL(r.value, 1.5e308, 1e293);
+	T_EQ_DBL(r.norm, DBL_MAX, 0);
+	/* 3.4e308 apart */
+	T_EQ_INT(mlg_drift_wasserstein(&r, lo, 1, hi, 1), 0);
+	T_EQ_DBL(r.value, DBL_MAX, 0);
+	T_EQ_DBL(r.norm, DBL_MAX, 0);
+	T_ASSERT(isfinite(r.err) && isfinite(r.low));
+}
+
 MLG_TESTS(T(test_numeric_matches_scipy), T(test_kolmogorov_sf),
 	  T(test_chisq_sf), T(test_categorical_matches_scipy),
 	  T(test_categorical_edges), T(test_numeric_errors),
@@ -778,4 +807,4 @@ MLG_TESTS(T(test_numeric_matches_scipy), T(test_kolmogorov_sf),
 	  T(test_kll_eps), T(test_exact_sketches_unchanged),
 	  T(test_ks_sketch_no_false_alarm), T(test_ks_sketch_real_shift_fails),
 	  T(test_topk_exact_when_not_full), T(test_topk_full_within_bound),
-	  T(test_judge_and_dataset));
+	  T(test_judge_and_dataset), T(test_wasserstein_extremes));
