@@ -293,7 +293,9 @@ int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p)
 	if (!rc)
 		rc = mlg_atomic_commit(&a);
 	mlg_atomic_abort(&a);
-	return rc;
+	/* A directory that is not there: an I/O error, as for the reports
+	 * (exit 3), not a usage error. */
+	return rc == MLG_ENOTFOUND ? MLG_EIO : rc;
 }
 
 /* A saved profile as an input: the merge of shard profiles, say. */
