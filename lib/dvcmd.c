@@ -475,6 +475,50 @@ int mlg_dvcmd_merge(struct mlg_report *r, int n, char *const *paths,
 	return rc;
 }
 
+/*
+ * What the input's structure breaks and no schema can allow, so that
+ * validation with the inferred one will report it: rows with fewer cells
+ * than the header (blank ones included: the last column's count falls
+ * short of the rows), and repeated or empty header labels. Warnings: the
+ * schema is still right for the cells.
+ */
+static void structure(struct mlg_report *r, const struct mlg_profile *p)
+{
+	uint64_t short_rows =
+		p->ncols ? p->rows - p->cols[p->ncols - 1].count : 0;
+	json_t *seen = json_object();
+	size_t i, odd = 0;
+
+	for (i = 0; i < p->ncols; i++) {
+		const char *name = p->cols[i].name;
+
+		if (!*name || json_object_get(seen, name))
+			odd++;
+		else
+			json_object_set_new(seen, name, json_null());
+	}
+	json_decref(seen);
+	if (short_rows)
+		mlg_report_add_check(
+			r, "infer:rows", MLG_STATUS_WARN,
+			"%llu row%s blank or ha%s fewer cells than the header: "
+			"validation reports %s (blank-row, missing-cell) "
+			"whatever the schema",
+			(unsigned long long)short_rows,
+			short_rows == 1 ? " is" : "s are",
+			short_rows == 1 ? "s" : "ve",
+			short_rows == 1 ? "it" : "them");
+	if (odd)
+		mlg_report_add_check(
+			r, "infer:labels", MLG_STATUS_WARN,
+			"%zu header label%s repeated or empty: %s made "
+			"name%s, and validation reports the label%s "
+			"(duplicate-label, blank-label)",
+			odd, odd == 1 ? " is" : "s are",
+			odd == 1 ? "its field gets a" : "their fields get",
+			odd == 1 ? "" : "s", odd == 1 ? "" : "s");
+}
+
 int mlg_dvcmd_infer(struct mlg_report *r, int n, char *const *srcs,
 		    const struct mlg_dvcmd_opts *o, int fd)
 {
@@ -484,6 +528,7 @@ int mlg_dvcmd_infer(struct mlg_report *r, int n, char *const *srcs,
 
 	if ((rc = mlg_dvcmd_profile_inputs(&all, r, n, srcs, o)))
 		return rc;
+	structure(r, &all);
 	j = mlg_profile_infer(&all, o->constraints);
 	rc = write_json(o->output_path, fd, j);
 	json_decref(j);
