@@ -88,6 +88,9 @@ struct mlg_report {
 
 	struct mlg_check **checks;
 	size_t nchecks, achecks;
+	/* The checks by id, open addressing: index + 1, 0 free; a power of
+	 * two of slots, at least twice nchecks. */
+	size_t *ids, nids;
 	struct mlg_table **tables;
 	size_t ntables, atables;
 	char **props; /* key, value, key, value, ... */

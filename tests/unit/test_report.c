@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "mlgate/error.h"
@@ -35,6 +36,31 @@ static void test_unique_ids(void)
 	T_EQ_STR(mlg_report_add_check(&r, "x", 0, NULL)->id, "x#3");
 	T_ASSERT(mlg_report_find_check(&r, "x#2") == r.checks[1]);
 	T_ASSERT(!mlg_report_find_check(&r, "y"));
+	mlg_report_release(&r);
+	T_ASSERT(!mlg_report_find_check(&r, "x")); /* released: empty */
+}
+
+/* Many checks, through the index's growth: every id found, repeats
+ * numbered on, an id that looks like a number taken is skipped. */
+static void test_many_ids(void)
+{
+	struct mlg_report r;
+	char id[32];
+	size_t i;
+
+	mlg_report_init(&r, "gate", "1");
+	for (i = 0; i < 5000; i++) {
+		snprintf(id, sizeof(id), "c%zu", i % 2500);
+		mlg_report_add_check(&r, id, 0, NULL);
+	}
+	mlg_report_add_check(&r, "c7#3", 0, NULL);
+	T_EQ_STR(mlg_report_add_check(&r, "c7", 0, NULL)->id, "c7#4");
+	T_EQ_INT(r.nchecks, 5002);
+	for (i = 0; i < r.nchecks; i++)
+		T_ASSERT(mlg_report_find_check(&r, r.checks[i]->id) ==
+			 r.checks[i]);
+	T_EQ_STR(r.checks[4999]->id, "c2499#2");
+	T_ASSERT(!mlg_report_find_check(&r, "c2500"));
 	mlg_report_release(&r);
 }
 
@@ -291,7 +317,7 @@ static void test_format_value(void)
 	T_EQ_STR(v, "1e+20");
 }
 
-MLG_TESTS(T(test_status_and_exit), T(test_unique_ids),
+MLG_TESTS(T(test_status_and_exit), T(test_unique_ids), T(test_many_ids),
 	  T(test_findings_capped_and_counted), T(test_text),
 	  T(test_text_controls), T(test_secrets_masked_everywhere),
 	  T(test_github_escaping), T(test_github_quota), T(test_xml_escape),
