@@ -52,8 +52,8 @@
  * other field: min, max and mean are always finite (where d overflows,
  * between values near +-DBL_MAX, the mean is taken as the weighted mean
  * of the two, which cannot). M2 is +infinity once it exceeds DBL_MAX (any
- * spread beyond about 1e154), never NaN; so is the sum when it
- * overflows. A null (an empty or missing cell, as the caller defines
+ * spread beyond about 1e154), never NaN; the sum overflows to
+ * +-infinity. A null (an empty or missing cell, as the caller defines
  * it) is counted in `nulls` only.
  *
  * Exactness of merging: count, nulls, nonfinite, min and max are exact

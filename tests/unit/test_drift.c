@@ -800,6 +800,36 @@ static void test_wasserstein_extremes(void)
 	T_ASSERT(isfinite(r.err) && isfinite(r.low));
 }
 
+/*
+ * Exact samples of 10,000 a side that do not overlap: D 1, the widest
+ * band. The asymptotic p-value, 0 here, is below 1e-300, so it stands
+ * (drift.h); 1,000 a side with D 0.2 is exact, as scipy's: 6.6e-18
+ * beside the asymptotic 8.5e-18.
+ */
+static void test_ks_exact_limits(void)
+{
+	double *a = mlg_malloc(10000 * sizeof(*a)),
+	       *b = mlg_malloc(10000 * sizeof(*b));
+	struct mlg_drift_result r;
+	size_t i;
+
+	for (i = 0; i < 10000; i++) {
+		a[i] = (double)i;
+		b[i] = 10000.0 + (double)i;
+	}
+	T_EQ_INT(mlg_drift_ks(&r, a, 10000, b, 10000), 0);
+	T_EQ_DBL(r.value, 1, 0);
+	T_EQ_DBL(r.p_value, mlg_drift_kolmogorov_sf(sqrt(5000.0)), 0);
+	for (i = 0; i < 1000; i++)
+		b[i] = (double)i + 200;
+	T_EQ_INT(mlg_drift_ks(&r, a, 1000, b, 1000), 0);
+	T_EQ_DBL(r.value, 0.2, 1e-15);
+	T_ASSERT(fabs(r.p_value - 6.6131216618004355e-18) <=
+		 EXACT * 6.6131216618004355e-18);
+	free(a);
+	free(b);
+}
+
 MLG_TESTS(T(test_numeric_matches_scipy), T(test_kolmogorov_sf),
 	  T(test_chisq_sf), T(test_categorical_matches_scipy),
 	  T(test_categorical_edges), T(test_numeric_errors),
@@ -807,4 +837,5 @@ MLG_TESTS(T(test_numeric_matches_scipy), T(test_kolmogorov_sf),
 	  T(test_kll_eps), T(test_exact_sketches_unchanged),
 	  T(test_ks_sketch_no_false_alarm), T(test_ks_sketch_real_shift_fails),
 	  T(test_topk_exact_when_not_full), T(test_topk_full_within_bound),
-	  T(test_judge_and_dataset), T(test_wasserstein_extremes));
+	  T(test_judge_and_dataset), T(test_wasserstein_extremes),
+	  T(test_ks_exact_limits));
