@@ -317,27 +317,22 @@ static enum kind kind_of(enum mlg_ftype t)
 	return t == MLG_T_STRING || t == MLG_T_BOOLEAN ? CATEGORICAL : OTHER;
 }
 
-/* Column `i` of `p` is the how many-th of its name (0 the first). */
-static size_t nth_of(const struct mlg_profile *p, size_t i)
+/*
+ * The column of `p` that the next column named `name` of the other side
+ * matches, or NULL: the one of the same name, and where a header repeats
+ * a name, of the same occurrence (the second "a" of one side with the
+ * second of the other). `names` is mlg_profile_names(p); `seen` counts
+ * the other side's columns by name, in order, so each call is O(1).
+ */
+static const struct mlg_profile_col *match(const struct mlg_profile *p,
+					   json_t *names, json_t *seen,
+					   const char *name)
 {
-	size_t j, n = 0;
+	json_int_t n = json_integer_value(json_object_get(seen, name));
+	json_t *j = json_array_get(json_object_get(names, name), (size_t)n);
 
-	for (j = 0; j < i; j++)
-		n += !strcmp(p->cols[j].name, p->cols[i].name);
-	return n;
-}
-
-/* The n-th column (0 the first) named `name`, or NULL: a header that
- * repeats a name is matched occurrence by occurrence. */
-static const struct mlg_profile_col *find_col(const struct mlg_profile *p,
-					      const char *name, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < p->ncols; i++)
-		if (!strcmp(p->cols[i].name, name) && !n--)
-			return &p->cols[i];
-	return NULL;
+	json_object_set_new(seen, name, json_integer(n + 1));
+	return j ? &p->cols[json_integer_value(j)] : NULL;
 }
 
 /* Whether the type of `c` says anything: declared, or inferred from at
@@ -565,6 +560,32 @@ static void schema_fail(struct mlg_report *r, struct mlg_table *t,
 	mlg_buf_release(&id);
 }
 
+/* A column with values in the reference and none now: a feature gone
+ * missing, the drift a gate must stop. */
+static void emptied(struct mlg_report *r, struct mlg_table *t,
+		    const struct mlg_profile_col *a,
+		    const struct mlg_profile_col *b)
+{
+	static const char rule[] = "values as in the reference";
+	struct mlg_buf id = MLG_BUF_INIT;
+	struct mlg_check *c;
+	char v[48];
+
+	mlg_buf_addf(&id, "drift:%s:values", a->name);
+	c = mlg_report_add_check(
+		r, id.ptr, MLG_STATUS_FAIL,
+		"no values in the current data: its %llu cells are all "
+		"missing; the reference has %llu values",
+		(unsigned long long)b->count,
+		(unsigned long long)mlg_profile_col_values(a));
+	mlg_check_set_value(c, 0, NULL);
+	mlg_check_set_threshold(c, rule);
+	mlg_check_set_loc(c, NULL, 0, 0, a->name);
+	snprintf(v, sizeof(v), "0 of %llu", (unsigned long long)b->count);
+	row(t, a->name, "values", v, rule, "fail", NULL);
+	mlg_buf_release(&id);
+}
+
 /* Compare one column present on both sides; its worst level in *lv, or
  * -1 when nothing was compared. */
 static int compare(struct mlg_report *r, struct mlg_table *t,
@@ -580,14 +601,20 @@ static int compare(struct mlg_report *r, struct mlg_table *t,
 	char msg[96];
 
 	*lv = -1;
-	if (!typed(a) || !typed(b)) {
-		skip(r, a->name,
-		     typed(a)	? "no values in the current data"
-		     : typed(b) ? "no values in the reference"
-				: "no values on either side");
+	if (mlg_profile_col_values(a) && !mlg_profile_col_values(b)) {
+		emptied(r, t, a, b);
+		*lv = MLG_DRIFT_FAIL;
 		return 0;
 	}
-	if (k != kind_of(type_of(b)) || !same_scale(type_of(a), type_of(b))) {
+	if (!typed(a) || !typed(b)) {
+		skip(r, a->name,
+		     typed(b) ? "no values in the reference"
+			      : "no values on either side");
+		return 0;
+	}
+	/* strings and booleans are cell texts alike */
+	if (k != kind_of(type_of(b)) ||
+	    (k == NUMERIC && !same_scale(type_of(a), type_of(b)))) {
 		skip(r, a->name, "not compared: the type changed");
 		return 0;
 	}
@@ -702,6 +729,8 @@ int mlg_driftcheck_report(struct mlg_report *r, const struct mlg_profile *ref,
 	enum mlg_drift_level *levels;
 	struct mlg_drift_dataset ds;
 	struct mlg_table *t;
+	json_t *rnames = mlg_profile_names(ref),
+	       *cnames = mlg_profile_names(cur), *seen = json_object();
 	size_t i, n = 0;
 	int rc = 0, lv;
 	char msg[96], what[128];
@@ -715,8 +744,8 @@ int mlg_driftcheck_report(struct mlg_report *r, const struct mlg_profile *ref,
 				 MLG_ARRAY_SIZE(cols), cols);
 	for (i = 0; i < ref->ncols; i++) {
 		const struct mlg_profile_col *a = &ref->cols[i],
-					     *b = find_col(cur, a->name,
-							   nth_of(ref, i));
+					     *b = match(cur, cnames, seen,
+							a->name);
 		enum mlg_ftype ta = type_of(a), tb;
 
 		if (!b) {
@@ -737,14 +766,18 @@ int mlg_driftcheck_report(struct mlg_report *r, const struct mlg_profile *ref,
 		if (lv >= 0)
 			levels[n++] = lv;
 	}
+	json_object_clear(seen);
 	for (i = 0; i < cur->ncols; i++)
-		if (!find_col(ref, cur->cols[i].name, nth_of(cur, i)))
+		if (!match(ref, rnames, seen, cur->cols[i].name))
 			schema_fail(r, t, cur->cols[i].name, "new",
 				    "is new: it is not in the reference");
 	rows_check(r, t, ref->rows, cur->rows);
 	mlg_drift_dataset(&ds, levels, NULL, n, cfg->share);
 	share_check(r, t, &ds);
 done:
+	json_decref(rnames);
+	json_decref(cnames);
+	json_decref(seen);
 	free(levels);
 	return rc;
 }

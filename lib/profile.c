@@ -1795,18 +1795,36 @@ done:
 	return arr;
 }
 
+json_t *mlg_profile_names(const struct mlg_profile *p)
+{
+	json_t *names = json_object(), *cols;
+	size_t i;
+
+	for (i = 0; i < p->ncols; i++) {
+		if (!(cols = json_object_get(names, p->cols[i].name))) {
+			cols = json_array();
+			json_object_set_new(names, p->cols[i].name, cols);
+		}
+		json_array_append_new(cols, json_integer((json_int_t)i));
+	}
+	return names;
+}
+
 /* A schema needs unique, non-empty names: a blank label becomes
  * "field<N>", a repeated one "<label><N>" (N the column number), as
  * frictionless does; validation then reports the header, not cells.
  * When a label (before or after the column) or an earlier made name is
  * that name already, the first free of "<made>_2", "<made>_3", ... is
- * taken. `taken` maps each label to its first column and holds the
- * names made so far, so a wide header is not scanned once a column. */
+ * taken. `taken` maps each label to its columns (mlg_profile_names())
+ * and holds the names made so far, so a wide header is not scanned once
+ * a column. */
 static json_t *field_name(const struct mlg_profile *p, json_t *taken,
 			  size_t col)
 {
 	const char *name = p->cols[col].name;
-	json_t *first = *name ? json_object_get(taken, name) : NULL, *j;
+	json_t *first = *name ? json_array_get(json_object_get(taken, name), 0)
+			      : NULL,
+	       *j;
 	char *base, *made;
 	size_t k;
 
@@ -1829,15 +1847,10 @@ static json_t *field_name(const struct mlg_profile *p, json_t *taken,
 json_t *mlg_profile_infer(const struct mlg_profile *p, int constraints)
 {
 	json_t *o = json_object(), *fields = json_array(), *miss;
-	json_t *taken = json_object();
+	json_t *taken = mlg_profile_names(p);
 	size_t i;
 	int k;
 
-	for (i = 0; i < p->ncols; i++)
-		if (*p->cols[i].name &&
-		    !json_object_get(taken, p->cols[i].name))
-			json_object_set_new(taken, p->cols[i].name,
-					    json_integer((json_int_t)i));
 	for (i = 0; i < p->ncols; i++) {
 		const struct mlg_profile_col *c = &p->cols[i];
 		enum mlg_ftype t = mlg_profile_col_type(c);

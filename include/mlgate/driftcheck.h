@@ -21,9 +21,12 @@
  *				is the score (p-value for ks and chisq, the
  *				normalised distance for wasserstein); stat is
  *				mlg_drift_method_name()
- *   drift:<column>		skip: nothing to compare (no values on one
- *				side, a type of another kind or scale, or
- *				too many distinct values)
+ *   drift:<column>		skip: nothing to compare (no values in the
+ *				reference, a numeric type of another kind or
+ *				scale, or too many distinct values)
+ *   drift:<column>:values	fail: values in the reference, none in the
+ *				current data (every cell missing): the column
+ *				counts as drifted
  *   drift:<column>:categories	warn: new or vanished categories, named
  *   drift:schema:<column>	fail: column missing, added, or type changed
  *				(a type inferred from no values, all cells

@@ -176,6 +176,10 @@ size_t mlg_profile_declared_conflict(const struct mlg_profile *a,
 enum mlg_ftype mlg_profile_col_type(const struct mlg_profile_col *c);
 /* The cells of `c` that are not missing: count - nulls - tokens. */
 uint64_t mlg_profile_col_values(const struct mlg_profile_col *c);
+/* The columns of `p` by name: a JSON object from each name to the array
+ * of its column indices, ascending (more than one where the header
+ * repeats it). New; json_decref() it. O(columns). */
+json_t *mlg_profile_names(const struct mlg_profile *p);
 
 /* 1 for the types profiled as numbers (integer, number, year, date,
  * datetime, time: dates as days, the others as seconds). */

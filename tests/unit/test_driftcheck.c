@@ -628,26 +628,28 @@ static void test_temporal_without_schema(void)
 /*
  * A repeated header name is matched occurrence by occurrence: the second
  * "a" of the reference against the second "a" of the current data. A
- * column without values (all empty) has no type to change, and a date
- * turned datetime is a type change whose days and seconds are not
- * compared.
+ * column emptied in the current data (e: all cells missing) fails, with
+ * no type change: a type inferred from no values is none. A date turned
+ * datetime is a type change whose days and seconds are not compared; a
+ * boolean turned string is, as cell texts.
  */
 static void test_names_and_types(void)
 {
-	static const char *const names[] = {"a", "a", "e", "d"};
+	static const char *const names[] = {"a", "a", "e", "d", "f"};
 	static const char *const rr[] = {
-		"1|100|5|2024-01-01", "2|200|6|2024-01-02",
-		"3|300|7|2024-01-03", "4|400|8|2024-01-04"};
-	static const char *const cr[] = {
-		"1|100||2024-01-01T00:00:00Z", "2|200||2024-01-02T00:00:00Z",
-		"3|300||2024-01-03T00:00:00Z", "4|400||2024-01-04T00:00:00Z"};
+		"1|100|5|2024-01-01|true", "2|200|6|2024-01-02|false",
+		"3|300|7|2024-01-03|true", "4|400|8|2024-01-04|false"};
+	static const char *const cr[] = {"1|100||2024-01-01T00:00:00Z|yes",
+					 "2|200||2024-01-02T00:00:00Z|no",
+					 "3|300||2024-01-03T00:00:00Z|yes",
+					 "4|400||2024-01-04T00:00:00Z|maybe"};
 	struct mlg_profile ref, cur;
 	struct mlg_report r;
 	struct mlg_check *c;
-	size_t n[MLG_STATUS_COUNT], i;
+	size_t n[MLG_STATUS_COUNT];
 
-	build(&ref, names, 4, rr, 4);
-	build(&cur, names, 4, cr, 4);
+	build(&ref, names, 5, rr, 4);
+	build(&cur, names, 5, cr, 4);
 	mlg_report_init(&r, "data-validate", "0");
 	T_EQ_INT(mlg_driftcheck_report(&r, &ref, &ref, NULL), 0);
 	mlg_report_count(&r, n);
@@ -662,18 +664,27 @@ static void test_names_and_types(void)
 	T_EQ_DBL(get(&r, "drift:a:psi#2")->value, 0, 0);
 	T_ASSERT(!mlg_report_find_check(&r, "drift:schema:a"));
 	T_ASSERT(!mlg_report_find_check(&r, "drift:schema:e"));
-	c = get(&r, "drift:e");
-	T_EQ_INT(c->status, MLG_STATUS_SKIP);
-	T_EQ_STR(c->message, "no values in the current data");
+	c = get(&r, "drift:e:values");
+	T_EQ_INT(c->status, MLG_STATUS_FAIL);
+	T_EQ_STR(c->message, "no values in the current data: its 4 cells are "
+			     "all missing; the reference has 4 values");
+	T_EQ_STR(c->threshold, "values as in the reference");
 	c = get(&r, "drift:schema:d");
 	T_EQ_STR(c->message, "column 'd' changed type: datetime, was date");
 	c = get(&r, "drift:d");
 	T_EQ_INT(c->status, MLG_STATUS_SKIP);
 	T_EQ_STR(c->message, "not compared: the type changed");
 	T_ASSERT(!mlg_report_find_check(&r, "drift:d:psi"));
-	for (i = 0; i < r.nchecks; i++)
-		T_ASSERT(r.checks[i]->status != MLG_STATUS_FAIL ||
-			 !strcmp(r.checks[i]->id, "drift:schema:d"));
+	c = get(&r, "drift:schema:f");
+	T_EQ_STR(c->message, "column 'f' changed type: string, was boolean");
+	T_EQ_INT(get(&r, "drift:f:linf")->status, MLG_STATUS_FAIL);
+	T_EQ_DBL(get(&r, "drift:f:linf")->value, 0.5, 1e-15);
+	T_EQ_STR(get(&r, "drift:f:categories")->message,
+		 "3 new categories: 'yes', 'no', 'maybe'; 2 vanished "
+		 "categories: 'true', 'false'");
+	/* e and f drifted, of a, a, e, f (d is not compared) */
+	T_EQ_STR(get(&r, "drift:share")->message,
+		 "2 of 4 columns drifted: share 0.5 >= 0.5");
 	mlg_report_release(&r);
 
 	/* Swapped: the reference has no values in e. */
@@ -681,6 +692,7 @@ static void test_names_and_types(void)
 	T_EQ_INT(mlg_driftcheck_report(&r, &cur, &ref, NULL), 0);
 	T_EQ_STR(get(&r, "drift:e")->message, "no values in the reference");
 	T_ASSERT(!mlg_report_find_check(&r, "drift:schema:e"));
+	T_ASSERT(!mlg_report_find_check(&r, "drift:e:values"));
 	mlg_report_release(&r);
 	mlg_profile_release(&ref);
 	mlg_profile_release(&cur);
