@@ -263,6 +263,13 @@ void mlg_dvcmd_errors_json(json_t *errors, const struct mlg_validate_result *v)
 }
 
 /* Write `v` to `path`, or to the descriptor `fd` when path is NULL. */
+/* An output whose directory is not there: an I/O error, as for the
+ * reports (exit 3), not a usage error. */
+static int output_rc(int rc)
+{
+	return rc == MLG_ENOTFOUND ? MLG_EIO : rc;
+}
+
 static int write_json(const char *path, int fd, json_t *v)
 {
 	struct mlg_buf b = MLG_BUF_INIT;
@@ -275,7 +282,7 @@ static int write_json(const char *path, int fd, json_t *v)
 	else if (!rc && write(fd, b.ptr, b.len) != (ssize_t)b.len)
 		rc = mlg_error_errno(errno, "cannot write the schema");
 	mlg_buf_release(&b);
-	return rc;
+	return output_rc(rc);
 }
 
 static int put_atomic(void *ctx, const void *data, size_t len)
@@ -293,9 +300,7 @@ int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p)
 	if (!rc)
 		rc = mlg_atomic_commit(&a);
 	mlg_atomic_abort(&a);
-	/* A directory that is not there: an I/O error, as for the reports
-	 * (exit 3), not a usage error. */
-	return rc == MLG_ENOTFOUND ? MLG_EIO : rc;
+	return output_rc(rc);
 }
 
 /* A saved profile as an input: the merge of shard profiles, say. */
@@ -484,20 +489,17 @@ int mlg_dvcmd_merge(struct mlg_report *r, int n, char *const *paths,
  */
 static void structure(struct mlg_report *r, const struct mlg_profile *p)
 {
-	uint64_t short_rows =
-		p->ncols ? p->rows - p->cols[p->ncols - 1].count : 0;
-	json_t *seen = json_object();
-	size_t i, odd = 0;
+	/* With a schema the columns are its fields, not the header's. */
+	uint64_t short_rows = p->ncols && !p->cols[0].has_schema
+				      ? p->rows - p->cols[p->ncols - 1].count
+				      : 0;
+	json_t *names = mlg_profile_names(p), *cols;
+	const char *name;
+	size_t odd = 0;
 
-	for (i = 0; i < p->ncols; i++) {
-		const char *name = p->cols[i].name;
-
-		if (!*name || json_object_get(seen, name))
-			odd++;
-		else
-			json_object_set_new(seen, name, json_null());
-	}
-	json_decref(seen);
+	json_object_foreach (names, name, cols)
+		odd += json_array_size(cols) - (*name != 0);
+	json_decref(names);
 	if (short_rows)
 		mlg_report_add_check(
 			r, "infer:rows", MLG_STATUS_WARN,

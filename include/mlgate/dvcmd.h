@@ -120,8 +120,9 @@ void mlg_dvcmd_errors_json(json_t *errors, const struct mlg_validate_result *v);
  * Write the profile as JSON (docs/profile.md), indented, to `path` (not
  * NULL; "-" is standard output), atomically, a column at a time
  * (mlg_profile_write()). The errors of mlg_profile_write() and of
- * mlg_atomic_open(), mlg_atomic_write() and mlg_atomic_commit(); a file
- * is then left as it was, but standard output may have had the first
+ * mlg_atomic_open(), mlg_atomic_write() and mlg_atomic_commit(), with a
+ * missing directory MLG_EIO (exit 3, as a report file); a file is then
+ * left as it was, but standard output may have had the first
  * megabytes.
  */
 int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p);
@@ -189,8 +190,12 @@ int mlg_dvcmd_merge(struct mlg_report *r, int n, char *const *paths,
 /*
  * `data-validate infer`: profile the sources as mlg_dvcmd_profile_inputs()
  * and write the inferred Table Schema (mlg_profile_infer() with
- * o->constraints) to o->output_path, or to the descriptor `fd` when it is
- * NULL (MLG_EIO "cannot write the schema: <strerror>" on failure).
+ * o->constraints) to o->output_path (a missing directory is MLG_EIO),
+ * or to the descriptor `fd` when it is NULL (MLG_EIO "cannot write the
+ * schema: <strerror>" on failure). Warns, as checks, of what the file's
+ * structure breaks and no schema allows: "infer:rows" (rows with fewer
+ * cells than the header, blank ones included; without a schema only)
+ * and "infer:labels" (repeated or empty header labels).
  */
 int mlg_dvcmd_infer(struct mlg_report *r, int n, char *const *srcs,
 		    const struct mlg_dvcmd_opts *o, int fd);
