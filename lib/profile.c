@@ -593,13 +593,9 @@ static int counts_overflow(const struct mlg_profile *a,
 }
 
 /* A side of a merge as its errors name it: quoted, else `anon`. */
-static const char *side(char *buf, size_t size, const char *name,
-			const char *anon)
+static char *side(const char *name, const char *anon)
 {
-	if (!name)
-		return anon;
-	snprintf(buf, size, "'%s'", name);
-	return buf;
+	return name ? mlg_strfmt("'%s'", name) : mlg_strdup(anon);
 }
 
 /* Why `b` cannot merge into `a`, as mlg_profile_merge_named() words
@@ -607,40 +603,46 @@ static const char *side(char *buf, size_t size, const char *name,
 static int refuse(const struct mlg_profile *a, const char *an,
 		  const struct mlg_profile *b, const char *bn)
 {
-	char abuf[512], bbuf[512];
-	const char *x = side(abuf, sizeof(abuf), an, "one"),
-		   *y = side(bbuf, sizeof(bbuf), bn, "the other");
+	char *x = side(an, "one"), *y = side(bn, "the other");
 	size_t i;
+	int rc = 0;
 
-	if (a->ncols != b->ncols)
-		return mlg_error_set(MLG_EINVALID,
-				     "cannot merge profiles: %s has %zu "
-				     "columns and %s %zu",
-				     x, a->ncols, y, b->ncols);
+	if (a->ncols != b->ncols) {
+		rc = mlg_error_set(MLG_EINVALID,
+				   "cannot merge profiles: %s has %zu columns "
+				   "and %s %zu",
+				   x, a->ncols, y, b->ncols);
+		goto done;
+	}
 	for (i = 0; i < a->ncols; i++)
-		if (strcmp(a->cols[i].name, b->cols[i].name))
-			return mlg_error_set(
-				MLG_EINVALID,
-				"cannot merge profiles: column %zu is '%s' "
-				"in %s and '%s' in %s",
-				i + 1, a->cols[i].name, x, b->cols[i].name, y);
+		if (strcmp(a->cols[i].name, b->cols[i].name)) {
+			rc = mlg_error_set(MLG_EINVALID,
+					   "cannot merge profiles: column %zu "
+					   "is '%s' in %s and '%s' in %s",
+					   i + 1, a->cols[i].name, x,
+					   b->cols[i].name, y);
+			goto done;
+		}
 	/* One pass has one schema: values cast as two types do not mix. */
 	if ((i = mlg_profile_declared_conflict(a, b)) < a->ncols)
-		return mlg_error_set(MLG_EINVALID,
-				     "cannot merge profiles: column '%s' is "
-				     "declared %s in %s and %s in %s",
-				     a->cols[i].name,
-				     mlg_ftype_name(a->cols[i].declared), x,
-				     mlg_ftype_name(b->cols[i].declared), y);
+		rc = mlg_error_set(MLG_EINVALID,
+				   "cannot merge profiles: column '%s' is "
+				   "declared %s in %s and %s in %s",
+				   a->cols[i].name,
+				   mlg_ftype_name(a->cols[i].declared), x,
+				   mlg_ftype_name(b->cols[i].declared), y);
 	/* JSON keeps counts as int64: a sum beyond would be written
 	 * negative, in a profile no reader takes. */
-	if (counts_overflow(a, b))
-		return mlg_error_set(MLG_EINVALID,
-				     "cannot merge profiles: counts beyond "
-				     "%lld%s%s",
-				     (long long)INT64_MAX, bn ? " with " : "",
-				     bn ? y : "");
-	return 0;
+	else if (counts_overflow(a, b))
+		rc = mlg_error_set(MLG_EINVALID,
+				   "cannot merge profiles: counts beyond "
+				   "%lld%s%s",
+				   (long long)INT64_MAX, bn ? " with " : "",
+				   bn ? y : "");
+done:
+	free(x);
+	free(y);
+	return rc;
 }
 
 int mlg_profile_merge(struct mlg_profile *a, const struct mlg_profile *b)

@@ -410,6 +410,7 @@ static void test_json_errors(void)
 static void test_merge_mismatch(void)
 {
 	static const char *const n1[] = {"a", "b"}, *const n2[] = {"a", "c"};
+	char name[701], want[1024];
 	struct mlg_profile a, b, c;
 
 	T_EQ_INT(mlg_profile_init(&a, n1, 2, NULL), 0);
@@ -433,6 +434,14 @@ static void test_merge_mismatch(void)
 	T_EQ_STR(mlg_error_message(),
 		 "cannot merge profiles: column 2 is 'b' in 'a.json' and 'c' "
 		 "in 'b.json'");
+	/* A long path is not cut inside its quotes. */
+	memset(name, 'd', sizeof(name) - 1);
+	name[sizeof(name) - 1] = 0;
+	snprintf(want, sizeof(want),
+		 "cannot merge profiles: '%s' has 2 columns and 'c.json' 1",
+		 name);
+	T_EQ_INT(mlg_profile_merge_named(&a, name, &c, "c.json"), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), want);
 	mlg_profile_release(&c);
 	T_EQ_INT(mlg_profile_init(&c, n1, 2, NULL), 0);
 	a.rows = INT64_MAX;
