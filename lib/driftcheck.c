@@ -803,8 +803,13 @@ int mlg_driftcheck_prepare(struct mlg_driftcheck *out, const char *ref_src,
 		}
 	}
 	if ((rc = mlg_driftcheck_reference(&out->ref, ref_src, o))) {
+		/* Missing: the pipeline's input is (exit 3). Unreadable as
+		 * data: the reference is configuration, as a schema is, and
+		 * the data under test is not at fault (exit 2, not 1). */
 		if (rc == MLG_ENOTFOUND)
 			rc = MLG_EIO;
+		else if (rc == MLG_EDATA)
+			rc = MLG_EINVALID;
 		mlg_error_prefix("cannot use reference");
 		mlg_driftcheck_config_release(&out->cfg);
 	}

@@ -164,9 +164,11 @@ int mlg_driftcheck_report(struct mlg_report *r, const struct mlg_profile *ref,
 /*
  * What data-validate calls: load the drift config `config_path` (JSON or
  * YAML, mlg_config_load(); may be NULL) and the reference `ref_src` into
- * `out`, before the data is read, so that a bad config fails early. Errors are prefixed "cannot use drift
- * config" or "cannot use reference"; a missing reference is MLG_EIO
- * (exit 3), a bad config MLG_EINVALID (exit 2).
+ * `out`, before the data is read, so that a bad config fails early.
+ * Errors are prefixed "cannot use drift config" or "cannot use
+ * reference"; a missing reference is MLG_EIO (exit 3), a bad config or a
+ * reference dataset too broken to profile (empty, an unterminated quote:
+ * MLG_EDATA when it is the data) MLG_EINVALID (exit 2).
  */
 struct mlg_driftcheck {
 	struct mlg_driftcheck_config cfg;
