@@ -263,13 +263,6 @@ void mlg_dvcmd_errors_json(json_t *errors, const struct mlg_validate_result *v)
 }
 
 /* Write `v` to `path`, or to the descriptor `fd` when path is NULL. */
-/* An output whose directory is not there: an I/O error, as for the
- * reports (exit 3), not a usage error. */
-static int output_rc(int rc)
-{
-	return rc == MLG_ENOTFOUND ? MLG_EIO : rc;
-}
-
 static int write_json(const char *path, int fd, json_t *v)
 {
 	struct mlg_buf b = MLG_BUF_INIT;
@@ -282,7 +275,7 @@ static int write_json(const char *path, int fd, json_t *v)
 	else if (!rc && write(fd, b.ptr, b.len) != (ssize_t)b.len)
 		rc = mlg_error_errno(errno, "cannot write the schema");
 	mlg_buf_release(&b);
-	return output_rc(rc);
+	return rc;
 }
 
 static int put_atomic(void *ctx, const void *data, size_t len)
@@ -300,7 +293,7 @@ int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p)
 	if (!rc)
 		rc = mlg_atomic_commit(&a);
 	mlg_atomic_abort(&a);
-	return output_rc(rc);
+	return rc;
 }
 
 /* A saved profile as an input: the merge of shard profiles, say. */

@@ -203,6 +203,17 @@ static int open_device(struct mlg_atomic *a, const char *path, int *err)
 	return 1;
 }
 
+/* An output that cannot be made: "not found" is for inputs, and a
+ * directory missing under an output is an I/O failure (exit 3), as any
+ * other failure to write. */
+static int output_error(int errnum, const char *verb, const char *path)
+{
+	if (errnum == ENOENT || errnum == ENOTDIR)
+		return mlg_error_set(MLG_EIO, "%s '%s': %s", verb, path,
+				     strerror(errnum));
+	return mlg_error_errno(errnum, "%s '%s'", verb, path);
+}
+
 int mlg_atomic_open(struct mlg_atomic *a, const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -240,7 +251,7 @@ int mlg_atomic_open(struct mlg_atomic *a, const char *path)
 			break;
 	}
 	if (a->fd < 0) {
-		err = mlg_error_errno(errno, "cannot create '%s'", path);
+		err = output_error(errno, "cannot create", path);
 		reset(a);
 		return err;
 	}
@@ -375,8 +386,7 @@ int mlg_file_append(const char *path, const void *data, size_t len)
 			  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY,
 			  0666);
 	if (fd < 0)
-		return mlg_error_errno(errno, "cannot append to '%s'",
-				       out_name(path));
+		return output_error(errno, "cannot append to", out_name(path));
 	err = write_all(fd, data, len);
 	if (!err)
 		err = sync_fd(fd);

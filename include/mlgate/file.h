@@ -14,7 +14,10 @@
  * Errors name the path the caller gave and end with the system's text:
  *	cannot read 'metrics.json': No such file or directory
  * errno values map to codes as in mlg_error_errno(): ENOENT and ENOTDIR
- * give MLG_ENOTFOUND, ENOSPC and EFBIG give MLG_ELIMIT, the rest MLG_EIO.
+ * give MLG_ENOTFOUND, ENOSPC and EFBIG give MLG_ELIMIT, the rest MLG_EIO;
+ * but an output that cannot be created (mlg_atomic_open(),
+ * mlg_file_write(), mlg_file_append()) in a missing directory is
+ * MLG_EIO, an I/O failure (exit 3), not an input not found.
  */
 #ifndef MLGATE_FILE_H
 #define MLGATE_FILE_H
@@ -71,7 +74,7 @@ struct mlg_atomic {
  * no rename. A path that names a device or a FIFO (/dev/null, a named
  * pipe, /dev/stdout) is opened and written as it is: renaming over it
  * would replace the device with a file. An empty name or one ending in '/' is MLG_EINVALID
- * "invalid file name '<path>'"; a missing directory is MLG_ENOTFOUND
+ * "invalid file name '<path>'"; a missing directory is MLG_EIO
  * "cannot create '<path>': No such file or directory".
  * `a` is always initialised, so mlg_atomic_abort() is safe after a failure.
  */

@@ -537,14 +537,14 @@ static void test_open_fails_without_directory(void)
 	struct mlg_atomic a;
 	char want[1200];
 
-	T_EQ_INT(mlg_atomic_open(&a, p), MLG_ENOTFOUND);
+	T_EQ_INT(mlg_atomic_open(&a, p), MLG_EIO);
 	snprintf(want, sizeof(want),
 		 "cannot create '%s': No such file or directory", p);
 	T_EQ_STR(mlg_error_message(), want);
 	T_EQ_INT(a.fd, -1);
 	T_ASSERT(!a.path && !a.tmp);
 	mlg_atomic_abort(&a);
-	T_EQ_INT(mlg_file_write(p, "x", 1), MLG_ENOTFOUND);
+	T_EQ_INT(mlg_file_write(p, "x", 1), MLG_EIO);
 	T_EQ_STR(mlg_error_message(), want);
 	T_EQ_STR(listing(d), "");
 }
@@ -766,7 +766,7 @@ static void test_append_errors(void)
 	snprintf(want, sizeof(want), "cannot append to '%s': Is a directory",
 		 d);
 	T_EQ_STR(mlg_error_message(), want);
-	T_EQ_INT(mlg_file_append(p, "x", 1), MLG_ENOTFOUND);
+	T_EQ_INT(mlg_file_append(p, "x", 1), MLG_EIO);
 	snprintf(want, sizeof(want),
 		 "cannot append to '%s': No such file or directory", p);
 	T_EQ_STR(mlg_error_message(), want);
