@@ -413,6 +413,32 @@ static void row(struct mlg_table *t, const char *column, const char *stat,
 	mlg_table_add_row(t, cells);
 }
 
+/*
+ * A check of `column` beside its statistics, and its table row:
+ * statistic `stat` ("schema", "values" or "categories"), id
+ * drift:schema:<column> or drift:<column>:<stat>, `value` the table's
+ * cell. Returns the check.
+ */
+static struct mlg_check *flag(struct mlg_report *r, struct mlg_table *t,
+			      enum mlg_status st, const char *column,
+			      const char *stat, const char *value,
+			      const char *rule, const char *msg)
+{
+	struct mlg_buf id = MLG_BUF_INIT;
+	struct mlg_check *c;
+
+	if (!strcmp(stat, "schema"))
+		mlg_buf_addf(&id, "drift:schema:%s", column);
+	else
+		mlg_buf_addf(&id, "drift:%s:%s", column, stat);
+	c = mlg_report_add_check(r, id.ptr, st, "%s", msg);
+	mlg_check_set_threshold(c, rule);
+	mlg_check_set_loc(c, NULL, 0, 0, column);
+	row(t, column, stat, value, rule, mlg_status_name(st), NULL);
+	mlg_buf_release(&id);
+	return c;
+}
+
 /* One statistic: a check and a table row (with `dist` in its last cell,
  * may be NULL). Returns its level. */
 static enum mlg_drift_level add_stat(struct mlg_report *r, struct mlg_table *t,
@@ -503,10 +529,9 @@ static void categories(struct mlg_report *r, struct mlg_table *t,
 		       const struct mlg_topk *cur)
 {
 	struct mlg_buf nw = MLG_BUF_INIT, gone = MLG_BUF_INIT,
-		       msg = MLG_BUF_INIT, id = MLG_BUF_INIT;
+		       msg = MLG_BUF_INIT;
 	size_t a = list_missing(&nw, cur, ref),
 	       b = list_missing(&gone, ref, cur);
-	struct mlg_check *c;
 	char v[32];
 
 	if (a)
@@ -516,20 +541,15 @@ static void categories(struct mlg_report *r, struct mlg_table *t,
 		mlg_buf_addf(&msg, "%s%zu vanished categor%s: %s",
 			     a ? "; " : "", b, b == 1 ? "y" : "ies", gone.ptr);
 	if (a || b) {
-		mlg_buf_addf(&id, "drift:%s:categories", column);
-		c = mlg_report_add_check(r, id.ptr, MLG_STATUS_WARN, "%s",
-					 msg.ptr);
-		mlg_check_set_value(c, (double)(a + b), NULL);
-		mlg_check_set_threshold(c, "no new or vanished categories");
-		mlg_check_set_loc(c, NULL, 0, 0, column);
 		snprintf(v, sizeof(v), "%zu", a + b);
-		row(t, column, "categories", v, "no new or vanished categories",
-		    "warn", NULL);
+		mlg_check_set_value(
+			flag(r, t, MLG_STATUS_WARN, column, "categories", v,
+			     "no new or vanished categories", msg.ptr),
+			(double)(a + b), NULL);
 	}
 	mlg_buf_release(&nw);
 	mlg_buf_release(&gone);
 	mlg_buf_release(&msg);
-	mlg_buf_release(&id);
 }
 
 static void skip(struct mlg_report *r, const char *column, const char *why)
@@ -543,21 +563,16 @@ static void skip(struct mlg_report *r, const char *column, const char *why)
 	mlg_buf_release(&id);
 }
 
-/* A column missing, new or retyped: `value` says which in the table. */
+/* A column missing, new or retyped: `value` says which in the table,
+ * `what` follows "column '<column>' " in the message. */
 static void schema_fail(struct mlg_report *r, struct mlg_table *t,
-			const char *column, const char *value, const char *msg)
+			const char *column, const char *value, const char *what)
 {
-	static const char rule[] = "same columns and types";
-	struct mlg_buf id = MLG_BUF_INIT;
-	struct mlg_check *c;
+	char *msg = mlg_strfmt("column '%s' %s", column, what);
 
-	mlg_buf_addf(&id, "drift:schema:%s", column);
-	c = mlg_report_add_check(r, id.ptr, MLG_STATUS_FAIL, "column '%s' %s",
-				 column, msg);
-	mlg_check_set_threshold(c, rule);
-	mlg_check_set_loc(c, NULL, 0, 0, column);
-	row(t, column, "schema", value, rule, "fail", NULL);
-	mlg_buf_release(&id);
+	flag(r, t, MLG_STATUS_FAIL, column, "schema", value,
+	     "same columns and types", msg);
+	free(msg);
 }
 
 /* A column with values in the reference and none now: a feature gone
@@ -566,24 +581,18 @@ static void emptied(struct mlg_report *r, struct mlg_table *t,
 		    const struct mlg_profile_col *a,
 		    const struct mlg_profile_col *b)
 {
-	static const char rule[] = "values as in the reference";
-	struct mlg_buf id = MLG_BUF_INIT;
-	struct mlg_check *c;
+	char *msg = mlg_strfmt("no values in the current data: its %llu "
+			       "cells are all missing; the reference has "
+			       "%llu values",
+			       (unsigned long long)b->count,
+			       (unsigned long long)mlg_profile_col_values(a));
 	char v[48];
 
-	mlg_buf_addf(&id, "drift:%s:values", a->name);
-	c = mlg_report_add_check(
-		r, id.ptr, MLG_STATUS_FAIL,
-		"no values in the current data: its %llu cells are all "
-		"missing; the reference has %llu values",
-		(unsigned long long)b->count,
-		(unsigned long long)mlg_profile_col_values(a));
-	mlg_check_set_value(c, 0, NULL);
-	mlg_check_set_threshold(c, rule);
-	mlg_check_set_loc(c, NULL, 0, 0, a->name);
 	snprintf(v, sizeof(v), "0 of %llu", (unsigned long long)b->count);
-	row(t, a->name, "values", v, rule, "fail", NULL);
-	mlg_buf_release(&id);
+	mlg_check_set_value(flag(r, t, MLG_STATUS_FAIL, a->name, "values", v,
+				 "values as in the reference", msg),
+			    0, NULL);
+	free(msg);
 }
 
 /* Compare one column present on both sides; its worst level in *lv, or
