@@ -1729,6 +1729,13 @@ static int is_token(const struct mlg_profile *p, const char *s)
 	return 0;
 }
 
+static int cmp_int64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 /* The integers of cells <it, n> once each, ascending: "+5" and "5", "-0"
  * and "0" are different cells but one value, which a schema may hold
  * once. NULL when a cell is no integer (a loaded profile may say integer
@@ -1736,31 +1743,24 @@ static int is_token(const struct mlg_profile *p, const char *s)
  * MLG_PROFILE_ENUM_MAX values. */
 static json_t *int_enum(const struct mlg_topk_item *it, size_t n)
 {
-	/* Keys with the sign bit flipped sort unsigned as the signed
-	 * integers do. */
-	uint64_t *k = mlg_malloc(2 * n * sizeof(*k)), *sorted;
-	const uint64_t flip = UINT64_C(1) << 63;
+	int64_t *v = mlg_malloc(n * sizeof(*v));
 	json_t *arr = NULL;
 	size_t i, m = 0;
-	int64_t x;
 
-	for (i = 0; i < n; i++) {
-		if (mlg_parse_int64(&x, it[i].value))
-			goto done;
-		k[i] = (uint64_t)x ^ flip;
-	}
-	sorted = mlg_radix_sort(k, k + n, n, sizeof(*k), 8);
 	for (i = 0; i < n; i++)
-		if (!m || sorted[i] != sorted[m - 1])
-			sorted[m++] = sorted[i];
+		if (mlg_parse_int64(&v[i], it[i].value))
+			goto done;
+	qsort(v, n, sizeof(*v), cmp_int64);
+	for (i = 0; i < n; i++)
+		if (!m || v[i] != v[m - 1])
+			v[m++] = v[i];
 	if (m > MLG_PROFILE_ENUM_MAX)
 		goto done;
 	arr = json_array();
 	for (i = 0; i < m; i++)
-		json_array_append_new(
-			arr, json_integer((int64_t)(sorted[i] ^ flip)));
+		json_array_append_new(arr, json_integer(v[i]));
 done:
-	free(k);
+	free(v);
 	return arr;
 }
 
