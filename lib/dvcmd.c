@@ -477,8 +477,9 @@ int mlg_dvcmd_merge(struct mlg_report *r, int n, char *const *paths,
  * What the input's structure breaks and no schema can allow, so that
  * validation with the inferred one will report it: rows with fewer cells
  * than the header (blank ones included: the last column's count falls
- * short of the rows), and repeated or empty header labels. Warnings: the
- * schema is still right for the cells.
+ * short of the rows) or more, repeated or empty header labels, and cells
+ * that are not UTF-8 text. Warnings: the schema is still right for the
+ * other cells.
  */
 static void structure(struct mlg_report *r, const struct mlg_profile *p)
 {
@@ -487,8 +488,9 @@ static void structure(struct mlg_report *r, const struct mlg_profile *p)
 				      ? p->rows - p->cols[p->ncols - 1].count
 				      : 0;
 	json_t *names = mlg_profile_names(p), *cols;
-	const char *name;
-	size_t odd = 0;
+	const char *name, *first = NULL;
+	uint64_t bad = 0;
+	size_t odd = 0, i;
 
 	json_object_foreach (names, name, cols)
 		odd += json_array_size(cols) - (*name != 0);
@@ -503,6 +505,27 @@ static void structure(struct mlg_report *r, const struct mlg_profile *p)
 			short_rows == 1 ? " is" : "s are",
 			short_rows == 1 ? "s" : "ve",
 			short_rows == 1 ? "it" : "them");
+	if (p->long_rows)
+		mlg_report_add_check(
+			r, "infer:long-rows", MLG_STATUS_WARN,
+			"%llu row%s more cells than the header: validation "
+			"reports %s (extra-cell) whatever the schema",
+			(unsigned long long)p->long_rows,
+			p->long_rows == 1 ? " has" : "s have",
+			p->long_rows == 1 ? "it" : "them");
+	for (i = 0; i < p->ncols; i++) {
+		if (p->cols[i].not_utf8 && !first)
+			first = p->cols[i].name;
+		bad += p->cols[i].not_utf8;
+	}
+	if (bad)
+		mlg_report_add_check(
+			r, "infer:encoding", MLG_STATUS_WARN,
+			"%llu cell%s not UTF-8 text (invalid, or with a NUL "
+			"byte), the first in column '%s': validation reports "
+			"%s (encoding-error) whatever the schema",
+			(unsigned long long)bad, bad == 1 ? " is" : "s are",
+			first, bad == 1 ? "it" : "them");
 	if (odd)
 		mlg_report_add_check(
 			r, "infer:labels", MLG_STATUS_WARN,

@@ -90,7 +90,7 @@ static void cc_init(struct mlg_profile *p)
 			     : c == '+' || c == '-' ? B_SIGN
 			     : c == '.'		    ? B_POINT
 			     : c == 'e' || c == 'E' ? B_EXP
-			     : c >= 0x80	    ? B_HIGH
+			     : c >= 0x80 || !c	    ? B_HIGH
 						    : B_OTHER;
 	cc->words = mlg_calloc(n + 1, sizeof(*cc->words));
 	cc->lens = mlg_calloc(n + 1, sizeof(*cc->lens));
@@ -258,6 +258,7 @@ void mlg_profile_reset(struct mlg_profile *p)
 		c->same_cast = same;
 	}
 	p->rows = 0;
+	p->long_rows = 0;
 }
 
 void mlg_profile_add_source(struct mlg_profile *p, const char *src)
@@ -453,7 +454,8 @@ static void candidates(const struct mlg_profile *p, struct mlg_profile_col *c,
 }
 
 /*
- * The union of the byte classes of <s, len>. A cell that starts with a
+ * The union of the byte classes of <s, len>, B_HIGH for a byte above
+ * 0x7f or a NUL: text that may not be ASCII. A cell that starts with a
  * letter (other than the I and N of INF and NaN) can be no number, date
  * or time, so only whether it is ASCII matters, which is tested eight
  * bytes at a time.
@@ -469,15 +471,25 @@ static unsigned scan(const struct mlg_profile_cand *cc, const char *s,
 	if (cc->cls[u[0]] == B_OTHER && u[0] != 'I' && u[0] != 'N') {
 		for (; i + 8 <= len; i += 8) {
 			memcpy(&w, u + i, 8);
-			hi |= w;
+			hi |= mlg_utf8_odd_bytes(w);
 		}
 		for (; i < len; i++)
-			hi |= u[i];
+			hi |= u[i] ? u[i] : 0x80;
 		return B_OTHER | (hi & 0x8080808080808080ull ? B_HIGH : 0);
 	}
 	for (; i < len; i++)
 		mask |= cc->cls[u[i]];
 	return mask;
+}
+
+/* The length in code points of a cell with a B_HIGH byte, which is
+ * counted where it is not UTF-8 text. */
+static size_t text_length(struct mlg_profile_col *c, const char *s, size_t len)
+{
+	if (mlg_utf8_text(s, len))
+		return mlg_utf8_count(s, len);
+	c->not_utf8++;
+	return mlg_utf8_length(s, len);
 }
 
 void mlg_profile_cell(struct mlg_profile *p, size_t col, const char *cell,
@@ -502,7 +514,7 @@ void mlg_profile_cell(struct mlg_profile *p, size_t col, const char *cell,
 	mask = len ? scan(p->cc, cell, len) : 0;
 	/* ASCII text has as many code points as bytes. */
 	mlg_lengths_add(&c->len,
-			mask & B_HIGH ? mlg_utf8_length(cell, len) : len);
+			mask & B_HIGH ? text_length(c, cell, len) : len);
 	if (maybe_token(p->cc, cell, len))
 		tok = token_index(p->cc, cell, len);
 	if (tok >= 0)
@@ -563,7 +575,7 @@ static int counts_overflow(const struct mlg_profile *a,
 {
 	size_t i, k;
 
-	if (over(a->rows, b->rows))
+	if (over(a->rows, b->rows) || over(a->long_rows, b->long_rows))
 		return 1;
 	for (i = 0; i < a->ncols; i++) {
 		const struct mlg_profile_col *x = &a->cols[i], *y = &b->cols[i];
@@ -572,6 +584,7 @@ static int counts_overflow(const struct mlg_profile *a,
 
 		if (over(x->count, y->count) || over(x->nulls, y->nulls) ||
 		    over(x->invalid, y->invalid) ||
+		    over(x->not_utf8, y->not_utf8) ||
 		    over(x->ndates, y->ndates) ||
 		    over(x->ndatetimes, y->ndatetimes) || over(tx, ty) ||
 		    over(x->len.count, y->len.count) ||
@@ -687,12 +700,14 @@ int mlg_profile_merge_named(struct mlg_profile *a, const char *an,
 		x->count += y->count;
 		x->nulls += y->nulls;
 		x->invalid += y->invalid;
+		x->not_utf8 += y->not_utf8;
 		if (!x->has_schema && y->has_schema) {
 			x->has_schema = 1;
 			x->declared = y->declared;
 		}
 	}
 	a->rows += b->rows;
+	a->long_rows += b->long_rows;
 	for (i = 0; i < b->nsources; i++)
 		mlg_profile_add_source(a, b->sources[i]);
 	return 0;
@@ -916,6 +931,8 @@ static json_t *col_json(const struct mlg_profile_col *c)
 	json_object_set_new(col, "count", jcount(c->count));
 	json_object_set_new(col, "nulls", jcount(c->nulls));
 	json_object_set_new(col, "invalid", jcount(c->invalid));
+	if (c->not_utf8)
+		json_object_set_new(col, "not_utf8", jcount(c->not_utf8));
 	json_object_set_new(col, "summary", summary_json(c));
 	json_object_set_new(col, "histogram", histogram_json(c));
 	json_object_set_new(col, "state", state_json(c));
@@ -934,6 +951,9 @@ static json_t *head_json(const struct mlg_profile *p)
 		json_array_append_new(src, json_string(p->sources[i]));
 	json_object_set_new(o, "sources", src);
 	json_object_set_new(o, "rows", jcount(p->rows));
+	/* only where there are any: absent reads as 0 */
+	if (p->long_rows)
+		json_object_set_new(o, "long_rows", jcount(p->long_rows));
 	return o;
 }
 
@@ -1063,7 +1083,8 @@ static int col_from(struct mlg_profile_col *c, const struct mlg_json_doc *doc,
 	}
 	if ((rc = mlg_json_get_count(doc, v, ptr, "count", 1, &c->count)) ||
 	    (rc = mlg_json_get_count(doc, v, ptr, "nulls", 1, &c->nulls)) ||
-	    (rc = mlg_json_get_count(doc, v, ptr, "invalid", 1, &c->invalid)))
+	    (rc = mlg_json_get_count(doc, v, ptr, "invalid", 1, &c->invalid)) ||
+	    (rc = mlg_json_get_count(doc, v, ptr, "not_utf8", 0, &c->not_utf8)))
 		goto done;
 	mlg_buf_addf(&sp, "%s/state", ptr);
 	st = json_object_get(v, "state");
@@ -1173,7 +1194,9 @@ int mlg_profile_from_json(struct mlg_profile *out,
 	for (i = 0; i < n; i++)
 		col_init(&out->cols[i], "");
 	if ((rc = cand_init(out)) ||
-	    (rc = mlg_json_get_count(doc, root, "", "rows", 1, &out->rows)))
+	    (rc = mlg_json_get_count(doc, root, "", "rows", 1, &out->rows)) ||
+	    (rc = mlg_json_get_count(doc, root, "", "long_rows", 0,
+				     &out->long_rows)))
 		goto done;
 	srcs = json_object_get(root, "sources");
 	json_array_foreach (srcs, i, v) {
@@ -1304,9 +1327,13 @@ static void typed_record(struct mlg_profile *p, struct typed *t,
 	for (c = 0; c < n; c++) {
 		const struct mlg_csv_field *f = &rec->fields[c];
 
-		if (t->col_field[c] < 0 || !mlg_utf8_text(f->ptr, f->len))
+		if (t->col_field[c] < 0)
 			continue;
-		typed_cell(p, t, (size_t)t->col_field[c], f->ptr, f->len);
+		if (!mlg_utf8_text(f->ptr, f->len))
+			p->cols[t->col_field[c]].not_utf8++;
+		else
+			typed_cell(p, t, (size_t)t->col_field[c], f->ptr,
+				   f->len);
 	}
 }
 
@@ -1461,8 +1488,11 @@ static void profile_record(struct reader *r, struct mlg_profile *p,
 			   const struct mlg_csv_record *rec)
 {
 	size_t i, m = rec->nfields < p->ncols ? rec->nfields : p->ncols;
+	size_t labels = r->ty.s ? r->ty.ncols : p->ncols;
 
 	mlg_profile_row(p);
+	if (!r->ps->o->jsonl && rec->nfields > labels)
+		p->long_rows++;
 	if (r->ps->o->jsonl)
 		json_record(p, &r->ty, rec);
 	else if (rec->blank)

@@ -212,17 +212,23 @@ int mlg_utf8_show(struct mlg_buf *out, const char *s, size_t len, size_t max)
 	return !rc && n < len ? mlg_buf_adds(out, "...") : rc;
 }
 
+size_t mlg_utf8_count(const char *s, size_t len)
+{
+	size_t i, n = 0;
+
+	/* Code points are the bytes that start one. */
+	for (i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
+}
+
 size_t mlg_utf8_length(const char *s, size_t len)
 {
 	size_t i, n = 0, step;
 	uint32_t cp;
 
-	if (mlg_utf8_valid(s, len)) {
-		/* Valid text: code points are the bytes that start one. */
-		for (i = 0; i < len; i++)
-			n += ((unsigned char)s[i] & 0xc0) != 0x80;
-		return n;
-	}
+	if (mlg_utf8_valid(s, len))
+		return mlg_utf8_count(s, len);
 	for (i = 0; i < len; i += step, n++) {
 		step = mlg_utf8_decode(&cp, s + i, len - i);
 		if (!step)

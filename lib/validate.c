@@ -352,16 +352,17 @@ static void check_record(struct worker_ctx *w, struct job *j,
 		const struct mlg_csv_field *f = &rec->fields[c];
 		int fi = p->col_field[c];
 
-		if (check_text && !mlg_utf8_valid(f->ptr, f->len)) {
+		const char *bad = NULL;
+
+		if (check_text && !mlg_utf8_valid(f->ptr, f->len))
+			bad = "the cell is not valid UTF-8";
+		else if (check_text && memchr(f->ptr, 0, f->len))
+			bad = "the cell holds a NUL byte";
+		if (bad) {
 			job_err(j, p, w->limit, MLG_VE_ENCODING, row, line,
-				c + 1, f->ptr, f->len,
-				"the cell is not valid UTF-8");
-			continue;
-		}
-		if (check_text && memchr(f->ptr, 0, f->len)) {
-			job_err(j, p, w->limit, MLG_VE_ENCODING, row, line,
-				c + 1, f->ptr, f->len,
-				"the cell holds a NUL byte");
+				c + 1, f->ptr, f->len, bad);
+			if (prof && fi >= 0)
+				prof->cols[fi].not_utf8++;
 			continue;
 		}
 		if (fi < 0)
@@ -369,6 +370,8 @@ static void check_record(struct worker_ctx *w, struct job *j,
 		check_cell(w, j, (size_t)fi, c + 1, f->ptr, f->len, row, line,
 			   prof, words, nulls);
 	}
+	if (prof && rec->nfields > p->ncols)
+		prof->long_rows++;
 	for (c = n; c < rec->nfields; c++)
 		job_err(j, p, w->limit, MLG_VE_EXTRA_CELL, row, line, c + 1,
 			rec->fields[c].ptr, rec->fields[c].len,

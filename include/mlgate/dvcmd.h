@@ -194,8 +194,9 @@ int mlg_dvcmd_merge(struct mlg_report *r, int n, char *const *paths,
  * or to the descriptor `fd` when it is NULL (MLG_EIO "cannot write the
  * schema: <strerror>" on failure). Warns, as checks, of what the file's
  * structure breaks and no schema allows: "infer:rows" (rows with fewer
- * cells than the header, blank ones included; without a schema only)
- * and "infer:labels" (repeated or empty header labels).
+ * cells than the header, blank ones included; without a schema only),
+ * "infer:long-rows" (rows with more), "infer:encoding" (cells that are
+ * not UTF-8 text) and "infer:labels" (repeated or empty header labels).
  */
 int mlg_dvcmd_infer(struct mlg_report *r, int n, char *const *srcs,
 		    const struct mlg_dvcmd_opts *o, int fd);

@@ -88,6 +88,10 @@ struct mlg_profile_col {
 	uint64_t count; /* cells seen (short rows have fewer) */
 	uint64_t nulls; /* of them, null */
 	uint64_t invalid; /* with a schema: type or constraint errors */
+	/* cells that are not UTF-8 text (invalid, or with a NUL byte), which
+	 * validation reports as encoding errors; with a schema they are not
+	 * in count, as they are not cast */
+	uint64_t not_utf8;
 	uint64_t cand[MLG_CAND_COUNT];
 	uint64_t tokens[MLG_PROFILE_NTOKENS];
 	struct mlg_moments num; /* numbers, dates (days), times (seconds) */
@@ -102,7 +106,8 @@ struct mlg_profile_col {
 };
 
 struct mlg_profile {
-	uint64_t rows; /* data rows (blank rows included) */
+	uint64_t rows;	    /* data rows (blank rows included) */
+	uint64_t long_rows; /* CSV rows with more cells than the header */
 	size_t ncols;
 	struct mlg_profile_col *cols;
 	char **sources; /* the inputs, in order */
@@ -130,7 +135,7 @@ void mlg_profile_add_source(struct mlg_profile *p, const char *src);
  * Feed one cell of column `col` (< ncols): its text <cell, len> (any
  * bytes), and with a schema its status and cast value `v` (NULL
  * without: `st` is then ignored and an empty cell is null). About
- * 150 ns a cell (2.5 GHz Xeon, -O2): one byte scan rules out the
+ * 30 ns a cell (AMD EPYC, -O2): one byte scan rules out the
  * candidate types a cell cannot have, the casts run only for the
  * others, and the sketches take one hash; no allocation apart from the
  * KLL growing.

@@ -43,6 +43,8 @@ size_t mlg_utf8_decode(uint32_t *cp, const char *s, size_t len);
 /* The length of <s, len> in code points: each byte of an invalid
  * sequence counts as one, so does a NUL byte. */
 size_t mlg_utf8_length(const char *s, size_t len);
+/* The same for valid UTF-8, without the test. */
+size_t mlg_utf8_count(const char *s, size_t len);
 
 /* How many of the `len` bytes at s to show when at most `max` fit: len
  * when it fits, else `max` moved back to the start of the character it

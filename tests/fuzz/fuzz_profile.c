@@ -13,7 +13,7 @@
  *    give the bytes of mlg_json_dump() of mlg_profile_to_json() with
  *    indent 2 and a newline) and must read back with the same names,
  *    declared types and sources, and the same exact members: rows,
- *    count, nulls, invalid, candidates, tokens, the minima and maxima of
+ *    long rows, count, nulls, invalid, not UTF-8, candidates, tokens, the minima and maxima of
  *    integers, dates, datetimes, numbers and lengths, moment and lengths
  *    counts, KLL and top-k n, HLL registers; written again it is the
  *    same bytes;
@@ -143,8 +143,8 @@ static void check_col(const struct mlg_profile_col *x,
 	size_t k;
 
 	if (x->count != f * y->count || x->nulls != f * y->nulls ||
-	    x->invalid != f * y->invalid || x->ndates != f * y->ndates ||
-	    x->ndatetimes != f * y->ndatetimes)
+	    x->invalid != f * y->invalid || x->not_utf8 != f * y->not_utf8 ||
+	    x->ndates != f * y->ndates || x->ndatetimes != f * y->ndatetimes)
 		abort();
 	for (k = 0; k < MLG_CAND_COUNT; k++)
 		if (x->cand[k] != f * y->cand[k])
@@ -182,7 +182,7 @@ static void check_profile(const struct mlg_profile *x,
 {
 	size_t i;
 
-	if (x->rows != f * y->rows)
+	if (x->rows != f * y->rows || x->long_rows != f * y->long_rows)
 		abort();
 	for (i = 0; i < x->ncols; i++)
 		check_col(&x->cols[i], &y->cols[i], f);
@@ -195,15 +195,16 @@ static void check_profile(const struct mlg_profile *x,
  */
 static int small_counts(const struct mlg_profile *p)
 {
-	uint64_t m = p->rows;
+	uint64_t m = p->rows > p->long_rows ? p->rows : p->long_rows;
 	size_t i, k;
 
 	for (i = 0; i < p->ncols; i++) {
 		const struct mlg_profile_col *c = &p->cols[i];
-		uint64_t v[] = {c->count,     c->nulls,		c->invalid,
-				c->ndates,    c->ndatetimes,	c->num.count,
-				c->num.nulls, c->num.nonfinite, c->len.count,
-				c->len.sum,   c->kll.n,		c->topk.n};
+		uint64_t v[] = {c->count,     c->nulls,	    c->invalid,
+				c->not_utf8,  c->ndates,    c->ndatetimes,
+				c->num.count, c->num.nulls, c->num.nonfinite,
+				c->len.count, c->len.sum,   c->kll.n,
+				c->topk.n};
 
 		if (c->len.sumsq >> 125)
 			return 0;

@@ -52,18 +52,23 @@ const char *t_tmpdir(void)
 	return tmpdir;
 }
 
-const char *t_write(const char *name, const char *s)
+const char *t_write_bytes(const char *name, const void *s, size_t n)
 {
 	static char path[512];
 	FILE *fp;
 
 	snprintf(path, sizeof(path), "%s/%s", t_tmpdir(), name);
 	fp = fopen(path, "wb");
-	if (!fp || fwrite(s, 1, strlen(s), fp) != strlen(s) || fclose(fp)) {
+	if (!fp || fwrite(s, 1, n, fp) != n || fclose(fp)) {
 		perror(path);
 		exit(2);
 	}
 	return path;
+}
+
+const char *t_write(const char *name, const char *s)
+{
+	return t_write_bytes(name, s, strlen(s));
 }
 
 int t_free_port(void)

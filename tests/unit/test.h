@@ -45,6 +45,8 @@ void t_rev_parse(char out[41], const char *dir, const char *rev);
 const char *t_tmpdir(void);
 /* Write `s` to t_tmpdir()/name and return the path (static storage). */
 const char *t_write(const char *name, const char *s);
+/* t_write() of `n` bytes, NULs included. */
+const char *t_write_bytes(const char *name, const void *s, size_t n);
 /* A loopback TCP port that was free a moment ago: nothing listens on
  * it, so a connection to 127.0.0.1:port is refused. */
 int t_free_port(void);

@@ -1082,6 +1082,7 @@ static void same_exact(const struct mlg_profile *a, const struct mlg_profile *b)
 	size_t i, k;
 
 	T_EQ_INT(a->rows, b->rows);
+	T_EQ_INT(a->long_rows, b->long_rows);
 	T_EQ_INT(a->ncols, b->ncols);
 	for (i = 0; i < a->ncols; i++) {
 		const struct mlg_profile_col *x = &a->cols[i], *y = &b->cols[i];
@@ -1092,6 +1093,7 @@ static void same_exact(const struct mlg_profile *a, const struct mlg_profile *b)
 		T_EQ_INT(x->count, y->count);
 		T_EQ_INT(x->nulls, y->nulls);
 		T_EQ_INT(x->invalid, y->invalid);
+		T_EQ_INT(x->not_utf8, y->not_utf8);
 		for (k = 0; k < MLG_CAND_COUNT; k++)
 			T_EQ_INT(x->cand[k], y->cand[k]);
 		T_EQ_INT(x->num.count, y->num.count);
@@ -1491,6 +1493,77 @@ static void test_chunks_of_one_row(void)
 	mlg_profile_release(&p);
 }
 
+/* The two rows with more cells than the header, and the three cells of
+ * b that are not UTF-8 text (an invalid byte, a NUL, a cut sequence):
+ * counted alike by every pass, saved only where there are any, and
+ * summed by a merge. */
+static void test_structure_counts(void)
+{
+	static const char csv[] = "a,b\n1,2,3\n4,\xff\n5,6\n7,8\0x\n,\xc3\n"
+				  "\n9\n1,2,3,4\n";
+	char *schema = mlg_strdup(
+		t_write("st.json", "{\"fields\": [{\"name\": \"a\", \"type\": "
+				   "\"integer\"}, {\"name\": \"b\"}]}"));
+	const char *path = t_write_bytes("st.csv", csv, sizeof(csv) - 1);
+	struct mlg_profile_opts o = popts(0, 0);
+	struct mlg_validate_opts vo;
+	struct mlg_validate_result r;
+	struct mlg_profile p, q;
+	struct mlg_schema s;
+	char *text;
+
+	T_EQ_INT(mlg_profile_read(&p, path, &o), 0);
+	T_EQ_INT(p.rows, 8);
+	T_EQ_INT(p.long_rows, 2);
+	T_EQ_INT(p.cols[0].not_utf8, 0);
+	T_EQ_INT(p.cols[1].not_utf8, 3);
+	T_EQ_INT(p.cols[1].count, 6); /* in count without a schema */
+	text = dump(&p);
+	T_CONTAINS(text, "\"rows\":8,\"long_rows\":2,");
+	T_CONTAINS(text, "\"invalid\":0,\"not_utf8\":3,");
+	T_EQ_INT(load_text(&q, text), 0);
+	same_exact(&p, &q);
+	free(text);
+	mlg_profile_release(&q);
+	o.chunk_rows = 1;
+	o.threads = 2;
+	T_EQ_INT(mlg_profile_read(&q, path, &o), 0);
+	same_exact(&p, &q);
+	T_EQ_INT(mlg_profile_merge(&q, &p), 0);
+	T_EQ_INT(q.long_rows, 4);
+	T_EQ_INT(q.cols[1].not_utf8, 6);
+	mlg_profile_release(&q);
+
+	/* With a schema the cells are not cast, so not in count. */
+	T_EQ_INT(mlg_schema_load(&s, schema), 0);
+	free(schema);
+	o = popts(0, 0);
+	o.schema = &s;
+	T_EQ_INT(mlg_profile_read(&q, path, &o), 0);
+	T_EQ_INT(q.long_rows, 2);
+	T_EQ_INT(q.cols[1].not_utf8, 3);
+	T_EQ_INT(q.cols[1].count, 3);
+	mlg_profile_release(&q);
+	vo = vopts(&s, 1, 1);
+	T_EQ_INT(mlg_validate(&r, path, &vo), 0);
+	T_ASSERT(r.profile);
+	T_EQ_INT(r.profile->long_rows, 2);
+	T_EQ_INT(r.profile->cols[0].not_utf8, 0);
+	T_EQ_INT(r.profile->cols[1].not_utf8, 3);
+	mlg_validate_result_release(&r);
+	mlg_schema_release(&s);
+	mlg_profile_release(&p);
+
+	/* None: neither member is written, and absent they read as 0. */
+	path = t_write("ok.csv", "a,b\n1,x\n");
+	o = popts(0, 0);
+	T_EQ_INT(mlg_profile_read(&p, path, &o), 0);
+	text = dump(&p);
+	T_ASSERT(!strstr(text, "long_rows") && !strstr(text, "not_utf8"));
+	free(text);
+	mlg_profile_release(&p);
+}
+
 MLG_TESTS(T(test_types), T(test_candidates_equal_casts),
 	  T(test_counts_and_stats), T(test_shards_merge_to_whole),
 	  T(test_json_round_trip), T(test_write_pieces), T(test_json_errors),
@@ -1500,4 +1573,5 @@ MLG_TESTS(T(test_types), T(test_candidates_equal_casts),
 	  T(test_read_with_schema), T(test_candidates_of_casts),
 	  T(test_extreme_values), T(test_read_schema_columns),
 	  T(test_read_jsonl), T(test_merge_declared),
-	  T(test_threads_same_profile), T(test_chunks_of_one_row));
+	  T(test_threads_same_profile), T(test_chunks_of_one_row),
+	  T(test_structure_counts));
