@@ -332,8 +332,6 @@ static int read_input(struct mlg_profile *out, struct mlg_profile_opts *po,
 				     "cannot profile '%s' without a schema: "
 				     "JSON Lines needs --schema",
 				     src);
-	if (!po->jsonl)
-		po->dialect.header = 1;
 	rc = mlg_profile_read(out, src, po);
 	return rc == MLG_ENOTFOUND ? MLG_EIO : rc;
 }
@@ -575,7 +573,5 @@ int mlg_dvcmd_drift_prepare(struct mlg_driftcheck *out, const char *ref,
 				     "--schema FILE --profile FILE and give "
 				     "that",
 				     ref);
-	if (!po.jsonl)
-		po.dialect.header = 1;
 	return mlg_driftcheck_prepare(out, ref, config_path, &po);
 }

@@ -1416,6 +1416,10 @@ struct reader {
 	int rd_ok;
 	struct typed ty;
 	struct slot slot[SLOTS];
+	/* Without a header or schema: the first row, read to count the
+	 * columns, is still to be profiled. */
+	struct mlg_csv_record first;
+	int first_pending;
 	pthread_t tid;
 	int done;
 };
@@ -1436,13 +1440,31 @@ static void changed_locked(struct pass *ps)
 				      ps->src));
 }
 
+/* Frictionless's names for the columns of a table without a header:
+ * field1, field2, ... */
+static char **made_names(size_t n)
+{
+	char **names = mlg_calloc(n + 1, sizeof(*names));
+	struct mlg_buf b = MLG_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		mlg_buf_addf(&b, "field%zu", i + 1);
+		names[i] = mlg_buf_detach(&b, NULL);
+	}
+	return names;
+}
+
 /* Open the input and read the header; the first reader names the
- * columns. */
+ * columns. Without a header (the dialect's header false) columns map
+ * to the schema's fields by position, as validation maps them, or
+ * without a schema get made names, as many as the first row has cells. */
 static int reader_open(struct reader *r)
 {
 	struct pass *ps = r->ps;
 	const struct mlg_profile_opts *o = ps->o;
 	struct mlg_stream_opts so = {1, o->timeout_s, 0};
+	int labels = !o->jsonl && o->dialect.header;
 	struct mlg_csv_record hdr;
 	int rc;
 
@@ -1454,17 +1476,31 @@ static int reader_open(struct reader *r)
 				      0)))
 		return rc;
 	r->rd_ok = 1;
-	if (!o->jsonl && (rc = mlg_csv_reader_next(&r->rd, &hdr)) <= 0)
+	if (labels && (rc = mlg_csv_reader_next(&r->rd, &hdr)) <= 0)
 		return rc ? rc
 			  : mlg_error_set(MLG_EDATA,
 					  "'%s': the input is empty: there "
 					  "is no header row",
 					  ps->src);
-	if (!r->t)
-		ps->names = column_names(&ps->ncols, o->jsonl ? NULL : &hdr,
+	if (!labels && !o->jsonl && !o->schema) {
+		if ((rc = mlg_csv_reader_next(&r->rd, &r->first)) <= 0)
+			return rc ? rc
+				  : mlg_error_set(MLG_EDATA,
+						  "'%s': the input is empty: "
+						  "there is no row to count "
+						  "the columns of",
+						  ps->src);
+		r->first_pending = 1;
+	}
+	if (!r->t && r->first_pending) {
+		ps->ncols = r->first.nfields;
+		ps->names = made_names(ps->ncols);
+	} else if (!r->t) {
+		ps->names = column_names(&ps->ncols, labels ? &hdr : NULL,
 					 o->schema);
+	}
 	if (o->schema)
-		map_columns(&r->ty, o->jsonl ? NULL : &hdr);
+		map_columns(&r->ty, labels ? &hdr : NULL);
 	return 0;
 }
 
@@ -1630,8 +1666,16 @@ static int reader_run(struct reader *r)
 				mlg_profile_reset(&s->p);
 		}
 		for (i = 0; i < per; i++) {
-			rc = mine ? mlg_csv_reader_next(&r->rd, &rec)
-				  : mlg_csv_reader_skip(&r->rd);
+			if (r->first_pending) {
+				/* Still valid: the reader was not called
+				 * since. */
+				r->first_pending = 0;
+				rec = r->first;
+				rc = 1;
+			} else {
+				rc = mine ? mlg_csv_reader_next(&r->rd, &rec)
+					  : mlg_csv_reader_skip(&r->rd);
+			}
 			if (rc != 1)
 				break;
 			if (!mine)

@@ -203,7 +203,7 @@ int mlg_dvcmd_infer(struct mlg_report *r, int n, char *const *srcs,
 
 /*
  * mlg_driftcheck_prepare() for the reference `ref` read with the dialect
- * of mlg_dvcmd_dialect() (with a header, unless JSON Lines),
+ * of mlg_dvcmd_dialect(), as the current data is,
  * o->timeout_s and o->threads; the drift config `config_path` may be NULL. A reference
  * dataset is profiled with `schema` (borrowed, may be NULL) as
  * mlg_profile_read() does, so that its columns have the declared types

@@ -215,7 +215,7 @@ int mlg_profile_load(struct mlg_profile *out, const char *path);
 
 /* How mlg_profile_read() reads its input. */
 struct mlg_profile_opts {
-	struct mlg_csv_dialect dialect; /* must have a header, unless jsonl */
+	struct mlg_csv_dialect dialect; /* header false: see below */
 	unsigned shard, nshards;	/* profile chunks shard-1 mod nshards;
 					   0/0: all */
 	uint64_t chunk_rows;		/* rows per chunk */
@@ -241,9 +241,14 @@ struct mlg_profile_opts {
  * two chunk profiles; the profile is the same for every T.
  *
  * Without a schema the columns are the header's and every cell is
- * text (see the top). With o->schema the profile is the one the
- * validation pass builds (validate.h, opts->profile), so that shard
- * profiles merge into it: a column per schema field with its declared
+ * text (see the top). Without a header (dialect.header 0) the first row
+ * is data, and the columns are the schema's fields by position, as
+ * validation maps them, or without a schema field1, field2, ... (as
+ * frictionless names them), as many as the first row has cells.
+ *
+ * With o->schema the profile is the one the validation pass builds
+ * (validate.h, opts->profile), so that shard profiles merge into it: a
+ * column per schema field with its declared
  * type, every cell cast by mlg_field_check() (missing values are nulls,
  * type and constraint errors count as invalid); header columns map to
  * fields by position for fieldsMatch "exact", else by name (the first
@@ -255,8 +260,9 @@ struct mlg_profile_opts {
  *
  * Errors: those of mlg_stream_open() and the CSV reader (an
  * unterminated quote is MLG_EDATA), MLG_EDATA "'<src>': the input is
- * empty: there is no header row" (CSV), MLG_EINVALID "cannot profile
- * '<src>' without a schema: JSON Lines needs one", MLG_EINVALID "a
+ * empty: there is no header row" (CSV; without a header nor a schema,
+ * "... there is no row to count the columns of"), MLG_EINVALID "cannot
+ * profile '<src>' without a schema: JSON Lines needs one", MLG_EINVALID "a
  * profile needs at least one column", MLG_ERROR when PCRE2 cannot
  * allocate (mlg_cast_ctx_init()), MLG_EIO "'<src>' changed while it
  * was read" when the threads find the end of the file at different

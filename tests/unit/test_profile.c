@@ -1145,6 +1145,79 @@ static void test_read_with_schema(void)
 }
 
 /*
+ * Without a header (the dialect's header false) the first row is data,
+ * as validation reads it: without a schema the columns are field1,
+ * field2, ... after the first row's cells; with one, its fields by
+ * position, with the validation pass's profile. The first row counts in
+ * chunk 0 for threads and shards alike.
+ */
+static void test_read_no_header(void)
+{
+	const char *path = t_write("nohead.csv", "1,a\n2,b\n3,c,x\n4\n5,e\n");
+	struct mlg_profile_opts o = popts(0, 0), s1 = popts(1, 2),
+				s2 = popts(2, 2);
+	struct mlg_validate_opts vo;
+	struct mlg_validate_result v;
+	struct mlg_profile p, q, a, b;
+	struct mlg_schema s;
+	char *first, *text;
+
+	o.dialect.header = s1.dialect.header = s2.dialect.header = 0;
+	o.chunk_rows = s1.chunk_rows = s2.chunk_rows = 2;
+	T_EQ_INT(mlg_profile_read(&p, path, &o), 0);
+	T_EQ_INT(p.rows, 5);
+	T_EQ_INT(p.long_rows, 1);
+	T_EQ_INT(p.ncols, 2);
+	T_EQ_STR(p.cols[0].name, "field1");
+	T_EQ_STR(p.cols[1].name, "field2");
+	T_EQ_INT(p.cols[0].count, 5);
+	T_EQ_INT(p.cols[1].count, 4);
+	T_EQ_INT(p.cols[0].imin, 1);
+	T_EQ_STR(mlg_ftype_name(mlg_profile_col_type(&p.cols[0])), "integer");
+	first = dump(&p);
+	o.threads = 3;
+	T_EQ_INT(mlg_profile_read(&q, path, &o), 0);
+	T_EQ_STR(text = dump(&q), first);
+	free(text);
+	free(first);
+	mlg_profile_release(&q);
+	T_EQ_INT(mlg_profile_read(&a, path, &s1), 0);
+	T_EQ_INT(mlg_profile_read(&b, path, &s2), 0);
+	T_EQ_INT(a.rows, 3); /* rows 1, 2 and 5 */
+	T_EQ_INT(mlg_profile_merge(&a, &b), 0);
+	same_exact(&a, &p);
+	mlg_profile_release(&a);
+	mlg_profile_release(&b);
+	mlg_profile_release(&p);
+
+	schema_of(&s, "{\"fields\": [{\"name\": \"id\", \"type\": "
+		      "\"integer\"}, {\"name\": \"s\"}]}");
+	o.schema = &s;
+	vo = vopts(&s, 1, 2);
+	vo.dialect.header = 0;
+	T_EQ_INT(mlg_validate(&v, path, &vo), 0);
+	T_EQ_INT(mlg_profile_read(&p, path, &o), 0);
+	T_EQ_STR(p.cols[0].name, "id");
+	T_EQ_INT(p.cols[0].count, 5);
+	same_exact(&p, v.profile);
+	mlg_validate_result_release(&v);
+	mlg_profile_release(&p);
+	/* An empty input has no columns without a schema, none missing
+	 * with one. */
+	path = t_write("empty.csv", "");
+	T_EQ_INT(mlg_profile_read(&p, path, &o), 0);
+	T_EQ_INT(p.rows, 0);
+	T_EQ_INT(p.ncols, 2);
+	mlg_profile_release(&p);
+	o.schema = NULL;
+	T_EQ_INT(mlg_profile_read(&p, path, &o), MLG_EDATA);
+	T_CONTAINS(mlg_error_message(), "empty.csv': the input is empty: "
+					"there is no row to count the columns "
+					"of");
+	mlg_schema_release(&s);
+}
+
+/*
  * Threads each read every T-th chunk, and the chunks merge in file
  * order: the profile is the same byte for byte for 1 to 5 threads, with
  * and without a schema and for a shard. The chunks do merge: chunks of
@@ -1570,8 +1643,8 @@ MLG_TESTS(T(test_types), T(test_candidates_equal_casts),
 	  T(test_merge_mismatch), T(test_bad_input), T(test_infer_validates),
 	  T(test_infer_names), T(test_infer_int_enum), T(test_validate_profile),
 	  T(test_sparkline), T(test_bin_shares), T(test_report_table),
-	  T(test_read_with_schema), T(test_candidates_of_casts),
-	  T(test_extreme_values), T(test_read_schema_columns),
-	  T(test_read_jsonl), T(test_merge_declared),
-	  T(test_threads_same_profile), T(test_chunks_of_one_row),
-	  T(test_structure_counts));
+	  T(test_read_with_schema), T(test_read_no_header),
+	  T(test_candidates_of_casts), T(test_extreme_values),
+	  T(test_read_schema_columns), T(test_read_jsonl),
+	  T(test_merge_declared), T(test_threads_same_profile),
+	  T(test_chunks_of_one_row), T(test_structure_counts));
