@@ -134,6 +134,28 @@ static const char *const usage[] = {
 		 "CHAR",                                                       \
 		 "skip lines starting with CHAR",                              \
 		 NULL},                                                        \
+		{"no-header",                                                  \
+		 0,                                                            \
+		 MLG_OPT_FLAG,                                                 \
+		 &dv.no_header,                                                \
+		 NULL,                                                         \
+		 "the first row is data; columns without a schema are "        \
+		 "field1, field2, ...",                                        \
+		 NULL},                                                        \
+		{"no-double-quote",                                            \
+		 0,                                                            \
+		 MLG_OPT_FLAG,                                                 \
+		 &dv.no_double_quote,                                          \
+		 NULL,                                                         \
+		 "\"\" inside quotes is not a quote",                          \
+		 NULL},                                                        \
+		{"skip-initial-space",                                         \
+		 0,                                                            \
+		 MLG_OPT_FLAG,                                                 \
+		 &dv.skip_initial_space,                                       \
+		 NULL,                                                         \
+		 "ignore spaces after a delimiter",                            \
+		 NULL},                                                        \
 	{                                                                      \
 		"timeout", 0, MLG_OPT_INT, &dv.timeout_s, "SECONDS",           \
 			"network timeout for http(s) inputs (default 300)",    \
