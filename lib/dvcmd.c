@@ -385,6 +385,11 @@ int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
 		return mlg_error_set(MLG_EINVALID,
 				     "--threads must be 1 to %d, not %ld",
 				     MLG_DVCMD_MAX_THREADS, o->threads);
+	/* The stream would take 0 or less as its default, not as asked. */
+	if (o->timeout_s <= 0)
+		return mlg_error_set(MLG_EINVALID,
+				     "--timeout must be positive, not %ld",
+				     o->timeout_s);
 	if (o->shard &&
 	    (rc = mlg_dvcmd_parse_shard(&po.shard, &po.nshards, o->shard)))
 		return rc;

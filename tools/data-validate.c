@@ -290,6 +290,11 @@ static int run(struct mlg_ctx *ctx)
 		return mlg_error_set(MLG_EINVALID,
 				     "--limit-errors, --unique-memory and "
 				     "--threads must be positive");
+	/* The stream would take 0 or less as its default, not as asked. */
+	if (dv.timeout_s <= 0)
+		return mlg_error_set(MLG_EINVALID,
+				     "--timeout must be positive, not %ld",
+				     dv.timeout_s);
 	if (!schema_path)
 		return run_drift(ctx);
 	/* A profile holds no rows to validate; drift on it needs none. */

@@ -147,7 +147,7 @@ int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p);
  * does not depend on it: mlg_profile_read()).
  *
  * Errors: MLG_EINVALID "--chunk-rows must be positive", "--threads must
- * be 1 to 64, not <n>", those of mlg_dvcmd_parse_shard(), of
+ * be 1 to 64, not <n>", "--timeout must be positive, not <n>", those of mlg_dvcmd_parse_shard(), of
  * mlg_schema_load() prefixed "cannot use schema", and of
  * mlg_dvcmd_dialect(), MLG_EINVALID "cannot profile '<src>' without a
  * schema: JSON Lines needs --schema", MLG_EINVALID "option '--shard'
