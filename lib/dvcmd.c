@@ -1,6 +1,7 @@
 /*
  * dvcmd.c - the bodies of the data-validate commands, over the core
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,23 +121,23 @@ int mlg_dvcmd_parse_now(double *out, const char *text)
 int mlg_dvcmd_parse_shard(unsigned *k, unsigned *n, const char *text)
 {
 	unsigned long a, b;
-	const char *p;
 	char *end;
 
-	a = strtoul(text, &end, 10);
-	if (end != text && *end == '/') {
-		p = end + 1;
-		b = strtoul(p, &end, 10);
-		if (end != p && !*end && a >= 1 && b >= 1 && a <= b &&
-		    b <= 1000000) {
-			*k = (unsigned)a;
-			*n = (unsigned)b;
-			return 0;
+	/* strtoul() takes blanks and a sign before a number: not here. */
+	if (isdigit((unsigned char)*text)) {
+		a = strtoul(text, &end, 10);
+		if (*end == '/' && isdigit((unsigned char)end[1])) {
+			b = strtoul(end + 1, &end, 10);
+			if (!*end && a >= 1 && a <= b && b <= 1000000) {
+				*k = (unsigned)a;
+				*n = (unsigned)b;
+				return 0;
+			}
 		}
 	}
 	return mlg_error_set(MLG_EINVALID,
-			     "option '--shard' expects K/N with 1 <= K <= N, "
-			     "not '%s'",
+			     "option '--shard' expects K/N with 1 <= K <= N <= "
+			     "1000000, not '%s'",
 			     text);
 }
 

@@ -82,8 +82,9 @@ int mlg_dvcmd_dialect(struct mlg_csv_dialect *out, int *jsonl,
 int mlg_dvcmd_parse_now(double *out, const char *text);
 
 /*
- * --shard: "K/N" with 1 <= K <= N <= 1000000 into *k and *n. MLG_EINVALID
- * "option '--shard' expects K/N with 1 <= K <= N, not '<text>'", with the
+ * --shard: "K/N" with 1 <= K <= N <= 1000000, in decimal digits (no
+ * blanks or signs), into *k and *n. MLG_EINVALID "option '--shard'
+ * expects K/N with 1 <= K <= N <= 1000000, not '<text>'", with the
  * outputs untouched.
  */
 int mlg_dvcmd_parse_shard(unsigned *k, unsigned *n, const char *text);
