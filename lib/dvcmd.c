@@ -149,14 +149,17 @@ const char *mlg_dvcmd_short_name(const char *src)
 }
 
 /* "row 3: 'abc': type is "integer/default"": the value next to the rule,
- * where the rule's note does not show it already. */
-static void finding_text(struct mlg_buf *m, const struct mlg_verr *e)
+ * where the rule's note does not show it already. `header`: the input
+ * has one. */
+static void finding_text(struct mlg_buf *m, const struct mlg_verr *e,
+			 int header)
 {
 	/* Data rows count from 2 (the header is row 1, as frictionless
-	 * counts), so row 1 with a column is the header's. */
+	 * counts), so row 1 with a column is the header's; without a
+	 * header, row 1 is data. */
 	if ((e->type >= MLG_VE_DUPLICATE_LABEL &&
 	     e->type <= MLG_VE_INCORRECT_LABEL) ||
-	    (e->row == 1 && e->field))
+	    (header && e->row == 1 && e->field))
 		mlg_buf_addf(m, "header, column %zu: ", e->field);
 	else if (e->row)
 		mlg_buf_addf(m, "row %llu: ", (unsigned long long)e->row);
@@ -183,7 +186,7 @@ static void add_findings(struct mlg_check *c,
 		    (field ? !e->field_name || strcmp(e->field_name, field)
 			   : e->field_name != NULL))
 			continue;
-		finding_text(&m, e);
+		finding_text(&m, e, v->labels != NULL);
 		mlg_check_add_finding(c, &l, "%s", m.ptr);
 		mlg_buf_release(&m);
 	}
