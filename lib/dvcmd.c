@@ -384,10 +384,12 @@ int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
 	memset(out, 0, sizeof(*out));
 	if (o->chunk_rows <= 0)
 		return mlg_error_set(MLG_EINVALID,
-				     "--chunk-rows must be positive");
+				     "--chunk-rows must be positive, not %ld",
+				     o->chunk_rows);
 	if (o->threads < 0 || o->threads > MLG_DVCMD_MAX_THREADS)
 		return mlg_error_set(MLG_EINVALID,
-				     "--threads must be 1 to %d, not %ld",
+				     "--threads must be 0 (one per core) to "
+				     "%d, not %ld",
 				     MLG_DVCMD_MAX_THREADS, o->threads);
 	/* The stream would take 0 or less as its default, not as asked. */
 	if (o->timeout_s <= 0)

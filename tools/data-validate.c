@@ -286,10 +286,21 @@ static int run(struct mlg_ctx *ctx)
 	if (!schema_path && !ref_path)
 		return mlg_error_set(MLG_EINVALID,
 				     "no schema: give --schema FILE");
-	if (limit_errors < 0 || unique_memory <= 0 || threads < 0)
+	if (limit_errors < 0)
+		return mlg_error_set(
+			MLG_EINVALID,
+			"--limit-errors must be 0 or more, not %ld",
+			limit_errors);
+	if (unique_memory <= 0)
+		return mlg_error_set(
+			MLG_EINVALID,
+			"--unique-memory must be positive, not %ld",
+			unique_memory);
+	if (threads < 0)
 		return mlg_error_set(MLG_EINVALID,
-				     "--limit-errors, --unique-memory and "
-				     "--threads must be positive");
+				     "--threads must be 0 (one per core) or "
+				     "more, not %ld",
+				     threads);
 	/* The stream would take 0 or less as its default, not as asked. */
 	if (dv.timeout_s <= 0)
 		return mlg_error_set(MLG_EINVALID,

@@ -147,8 +147,9 @@ int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p);
  * data sources, and o->threads the threads that read each (the profile
  * does not depend on it: mlg_profile_read()).
  *
- * Errors: MLG_EINVALID "--chunk-rows must be positive", "--threads must
- * be 1 to 64, not <n>", "--timeout must be positive, not <n>", those of mlg_dvcmd_parse_shard(), of
+ * Errors: MLG_EINVALID "--chunk-rows must be positive, not <n>",
+ * "--threads must be 0 (one per core) to 64, not <n>", "--timeout must
+ * be positive, not <n>", those of mlg_dvcmd_parse_shard(), of
  * mlg_schema_load() prefixed "cannot use schema", and of
  * mlg_dvcmd_dialect(), MLG_EINVALID "cannot profile '<src>' without a
  * schema: JSON Lines needs --schema", MLG_EINVALID "option '--shard'
