@@ -380,6 +380,7 @@ int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
 	struct mlg_schema schema;
 	const char **from = NULL;
 	int i, saved, rc = 0, loaded = 0;
+	unsigned k = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (o->chunk_rows <= 0)
@@ -396,8 +397,7 @@ int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
 		return mlg_error_set(MLG_EINVALID,
 				     "--timeout must be positive, not %ld",
 				     o->timeout_s);
-	if (o->shard &&
-	    (rc = mlg_dvcmd_parse_shard(&po.shard, &po.nshards, o->shard)))
+	if (o->shard && (rc = mlg_dvcmd_parse_shard(&k, &po.nshards, o->shard)))
 		return rc;
 	po.chunk_rows = (uint64_t)o->chunk_rows;
 	po.threads = threads_of(o);
@@ -413,6 +413,13 @@ int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
 	for (i = 0; i < n; i++) {
 		const char *src = srcs[i];
 
+		/* Chunk c of source i is shard (c + i) mod N + 1's, so that
+		 * sources of a chunk or less spread over the shards. */
+		if (k) {
+			unsigned m = po.nshards;
+
+			po.shard = (k - 1 + m - (unsigned)i % m) % m + 1;
+		}
 		saved = mlg_driftcheck_is_profile(src);
 		if ((rc = saved ? load_input(&p, src, o)
 				: read_input(&p, &po, o, src)))

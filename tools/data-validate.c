@@ -172,7 +172,9 @@ static const struct mlg_opt profile_opts[] = {
 	 "validation pass profiles (needed for JSON Lines)",
 	 NULL},
 	{"shard", 0, MLG_OPT_STRING, &dv.shard, "K/N",
-	 "profile only chunks K-1, K-1+N, ... (for merging later)", NULL},
+	 "profile only chunks K-1, K-1+N, ... (for merging later); each "
+	 "next source starts a shard later",
+	 NULL},
 	{"chunk-rows", 0, MLG_OPT_INT, &dv.chunk_rows, "N",
 	 "rows per chunk: what --shard and --threads split, and the profile "
 	 "merges (default 10000)",

@@ -144,7 +144,8 @@ int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p);
  * on a merged profile. Each source adds a pass check "<name>: R rows, C
  * columns profiled" (or "... columns from a saved profile") and its
  * profile table to `r`. o->shard and o->chunk_rows select the chunks of
- * data sources, and o->threads the threads that read each (the profile
+ * data sources (shard K/N takes chunk c of source i, from 0, where
+ * (c + i) mod N is K - 1), and o->threads the threads that read each (the profile
  * does not depend on it: mlg_profile_read()).
  *
  * Errors: MLG_EINVALID "--chunk-rows must be positive, not <n>",
