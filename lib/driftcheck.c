@@ -199,103 +199,16 @@ mlg_driftcheck_limits(const struct mlg_driftcheck_config *c, const char *column,
 
 /* ---- the reference ---- */
 
-/*
- * The header of a saved profile: '{' then, at depth 1, the member
- * "profile_version". A JSON Lines dataset starts with '{' too, so the
- * brace alone does not tell; the first record ending without that member
- * does. A first object still open after the peek (a profile written with
- * sorted keys puts "columns" first) is taken for a profile, whose loader
- * then judges it: no dataset starts with 64 KiB of one JSON value.
- */
-#define PEEK ((size_t)64 << 10)
-
-static int blank(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* The offset of the first byte after a byte order mark and blanks. */
-static size_t skip_blanks(const unsigned char *b, size_t n)
-{
-	size_t i = 0;
-
-	if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
-		i = 3;
-	while (i < n && blank(b[i]))
-		i++;
-	return i;
-}
-
-/* 1: a profile; 0: not; -1: JSON ('{') but not a profile. */
-static int scan_header(const unsigned char *b, size_t n)
-{
-	static const char key[] = "\"profile_version\"";
-	size_t i = skip_blanks(b, n), depth = 0, klen = sizeof(key) - 1, j;
-	int instr = 0;
-
-	if (i >= n || b[i] != '{')
-		return 0;
-	for (; i < n; i++) {
-		if (instr) {
-			if (b[i] == '\\')
-				i++;
-			else if (b[i] == '"')
-				instr = 0;
-			continue;
-		}
-		if (b[i] == '"') {
-			if (depth == 1 && n - i >= klen &&
-			    !memcmp(b + i, key, klen)) {
-				for (j = i + klen; j < n && blank(b[j]); j++)
-					;
-				if (j < n && b[j] == ':')
-					return 1;
-			}
-			instr = 1;
-		} else if (b[i] == '{' || b[i] == '[') {
-			depth++;
-		} else if (b[i] == '}' || b[i] == ']') {
-			if (!--depth)
-				return -1;
-		}
-	}
-	return n == PEEK ? 1 : -1;
-}
-
-static int sniff(const char *src)
-{
-	unsigned char *b;
-	size_t n;
-	FILE *f;
-	int yes;
-
-	/* A pipe is read once: its first bytes are not to be spent. */
-	if (!strcmp(src, "-") || !mlg_file_is_regular(src) ||
-	    !(f = fopen(src, "rb")))
-		return 0;
-	b = mlg_malloc(PEEK);
-	n = fread(b, 1, PEEK, f);
-	fclose(f);
-	yes = scan_header(b, n);
-	free(b);
-	return yes;
-}
-
-int mlg_driftcheck_is_profile(const char *src)
-{
-	return sniff(src) == 1;
-}
-
 int mlg_driftcheck_reference(struct mlg_profile *out, const char *src,
 			     const struct mlg_profile_opts *o)
 {
-	int s = sniff(src);
+	int s = mlg_profile_sniff(src, o->timeout_s);
 
 	/* A reference that is JSON but no profile gets the loader's
-	 * message ("missing required property 'profile_version'"), unless
-	 * it is read as JSON Lines (with a schema). */
+	 * message ("not a saved profile"), unless it is read as JSON Lines
+	 * (with a schema). */
 	if (s == 1 || (s && !o->jsonl))
-		return mlg_profile_load(out, src);
+		return mlg_profile_load(out, src, o->timeout_s);
 	return mlg_profile_read(out, src, o);
 }
 

@@ -312,7 +312,8 @@ static int load_input(struct mlg_profile *out, const char *src,
 				     "saved profile '%s': shard the data it "
 				     "was made from",
 				     src);
-	if ((rc = mlg_profile_load(out, src)) == MLG_ENOTFOUND)
+	/* A missing input of the pipeline: exit 3, as data. */
+	if ((rc = mlg_profile_load(out, src, o->timeout_s)) == MLG_ENOTFOUND)
 		rc = MLG_EIO;
 	return rc;
 }
@@ -420,7 +421,7 @@ int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
 
 			po.shard = (k - 1 + m - (unsigned)i % m) % m + 1;
 		}
-		saved = mlg_driftcheck_is_profile(src);
+		saved = mlg_profile_sniff(src, o->timeout_s) == 1;
 		if ((rc = saved ? load_input(&p, src, o)
 				: read_input(&p, &po, o, src)))
 			break;
@@ -462,18 +463,8 @@ int mlg_dvcmd_merge(struct mlg_report *r, int n, char *const *paths,
 	int i, rc = 0;
 
 	for (i = 0; i < n && !rc; i++) {
-		if ((rc = mlg_profile_load(&p, paths[i]))) {
-			/* A missing input of the pipeline: exit 3, as data. */
-			if (rc == MLG_ENOTFOUND)
-				rc = MLG_EIO;
-			/* A CSV given by mistake, say: not a profile cut
-			 * short, which has the profile_version header. */
-			else if (rc == MLG_EINVALID &&
-				 mlg_file_is_regular(paths[i]) &&
-				 !mlg_driftcheck_is_profile(paths[i]))
-				mlg_error_prefix("not a saved profile");
+		if ((rc = load_input(&p, paths[i], o)))
 			break;
-		}
 		rc = merge_input(&all, &from, &p, paths[0], paths[i]);
 	}
 	free(from);
@@ -584,7 +575,7 @@ int mlg_dvcmd_drift_prepare(struct mlg_driftcheck *out, const char *ref,
 		return rc;
 	/* Without a schema JSON Lines cannot be profiled, while a profile
 	 * saved from its validation pass can. */
-	if (po.jsonl && !schema && !mlg_driftcheck_is_profile(ref))
+	if (po.jsonl && !schema && mlg_profile_sniff(ref, o->timeout_s) != 1)
 		return mlg_error_set(MLG_EINVALID,
 				     "cannot use reference '%s': JSON Lines "
 				     "needs a schema: save its profile with "

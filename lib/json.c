@@ -255,6 +255,15 @@ int mlg_json_parse(struct mlg_json_doc *doc, const char *name, const char *text,
 		     len);
 }
 
+int mlg_json_parse_buf(struct mlg_json_doc *doc, const char *name,
+		       struct mlg_buf *b)
+{
+	size_t len;
+	char *text = mlg_buf_detach(b, &len);
+
+	return parse(doc, mlg_strdup(name), text, len);
+}
+
 void mlg_json_doc_release(struct mlg_json_doc *doc)
 {
 	json_decref(doc->root);

@@ -1224,16 +1224,141 @@ done:
 	return rc;
 }
 
-int mlg_profile_load(struct mlg_profile *out, const char *path)
+/*
+ * The header of a saved profile: '{' then, at depth 1, the member
+ * "profile_version". A JSON Lines dataset starts with '{' too, so the
+ * brace alone does not tell; the first record ending without that member
+ * does. A first object still open after the peek (a profile written with
+ * sorted keys puts "columns" first) is taken for a profile, whose loader
+ * then judges it: no dataset starts with 64 KiB of one JSON value.
+ */
+#define PEEK ((size_t)64 << 10)
+
+static int blank(unsigned char c)
 {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* The offset of the first byte after a byte order mark and blanks. */
+static size_t skip_blanks(const unsigned char *b, size_t n)
+{
+	size_t i = 0;
+
+	if (n >= 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
+		i = 3;
+	while (i < n && blank(b[i]))
+		i++;
+	return i;
+}
+
+/* 1: a profile; 0: not; -1: JSON ('{') but not a profile. */
+static int scan_header(const unsigned char *b, size_t n)
+{
+	static const char key[] = "\"profile_version\"";
+	size_t i = skip_blanks(b, n), depth = 0, klen = sizeof(key) - 1, j;
+	int instr = 0;
+
+	if (i >= n || b[i] != '{')
+		return 0;
+	for (; i < n; i++) {
+		if (instr) {
+			if (b[i] == '\\')
+				i++;
+			else if (b[i] == '"')
+				instr = 0;
+			continue;
+		}
+		if (b[i] == '"') {
+			if (depth == 1 && n - i >= klen &&
+			    !memcmp(b + i, key, klen)) {
+				for (j = i + klen; j < n && blank(b[j]); j++)
+					;
+				if (j < n && b[j] == ':')
+					return 1;
+			}
+			instr = 1;
+		} else if (b[i] == '{' || b[i] == '[') {
+			depth++;
+		} else if (b[i] == '}' || b[i] == ']') {
+			if (!--depth)
+				return -1;
+		}
+	}
+	return n == PEEK ? 1 : -1;
+}
+
+/* Read from `s` into `b` until it holds `want` bytes, or to the end. */
+static int read_upto(struct mlg_stream *s, struct mlg_buf *b, size_t want)
+{
+	ssize_t n;
+	int rc;
+
+	while (b->len < want) {
+		size_t room = want - b->len < MLG_STREAM_BLOCK
+				      ? want - b->len
+				      : MLG_STREAM_BLOCK;
+
+		if ((rc = mlg_buf_grow(b, room + 1)))
+			return rc;
+		if ((n = mlg_stream_read(s, b->ptr + b->len, room)) <= 0)
+			return (int)n;
+		b->len += (size_t)n;
+		b->ptr[b->len] = '\0';
+	}
+	return 0;
+}
+
+/* Open `src` and read what scan_header() needs of it into `b`. */
+static int peek(struct mlg_stream **s, struct mlg_buf *b, const char *src,
+		long timeout_s)
+{
+	struct mlg_stream_opts so = {1, timeout_s, 0};
+	int rc = mlg_stream_open(s, src, &so);
+
+	return rc ? rc : read_upto(*s, b, PEEK);
+}
+
+int mlg_profile_sniff(const char *src, long timeout_s)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_stream *s = NULL;
+	int yes = 0;
+
+	/* A pipe is read once: its first bytes are not to be spent. */
+	if (!mlg_stream_is_url(src) &&
+	    (!strcmp(src, "-") || !mlg_file_is_regular(src)))
+		return 0;
+	if (!peek(&s, &b, src, timeout_s))
+		yes = scan_header((const unsigned char *)b.ptr, b.len);
+	mlg_stream_close(s);
+	mlg_buf_release(&b);
+	return yes;
+}
+
+int mlg_profile_load(struct mlg_profile *out, const char *src, long timeout_s)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_stream *s = NULL;
 	struct mlg_json_doc doc;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if ((rc = mlg_json_load(&doc, path, 0)))
-		return rc;
-	rc = mlg_profile_from_json(out, &doc);
-	mlg_json_doc_release(&doc);
+	/* Told by its first bytes, before the rest is read: a dataset
+	 * given by mistake may be large. */
+	if (!(rc = peek(&s, &b, src, timeout_s)) &&
+	    scan_header((const unsigned char *)b.ptr, b.len) != 1)
+		rc = mlg_error_set(MLG_EINVALID,
+				   "'%s' is not a saved profile: it does not "
+				   "start with {\"profile_version\": ...",
+				   mlg_stream_name(s));
+	if (!rc)
+		rc = read_upto(s, &b, SIZE_MAX);
+	if (!rc && !(rc = mlg_json_parse_buf(&doc, mlg_stream_name(s), &b))) {
+		rc = mlg_profile_from_json(out, &doc);
+		mlg_json_doc_release(&doc);
+	}
+	mlg_stream_close(s);
+	mlg_buf_release(&b);
 	return rc;
 }
 

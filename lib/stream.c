@@ -128,7 +128,7 @@ static const struct magic *detect(const char *p, size_t n)
 	return &magics[i];
 }
 
-static int is_url(const char *s)
+int mlg_stream_is_url(const char *s)
 {
 	return !strncasecmp(s, "http://", 7) || !strncasecmp(s, "https://", 8);
 }
@@ -331,7 +331,7 @@ int mlg_stream_open(struct mlg_stream **out, const char *src,
 		s->fd = STDIN_FILENO;
 	} else {
 		s->name = mlg_strdup(src);
-		if (is_url(src))
+		if (mlg_stream_is_url(src))
 			rc = mlg_http_open(&s->http, src, opts->timeout_s);
 		else
 			rc = open_file(s, src);

@@ -18,6 +18,7 @@
 #include "mlgate/dscheck.h"
 #include "mlgate/dvcmd.h"
 #include "mlgate/error.h"
+#include "mlgate/stream.h"
 #include "mlgate/tool.h"
 #include "mlgate/util.h"
 #include "mlgate/validate.h"
@@ -310,9 +311,11 @@ static int run(struct mlg_ctx *ctx)
 				     dv.timeout_s);
 	if (!schema_path)
 		return run_drift(ctx);
-	/* A profile holds no rows to validate; drift on it needs none. */
+	/* A profile holds no rows to validate; drift on it needs none.
+	 * Local files only: a URL is not fetched twice to be validated. */
 	for (i = 0; i < ctx->argc; i++)
-		if (mlg_driftcheck_is_profile(ctx->argv[i]))
+		if (!mlg_stream_is_url(ctx->argv[i]) &&
+		    mlg_profile_sniff(ctx->argv[i], 0) == 1)
 			return mlg_error_set(MLG_EINVALID,
 					     "'%s' is a saved profile: it has "
 					     "no rows to validate; without "

@@ -126,26 +126,13 @@ mlg_driftcheck_limits(const struct mlg_driftcheck_config *c, const char *column,
 		      enum mlg_drift_method method);
 
 /*
- * Whether `src` is a saved profile, by its content, never its name: a
- * local file whose first byte after a byte order mark and blanks is '{'
- * and whose first object has the member "profile_version" within its
- * first 64 KiB (or is still open after them: a profile whose members are
- * sorted). A JSON Lines file, whose first record closes without that
- * member, is not. "-", URLs, pipes, devices and unreadable files are
- * not (0): a pipe's first bytes would be spent. Reads at most 64 KiB;
- * never fails.
- */
-int mlg_driftcheck_is_profile(const char *src);
-
-/*
  * The profile of the reference `src` into `out` (new; release it): a
- * regular file that starts with '{' (after a byte order mark and blanks)
- * is loaded as a saved profile (mlg_profile_load() and its errors, so
- * JSON that is no profile gets "missing required property
- * 'profile_version'"), unless o->jsonl and it is no profile
- * (mlg_driftcheck_is_profile()); anything else (a path, "-", a URL) is a
- * dataset profiled by mlg_profile_read() with `o` (with o->schema when
- * set).
+ * file or URL that starts with '{' (after a byte order mark and blanks:
+ * mlg_profile_sniff()) is loaded as a saved profile (mlg_profile_load()
+ * and its errors, so JSON that is no profile gets "not a saved
+ * profile"), unless o->jsonl and it is no profile; anything else (and
+ * "-") is a dataset profiled by mlg_profile_read() with `o` (with
+ * o->schema when set).
  */
 int mlg_driftcheck_reference(struct mlg_profile *out, const char *src,
 			     const struct mlg_profile_opts *o);

@@ -138,7 +138,7 @@ int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p);
  * (mlg_profile_read() with the schema: declared types, cast values, and
  * JSON Lines readable), so that shard profiles made with the schema
  * merge into the profile a validation run with `--profile` writes. A
- * source that is a saved profile (mlg_driftcheck_is_profile(): by
+ * source that is a saved profile (mlg_profile_sniff(): by
  * content, not name) is loaded instead, so shard profiles merge here as
  * with `merge`, and `data-validate --reference REF all.json` checks drift
  * on a merged profile. Each source adds a pass check "<name>: R rows, C
@@ -181,9 +181,8 @@ int mlg_dvcmd_profile(struct mlg_report *r, int n, char *const *srcs,
  * a pass check "merge" ("N profiles, R rows") and the table
  * "merged:profile" to `r`, and write the result to o->output_path when
  * set (else only the report shows it, as for `profile`). Errors: those
- * of mlg_profile_load() (a missing file is MLG_EIO), prefixed "not a
- * saved profile" when the file is not JSON with a profile_version header
- * (a CSV given by mistake), and those of merging as
+ * of mlg_profile_load() (a missing file is MLG_EIO; a CSV given by
+ * mistake is "not a saved profile"), and those of merging as
  * mlg_dvcmd_profile_inputs() names both files. No file is written on
  * error.
  */

@@ -84,6 +84,11 @@ int mlg_json_load(struct mlg_json_doc *doc, const char *path, size_t max);
 int mlg_json_parse(struct mlg_json_doc *doc, const char *name, const char *text,
 		   size_t len);
 
+/* mlg_json_parse() of the text `b` holds, taken over without a copy:
+ * `b` is left empty. */
+int mlg_json_parse_buf(struct mlg_json_doc *doc, const char *name,
+		       struct mlg_buf *b);
+
 /* Free the contents of `doc` and zero it. Safe on an empty document. */
 void mlg_json_doc_release(struct mlg_json_doc *doc);
 

@@ -210,8 +210,29 @@ int mlg_profile_write(const struct mlg_profile *p,
  */
 int mlg_profile_from_json(struct mlg_profile *out,
 			  const struct mlg_json_doc *doc);
-/* mlg_json_load() and mlg_profile_from_json(). */
-int mlg_profile_load(struct mlg_profile *out, const char *path);
+/*
+ * Whether `src` holds a saved profile, by its content, never its name:
+ * 1 when its first byte after a byte order mark and blanks is '{' and
+ * its first object has the member "profile_version" within its first
+ * 64 KiB (or is still open after them: a profile whose members are
+ * sorted); -1 for other JSON that starts with '{' (a JSON Lines file,
+ * whose first record closes without that member); 0 for anything else,
+ * and for "-", pipes and devices (their first bytes would be spent) and
+ * sources that cannot be read. A local file or an http(s) URL (opened
+ * with `timeout_s`, see mlg_stream_opts), compressed or not; reads at
+ * most 64 KiB of it. Never fails.
+ */
+int mlg_profile_sniff(const char *src, long timeout_s);
+/*
+ * Load the saved profile `src`: a path, "-" or an http(s) URL (with
+ * `timeout_s`), compressed or not (mlg_stream_open()), of any size, then
+ * mlg_profile_from_json(). Errors: those of mlg_stream_open() and
+ * mlg_stream_read(), MLG_EINVALID "'<src>' is not a saved profile: it
+ * does not start with {"profile_version": ..." when its first 64 KiB say
+ * so as mlg_profile_sniff() (the rest is not read), and those of
+ * mlg_json_parse() and mlg_profile_from_json().
+ */
+int mlg_profile_load(struct mlg_profile *out, const char *src, long timeout_s);
 
 /* How mlg_profile_read() reads its input. */
 struct mlg_profile_opts {

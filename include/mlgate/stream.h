@@ -63,6 +63,10 @@ struct mlg_stream_opts {
 int mlg_stream_open(struct mlg_stream **out, const char *src,
 		    const struct mlg_stream_opts *opts);
 
+/* Whether mlg_stream_open() takes `src` for a URL: "http://" or
+ * "https://", in any case. */
+int mlg_stream_is_url(const char *src);
+
 /*
  * Copy up to `n` bytes of (decompressed) data into `buf`. Returns the
  * number of bytes, which may be less than `n` before the end; 0 at the

@@ -1637,6 +1637,41 @@ static void test_structure_counts(void)
 	mlg_profile_release(&p);
 }
 
+/* What a source holds, told by its first bytes; and a saved profile
+ * loads whatever its size (a wide table's may pass 64 MiB). */
+static void test_sniff_and_load(void)
+{
+	const char *path = t_write("k.csv", "x,c\n1,a\n2,b\n");
+	struct mlg_profile_opts o = popts(0, 0);
+	struct mlg_profile p, q;
+	size_t pad = (size_t)65 << 20, len;
+	char *text, *big;
+
+	T_EQ_INT(mlg_profile_sniff(path, 0), 0);
+	T_EQ_INT(mlg_profile_load(&q, path, 0), MLG_EINVALID);
+	T_CONTAINS(mlg_error_message(),
+		   "k.csv' is not a saved profile: it does not start with");
+	T_EQ_INT(mlg_profile_read(&p, path, &o), 0);
+	text = dump(&p);
+	len = strlen(text);
+	T_EQ_INT(mlg_profile_sniff(t_write("k.json", text), 0), 1);
+	T_EQ_INT(mlg_profile_sniff(t_write("k.jsonl", "{\"x\": 1}\n"), 0), -1);
+	T_EQ_INT(mlg_profile_sniff("-", 0), 0);
+	T_EQ_INT(mlg_profile_sniff("/nonexistent/k.json", 0), 0);
+	T_EQ_INT(mlg_profile_load(&q, "/nonexistent/k.json", 0), MLG_ENOTFOUND);
+	big = mlg_malloc(len + pad);
+	memcpy(big, text, len);
+	memset(big + len, '\n', pad);
+	T_EQ_INT(mlg_profile_load(&q, t_write_bytes("big.json", big, len + pad),
+				  0),
+		 0);
+	same_exact(&p, &q);
+	mlg_profile_release(&q);
+	free(big);
+	free(text);
+	mlg_profile_release(&p);
+}
+
 MLG_TESTS(T(test_types), T(test_candidates_equal_casts),
 	  T(test_counts_and_stats), T(test_shards_merge_to_whole),
 	  T(test_json_round_trip), T(test_write_pieces), T(test_json_errors),
@@ -1647,4 +1682,5 @@ MLG_TESTS(T(test_types), T(test_candidates_equal_casts),
 	  T(test_candidates_of_casts), T(test_extreme_values),
 	  T(test_read_schema_columns), T(test_read_jsonl),
 	  T(test_merge_declared), T(test_threads_same_profile),
-	  T(test_chunks_of_one_row), T(test_structure_counts));
+	  T(test_chunks_of_one_row), T(test_structure_counts),
+	  T(test_sniff_and_load));
