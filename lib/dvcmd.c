@@ -335,7 +335,8 @@ static int read_input(struct mlg_profile *out, struct mlg_profile_opts *po,
 	if (po->jsonl && !po->schema)
 		return mlg_error_set(MLG_EINVALID,
 				     "cannot profile '%s' without a schema: "
-				     "JSON Lines needs --schema",
+				     "JSON Lines needs one (profile --schema "
+				     "FILE; infer reads CSV and TSV only)",
 				     src);
 	rc = mlg_profile_read(out, src, po);
 	return rc == MLG_ENOTFOUND ? MLG_EIO : rc;

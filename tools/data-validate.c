@@ -25,6 +25,8 @@
 
 static const char *checks_path, *now_text;
 static const char *const input_formats[] = {"csv", "tsv", "jsonl", NULL};
+/* infer's: JSON Lines are read only with a schema */
+static const char *const table_formats[] = {"csv", "tsv", NULL};
 static const char *schema_path, *invalid_rows, *valid_rows;
 static const char *profile_path, *ref_path, *drift_cfg;
 static long threads, limit_errors = MLG_VALIDATE_LIMIT_ERRORS,
@@ -99,14 +101,6 @@ static const char *const usage[] = {
 	 "FILE",                                                               \
 	 "Frictionless CSV/Table Dialect (JSON or YAML)",                      \
 	 NULL},                                                                \
-		{"input-format",                                               \
-		 0,                                                            \
-		 MLG_OPT_CHOICE,                                               \
-		 &dv.format,                                                   \
-		 "csv|tsv",                                                    \
-		 "how the data is written (default: from the "                 \
-		 "file name, else csv)",                                       \
-		 input_formats},                                               \
 		{"delimiter",                                                  \
 		 'd',                                                          \
 		 MLG_OPT_STRING,                                               \
@@ -184,6 +178,10 @@ static const struct mlg_opt profile_opts[] = {
 	 "read each file in N threads (default: one per core, at most 8; "
 	 "the profile is the same for any N)",
 	 NULL},
+	{"input-format", 0, MLG_OPT_CHOICE, &dv.format, "csv|tsv|jsonl",
+	 "how the data is written (default: from the file name, else csv; "
+	 "jsonl needs --schema)",
+	 input_formats},
 	DIALECT_OPTS,
 	MLG_OPT_END,
 };
@@ -201,6 +199,9 @@ static const struct mlg_opt infer_opts[] = {
 	 "write the schema here (default: standard output)", NULL},
 	{"constraints", 0, MLG_OPT_FLAG, &dv.constraints, NULL,
 	 "add minimum/maximum, and enum for <= 20 distinct values", NULL},
+	{"input-format", 0, MLG_OPT_CHOICE, &dv.format, "csv|tsv",
+	 "how the data is written (default: from the file name, else csv)",
+	 table_formats},
 	DIALECT_OPTS,
 	MLG_OPT_END,
 };

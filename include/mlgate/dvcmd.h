@@ -153,7 +153,7 @@ int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p);
  * be positive, not <n>", those of mlg_dvcmd_parse_shard(), of
  * mlg_schema_load() prefixed "cannot use schema", and of
  * mlg_dvcmd_dialect(), MLG_EINVALID "cannot profile '<src>' without a
- * schema: JSON Lines needs --schema", MLG_EINVALID "option '--shard'
+ * schema: JSON Lines needs one (...)", MLG_EINVALID "option '--shard'
  * does not apply to the saved profile '<src>': shard the data it was
  * made from", those of mlg_profile_read() and mlg_profile_load() (a
  * missing source is MLG_EIO: exit 3, as data), and those of
