@@ -206,14 +206,21 @@ int mlg_emit_text(struct mlg_buf *out, const struct mlg_report *r,
 	return rc;
 }
 
+static int alnum(char c)
+{
+	return (c >= '0' && c <= '9') ||
+	       ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
 int mlg_md_escape_cell(struct mlg_buf *out, const char *s)
 {
+	const char *start = s;
 	size_t n;
 	int rc = 0;
 
 	while (*s && !rc) {
 		/* the runs between Markdown's own characters, as shown */
-		n = strcspn(s, "|<>\r\n");
+		n = strcspn(s, "|<>&\\`*_~[\r\n");
 		rc = mlg_utf8_show(out, s, n, n);
 		s += n;
 		if (rc || !*s)
@@ -221,6 +228,29 @@ int mlg_md_escape_cell(struct mlg_buf *out, const char *s)
 		switch (*s++) {
 		case '|':
 			rc = mlg_buf_adds(out, "\\|");
+			break;
+		/* A label such as "__index__" or "[a](b)" is text, not
+		 * emphasis, code or a link: backslash escapes ('[' is
+		 * enough for a link). */
+		case '_':
+			/* inside a word (ks_p) it is no emphasis: kept plain */
+			if (s - 1 > start && alnum(s[-2]) && alnum(*s)) {
+				rc = mlg_buf_addch(out, '_');
+				break;
+			}
+			/* fall through */
+		case '\\':
+		case '`':
+		case '*':
+		case '~':
+		case '[':
+			rc = mlg_buf_addch(out, '\\');
+			if (!rc)
+				rc = mlg_buf_addch(out, s[-1]);
+			break;
+		/* "&lt;" in the data must not read as '<' */
+		case '&':
+			rc = mlg_buf_adds(out, "&amp;");
 			break;
 		case '<':
 			rc = mlg_buf_adds(out, "&lt;");
@@ -268,9 +298,10 @@ static int md_findings(struct mlg_buf *out, const struct mlg_check *c)
 	size_t i;
 	int rc;
 
+	/* The line is an HTML block: Markdown's escapes would show there. */
 	rc = mlg_buf_addf(out, "<details><summary>");
 	if (!rc)
-		rc = mlg_md_escape_cell(out, c->id);
+		rc = mlg_xml_escape(out, c->id);
 	if (!rc)
 		rc = mlg_buf_addf(out, ": %llu finding%s",
 				  (unsigned long long)c->count,

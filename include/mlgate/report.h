@@ -234,8 +234,10 @@ int mlg_github_escape_prop(struct mlg_buf *out, const char *s);
  * (controls other than TAB, LF, CR; invalid UTF-8 becomes U+FFFD). */
 int mlg_xml_escape(struct mlg_buf *out, const char *s);
 
-/* Markdown table cell: escapes | < >, folds a line break into a space,
- * writes other control characters as \xNN, as the text report does. */
+/* Markdown table cell: escapes | < > & and, with a backslash, the
+ * characters of emphasis, code and links (\ ` * _ ~ [); folds a line
+ * break into a space, writes other control characters as \xNN, as the
+ * text report does. */
 int mlg_md_escape_cell(struct mlg_buf *out, const char *s);
 
 /* ---- the CI we run in ---- */

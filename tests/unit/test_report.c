@@ -276,9 +276,40 @@ static void test_markdown(void)
 			"1 check: 0 passed, 1 failed in 0.25 s\n\n"
 			"|  | check | value | rule | message |\n"
 			"|---|---|---|---|---|\n"
-			"| \u274c | auc\\|x\\x1b[1m | 0.5 | auc &gt;= 0.8 | "
+			"| \u274c | auc\\|x\\x1b\\[1m | 0.5 | auc &gt;= 0.8 | "
 			"a b &lt;c&gt;\\x09\\xc2\\x85 |\n"
 			"\n");
+	mlg_buf_release(&b);
+	mlg_report_release(&r);
+}
+
+/* Text from the data stays text: no entity, emphasis, code or link. */
+static void test_markdown_text_stays_text(void)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+
+	mlg_md_escape_cell(&b,
+			   "&lt;5 __index_0__ ks_p *a* `c` ~s~ [l](u) a\\|b");
+	T_EQ_STR(b.ptr, "&amp;lt;5 \\_\\_index_0\\_\\_ ks_p \\*a\\* \\`c\\` "
+			"\\~s\\~ \\[l](u) a\\\\\\|b");
+	mlg_buf_release(&b);
+}
+
+static void test_markdown_findings_summary(void)
+{
+	struct mlg_report r;
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_check *c;
+	struct mlg_loc l = {"f.csv", 2, 0, NULL};
+
+	mlg_report_init(&r, "gate", "1");
+	c = mlg_report_add_check(&r, "type-error:__a__&<b>", MLG_STATUS_FAIL,
+				 NULL);
+	mlg_check_add_finding(c, &l, "bad *x*");
+	mlg_emit_markdown(&b, &r);
+	/* the summary line is HTML, the finding Markdown */
+	T_CONTAINS(b.ptr, "<details><summary>type-error:__a__&amp;&lt;b&gt;: "
+			  "1 finding</summary>\n\n- f.csv:2: bad \\*x\\*\n");
 	mlg_buf_release(&b);
 	mlg_report_release(&r);
 }
@@ -321,5 +352,6 @@ MLG_TESTS(T(test_status_and_exit), T(test_unique_ids), T(test_many_ids),
 	  T(test_findings_capped_and_counted), T(test_text),
 	  T(test_text_controls), T(test_secrets_masked_everywhere),
 	  T(test_github_escaping), T(test_github_quota), T(test_xml_escape),
-	  T(test_markdown), T(test_json_nonfinite_and_utf8),
+	  T(test_markdown), T(test_markdown_text_stays_text),
+	  T(test_markdown_findings_summary), T(test_json_nonfinite_and_utf8),
 	  T(test_format_value))
