@@ -1194,6 +1194,23 @@ void mlg_json_add_str(struct mlg_buf *b, const char *s)
 	mlg_buf_addch(b, '"');
 }
 
+/* The fewest of 15 to 17 significant digits that read back as d: 0.1 is
+ * "0.1", as the line holds it, not "0.10000000000000001". For a normal
+ * double, 15 digits that read back are the shortest text once %g drops
+ * its zeros. */
+static int add_real_cell(struct mlg_buf *b, double d)
+{
+	char t[40];
+	int p;
+
+	for (p = 15; p < 17; p++) {
+		snprintf(t, sizeof(t), "%.*g", p, d);
+		if (strtod(t, NULL) == d)
+			break;
+	}
+	return mlg_buf_addf(b, "%.*g", p, d);
+}
+
 int mlg_json_cell(struct mlg_buf *b, json_t *v)
 {
 	mlg_buf_reset(b);
@@ -1205,7 +1222,7 @@ int mlg_json_cell(struct mlg_buf *b, json_t *v)
 		return mlg_buf_addf(b, "%" JSON_INTEGER_FORMAT,
 				    json_integer_value(v));
 	case JSON_REAL:
-		return mlg_buf_addf(b, "%.17g", json_real_value(v));
+		return add_real_cell(b, json_real_value(v));
 	case JSON_TRUE:
 		return mlg_buf_adds(b, "true");
 	case JSON_FALSE:

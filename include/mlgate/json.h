@@ -227,9 +227,10 @@ int mlg_json_dump_at(struct mlg_buf *out, const json_t *v, int indent,
 /*
  * Replace the contents of `b` with the text JSON value `v` stands for in
  * a table cell, as a CSV file would hold it: a string's bytes, an integer
- * in decimal, a real with 17 significant digits (it reads back exactly),
- * true or false, and the compact JSON of anything else (arrays, objects,
- * null). 0, or the error of a capped buffer (buf.h).
+ * in decimal, a real in the fewest digits that read back exactly (0.1,
+ * not 0.10000000000000001; at most 17), true or false, and the compact
+ * JSON of anything else (arrays, objects, null). 0, or the error of a
+ * capped buffer (buf.h).
  */
 int mlg_json_cell(struct mlg_buf *b, json_t *v);
 

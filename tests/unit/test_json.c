@@ -1167,6 +1167,33 @@ static void test_dump_limits(void)
 	json_decref(v);
 }
 
+/* A JSON Lines cell holds a real as the line wrote it, and exactly. */
+static void test_cell_reals(void)
+{
+	static const double xs[] = {0.1,       -0.0083, 2.5,	1e300,
+				    0.1 + 0.2, DBL_MIN, 5e-324, 123456789.123};
+	static const char *const want[] = {"0.1",
+					   "-0.0083",
+					   "2.5",
+					   "1e+300",
+					   "0.30000000000000004",
+					   "2.2250738585072014e-308",
+					   "4.94065645841247e-324",
+					   "123456789.123"};
+	struct mlg_buf b = MLG_BUF_INIT;
+	size_t i;
+
+	for (i = 0; i < sizeof(xs) / sizeof(xs[0]); i++) {
+		json_t *v = json_real(xs[i]);
+
+		T_EQ_INT(mlg_json_cell(&b, v), 0);
+		T_EQ_STR(b.ptr, want[i]);
+		T_ASSERT(strtod(b.ptr, NULL) == xs[i]);
+		json_decref(v);
+	}
+	mlg_buf_release(&b);
+}
+
 MLG_TESTS(T(test_locate_every_level), T(test_locate_missing),
 	  T(test_locate_escaped_keys), T(test_locate_unicode_escapes),
 	  T(test_locate_arrays_of_objects), T(test_locate_crlf_and_bom),
@@ -1178,4 +1205,5 @@ MLG_TESTS(T(test_locate_every_level), T(test_locate_missing),
 	  T(test_load_large_file), T(test_error_message), T(test_get_str),
 	  T(test_get_num), T(test_get_int), T(test_get_bool),
 	  T(test_check_keys), T(test_dump_shapes), T(test_dump_reals),
-	  T(test_dump_round_trips), T(test_dump_strings), T(test_dump_limits))
+	  T(test_dump_round_trips), T(test_dump_strings), T(test_dump_limits),
+	  T(test_cell_reals))
