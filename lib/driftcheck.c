@@ -489,16 +489,11 @@ static void schema_fail(struct mlg_report *r, struct mlg_table *t,
 }
 
 /* A column with values in the reference and none now: a feature gone
- * missing, the drift a gate must stop. */
+ * missing, the drift a gate must stop. `msg` says how. */
 static void emptied(struct mlg_report *r, struct mlg_table *t,
 		    const struct mlg_profile_col *a,
-		    const struct mlg_profile_col *b)
+		    const struct mlg_profile_col *b, char *msg)
 {
-	char *msg = mlg_strfmt("no values in the current data: its %llu "
-			       "cells are all missing; the reference has "
-			       "%llu values",
-			       (unsigned long long)b->count,
-			       (unsigned long long)mlg_profile_col_values(a));
 	char v[48];
 
 	snprintf(v, sizeof(v), "0 of %llu", (unsigned long long)b->count);
@@ -524,7 +519,13 @@ static int compare(struct mlg_report *r, struct mlg_table *t,
 
 	*lv = -1;
 	if (mlg_profile_col_values(a) && !mlg_profile_col_values(b)) {
-		emptied(r, t, a, b);
+		emptied(r, t, a, b,
+			mlg_strfmt(
+				"no values in the current data: its %llu "
+				"cells are all missing; the reference has "
+				"%llu values",
+				(unsigned long long)b->count,
+				(unsigned long long)mlg_profile_col_values(a)));
 		*lv = MLG_DRIFT_FAIL;
 		return 0;
 	}
@@ -545,6 +546,20 @@ static int compare(struct mlg_report *r, struct mlg_table *t,
 		return 0;
 	}
 	if (k == NUMERIC) {
+		/* Numbers in the reference and only NaN, infinities or
+		 * invalid cells now is a feature gone missing too. */
+		if (a->kll.n && !b->kll.n) {
+			emptied(r, t, a, b,
+				mlg_strfmt("no finite numbers in the current "
+					   "data: its %llu values are NaN, "
+					   "infinite or invalid; the reference "
+					   "has %llu numbers",
+					   (unsigned long long)
+						   mlg_profile_col_values(b),
+					   (unsigned long long)a->kll.n));
+			*lv = MLG_DRIFT_FAIL;
+			return 0;
+		}
 		if (!a->kll.n || !b->kll.n) {
 			skip(r, a->name, "no numeric values to compare");
 			return 0;

@@ -25,7 +25,9 @@
  *				reference, a numeric type of another kind or
  *				scale, or too many distinct values)
  *   drift:<column>:values	fail: values in the reference, none in the
- *				current data (every cell missing): the column
+ *				current data (every cell missing), or finite
+ *				numbers in the reference and none now (NaN,
+ *				infinities, invalid cells): the column
  *				counts as drifted
  *   drift:<column>:categories	warn: new or vanished categories, named
  *   drift:schema:<column>	fail: column missing, added, or type changed

@@ -698,9 +698,48 @@ static void test_names_and_types(void)
 	mlg_profile_release(&cur);
 }
 
+/*
+ * A numeric column whose current cells are all NaN or infinite has
+ * values but no numbers: it fails as an emptied column does, not a skip
+ * that lets the gate pass. The other way round there is nothing to
+ * compare with.
+ */
+static void test_numbers_gone(void)
+{
+	static const char *const names[] = {"x"};
+	static const char *const rr[] = {"1.5", "2", "3"};
+	static const char *const cr[] = {"NaN", "INF", "-INF"};
+	struct mlg_profile ref, cur;
+	struct mlg_report r;
+	struct mlg_check *c;
+
+	build(&ref, names, 1, rr, 3);
+	build(&cur, names, 1, cr, 3);
+	mlg_report_init(&r, "data-validate", "0");
+	T_EQ_INT(mlg_driftcheck_report(&r, &ref, &cur, NULL), 0);
+	c = get(&r, "drift:x:values");
+	T_EQ_INT(c->status, MLG_STATUS_FAIL);
+	T_EQ_STR(c->message, "no finite numbers in the current data: its 3 "
+			     "values are NaN, infinite or invalid; the "
+			     "reference has 3 numbers");
+	T_ASSERT(!mlg_report_find_check(&r, "drift:x"));
+	T_ASSERT(!mlg_report_find_check(&r, "drift:schema:x"));
+	T_EQ_INT(get(&r, "drift:share")->status, MLG_STATUS_FAIL);
+	T_EQ_INT(mlg_report_status(&r), MLG_STATUS_FAIL);
+	mlg_report_release(&r);
+
+	mlg_report_init(&r, "data-validate", "0");
+	T_EQ_INT(mlg_driftcheck_report(&r, &cur, &ref, NULL), 0);
+	T_EQ_STR(get(&r, "drift:x")->message, "no numeric values to compare");
+	T_ASSERT(!mlg_report_find_check(&r, "drift:x:values"));
+	mlg_report_release(&r);
+	mlg_profile_release(&ref);
+	mlg_profile_release(&cur);
+}
+
 MLG_TESTS(T(test_report_exact_values), T(test_same_profile_passes),
 	  T(test_config_limits), T(test_config_errors),
 	  T(test_config_in_report), T(test_skips), T(test_bad_bytes),
 	  T(test_reference_kinds), T(test_prepare_errors),
 	  T(test_distribution_cell), T(test_temporal_without_schema),
-	  T(test_names_and_types));
+	  T(test_names_and_types), T(test_numbers_gone));
