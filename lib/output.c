@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mlgate/comment.h"
@@ -15,8 +16,7 @@ typedef int (*emitter)(struct mlg_buf *, const struct mlg_report *);
 
 /* Render, mask, then write atomically: a failed run leaves either the
  * old file or the whole new one, never half of one. */
-static int to_file(const char *path, const struct mlg_report *r, emitter e,
-		   int append)
+static int to_file(const char *path, const struct mlg_report *r, emitter e)
 {
 	struct mlg_buf b = MLG_BUF_INIT;
 	int rc;
@@ -24,8 +24,45 @@ static int to_file(const char *path, const struct mlg_report *r, emitter e,
 	if (!path)
 		return 0;
 	if (!(rc = e(&b, r)) && !(rc = mlg_secret_mask(&b)))
-		rc = append ? mlg_file_append(path, b.ptr, b.len)
-			    : mlg_file_write(path, b.ptr, b.len);
+		rc = mlg_file_write(path, b.ptr, b.len);
+	mlg_buf_release(&b);
+	return rc;
+}
+
+/* GitHub drops a step's summary whole, with an error, when it is over
+ * 1 MiB: a wide table (a profile of 1,500 columns) would leave none. */
+#define STEP_SUMMARY_MAX (1024 * 1024)
+
+/* Append the Markdown to the step's summary, cut at a line to keep the
+ * file within STEP_SUMMARY_MAX, saying so; nothing when even the note
+ * does not fit. */
+static int to_step_summary(const char *path, const struct mlg_report *r)
+{
+	static const char cut[] = "\n_The report was cut here: a step "
+				  "summary holds 1 MiB; --summary FILE "
+				  "writes all of it._\n";
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct stat st;
+	size_t room = STEP_SUMMARY_MAX;
+	int rc;
+
+	if (!stat(path, &st) && S_ISREG(st.st_mode))
+		room = (size_t)st.st_size < room ? room - (size_t)st.st_size
+						 : 0;
+	if ((rc = mlg_emit_markdown(&b, r)) || (rc = mlg_secret_mask(&b)))
+		goto done;
+	if (b.len > room) {
+		if (room < sizeof(cut))
+			goto done;
+		room -= sizeof(cut) - 1;
+		while (room && b.ptr[room - 1] != '\n')
+			room--;
+		mlg_buf_truncate(&b, room);
+		if ((rc = mlg_buf_adds(&b, cut)))
+			goto done;
+	}
+	rc = mlg_file_append(path, b.ptr, b.len);
+done:
 	mlg_buf_release(&b);
 	return rc;
 }
@@ -91,12 +128,12 @@ int mlg_report_write(const struct mlg_ctx *ctx)
 	mlg_buf_release(&b);
 	if (rc)
 		return rc;
-	if ((rc = to_file(ctx->json_path, r, mlg_emit_json, 0)) ||
-	    (rc = to_file(ctx->junit_path, r, mlg_emit_junit, 0)) ||
-	    (rc = to_file(ctx->summary_path, r, mlg_emit_markdown, 0)) ||
-	    (rc = to_file(ctx->codequality_path, r, mlg_emit_codequality, 0)))
+	if ((rc = to_file(ctx->json_path, r, mlg_emit_json)) ||
+	    (rc = to_file(ctx->junit_path, r, mlg_emit_junit)) ||
+	    (rc = to_file(ctx->summary_path, r, mlg_emit_markdown)) ||
+	    (rc = to_file(ctx->codequality_path, r, mlg_emit_codequality)))
 		return rc;
-	if (step && *step && (rc = to_file(step, r, mlg_emit_markdown, 1)))
+	if (step && *step && (rc = to_step_summary(step, r)))
 		return rc;
 	return ctx->comment ? comment(ctx->comment, r) : 0;
 }

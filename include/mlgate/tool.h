@@ -124,7 +124,8 @@ void mlg_errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * Write the report everywhere it was asked for: text or JSON on stdout
  * (ctx->format), --json/--junit/--summary/--codequality files (atomic),
- * Markdown appended to $GITHUB_STEP_SUMMARY when set, and workflow
+ * Markdown appended to $GITHUB_STEP_SUMMARY when set (cut at a line,
+ * with a note, to keep that file within GitHub's 1 MiB), and workflow
  * commands on stdout when GITHUB_ACTIONS=true, and the pull/merge
  * request comment of --comment (comment.h). 0 or a negative code.
  */
