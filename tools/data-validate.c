@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "mlgate/driftcheck.h"
@@ -214,14 +215,28 @@ static long profile_threads(void)
 					       : threads;
 }
 
+/* With "-o -" standard output holds the profile alone, as infer's holds
+ * the schema: the report, written after run(), goes to stderr. */
+static int after_output(int rc)
+{
+	if (!dv.output_path || strcmp(dv.output_path, "-"))
+		return rc;
+	fflush(stdout);
+	if (dup2(STDERR_FILENO, STDOUT_FILENO) < 0 && !rc)
+		rc = mlg_error_errno(errno, "cannot set up stdout");
+	return rc;
+}
+
 static int run_profile(struct mlg_ctx *ctx)
 {
-	return mlg_dvcmd_profile(&ctx->report, ctx->argc, ctx->argv, &dv);
+	return after_output(
+		mlg_dvcmd_profile(&ctx->report, ctx->argc, ctx->argv, &dv));
 }
 
 static int run_merge(struct mlg_ctx *ctx)
 {
-	return mlg_dvcmd_merge(&ctx->report, ctx->argc, ctx->argv, &dv);
+	return after_output(
+		mlg_dvcmd_merge(&ctx->report, ctx->argc, ctx->argv, &dv));
 }
 
 static int run_infer(struct mlg_ctx *ctx)
@@ -229,7 +244,9 @@ static int run_infer(struct mlg_ctx *ctx)
 	int rc, fd = -1;
 
 	/* Standard output holds the schema alone: the report, written
-	 * after run(), goes to stderr. */
+	 * after run(), goes to stderr. "-o -" is standard output too. */
+	if (dv.output_path && !strcmp(dv.output_path, "-"))
+		dv.output_path = NULL;
 	if (!dv.output_path) {
 		fflush(stdout);
 		if ((fd = dup(STDOUT_FILENO)) < 0 ||
