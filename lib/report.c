@@ -254,17 +254,39 @@ int mlg_check_add_finding(struct mlg_check *c, const struct mlg_loc *loc,
 	return 1;
 }
 
+/* Tables are few (one an input, one for drift): a linear search. */
+static int has_table(const struct mlg_report *r, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < r->ntables; i++)
+		if (!strcmp(r->tables[i]->id, id))
+			return 1;
+	return 0;
+}
+
 struct mlg_table *mlg_report_add_table(struct mlg_report *r, const char *id,
 				       const char *title, size_t ncols,
 				       const char *const *cols)
 {
 	struct mlg_table *t = mlg_calloc(1, sizeof(*t));
+	char *uid = masked(id), *raw;
+	unsigned n = 2;
 	size_t i;
 
 	if (!ncols)
 		MLG_BUG("table without columns");
-	t->id = masked(id);
-	t->title = masked(title ? title : id);
+	/* Unique ids as for checks: the profiles of a/data.csv and
+	 * b/data.csv are two tables, and a title that is the id says
+	 * which. */
+	while (has_table(r, uid)) {
+		free(uid);
+		raw = mlg_strfmt("%s#%u", id, n++);
+		uid = masked(raw);
+		free(raw);
+	}
+	t->id = uid;
+	t->title = title && strcmp(title, id) ? masked(title) : mlg_strdup(uid);
 	t->ncols = ncols;
 	t->cols = mlg_calloc(ncols, sizeof(*t->cols));
 	for (i = 0; i < ncols; i++)

@@ -140,7 +140,9 @@ int mlg_check_add_finding(struct mlg_check *c, const struct mlg_loc *loc,
  * breaks accuracy >= 0.9" (or "holds"), else its status. */
 int mlg_check_describe(struct mlg_buf *out, const struct mlg_check *c);
 
-/* Add a table with `ncols` column names. Borrowed, owned by the report. */
+/* Add a table with `ncols` column names. Borrowed, owned by the report.
+ * An id already taken gets "#2", "#3", ... as a check id does, and so
+ * does a title that is NULL or the id. */
 struct mlg_table *mlg_report_add_table(struct mlg_report *r, const char *id,
 				       const char *title, size_t ncols,
 				       const char *const *cols);

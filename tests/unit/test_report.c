@@ -314,6 +314,26 @@ static void test_markdown_findings_summary(void)
 	mlg_report_release(&r);
 }
 
+/* Two profiles of files named alike are two tables, told apart. */
+static void test_table_ids_unique(void)
+{
+	static const char *const cols[] = {"column"};
+	struct mlg_report r;
+
+	mlg_report_init(&r, "gate", "1");
+	mlg_report_add_table(&r, "data.csv:profile", NULL, 1, cols);
+	mlg_report_add_table(&r, "data.csv:profile", "data.csv:profile", 1,
+			     cols);
+	mlg_report_add_table(&r, "data.csv:profile", "own title", 1, cols);
+	T_EQ_STR(r.tables[0]->id, "data.csv:profile");
+	T_EQ_STR(r.tables[0]->title, "data.csv:profile");
+	T_EQ_STR(r.tables[1]->id, "data.csv:profile#2");
+	T_EQ_STR(r.tables[1]->title, "data.csv:profile#2");
+	T_EQ_STR(r.tables[2]->id, "data.csv:profile#3");
+	T_EQ_STR(r.tables[2]->title, "own title");
+	mlg_report_release(&r);
+}
+
 static void test_json_nonfinite_and_utf8(void)
 {
 	struct mlg_report r;
@@ -353,5 +373,5 @@ MLG_TESTS(T(test_status_and_exit), T(test_unique_ids), T(test_many_ids),
 	  T(test_text_controls), T(test_secrets_masked_everywhere),
 	  T(test_github_escaping), T(test_github_quota), T(test_xml_escape),
 	  T(test_markdown), T(test_markdown_text_stays_text),
-	  T(test_markdown_findings_summary), T(test_json_nonfinite_and_utf8),
-	  T(test_format_value))
+	  T(test_markdown_findings_summary), T(test_table_ids_unique),
+	  T(test_json_nonfinite_and_utf8), T(test_format_value))
