@@ -417,7 +417,10 @@ static int has_hash(const struct mlg_topk *t, uint64_t h)
 	return 0;
 }
 
-/* Append up to 5 values of `a` that `b` does not hold, quoted. */
+/* Append up to 5 values of `a` that `b` does not hold, quoted; one
+ * shown in part (sketch.h: cut, or bytes replaced) ends in "...", or two
+ * long values alike in their first bytes would read as one, new and
+ * vanished at once. */
 static size_t list_missing(struct mlg_buf *out, const struct mlg_topk *a,
 			   const struct mlg_topk *b)
 {
@@ -428,8 +431,9 @@ static size_t list_missing(struct mlg_buf *out, const struct mlg_topk *a,
 		if (has_hash(b, a->items[i].hash))
 			continue;
 		if (n < 5)
-			mlg_buf_addf(out, "%s'%s'", n ? ", " : "",
-				     a->items[i].value);
+			mlg_buf_addf(out, "%s'%s%s'", n ? ", " : "",
+				     a->items[i].value,
+				     a->items[i].truncated ? "..." : "");
 		n++;
 	}
 	if (n > 5)

@@ -737,9 +737,40 @@ static void test_numbers_gone(void)
 	mlg_profile_release(&cur);
 }
 
+/* Categories longer than the summary shows say they are cut. */
+static void test_long_categories(void)
+{
+	static const char *const names[] = {"c"};
+	static const char *const rr[] = {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+					 "aaaaaaaaaaaaaaaaaaaaaaaaaaa1",
+					 "short"};
+	static const char *const cr[] = {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+					 "aaaaaaaaaaaaaaaaaaaaaaaaaaa2",
+					 "short"};
+	struct mlg_profile ref, cur;
+	struct mlg_report r;
+
+	build(&ref, names, 1, rr, 2);
+	build(&cur, names, 1, cr, 2);
+	mlg_report_init(&r, "data-validate", "0");
+	T_EQ_INT(mlg_driftcheck_report(&r, &ref, &cur, NULL), 0);
+	T_EQ_STR(get(&r, "drift:c:categories")->message,
+		 "1 new category: "
+		 "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		 "aaaa"
+		 "...'; 1 vanished category: "
+		 "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		 "aaaa"
+		 "...'");
+	mlg_report_release(&r);
+	mlg_profile_release(&ref);
+	mlg_profile_release(&cur);
+}
+
 MLG_TESTS(T(test_report_exact_values), T(test_same_profile_passes),
 	  T(test_config_limits), T(test_config_errors),
 	  T(test_config_in_report), T(test_skips), T(test_bad_bytes),
 	  T(test_reference_kinds), T(test_prepare_errors),
 	  T(test_distribution_cell), T(test_temporal_without_schema),
-	  T(test_names_and_types), T(test_numbers_gone));
+	  T(test_names_and_types), T(test_numbers_gone),
+	  T(test_long_categories));
