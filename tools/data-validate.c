@@ -304,6 +304,12 @@ static int run(struct mlg_ctx *ctx)
 	json_t *errors;
 	int i, rc, valid = 1;
 
+	/* Limits with no reference to hold to: a forgotten --reference
+	 * would let the gate pass on a drift it was set up to catch. */
+	if (drift_cfg && !ref_path)
+		return mlg_error_set(MLG_EINVALID,
+				     "option '--drift-config' needs "
+				     "--reference");
 	if (!schema_path && !ref_path)
 		return mlg_error_set(MLG_EINVALID,
 				     "no schema: give --schema FILE");
