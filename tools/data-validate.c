@@ -333,6 +333,12 @@ static int run(struct mlg_ctx *ctx)
 		return mlg_error_set(MLG_EINVALID,
 				     "--timeout must be positive, not %ld",
 				     dv.timeout_s);
+	/* What the data was held to, in every report (as perf-gate's
+	 * "baseline"): a drift verdict means little without its reference. */
+	if (ref_path)
+		mlg_report_set_prop(&ctx->report, "reference", ref_path);
+	if (drift_cfg)
+		mlg_report_set_prop(&ctx->report, "drift_config", drift_cfg);
 	if (!schema_path)
 		return run_drift(ctx);
 	/* A profile holds no rows to validate; drift on it needs none.
