@@ -743,7 +743,17 @@ int mlg_driftcheck_prepare(struct mlg_driftcheck *out, const char *ref_src,
 			return rc;
 		}
 	}
-	if ((rc = mlg_driftcheck_reference(&out->ref, ref_src, o))) {
+	rc = mlg_driftcheck_reference(&out->ref, ref_src, o);
+	/* A reference without rows compares nothing: every column would
+	 * be skipped, and the gate pass whatever the data. */
+	if (!rc && !out->ref.rows) {
+		mlg_profile_release(&out->ref);
+		rc = mlg_error_set(MLG_EINVALID,
+				   "'%s' has no rows: there is nothing to "
+				   "compare with",
+				   ref_src);
+	}
+	if (rc) {
 		/* Missing: the pipeline's input is (exit 3). Unreadable as
 		 * data: the reference is configuration, as a schema is, and
 		 * the data under test is not at fault (exit 2, not 1). */

@@ -157,7 +157,9 @@ int mlg_driftcheck_report(struct mlg_report *r, const struct mlg_profile *ref,
  * Errors are prefixed "cannot use drift config" or "cannot use
  * reference"; a missing reference is MLG_EIO (exit 3), a bad config or a
  * reference dataset too broken to profile (empty, an unterminated quote:
- * MLG_EDATA when it is the data) MLG_EINVALID (exit 2).
+ * MLG_EDATA when it is the data) MLG_EINVALID (exit 2), and so is a
+ * reference of no rows ("'<ref>' has no rows: there is nothing to
+ * compare with"), against which every column would be skipped.
  */
 struct mlg_driftcheck {
 	struct mlg_driftcheck_config cfg;
