@@ -27,7 +27,13 @@ static int escape(struct mlg_buf *out, const char *s, int prop)
 				  : mlg_buf_addch(out, ',');
 			break;
 		default:
-			rc = mlg_buf_addch(out, *s);
+			/* Other controls reach the job log as they are, where
+			 * an ESC starts a terminal sequence: shown as the text
+			 * report shows them. */
+			rc = (unsigned char)*s < 0x20 || *s == 0x7f
+				     ? mlg_buf_addf(out, "\\x%02x",
+						    (unsigned char)*s)
+				     : mlg_buf_addch(out, *s);
 		}
 	}
 	return rc;

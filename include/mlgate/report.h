@@ -228,7 +228,9 @@ int mlg_emit_codequality(struct mlg_buf *out, const struct mlg_report *r);
 /* ---- escaping shared by emitters and tools ---- */
 
 /* Workflow command escaping: data escapes % CR LF; a property value
- * also escapes : and ,. */
+ * also escapes : and ,. Other control bytes (C0 and DEL), which GitHub
+ * would write to the job log as they are, become "\x1b" as in the text
+ * report. */
 int mlg_github_escape_data(struct mlg_buf *out, const char *s);
 int mlg_github_escape_prop(struct mlg_buf *out, const char *s);
 

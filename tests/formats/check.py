@@ -117,7 +117,12 @@ def github():
     assert kinds == ["error", "error", "error", "error", "warning",
                      "notice"], kinds
     assert parsed[0][1] == {"title": ids[1]}
-    assert parsed[0][2] == src["checks"][1]["message"]
+    # controls other than CR and LF show as the text report shows them
+    shown = re.sub(r"[\x00-\x09\x0b\x0c\x0e-\x1f\x7f]",
+                   lambda m: "\\x%02x" % ord(m.group()),
+                   src["checks"][1]["message"])
+    assert "\\x01\\x08" in shown
+    assert parsed[0][2] == shown, parsed[0][2]
     assert parsed[1][1] == {"file": "data/a:b,c%.csv", "line": "4",
                             "col": "2", "title": "type-error:age"}
     assert parsed[1][2] == "field 'age': 'abc' is not an integer"

@@ -217,6 +217,9 @@ static void test_github_escaping(void)
 	mlg_buf_reset(&b);
 	mlg_github_escape_prop(&b, "50% a:b,c\r\nd");
 	T_EQ_STR(b.ptr, "50%25 a%3Ab%2Cc%0D%0Ad");
+	mlg_buf_reset(&b);
+	mlg_github_escape_data(&b, "\x1b[31mred\t\x7f\xc3\xa9");
+	T_EQ_STR(b.ptr, "\\x1b[31mred\\x09\\x7f\xc3\xa9");
 	mlg_buf_release(&b);
 }
 
