@@ -240,7 +240,7 @@ void mlg_dvcmd_errors_json(json_t *errors, const struct mlg_validate_result *v)
 		json_t *o = json_object();
 		struct mlg_buf m = MLG_BUF_INIT;
 
-		mlg_verr_message(&m, e);
+		mlg_verr_message(&m, e, v->labels != NULL);
 		json_object_set_new(o, "type",
 				    json_string(mlg_verr_name(e->type)));
 		json_object_set_new(o, "place", json_string(v->source));

@@ -1899,11 +1899,11 @@ static int type_message(struct mlg_buf *out, const struct mlg_verr *e)
 		(int)n, tf, e->note);
 }
 
-int mlg_verr_message(struct mlg_buf *out, const struct mlg_verr *e)
+int mlg_verr_message(struct mlg_buf *out, const struct mlg_verr *e, int header)
 {
 	int rc = 0;
 
-	if (e->row > 1 || (e->row == 1 && !e->field))
+	if (e->row > 1 || (e->row == 1 && (!e->field || !header)))
 		rc = mlg_buf_addf(out, "row %llu", (unsigned long long)e->row);
 	else if (e->row == 1)
 		rc = mlg_buf_adds(out, "header");

@@ -145,13 +145,15 @@ void mlg_validate_result_release(struct mlg_validate_result *r);
 
 /*
  * The frictionless-style message of an error, appended to `out`: where,
- * then the value next to the rule.
+ * then the value next to the rule. `header`: the input has one, so that
+ * an error of row 1 with a column is the header's; without one (JSON
+ * Lines, --no-header) row 1 is data.
  *	row 1043, field 'age': 212 is above maximum 120
  *	row 3, field 'age': 'abc' is not integer (type is "integer/default")
  *	row 8, column 9: 'extra': the row has more cells than the header
  *	header, field 'b': label 'a' repeats column 1
  * Values are shown as mlg_cell_show() shows strings.
  */
-int mlg_verr_message(struct mlg_buf *out, const struct mlg_verr *e);
+int mlg_verr_message(struct mlg_buf *out, const struct mlg_verr *e, int header);
 
 #endif
