@@ -1645,6 +1645,18 @@ static void reader_close(struct reader *r)
 		mlg_profile_release(&r->slot[i].p);
 }
 
+/* A row of empty, unquoted cells (",,") is blank, as validation takes
+ * it (blank-row): it has no cells, and is no long row. */
+static int blank_record(const struct mlg_csv_record *rec)
+{
+	size_t i;
+
+	for (i = 0; i < rec->nfields; i++)
+		if (rec->fields[i].len || rec->fields[i].quoted)
+			return 0;
+	return 1;
+}
+
 static void profile_record(struct reader *r, struct mlg_profile *p,
 			   const struct mlg_csv_record *rec)
 {
@@ -1652,13 +1664,15 @@ static void profile_record(struct reader *r, struct mlg_profile *p,
 	size_t labels = r->ty.s ? r->ty.ncols : p->ncols;
 
 	mlg_profile_row(p);
-	if (!r->ps->o->jsonl && rec->nfields > labels)
-		p->long_rows++;
-	if (r->ps->o->jsonl)
+	if (r->ps->o->jsonl) {
 		json_record(p, &r->ty, rec);
-	else if (rec->blank)
 		return;
-	else if (r->ty.s)
+	}
+	if (rec->blank || blank_record(rec))
+		return;
+	if (rec->nfields > labels)
+		p->long_rows++;
+	if (r->ty.s)
 		typed_record(p, &r->ty, rec);
 	else
 		for (i = 0; i < m; i++)
