@@ -202,8 +202,10 @@ mlg_driftcheck_limits(const struct mlg_driftcheck_config *c, const char *column,
 int mlg_driftcheck_reference(struct mlg_profile *out, const char *src,
 			     const struct mlg_profile_opts *o)
 {
-	int s = mlg_profile_sniff(src, o->timeout_s);
+	int s, rc = mlg_profile_sniff(&s, src, o->timeout_s);
 
+	if (rc)
+		return rc;
 	/* A reference that is JSON but no profile gets the loader's
 	 * message ("not a saved profile"), unless it is read as JSON Lines
 	 * (with a schema). */

@@ -422,7 +422,9 @@ int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
 
 			po.shard = (k - 1 + m - (unsigned)i % m) % m + 1;
 		}
-		saved = mlg_profile_sniff(src, o->timeout_s) == 1;
+		if ((rc = mlg_profile_sniff(&saved, src, o->timeout_s)))
+			break;
+		saved = saved == 1;
 		if ((rc = saved ? load_input(&p, src, o)
 				: read_input(&p, &po, o, src)))
 			break;
@@ -570,13 +572,18 @@ int mlg_dvcmd_drift_prepare(struct mlg_driftcheck *out, const char *ref,
 	struct mlg_profile_opts po = {.timeout_s = o->timeout_s,
 				      .threads = threads_of(o),
 				      .schema = schema};
-	int rc = mlg_dvcmd_dialect(&po.dialect, &po.jsonl, o, ref);
+	int saved = 0, rc = mlg_dvcmd_dialect(&po.dialect, &po.jsonl, o, ref);
 
 	if (rc)
 		return rc;
 	/* Without a schema JSON Lines cannot be profiled, while a profile
 	 * saved from its validation pass can. */
-	if (po.jsonl && !schema && mlg_profile_sniff(ref, o->timeout_s) != 1)
+	if (po.jsonl && !schema &&
+	    (rc = mlg_profile_sniff(&saved, ref, o->timeout_s))) {
+		mlg_error_prefix("cannot use reference");
+		return rc;
+	}
+	if (po.jsonl && !schema && saved != 1)
 		return mlg_error_set(MLG_EINVALID,
 				     "cannot use reference '%s': JSON Lines "
 				     "needs a schema: save its profile with "

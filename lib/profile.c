@@ -1318,21 +1318,22 @@ static int peek(struct mlg_stream **s, struct mlg_buf *b, const char *src,
 	return rc ? rc : read_upto(*s, b, PEEK);
 }
 
-int mlg_profile_sniff(const char *src, long timeout_s)
+int mlg_profile_sniff(int *out, const char *src, long timeout_s)
 {
 	struct mlg_buf b = MLG_BUF_INIT;
 	struct mlg_stream *s = NULL;
-	int yes = 0;
+	int rc;
 
+	*out = 0;
 	/* A pipe is read once: its first bytes are not to be spent. */
 	if (!mlg_stream_is_url(src) &&
 	    (!strcmp(src, "-") || !mlg_file_is_regular(src)))
 		return 0;
-	if (!peek(&s, &b, src, timeout_s))
-		yes = scan_header((const unsigned char *)b.ptr, b.len);
+	if (!(rc = peek(&s, &b, src, timeout_s)))
+		*out = scan_header((const unsigned char *)b.ptr, b.len);
 	mlg_stream_close(s);
 	mlg_buf_release(&b);
-	return yes;
+	return rc;
 }
 
 int mlg_profile_load(struct mlg_profile *out, const char *src, long timeout_s)

@@ -302,7 +302,7 @@ static int run(struct mlg_ctx *ctx)
 	struct mlg_driftcheck dc = {0};
 	double now = mlg_now();
 	json_t *errors;
-	int i, rc, valid = 1;
+	int i, rc, saved, valid = 1;
 
 	/* Limits with no reference to hold to: a forgotten --reference
 	 * would let the gate pass on a drift it was set up to catch. */
@@ -342,10 +342,11 @@ static int run(struct mlg_ctx *ctx)
 	if (!schema_path)
 		return run_drift(ctx);
 	/* A profile holds no rows to validate; drift on it needs none.
-	 * Local files only: a URL is not fetched twice to be validated. */
+	 * Local files only: a URL is not fetched twice to be validated.
+	 * One that cannot be read is validation's to report. */
 	for (i = 0; i < ctx->argc; i++)
 		if (!mlg_stream_is_url(ctx->argv[i]) &&
-		    mlg_profile_sniff(ctx->argv[i], 0) == 1)
+		    !mlg_profile_sniff(&saved, ctx->argv[i], 0) && saved == 1)
 			return mlg_error_set(MLG_EINVALID,
 					     "'%s' is a saved profile: it has "
 					     "no rows to validate; without "

@@ -134,7 +134,8 @@ mlg_driftcheck_limits(const struct mlg_driftcheck_config *c, const char *column,
  * and its errors, so JSON that is no profile gets "not a saved
  * profile"), unless o->jsonl and it is no profile; anything else (and
  * "-") is a dataset profiled by mlg_profile_read() with `o` (with
- * o->schema when set).
+ * o->schema when set). A source that cannot be read gets the error of
+ * mlg_profile_sniff(), and is not opened again.
  */
 int mlg_driftcheck_reference(struct mlg_profile *out, const char *src,
 			     const struct mlg_profile_opts *o);

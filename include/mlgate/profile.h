@@ -211,18 +211,21 @@ int mlg_profile_write(const struct mlg_profile *p,
 int mlg_profile_from_json(struct mlg_profile *out,
 			  const struct mlg_json_doc *doc);
 /*
- * Whether `src` holds a saved profile, by its content, never its name:
- * 1 when its first byte after a byte order mark and blanks is '{' and
- * its first object has the member "profile_version" within its first
- * 64 KiB (or is still open after them: a profile whose members are
- * sorted); -1 for other JSON that starts with '{' (a JSON Lines file,
- * whose first record closes without that member); 0 for anything else,
- * and for "-", pipes and devices (their first bytes would be spent) and
- * sources that cannot be read. A local file or an http(s) URL (opened
- * with `timeout_s`, see mlg_stream_opts), compressed or not; reads at
- * most 64 KiB of it. Never fails.
+ * Whether `src` holds a saved profile, by its content, never its name,
+ * into *out: 1 when its first byte after a byte order mark and blanks
+ * is '{' and its first object has the member "profile_version" within
+ * its first 64 KiB (or is still open after them: a profile whose members
+ * are sorted); -1 for other JSON that starts with '{' (a JSON Lines
+ * file, whose first record closes without that member); 0 for anything
+ * else, and, unread, for "-", pipes, devices (their first bytes would be
+ * spent) and paths that are no regular file (a missing one: its reader
+ * says so). A local file or an http(s) URL (opened with `timeout_s`, see
+ * mlg_stream_opts), compressed or not; reads at most 64 KiB of it.
+ * Returns 0, or the error of mlg_stream_open() or mlg_stream_read()
+ * (*out 0): a URL that failed, or stalled for `timeout_s`, is not to be
+ * opened again to be read as data.
  */
-int mlg_profile_sniff(const char *src, long timeout_s);
+int mlg_profile_sniff(int *out, const char *src, long timeout_s);
 /*
  * Load the saved profile `src`: a path, "-" or an http(s) URL (with
  * `timeout_s`), compressed or not (mlg_stream_open()), of any size, then

@@ -1646,18 +1646,34 @@ static void test_sniff_and_load(void)
 	struct mlg_profile p, q;
 	size_t pad = (size_t)65 << 20, len;
 	char *text, *big;
+	int s = 9;
 
-	T_EQ_INT(mlg_profile_sniff(path, 0), 0);
+	T_EQ_INT(mlg_profile_sniff(&s, path, 0), 0);
+	T_EQ_INT(s, 0);
 	T_EQ_INT(mlg_profile_load(&q, path, 0), MLG_EINVALID);
 	T_CONTAINS(mlg_error_message(),
 		   "k.csv' is not a saved profile: it does not start with");
 	T_EQ_INT(mlg_profile_read(&p, path, &o), 0);
 	text = dump(&p);
 	len = strlen(text);
-	T_EQ_INT(mlg_profile_sniff(t_write("k.json", text), 0), 1);
-	T_EQ_INT(mlg_profile_sniff(t_write("k.jsonl", "{\"x\": 1}\n"), 0), -1);
-	T_EQ_INT(mlg_profile_sniff("-", 0), 0);
-	T_EQ_INT(mlg_profile_sniff("/nonexistent/k.json", 0), 0);
+	T_EQ_INT(mlg_profile_sniff(&s, t_write("k.json", text), 0), 0);
+	T_EQ_INT(s, 1);
+	T_EQ_INT(mlg_profile_sniff(&s, t_write("k.jsonl", "{\"x\": 1}\n"), 0),
+		 0);
+	T_EQ_INT(s, -1);
+	s = 9;
+	T_EQ_INT(mlg_profile_sniff(&s, "-", 0), 0);
+	T_EQ_INT(s, 0);
+	s = 9;
+	T_EQ_INT(mlg_profile_sniff(&s, "/nonexistent/k.json", 0), 0);
+	T_EQ_INT(s, 0);
+	/* What cannot be read is an error, not "no profile": the reader
+	 * that would follow is not to meet it again. */
+	s = 9;
+	T_EQ_INT(mlg_profile_sniff(
+			 &s, t_write_bytes("t.json.gz", "\x1f\x8b\x08", 3), 0),
+		 MLG_EIO);
+	T_EQ_INT(s, 0);
 	T_EQ_INT(mlg_profile_load(&q, "/nonexistent/k.json", 0), MLG_ENOTFOUND);
 	big = mlg_malloc(len + pad);
 	memcpy(big, text, len);
