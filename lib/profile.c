@@ -1581,6 +1581,15 @@ static char **made_names(size_t n)
 	return names;
 }
 
+/* The CSV reader's errors of the data (an unterminated quote, a field
+ * too large) do not name the input. */
+static int named(const struct pass *ps, int rc)
+{
+	if (rc == MLG_EDATA || rc == MLG_ELIMIT)
+		mlg_error_prefix("'%s'", ps->src);
+	return rc;
+}
+
 /* Open the input and read the header; the first reader names the
  * columns. Without a header (the dialect's header false) columns map
  * to the schema's fields by position, as validation maps them, or
@@ -1603,14 +1612,14 @@ static int reader_open(struct reader *r)
 		return rc;
 	r->rd_ok = 1;
 	if (labels && (rc = mlg_csv_reader_next(&r->rd, &hdr)) <= 0)
-		return rc ? rc
+		return rc ? named(ps, rc)
 			  : mlg_error_set(MLG_EDATA,
 					  "'%s': the input is empty: there "
 					  "is no header row",
 					  ps->src);
 	if (!labels && !o->jsonl && !o->schema) {
 		if ((rc = mlg_csv_reader_next(&r->rd, &r->first)) <= 0)
-			return rc ? rc
+			return rc ? named(ps, rc)
 				  : mlg_error_set(MLG_EDATA,
 						  "'%s': the input is empty: "
 						  "there is no row to count "
@@ -1827,11 +1836,8 @@ static int reader_run(struct reader *r)
 				return err;
 			profile_record(r, &s->p, &rec);
 		}
-		if (rc < 0) {
-			if (rc == MLG_EDATA || rc == MLG_ELIMIT)
-				mlg_error_prefix("'%s'", ps->src);
-			return rc;
-		}
+		if (rc < 0)
+			return named(ps, rc);
 		full = mine && s->p.rows;
 		if (chunk_done(ps, full ? s : NULL, c / n, !rc, c * per + i))
 			return 0;

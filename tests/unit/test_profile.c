@@ -477,6 +477,17 @@ static void test_bad_input(void)
 	T_EQ_INT(mlg_profile_read(&p, t_write("u.csv", "a\n\"x\n"), &o),
 		 MLG_EDATA);
 	T_CONTAINS(mlg_error_message(), "u.csv'");
+	/* An error in the header, or in the first row that counts the
+	 * columns, names the input too. */
+	T_EQ_INT(mlg_profile_read(&p, t_write("uh.csv", "\"a\n"), &o),
+		 MLG_EDATA);
+	T_CONTAINS(mlg_error_message(),
+		   "/uh.csv': unterminated quoted field starting at line 1");
+	o.dialect.header = 0;
+	T_EQ_INT(mlg_profile_read(&p, t_write("uf.csv", "1,\"x\n"), &o),
+		 MLG_EDATA);
+	T_CONTAINS(mlg_error_message(), "/uf.csv': unterminated quoted field");
+	o.dialect.header = 1;
 	T_EQ_INT(mlg_profile_read(&p, "/nonexistent/x.csv", &o), MLG_ENOTFOUND);
 	/* Invalid UTF-8, a 100000-byte cell, a short row, a long row. */
 	mlg_buf_adds(&b, "a,b\n\xff\xfe,1\n");
