@@ -1228,9 +1228,10 @@ done:
  * The header of a saved profile: '{' then, at depth 1, the member
  * "profile_version". A JSON Lines dataset starts with '{' too, so the
  * brace alone does not tell; the first record ending without that member
- * does. A first object still open after the peek (a profile written with
- * sorted keys puts "columns" first) is taken for a profile, whose loader
- * then judges it: no dataset starts with 64 KiB of one JSON value.
+ * does. A first object still open after the peek is taken for a profile
+ * when its first member is "columns" (a profile written with sorted keys
+ * puts it first), whose loader then judges it; else it is a record of
+ * JSON Lines, which may pass 64 KiB (an embedding of 8,000 numbers).
  */
 #define PEEK ((size_t)64 << 10)
 
@@ -1254,9 +1255,9 @@ static size_t skip_blanks(const unsigned char *b, size_t n)
 /* 1: a profile; 0: not; -1: JSON ('{') but not a profile. */
 static int scan_header(const unsigned char *b, size_t n)
 {
-	static const char key[] = "\"profile_version\"";
+	static const char key[] = "\"profile_version\"", cols[] = "\"columns\"";
 	size_t i = skip_blanks(b, n), depth = 0, klen = sizeof(key) - 1, j;
-	int instr = 0;
+	int instr = 0, first = -1; /* the first member is "columns" */
 
 	if (i >= n || b[i] != '{')
 		return 0;
@@ -1269,6 +1270,9 @@ static int scan_header(const unsigned char *b, size_t n)
 			continue;
 		}
 		if (b[i] == '"') {
+			if (depth == 1 && first < 0)
+				first = n - i >= sizeof(cols) - 1 &&
+					!memcmp(b + i, cols, sizeof(cols) - 1);
 			if (depth == 1 && n - i >= klen &&
 			    !memcmp(b + i, key, klen)) {
 				for (j = i + klen; j < n && blank(b[j]); j++)
@@ -1284,7 +1288,7 @@ static int scan_header(const unsigned char *b, size_t n)
 				return -1;
 		}
 	}
-	return n == PEEK ? 1 : -1;
+	return n == PEEK && first == 1 ? 1 : -1;
 }
 
 /* Read from `s` into `b` until it holds `want` bytes, or to the end. */

@@ -214,9 +214,11 @@ int mlg_profile_from_json(struct mlg_profile *out,
  * Whether `src` holds a saved profile, by its content, never its name,
  * into *out: 1 when its first byte after a byte order mark and blanks
  * is '{' and its first object has the member "profile_version" within
- * its first 64 KiB (or is still open after them: a profile whose members
- * are sorted); -1 for other JSON that starts with '{' (a JSON Lines
- * file, whose first record closes without that member); 0 for anything
+ * its first 64 KiB (or is still open after them with "columns" its
+ * first member: a profile whose members are sorted); -1 for other JSON
+ * that starts with '{' (a JSON Lines file, whose first record closes
+ * without that member or is still open, with another first member, after
+ * 64 KiB: records may be that long); 0 for anything
  * else, and, unread, for "-", pipes, devices (their first bytes would be
  * spent) and paths that are no regular file (a missing one: its reader
  * says so). A local file or an http(s) URL (opened with `timeout_s`, see

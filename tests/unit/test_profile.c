@@ -1672,6 +1672,23 @@ static void test_sniff_and_load(void)
 	T_EQ_INT(mlg_profile_sniff(&s, t_write("k.jsonl", "{\"x\": 1}\n"), 0),
 		 0);
 	T_EQ_INT(s, -1);
+	/* A first object open after 64 KiB: a profile with sorted members
+	 * ("columns" first), or a long record of JSON Lines. */
+	big = mlg_malloc(80000);
+	memset(big, ' ', 80000);
+	memcpy(big, "{\"columns\": [", 13);
+	T_EQ_INT(mlg_profile_sniff(&s, t_write_bytes("sorted.json", big, 80000),
+				   0),
+		 0);
+	T_EQ_INT(s, 1);
+	memset(big, 'a', 80000);
+	memcpy(big, "{\"id\": 1, \"s\": \"", 17);
+	memcpy(big + 80000 - 3, "\"}\n", 3);
+	T_EQ_INT(mlg_profile_sniff(&s, t_write_bytes("long.jsonl", big, 80000),
+				   0),
+		 0);
+	T_EQ_INT(s, -1);
+	free(big);
 	s = 9;
 	T_EQ_INT(mlg_profile_sniff(&s, "-", 0), 0);
 	T_EQ_INT(s, 0);
