@@ -141,6 +141,16 @@ int mlg_dvcmd_parse_shard(unsigned *k, unsigned *n, const char *text)
 			     text);
 }
 
+int mlg_dvcmd_check_timeout(const struct mlg_dvcmd_opts *o)
+{
+	/* The stream would take 0 or less as its default, not as asked. */
+	if (o->timeout_s <= 0)
+		return mlg_error_set(MLG_EINVALID,
+				     "--timeout must be positive, not %ld",
+				     o->timeout_s);
+	return 0;
+}
+
 const char *mlg_dvcmd_short_name(const char *src)
 {
 	const char *s = strrchr(src, '/');
@@ -394,11 +404,8 @@ int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
 				     "--threads must be 0 (one per core) to "
 				     "%d, not %ld",
 				     MLG_DVCMD_MAX_THREADS, o->threads);
-	/* The stream would take 0 or less as its default, not as asked. */
-	if (o->timeout_s <= 0)
-		return mlg_error_set(MLG_EINVALID,
-				     "--timeout must be positive, not %ld",
-				     o->timeout_s);
+	if ((rc = mlg_dvcmd_check_timeout(o)))
+		return rc;
 	if (o->shard && (rc = mlg_dvcmd_parse_shard(&k, &po.nshards, o->shard)))
 		return rc;
 	po.chunk_rows = (uint64_t)o->chunk_rows;
@@ -463,7 +470,7 @@ int mlg_dvcmd_merge(struct mlg_report *r, int n, char *const *paths,
 {
 	struct mlg_profile all = {0}, p;
 	const char **from = NULL;
-	int i, rc = 0;
+	int i, rc = mlg_dvcmd_check_timeout(o);
 
 	for (i = 0; i < n && !rc; i++) {
 		if ((rc = load_input(&p, paths[i], o)))

@@ -74,7 +74,7 @@ static const struct mlg_opt opts[] = {
 	{"skip-initial-space", 0, MLG_OPT_FLAG, &dv.skip_initial_space, NULL,
 	 "ignore spaces after a delimiter", NULL},
 	{"threads", 'j', MLG_OPT_INT, &threads, "N",
-	 "worker threads (default: one per core)", NULL},
+	 "worker threads, at most 64 (default: one per core)", NULL},
 	{"limit-errors", 0, MLG_OPT_INT, &limit_errors, "N",
 	 "list at most N errors per file; all are counted (default 1000)",
 	 NULL},
@@ -192,6 +192,8 @@ static const struct mlg_opt merge_opts[] = {
 	 "write the merged profile here; without it the report only shows "
 	 "it",
 	 NULL},
+	{"timeout", 0, MLG_OPT_INT, &dv.timeout_s, "SECONDS",
+	 "network timeout for http(s) profiles (default 300)", NULL},
 	MLG_OPT_END,
 };
 
@@ -206,14 +208,6 @@ static const struct mlg_opt infer_opts[] = {
 	DIALECT_OPTS,
 	MLG_OPT_END,
 };
-
-/* Validation's --threads for what it profiles (a reference dataset):
- * 0, one per core, as there; at most what profiling takes. */
-static long profile_threads(void)
-{
-	return threads > MLG_DVCMD_MAX_THREADS ? MLG_DVCMD_MAX_THREADS
-					       : threads;
-}
 
 /* With "-o -" standard output holds the profile alone, as infer's holds
  * the schema: the report, written after run(), goes to stderr. */
@@ -278,7 +272,7 @@ static int run_drift(struct mlg_ctx *ctx)
 	if (bad)
 		return mlg_error_set(MLG_EINVALID,
 				     "option '--%s' needs --schema", bad);
-	dv.threads = profile_threads();
+	dv.threads = threads;
 	if (!(rc = mlg_dvcmd_drift_prepare(&dc, ref_path, drift_cfg, NULL,
 					   &dv)) &&
 	    !(rc = mlg_dvcmd_profile_inputs(&cur, &ctx->report, ctx->argc,
@@ -323,16 +317,14 @@ static int run(struct mlg_ctx *ctx)
 			MLG_EINVALID,
 			"--unique-memory must be positive, not %ld",
 			unique_memory);
-	if (threads < 0)
+	/* Beyond the cap the threads only cost memory, or fail to start. */
+	if (threads < 0 || threads > MLG_DVCMD_MAX_THREADS)
 		return mlg_error_set(MLG_EINVALID,
-				     "--threads must be 0 (one per core) or "
-				     "more, not %ld",
-				     threads);
-	/* The stream would take 0 or less as its default, not as asked. */
-	if (dv.timeout_s <= 0)
-		return mlg_error_set(MLG_EINVALID,
-				     "--timeout must be positive, not %ld",
-				     dv.timeout_s);
+				     "--threads must be 0 (one per core) to "
+				     "%d, not %ld",
+				     MLG_DVCMD_MAX_THREADS, threads);
+	if ((rc = mlg_dvcmd_check_timeout(&dv)))
+		return rc;
 	/* What the data was held to, in every report (as perf-gate's
 	 * "baseline"): a drift verdict means little without its reference. */
 	if (ref_path)
@@ -384,7 +376,7 @@ static int run(struct mlg_ctx *ctx)
 	o.profile = profile_path || ref_path;
 	mlg_report_set_prop(&ctx->report, "schema", schema_path);
 	/* A reference dataset is profiled with the schema, as the data. */
-	dv.threads = profile_threads();
+	dv.threads = threads;
 	rc = ref_path ? mlg_dvcmd_drift_prepare(&dc, ref_path, drift_cfg,
 						&schema, &dv)
 		      : 0;

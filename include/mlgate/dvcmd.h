@@ -89,6 +89,10 @@ int mlg_dvcmd_parse_now(double *out, const char *text);
  */
 int mlg_dvcmd_parse_shard(unsigned *k, unsigned *n, const char *text);
 
+/* MLG_EINVALID "--timeout must be positive, not <n>" unless
+ * o->timeout_s is; else 0. */
+int mlg_dvcmd_check_timeout(const struct mlg_dvcmd_opts *o);
+
 /*
  * How checks name a source: the part after the last '/' of a path, the
  * whole of a URL or of a name ending in '/'. Borrowed from `src`.
