@@ -741,10 +741,15 @@ enum mlg_ftype mlg_profile_col_type(const struct mlg_profile_col *c)
 		{MLG_CAND_DATETIME, MLG_T_DATETIME},
 		{MLG_CAND_TIME, MLG_T_TIME},
 	};
-	uint64_t n = mlg_profile_col_values(c);
+	uint64_t n = mlg_profile_col_values(c), bad = 0;
 	size_t i;
 
-	if (!n)
+	/* Cells that are not UTF-8 text are encoding errors whatever the
+	 * type: without a schema they are values, but of no candidate. A
+	 * loaded profile may claim more of them than values. */
+	if (!c->has_schema)
+		bad = c->not_utf8 < n ? c->not_utf8 : n;
+	if (!(n -= bad))
 		return MLG_T_STRING;
 	for (i = 0; i < MLG_ARRAY_SIZE(order); i++) {
 		if (c->cand[order[i].cand] != n)

@@ -79,7 +79,12 @@ static void test_types(void)
 	T_EQ_STR(TYPE_OF("1,000", "2"), "string");
 	T_EQ_STR(TYPE_OF(" 1", "2"), "string");
 	T_EQ_STR(TYPE_OF("99999999999999999999", "1"), "number");
-	T_EQ_STR(TYPE_OF("a\xff", "1"), "string");
+	/* A cell that is not UTF-8 is an encoding error whatever the type:
+	 * the others decide it. */
+	T_EQ_STR(TYPE_OF("a\xff", "1"), "integer");
+	T_EQ_STR(TYPE_OF("2024-01-01", "\xc3", ""), "date");
+	T_EQ_STR(TYPE_OF("\xff"), "string");
+	T_EQ_STR(TYPE_OF("caf\xc3\xa9", "1"), "string");
 }
 
 static void test_counts_and_stats(void)
