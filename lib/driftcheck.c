@@ -555,14 +555,17 @@ static int compare(struct mlg_report *r, struct mlg_table *t,
 		/* Numbers in the reference and only NaN, infinities or
 		 * invalid cells now is a feature gone missing too. */
 		if (a->kll.n && !b->kll.n) {
+			uint64_t nb = mlg_profile_col_values(b);
+
 			emptied(r, t, a, b,
 				mlg_strfmt("no finite numbers in the current "
-					   "data: its %llu values are NaN, "
+					   "data: its %llu value%s NaN, "
 					   "infinite or invalid; the reference "
-					   "has %llu numbers",
-					   (unsigned long long)
-						   mlg_profile_col_values(b),
-					   (unsigned long long)a->kll.n));
+					   "has %llu number%s",
+					   (unsigned long long)nb,
+					   nb == 1 ? " is" : "s are",
+					   (unsigned long long)a->kll.n,
+					   a->kll.n == 1 ? "" : "s"));
 			*lv = MLG_DRIFT_FAIL;
 			return 0;
 		}

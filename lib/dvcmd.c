@@ -507,7 +507,7 @@ static void structure(struct mlg_report *r, const struct mlg_profile *p)
 	json_t *names = mlg_profile_names(p), *cols;
 	const char *name, *first = NULL;
 	uint64_t bad = 0;
-	size_t odd = 0, i;
+	size_t odd = 0, ncols = 0, i;
 
 	json_object_foreach (names, name, cols)
 		odd += json_array_size(cols) - (*name != 0);
@@ -531,18 +531,25 @@ static void structure(struct mlg_report *r, const struct mlg_profile *p)
 			p->long_rows == 1 ? " has" : "s have",
 			p->long_rows == 1 ? "it" : "them");
 	for (i = 0; i < p->ncols; i++) {
-		if (p->cols[i].not_utf8 && !first)
+		if (p->cols[i].not_utf8 && !ncols++)
 			first = p->cols[i].name;
 		bad += p->cols[i].not_utf8;
 	}
-	if (bad)
+	if (bad) {
+		char *where = ncols == 1 ? mlg_strfmt("column '%s'", first)
+					 : mlg_strfmt("%zu columns, the first "
+						      "'%s'",
+						      ncols, first);
+
 		mlg_report_add_check(
 			r, "infer:encoding", MLG_STATUS_WARN,
 			"%llu cell%s not UTF-8 text (invalid, or with a NUL "
-			"byte), the first in column '%s': validation reports "
-			"%s (encoding-error) whatever the schema",
+			"byte), in %s: validation reports %s (encoding-error) "
+			"whatever the schema",
 			(unsigned long long)bad, bad == 1 ? " is" : "s are",
-			first, bad == 1 ? "it" : "them");
+			where, bad == 1 ? "it" : "them");
+		free(where);
+	}
 	if (odd)
 		mlg_report_add_check(
 			r, "infer:labels", MLG_STATUS_WARN,

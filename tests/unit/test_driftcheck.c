@@ -733,6 +733,15 @@ static void test_numbers_gone(void)
 	T_EQ_STR(get(&r, "drift:x")->message, "no numeric values to compare");
 	T_ASSERT(!mlg_report_find_check(&r, "drift:x:values"));
 	mlg_report_release(&r);
+	mlg_profile_release(&cur);
+
+	build(&cur, names, 1, cr, 1);
+	mlg_report_init(&r, "data-validate", "0");
+	T_EQ_INT(mlg_driftcheck_report(&r, &ref, &cur, NULL), 0);
+	T_EQ_STR(get(&r, "drift:x:values")->message,
+		 "no finite numbers in the current data: its 1 value is NaN, "
+		 "infinite or invalid; the reference has 3 numbers");
+	mlg_report_release(&r);
 	mlg_profile_release(&ref);
 	mlg_profile_release(&cur);
 }
