@@ -33,14 +33,30 @@ static int to_file(const char *path, const struct mlg_report *r, emitter e)
  * 1 MiB: a wide table (a profile of 1,500 columns) would leave none. */
 #define STEP_SUMMARY_MAX (1024 * 1024)
 
+/* Whether the last "<details>" of b[0 .. n) is not closed after it. */
+static int details_open(const char *b, size_t n)
+{
+	const char *p = b, *open = NULL, *close = NULL, *q;
+
+	while ((q = memmem(p, n - (size_t)(p - b), "details>", 8))) {
+		if (q > b && q[-1] == '<')
+			open = q;
+		else if (q - b > 1 && q[-1] == '/' && q[-2] == '<')
+			close = q;
+		p = q + 8;
+	}
+	return open && (!close || close < open);
+}
+
 /* Append the Markdown to the step's summary, cut at a line to keep the
- * file within STEP_SUMMARY_MAX, saying so; nothing when even the note
- * does not fit. */
+ * file within STEP_SUMMARY_MAX, saying so, with a findings block the cut
+ * falls in closed; nothing when even the note does not fit. */
 static int to_step_summary(const char *path, const struct mlg_report *r)
 {
 	static const char cut[] = "\n_The report was cut here: a step "
 				  "summary holds 1 MiB; --summary FILE "
 				  "writes all of it._\n";
+	static const char end[] = "\n</details>\n";
 	struct mlg_buf b = MLG_BUF_INIT;
 	struct stat st;
 	size_t room = STEP_SUMMARY_MAX;
@@ -52,12 +68,14 @@ static int to_step_summary(const char *path, const struct mlg_report *r)
 	if ((rc = mlg_emit_markdown(&b, r)) || (rc = mlg_secret_mask(&b)))
 		goto done;
 	if (b.len > room) {
-		if (room < sizeof(cut))
+		if (room < sizeof(cut) + sizeof(end))
 			goto done;
-		room -= sizeof(cut) - 1;
+		room -= sizeof(cut) - 1 + sizeof(end) - 1;
 		while (room && b.ptr[room - 1] != '\n')
 			room--;
 		mlg_buf_truncate(&b, room);
+		if (details_open(b.ptr, b.len) && (rc = mlg_buf_adds(&b, end)))
+			goto done;
 		if ((rc = mlg_buf_adds(&b, cut)))
 			goto done;
 	}
