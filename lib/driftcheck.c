@@ -202,15 +202,21 @@ mlg_driftcheck_limits(const struct mlg_driftcheck_config *c, const char *column,
 int mlg_driftcheck_reference(struct mlg_profile *out, const char *src,
 			     const struct mlg_profile_opts *o)
 {
-	int s, rc = mlg_profile_sniff(&s, src, o->timeout_s);
-
-	if (rc)
-		return rc;
 	/* A reference that is JSON but no profile gets the loader's
-	 * message ("not a saved profile"), unless it is read as JSON Lines
-	 * (with a schema). */
-	if (s == 1 || (s && !o->jsonl))
-		return mlg_profile_load(out, src, o->timeout_s);
+	 * message ("not a saved profile"), unless it is read as JSON Lines. */
+	int rc = mlg_profile_open(out, src, o->timeout_s, o->jsonl);
+
+	if (rc != 1)
+		return rc;
+	/* Without a schema JSON Lines cannot be profiled, while a profile
+	 * saved from its validation pass can. */
+	if (o->jsonl && !o->schema)
+		return mlg_error_set(
+			MLG_EINVALID,
+			"'%s' is JSON Lines, which needs a schema: "
+			"save its profile with --schema FILE "
+			"--profile FILE and give that",
+			src);
 	return mlg_profile_read(out, src, o);
 }
 

@@ -310,21 +310,26 @@ int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p)
 	return rc;
 }
 
-/* A saved profile as an input: the merge of shard profiles, say. */
+/* A saved profile as an input: the merge of shard profiles, say. With
+ * `data`, 1 where `src` is data instead (mlg_profile_open()), so that a
+ * source is opened once to be told. */
 static int load_input(struct mlg_profile *out, const char *src,
-		      const struct mlg_dvcmd_opts *o)
+		      const struct mlg_dvcmd_opts *o, int data)
 {
-	int rc;
+	int rc = data ? mlg_profile_open(out, src, o->timeout_s, 1)
+		      : mlg_profile_load(out, src, o->timeout_s);
 
-	if (o->shard)
+	/* A missing input of the pipeline: exit 3, as data. */
+	if (rc == MLG_ENOTFOUND)
+		return MLG_EIO;
+	if (!rc && o->shard) {
+		mlg_profile_release(out);
 		return mlg_error_set(MLG_EINVALID,
 				     "option '--shard' does not apply to the "
 				     "saved profile '%s': shard the data it "
 				     "was made from",
 				     src);
-	/* A missing input of the pipeline: exit 3, as data. */
-	if ((rc = mlg_profile_load(out, src, o->timeout_s)) == MLG_ENOTFOUND)
-		rc = MLG_EIO;
+	}
 	return rc;
 }
 
@@ -429,11 +434,10 @@ int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
 
 			po.shard = (k - 1 + m - (unsigned)i % m) % m + 1;
 		}
-		if ((rc = mlg_profile_sniff(&saved, src, o->timeout_s)))
-			break;
-		saved = saved == 1;
-		if ((rc = saved ? load_input(&p, src, o)
-				: read_input(&p, &po, o, src)))
+		saved = !(rc = load_input(&p, src, o, 1));
+		if (rc == 1)
+			rc = read_input(&p, &po, o, src);
+		if (rc)
 			break;
 		mlg_report_add_check(
 			r, mlg_dvcmd_short_name(src), MLG_STATUS_PASS,
@@ -473,7 +477,7 @@ int mlg_dvcmd_merge(struct mlg_report *r, int n, char *const *paths,
 	int i, rc = mlg_dvcmd_check_timeout(o);
 
 	for (i = 0; i < n && !rc; i++) {
-		if ((rc = load_input(&p, paths[i], o)))
+		if ((rc = load_input(&p, paths[i], o, 0)))
 			break;
 		rc = merge_input(&all, &from, &p, paths[0], paths[i]);
 	}
@@ -586,23 +590,7 @@ int mlg_dvcmd_drift_prepare(struct mlg_driftcheck *out, const char *ref,
 	struct mlg_profile_opts po = {.timeout_s = o->timeout_s,
 				      .threads = threads_of(o),
 				      .schema = schema};
-	int saved = 0, rc = mlg_dvcmd_dialect(&po.dialect, &po.jsonl, o, ref);
+	int rc = mlg_dvcmd_dialect(&po.dialect, &po.jsonl, o, ref);
 
-	if (rc)
-		return rc;
-	/* Without a schema JSON Lines cannot be profiled, while a profile
-	 * saved from its validation pass can. */
-	if (po.jsonl && !schema &&
-	    (rc = mlg_profile_sniff(&saved, ref, o->timeout_s))) {
-		mlg_error_prefix("cannot use reference");
-		return rc;
-	}
-	if (po.jsonl && !schema && saved != 1)
-		return mlg_error_set(MLG_EINVALID,
-				     "cannot use reference '%s': JSON Lines "
-				     "needs a schema: save its profile with "
-				     "--schema FILE --profile FILE and give "
-				     "that",
-				     ref);
-	return mlg_driftcheck_prepare(out, ref, config_path, &po);
+	return rc ? rc : mlg_driftcheck_prepare(out, ref, config_path, &po);
 }

@@ -1327,6 +1327,14 @@ static int peek(struct mlg_stream **s, struct mlg_buf *b, const char *src,
 	return rc ? rc : read_upto(*s, b, PEEK);
 }
 
+/* Whether `src` may be sniffed: a pipe is read once, and its first
+ * bytes are not to be spent. */
+static int sniffable(const char *src)
+{
+	return mlg_stream_is_url(src) ||
+	       (strcmp(src, "-") && mlg_file_is_regular(src));
+}
+
 int mlg_profile_sniff(int *out, const char *src, long timeout_s)
 {
 	struct mlg_buf b = MLG_BUF_INIT;
@@ -1334,9 +1342,7 @@ int mlg_profile_sniff(int *out, const char *src, long timeout_s)
 	int rc;
 
 	*out = 0;
-	/* A pipe is read once: its first bytes are not to be spent. */
-	if (!mlg_stream_is_url(src) &&
-	    (!strcmp(src, "-") || !mlg_file_is_regular(src)))
+	if (!sniffable(src))
 		return 0;
 	if (!(rc = peek(&s, &b, src, timeout_s)))
 		*out = scan_header((const unsigned char *)b.ptr, b.len);
@@ -1345,22 +1351,31 @@ int mlg_profile_sniff(int *out, const char *src, long timeout_s)
 	return rc;
 }
 
-int mlg_profile_load(struct mlg_profile *out, const char *src, long timeout_s)
+/*
+ * Open `src` once and tell it by its first bytes: a saved profile is
+ * read on into `out` (0); what may be data, as `data` allows (0 none, 1
+ * what is not JSON, 2 JSON too), is left unread past them (1); the rest
+ * is refused. A dataset given by mistake is not read whole.
+ */
+static int take(struct mlg_profile *out, const char *src, long timeout_s,
+		int data)
 {
 	struct mlg_buf b = MLG_BUF_INIT;
 	struct mlg_stream *s = NULL;
 	struct mlg_json_doc doc;
-	int rc;
+	int rc, kind = 0;
 
 	memset(out, 0, sizeof(*out));
-	/* Told by its first bytes, before the rest is read: a dataset
-	 * given by mistake may be large. */
-	if (!(rc = peek(&s, &b, src, timeout_s)) &&
-	    scan_header((const unsigned char *)b.ptr, b.len) != 1)
-		rc = mlg_error_set(MLG_EINVALID,
-				   "'%s' is not a saved profile: it does not "
-				   "start with {\"profile_version\": ...",
-				   mlg_stream_name(s));
+	if (!(rc = peek(&s, &b, src, timeout_s)))
+		kind = scan_header((const unsigned char *)b.ptr, b.len);
+	if (!rc && kind != 1)
+		rc = data > (kind < 0)
+			     ? 1
+			     : mlg_error_set(MLG_EINVALID,
+					     "'%s' is not a saved profile: it "
+					     "does not start with "
+					     "{\"profile_version\": ...",
+					     mlg_stream_name(s));
 	if (!rc)
 		rc = read_upto(s, &b, SIZE_MAX);
 	if (!rc && !(rc = mlg_json_parse_buf(&doc, mlg_stream_name(s), &b))) {
@@ -1370,6 +1385,21 @@ int mlg_profile_load(struct mlg_profile *out, const char *src, long timeout_s)
 	mlg_stream_close(s);
 	mlg_buf_release(&b);
 	return rc;
+}
+
+int mlg_profile_load(struct mlg_profile *out, const char *src, long timeout_s)
+{
+	return take(out, src, timeout_s, 0);
+}
+
+int mlg_profile_open(struct mlg_profile *out, const char *src, long timeout_s,
+		     int jsonl)
+{
+	if (!sniffable(src)) {
+		memset(out, 0, sizeof(*out));
+		return 1;
+	}
+	return take(out, src, timeout_s, jsonl ? 2 : 1);
 }
 
 /* ---- one pass over a file ---- */

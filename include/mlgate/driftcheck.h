@@ -129,13 +129,14 @@ mlg_driftcheck_limits(const struct mlg_driftcheck_config *c, const char *column,
 
 /*
  * The profile of the reference `src` into `out` (new; release it): a
- * file or URL that starts with '{' (after a byte order mark and blanks:
- * mlg_profile_sniff()) is loaded as a saved profile (mlg_profile_load()
- * and its errors, so JSON that is no profile gets "not a saved
- * profile"), unless o->jsonl and it is no profile; anything else (and
- * "-") is a dataset profiled by mlg_profile_read() with `o` (with
- * o->schema when set). A source that cannot be read gets the error of
- * mlg_profile_sniff(), and is not opened again.
+ * saved profile is loaded (mlg_profile_open(), which opens it once, with
+ * o->jsonl: JSON that is no profile gets "not a saved profile" unless it
+ * is read as JSON Lines); anything else (and "-") is a dataset profiled
+ * by mlg_profile_read() with `o` (with o->schema when set). A source
+ * that cannot be read gets that error, and is not opened again. JSON
+ * Lines without o->schema are MLG_EINVALID "'<src>' is JSON Lines, which
+ * needs a schema: save its profile with --schema FILE --profile FILE and
+ * give that".
  */
 int mlg_driftcheck_reference(struct mlg_profile *out, const char *src,
 			     const struct mlg_profile_opts *o);

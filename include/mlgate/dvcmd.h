@@ -142,7 +142,7 @@ int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p);
  * (mlg_profile_read() with the schema: declared types, cast values, and
  * JSON Lines readable), so that shard profiles made with the schema
  * merge into the profile a validation run with `--profile` writes. A
- * source that is a saved profile (mlg_profile_sniff(): by
+ * source that is a saved profile (mlg_profile_open(): by
  * content, not name) is loaded instead, so shard profiles merge here as
  * with `merge`, and `data-validate --reference REF all.json` checks drift
  * on a merged profile. Each source adds a pass check "<name>: R rows, C
@@ -213,10 +213,8 @@ int mlg_dvcmd_infer(struct mlg_report *r, int n, char *const *srcs,
  * o->timeout_s and o->threads; the drift config `config_path` may be NULL. A reference
  * dataset is profiled with `schema` (borrowed, may be NULL) as
  * mlg_profile_read() does, so that its columns have the declared types
- * of the current data's validation pass. Its errors, those of
- * mlg_dvcmd_dialect(), and without a schema MLG_EINVALID "cannot use
- * reference '<ref>': JSON Lines needs a schema: save its profile with
- * --schema FILE --profile FILE and give that" for a JSON Lines dataset.
+ * of the current data's validation pass. Its errors, and those of
+ * mlg_dvcmd_dialect().
  * `out` must be zeroed or prepared; release it with
  * mlg_driftcheck_release() in every case.
  */

@@ -238,6 +238,17 @@ int mlg_profile_sniff(int *out, const char *src, long timeout_s);
  * mlg_json_parse() and mlg_profile_from_json().
  */
 int mlg_profile_load(struct mlg_profile *out, const char *src, long timeout_s);
+/*
+ * mlg_profile_load() of `src` where it holds a saved profile (0), told
+ * from data with one opening, as mlg_profile_sniff() tells it: 1, with
+ * `out` empty, for what may be data (not JSON; JSON too when `jsonl`;
+ * and, unread, "-", pipes and devices), to be read again as a dataset;
+ * JSON that is no profile without `jsonl` is refused as
+ * mlg_profile_load() refuses it. Negative codes are mlg_profile_load()'s
+ * errors: a source that cannot be read is not to be read again.
+ */
+int mlg_profile_open(struct mlg_profile *out, const char *src, long timeout_s,
+		     int jsonl);
 
 /* How mlg_profile_read() reads its input. */
 struct mlg_profile_opts {

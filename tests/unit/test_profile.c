@@ -1708,6 +1708,18 @@ static void test_sniff_and_load(void)
 		 MLG_EIO);
 	T_EQ_INT(s, 0);
 	T_EQ_INT(mlg_profile_load(&q, "/nonexistent/k.json", 0), MLG_ENOTFOUND);
+	/* Told and loaded in one opening: data is left for its reader. */
+	T_EQ_INT(mlg_profile_open(&q, "k.json", 0, 0), 1); /* no such file */
+	T_EQ_INT(mlg_profile_open(&q, t_write("k.csv", "x\n1\n"), 0, 0), 1);
+	T_EQ_INT(mlg_profile_open(&q, "-", 0, 0), 1);
+	T_EQ_INT(mlg_profile_open(&q, t_write("k.jsonl", "{\"x\": 1}\n"), 0, 1),
+		 1);
+	T_EQ_INT(mlg_profile_open(&q, t_write("k.jsonl", "{\"x\": 1}\n"), 0, 0),
+		 MLG_EINVALID);
+	T_CONTAINS(mlg_error_message(), "k.jsonl' is not a saved profile");
+	T_EQ_INT(mlg_profile_open(&q, t_write("k.json", text), 0, 0), 0);
+	same_exact(&p, &q);
+	mlg_profile_release(&q);
 	big = mlg_malloc(len + pad);
 	memcpy(big, text, len);
 	memset(big + len, '\n', pad);
