@@ -141,8 +141,18 @@ int mlg_dvcmd_parse_shard(unsigned *k, unsigned *n, const char *text)
 			     text);
 }
 
-int mlg_dvcmd_check_timeout(const struct mlg_dvcmd_opts *o)
+int mlg_dvcmd_check_opts(const struct mlg_dvcmd_opts *o)
 {
+	if (o->chunk_rows <= 0)
+		return mlg_error_set(MLG_EINVALID,
+				     "--chunk-rows must be positive, not %ld",
+				     o->chunk_rows);
+	/* Beyond the cap threads only cost memory, or fail to start. */
+	if (o->threads < 0 || o->threads > MLG_DVCMD_MAX_THREADS)
+		return mlg_error_set(MLG_EINVALID,
+				     "--threads must be 0 (one per core) to "
+				     "%d, not %ld",
+				     MLG_DVCMD_MAX_THREADS, o->threads);
 	/* The stream would take 0 or less as its default, not as asked. */
 	if (o->timeout_s <= 0)
 		return mlg_error_set(MLG_EINVALID,
@@ -400,16 +410,7 @@ int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
 	unsigned k = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (o->chunk_rows <= 0)
-		return mlg_error_set(MLG_EINVALID,
-				     "--chunk-rows must be positive, not %ld",
-				     o->chunk_rows);
-	if (o->threads < 0 || o->threads > MLG_DVCMD_MAX_THREADS)
-		return mlg_error_set(MLG_EINVALID,
-				     "--threads must be 0 (one per core) to "
-				     "%d, not %ld",
-				     MLG_DVCMD_MAX_THREADS, o->threads);
-	if ((rc = mlg_dvcmd_check_timeout(o)))
+	if ((rc = mlg_dvcmd_check_opts(o)))
 		return rc;
 	if (o->shard && (rc = mlg_dvcmd_parse_shard(&k, &po.nshards, o->shard)))
 		return rc;
@@ -474,7 +475,7 @@ int mlg_dvcmd_merge(struct mlg_report *r, int n, char *const *paths,
 {
 	struct mlg_profile all = {0}, p;
 	const char **from = NULL;
-	int i, rc = mlg_dvcmd_check_timeout(o);
+	int i, rc = mlg_dvcmd_check_opts(o);
 
 	for (i = 0; i < n && !rc; i++) {
 		if ((rc = load_input(&p, paths[i], o, 0)))

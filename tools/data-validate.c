@@ -30,8 +30,7 @@ static const char *const input_formats[] = {"csv", "tsv", "jsonl", NULL};
 static const char *const table_formats[] = {"csv", "tsv", NULL};
 static const char *schema_path, *invalid_rows, *valid_rows;
 static const char *profile_path, *ref_path, *drift_cfg;
-static long threads, limit_errors = MLG_VALIDATE_LIMIT_ERRORS,
-		     unique_memory = 1024;
+static long limit_errors = MLG_VALIDATE_LIMIT_ERRORS, unique_memory = 1024;
 static struct mlg_dvcmd_opts dv = {.chunk_rows = MLG_PROFILE_CHUNK_ROWS,
 				   .timeout_s = 300};
 
@@ -73,7 +72,7 @@ static const struct mlg_opt opts[] = {
 	 "\"\" inside quotes is not a quote", NULL},
 	{"skip-initial-space", 0, MLG_OPT_FLAG, &dv.skip_initial_space, NULL,
 	 "ignore spaces after a delimiter", NULL},
-	{"threads", 'j', MLG_OPT_INT, &threads, "N",
+	{"threads", 'j', MLG_OPT_INT, &dv.threads, "N",
 	 "worker threads, at most 64 (default: one per core)", NULL},
 	{"limit-errors", 0, MLG_OPT_INT, &limit_errors, "N",
 	 "list at most N errors per file; all are counted (default 1000)",
@@ -272,7 +271,6 @@ static int run_drift(struct mlg_ctx *ctx)
 	if (bad)
 		return mlg_error_set(MLG_EINVALID,
 				     "option '--%s' needs --schema", bad);
-	dv.threads = threads;
 	if (!(rc = mlg_dvcmd_drift_prepare(&dc, ref_path, drift_cfg, NULL,
 					   &dv)) &&
 	    !(rc = mlg_dvcmd_profile_inputs(&cur, &ctx->report, ctx->argc,
@@ -317,13 +315,7 @@ static int run(struct mlg_ctx *ctx)
 			MLG_EINVALID,
 			"--unique-memory must be positive, not %ld",
 			unique_memory);
-	/* Beyond the cap the threads only cost memory, or fail to start. */
-	if (threads < 0 || threads > MLG_DVCMD_MAX_THREADS)
-		return mlg_error_set(MLG_EINVALID,
-				     "--threads must be 0 (one per core) to "
-				     "%d, not %ld",
-				     MLG_DVCMD_MAX_THREADS, threads);
-	if ((rc = mlg_dvcmd_check_timeout(&dv)))
+	if ((rc = mlg_dvcmd_check_opts(&dv)))
 		return rc;
 	/* What the data was held to, in every report (as perf-gate's
 	 * "baseline"): a drift verdict means little without its reference. */
@@ -367,7 +359,7 @@ static int run(struct mlg_ctx *ctx)
 	errors = json_array();
 	o.checks = checks;
 	o.schema = &schema;
-	o.threads = threads ? (int)threads : (int)mlg_ncpu(INT_MAX);
+	o.threads = dv.threads ? (int)dv.threads : (int)mlg_ncpu(INT_MAX);
 	o.limit_errors = (uint64_t)limit_errors;
 	o.unique_memory = (size_t)unique_memory << 20;
 	o.invalid_rows = invalid_rows;
@@ -376,7 +368,6 @@ static int run(struct mlg_ctx *ctx)
 	o.profile = profile_path || ref_path;
 	mlg_report_set_prop(&ctx->report, "schema", schema_path);
 	/* A reference dataset is profiled with the schema, as the data. */
-	dv.threads = threads;
 	rc = ref_path ? mlg_dvcmd_drift_prepare(&dc, ref_path, drift_cfg,
 						&schema, &dv)
 		      : 0;

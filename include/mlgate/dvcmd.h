@@ -89,9 +89,10 @@ int mlg_dvcmd_parse_now(double *out, const char *text);
  */
 int mlg_dvcmd_parse_shard(unsigned *k, unsigned *n, const char *text);
 
-/* MLG_EINVALID "--timeout must be positive, not <n>" unless
- * o->timeout_s is; else 0. */
-int mlg_dvcmd_check_timeout(const struct mlg_dvcmd_opts *o);
+/* The number options every command holds to: MLG_EINVALID "--chunk-rows
+ * must be positive, not <n>", "--threads must be 0 (one per core) to 64,
+ * not <n>", "--timeout must be positive, not <n>"; else 0. */
+int mlg_dvcmd_check_opts(const struct mlg_dvcmd_opts *o);
 
 /*
  * How checks name a source: the part after the last '/' of a path, the
@@ -152,9 +153,7 @@ int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p);
  * (c + i) mod N is K - 1), and o->threads the threads that read each (the profile
  * does not depend on it: mlg_profile_read()).
  *
- * Errors: MLG_EINVALID "--chunk-rows must be positive, not <n>",
- * "--threads must be 0 (one per core) to 64, not <n>", "--timeout must
- * be positive, not <n>", those of mlg_dvcmd_parse_shard(), of
+ * Errors: those of mlg_dvcmd_check_opts(), mlg_dvcmd_parse_shard(), of
  * mlg_schema_load() prefixed "cannot use schema", and of
  * mlg_dvcmd_dialect(), MLG_EINVALID "cannot profile '<src>' without a
  * schema: JSON Lines needs one (...)", MLG_EINVALID "option '--shard'
