@@ -167,21 +167,48 @@ struct mlg_check *mlg_report_find_check(const struct mlg_report *r,
 	return k ? r->checks[k - 1] : NULL;
 }
 
+static int has_check(const struct mlg_report *r, const char *id)
+{
+	return mlg_report_find_check(r, id) != NULL;
+}
+
+/* Tables are few (one an input, one for drift): a linear search. */
+static int has_table(const struct mlg_report *r, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < r->ntables; i++)
+		if (!strcmp(r->tables[i]->id, id))
+			return 1;
+	return 0;
+}
+
+/* `id` masked, and where `taken` says so made unique by "#2", "#3", ...
+ * (masked too: the suffix must not undo the mask). */
+static char *unique_id(const struct mlg_report *r, const char *id,
+		       int (*taken)(const struct mlg_report *, const char *))
+{
+	char *uid = masked(id), *raw;
+	unsigned n = 2;
+
+	while (taken(r, uid)) {
+		free(uid);
+		raw = mlg_strfmt("%s#%u", id, n++);
+		uid = masked(raw);
+		free(raw);
+	}
+	return uid;
+}
+
 struct mlg_check *mlg_report_add_check(struct mlg_report *r, const char *id,
 				       enum mlg_status status, const char *fmt,
 				       ...)
 {
 	struct mlg_check *c = mlg_calloc(1, sizeof(*c));
-	char *uid = masked(id);
-	unsigned n = 2;
 	va_list ap;
 
 	/* Unique ids: GitLab keeps only the first of two equal test names. */
-	while (mlg_report_find_check(r, uid)) {
-		free(uid);
-		uid = mlg_strfmt("%s#%u", id, n++);
-	}
-	c->id = uid;
+	c->id = unique_id(r, id, has_check);
 	c->status = status;
 	c->max_findings = r->max_findings;
 	if (fmt) {
@@ -254,24 +281,11 @@ int mlg_check_add_finding(struct mlg_check *c, const struct mlg_loc *loc,
 	return 1;
 }
 
-/* Tables are few (one an input, one for drift): a linear search. */
-static int has_table(const struct mlg_report *r, const char *id)
-{
-	size_t i;
-
-	for (i = 0; i < r->ntables; i++)
-		if (!strcmp(r->tables[i]->id, id))
-			return 1;
-	return 0;
-}
-
 struct mlg_table *mlg_report_add_table(struct mlg_report *r, const char *id,
 				       const char *title, size_t ncols,
 				       const char *const *cols)
 {
 	struct mlg_table *t = mlg_calloc(1, sizeof(*t));
-	char *uid = masked(id), *raw;
-	unsigned n = 2;
 	size_t i;
 
 	if (!ncols)
@@ -279,14 +293,9 @@ struct mlg_table *mlg_report_add_table(struct mlg_report *r, const char *id,
 	/* Unique ids as for checks: the profiles of a/data.csv and
 	 * b/data.csv are two tables, and a title that is the id says
 	 * which. */
-	while (has_table(r, uid)) {
-		free(uid);
-		raw = mlg_strfmt("%s#%u", id, n++);
-		uid = masked(raw);
-		free(raw);
-	}
-	t->id = uid;
-	t->title = title && strcmp(title, id) ? masked(title) : mlg_strdup(uid);
+	t->id = unique_id(r, id, has_table);
+	t->title =
+		title && strcmp(title, id) ? masked(title) : mlg_strdup(t->id);
 	t->ncols = ncols;
 	t->cols = mlg_calloc(ncols, sizeof(*t->cols));
 	for (i = 0; i < ncols; i++)

@@ -191,6 +191,12 @@ static void test_secrets_masked_everywhere(void)
 				 "token hunter22 rejected");
 	mlg_check_add_finding(c, &l, "again hunter22");
 	mlg_report_set_prop(&r, "url", "x?t=hunter22");
+	/* A repeated id is made unique, and still masked. */
+	c = mlg_report_add_check(&r, "key hunter22", MLG_STATUS_PASS, NULL);
+	T_EQ_STR(c->id, "key ***");
+	c = mlg_report_add_check(&r, "key hunter22", MLG_STATUS_PASS, NULL);
+	T_EQ_STR(c->id, "key ***#2");
+	c = r.checks[0];
 	T_EQ_STR(c->message, "token *** rejected");
 	T_EQ_STR(c->findings[0].loc.file, "https://user:***@x/y");
 	mlg_emit_text(&b, &r, 0);
