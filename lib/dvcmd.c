@@ -174,12 +174,7 @@ const char *mlg_dvcmd_short_name(const char *src)
 static void finding_text(struct mlg_buf *m, const struct mlg_verr *e,
 			 int header)
 {
-	/* Data rows count from 2 (the header is row 1, as frictionless
-	 * counts), so row 1 with a column is the header's; without a
-	 * header, row 1 is data. */
-	if ((e->type >= MLG_VE_DUPLICATE_LABEL &&
-	     e->type <= MLG_VE_INCORRECT_LABEL) ||
-	    (header && e->row == 1 && e->field))
+	if (mlg_verr_in_header(e, header))
 		mlg_buf_addf(m, "header, column %zu: ", e->field);
 	else if (e->row)
 		mlg_buf_addf(m, "row %llu: ", (unsigned long long)e->row);

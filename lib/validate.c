@@ -1903,10 +1903,10 @@ int mlg_verr_message(struct mlg_buf *out, const struct mlg_verr *e, int header)
 {
 	int rc = 0;
 
-	if (e->row > 1 || (e->row == 1 && (!e->field || !header)))
-		rc = mlg_buf_addf(out, "row %llu", (unsigned long long)e->row);
-	else if (e->row == 1)
+	if (mlg_verr_in_header(e, header))
 		rc = mlg_buf_adds(out, "header");
+	else if (e->row)
+		rc = mlg_buf_addf(out, "row %llu", (unsigned long long)e->row);
 	if (!rc && e->field_name)
 		rc = mlg_buf_addf(out, "%sfield '%s'", out->len ? ", " : "",
 				  e->field_name);

@@ -156,4 +156,12 @@ void mlg_validate_result_release(struct mlg_validate_result *r);
  */
 int mlg_verr_message(struct mlg_buf *out, const struct mlg_verr *e, int header);
 
+/* Whether `e` is the header's: at a column of row 1 of an input that
+ * has a header (`header`). Data rows count from 2, as frictionless
+ * counts; without a header row 1 is data. */
+static inline int mlg_verr_in_header(const struct mlg_verr *e, int header)
+{
+	return header && e->row == 1 && e->field;
+}
+
 #endif
