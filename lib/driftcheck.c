@@ -736,6 +736,16 @@ done:
 
 /* ---- for data-validate ---- */
 
+/* A part of the reference is not the reference. */
+static int check_whole(const struct mlg_profile *p, const char *src)
+{
+	char *what = mlg_strfmt("'%s'", src);
+	int rc = mlg_profile_check_whole(p, what);
+
+	free(what);
+	return rc;
+}
+
 int mlg_driftcheck_prepare(struct mlg_driftcheck *out, const char *ref_src,
 			   const char *config_path,
 			   const struct mlg_profile_opts *o)
@@ -757,14 +767,15 @@ int mlg_driftcheck_prepare(struct mlg_driftcheck *out, const char *ref_src,
 	rc = mlg_driftcheck_reference(&out->ref, ref_src, o);
 	/* A reference without rows compares nothing: every column would
 	 * be skipped, and the gate pass whatever the data. */
-	if (!rc && !out->ref.rows) {
-		mlg_profile_release(&out->ref);
+	if (!rc && !out->ref.rows)
 		rc = mlg_error_set(MLG_EINVALID,
 				   "'%s' has no rows: there is nothing to "
 				   "compare with",
 				   ref_src);
-	}
+	else if (!rc)
+		rc = check_whole(&out->ref, ref_src);
 	if (rc) {
+		mlg_profile_release(&out->ref);
 		/* Missing: the pipeline's input is (exit 3). Unreadable as
 		 * data: the reference is configuration, as a schema is, and
 		 * the data under test is not at fault (exit 2, not 1). */

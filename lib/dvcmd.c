@@ -128,7 +128,8 @@ int mlg_dvcmd_parse_shard(unsigned *k, unsigned *n, const char *text)
 		a = strtoul(text, &end, 10);
 		if (*end == '/' && isdigit((unsigned char)end[1])) {
 			b = strtoul(end + 1, &end, 10);
-			if (!*end && a >= 1 && a <= b && b <= 1000000) {
+			if (!*end && a >= 1 && a <= b &&
+			    b <= MLG_PROFILE_SHARDS_MAX) {
 				*k = (unsigned)a;
 				*n = (unsigned)b;
 				return 0;
@@ -137,8 +138,8 @@ int mlg_dvcmd_parse_shard(unsigned *k, unsigned *n, const char *text)
 	}
 	return mlg_error_set(MLG_EINVALID,
 			     "option '--shard' expects K/N with 1 <= K <= N <= "
-			     "1000000, not '%s'",
-			     text);
+			     "%d, not '%s'",
+			     MLG_PROFILE_SHARDS_MAX, text);
 }
 
 int mlg_dvcmd_check_opts(const struct mlg_dvcmd_opts *o)
@@ -443,12 +444,35 @@ int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
 		if ((rc = merge_input(out, &from, &p, srcs[0], src)))
 			break;
 	}
+	if (!rc && k)
+		mlg_profile_set_shard(out, k, po.nshards, po.chunk_rows);
 	free(from);
 	if (loaded)
 		mlg_schema_release(&schema);
 	if (rc)
 		mlg_profile_release(out);
 	return rc;
+}
+
+int mlg_dvcmd_check_whole(const struct mlg_profile *p, int n, char *const *srcs)
+{
+	char *what = n == 1 ? mlg_strfmt("'%s'", srcs[0]) : NULL;
+	int rc = mlg_profile_check_whole(p, what ? what : "the data");
+
+	free(what);
+	return rc;
+}
+
+/* A profile merged from saved ones that lacks shards of a run: fine to
+ * merge on with the rest, not to be taken for the data. */
+static void warn_part(struct mlg_report *r, const struct mlg_profile *p,
+		      const char *what)
+{
+	if (mlg_profile_check_whole(p, what)) {
+		mlg_report_add_check(r, "shards", MLG_STATUS_WARN, "%s",
+				     mlg_error_message());
+		mlg_error_clear();
+	}
 }
 
 int mlg_dvcmd_profile(struct mlg_report *r, int n, char *const *srcs,
@@ -459,6 +483,9 @@ int mlg_dvcmd_profile(struct mlg_report *r, int n, char *const *srcs,
 
 	if ((rc = mlg_dvcmd_profile_inputs(&all, r, n, srcs, o)))
 		return rc;
+	/* A shard is a part by design. */
+	if (!o->shard)
+		warn_part(r, &all, "the profile");
 	if (o->output_path)
 		rc = mlg_dvcmd_write_profile(o->output_path, &all);
 	mlg_profile_release(&all);
@@ -482,6 +509,7 @@ int mlg_dvcmd_merge(struct mlg_report *r, int n, char *const *paths,
 		mlg_report_add_check(r, "merge", MLG_STATUS_PASS,
 				     "%d profiles, %llu rows", n,
 				     (unsigned long long)all.rows);
+		warn_part(r, &all, "the merged profile");
 		mlg_profile_report(&all, r, "merged");
 	}
 	if (!rc && o->output_path)
@@ -570,6 +598,11 @@ int mlg_dvcmd_infer(struct mlg_report *r, int n, char *const *srcs,
 
 	if ((rc = mlg_dvcmd_profile_inputs(&all, r, n, srcs, o)))
 		return rc;
+	if ((rc = mlg_dvcmd_check_whole(&all, n, srcs))) {
+		mlg_error_prefix("cannot infer a schema");
+		mlg_profile_release(&all);
+		return rc;
+	}
 	structure(r, &all);
 	j = mlg_profile_infer(&all, o->constraints);
 	rc = write_json(o->output_path, fd, j);

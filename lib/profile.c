@@ -229,6 +229,7 @@ void mlg_profile_release(struct mlg_profile *p)
 	for (i = 0; i < p->nsources; i++)
 		free(p->sources[i]);
 	free(p->sources);
+	mlg_profile_parts_release(p);
 	free(p->cols);
 	if (p->cand) {
 		mlg_schema_release(p->cand);
@@ -652,6 +653,8 @@ static int refuse(const struct mlg_profile *a, const char *an,
 				   "%lld%s%s",
 				   (long long)INT64_MAX, bn ? " with " : "",
 				   bn ? y : "");
+	else
+		rc = mlg_profile_parts_refuse(a, x, b, y);
 done:
 	free(x);
 	free(y);
@@ -708,8 +711,7 @@ int mlg_profile_merge_named(struct mlg_profile *a, const char *an,
 	}
 	a->rows += b->rows;
 	a->long_rows += b->long_rows;
-	for (i = 0; i < b->nsources; i++)
-		mlg_profile_add_source(a, b->sources[i]);
+	mlg_profile_parts_merge(a, b);
 	return 0;
 }
 
@@ -959,6 +961,8 @@ static json_t *head_json(const struct mlg_profile *p)
 	/* only where there are any: absent reads as 0 */
 	if (p->long_rows)
 		json_object_set_new(o, "long_rows", jcount(p->long_rows));
+	if (p->nparts)
+		json_object_set_new(o, "shards", mlg_profile_parts_json(p));
 	return o;
 }
 
@@ -1215,6 +1219,8 @@ int mlg_profile_from_json(struct mlg_profile *out,
 		}
 		mlg_profile_add_source(out, json_string_value(v));
 	}
+	if ((rc = mlg_profile_parts_from_json(out, doc, root)))
+		goto done;
 	for (i = 0; i < n; i++) {
 		mlg_buf_reset(&ptr);
 		mlg_buf_addf(&ptr, "/columns/%zu", i);

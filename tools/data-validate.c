@@ -275,8 +275,11 @@ static int run_drift(struct mlg_ctx *ctx)
 					   &dv)) &&
 	    !(rc = mlg_dvcmd_profile_inputs(&cur, &ctx->report, ctx->argc,
 					    ctx->argv, &dv))) {
-		rc = mlg_driftcheck_report(&ctx->report, &dc.ref, &cur,
-					   &dc.cfg);
+		if ((rc = mlg_dvcmd_check_whole(&cur, ctx->argc, ctx->argv)))
+			mlg_error_prefix("cannot check drift");
+		else
+			rc = mlg_driftcheck_report(&ctx->report, &dc.ref, &cur,
+						   &dc.cfg);
 		if (!rc && profile_path)
 			rc = mlg_dvcmd_write_profile(profile_path, &cur);
 		mlg_profile_release(&cur);

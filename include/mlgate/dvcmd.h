@@ -94,6 +94,11 @@ int mlg_dvcmd_parse_shard(unsigned *k, unsigned *n, const char *text);
  * not <n>", "--timeout must be positive, not <n>"; else 0. */
 int mlg_dvcmd_check_opts(const struct mlg_dvcmd_opts *o);
 
+/* mlg_profile_check_whole() of `p`, the profile of the inputs `srcs`,
+ * named as its one input ("'all.json' holds only ...") or "the data". */
+int mlg_dvcmd_check_whole(const struct mlg_profile *p, int n,
+			  char *const *srcs);
+
 /*
  * How checks name a source: the part after the last '/' of a path, the
  * whole of a URL or of a name ending in '/'. Borrowed from `src`.

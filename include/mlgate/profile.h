@@ -105,6 +105,22 @@ struct mlg_profile_col {
 	struct mlg_topk topk;
 };
 
+/*
+ * The shards of one sharded run (`profile --shard K/N` over the same
+ * sources, in the same order, with the same chunk rows) that a profile
+ * holds, while it does not hold them all: shard profiles merge into the
+ * whole, and a part is how a merge tells a shard given twice (its rows
+ * would count twice) or one left out.
+ */
+struct mlg_profile_part {
+	char **sources; /* the run's inputs, in order */
+	size_t nsources;
+	uint64_t chunk_rows;
+	unsigned of;	     /* N, 2 to MLG_PROFILE_SHARDS_MAX */
+	unsigned char *have; /* have[k - 1]: shard k is in */
+};
+#define MLG_PROFILE_SHARDS_MAX 1000000
+
 struct mlg_profile {
 	uint64_t rows;	    /* data rows (blank rows included) */
 	uint64_t long_rows; /* CSV rows with more cells than the header */
@@ -112,6 +128,8 @@ struct mlg_profile {
 	struct mlg_profile_col *cols;
 	char **sources; /* the inputs, in order */
 	size_t nsources;
+	struct mlg_profile_part *parts; /* runs held in part; none: whole */
+	size_t nparts;
 	struct mlg_schema *cand;     /* private: the synthetic fields */
 	struct mlg_profile_cand *cc; /* private: what decides them fast */
 };
@@ -130,6 +148,43 @@ void mlg_profile_release(struct mlg_profile *p);
 void mlg_profile_reset(struct mlg_profile *p);
 /* Record `src` (copied) as one of the inputs. */
 void mlg_profile_add_source(struct mlg_profile *p, const char *src);
+
+/*
+ * Sharded runs (profile_shards.c). mlg_profile_set_shard() marks `p`,
+ * the profile of all its sources, as shard k of n (1 <= k <= n) cut in
+ * chunks of `chunk_rows`; shard 1 of 1 is the whole and gets no part.
+ * mlg_profile_merge() unites the parts of one run, and drops a run once
+ * every shard is in; mlg_profile_parts_refuse() is its check, with the
+ * sides named `x` and `y` as its errors name them ("'a.json'"):
+ * MLG_EINVALID "cannot merge profiles: <x> and <y> both hold shard
+ * <k>/<n> of '<source>': its rows would count twice" (a run of several
+ * sources: "of '<first>' and <m> more sources").
+ * mlg_profile_parts_merge() does the rest: the parts, and b's sources
+ * appended but for those of a run `a` holds already, so a run's sources
+ * are listed once.
+ */
+void mlg_profile_set_shard(struct mlg_profile *p, unsigned k, unsigned n,
+			   uint64_t chunk_rows);
+int mlg_profile_parts_refuse(const struct mlg_profile *a, const char *x,
+			     const struct mlg_profile *b, const char *y);
+void mlg_profile_parts_merge(struct mlg_profile *a,
+			     const struct mlg_profile *b);
+void mlg_profile_parts_release(struct mlg_profile *p);
+/*
+ * 0 when `p` is the profile of whole inputs. Else MLG_EINVALID "<what>
+ * holds only shards 1, 3 of 4 of 'train.csv' (chunks of 10000 rows):
+ * shards 2, 4 are missing; merge every shard's profile first" (of the
+ * first run it holds in part; ranges as "1-3, 5", at most 8 of them):
+ * what a drift check or infer is not to take for the data.
+ */
+int mlg_profile_check_whole(const struct mlg_profile *p, const char *what);
+/* The "shards" member: a new array, empty when `p` is whole. */
+json_t *mlg_profile_parts_json(const struct mlg_profile *p);
+/* Read the "shards" member of `root` (absent: whole) into `out`,
+ * dropping runs that hold every shard. MLG_EINVALID, located, on a
+ * malformed one, or a run listed twice. */
+int mlg_profile_parts_from_json(struct mlg_profile *out,
+				const struct mlg_json_doc *doc, json_t *root);
 
 /*
  * Feed one cell of column `col` (< ncols): its text <cell, len> (any
@@ -155,7 +210,8 @@ static inline void mlg_profile_row(struct mlg_profile *p)
  * declared by a schema on both sides the same type, else MLG_EINVALID
  * "cannot merge profiles: column '<x>' is declared <type> in one and
  * <type> in the other", and no count may pass INT64_MAX, else
- * MLG_EINVALID "cannot merge profiles: counts beyond <INT64_MAX>"; `a`
+ * MLG_EINVALID "cannot merge profiles: counts beyond <INT64_MAX>", and
+ * no shard of a run may be on both sides (mlg_profile_parts_refuse()); `a`
  * is then unchanged. A declared type meets no schema: the merge keeps
  * the declared type.
  */
