@@ -6,6 +6,7 @@
 #include "mlgate/error.h"
 #include "mlgate/git.h"
 #include "mlgate/http.h"
+#include "mlgate/secret.h"
 #include "mlgate/tool.h"
 
 static const struct mlg_tool *subcommand(const struct mlg_tool *tool,
@@ -37,6 +38,28 @@ static void record_failure(struct mlg_ctx *ctx, int rc)
 			     "%s", mlg_error_message());
 }
 
+/* Credentials in URL arguments are masked from the start, in every
+ * output (secret.h). */
+static void mask_urls(const struct mlg_ctx *ctx)
+{
+	const struct mlg_opt *o;
+	const struct mlg_strlist *l;
+	size_t i;
+	int k;
+
+	for (k = 0; k < ctx->argc; k++)
+		mlg_secret_add_url(ctx->argv[k]);
+	for (o = ctx->tool->opts; o && o->name; o++) {
+		if (o->type == MLG_OPT_STRING && *(const char **)o->dest)
+			mlg_secret_add_url(*(const char **)o->dest);
+		if (o->type != MLG_OPT_LIST)
+			continue;
+		l = o->dest;
+		for (i = 0; i < l->n; i++)
+			mlg_secret_add_url(l->items[i]);
+	}
+}
+
 int mlg_main(const struct mlg_tool *tool, int argc, char **argv)
 {
 	struct mlg_ctx ctx;
@@ -64,6 +87,7 @@ int mlg_main(const struct mlg_tool *tool, int argc, char **argv)
 		mlg_buf_release(&out);
 		return MLG_EXIT_USAGE;
 	}
+	mask_urls(&ctx);
 	mlg_log_init(tool->name, ctx.verbose, ctx.quiet);
 	mlg_report_init(&ctx.report, tool->name, MLG_VERSION);
 

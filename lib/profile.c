@@ -11,6 +11,7 @@
 #include "mlgate/file.h"
 #include "mlgate/numparse.h"
 #include "mlgate/profile.h"
+#include "mlgate/secret.h"
 #include "mlgate/stream.h"
 #include "mlgate/utf8.h"
 #include "mlgate/util.h"
@@ -264,9 +265,13 @@ void mlg_profile_reset(struct mlg_profile *p)
 
 void mlg_profile_add_source(struct mlg_profile *p, const char *src)
 {
+	char *s = mlg_strdup(src);
+
+	/* A saved profile is an artifact: no URL's credentials in it. */
+	mlg_secret_mask_str(s, strlen(s) + 1);
 	p->sources = mlg_realloc(p->sources,
 				 (p->nsources + 1) * sizeof(*p->sources));
-	p->sources[p->nsources++] = mlg_strdup(src);
+	p->sources[p->nsources++] = s;
 }
 
 /* 0 when no token has the length and first byte of <s, len>. */

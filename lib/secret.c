@@ -1,7 +1,9 @@
 /* secret.c - the registry of values masked in all output */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "mlgate/buf.h"
 #include "mlgate/error.h"
@@ -32,13 +34,72 @@ int mlg_secret_add(const char *value)
 
 		do {
 			nl = strchr(p, '\n');
-			printf("::add-mask::%.*s\n",
-			       (int)(nl ? (size_t)(nl - p) : strlen(p)), p);
+			fprintf(stderr, "::add-mask::%.*s\n",
+				(int)(nl ? (size_t)(nl - p) : strlen(p)), p);
 			p = nl ? nl + 1 : NULL;
 		} while (p && *p);
-		fflush(stdout);
+		fflush(stderr);
 	}
 	return 0;
+}
+
+/* Register <s, n> when it has `min` bytes or more. */
+static void add_span(const char *s, size_t n, size_t min)
+{
+	char *v = mlg_strndup(s, n);
+
+	if (n >= min && n >= MLG_SECRET_MIN)
+		mlg_secret_add(v);
+	free(v);
+}
+
+/* A query value shorter is no credential ("auth=true"), and masking it
+ * would garble every report. */
+#define QUERY_MIN 8
+
+/* Whether a query parameter named <s, n> holds a credential. */
+static int credential_name(const char *s, size_t n)
+{
+	static const char *const words[] = {
+		"sig",	"token",      "key",	 "secret",
+		"pass", "credential", "session", "auth",
+	};
+	char *name = mlg_strndup(s, n);
+	size_t i;
+	int hit = 0;
+
+	for (i = 0; i < n; i++)
+		name[i] = (char)tolower((unsigned char)name[i]);
+	for (i = 0; i < sizeof(words) / sizeof(*words) && !hit; i++)
+		hit = strstr(name, words[i]) != NULL;
+	free(name);
+	return hit;
+}
+
+void mlg_secret_add_url(const char *s)
+{
+	const char *p, *q, *end, *at, *colon, *eq;
+	size_t n;
+
+	if (strncasecmp(s, "http://", 7) && strncasecmp(s, "https://", 8))
+		return;
+	p = strstr(s, "://") + 3;
+	n = strcspn(p, "/?#");
+	/* The user info ends at the authority's last '@'. */
+	for (at = p + n; at > p && at[-1] != '@'; at--)
+		;
+	if (at > p && (colon = memchr(p, ':', (size_t)(at - 1 - p))))
+		add_span(colon + 1, (size_t)(at - 2 - colon), 0);
+	q = p + n + strcspn(p + n, "?#");
+	if (*q != '?')
+		return;
+	for (q++; *q && *q != '#'; q += *q == '&') {
+		end = q + strcspn(q, "&#");
+		eq = memchr(q, '=', (size_t)(end - q));
+		if (eq && credential_name(q, (size_t)(eq - q)))
+			add_span(eq + 1, (size_t)(end - eq - 1), QUERY_MIN);
+		q = end;
+	}
 }
 
 int mlg_secret_mask(struct mlg_buf *b)

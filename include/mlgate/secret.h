@@ -22,10 +22,23 @@ struct mlg_buf;
 
 /*
  * Register `value` (copied). Returns 0, or MLG_EINVALID when the value is
- * too short to mask. Prints "::add-mask::" when GITHUB_ACTIONS=true.
+ * too short to mask. Prints "::add-mask::" when GITHUB_ACTIONS=true, on
+ * stderr (the runner reads workflow commands there too), so that a gate
+ * whose stdout is data (infer's schema, "-o -") keeps it clean.
  * Not thread-safe: register secrets before starting threads.
  */
 int mlg_secret_add(const char *value);
+
+/*
+ * Register the credentials an http(s) URL `s` carries, as they are
+ * written in it: the password of its user info ("user:PASSWORD@host"),
+ * and the value of every query parameter whose name holds, in any case,
+ * sig, token, key, secret, pass, auth, credential or session (presigned
+ * URLs: X-Amz-Signature, X-Goog-Credential, an Azure SAS "sig") when
+ * it has 8 bytes or more ("auth=true" is no credential). A password too
+ * short to mask is left. Anything else is not a URL: nothing.
+ */
+void mlg_secret_add_url(const char *s);
 
 /* Mask every registered secret in `b`. 0 or MLG_ELIMIT. */
 int mlg_secret_mask(struct mlg_buf *b);

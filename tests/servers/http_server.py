@@ -22,7 +22,7 @@ Routes for any method (the request body, if any, is read first):
                      (429, 503...: text "busy"), every later one 200
 
 Routes (GET only):
-  /files/NAME        DIR/NAME with a Content-Length
+  /files/NAME        DIR/NAME with a Content-Length (a query is ignored)
   /gzipenc/NAME      the same, labelled Content-Encoding: gzip
   /nolen/NAME        the same, no Content-Length, ended by closing
   /halffile/NAME     Content-Length of NAME, half its bytes, then close
@@ -135,7 +135,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.any_method():
             pass
         elif p.startswith("/files/"):
-            body = self.file(p[7:])
+            # a presigned URL's query names no other file
+            body = self.file(p[7:].split("?")[0])
             if body is not None:
                 self.reply(200, body)
         elif p.startswith("/gzipenc/"):

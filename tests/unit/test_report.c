@@ -214,6 +214,48 @@ static void test_secrets_masked_everywhere(void)
 	mlg_report_release(&r);
 }
 
+/* What mlg_secret_add_url() registers of `url`: the masked URL. */
+static const char *url_masked(const char *url)
+{
+	static char out[256];
+
+	mlg_secret_clear();
+	mlg_secret_add_url(url);
+	snprintf(out, sizeof(out), "%s", url);
+	mlg_secret_mask_str(out, sizeof(out));
+	return out;
+}
+
+static void test_secrets_of_urls(void)
+{
+	T_EQ_STR(url_masked("https://bob:pw12@h/x"), "https://bob:***@h/x");
+	T_EQ_INT(mlg_secret_count(), 1);
+	T_EQ_STR(url_masked("HTTP://bob:pw12@h"), "HTTP://bob:***@h");
+	/* too short to mask; no password; not http(s) */
+	T_EQ_STR(url_masked("https://bob:pw1@h/x"), "https://bob:pw1@h/x");
+	T_EQ_STR(url_masked("https://bob@h/x"), "https://bob@h/x");
+	T_EQ_STR(url_masked("ftp://bob:pw12@h/x"), "ftp://bob:pw12@h/x");
+	T_EQ_INT(mlg_secret_count(), 0);
+	/* The user info ends at the last '@' of the authority; an '@' in
+	 * the path is not in it. */
+	T_EQ_STR(url_masked("http://a:b@cd@h/p"), "http://a:***@h/p");
+	T_EQ_STR(url_masked("http://h/a:bcde@f"), "http://h/a:bcde@f");
+	T_EQ_INT(mlg_secret_count(), 0);
+	/* Query values of credential names, of 8 bytes or more; not the
+	 * fragment. */
+	T_EQ_STR(url_masked("http://h/p?X-Amz-Date=20240101T000000Z&"
+			    "X-Amz-Signature=abcdef0123&auth=true&"
+			    "X-Goog-Credential=me%40x.iam#sig=fragment1"),
+		 "http://h/p?X-Amz-Date=20240101T000000Z&X-Amz-Signature=***&"
+		 "auth=true&X-Goog-Credential=***#sig=fragment1");
+	T_EQ_STR(url_masked("http://h?Token=abcdefgh&sv=2022-11-02&"
+			    "SIG=ABCDEFGHIJ"),
+		 "http://h?Token=***&sv=2022-11-02&SIG=***");
+	T_EQ_STR(url_masked("http://h?=abcdefghij&sig&key=&"),
+		 "http://h?=abcdefghij&sig&key=&");
+	mlg_secret_clear();
+}
+
 static void test_github_escaping(void)
 {
 	struct mlg_buf b = MLG_BUF_INIT;
@@ -380,7 +422,8 @@ static void test_format_value(void)
 MLG_TESTS(T(test_status_and_exit), T(test_unique_ids), T(test_many_ids),
 	  T(test_findings_capped_and_counted), T(test_text),
 	  T(test_text_controls), T(test_secrets_masked_everywhere),
-	  T(test_github_escaping), T(test_github_quota), T(test_xml_escape),
-	  T(test_markdown), T(test_markdown_text_stays_text),
-	  T(test_markdown_findings_summary), T(test_table_ids_unique),
-	  T(test_json_nonfinite_and_utf8), T(test_format_value))
+	  T(test_secrets_of_urls), T(test_github_escaping),
+	  T(test_github_quota), T(test_xml_escape), T(test_markdown),
+	  T(test_markdown_text_stays_text), T(test_markdown_findings_summary),
+	  T(test_table_ids_unique), T(test_json_nonfinite_and_utf8),
+	  T(test_format_value))
