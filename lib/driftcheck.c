@@ -204,20 +204,23 @@ int mlg_driftcheck_reference(struct mlg_profile *out, const char *src,
 {
 	/* A reference that is JSON but no profile gets the loader's
 	 * message ("not a saved profile"), unless it is read as JSON Lines. */
-	int rc = mlg_profile_open(out, src, o->timeout_s, o->jsonl);
+	struct mlg_profile_opts po = *o;
+	int rc = mlg_profile_open(out, src, o->timeout_s, o->jsonl, &po.stream);
 
 	if (rc != 1)
 		return rc;
 	/* Without a schema JSON Lines cannot be profiled, while a profile
 	 * saved from its validation pass can. */
-	if (o->jsonl && !o->schema)
+	if (o->jsonl && !o->schema) {
+		mlg_stream_close(po.stream);
 		return mlg_error_set(
 			MLG_EINVALID,
 			"'%s' is JSON Lines, which needs a schema: "
 			"save its profile with --schema FILE "
 			"--profile FILE and give that",
 			src);
-	return mlg_profile_read(out, src, o);
+	}
+	return mlg_profile_read(out, src, &po);
 }
 
 /* ---- comparing ---- */

@@ -317,12 +317,12 @@ int mlg_dvcmd_write_profile(const char *path, const struct mlg_profile *p)
 }
 
 /* A saved profile as an input: the merge of shard profiles, say. With
- * `data`, 1 where `src` is data instead (mlg_profile_open()), so that a
- * source is opened once to be told. */
+ * `data`, 1 where `src` is data instead, with *data open for its reader
+ * (mlg_profile_open()), so that a source is opened once. */
 static int load_input(struct mlg_profile *out, const char *src,
-		      const struct mlg_dvcmd_opts *o, int data)
+		      const struct mlg_dvcmd_opts *o, struct mlg_stream **data)
 {
-	int rc = data ? mlg_profile_open(out, src, o->timeout_s, 1)
+	int rc = data ? mlg_profile_open(out, src, o->timeout_s, 1, data)
 		      : mlg_profile_load(out, src, o->timeout_s);
 
 	/* A missing input of the pipeline: exit 3, as data. */
@@ -346,20 +346,25 @@ static unsigned threads_of(const struct mlg_dvcmd_opts *o)
 	return o->threads ? (unsigned)o->threads : (unsigned)mlg_ncpu(8);
 }
 
+/* Profile `src`, open in po->stream or not, which is taken over. */
 static int read_input(struct mlg_profile *out, struct mlg_profile_opts *po,
 		      const struct mlg_dvcmd_opts *o, const char *src)
 {
-	int rc;
+	int rc = mlg_dvcmd_dialect(&po->dialect, &po->jsonl, o, src);
 
-	if ((rc = mlg_dvcmd_dialect(&po->dialect, &po->jsonl, o, src)))
+	if (!rc && po->jsonl && !po->schema)
+		rc = mlg_error_set(MLG_EINVALID,
+				   "cannot profile '%s' without a schema: "
+				   "JSON Lines needs one (profile --schema "
+				   "FILE; infer reads CSV and TSV only)",
+				   src);
+	if (rc) {
+		mlg_stream_close(po->stream);
+		po->stream = NULL;
 		return rc;
-	if (po->jsonl && !po->schema)
-		return mlg_error_set(MLG_EINVALID,
-				     "cannot profile '%s' without a schema: "
-				     "JSON Lines needs one (profile --schema "
-				     "FILE; infer reads CSV and TSV only)",
-				     src);
+	}
 	rc = mlg_profile_read(out, src, po);
+	po->stream = NULL;
 	return rc == MLG_ENOTFOUND ? MLG_EIO : rc;
 }
 
@@ -431,7 +436,7 @@ int mlg_dvcmd_profile_inputs(struct mlg_profile *out, struct mlg_report *r,
 
 			po.shard = (k - 1 + m - (unsigned)i % m) % m + 1;
 		}
-		saved = !(rc = load_input(&p, src, o, 1));
+		saved = !(rc = load_input(&p, src, o, &po.stream));
 		if (rc == 1)
 			rc = read_input(&p, &po, o, src);
 		if (rc)
@@ -500,7 +505,7 @@ int mlg_dvcmd_merge(struct mlg_report *r, int n, char *const *paths,
 	int i, rc = mlg_dvcmd_check_opts(o);
 
 	for (i = 0; i < n && !rc; i++) {
-		if ((rc = load_input(&p, paths[i], o, 0)))
+		if ((rc = load_input(&p, paths[i], o, NULL)))
 			break;
 		rc = merge_input(&all, &from, &p, paths[0], paths[i]);
 	}

@@ -1365,11 +1365,12 @@ int mlg_profile_sniff(int *out, const char *src, long timeout_s)
 /*
  * Open `src` once and tell it by its first bytes: a saved profile is
  * read on into `out` (0); what may be data, as `data` allows (0 none, 1
- * what is not JSON, 2 JSON too), is left unread past them (1); the rest
- * is refused. A dataset given by mistake is not read whole.
+ * what is not JSON, 2 JSON too), is handed back in *rest, at its start,
+ * for its reader (1); the rest is refused. A dataset given by mistake
+ * is not read whole.
  */
 static int take(struct mlg_profile *out, const char *src, long timeout_s,
-		int data)
+		int data, struct mlg_stream **rest)
 {
 	struct mlg_buf b = MLG_BUF_INIT;
 	struct mlg_stream *s = NULL;
@@ -1379,14 +1380,18 @@ static int take(struct mlg_profile *out, const char *src, long timeout_s,
 	memset(out, 0, sizeof(*out));
 	if (!(rc = peek(&s, &b, src, timeout_s)))
 		kind = scan_header((const unsigned char *)b.ptr, b.len);
-	if (!rc && kind != 1)
-		rc = data > (kind < 0)
-			     ? 1
-			     : mlg_error_set(MLG_EINVALID,
-					     "'%s' is not a saved profile: it "
-					     "does not start with "
-					     "{\"profile_version\": ...",
-					     mlg_stream_name(s));
+	/* kind 0 is data when data is 1 or 2; JSON (-1) when 2 */
+	if (!rc && kind != 1 && data > (kind ? 1 : 0)) {
+		mlg_stream_unread(s, b.ptr, b.len);
+		*rest = s;
+		s = NULL;
+		rc = 1;
+	} else if (!rc && kind != 1)
+		rc = mlg_error_set(MLG_EINVALID,
+				   "'%s' is not a saved profile: it "
+				   "does not start with "
+				   "{\"profile_version\": ...",
+				   mlg_stream_name(s));
 	if (!rc)
 		rc = read_upto(s, &b, SIZE_MAX);
 	if (!rc && !(rc = mlg_json_parse_buf(&doc, mlg_stream_name(s), &b))) {
@@ -1400,17 +1405,18 @@ static int take(struct mlg_profile *out, const char *src, long timeout_s,
 
 int mlg_profile_load(struct mlg_profile *out, const char *src, long timeout_s)
 {
-	return take(out, src, timeout_s, 0);
+	return take(out, src, timeout_s, 0, NULL);
 }
 
 int mlg_profile_open(struct mlg_profile *out, const char *src, long timeout_s,
-		     int jsonl)
+		     int jsonl, struct mlg_stream **data)
 {
+	*data = NULL;
 	if (!sniffable(src)) {
 		memset(out, 0, sizeof(*out));
 		return 1;
 	}
-	return take(out, src, timeout_s, jsonl ? 2 : 1);
+	return take(out, src, timeout_s, jsonl ? 2 : 1, data);
 }
 
 /* ---- one pass over a file ---- */
@@ -1656,7 +1662,7 @@ static int reader_open(struct reader *r)
 	r->ty.s = o->schema;
 	if (o->schema && (rc = mlg_cast_ctx_init(&r->ty.cx, o->schema)))
 		return rc;
-	if ((rc = mlg_stream_open(&r->st, ps->src, &so)) ||
+	if ((!r->st && (rc = mlg_stream_open(&r->st, ps->src, &so))) ||
 	    (rc = mlg_csv_reader_init(&r->rd, &o->dialect, stream_read, r->st,
 				      0)))
 		return rc;
@@ -1928,11 +1934,13 @@ int mlg_profile_read(struct mlg_profile *out, const char *src,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (o->jsonl && !o->schema)
+	if (o->jsonl && !o->schema) {
+		mlg_stream_close(o->stream);
 		return mlg_error_set(MLG_EINVALID,
 				     "cannot profile '%s' without a schema: "
 				     "JSON Lines needs one",
 				     src);
+	}
 	/* Only a file can be read by several threads: standard input,
 	 * URLs, pipes and devices are read once. */
 	if (!strcmp(src, "-") || !mlg_file_is_regular(src))
@@ -1950,6 +1958,7 @@ int mlg_profile_read(struct mlg_profile *out, const char *src,
 		rs[t].t = t;
 		rs[t].ty.cell = (struct mlg_buf)MLG_BUF_INIT;
 	}
+	rs[0].st = o->stream;
 	if ((rc = reader_open(&rs[0])))
 		goto done;
 	for (; started < nt; started++)

@@ -47,6 +47,9 @@ struct mlg_stream {
 	int multi;
 	uint32_t crc;
 	unsigned char tail[8];
+	/* bytes put back (mlg_stream_unread()): back[bpos, blen) */
+	char *back;
+	size_t bpos, blen;
 };
 
 static const struct magic {
@@ -415,6 +418,13 @@ ssize_t mlg_stream_read(struct mlg_stream *s, void *buf, size_t n)
 		return 0;
 	if (n > READ_MAX)
 		n = READ_MAX;
+	if (s->bpos < s->blen) {
+		r = (ssize_t)(n < s->blen - s->bpos ? n : s->blen - s->bpos);
+		memcpy(buf, s->back + s->bpos, (size_t)r);
+		s->bpos += (size_t)r;
+		s->offset += (uint64_t)r;
+		return r;
+	}
 	if (s->max && s->offset >= s->max) {
 		/* exactly max_bytes is fine: look for one byte more */
 		r = pull(s, &c, 1);
@@ -436,6 +446,18 @@ done:
 		s->errmsg = mlg_strdup(mlg_error_message());
 	}
 	return r;
+}
+
+void mlg_stream_unread(struct mlg_stream *s, const void *buf, size_t n)
+{
+	if (s->bpos < s->blen || n > s->offset)
+		MLG_BUG("unread past the start, or twice");
+	free(s->back);
+	s->back = mlg_malloc(n ? n : 1);
+	memcpy(s->back, buf, n);
+	s->bpos = 0;
+	s->blen = n;
+	s->offset -= n;
 }
 
 uint64_t mlg_stream_offset(const struct mlg_stream *s)
@@ -474,6 +496,7 @@ void mlg_stream_close(struct mlg_stream *s)
 		close(s->fd);
 	free(s->errmsg);
 	free(s->blk);
+	free(s->back);
 	free(s->name);
 	free(s);
 }

@@ -1718,7 +1718,7 @@ int mlg_validate(struct mlg_validate_result *r, const char *src,
 	size_t nf = s->nfields, ncounts = MLG_VE_COUNT * (nf + 1), i;
 	struct mlg_stream_opts so = {1, o->timeout_s, 0};
 	int nthreads = o->threads > 1 ? o->threads : 1;
-	struct mlg_stream *st = NULL;
+	struct mlg_stream *st = o->stream;
 	struct mlg_csv_reader rd;
 	struct plan p = {0};
 	struct run u = {0};
@@ -1773,7 +1773,7 @@ int mlg_validate(struct mlg_validate_result *r, const char *src,
 		if ((rc = mlg_cast_ctx_init(&pl.w[i].cast, s)))
 			goto done;
 	}
-	if ((rc = mlg_stream_open(&st, src, &so)))
+	if (!st && (rc = mlg_stream_open(&st, src, &so)))
 		goto done;
 	u.st = st;
 	if ((rc = mlg_csv_reader_init(&rd, &o->dialect, stream_read, st,

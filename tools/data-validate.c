@@ -288,6 +288,27 @@ static int run_drift(struct mlg_ctx *ctx)
 	return rc;
 }
 
+/* Open `src` to validate it, told from a saved profile, which holds no
+ * rows to validate (drift on it needs none), in one opening: a URL is
+ * fetched once. */
+static int open_data(struct mlg_stream **out, const char *src)
+{
+	struct mlg_profile p;
+	int rc = mlg_profile_open(&p, src, dv.timeout_s, 1, out);
+
+	if (rc == 1)
+		return 0;
+	if (!rc) {
+		mlg_profile_release(&p);
+		return mlg_error_set(MLG_EINVALID,
+				     "'%s' is a saved profile: it has no "
+				     "rows to validate; without --schema, "
+				     "--reference checks drift on it",
+				     src);
+	}
+	return rc;
+}
+
 static int run(struct mlg_ctx *ctx)
 {
 	struct mlg_validate_opts o = {0};
@@ -297,7 +318,7 @@ static int run(struct mlg_ctx *ctx)
 	struct mlg_driftcheck dc = {0};
 	double now = mlg_now();
 	json_t *errors;
-	int i, rc, saved, valid = 1;
+	int i, rc, valid = 1;
 
 	/* Limits with no reference to hold to: a forgotten --reference
 	 * would let the gate pass on a drift it was set up to catch. */
@@ -328,18 +349,6 @@ static int run(struct mlg_ctx *ctx)
 		mlg_report_set_prop(&ctx->report, "drift_config", drift_cfg);
 	if (!schema_path)
 		return run_drift(ctx);
-	/* A profile holds no rows to validate; drift on it needs none.
-	 * Local files only: a URL is not fetched twice to be validated.
-	 * One that cannot be read is validation's to report. */
-	for (i = 0; i < ctx->argc; i++)
-		if (!mlg_stream_is_url(ctx->argv[i]) &&
-		    !mlg_profile_sniff(&saved, ctx->argv[i], 0) && saved == 1)
-			return mlg_error_set(MLG_EINVALID,
-					     "'%s' is a saved profile: it has "
-					     "no rows to validate; without "
-					     "--schema, --reference checks "
-					     "drift on it",
-					     ctx->argv[i]);
 	if ((invalid_rows || valid_rows) && ctx->argc > 1)
 		return mlg_error_set(MLG_EINVALID,
 				     "--invalid-rows and --valid-rows take "
@@ -375,7 +384,7 @@ static int run(struct mlg_ctx *ctx)
 						&schema, &dv)
 		      : 0;
 	for (i = 0; !rc && i < ctx->argc; i++) {
-		struct mlg_validate_result v;
+		struct mlg_validate_result v = {0};
 
 		if ((rc = mlg_dvcmd_dialect(&o.dialect, &o.jsonl, &dv,
 					    ctx->argv[i])))
@@ -384,7 +393,9 @@ static int run(struct mlg_ctx *ctx)
 		    (rc = mlg_dscheck_prepare(checks, &o.dialect,
 					      o.unique_memory)))
 			break;
-		rc = mlg_validate(&v, ctx->argv[i], &o);
+		if (!(rc = open_data(&o.stream, ctx->argv[i])))
+			rc = mlg_validate(&v, ctx->argv[i], &o);
+		o.stream = NULL;
 		/* A dataset that is not there is an I/O failure of the
 		 * pipeline (exit 3), not a usage error. */
 		if (rc == MLG_ENOTFOUND)

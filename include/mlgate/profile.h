@@ -55,6 +55,7 @@
 #include "mlgate/schema.h"
 #include "mlgate/sketch.h"
 #include "mlgate/stats.h"
+#include "mlgate/stream.h"
 
 #define MLG_PROFILE_VERSION 3
 /* Frequent-value counters kept per column, and how many are shown. */
@@ -298,13 +299,15 @@ int mlg_profile_load(struct mlg_profile *out, const char *src, long timeout_s);
  * mlg_profile_load() of `src` where it holds a saved profile (0), told
  * from data with one opening, as mlg_profile_sniff() tells it: 1, with
  * `out` empty, for what may be data (not JSON; JSON too when `jsonl`;
- * and, unread, "-", pipes and devices), to be read again as a dataset;
- * JSON that is no profile without `jsonl` is refused as
+ * and, unread, "-", pipes and devices), with *data the source open at
+ * its start (NULL for those unread), for its reader to take over
+ * (mlg_profile_opts, mlg_validate_opts: `stream`), so that a URL is
+ * fetched once; JSON that is no profile without `jsonl` is refused as
  * mlg_profile_load() refuses it. Negative codes are mlg_profile_load()'s
  * errors: a source that cannot be read is not to be read again.
  */
 int mlg_profile_open(struct mlg_profile *out, const char *src, long timeout_s,
-		     int jsonl);
+		     int jsonl, struct mlg_stream **data);
 
 /* How mlg_profile_read() reads its input. */
 struct mlg_profile_opts {
@@ -319,6 +322,10 @@ struct mlg_profile_opts {
 	/* JSON Lines (needs a schema): the dialect reads each line whole,
 	 * as mlg_dvcmd_dialect() sets it up, and there is no header. */
 	int jsonl;
+	/* `src` already open at its start (mlg_profile_open() read it to
+	 * tell it), or NULL: taken over by mlg_profile_read(), closed
+	 * whatever it returns; its first reader reads it. */
+	struct mlg_stream *stream;
 };
 #define MLG_PROFILE_CHUNK_ROWS 10000
 

@@ -86,6 +86,16 @@ int mlg_stream_is_url(const char *src);
  */
 ssize_t mlg_stream_read(struct mlg_stream *s, void *buf, size_t n);
 
+/*
+ * Put back the `n` bytes `buf` holds, the last ones read (n at most the
+ * offset, and nothing put back still unread): the next reads deliver
+ * them again, and the offset goes back by n. So a source whose first
+ * bytes were read to tell what it is (a saved profile or data) is read
+ * on by its reader without a second opening: for a URL, no second
+ * request.
+ */
+void mlg_stream_unread(struct mlg_stream *s, const void *buf, size_t n);
+
 /* Bytes delivered by mlg_stream_read() so far. */
 uint64_t mlg_stream_offset(const struct mlg_stream *s);
 

@@ -106,6 +106,10 @@ struct mlg_validate_opts {
 	size_t chunk_size;
 	/* A record of more bytes is an error (0: MLG_CSV_MAX_RECORD). */
 	size_t max_record;
+	/* `src` already open at its start (mlg_profile_open() read it to
+	 * tell it from a saved profile), or NULL: taken over, closed by
+	 * mlg_validate() whatever it returns. */
+	struct mlg_stream *stream;
 };
 
 #define MLG_VALIDATE_LIMIT_ERRORS  1000

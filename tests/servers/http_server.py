@@ -23,6 +23,8 @@ Routes for any method (the request body, if any, is read first):
 
 Routes (GET only):
   /files/NAME        DIR/NAME with a Content-Length (a query is ignored)
+  /once/KEY/NAME      DIR/NAME the first time with this KEY, then 410
+                     Gone: a source fetched twice fails
   /gzipenc/NAME      the same, labelled Content-Encoding: gzip
   /nolen/NAME        the same, no Content-Length, ended by closing
   /halffile/NAME     Content-Length of NAME, half its bytes, then close
@@ -138,6 +140,16 @@ class Handler(BaseHTTPRequestHandler):
             # a presigned URL's query names no other file
             body = self.file(p[7:].split("?")[0])
             if body is not None:
+                self.reply(200, body)
+        elif p.startswith("/once/"):
+            key, name = p[6:].split("/", 1)
+            with STALLED_LOCK:
+                first = ("once", key) not in STALLED
+                STALLED.add(("once", key))
+            body = self.file(name) if first else None
+            if not first:
+                self.reply(410, b"fetched before\n", "text/plain")
+            elif body is not None:
                 self.reply(200, body)
         elif p.startswith("/gzipenc/"):
             body = self.file(p[9:])

@@ -1660,8 +1660,9 @@ static void test_sniff_and_load(void)
 	const char *path = t_write("k.csv", "x,c\n1,a\n2,b\n");
 	struct mlg_profile_opts o = popts(0, 0);
 	struct mlg_profile p, q;
+	struct mlg_stream *st;
 	size_t pad = (size_t)65 << 20, len;
-	char *text, *big;
+	char *text, *big, buf[16];
 	int s = 9;
 
 	T_EQ_INT(mlg_profile_sniff(&s, path, 0), 0);
@@ -1708,16 +1709,29 @@ static void test_sniff_and_load(void)
 		 MLG_EIO);
 	T_EQ_INT(s, 0);
 	T_EQ_INT(mlg_profile_load(&q, "/nonexistent/k.json", 0), MLG_ENOTFOUND);
-	/* Told and loaded in one opening: data is left for its reader. */
-	T_EQ_INT(mlg_profile_open(&q, "k.json", 0, 0), 1); /* no such file */
-	T_EQ_INT(mlg_profile_open(&q, t_write("k.csv", "x\n1\n"), 0, 0), 1);
-	T_EQ_INT(mlg_profile_open(&q, "-", 0, 0), 1);
-	T_EQ_INT(mlg_profile_open(&q, t_write("k.jsonl", "{\"x\": 1}\n"), 0, 1),
+	/* Told and loaded in one opening: data is handed to its reader
+	 * open at its start; what is not read (stdin, a missing file) is
+	 * left for the reader to open. */
+	T_EQ_INT(mlg_profile_open(&q, "k.json", 0, 0, &st), 1); /* missing */
+	T_ASSERT(!st);
+	T_EQ_INT(mlg_profile_open(&q, t_write("k.csv", "x\n1\n"), 0, 0, &st),
 		 1);
-	T_EQ_INT(mlg_profile_open(&q, t_write("k.jsonl", "{\"x\": 1}\n"), 0, 0),
+	T_EQ_INT(mlg_stream_read(st, buf, sizeof(buf)), 4);
+	T_EQ_INT(memcmp(buf, "x\n1\n", 4), 0);
+	mlg_stream_close(st);
+	T_EQ_INT(mlg_profile_open(&q, "-", 0, 0, &st), 1);
+	T_ASSERT(!st);
+	T_EQ_INT(mlg_profile_open(&q, t_write("k.jsonl", "{\"x\": 1}\n"), 0, 1,
+				  &st),
+		 1);
+	mlg_stream_close(st);
+	T_EQ_INT(mlg_profile_open(&q, t_write("k.jsonl", "{\"x\": 1}\n"), 0, 0,
+				  &st),
 		 MLG_EINVALID);
+	T_ASSERT(!st);
 	T_CONTAINS(mlg_error_message(), "k.jsonl' is not a saved profile");
-	T_EQ_INT(mlg_profile_open(&q, t_write("k.json", text), 0, 0), 0);
+	T_EQ_INT(mlg_profile_open(&q, t_write("k.json", text), 0, 0, &st), 0);
+	T_ASSERT(!st);
 	same_exact(&p, &q);
 	mlg_profile_release(&q);
 	big = mlg_malloc(len + pad);

@@ -525,6 +525,47 @@ static void test_gzip_corrupt_stored(void)
 	mlg_buf_release(&b);
 }
 
+/* Bytes read to tell a source are put back: a gzip file read whole after
+ * a peek gives the sample, offsets counted once. */
+static void test_unread(void)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_stream *s;
+	char head[70000];
+	size_t got;
+	ssize_t r = 1;
+
+	make_sample();
+	need("gzip");
+	sh("gzip -n -c data.bin > peek.gz");
+	s = open_ok(tmp("peek.gz"), NULL);
+	for (got = 0; got < sizeof(head) && r > 0; got += (size_t)r)
+		r = mlg_stream_read(s, head + got,
+				    got ? sizeof(head) - got : 5);
+	T_EQ_INT(got, sizeof(head));
+	mlg_stream_unread(s, head, sizeof(head));
+	T_EQ_INT(mlg_stream_offset(s), 0);
+	/* a short read drains the bytes put back first */
+	T_EQ_INT(mlg_stream_read(s, head, 3), 3);
+	T_ASSERT(!memcmp(head, sample(), 3));
+	T_EQ_INT(mlg_stream_offset(s), 3);
+	mlg_buf_add(&b, head, 3);
+	T_EQ_INT(read_all(s, &b), SAMPLE_LEN - 3);
+	T_EQ_INT(b.len, SAMPLE_LEN);
+	T_ASSERT(!memcmp(b.ptr, sample(), SAMPLE_LEN));
+	T_EQ_INT(mlg_stream_offset(s), SAMPLE_LEN);
+	mlg_stream_close(s);
+	/* put back before the end is read: nothing lost either side */
+	s = open_ok(tmp("data.bin"), NULL);
+	T_EQ_INT(mlg_stream_read(s, head, 10), 10);
+	mlg_stream_unread(s, head, 10);
+	mlg_buf_reset(&b);
+	T_EQ_INT(read_all(s, &b), SAMPLE_LEN);
+	T_ASSERT(!memcmp(b.ptr, sample(), SAMPLE_LEN));
+	mlg_stream_close(s);
+	mlg_buf_release(&b);
+}
+
 static void test_max_bytes(void)
 {
 	struct mlg_stream_opts o = {.decompress = 1, .max_bytes = 1000};
@@ -723,8 +764,8 @@ static void test_url_errors(void)
 	mlg_buf_release(&b);
 }
 
-MLG_TESTS(T(test_plain), T(test_gzip), T(test_zstd), T(test_xz), T(test_bzip2),
-	  T(test_decompress_off), T(test_large_reads_direct),
+MLG_TESTS(T(test_unread), T(test_plain), T(test_gzip), T(test_zstd), T(test_xz),
+	  T(test_bzip2), T(test_decompress_off), T(test_large_reads_direct),
 	  T(test_concatenated), T(test_one_layer_only), T(test_empty),
 	  T(test_not_compressed), T(test_truncated), T(test_truncated_at_open),
 	  T(test_gzip_trailer_checked), T(test_gzip_corrupt_stored),
