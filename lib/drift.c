@@ -885,6 +885,26 @@ int mlg_drift_js_topk(struct mlg_drift_result *out, const struct mlg_topk *ref,
 	return on_topk(out, mlg_drift_js, ref, cur);
 }
 
+int mlg_drift_missing(struct mlg_drift_result *out, uint64_t ref_missing,
+		      uint64_t ref_rows, uint64_t cur_missing,
+		      uint64_t cur_rows)
+{
+	init_result(out, MLG_DRIFT_MISSING);
+	if (!ref_rows || !cur_rows)
+		return mlg_error_set(MLG_EINVALID, "the %s has no rows",
+				     ref_rows ? "current data" : "reference");
+	if (ref_missing > ref_rows || cur_missing > cur_rows)
+		return mlg_error_set(MLG_EINVALID,
+				     "more missing cells than rows");
+	out->share_ref = (double)ref_missing / (double)ref_rows;
+	out->share_cur = (double)cur_missing / (double)cur_rows;
+	out->value = fabs(out->share_cur - out->share_ref);
+	out->low = out->value;
+	out->n_ref = ref_rows;
+	out->n_cur = cur_rows;
+	return 0;
+}
+
 void mlg_drift_limits_default(struct mlg_drift_limits *out,
 			      enum mlg_drift_method method)
 {
@@ -900,6 +920,10 @@ void mlg_drift_limits_default(struct mlg_drift_limits *out,
 		break;
 	case MLG_DRIFT_LINF:
 		out->warn = out->fail = 0.01;
+		break;
+	case MLG_DRIFT_MISSING:
+		out->warn = 0.05;
+		out->fail = 0.1;
 		break;
 	case MLG_DRIFT_WASSERSTEIN:
 	case MLG_DRIFT_JS:
@@ -946,8 +970,8 @@ enum mlg_drift_level mlg_drift_judge(const struct mlg_drift_result *r,
 
 const char *mlg_drift_method_name(enum mlg_drift_method method)
 {
-	static const char *const names[] = {"psi",   "ks",   "wasserstein",
-					    "chisq", "linf", "js"};
+	static const char *const names[] = {
+		"psi", "ks", "wasserstein", "chisq", "linf", "js", "missing"};
 
 	if ((unsigned)method < MLG_ARRAY_SIZE(names))
 		return names[method];

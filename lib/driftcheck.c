@@ -17,7 +17,7 @@
 /* Config keys, indexed by enum mlg_drift_method. The p-valued ones say
  * so: their limits work the other way round. */
 static const char *const keys[MLG_DRIFTCHECK_NSTATS] = {
-	"psi", "ks_p", "wasserstein", "chisq_p", "linf", "js"};
+	"psi", "ks_p", "wasserstein", "chisq_p", "linf", "js", "missing"};
 
 static int p_valued(enum mlg_drift_method m)
 {
@@ -44,8 +44,9 @@ void mlg_driftcheck_config_release(struct mlg_driftcheck_config *c)
 	memset(c, 0, sizeof(*c));
 }
 
+/* A limit of 0 to 1 for a p-value or a share, else 0 to 1e6. */
 static int get_limit(const struct mlg_json_doc *doc, json_t *o, const char *ptr,
-		     const char *key, int p, int *set, double *out)
+		     const char *key, int unit, int *set, double *out)
 {
 	struct mlg_buf at = MLG_BUF_INIT;
 	double x = NAN;
@@ -55,13 +56,13 @@ static int get_limit(const struct mlg_json_doc *doc, json_t *o, const char *ptr,
 	if ((rc = mlg_json_get_num(doc, o, ptr, key, 0, &x)) || x != x)
 		return rc;
 	*set = 1;
-	if (!isfinite(x) || x < 0 || x > (p ? 1 : 1e6)) {
+	if (!isfinite(x) || x < 0 || x > (unit ? 1 : 1e6)) {
 		mlg_buf_adds(&at, ptr);
 		mlg_json_pointer_append(&at, key);
 		rc = mlg_json_error(doc, at.ptr,
 				    "limit must be a finite number from 0 to "
 				    "%s, got %g",
-				    p ? "1" : "1e6", x);
+				    unit ? "1" : "1e6", x);
 		mlg_buf_release(&at);
 		return rc;
 	}
@@ -77,12 +78,12 @@ static int parse_limits(struct mlg_drift_limits *lim,
 			const char *ptr, enum mlg_drift_method m)
 {
 	static const char *const allowed[] = {"warn", "fail", NULL};
-	int p = p_valued(m), sw, sf, rc;
+	int p = p_valued(m), unit = p || m == MLG_DRIFT_MISSING, sw, sf, rc;
 	double w = lim->warn, f = lim->fail;
 
 	if ((rc = mlg_json_check_keys(doc, o, ptr, allowed)) ||
-	    (rc = get_limit(doc, o, ptr, "warn", p, &sw, &w)) ||
-	    (rc = get_limit(doc, o, ptr, "fail", p, &sf, &f)))
+	    (rc = get_limit(doc, o, ptr, "warn", unit, &sw, &w)) ||
+	    (rc = get_limit(doc, o, ptr, "fail", unit, &sf, &f)))
 		return rc;
 	if (p ? w < f : w > f) {
 		if (sw && sf)
@@ -104,8 +105,9 @@ static int parse_stats(struct mlg_drift_limits *lim,
 		       const struct mlg_json_doc *doc, json_t *o,
 		       const char *ptr)
 {
-	static const char *const allowed[] = {
-		"psi", "ks_p", "wasserstein", "chisq_p", "linf", "js", NULL};
+	static const char *const allowed[] = {"psi",	 "ks_p", "wasserstein",
+					      "chisq_p", "linf", "js",
+					      "missing", NULL};
 	struct mlg_buf at = MLG_BUF_INIT;
 	int m, rc;
 
@@ -402,9 +404,15 @@ static enum mlg_drift_level add_stat(struct mlg_report *r, struct mlg_table *t,
 			mlg_buf_addf(&msg, " +/- %s (sketch)",
 				     fmt(x, res->err));
 		mlg_buf_addch(&msg, ')');
-	} else if (m == MLG_DRIFT_CHISQ)
+	} else if (m == MLG_DRIFT_CHISQ) {
 		mlg_buf_addf(&msg, " (chi2 %s, dof %g)", fmt(x, res->value),
 			     res->dof);
+	} else if (m == MLG_DRIFT_MISSING) {
+		mlg_buf_addf(&msg, " (%s%% of the rows missing",
+			     fmt(x, res->share_cur * 100));
+		mlg_buf_addf(&msg, ", %s%% in the reference)",
+			     fmt(x, res->share_ref * 100));
+	}
 	mlg_buf_addf(&id, "drift:%s:%s", column, mlg_drift_method_name(m));
 	c = mlg_report_add_check(r, id.ptr, level_status[lv], "%s", msg.ptr);
 	mlg_check_set_value(c, s, NULL);
@@ -518,15 +526,27 @@ static void emptied(struct mlg_report *r, struct mlg_table *t,
 	free(msg);
 }
 
+/* The cells of `c` missing from the rows of `p`; a loaded profile may
+ * hold more values than rows, which no pass makes. */
+static uint64_t missing_cells(const struct mlg_profile *p,
+			      const struct mlg_profile_col *c)
+{
+	uint64_t v = mlg_profile_col_values(c);
+
+	return v < p->rows ? p->rows - v : 0;
+}
+
 /* Compare one column present on both sides; its worst level in *lv, or
  * -1 when nothing was compared. */
 static int compare(struct mlg_report *r, struct mlg_table *t,
 		   const struct mlg_driftcheck_config *cfg,
+		   const struct mlg_profile *pa,
 		   const struct mlg_profile_col *a,
+		   const struct mlg_profile *pb,
 		   const struct mlg_profile_col *b, int *lv)
 {
 	enum kind k = kind_of(type_of(a));
-	struct mlg_drift_result res[3];
+	struct mlg_drift_result res[3], miss;
 	enum mlg_drift_method ms[3];
 	struct mlg_buf dist = MLG_BUF_INIT;
 	int rc = 0, i, l;
@@ -556,9 +576,16 @@ static int compare(struct mlg_report *r, struct mlg_table *t,
 		skip(r, a->name, "not compared: the type changed");
 		return 0;
 	}
+	/* Every cell of a row that lacks one is missing, as in a blank
+	 * row: each side's rows less its values. A side of no rows has no
+	 * share (a loaded profile may hold such). */
+	if (pa->rows && pb->rows &&
+	    (rc = mlg_drift_missing(&miss, missing_cells(pa, a), pa->rows,
+				    missing_cells(pb, b), pb->rows)))
+		goto done;
 	if (k == OTHER) {
-		skip(r, a->name, "no drift statistic for this type");
-		return 0;
+		skip(r, a->name, "no distribution statistic for this type");
+		goto missing;
 	}
 	if (k == NUMERIC) {
 		/* Numbers in the reference and only NaN, infinities or
@@ -580,7 +607,7 @@ static int compare(struct mlg_report *r, struct mlg_table *t,
 		}
 		if (!a->kll.n || !b->kll.n) {
 			skip(r, a->name, "no numeric values to compare");
-			return 0;
+			goto missing;
 		}
 		ms[0] = MLG_DRIFT_PSI;
 		ms[1] = MLG_DRIFT_KS;
@@ -595,7 +622,7 @@ static int compare(struct mlg_report *r, struct mlg_table *t,
 	} else {
 		if (!a->topk.n || !b->topk.n) {
 			skip(r, a->name, "no values to compare");
-			return 0;
+			goto missing;
 		}
 		/* A summary that purged has dropped values: its shares, and
 		 * so the verdicts, would be guesses. */
@@ -606,7 +633,7 @@ static int compare(struct mlg_report *r, struct mlg_table *t,
 				 mlg_topk_exact(&a->topk) ? "current"
 							  : "reference");
 			skip(r, a->name, msg);
-			return 0;
+			goto missing;
 		}
 		ms[0] = MLG_DRIFT_CHISQ;
 		ms[1] = MLG_DRIFT_LINF;
@@ -626,6 +653,18 @@ static int compare(struct mlg_report *r, struct mlg_table *t,
 	}
 	if (k == CATEGORICAL)
 		categories(r, t, a->name, &a->topk, &b->topk);
+missing:
+	if (!pa->rows || !pb->rows)
+		goto done;
+	/* the two shares in the distribution cell: "2% \u2192 20%" */
+	mlg_buf_reset(&dist);
+	mlg_buf_addf(&dist, "%s%%", fmt(msg, miss.share_ref * 100));
+	mlg_buf_addf(&dist, " \u2192 %s%%", fmt(msg, miss.share_cur * 100));
+	l = add_stat(r, t, a->name, &miss,
+		     mlg_driftcheck_limits(cfg, a->name, MLG_DRIFT_MISSING),
+		     dist.ptr);
+	if (l > *lv)
+		*lv = l;
 done:
 	mlg_buf_release(&dist);
 	if (rc)
@@ -716,7 +755,7 @@ int mlg_driftcheck_report(struct mlg_report *r, const struct mlg_profile *ref,
 			snprintf(what, sizeof(what), "changed type: %s", msg);
 			schema_fail(r, t, a->name, msg, what);
 		}
-		if ((rc = compare(r, t, cfg, a, b, &lv)))
+		if ((rc = compare(r, t, cfg, ref, a, cur, b, &lv)))
 			goto done;
 		if (lv >= 0)
 			levels[n++] = lv;

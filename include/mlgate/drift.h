@@ -83,6 +83,7 @@ enum mlg_drift_method {
 	MLG_DRIFT_CHISQ,
 	MLG_DRIFT_LINF,
 	MLG_DRIFT_JS,
+	MLG_DRIFT_MISSING,
 };
 
 /* The zero share a PSI bin gets instead of 0 (as Evidently). */
@@ -98,9 +99,10 @@ struct mlg_drift_result {
 	double dof;	/* chi-square degrees of freedom; 0 otherwise */
 	size_t nbins;	/* PSI bins, or categories compared */
 	size_t empty;	/* PSI: shares of 0 raised to MLG_DRIFT_PSI_FLOOR */
-	size_t new_categories;	    /* in current, not in reference */
-	size_t vanished_categories; /* in reference, not in current */
-	uint64_t n_ref, n_cur;	    /* values compared on each side */
+	size_t new_categories;	     /* in current, not in reference */
+	size_t vanished_categories;  /* in reference, not in current */
+	uint64_t n_ref, n_cur;	     /* values compared on each side */
+	double share_ref, share_cur; /* missing: the shares compared */
 	double err; /* |value - exact| <= err; 0 when exact (see above) */
 	double low; /* the exact statistic is >= low; judged for KS */
 };
@@ -269,6 +271,18 @@ int mlg_drift_js_topk(struct mlg_drift_result *out, const struct mlg_topk *ref,
 		      const struct mlg_topk *cur);
 
 /*
+ * The share of missing cells, `ref_missing` of `ref_rows` against
+ * `cur_missing` of `cur_rows`: `value` is the absolute difference of the
+ * shares, in [0, 1], both shares kept. A column whose values keep their
+ * distribution while ever more of them go missing (an upstream join that
+ * fails, a field no longer sent) drifts in nothing else. MLG_EINVALID
+ * for a side of no rows, or more missing cells than rows. O(1).
+ */
+int mlg_drift_missing(struct mlg_drift_result *out, uint64_t ref_missing,
+		      uint64_t ref_rows, uint64_t cur_missing,
+		      uint64_t cur_rows);
+
+/*
  * Thresholds. `score` is the number held to them: the p-value for KS and
  * chi-square (drift when it is at or below the limit), `norm` for
  * Wasserstein, `value` for the others (drift at or above); for KS and
@@ -279,6 +293,8 @@ int mlg_drift_js_topk(struct mlg_drift_result *out, const struct mlg_topk *ref,
  *   Wasserstein  warn 0.1,  fail 0.1  (normalised, Evidently)
  *   L-infinity   warn 0.01, fail 0.01 (TFDV docs example)
  *   JS           warn 0.1,  fail 0.1  (no tool default: set your own)
+ *   missing      warn 0.05, fail 0.1  (a change of 5 and 10 points in the
+ *                share of missing cells; no tool default)
  */
 enum mlg_drift_level {
 	MLG_DRIFT_OK,
@@ -296,7 +312,8 @@ double mlg_drift_score(const struct mlg_drift_result *r);
 /* The level of `r` against `lim`, or the defaults when `lim` is NULL. */
 enum mlg_drift_level mlg_drift_judge(const struct mlg_drift_result *r,
 				     const struct mlg_drift_limits *lim);
-/* "psi", "ks", "wasserstein", "chisq", "linf", "js"; never NULL. */
+/* "psi", "ks", "wasserstein", "chisq", "linf", "js", "missing"; never
+ * NULL. */
 const char *mlg_drift_method_name(enum mlg_drift_method method);
 
 /*

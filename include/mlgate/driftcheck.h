@@ -20,7 +20,12 @@
  *   drift:<column>:<stat>	pass, warn or fail against the limits; value
  *				is the score (p-value for ks and chisq, the
  *				normalised distance for wasserstein); stat is
- *				mlg_drift_method_name()
+ *				mlg_drift_method_name(). Every column compared
+ *				(any type, also one skipped below for its
+ *				distribution) gets "missing": the share of
+ *				its cells missing, rows less values over rows,
+ *				against the reference's (drift.h); its
+ *				distribution cell shows both, "2% → 30%"
  *   drift:<column>		skip: nothing to compare (no values in the
  *				reference, a numeric type of another kind or
  *				scale, or too many distinct values)
@@ -76,15 +81,15 @@
  *    "default": {"psi": {"warn": 0.1, "fail": 0.25}},
  *    "columns": {"age": {"ks_p": {"fail": 0.01}}}}
  *
- * Statistic keys: "psi", "ks_p", "wasserstein", "chisq_p", "linf", "js"
- * (the _p ones are p-values: drift at or below the limit; the others at
- * or above). A column's limits start from "default", which starts from
+ * Statistic keys: "psi", "ks_p", "wasserstein", "chisq_p", "linf", "js",
+ * "missing" (the _p ones are p-values: drift at or below the limit; the
+ * others at or above). A column's limits start from "default", which starts from
  * mlg_drift_limits_default(); a limit object may give warn, fail or both.
  * Columns named in the config but absent from the data are ignored (one
  * config serves several tables). Errors are MLG_EINVALID, located
  * (json.h): "unknown property '<key>'", "expected a number, found
  * <type>", "limit must be a finite number from 0 to 1e6, got <x>" (p-value
- * limits: 0 to 1), "'warn' must be at or below 'fail'" (at or above for
+ * and missing limits: 0 to 1), "'warn' must be at or below 'fail'" (at or above for
  * p-values), "share must be above 0 and at most 1, got <x>".
  *
  * No global state; the structures are not shared between threads.
@@ -98,7 +103,7 @@
 #include "mlgate/profile.h"
 #include "mlgate/report.h"
 
-#define MLG_DRIFTCHECK_NSTATS 6 /* indexed by enum mlg_drift_method */
+#define MLG_DRIFTCHECK_NSTATS 7 /* indexed by enum mlg_drift_method */
 
 struct mlg_driftcheck_col {
 	char *name;

@@ -830,7 +830,37 @@ static void test_ks_exact_limits(void)
 	free(b);
 }
 
-MLG_TESTS(T(test_numeric_matches_scipy), T(test_kolmogorov_sf),
+static void test_missing(void)
+{
+	struct mlg_drift_result r;
+	struct mlg_drift_limits lim;
+
+	T_EQ_INT(mlg_drift_missing(&r, 1, 4, 3, 5), 0);
+	T_EQ_INT(r.method, MLG_DRIFT_MISSING);
+	T_EQ_DBL(r.value, 0.35, 1e-15); /* |3/5 - 1/4| */
+	T_EQ_DBL(r.share_ref, 0.25, 0);
+	T_EQ_DBL(r.share_cur, 0.6, 0);
+	T_EQ_INT(r.n_ref, 4);
+	T_EQ_INT(r.n_cur, 5);
+	T_EQ_STR(mlg_drift_method_name(r.method), "missing");
+	/* fewer missing now is a change too */
+	T_EQ_INT(mlg_drift_missing(&r, 2, 4, 0, 10), 0);
+	T_EQ_DBL(r.value, 0.5, 0);
+	mlg_drift_limits_default(&lim, MLG_DRIFT_MISSING);
+	T_EQ_DBL(lim.warn, 0.05, 0);
+	T_EQ_DBL(lim.fail, 0.1, 0);
+	T_EQ_INT(mlg_drift_judge(&r, NULL), MLG_DRIFT_FAIL);
+	T_EQ_INT(mlg_drift_missing(&r, 5, 100, 10, 100), 0);
+	T_EQ_INT(mlg_drift_judge(&r, NULL), MLG_DRIFT_WARN); /* 0.05 */
+	T_EQ_INT(mlg_drift_missing(&r, 0, 0, 0, 1), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "the reference has no rows");
+	T_EQ_INT(mlg_drift_missing(&r, 0, 1, 0, 0), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "the current data has no rows");
+	T_EQ_INT(mlg_drift_missing(&r, 2, 1, 0, 1), MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(), "more missing cells than rows");
+}
+
+MLG_TESTS(T(test_missing), T(test_numeric_matches_scipy), T(test_kolmogorov_sf),
 	  T(test_chisq_sf), T(test_categorical_matches_scipy),
 	  T(test_categorical_edges), T(test_numeric_errors),
 	  T(test_psi_counts_floor), T(test_sketch_within_tolerance),

@@ -48,6 +48,19 @@ static void build_pair(struct mlg_profile *ref, struct mlg_profile *cur)
 	build(cur, cn, 4, cr, 10);
 }
 
+/* `r`, new: the drift of `cr` (nc rows) against `rr` (nr rows), rows of
+ * n cells named `names`, profiled into `ref` and `cur`. */
+static void drift_of(struct mlg_report *r, struct mlg_profile *ref,
+		     struct mlg_profile *cur, const char *const *names,
+		     size_t n, const char *const *rr, size_t nr,
+		     const char *const *cr, size_t nc)
+{
+	build(ref, names, n, rr, nr);
+	build(cur, names, n, cr, nc);
+	mlg_report_init(r, "data-validate", "0");
+	T_EQ_INT(mlg_driftcheck_report(r, ref, cur, NULL), 0);
+}
+
 static struct mlg_check *get(const struct mlg_report *r, const char *id)
 {
 	struct mlg_check *c = mlg_report_find_check(r, id);
@@ -161,11 +174,18 @@ static void test_report_exact_values(void)
 	T_EQ_INT(c->status, MLG_STATUS_FAIL);
 	T_EQ_STR(c->message, "2 of 2 columns drifted: share 1 >= 0.5");
 
+	c = get(&r, "drift:x:missing");
+	T_EQ_INT(c->status, MLG_STATUS_PASS);
+	T_EQ_DBL(c->value, 0, 0);
+	T_EQ_STR(c->threshold, "missing < 0.1 (warn >= 0.05)");
+	T_EQ_STR(c->message, "missing 0 < 0.05 (0% of the rows missing, 0% "
+			     "in the reference)");
+
 	T_EQ_INT(r.ntables, 1);
 	t = r.tables[0];
 	T_EQ_STR(t->id, "drift");
 	T_EQ_INT(t->ncols, 6);
-	T_EQ_INT(t->nrows, 12);
+	T_EQ_INT(t->nrows, 14);
 	T_EQ_STR(mlg_table_cell(t, 0, 0), "x");
 	T_EQ_STR(mlg_table_cell(t, 0, 1), "psi");
 	T_EQ_STR(mlg_table_cell(t, 0, 2), "4.3463");
@@ -177,29 +197,33 @@ static void test_report_exact_values(void)
 	T_EQ_STR(t->cols[5], "distribution");
 	T_EQ_STR(mlg_table_cell(t, 0, 5), "█▅█▅█▅▅▁▁▁ \u2192 ▁▁▁▅█▅▅█▅█");
 	T_EQ_STR(mlg_table_cell(t, 1, 5), "");
-	T_EQ_STR(mlg_table_cell(t, 3, 5), ""); /* categorical: none */
-	T_EQ_STR(mlg_table_cell(t, 10, 5), "");
-	T_EQ_STR(mlg_table_cell(t, 4, 1), "linf");
+	/* the missing cells' shares, last of a column's statistics */
+	T_EQ_STR(mlg_table_cell(t, 3, 1), "missing");
+	T_EQ_STR(mlg_table_cell(t, 3, 5), "0% \u2192 0%");
+	T_EQ_STR(mlg_table_cell(t, 4, 5), ""); /* categorical: none */
+	T_EQ_STR(mlg_table_cell(t, 12, 5), "");
+	T_EQ_STR(mlg_table_cell(t, 5, 1), "linf");
 	/* What fails or warns beside the statistics has its row too. */
-	T_EQ_STR(mlg_table_cell(t, 6, 0), "c");
-	T_EQ_STR(mlg_table_cell(t, 6, 1), "categories");
-	T_EQ_STR(mlg_table_cell(t, 6, 2), "1");
-	T_EQ_STR(mlg_table_cell(t, 6, 3), "no new or vanished categories");
-	T_EQ_STR(mlg_table_cell(t, 6, 4), "warn");
-	T_EQ_STR(mlg_table_cell(t, 7, 0), "t");
-	T_EQ_STR(mlg_table_cell(t, 7, 1), "schema");
-	T_EQ_STR(mlg_table_cell(t, 7, 2), "string, was integer");
-	T_EQ_STR(mlg_table_cell(t, 7, 3), "same columns and types");
-	T_EQ_STR(mlg_table_cell(t, 7, 4), "fail");
-	T_EQ_STR(mlg_table_cell(t, 8, 0), "only_ref");
-	T_EQ_STR(mlg_table_cell(t, 8, 2), "missing");
-	T_EQ_STR(mlg_table_cell(t, 9, 0), "only_cur");
-	T_EQ_STR(mlg_table_cell(t, 9, 2), "new");
+	T_EQ_STR(mlg_table_cell(t, 7, 0), "c");
+	T_EQ_STR(mlg_table_cell(t, 7, 1), "categories");
+	T_EQ_STR(mlg_table_cell(t, 7, 2), "1");
+	T_EQ_STR(mlg_table_cell(t, 7, 3), "no new or vanished categories");
+	T_EQ_STR(mlg_table_cell(t, 7, 4), "warn");
+	T_EQ_STR(mlg_table_cell(t, 8, 1), "missing");
+	T_EQ_STR(mlg_table_cell(t, 9, 0), "t");
+	T_EQ_STR(mlg_table_cell(t, 9, 1), "schema");
+	T_EQ_STR(mlg_table_cell(t, 9, 2), "string, was integer");
+	T_EQ_STR(mlg_table_cell(t, 9, 3), "same columns and types");
 	T_EQ_STR(mlg_table_cell(t, 9, 4), "fail");
-	T_EQ_STR(mlg_table_cell(t, 10, 1), "rows");
-	T_EQ_STR(mlg_table_cell(t, 10, 3), "report only (reference 10)");
-	T_EQ_STR(mlg_table_cell(t, 11, 1), "share");
+	T_EQ_STR(mlg_table_cell(t, 10, 0), "only_ref");
+	T_EQ_STR(mlg_table_cell(t, 10, 2), "missing");
+	T_EQ_STR(mlg_table_cell(t, 11, 0), "only_cur");
+	T_EQ_STR(mlg_table_cell(t, 11, 2), "new");
 	T_EQ_STR(mlg_table_cell(t, 11, 4), "fail");
+	T_EQ_STR(mlg_table_cell(t, 12, 1), "rows");
+	T_EQ_STR(mlg_table_cell(t, 12, 3), "report only (reference 10)");
+	T_EQ_STR(mlg_table_cell(t, 13, 1), "share");
+	T_EQ_STR(mlg_table_cell(t, 13, 4), "fail");
 	T_EQ_INT(mlg_report_exit_code(&r), 1);
 
 	mlg_report_release(&r);
@@ -217,9 +241,9 @@ static void test_same_profile_passes(void)
 	mlg_report_init(&r, "data-validate", "0");
 	T_EQ_INT(mlg_driftcheck_report(&r, &ref, &ref, NULL), 0);
 	mlg_report_count(&r, n);
-	/* 3 + 3 statistics, t is numeric too, rows, share; only_ref is a
-	 * string column of one value: 3 more. */
-	T_EQ_INT(n[MLG_STATUS_PASS], 14);
+	/* 4 + 4 statistics (missing cells last), t is numeric too, rows,
+	 * share; only_ref is a string column of one value: 4 more. */
+	T_EQ_INT(n[MLG_STATUS_PASS], 18);
 	T_EQ_INT(n[MLG_STATUS_FAIL] + n[MLG_STATUS_WARN], 0);
 	T_EQ_DBL(get(&r, "drift:x:psi")->value, 0, 0);
 	T_EQ_DBL(get(&r, "drift:x:ks")->value, 1, 0);
@@ -483,6 +507,50 @@ static void test_prepare_errors(void)
 
 /* The distribution cell: one bar each for one value on both sides; two
  * constants apart fill the first and the last bin of their span. */
+/*
+ * The share of missing cells: empty cells, and the cells of rows too
+ * short to hold one. Reference: 4 rows, 1 empty x; current: 5 rows, 3
+ * empty x and one row of 1 cell, so 3 of 5 x missing (60% against 25%:
+ * 0.35, fail) and 1 of 5 y (20% against 0%: 0.2, fail, unless the
+ * config lets it pass).
+ */
+static void test_missing_share(void)
+{
+	static const char *const names[] = {"x", "y"};
+	static const char *const rr[] = {"1|a", "|a", "3|a", "4|a"};
+	static const char *const cr[] = {"1|a", "|a", "|a", "4", "|a"};
+	struct mlg_driftcheck_config cfg;
+	struct mlg_profile ref, cur;
+	struct mlg_report r;
+	struct mlg_check *c;
+
+	drift_of(&r, &ref, &cur, names, 2, rr, 4, cr, 5);
+	c = get(&r, "drift:x:missing");
+	T_EQ_DBL(c->value, 0.35, 1e-15);
+	T_EQ_INT(c->status, MLG_STATUS_FAIL);
+	T_EQ_STR(c->message, "missing 0.35 >= 0.1: drift (60% of the rows "
+			     "missing, 25% in the reference)");
+	T_EQ_STR(mlg_table_cell(r.tables[0], 3, 5), "25% \u2192 60%");
+	c = get(&r, "drift:y:missing");
+	T_EQ_DBL(c->value, 0.2, 1e-15);
+	T_EQ_INT(c->status, MLG_STATUS_FAIL);
+	mlg_report_release(&r);
+	T_EQ_INT(parse(&cfg, "{\"columns\": {\"y\": {\"missing\": "
+			     "{\"warn\": 0.15, \"fail\": 0.5}}}}"),
+		 0);
+	mlg_report_init(&r, "data-validate", "0");
+	T_EQ_INT(mlg_driftcheck_report(&r, &ref, &cur, &cfg), 0);
+	c = get(&r, "drift:y:missing");
+	T_EQ_INT(c->status, MLG_STATUS_WARN);
+	T_EQ_STR(c->threshold, "missing < 0.5 (warn >= 0.15)");
+	T_EQ_STR(c->message, "missing 0.2 >= 0.15 (warn), < 0.5 (20% of the "
+			     "rows missing, 0% in the reference)");
+	mlg_driftcheck_config_release(&cfg);
+	mlg_report_release(&r);
+	mlg_profile_release(&ref);
+	mlg_profile_release(&cur);
+}
+
 static void test_distribution_cell(void)
 {
 	static const char *const names[] = {"same", "apart"};
@@ -492,16 +560,13 @@ static void test_distribution_cell(void)
 	struct mlg_report r;
 	struct mlg_table *t;
 
-	build(&ref, names, 2, rr, 2);
-	build(&cur, names, 2, cr, 3);
-	mlg_report_init(&r, "data-validate", "0");
-	T_EQ_INT(mlg_driftcheck_report(&r, &ref, &cur, NULL), 0);
+	drift_of(&r, &ref, &cur, names, 2, rr, 2, cr, 3);
 	t = r.tables[0];
 	T_EQ_STR(mlg_table_cell(t, 0, 0), "same");
 	T_EQ_STR(mlg_table_cell(t, 0, 5), "█ → █");
-	T_EQ_STR(mlg_table_cell(t, 3, 0), "apart");
-	T_EQ_STR(mlg_table_cell(t, 3, 1), "psi");
-	T_EQ_STR(mlg_table_cell(t, 3, 5), "█▁▁▁▁▁▁▁▁▁ → ▁▁▁▁▁▁▁▁▁█");
+	T_EQ_STR(mlg_table_cell(t, 4, 0), "apart");
+	T_EQ_STR(mlg_table_cell(t, 4, 1), "psi");
+	T_EQ_STR(mlg_table_cell(t, 4, 5), "█▁▁▁▁▁▁▁▁▁ → ▁▁▁▁▁▁▁▁▁█");
 	mlg_report_release(&r);
 	mlg_profile_release(&ref);
 	mlg_profile_release(&cur);
@@ -713,10 +778,7 @@ static void test_numbers_gone(void)
 	struct mlg_report r;
 	struct mlg_check *c;
 
-	build(&ref, names, 1, rr, 3);
-	build(&cur, names, 1, cr, 3);
-	mlg_report_init(&r, "data-validate", "0");
-	T_EQ_INT(mlg_driftcheck_report(&r, &ref, &cur, NULL), 0);
+	drift_of(&r, &ref, &cur, names, 1, rr, 3, cr, 3);
 	c = get(&r, "drift:x:values");
 	T_EQ_INT(c->status, MLG_STATUS_FAIL);
 	T_EQ_STR(c->message, "no finite numbers in the current data: its 3 "
@@ -759,10 +821,7 @@ static void test_long_categories(void)
 	struct mlg_profile ref, cur;
 	struct mlg_report r;
 
-	build(&ref, names, 1, rr, 2);
-	build(&cur, names, 1, cr, 2);
-	mlg_report_init(&r, "data-validate", "0");
-	T_EQ_INT(mlg_driftcheck_report(&r, &ref, &cur, NULL), 0);
+	drift_of(&r, &ref, &cur, names, 1, rr, 2, cr, 2);
 	T_EQ_STR(get(&r, "drift:c:categories")->message,
 		 "1 new category: "
 		 "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
@@ -780,6 +839,6 @@ MLG_TESTS(T(test_report_exact_values), T(test_same_profile_passes),
 	  T(test_config_limits), T(test_config_errors),
 	  T(test_config_in_report), T(test_skips), T(test_bad_bytes),
 	  T(test_reference_kinds), T(test_prepare_errors),
-	  T(test_distribution_cell), T(test_temporal_without_schema),
-	  T(test_names_and_types), T(test_numbers_gone),
-	  T(test_long_categories));
+	  T(test_distribution_cell), T(test_missing_share),
+	  T(test_temporal_without_schema), T(test_names_and_types),
+	  T(test_numbers_gone), T(test_long_categories));
