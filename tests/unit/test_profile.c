@@ -412,6 +412,222 @@ static void test_json_errors(void)
 	T_EQ_INT(p.ncols, 0);
 }
 
+/* `text` (`len` bytes) saved as `name`, loaded as merge loads it
+ * (mlg_profile_load()); the message (or "" when it loads) must be
+ * `want` after "'<path>': ", and the same as parsing the text whole then
+ * reading it (mlg_profile_from_json()) gives, profile and all. */
+static void load_as_whole(const char *name, const char *text, size_t len,
+			  const char *want)
+{
+	const char *path = t_write_bytes(name, text, len);
+	struct mlg_profile p, q;
+	struct mlg_json_doc doc;
+	char *msg, *a, *b;
+	int rc, rc2;
+
+	rc = mlg_profile_load(&p, path, 0);
+	msg = mlg_strdup(rc ? mlg_error_message() : "");
+	if (*want) {
+		char *full = mlg_strfmt("'%s': %s", path, want);
+
+		T_EQ_INT(rc, MLG_EINVALID);
+		T_EQ_STR(msg, full);
+		free(full);
+	} else {
+		T_EQ_STR(msg, "");
+	}
+	rc2 = mlg_json_parse(&doc, path, text, len);
+	if (!rc2)
+		rc2 = mlg_profile_from_json(&q, &doc);
+	mlg_json_doc_release(&doc);
+	T_EQ_INT(rc2, rc);
+	T_EQ_STR(rc2 ? mlg_error_message() : "", msg);
+	if (!rc) {
+		a = dump(&p);
+		b = dump(&q);
+		T_EQ_STR(a, b);
+		free(a);
+		free(b);
+		mlg_profile_release(&p);
+		mlg_profile_release(&q);
+	}
+	free(msg);
+}
+
+/* Replace the `nth` (1-based) `needle` of `b` with `n` bytes of `repl`. */
+static void edit(struct mlg_buf *b, const char *needle, int nth,
+		 const char *repl, size_t n)
+{
+	size_t at, nlen = strlen(needle);
+	struct mlg_buf out = MLG_BUF_INIT;
+
+	for (at = 0;; at++) {
+		T_ASSERT(at + nlen <= b->len);
+		if (!memcmp(b->ptr + at, needle, nlen) && !--nth)
+			break;
+	}
+	mlg_buf_add(&out, b->ptr, at);
+	mlg_buf_add(&out, repl, n);
+	mlg_buf_add(&out, b->ptr + at + nlen, b->len - at - nlen);
+	mlg_buf_reset(b);
+	mlg_buf_add(b, out.ptr, out.len);
+	mlg_buf_release(&out);
+}
+
+/* A saved profile broken in one or two places: where it reads the same
+ * as the whole text parsed and read, and the message that pins it. */
+static void test_load_broken(void)
+{
+	static const char end[] = "\n  ]\n}\n";
+	struct edit {
+		const char *needle;
+		int nth;
+		const char *repl;
+		size_t n;
+	};
+#define E(needle, nth, repl)                                                   \
+	{                                                                      \
+		needle, nth, repl, sizeof(repl) - 1                            \
+	}
+	static const struct {
+		struct edit e[2];
+		const char *want;
+	} cases[] = {
+		/* syntax, where jansson's message about the whole text
+		 * is the one to give */
+		{{E("\"rows\": 2,", 1, "\"rows\": 2, \"rows\": 2,")},
+		 "6:14: duplicate object key near '\"rows\"'"},
+		{{E("\"rows\": 2,", 1, "\"columns\": 1, \"rows\": 2,")},
+		 "7:3: duplicate object key near '\"columns\"'"},
+		{{E(end, 1, "\n  ],\n  \"columns\": []\n}\n")},
+		 "394:3: duplicate object key near '\"columns\"'"},
+		{{E("\"nulls\": 0,", 4, "\"nulls\": 0, \"nulls\": 0,")},
+		 "151:19: duplicate object key near '\"nulls\"'"},
+		{{E("\"NA\": 0,", 3, "\"NA\": 0, \"NA\": 0,")},
+		 "325:20: duplicate object key near '\"NA\"'"},
+		{{E("\"name\": \"b\"", 1, "\"name\": \"b\0\"")},
+		 "147:15: control character 0x0 near '\"b'"},
+		{{E("\"name\": \"b\"", 1, "\"name\": \"b\xff\"")},
+		 "147:17: unable to decode byte 0xff near '\"b'"},
+		{{E("\"name\": \"b\"", 1, "\"name\": \"b\\q\"")},
+		 "147:15: invalid escape near '\"b\\q'"},
+		{{E("},\n    {", 1, "},\0\n    {")},
+		 "145:7: unexpected NUL byte"},
+		{{E("},\n    {", 1, "}\n    {")},
+		 "146:5: ']' expected near '{'"},
+		{{E("},\n    {", 1, "}\n    1{")},
+		 "146:5: ']' expected near '1'"},
+		{{E("},\n    {", 2, "},,\n    {")},
+		 "258:7: unexpected token near ','"},
+		{{E(end, 1, ",\n  ]\n}\n")},
+		 "393:3: unexpected token near ']'"},
+		{{E(end, 1, "\n  ]\n  \"x\": 1\n}\n")},
+		 "394:3: '}' expected near '\"x\"'"},
+		{{E(end, 1, "\n  ]\n}\nx")},
+		 "395:1: end of file expected near 'x'"},
+		{{E(end, 1, "\n  ]\n}\n}")},
+		 "395:1: end of file expected near '}'"},
+		{{E(end, 1, "\n  ]\n")},
+		 "394:1: '}' expected near end of file"},
+		{{E(end, 1, "\n")}, "393:1: ']' expected near end of file"},
+		/* a syntax error comes first, wherever it is */
+		{{E("\"invalid\": 0,", 1, "\"invalid\": -1,"),
+		  E("\"nulls\": 0,", 7, "\"nulls\": 0")},
+		 "265:7: '}' expected near '\"invalid\"'"},
+		{{E("\"rows\": 2,", 1, "\"rows\": -2,"),
+		  E("\"nulls\": 0,", 4, "\"nulls\": 0,,")},
+		 "151:18: string or '}' expected near ','"},
+		{{E("\"profile_version\": 3", 1, "\"profile_version\": 4"),
+		  E("\"nulls\": 0,", 7, "\"nulls\": 0, \"nulls\": 0,")},
+		 "264:19: duplicate object key near '\"nulls\"'"},
+		/* values, located in the file as it is */
+		{{E("\"invalid\": 0,", 2, "\"invalid\": -1,"),
+		  E("\"invalid\": 0,", 2, "\"invalid\": \"x\",")},
+		 "152:7: /columns/1/invalid: expected a count (a non-negative "
+		 "integer), found -1"},
+		{{E("{", 1, "\xef\xbb\xbf{"),
+		  E("\"invalid\": 0,", 3, "\"invalid\": -1,")},
+		 "265:7: /columns/2/invalid: expected a count (a non-negative "
+		 "integer), found -1"},
+		{{E("\"columns\": [", 1, "\"columns\": 5, \"c\": [")},
+		 "7:3: /columns: expected a non-empty array of columns"},
+		{{E("\"columns\": [", 1, "\"columns\": [], \"c\": [")},
+		 "7:3: /columns: expected a non-empty array of columns"},
+		{{E("\"columns\": [", 1, "\"c\": [")},
+		 "1:1: /: expected a non-empty array of columns"},
+		{{E("\"columns\": [", 1, "\"columns\": [null, ")},
+		 "7:15: /columns/0: expected an object, found null"},
+		{{E("\"columns\": [", 1, "\"columns\": [{}, ")},
+		 "7:15: /columns/0: missing required property 'name'"},
+		{{E("\"s.csv\"", 1, "5")},
+		 "4:5: /sources/0: expected a string, found number"},
+		{{E(end, 1, "\n  ],\n  \"long_rows\": -1\n}\n")},
+		 "394:3: /long_rows: expected a count (a non-negative "
+		 "integer), found -1"},
+		{{E("\"profile_version\": 3", 1, "\"profile_version\": 4")},
+		 "2:3: /profile_version: unsupported profile_version 4, "
+		 "expected 1 to 3"},
+		/* what loads: NUL bytes that jansson takes, keys written with
+		 * escapes, brackets and escapes in strings */
+		{{E("\"invalid\": 0,", 2, "\"invalid\": 0\0,")}, ""},
+		{{E("\"columns\":", 1, "\"col\\u0075mns\":")}, ""},
+		{{E("\"name\": \"b\"", 1, "\"name\": \"]}\\\"[{\\\\\""),
+		  E("\"s.csv\"", 1, "\"s[{\\\".csv\", \"]\"")},
+		 ""},
+		{{E("\"name\": \"c\",", 1,
+		    "\"name\": \"c\", \"x]\": [\"[{\"],")},
+		 ""},
+		{{E("\"s.csv\"", 1, "\"\\\"columns\\\": [\"")}, ""},
+		/* "columns" first, as sorted keys put it */
+		{{E("\"profile_version\": 3,", 1, ""),
+		  E(end, 1, "\n  ],\n  \"profile_version\": 3\n}\n")},
+		 ""},
+	};
+#undef E
+	struct mlg_profile_opts o = popts(0, 0);
+	struct pieces w = {MLG_BUF_INIT, 0, 0, 0};
+	struct mlg_buf b = MLG_BUF_INIT, x = MLG_BUF_INIT;
+	struct mlg_profile p;
+	size_t i, k;
+	char *src = mlg_strdup(t_write("s.csv", "a,b,c\n1,x,2.5\n2,y,3.5\n"));
+
+	T_EQ_INT(mlg_profile_read(&p, src, &o), 0);
+	T_EQ_INT(mlg_profile_write(&p, put, &w), 0);
+	mlg_profile_release(&p);
+	/* the source as written by hand: "s.csv" */
+	T_EQ_INT(mlg_buf_replace(&w.text, src, strlen(src), "s.csv"), 1);
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		mlg_buf_reset(&b);
+		mlg_buf_add(&b, w.text.ptr, w.text.len);
+		for (k = 0; k < 2 && cases[i].e[k].needle; k++)
+			edit(&b, cases[i].e[k].needle, cases[i].e[k].nth,
+			     cases[i].e[k].repl, cases[i].e[k].n);
+		load_as_whole("p.json", b.ptr, b.len, cases[i].want);
+	}
+	/* jansson counts depth from the root: a column is 3 deep, so an
+	 * array 2045 deep in it is the deepest value a profile may hold */
+	for (k = 2045; k <= 2046; k++) {
+		mlg_buf_reset(&b);
+		mlg_buf_add(&b, w.text.ptr, w.text.len);
+		mlg_buf_reset(&x);
+		mlg_buf_adds(&x, "\"name\": \"b\", \"x\": ");
+		for (i = 0; i < k; i++)
+			mlg_buf_addch(&x, '[');
+		for (i = 0; i < k; i++)
+			mlg_buf_addch(&x, ']');
+		mlg_buf_addch(&x, ',');
+		edit(&b, "\"name\": \"b\",", 1, x.ptr, x.len);
+		load_as_whole("p.json", b.ptr, b.len,
+			      k == 2045 ? ""
+					: "147:2070: maximum parsing depth "
+					  "reached near '['");
+	}
+	mlg_buf_release(&x);
+	free(src);
+	mlg_buf_release(&b);
+	mlg_buf_release(&w.text);
+}
+
 static void test_merge_mismatch(void)
 {
 	static const char *const n1[] = {"a", "b"}, *const n2[] = {"a", "c"};
@@ -1758,4 +1974,4 @@ MLG_TESTS(T(test_types), T(test_candidates_equal_casts),
 	  T(test_read_schema_columns), T(test_read_jsonl),
 	  T(test_merge_declared), T(test_threads_same_profile),
 	  T(test_chunks_of_one_row), T(test_structure_counts),
-	  T(test_sniff_and_load));
+	  T(test_sniff_and_load), T(test_load_broken));
