@@ -136,8 +136,19 @@ static int blank(const char *s, size_t len)
 	return 1;
 }
 
-/* Takes ownership of `text` (len + 1 bytes, terminated) and `name`. */
-static int parse(struct mlg_json_doc *doc, char *name, char *text, size_t len)
+/* mlg_json_parse_buf_split(): where the array is, what it holds. */
+struct split {
+	const char *pointer;
+	struct mlg_json_span *spans;
+	size_t n;
+};
+
+static json_t *split_root(const char *text, size_t len, struct split *sp);
+
+/* Takes ownership of `text` (len + 1 bytes, terminated) and `name`. With
+ * `sp`, the elements of an array are left out when they can be. */
+static int parse(struct mlg_json_doc *doc, char *name, char *text, size_t len,
+		 struct split *sp)
 {
 	json_error_t e;
 	json_t *root;
@@ -161,7 +172,9 @@ static int parse(struct mlg_json_doc *doc, char *name, char *text, size_t len)
 			name);
 		goto done;
 	}
-	root = json_loadb(text, len, PARSE_FLAGS, &e);
+	root = sp ? split_root(text, len, sp) : NULL;
+	if (!root)
+		root = json_loadb(text, len, PARSE_FLAGS, &e);
 	if (!root) {
 		rc = syntax_error(name, text, len, &e);
 		goto done;
@@ -242,7 +255,7 @@ int mlg_json_load(struct mlg_json_doc *doc, const char *path, size_t max)
 	if (rc)
 		goto done;
 	text = mlg_buf_detach(&b, &len);
-	return parse(doc, mlg_strdup(name), text, len);
+	return parse(doc, mlg_strdup(name), text, len, NULL);
 done:
 	mlg_buf_release(&b);
 	return rc;
@@ -252,7 +265,7 @@ int mlg_json_parse(struct mlg_json_doc *doc, const char *name, const char *text,
 		   size_t len)
 {
 	return parse(doc, mlg_strdup(name), mlg_strndup(len ? text : "", len),
-		     len);
+		     len, NULL);
 }
 
 int mlg_json_parse_buf(struct mlg_json_doc *doc, const char *name,
@@ -261,7 +274,45 @@ int mlg_json_parse_buf(struct mlg_json_doc *doc, const char *name,
 	size_t len;
 	char *text = mlg_buf_detach(b, &len);
 
-	return parse(doc, mlg_strdup(name), text, len);
+	return parse(doc, mlg_strdup(name), text, len, NULL);
+}
+
+int mlg_json_parse_buf_split(struct mlg_json_doc *doc, const char *name,
+			     struct mlg_buf *b, const char *pointer,
+			     struct mlg_json_span **spans, size_t *n)
+{
+	struct split sp = {pointer, NULL, 0};
+	size_t len;
+	char *text = mlg_buf_detach(b, &len);
+	int rc = parse(doc, mlg_strdup(name), text, len, &sp);
+
+	*spans = sp.spans;
+	*n = sp.n;
+	return rc;
+}
+
+json_t *mlg_json_parse_span(const struct mlg_json_doc *doc,
+			    const struct mlg_json_span *s)
+{
+	json_error_t e;
+
+	return json_loadb(doc->text + s->off, s->len, PARSE_FLAGS, &e);
+}
+
+int mlg_json_doc_reparse(struct mlg_json_doc *doc)
+{
+	json_error_t e;
+	json_t *root = json_loadb(doc->text, doc->len, PARSE_FLAGS, &e);
+	int rc;
+
+	if (!root) {
+		rc = syntax_error(doc->name, doc->text, doc->len, &e);
+		mlg_json_doc_release(doc);
+		return rc;
+	}
+	json_decref(doc->root);
+	doc->root = root;
+	return 0;
 }
 
 void mlg_json_doc_release(struct mlg_json_doc *doc)
@@ -367,6 +418,7 @@ struct scan {
 	const char *s;
 	size_t len;
 	size_t pos;
+	size_t deepest; /* the most brackets skip_value() was inside */
 };
 
 static void skip_ws(struct scan *sc)
@@ -429,7 +481,8 @@ static int skip_value(struct scan *sc)
 			if (skip_string(sc))
 				return -1;
 		} else if (c == '{' || c == '[') {
-			depth++;
+			if (++depth > sc->deepest)
+				sc->deepest = depth;
 			sc->pos++;
 		} else if (c == '}' || c == ']') {
 			if (!depth)
@@ -617,41 +670,54 @@ static int find_element(struct scan *sc, const char *tok, size_t toklen)
 	}
 }
 
-int mlg_json_locate(const char *text, size_t len, const char *pointer,
-		    uint64_t *line, uint64_t *col)
+/* Move `sc` from the start of the text to the value at `pointer` (a
+ * valid one): 0, MLG_ENOTFOUND or BROKEN. *keypos is the key of the last
+ * member stepped into, *is_key whether the last step was one. */
+static int walk(struct scan *sc, const char *pointer, size_t *keypos,
+		int *is_key)
 {
-	struct scan sc = {text, len, 0};
 	const char *p = pointer;
-	size_t n, keypos = 0;
-	int rc = 0, is_key = 0;
-	char *tok;
+	char *tok = mlg_malloc(strlen(pointer) + 1);
+	size_t n;
+	int rc = 0;
 
-	if (!valid_pointer(pointer))
-		return mlg_json_error_set(MLG_EINVALID,
-					  "invalid JSON pointer '%s'", pointer);
-	tok = mlg_malloc(strlen(pointer) + 1);
-	if (has_bom(text, len))
-		sc.pos = 3;
-	skip_ws(&sc);
-	if (!at_value(&sc)) {
-		rc = sc.pos < len ? BROKEN : MLG_ENOTFOUND;
+	if (has_bom(sc->s, sc->len))
+		sc->pos = 3;
+	skip_ws(sc);
+	if (!at_value(sc)) {
+		rc = sc->pos < sc->len ? BROKEN : MLG_ENOTFOUND;
 		goto done;
 	}
 	while (*p) {
 		n = next_token(tok, &p);
-		is_key = sc.s[sc.pos] == '{';
-		if (is_key)
-			rc = find_member(&sc, tok, n, &keypos);
-		else if (sc.s[sc.pos] == '[')
-			rc = find_element(&sc, tok, n);
+		*is_key = sc->s[sc->pos] == '{';
+		if (*is_key)
+			rc = find_member(sc, tok, n, keypos);
+		else if (sc->s[sc->pos] == '[')
+			rc = find_element(sc, tok, n);
 		else
 			rc = MLG_ENOTFOUND;
 		if (rc)
-			goto done;
+			break;
 	}
-	position(text, len, is_key ? keypos : sc.pos, line, col);
 done:
 	free(tok);
+	return rc;
+}
+
+int mlg_json_locate(const char *text, size_t len, const char *pointer,
+		    uint64_t *line, uint64_t *col)
+{
+	struct scan sc = {text, len, 0, 0};
+	size_t keypos = 0;
+	int rc, is_key = 0;
+
+	if (!valid_pointer(pointer))
+		return mlg_json_error_set(MLG_EINVALID,
+					  "invalid JSON pointer '%s'", pointer);
+	rc = walk(&sc, pointer, &keypos, &is_key);
+	if (!rc)
+		position(text, len, is_key ? keypos : sc.pos, line, col);
 	if (rc == MLG_ENOTFOUND)
 		return mlg_json_error_set(rc, "no value at '%s'", pointer);
 	if (rc == BROKEN) {
@@ -665,6 +731,70 @@ done:
 			pointer, l, c);
 	}
 	return 0;
+}
+
+/*
+ * The root of `text` with each element of the array at sp->pointer
+ * parsed as null, and where the elements are in sp; or NULL, for the
+ * caller to parse the text whole, when there is no such array or an
+ * empty one, or the text is broken around it. Everything but the
+ * elements is parsed, and only commas and blanks are between them, so
+ * the text is JSON when each of them is, but for the depth, which
+ * jansson counts from the root: an element too deep for that is left
+ * to it.
+ */
+static json_t *split_root(const char *text, size_t len, struct split *sp)
+{
+	struct scan sc = {text, len, 0, 0};
+	struct mlg_buf skel = MLG_BUF_INIT;
+	struct mlg_json_span *v = NULL;
+	size_t keypos, at, start, n = 0, alloc = 0, above = 1;
+	const char *p;
+	json_t *root = NULL;
+	json_error_t e;
+	int is_key;
+
+	for (p = sp->pointer; *p; p++)
+		above += *p == '/';
+	if (!valid_pointer(sp->pointer) ||
+	    walk(&sc, sp->pointer, &keypos, &is_key) || text[sc.pos] != '[')
+		return NULL;
+	at = sc.pos++;
+	skip_ws(&sc);
+	while (sc.pos < len && text[sc.pos] != ']') {
+		if (n) {
+			if (text[sc.pos] != ',')
+				goto done;
+			sc.pos++;
+			skip_ws(&sc);
+		}
+		start = sc.pos;
+		sc.deepest = 0;
+		if (!at_value(&sc) || skip_value(&sc) ||
+		    above + sc.deepest > MAX_DEPTH)
+			goto done;
+		v = mlg_grow(v, sizeof(*v), n + 1, &alloc);
+		v[n].off = start;
+		v[n++].len = sc.pos - start;
+		skip_ws(&sc);
+	}
+	if (!n) /* nothing to leave out */
+		goto done;
+	mlg_buf_add(&skel, text, at);
+	mlg_buf_addch(&skel, '[');
+	for (start = 0; start < n; start++)
+		mlg_buf_adds(&skel, start ? ",null" : "null");
+	mlg_buf_add(&skel, text + sc.pos, len - sc.pos);
+	root = json_loadb(skel.ptr, skel.len, PARSE_FLAGS, &e);
+done:
+	mlg_buf_release(&skel);
+	if (!root) {
+		free(v);
+		return NULL;
+	}
+	sp->spans = v;
+	sp->n = n;
+	return root;
 }
 
 /* The number of values in the tree of `v`, v itself included. */

@@ -1178,8 +1178,12 @@ done:
 	return rc;
 }
 
-int mlg_profile_from_json(struct mlg_profile *out,
-			  const struct mlg_json_doc *doc)
+/* mlg_profile_from_json(), with the columns at `spans` of the text of
+ * `doc` when set (mlg_json_parse_buf_split()): each is parsed, read and
+ * freed in turn. One that does not parse is MLG_EINVALID with no
+ * message: mlg_profile_parse_buf() gives jansson's. */
+static int profile_from(struct mlg_profile *out, const struct mlg_json_doc *doc,
+			const struct mlg_json_span *spans)
 {
 	json_t *root = doc->root, *cols, *srcs, *v;
 	struct mlg_buf ptr = MLG_BUF_INIT;
@@ -1229,14 +1233,67 @@ int mlg_profile_from_json(struct mlg_profile *out,
 	for (i = 0; i < n; i++) {
 		mlg_buf_reset(&ptr);
 		mlg_buf_addf(&ptr, "/columns/%zu", i);
-		if ((rc = col_from(&out->cols[i], doc, json_array_get(cols, i),
-				   ptr.ptr, version)))
+		v = spans ? mlg_json_parse_span(doc, &spans[i])
+			  : json_incref(json_array_get(cols, i));
+		rc = v ? col_from(&out->cols[i], doc, v, ptr.ptr, version)
+		       : MLG_EINVALID;
+		json_decref(v);
+		if (rc)
 			goto done;
 	}
 done:
 	mlg_buf_release(&ptr);
 	if (rc)
 		mlg_profile_release(out);
+	return rc;
+}
+
+int mlg_profile_from_json(struct mlg_profile *out,
+			  const struct mlg_json_doc *doc)
+{
+	return profile_from(out, doc, NULL);
+}
+
+/* Whether each of the `n` columns at `cols` of `doc` is JSON. */
+static int columns_parse(const struct mlg_json_doc *doc,
+			 const struct mlg_json_span *cols, size_t n)
+{
+	json_t *v;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (!(v = mlg_json_parse_span(doc, &cols[i])))
+			return 0;
+		json_decref(v);
+	}
+	return 1;
+}
+
+/*
+ * A saved profile is mostly its columns' sketch states, whose jansson
+ * tree takes about 7 times their text: the columns are parsed one at a
+ * time. A text broken in a column is still refused with jansson's
+ * message about the whole text, and before any error about a value, as
+ * when it was parsed at once: after an error, every column is parsed to
+ * tell.
+ */
+int mlg_profile_parse_buf(struct mlg_profile *out, const char *name,
+			  struct mlg_buf *b)
+{
+	struct mlg_json_span *cols = NULL;
+	struct mlg_json_doc doc;
+	size_t n = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = mlg_json_parse_buf_split(&doc, name, b, "/columns", &cols, &n);
+	if (!rc)
+		rc = profile_from(out, &doc, cols);
+	if (rc && cols && !columns_parse(&doc, cols, n) &&
+	    !(rc = mlg_json_doc_reparse(&doc)))
+		rc = mlg_profile_from_json(out, &doc);
+	mlg_json_doc_release(&doc);
+	free(cols);
 	return rc;
 }
 
@@ -1374,7 +1431,6 @@ static int take(struct mlg_profile *out, const char *src, long timeout_s,
 {
 	struct mlg_buf b = MLG_BUF_INIT;
 	struct mlg_stream *s = NULL;
-	struct mlg_json_doc doc;
 	int rc, kind = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -1394,10 +1450,8 @@ static int take(struct mlg_profile *out, const char *src, long timeout_s,
 				   mlg_stream_name(s));
 	if (!rc)
 		rc = read_upto(s, &b, SIZE_MAX);
-	if (!rc && !(rc = mlg_json_parse_buf(&doc, mlg_stream_name(s), &b))) {
-		rc = mlg_profile_from_json(out, &doc);
-		mlg_json_doc_release(&doc);
-	}
+	if (!rc)
+		rc = mlg_profile_parse_buf(out, mlg_stream_name(s), &b);
 	mlg_stream_close(s);
 	mlg_buf_release(&b);
 	return rc;

@@ -89,6 +89,40 @@ int mlg_json_parse(struct mlg_json_doc *doc, const char *name, const char *text,
 int mlg_json_parse_buf(struct mlg_json_doc *doc, const char *name,
 		       struct mlg_buf *b);
 
+/* `len` bytes of a document's text from offset `off`. */
+struct mlg_json_span {
+	size_t off, len;
+};
+
+/*
+ * mlg_json_parse_buf() of a document most of which is one array, whose
+ * elements are then parsed one at a time rather than all at once (a
+ * jansson tree takes several times the size of its text): the tree has
+ * null for each element of the array at `pointer`, and *spans, a new
+ * array of *n that the caller frees, says where each is in doc->text,
+ * for mlg_json_parse_span(). All the text but the elements is parsed;
+ * the text is JSON when each element is one, and mlg_json_doc_reparse()
+ * gives jansson's message about the whole text when one is not.
+ *
+ * When there is no array at `pointer`, or an empty one, or the text
+ * around it is not JSON, or an element nests deeper than jansson parses
+ * in the document, the document is parsed whole, as
+ * mlg_json_parse_buf() does, with its errors, and *spans is NULL.
+ * O(size of the text) besides the parse.
+ */
+int mlg_json_parse_buf_split(struct mlg_json_doc *doc, const char *name,
+			     struct mlg_buf *b, const char *pointer,
+			     struct mlg_json_span **spans, size_t *n);
+
+/* The text at `s` in `doc` parsed as mlg_json_parse() parses: a new
+ * reference, or NULL, setting no error, when it is not JSON. */
+json_t *mlg_json_parse_span(const struct mlg_json_doc *doc,
+			    const struct mlg_json_span *s);
+
+/* Parse the text of `doc` whole again into its root (replaced): 0, or
+ * the syntax error mlg_json_parse() gives for it, `doc` then released. */
+int mlg_json_doc_reparse(struct mlg_json_doc *doc);
+
 /* Free the contents of `doc` and zero it. Safe on an empty document. */
 void mlg_json_doc_release(struct mlg_json_doc *doc);
 

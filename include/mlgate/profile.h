@@ -268,6 +268,14 @@ int mlg_profile_write(const struct mlg_profile *p,
 int mlg_profile_from_json(struct mlg_profile *out,
 			  const struct mlg_json_doc *doc);
 /*
+ * mlg_json_parse_buf() of the text `b` holds (taken over: `b` is left
+ * empty), called `name` in messages, then mlg_profile_from_json(): the
+ * same result and errors, but with the tree of one column at a time in
+ * memory, not that of the whole document (several times its text).
+ */
+int mlg_profile_parse_buf(struct mlg_profile *out, const char *name,
+			  struct mlg_buf *b);
+/*
  * Whether `src` holds a saved profile, by its content, never its name,
  * into *out: 1 when its first byte after a byte order mark and blanks
  * is '{' and its first object has the member "profile_version" within
@@ -288,10 +296,11 @@ int mlg_profile_sniff(int *out, const char *src, long timeout_s);
 /*
  * Load the saved profile `src`: a path, "-" or an http(s) URL (with
  * `timeout_s`), compressed or not (mlg_stream_open()), of any size, then
- * mlg_profile_from_json(). Errors: those of mlg_stream_open() and
- * mlg_stream_read(), MLG_EINVALID "'<src>' is not a saved profile: it
- * does not start with {"profile_version": ..." when its first 64 KiB say
- * so as mlg_profile_sniff() (the rest is not read), and those of
+ * mlg_profile_parse_buf(): it holds the text and one column's tree.
+ * Errors: those of mlg_stream_open() and mlg_stream_read(), MLG_EINVALID
+ * "'<src>' is not a saved profile: it does not start with
+ * {"profile_version": ..." when its first 64 KiB say so as
+ * mlg_profile_sniff() (the rest is not read), and those of
  * mlg_json_parse() and mlg_profile_from_json().
  */
 int mlg_profile_load(struct mlg_profile *out, const char *src, long timeout_s);

@@ -3,8 +3,10 @@
  * and `--reference` do
  *
  * The input is parsed as the JSON file "fuzz.json" and read as a profile
- * (mlg_profile_from_json(), what mlg_profile_load() runs). Besides not
- * crashing or leaking, every refusal must say where: a syntax error
+ * (mlg_profile_from_json()), and read again as mlg_profile_load() reads
+ * a file (mlg_profile_parse_buf(), a column at a time), which must give
+ * the same code, message and profile (written, the same bytes). Besides
+ * not crashing or leaking, every refusal must say where: a syntax error
  * names the file then line:column (or says the text is empty), a refused
  * profile the file, line:column, then the JSON pointer of a value the
  * document holds ("/" the root; a message cut at its 1023 bytes may end
@@ -334,19 +336,50 @@ static void check_merge(struct mlg_profile *p, struct mlg_profile *q,
 	mlg_buf_release(&merged);
 }
 
+/* mlg_profile_parse_buf() of `data` must give what parsing it whole
+ * then reading the tree gave: `rc` and the message now set, or `p`. */
+static void check_loader(const uint8_t *data, size_t size, int rc,
+			 const struct mlg_profile *p)
+{
+	struct mlg_buf b = MLG_BUF_INIT, t1 = MLG_BUF_INIT, t2 = MLG_BUF_INIT;
+	char *msg = mlg_strdup(rc ? mlg_error_message() : "");
+	struct mlg_profile q;
+	int rc2;
+
+	mlg_buf_add(&b, data, size);
+	rc2 = mlg_profile_parse_buf(&q, "fuzz.json", &b);
+	if (rc2 != rc || strcmp(rc2 ? mlg_error_message() : "", msg))
+		abort();
+	if (!rc) {
+		write_text(&t1, p);
+		write_text(&t2, &q);
+		if (t1.len != t2.len || memcmp(t1.ptr, t2.ptr, t1.len))
+			abort();
+		mlg_profile_release(&q);
+	}
+	free(msg);
+	mlg_buf_release(&b);
+	mlg_buf_release(&t1);
+	mlg_buf_release(&t2);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mlg_json_doc doc;
 	struct mlg_profile p, q;
 	struct mlg_buf t1 = MLG_BUF_INIT, t2 = MLG_BUF_INIT;
+	int rc;
 
-	if (mlg_json_parse(&doc, "fuzz.json", (const char *)data, size)) {
+	if ((rc = mlg_json_parse(&doc, "fuzz.json", (const char *)data,
+				 size))) {
 		check_message("fuzz.json", NULL);
+		check_loader(data, size, rc, NULL);
 		mlg_error_clear();
 		return 0;
 	}
-	if (mlg_profile_from_json(&p, &doc)) {
+	if ((rc = mlg_profile_from_json(&p, &doc))) {
 		check_message("fuzz.json", &doc);
+		check_loader(data, size, rc, NULL);
 		/* left empty: releasing it again is harmless */
 		mlg_profile_release(&p);
 		mlg_json_doc_release(&doc);
@@ -354,6 +387,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	mlg_json_doc_release(&doc);
+	check_loader(data, size, 0, &p);
 
 	/* Written, read back, written again: the same bytes. */
 	write_text(&t1, &p);
