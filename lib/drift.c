@@ -460,7 +460,16 @@ static int psi_samples(struct mlg_drift_result *out, const struct sample *a,
 	double *rc, *cc;
 	int ret;
 
-	ne = dedup_edges(e, ne, a->it[a->len - 1].v);
+	/* A constant reference c would keep no edge, and one bin is blind
+	 * to any shift: split it below, at and above c. `e` has room for
+	 * ne + 1 edges; ne 0 is one bin asked for, left alone. */
+	if (ne && a->lo == a->hi) {
+		e[0] = nextafter(a->lo, -INFINITY);
+		e[1] = a->lo;
+		ne = 2;
+	} else {
+		ne = dedup_edges(e, ne, a->it[a->len - 1].v);
+	}
 	rc = mlg_calloc(ne + 1, sizeof(double));
 	cc = mlg_calloc(ne + 1, sizeof(double));
 	bin_sample(rc, a, e, ne);

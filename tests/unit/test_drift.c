@@ -271,16 +271,79 @@ static void test_numeric_errors(void)
 	T_EQ_INT(mlg_drift_wasserstein(&r, a, 1, a, 1), 0);
 	T_EQ_DBL(r.value, 0, 0);
 	T_EQ_DBL(r.norm, 0, 0); /* std 0: divided by 0.001 */
-	/* One reference value: one bin; current all above it. */
+	/* One reference value: bins below, at and above it; current all
+	 * above: (1e-4 - 1) ln(1e-4 / 1) + (1 - 1e-4) ln(1 / 1e-4). */
 	T_EQ_INT(mlg_drift_psi(&r, a, 1, a + 1, 2, 10), 0);
-	T_EQ_INT(r.nbins, 1);
-	T_EQ_DBL(r.value, 0, 0);
+	T_EQ_INT(r.nbins, 3);
+	T_EQ_INT(r.empty, 4);
+	T_EQ_DBL(r.value, 2 * (1 - 1e-4) * log(1e4), 1e-15);
 	/* Constant reference shifted by 1: W1 1, norm 1 / 0.001. */
 	T_EQ_INT(mlg_drift_wasserstein(&r, a, 1, a + 1, 1), 0);
 	T_EQ_DBL(r.value, 1, 0);
 	T_EQ_DBL(r.norm, 1000, 1e-12);
 	T_EQ_INT(mlg_drift_psi(&r, a, 3, a, 3, 65536), 0);
 	T_EQ_DBL(r.value, 0, 0);
+}
+
+/*
+ * A constant reference c is binned x < c, x = c, x > c. Reference
+ * {5, 5, 5, 5} has shares p = 0, 1, 0, floored to 1e-4, 1, 1e-4; current
+ * {4, 5, 5, 7} has q = 0.25, 0.5, 0.25. PSI = sum (q - p) ln(q / p):
+ *   below  (0.25 - 1e-4) ln(0.25 / 1e-4) = 0.2499 ln 2500 = 1.955229...
+ *   at     (0.5 - 1) ln(0.5 / 1)         = 0.5 ln 2      = 0.346573...
+ *   above  the same as below                             = 1.955229...
+ * total 0.4998 ln 2500 + 0.5 ln 2 = 4.257031786505947.
+ */
+static void test_psi_constant_reference(void)
+{
+	double ref[] = {5, 5, 5, 5}, cur[] = {4, 5, 5, 7};
+	double psi = 0.4998 * log(2500) + 0.5 * log(2);
+	struct mlg_drift_result r;
+	struct mlg_kll ka, kb;
+	size_t i;
+
+	T_EQ_DBL(psi, 4.257031786505947, 1e-15);
+	T_EQ_INT(mlg_drift_psi(&r, ref, 4, cur, 4, 10), 0);
+	T_EQ_DBL(r.value, psi, 1e-15);
+	T_EQ_INT(r.nbins, 3);
+	T_EQ_INT(r.empty, 2);
+	/* The same values: 0, though two reference bins are empty. */
+	T_EQ_INT(mlg_drift_psi(&r, ref, 4, ref, 4, 10), 0);
+	T_EQ_DBL(r.value, 0, 0);
+	T_EQ_INT(r.nbins, 3);
+	/* One bin asked for is one bin. */
+	T_EQ_INT(mlg_drift_psi(&r, ref, 4, cur, 4, 1), 0);
+	T_EQ_DBL(r.value, 0, 0);
+	T_EQ_INT(r.nbins, 1);
+
+	T_EQ_INT(mlg_kll_init(&ka, MLG_KLL_K_DEFAULT, 1), 0);
+	T_EQ_INT(mlg_kll_init(&kb, MLG_KLL_K_DEFAULT, 2), 0);
+	for (i = 0; i < 4; i++) {
+		mlg_kll_add(&ka, ref[i]);
+		mlg_kll_add(&kb, cur[i]);
+	}
+	T_EQ_INT(mlg_drift_psi_kll(&r, &ka, &kb, 10), 0);
+	T_EQ_DBL(r.value, psi, 1e-15);
+	T_EQ_INT(r.nbins, 3);
+	mlg_kll_release(&ka);
+	mlg_kll_release(&kb);
+
+	/* Compacted sketches (eps > 0) of 100,000 fives and sevens: every
+	 * item is 5 or 7, so the counts, and PSI, are exact:
+	 * (1e-4 - 1) ln(1e-4) + (1 - 1e-4) ln(1e4). */
+	T_EQ_INT(mlg_kll_init(&ka, MLG_KLL_K_DEFAULT, 1), 0);
+	T_EQ_INT(mlg_kll_init(&kb, MLG_KLL_K_DEFAULT, 2), 0);
+	for (i = 0; i < 100000; i++) {
+		mlg_kll_add(&ka, 5);
+		mlg_kll_add(&kb, 7);
+	}
+	T_ASSERT(mlg_drift_kll_eps(&ka) > 0);
+	T_EQ_INT(mlg_drift_psi_kll(&r, &ka, &kb, 10), 0);
+	T_EQ_DBL(r.value, 2 * (1 - 1e-4) * log(1e4), 1e-12);
+	T_EQ_INT(r.nbins, 3);
+	T_EQ_INT(r.n_ref, 100000);
+	mlg_kll_release(&ka);
+	mlg_kll_release(&kb);
 }
 
 static void test_psi_counts_floor(void)
@@ -863,9 +926,9 @@ static void test_missing(void)
 MLG_TESTS(T(test_missing), T(test_numeric_matches_scipy), T(test_kolmogorov_sf),
 	  T(test_chisq_sf), T(test_categorical_matches_scipy),
 	  T(test_categorical_edges), T(test_numeric_errors),
-	  T(test_psi_counts_floor), T(test_sketch_within_tolerance),
-	  T(test_kll_eps), T(test_exact_sketches_unchanged),
-	  T(test_ks_sketch_no_false_alarm), T(test_ks_sketch_real_shift_fails),
-	  T(test_topk_exact_when_not_full), T(test_topk_full_within_bound),
-	  T(test_judge_and_dataset), T(test_wasserstein_extremes),
-	  T(test_ks_exact_limits));
+	  T(test_psi_constant_reference), T(test_psi_counts_floor),
+	  T(test_sketch_within_tolerance), T(test_kll_eps),
+	  T(test_exact_sketches_unchanged), T(test_ks_sketch_no_false_alarm),
+	  T(test_ks_sketch_real_shift_fails), T(test_topk_exact_when_not_full),
+	  T(test_topk_full_within_bound), T(test_judge_and_dataset),
+	  T(test_wasserstein_extremes), T(test_ks_exact_limits));
