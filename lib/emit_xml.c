@@ -65,12 +65,38 @@ int mlg_xml_escape(struct mlg_buf *out, const char *s)
 	return rc;
 }
 
+/*
+ * Report text (ids, messages, places) as the text report shows it, a
+ * control byte as "\x1b" (mlg_utf8_show()), but for the TAB, LF and CR
+ * that XML carries: mlg_xml_escape() would drop the others, and ids
+ * that differ only by one, such as columns "a\x01" and "a\x02", would
+ * be one testcase name.
+ */
+static int add_shown(struct mlg_buf *out, const char *s)
+{
+	size_t n;
+	int rc = 0;
+
+	while (*s && !rc) {
+		n = strcspn(s, "\t\n\r");
+		rc = mlg_utf8_show(out, s, n, n);
+		s += n;
+		if (!rc && *s)
+			rc = mlg_buf_addch(out, *s++);
+	}
+	return rc;
+}
+
 static int attr(struct mlg_buf *out, const char *name, const char *value)
 {
+	struct mlg_buf t = MLG_BUF_INIT;
 	int rc = mlg_buf_addf(out, " %s=\"", name);
 
 	if (!rc)
-		rc = mlg_xml_escape(out, value);
+		rc = add_shown(&t, value);
+	if (!rc)
+		rc = mlg_xml_escape(out, t.ptr);
+	mlg_buf_release(&t);
 	return rc ? rc : mlg_buf_addch(out, '"');
 }
 
@@ -84,12 +110,18 @@ static int details(struct mlg_buf *out, const struct mlg_check *c)
 		const struct mlg_loc *l = &c->findings[i].loc;
 		struct mlg_buf line = MLG_BUF_INIT;
 
-		if (l->file)
-			mlg_buf_addf(&line, "%s:%llu: ", l->file,
-				     (unsigned long long)l->line);
-		if (l->field)
-			mlg_buf_addf(&line, "field '%s': ", l->field);
-		mlg_buf_addf(&line, "%s\n", c->findings[i].message);
+		if (l->file) {
+			add_shown(&line, l->file);
+			mlg_buf_addf(&line,
+				     ":%llu: ", (unsigned long long)l->line);
+		}
+		if (l->field) {
+			mlg_buf_adds(&line, "field '");
+			add_shown(&line, l->field);
+			mlg_buf_adds(&line, "': ");
+		}
+		add_shown(&line, c->findings[i].message);
+		mlg_buf_addch(&line, '\n');
 		rc = mlg_xml_escape(out, line.ptr);
 		mlg_buf_release(&line);
 	}
@@ -125,12 +157,18 @@ static int system_out(struct mlg_buf *out, const struct mlg_check *c)
 		mlg_format_value(v, c->value);
 		mlg_buf_addf(&t, "value: %s%s\n", v, c->unit ? c->unit : "");
 	}
-	if (c->threshold)
-		mlg_buf_addf(&t, "rule: %s\n", c->threshold);
+	if (c->threshold) {
+		mlg_buf_adds(&t, "rule: ");
+		add_shown(&t, c->threshold);
+		mlg_buf_addch(&t, '\n');
+	}
 	if (c->count)
 		mlg_buf_addf(&t, "count: %llu\n", (unsigned long long)c->count);
-	if (c->message)
-		mlg_buf_addf(&t, "message: %s\n", c->message);
+	if (c->message) {
+		mlg_buf_adds(&t, "message: ");
+		add_shown(&t, c->message);
+		mlg_buf_addch(&t, '\n');
+	}
 	rc = system_out_text(out, "      ", t.ptr);
 	mlg_buf_release(&t);
 	return rc;

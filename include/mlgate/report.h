@@ -206,7 +206,10 @@ int mlg_emit_json(struct mlg_buf *out, const struct mlg_report *r);
 /* A new reference to the JSON report object. */
 struct json_t *mlg_report_to_json(const struct mlg_report *r);
 
-/* JUnit XML: one testsuites/testsuite, one testcase per check. */
+/* JUnit XML: one testsuites/testsuite, one testcase per check. Ids,
+ * messages and places show control characters as the text report does
+ * ("\x1b"), but for TAB, LF and CR, which XML carries: dropped, they
+ * would make ids that differ only by one a single testcase name. */
 int mlg_emit_junit(struct mlg_buf *out, const struct mlg_report *r);
 
 /* Markdown for a step summary or a pull-request comment, starting with

@@ -59,9 +59,10 @@ def junit():
     assert res == ["pass", "Failure", "Failure", "Error", "Skipped", "pass",
                    "pass", "pass"], res
     fail = cases[1].result[0]
-    # XML 1.0 cannot carry \x01 or \x08: they are dropped, the rest kept.
+    # XML 1.0 cannot carry \x01 or \x08: shown as the text report shows
+    # them; the line breaks it carries are kept.
     assert fail.message == ("p99 0.2514s is above 250ms\nsecond line\r\n"
-                            "third 100% done"), repr(fail.message)
+                            "third\\x01\\x08 100% done"), repr(fail.message)
     assert "value: 0.2514s" in cases[1].system_out
     assert "rule: p99 < 250ms" in cases[1].system_out
     assert "... 1 more (3 in all)" in cases[2].result[0].text

@@ -309,6 +309,40 @@ static void test_xml_escape(void)
 	mlg_buf_release(&b);
 }
 
+/* JUnit shows controls as the text report does, but for the TAB, LF and
+ * CR that XML carries: ids that differ only by a control byte are two
+ * testcase names, not one with the byte dropped. */
+static void test_junit_controls(void)
+{
+	struct mlg_report r;
+	struct mlg_buf b = MLG_BUF_INIT;
+	struct mlg_check *c;
+	struct mlg_loc l = {"d\x1b.csv", 2, 0, "a\x01"};
+
+	mlg_report_init(&r, "gate", "1");
+	c = mlg_report_add_check(&r, "drift:a\x01:psi", MLG_STATUS_FAIL,
+				 "x\x02\ty\r\nz\x7f\xc2\x9b\xff");
+	mlg_check_set_threshold(c, "psi < \x1b[1m");
+	mlg_check_add_finding(c, &l, "bad\x08");
+	mlg_report_add_check(&r, "drift:a\x02:psi", MLG_STATUS_PASS, NULL);
+	T_EQ_INT(mlg_emit_junit(&b, &r), 0);
+	T_CONTAINS(b.ptr,
+		   "    <testcase classname=\"mlgate.gate\" "
+		   "name=\"drift:a\\x01:psi\" time=\"0.000\" "
+		   "file=\"d\\x1b.csv\" line=\"2\">\n"
+		   "      <failure message=\"x\\x02&#9;y&#13;&#10;z\\x7f"
+		   "\\xc2\\x9b\\xff\" type=\"fail\">d\\x1b.csv:2: field "
+		   "&apos;a\\x01&apos;: bad\\x08&#10;</failure>\n"
+		   "      <system-out>status: fail&#10;rule: psi &lt; "
+		   "\\x1b[1m&#10;count: 1&#10;message: x\\x02&#9;y&#13;&#10;"
+		   "z\\x7f\\xc2\\x9b\\xff&#10;</system-out>\n"
+		   "    </testcase>\n"
+		   "    <testcase classname=\"mlgate.gate\" "
+		   "name=\"drift:a\\x02:psi\" time=\"0.000\">\n");
+	mlg_buf_release(&b);
+	mlg_report_release(&r);
+}
+
 static void test_markdown(void)
 {
 	struct mlg_report r;
@@ -423,7 +457,7 @@ MLG_TESTS(T(test_status_and_exit), T(test_unique_ids), T(test_many_ids),
 	  T(test_findings_capped_and_counted), T(test_text),
 	  T(test_text_controls), T(test_secrets_masked_everywhere),
 	  T(test_secrets_of_urls), T(test_github_escaping),
-	  T(test_github_quota), T(test_xml_escape), T(test_markdown),
-	  T(test_markdown_text_stays_text), T(test_markdown_findings_summary),
-	  T(test_table_ids_unique), T(test_json_nonfinite_and_utf8),
-	  T(test_format_value))
+	  T(test_github_quota), T(test_xml_escape), T(test_junit_controls),
+	  T(test_markdown), T(test_markdown_text_stays_text),
+	  T(test_markdown_findings_summary), T(test_table_ids_unique),
+	  T(test_json_nonfinite_and_utf8), T(test_format_value))
