@@ -180,7 +180,7 @@ int mlg_emit_text(struct mlg_buf *out, const struct mlg_report *r,
 		  unsigned flags)
 {
 	enum mlg_status st = mlg_report_status(r);
-	size_t i;
+	size_t i, start = out->len;
 	int rc = 0;
 
 	for (i = 0; !rc && i < r->nchecks; i++) {
@@ -193,8 +193,11 @@ int mlg_emit_text(struct mlg_buf *out, const struct mlg_report *r,
 	}
 	for (i = 0; !rc && !(flags & MLG_EMIT_QUIET) && i < r->ntables; i++)
 		rc = mlg_emit_table_text(out, r->tables[i]);
+	/* In a report with tables a blank line sets the verdict apart, but
+	 * only from something: a quiet run may have written nothing. */
 	if (!rc)
-		rc = mlg_buf_addf(out, "%s%s: %s%s%s: ", r->ntables ? "\n" : "",
+		rc = mlg_buf_addf(out, "%s%s: %s%s%s: ",
+				  r->ntables && out->len > start ? "\n" : "",
 				  r->tool,
 				  flags & MLG_EMIT_COLOR ? colors[st] : "",
 				  mlg_status_name(st),
