@@ -141,7 +141,8 @@ mlg_driftcheck_limits(const struct mlg_driftcheck_config *c, const char *column,
  * that cannot be read gets that error, and is not opened again. JSON
  * Lines without o->schema are MLG_EINVALID "'<src>' is JSON Lines, which
  * needs a schema: save its profile with --schema FILE --profile FILE and
- * give that".
+ * give that", once they open: a missing file is MLG_ENOTFOUND "cannot
+ * open '<src>': ..." first, as for any other reference.
  */
 int mlg_driftcheck_reference(struct mlg_profile *out, const char *src,
 			     const struct mlg_profile_opts *o);

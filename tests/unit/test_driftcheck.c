@@ -441,7 +441,7 @@ static void test_reference_kinds(void)
 	struct mlg_profile_opts o = {0};
 	struct mlg_profile p, q;
 	struct mlg_buf b = MLG_BUF_INIT;
-	const char *csv, *saved;
+	const char *csv, *saved, *jl;
 	json_t *j;
 
 	mlg_csv_dialect_init(&o.dialect);
@@ -475,6 +475,31 @@ static void test_reference_kinds(void)
 	T_EQ_INT(mlg_driftcheck_reference(&q, t_write("empty.csv", ""), &o),
 		 MLG_EDATA);
 	mlg_profile_release(&q);
+
+	/* JSON Lines without a schema: a missing file is missing first,
+	 * as a CSV one is; one that is there needs the schema. */
+	o.jsonl = 1;
+	mlg_buf_reset(&b);
+	mlg_buf_addf(&b, "%s/nothere.jsonl", t_tmpdir());
+	T_EQ_INT(mlg_driftcheck_reference(&q, b.ptr, &o), MLG_ENOTFOUND);
+	mlg_buf_reset(&b);
+	mlg_buf_addf(&b,
+		     "cannot open '%s/nothere.jsonl': No such file or "
+		     "directory",
+		     t_tmpdir());
+	T_EQ_STR(mlg_error_message(), b.ptr);
+	mlg_profile_release(&q);
+	jl = t_write("ref.jsonl", "{\"x\": 1}\n");
+	T_EQ_INT(mlg_driftcheck_reference(&q, jl, &o), MLG_EINVALID);
+	mlg_buf_reset(&b);
+	mlg_buf_addf(&b,
+		     "'%s' is JSON Lines, which needs a schema: save its "
+		     "profile with --schema FILE --profile FILE and give "
+		     "that",
+		     jl);
+	T_EQ_STR(mlg_error_message(), b.ptr);
+	mlg_profile_release(&q);
+	mlg_buf_release(&b);
 }
 
 static void test_prepare_errors(void)
