@@ -16,9 +16,9 @@ static size_t nsecrets, asecrets;
 
 int mlg_secret_add(const char *value)
 {
-	size_t i;
+	size_t i, n = strlen(value);
 
-	if (strlen(value) < MLG_SECRET_MIN)
+	if (n < MLG_SECRET_MIN)
 		return mlg_error_set(
 			MLG_EINVALID,
 			"secret too short to mask (under %d bytes)",
@@ -26,8 +26,13 @@ int mlg_secret_add(const char *value)
 	for (i = 0; i < nsecrets; i++)
 		if (!strcmp(secrets[i], value))
 			return 0;
+	/* Longest first: a secret that holds another is masked whole, not
+	 * cut by the other's mask and its rest left in the clear. */
 	secrets = mlg_grow(secrets, sizeof(*secrets), nsecrets + 1, &asecrets);
-	secrets[nsecrets++] = mlg_strdup(value);
+	for (i = nsecrets; i > 0 && strlen(secrets[i - 1]) < n; i--)
+		secrets[i] = secrets[i - 1];
+	secrets[i] = mlg_strdup(value);
+	nsecrets++;
 	if (mlg_ci_detect() == MLG_CI_GITHUB) {
 		/* Workflow commands end at a newline: announce each line. */
 		const char *p = value, *nl;

@@ -40,7 +40,8 @@ int mlg_secret_add(const char *value);
  */
 void mlg_secret_add_url(const char *s);
 
-/* Mask every registered secret in `b`. 0 or MLG_ELIMIT. */
+/* Mask every registered secret in `b`, the longest first, so that one
+ * that holds another is masked whole. 0 or MLG_ELIMIT. */
 int mlg_secret_mask(struct mlg_buf *b);
 
 /* Mask in place in a NUL-terminated string held in `size` bytes. Always

@@ -256,6 +256,26 @@ static void test_secrets_of_urls(void)
 	mlg_secret_clear();
 }
 
+/* A secret that holds another is masked whole, whichever was registered
+ * first: masking the shorter first would leave the longer's rest. */
+static void test_secrets_nested(void)
+{
+	struct mlg_buf b = MLG_BUF_INIT;
+
+	T_EQ_STR(url_masked("http://h/p?sig=ABCDEFGH&token=ABCDEFGHIJKL"),
+		 "http://h/p?sig=***&token=***");
+	mlg_secret_clear();
+	T_EQ_INT(mlg_secret_add("pass"), 0);
+	T_EQ_INT(mlg_secret_add("Bearer pass-word"), 0);
+	T_EQ_INT(mlg_secret_add("pass-word"), 0);
+	mlg_buf_adds(&b, "a Bearer pass-word, a pass-word, a pass");
+	T_EQ_INT(mlg_secret_mask(&b), 0);
+	T_EQ_STR(b.ptr, "a ***, a ***, a ***");
+	T_EQ_INT(mlg_secret_count(), 3);
+	mlg_secret_clear();
+	mlg_buf_release(&b);
+}
+
 static void test_github_escaping(void)
 {
 	struct mlg_buf b = MLG_BUF_INIT;
@@ -456,8 +476,9 @@ static void test_format_value(void)
 MLG_TESTS(T(test_status_and_exit), T(test_unique_ids), T(test_many_ids),
 	  T(test_findings_capped_and_counted), T(test_text),
 	  T(test_text_controls), T(test_secrets_masked_everywhere),
-	  T(test_secrets_of_urls), T(test_github_escaping),
-	  T(test_github_quota), T(test_xml_escape), T(test_junit_controls),
-	  T(test_markdown), T(test_markdown_text_stays_text),
-	  T(test_markdown_findings_summary), T(test_table_ids_unique),
-	  T(test_json_nonfinite_and_utf8), T(test_format_value))
+	  T(test_secrets_of_urls), T(test_secrets_nested),
+	  T(test_github_escaping), T(test_github_quota), T(test_xml_escape),
+	  T(test_junit_controls), T(test_markdown),
+	  T(test_markdown_text_stays_text), T(test_markdown_findings_summary),
+	  T(test_table_ids_unique), T(test_json_nonfinite_and_utf8),
+	  T(test_format_value))
