@@ -4,7 +4,7 @@
  * Tokens and passwords are registered once, as soon as they are read.
  * Every emitter, every log line and every error message is passed through
  * the mask, which replaces each registered value with "***". In GitHub
- * Actions the value is also announced with "::add-mask::" on stdout so
+ * Actions the value is also announced with "::add-mask::" on stderr so
  * the runner masks it in its own logs.
  *
  * Values shorter than MLG_SECRET_MIN bytes are refused: masking "ab"
