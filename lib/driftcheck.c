@@ -208,24 +208,16 @@ int mlg_driftcheck_reference(struct mlg_profile *out, const char *src,
 	/* A reference that is JSON but no profile gets the loader's
 	 * message ("not a saved profile"), unless it is read as JSON Lines. */
 	struct mlg_profile_opts po = *o;
-	struct mlg_stream *s = NULL;
 	int rc = mlg_profile_open(out, src, o->timeout_s, o->jsonl, &po.stream);
 
 	if (rc != 1)
 		return rc;
 	if (!o->jsonl || o->schema)
 		return mlg_profile_read(out, src, &po);
-	mlg_stream_close(po.stream);
 	/* Without a schema JSON Lines cannot be profiled, while a profile
-	 * saved from its validation pass can. But a file that is not there
-	 * is missing first (exit 3), as a CSV reference is: opened for the
-	 * error that says so. (A URL was opened by mlg_profile_open().) */
-	if (strcmp(src, "-") && !mlg_stream_is_url(src) &&
-	    !mlg_file_exists(src)) {
-		if ((rc = mlg_stream_open(&s, src, NULL)))
-			return rc;
-		mlg_stream_close(s);
-	}
+	 * saved from its validation pass can. (A file that is not there
+	 * is missing, exit 3: mlg_profile_open() said so.) */
+	mlg_stream_close(po.stream);
 	return mlg_error_set(MLG_EINVALID,
 			     "'%s' is JSON Lines, which needs a schema: "
 			     "save its profile with --schema FILE "

@@ -1465,11 +1465,17 @@ int mlg_profile_load(struct mlg_profile *out, const char *src, long timeout_s)
 int mlg_profile_open(struct mlg_profile *out, const char *src, long timeout_s,
 		     int jsonl, struct mlg_stream **data)
 {
+	int rc;
+
 	*data = NULL;
-	if (!sniffable(src)) {
-		memset(out, 0, sizeof(*out));
+	memset(out, 0, sizeof(*out));
+	/* A file that is not there is missing (exit 3) before it is
+	 * anything else: opened for the error that says so. */
+	if (strcmp(src, "-") && !mlg_stream_is_url(src) &&
+	    !mlg_file_exists(src))
+		return (rc = mlg_stream_open(data, src, NULL)) ? rc : 1;
+	if (!sniffable(src))
 		return 1;
-	}
 	return take(out, src, timeout_s, jsonl ? 2 : 1, data);
 }
 

@@ -1926,9 +1926,13 @@ static void test_sniff_and_load(void)
 	T_EQ_INT(s, 0);
 	T_EQ_INT(mlg_profile_load(&q, "/nonexistent/k.json", 0), MLG_ENOTFOUND);
 	/* Told and loaded in one opening: data is handed to its reader
-	 * open at its start; what is not read (stdin, a missing file) is
-	 * left for the reader to open. */
-	T_EQ_INT(mlg_profile_open(&q, "k.json", 0, 0, &st), 1); /* missing */
+	 * open at its start; stdin is left for the reader to open; a file
+	 * that is not there is missing, whatever it would have been. */
+	T_EQ_INT(mlg_profile_open(&q, "nonexistent/k.jsonl", 0, 1, &st),
+		 MLG_ENOTFOUND);
+	T_EQ_STR(
+		mlg_error_message(),
+		"cannot open 'nonexistent/k.jsonl': No such file or directory");
 	T_ASSERT(!st);
 	T_EQ_INT(mlg_profile_open(&q, t_write("k.csv", "x\n1\n"), 0, 0, &st),
 		 1);
