@@ -457,18 +457,19 @@ static void psi_bounds(struct mlg_drift_result *out, const double *rc,
 static int psi_samples(struct mlg_drift_result *out, const struct sample *a,
 		       const struct sample *b, double *e, size_t ne)
 {
-	double *rc, *cc;
+	double *rc, *cc, max = a->it[a->len - 1].v;
+	size_t asked = ne;
 	int ret;
 
-	/* A constant reference c would keep no edge, and one bin is blind
-	 * to any shift: split it below, at and above c. `e` has room for
-	 * ne + 1 edges; ne 0 is one bin asked for, left alone. */
-	if (ne && a->lo == a->hi) {
-		e[0] = nextafter(a->lo, -INFINITY);
-		e[1] = a->lo;
+	/* A reference all, or mostly, at its maximum m (a constant one, or
+	 * 99 twos and a one) keeps no edge, and one bin is blind to any
+	 * shift: split it below, at and above m. `e` has room for ne + 1
+	 * edges; ne 0 is one bin asked for, left alone. */
+	ne = dedup_edges(e, ne, max);
+	if (asked && !ne) {
+		e[0] = nextafter(max, -INFINITY);
+		e[1] = max;
 		ne = 2;
-	} else {
-		ne = dedup_edges(e, ne, a->it[a->len - 1].v);
 	}
 	rc = mlg_calloc(ne + 1, sizeof(double));
 	cc = mlg_calloc(ne + 1, sizeof(double));

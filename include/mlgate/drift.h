@@ -126,11 +126,12 @@ double mlg_drift_kll_eps(const struct mlg_kll *s);
  * dropped (ties), so there may be fewer bins; bin i holds
  * e_(i-1) < x <= e_i, the first bin is open below and the last above, so
  * every current value falls in a bin and no reference bin is empty (for
- * exact arrays; a sketch may be off by its rank error). A constant
- * reference c (minimum = maximum) would keep no edge, and one bin cannot
- * see any shift: with nbins >= 2 its edges are nextafter(c, -inf) and c,
- * three bins x < c, x = c and x > c, two of them empty in the reference
- * (floored), so values off c count as drift. For exact arrays
+ * exact arrays; a sketch may be off by its rank error). A reference
+ * that keeps no edge, all of its quantiles at its maximum c (a constant
+ * reference, or 99 twos and a one), would have one bin, which cannot see
+ * any shift: with nbins >= 2 its edges are nextafter(c, -inf) and c,
+ * three bins x < c, x = c and x > c, those empty in the reference
+ * floored, so values off c count as drift. For exact arrays
  * the quantile at q is the sorted reference value of 0-based index
  * ceil(q n) - 1 (numpy's "inverted_cdf"); for a sketch it is
  * mlg_kll_bin_edges(). A zero share on either side becomes

@@ -311,6 +311,24 @@ static void test_psi_constant_reference(void)
 	T_EQ_INT(mlg_drift_psi(&r, ref, 4, ref, 4, 10), 0);
 	T_EQ_DBL(r.value, 0, 0);
 	T_EQ_INT(r.nbins, 3);
+	/* Mostly at the maximum, every decile is it: the same split. A
+	 * one and 99 twos against 100 sevens: shares 0.01, 0.99, 0 and 0,
+	 * 0, 1. */
+	{
+		double near[100], sevens[100];
+
+		for (i = 0; i < 100; i++) {
+			near[i] = i ? 2 : 1;
+			sevens[i] = 7;
+		}
+		T_EQ_INT(mlg_drift_psi(&r, near, 100, sevens, 100, 10), 0);
+		T_EQ_INT(r.nbins, 3);
+		T_EQ_DBL(r.value,
+			 (1e-4 - 0.01) * log(1e-4 / 0.01) +
+				 (1e-4 - 0.99) * log(1e-4 / 0.99) +
+				 (1 - 1e-4) * log(1 / 1e-4),
+			 1e-12);
+	}
 	/* One bin asked for is one bin. */
 	T_EQ_INT(mlg_drift_psi(&r, ref, 4, cur, 4, 1), 0);
 	T_EQ_DBL(r.value, 0, 0);
