@@ -115,14 +115,21 @@ int mlg_profile_parts_refuse(const struct mlg_profile *a, const char *x,
 {
 	struct mlg_buf run = MLG_BUF_INIT;
 	const struct mlg_profile_part *h, *q;
-	size_t i;
+	size_t i, runs = a->nparts;
 	unsigned k;
 	int rc = 0;
 
 	for (i = 0; i < b->nparts && !rc; i++) {
 		q = &b->parts[i];
-		if (!(h = find(a, q)))
+		if (!(h = find(a, q))) {
+			if (++runs > MLG_PROFILE_RUNS_MAX)
+				rc = mlg_error_set(MLG_EINVALID,
+						   "cannot merge profiles: %s "
+						   "and %s hold parts of more "
+						   "than %d sharded runs",
+						   x, y, MLG_PROFILE_RUNS_MAX);
 			continue;
+		}
 		for (k = 0; k < q->of && !(h->have[k] && q->have[k]); k++)
 			;
 		if (k == q->of)
@@ -365,6 +372,10 @@ int mlg_profile_parts_from_json(struct mlg_profile *out,
 		return mlg_json_error(doc, "/shards",
 				      "expected an array, found %s",
 				      mlg_json_type_name(all));
+	if (json_array_size(all) > MLG_PROFILE_RUNS_MAX)
+		return mlg_json_error(doc, "/shards",
+				      "more than %d runs held in part",
+				      MLG_PROFILE_RUNS_MAX);
 	json_array_foreach (all, i, o) {
 		mlg_buf_reset(&ptr);
 		mlg_buf_addf(&ptr, "/shards/%zu", i);

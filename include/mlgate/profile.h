@@ -121,6 +121,9 @@ struct mlg_profile_part {
 	unsigned char *have; /* have[k - 1]: shard k is in */
 };
 #define MLG_PROFILE_SHARDS_MAX 1000000
+/* Runs a profile may hold in part: each costs a byte a shard, and a
+ * hand-made profile is not to spend gigabytes on them. */
+#define MLG_PROFILE_RUNS_MAX 64
 
 struct mlg_profile {
 	uint64_t rows;	    /* data rows (blank rows included) */
@@ -159,8 +162,9 @@ void mlg_profile_add_source(struct mlg_profile *p, const char *src);
  * sides named `x` and `y` as its errors name them ("'a.json'"):
  * MLG_EINVALID "cannot merge profiles: <x> and <y> both hold shard
  * <k>/<n> of '<source>': its rows would count twice" (a run of several
- * sources: "of '<first>' and <m> more sources").
- * mlg_profile_parts_merge() does the rest: the parts, and b's sources
+ * sources: "of '<first>' and <m> more sources"), or "cannot merge
+ * profiles: <x> and <y> hold parts of more than 64 sharded runs"
+ * (MLG_PROFILE_RUNS_MAX). mlg_profile_parts_merge() does the rest: the parts, and b's sources
  * appended but for those of a run `a` holds already, so a run's sources
  * are listed once.
  */
@@ -183,7 +187,8 @@ int mlg_profile_check_whole(const struct mlg_profile *p, const char *what);
 json_t *mlg_profile_parts_json(const struct mlg_profile *p);
 /* Read the "shards" member of `root` (absent: whole) into `out`,
  * dropping runs that hold every shard. MLG_EINVALID, located, on a
- * malformed one, or a run listed twice. */
+ * malformed one, a run listed twice, or more than MLG_PROFILE_RUNS_MAX
+ * runs. */
 int mlg_profile_parts_from_json(struct mlg_profile *out,
 				const struct mlg_json_doc *doc, json_t *root);
 

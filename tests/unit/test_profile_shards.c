@@ -1,3 +1,4 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,6 +115,34 @@ static void test_run_of_sources(void)
 	mlg_profile_release(&a);
 }
 
+/* A profile holds parts of at most MLG_PROFILE_RUNS_MAX runs: each costs
+ * a byte a shard. */
+static void test_runs_capped(void)
+{
+	struct mlg_profile a, b;
+	char src[32];
+	int i;
+
+	shard(&a, "f0.csv", 1, 1000000, 1);
+	for (i = 1; i < MLG_PROFILE_RUNS_MAX; i++) {
+		snprintf(src, sizeof(src), "f%d.csv", i);
+		shard(&b, src, 1, 1000000, 1);
+		T_EQ_INT(mlg_profile_merge(&a, &b), 0);
+		mlg_profile_release(&b);
+	}
+	T_EQ_INT(a.nparts, MLG_PROFILE_RUNS_MAX);
+	shard(&b, "one-more.csv", 1, 2, 1);
+	T_EQ_INT(mlg_profile_merge_named(&a, "a.json", &b, "b.json"),
+		 MLG_EINVALID);
+	T_EQ_STR(mlg_error_message(),
+		 "cannot merge profiles: 'a.json' and 'b.json' hold parts of "
+		 "more than 64 sharded runs");
+	T_EQ_INT(a.nparts, MLG_PROFILE_RUNS_MAX);
+	T_EQ_INT(a.rows, MLG_PROFILE_RUNS_MAX);
+	mlg_profile_release(&b);
+	mlg_profile_release(&a);
+}
+
 /* `p` written as JSON and read back into `out`. */
 static void reload(struct mlg_profile *out, const struct mlg_profile *p)
 {
@@ -160,4 +189,5 @@ static void test_parts_json(void)
 	mlg_profile_release(&b);
 }
 
-MLG_TESTS(T(test_merge_parts), T(test_run_of_sources), T(test_parts_json));
+MLG_TESTS(T(test_merge_parts), T(test_run_of_sources), T(test_parts_json),
+	  T(test_runs_capped));
