@@ -14,6 +14,28 @@
 static char **secrets;
 static size_t nsecrets, asecrets;
 
+/* "::add-mask::" each line of `value`: a workflow command ends at a
+ * newline, and the runner decodes %25 and %0D in its value, so a '%' or
+ * a CR is written encoded to be masked as it is. */
+static void announce(const char *value)
+{
+	const char *p = value;
+
+	fputs("::add-mask::", stderr);
+	for (; *p; p++) {
+		if (*p == '\n' && p[1])
+			fputs("\n::add-mask::", stderr);
+		else if (*p == '%')
+			fputs("%25", stderr);
+		else if (*p == '\r')
+			fputs("%0D", stderr);
+		else if (*p != '\n')
+			fputc(*p, stderr);
+	}
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
 int mlg_secret_add(const char *value)
 {
 	size_t i, n = strlen(value);
@@ -33,18 +55,8 @@ int mlg_secret_add(const char *value)
 		secrets[i] = secrets[i - 1];
 	secrets[i] = mlg_strdup(value);
 	nsecrets++;
-	if (mlg_ci_detect() == MLG_CI_GITHUB) {
-		/* Workflow commands end at a newline: announce each line. */
-		const char *p = value, *nl;
-
-		do {
-			nl = strchr(p, '\n');
-			fprintf(stderr, "::add-mask::%.*s\n",
-				(int)(nl ? (size_t)(nl - p) : strlen(p)), p);
-			p = nl ? nl + 1 : NULL;
-		} while (p && *p);
-		fflush(stderr);
-	}
+	if (mlg_ci_detect() == MLG_CI_GITHUB)
+		announce(value);
 	return 0;
 }
 
@@ -58,8 +70,8 @@ static void add_span(const char *s, size_t n, size_t min)
 	free(v);
 }
 
-/* A query value shorter is no credential ("auth=true"), and masking it
- * would garble every report. */
+/* A query value shorter is no credential ("auth=true"), nor a user name
+ * alone, and masking it would garble every report. */
 #define QUERY_MIN 8
 
 /* Whether a query parameter named <s, n> holds a credential. */
@@ -93,8 +105,12 @@ void mlg_secret_add_url(const char *s)
 	/* The user info ends at the authority's last '@'. */
 	for (at = p + n; at > p && at[-1] != '@'; at--)
 		;
+	/* A user info of a user alone, of 8 bytes or more, is a token
+	 * (https://TOKEN@host/...), not a user's name. */
 	if (at > p && (colon = memchr(p, ':', (size_t)(at - 1 - p))))
 		add_span(colon + 1, (size_t)(at - 2 - colon), 0);
+	else if (at > p)
+		add_span(p, (size_t)(at - 1 - p), QUERY_MIN);
 	q = p + n + strcspn(p + n, "?#");
 	if (*q != '?')
 		return;

@@ -32,6 +32,7 @@ int mlg_secret_add(const char *value);
 /*
  * Register the credentials an http(s) URL `s` carries, as they are
  * written in it: the password of its user info ("user:PASSWORD@host"),
+ * a user info without a password of 8 bytes or more ("TOKEN@host"),
  * and the value of every query parameter whose name holds, in any case,
  * sig, token, key, secret, pass, auth, credential or session (presigned
  * URLs: X-Amz-Signature, X-Goog-Credential, an Azure SAS "sig") when

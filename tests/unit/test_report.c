@@ -239,6 +239,10 @@ static void test_secrets_of_urls(void)
 	/* The user info ends at the last '@' of the authority; an '@' in
 	 * the path is not in it. */
 	T_EQ_STR(url_masked("http://a:b@cd@h/p"), "http://a:***@h/p");
+	/* a user alone, long enough, is a token */
+	T_EQ_STR(url_masked("https://ghp_0123abcd@github.com/o/r"),
+		 "https://***@github.com/o/r");
+	T_EQ_STR(url_masked("https://jenkins@h/x"), "https://jenkins@h/x");
 	T_EQ_STR(url_masked("http://h/a:bcde@f"), "http://h/a:bcde@f");
 	T_EQ_INT(mlg_secret_count(), 0);
 	/* Query values of credential names, of 8 bytes or more; not the
