@@ -908,7 +908,11 @@ int mlg_drift_missing(struct mlg_drift_result *out, uint64_t ref_missing,
 				     "more missing cells than rows");
 	out->share_ref = (double)ref_missing / (double)ref_rows;
 	out->share_cur = (double)cur_missing / (double)cur_rows;
-	out->value = fabs(out->share_cur - out->share_ref);
+	/* One rounding of |cm rr - rm cr| / (rr cr), not the difference of
+	 * two rounded shares: 30% - 20% came out below a limit of 0.1. */
+	out->value = (double)(fabsl((long double)cur_missing * ref_rows -
+				    (long double)ref_missing * cur_rows) /
+			      ((long double)ref_rows * cur_rows));
 	out->low = out->value;
 	out->n_ref = ref_rows;
 	out->n_cur = cur_rows;

@@ -933,6 +933,16 @@ static void test_missing(void)
 	T_EQ_INT(mlg_drift_judge(&r, NULL), MLG_DRIFT_FAIL);
 	T_EQ_INT(mlg_drift_missing(&r, 5, 100, 10, 100), 0);
 	T_EQ_INT(mlg_drift_judge(&r, NULL), MLG_DRIFT_WARN); /* 0.05 */
+	/* 20% -> 30% is 10 points, a fail; 10% -> 15% is 5, a warn:
+	 * 0.3 - 0.2 in doubles is 0.09999999999999998 */
+	T_EQ_INT(mlg_drift_missing(&r, 2, 10, 3, 10), 0);
+	T_EQ_DBL(r.value, 0.1, 0);
+	T_EQ_INT(mlg_drift_judge(&r, NULL), MLG_DRIFT_FAIL);
+	T_EQ_INT(mlg_drift_missing(&r, 2, 20, 3, 20), 0);
+	T_EQ_DBL(r.value, 0.05, 0);
+	T_EQ_INT(mlg_drift_judge(&r, NULL), MLG_DRIFT_WARN);
+	T_EQ_INT(mlg_drift_missing(&r, 3, 10, 2, 10), 0);
+	T_EQ_DBL(r.value, 0.1, 0);
 	T_EQ_INT(mlg_drift_missing(&r, 0, 0, 0, 1), MLG_EINVALID);
 	T_EQ_STR(mlg_error_message(), "the reference has no rows");
 	T_EQ_INT(mlg_drift_missing(&r, 0, 1, 0, 0), MLG_EINVALID);
