@@ -527,13 +527,19 @@ static void emptied(struct mlg_report *r, struct mlg_table *t,
 }
 
 /* The cells of `c` missing from the rows of `p`; a loaded profile may
- * hold more values than rows, which no pass makes. */
+ * hold more values than rows, which no pass makes. A cell that is not
+ * UTF-8 is there (an encoding error), though with a schema it is not in
+ * count, as it is not cast. */
 static uint64_t missing_cells(const struct mlg_profile *p,
 			      const struct mlg_profile_col *c)
 {
 	uint64_t v = mlg_profile_col_values(c);
 
-	return v < p->rows ? p->rows - v : 0;
+	if (v >= p->rows)
+		return 0;
+	if (c->has_schema)
+		v += c->not_utf8 < p->rows - v ? c->not_utf8 : p->rows - v;
+	return p->rows - v;
 }
 
 /* Compare one column present on both sides; its worst level in *lv, or
