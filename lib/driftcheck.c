@@ -408,7 +408,7 @@ static enum mlg_drift_level add_stat(struct mlg_report *r, struct mlg_table *t,
 		mlg_buf_addf(&msg, " (chi2 %s, dof %g)", fmt(x, res->value),
 			     res->dof);
 	} else if (m == MLG_DRIFT_MISSING) {
-		mlg_buf_addf(&msg, " (%s%% of the rows missing",
+		mlg_buf_addf(&msg, " (%s%% of the cells missing",
 			     fmt(x, res->share_cur * 100));
 		mlg_buf_addf(&msg, ", %s%% in the reference)",
 			     fmt(x, res->share_ref * 100));
@@ -526,20 +526,18 @@ static void emptied(struct mlg_report *r, struct mlg_table *t,
 	free(msg);
 }
 
-/* The cells of `c` missing from the rows of `p`; a loaded profile may
- * hold more values than rows, which no pass makes. A cell that is not
- * UTF-8 is there (an encoding error), though with a schema it is not in
- * count, as it is not cast. */
+/* The cells of `c` missing from the rows of `p`. With a schema they are
+ * its missingValues (nulls); a cell that is not UTF-8 is left out of
+ * the count but there. Without one, NA-style tokens are missing too, as
+ * infer takes them. A loaded profile may hold more values than rows,
+ * which no pass makes. */
 static uint64_t missing_cells(const struct mlg_profile *p,
 			      const struct mlg_profile_col *c)
 {
-	uint64_t v = mlg_profile_col_values(c);
+	uint64_t v = c->has_schema ? c->count - c->nulls + c->not_utf8
+				   : mlg_profile_col_values(c);
 
-	if (v >= p->rows)
-		return 0;
-	if (c->has_schema)
-		v += c->not_utf8 < p->rows - v ? c->not_utf8 : p->rows - v;
-	return p->rows - v;
+	return v < p->rows ? p->rows - v : 0;
 }
 
 /* Compare one column present on both sides; its worst level in *lv, or

@@ -178,7 +178,7 @@ static void test_report_exact_values(void)
 	T_EQ_INT(c->status, MLG_STATUS_PASS);
 	T_EQ_DBL(c->value, 0, 0);
 	T_EQ_STR(c->threshold, "missing < 0.1 (warn >= 0.05)");
-	T_EQ_STR(c->message, "missing 0 < 0.05 (0% of the rows missing, 0% "
+	T_EQ_STR(c->message, "missing 0 < 0.05 (0% of the cells missing, 0% "
 			     "in the reference)");
 
 	T_EQ_INT(r.ntables, 1);
@@ -553,7 +553,7 @@ static void test_missing_share(void)
 	c = get(&r, "drift:x:missing");
 	T_EQ_DBL(c->value, 0.35, 1e-15);
 	T_EQ_INT(c->status, MLG_STATUS_FAIL);
-	T_EQ_STR(c->message, "missing 0.35 >= 0.1: drift (60% of the rows "
+	T_EQ_STR(c->message, "missing 0.35 >= 0.1: drift (60% of the cells "
 			     "missing, 25% in the reference)");
 	T_EQ_STR(mlg_table_cell(r.tables[0], 3, 5), "25% \u2192 60%");
 	c = get(&r, "drift:y:missing");
@@ -569,7 +569,7 @@ static void test_missing_share(void)
 	T_EQ_INT(c->status, MLG_STATUS_WARN);
 	T_EQ_STR(c->threshold, "missing < 0.5 (warn >= 0.15)");
 	T_EQ_STR(c->message, "missing 0.2 >= 0.15 (warn), < 0.5 (20% of the "
-			     "rows missing, 0% in the reference)");
+			     "cells missing, 0% in the reference)");
 	mlg_driftcheck_config_release(&cfg);
 	mlg_report_release(&r);
 	mlg_profile_release(&ref);
