@@ -1403,22 +1403,6 @@ static int sniffable(const char *src)
 	       (strcmp(src, "-") && mlg_file_is_regular(src));
 }
 
-int mlg_profile_sniff(int *out, const char *src, long timeout_s)
-{
-	struct mlg_buf b = MLG_BUF_INIT;
-	struct mlg_stream *s = NULL;
-	int rc;
-
-	*out = 0;
-	if (!sniffable(src))
-		return 0;
-	if (!(rc = peek(&s, &b, src, timeout_s)))
-		*out = scan_header((const unsigned char *)b.ptr, b.len);
-	mlg_stream_close(s);
-	mlg_buf_release(&b);
-	return rc;
-}
-
 /*
  * Open `src` once and tell it by its first bytes: a saved profile is
  * read on into `out` (0); what may be data, as `data` allows (0 none, 1

@@ -281,44 +281,38 @@ int mlg_profile_from_json(struct mlg_profile *out,
 int mlg_profile_parse_buf(struct mlg_profile *out, const char *name,
 			  struct mlg_buf *b);
 /*
- * Whether `src` holds a saved profile, by its content, never its name,
- * into *out: 1 when its first byte after a byte order mark and blanks
- * is '{' and its first object has the member "profile_version" within
- * its first 64 KiB (or is still open after them with "columns" its
- * first member: a profile whose members are sorted); -1 for other JSON
- * that starts with '{' (a JSON Lines file, whose first record closes
- * without that member or is still open, with another first member, after
- * 64 KiB: records may be that long); 0 for anything
- * else, and, unread, for "-", pipes, devices (their first bytes would be
- * spent) and paths that are no regular file (a missing one: its reader
- * says so). A local file or an http(s) URL (opened with `timeout_s`, see
- * mlg_stream_opts), compressed or not; reads at most 64 KiB of it.
- * Returns 0, or the error of mlg_stream_open() or mlg_stream_read()
- * (*out 0): a URL that failed, or stalled for `timeout_s`, is not to be
- * opened again to be read as data.
+ * A saved profile is told by its content, never its name: its first
+ * byte after a byte order mark and blanks is '{' and its first object
+ * has the member "profile_version" within its first 64 KiB (or is still
+ * open after them with "columns" its first member: a profile whose
+ * members are sorted). Other JSON that starts with '{' is a JSON Lines
+ * file, whose first record closes without that member or is still open,
+ * with another first member, after 64 KiB: records may be that long.
+ * At most those 64 KiB are read to tell.
  */
-int mlg_profile_sniff(int *out, const char *src, long timeout_s);
 /*
  * Load the saved profile `src`: a path, "-" or an http(s) URL (with
  * `timeout_s`), compressed or not (mlg_stream_open()), of any size, then
  * mlg_profile_parse_buf(): it holds the text and one column's tree.
  * Errors: those of mlg_stream_open() and mlg_stream_read(), MLG_EINVALID
  * "'<src>' is not a saved profile: it does not start with
- * {"profile_version": ..." when its first 64 KiB say so as
- * mlg_profile_sniff() (the rest is not read), and those of
+ * {"profile_version": ..." when its first 64 KiB say so (the rest is
+ * not read), and those of
  * mlg_json_parse() and mlg_profile_from_json().
  */
 int mlg_profile_load(struct mlg_profile *out, const char *src, long timeout_s);
 /*
  * mlg_profile_load() of `src` where it holds a saved profile (0), told
- * from data with one opening, as mlg_profile_sniff() tells it: 1, with
- * `out` empty, for what may be data (not JSON; JSON too when `jsonl`;
- * and, unread, "-", pipes and devices), with *data the source open at
+ * from data with one opening: 1, with `out` empty, for what may be data
+ * (not JSON; JSON too when `jsonl`; and, unread, "-", pipes and devices,
+ * whose first bytes would be spent), with *data the source open at
  * its start (NULL for those unread), for its reader to take over
  * (mlg_profile_opts, mlg_validate_opts: `stream`), so that a URL is
  * fetched once; JSON that is no profile without `jsonl` is refused as
  * mlg_profile_load() refuses it. Negative codes are mlg_profile_load()'s
- * errors: a source that cannot be read is not to be read again.
+ * errors, and mlg_stream_open()'s for a local path that does not exist:
+ * a source that cannot be read (a URL that failed or stalled for
+ * `timeout_s`) is not to be read again.
  */
 int mlg_profile_open(struct mlg_profile *out, const char *src, long timeout_s,
 		     int jsonl, struct mlg_stream **data);

@@ -1871,6 +1871,19 @@ static void test_structure_counts(void)
 
 /* What a source holds, told by its first bytes; and a saved profile
  * loads whatever its size (a wide table's may pass 64 MiB). */
+/* What mlg_profile_open() tells `src` (`jsonl` as it takes it): 0 a
+ * saved profile, 1 data, or an error; what it opened is closed. */
+static int told(const char *src, int jsonl)
+{
+	struct mlg_profile p;
+	struct mlg_stream *st;
+	int rc = mlg_profile_open(&p, src, 0, jsonl, &st);
+
+	mlg_stream_close(st);
+	mlg_profile_release(&p);
+	return rc;
+}
+
 static void test_sniff_and_load(void)
 {
 	const char *path = t_write("k.csv", "x,c\n1,a\n2,b\n");
@@ -1879,51 +1892,38 @@ static void test_sniff_and_load(void)
 	struct mlg_stream *st;
 	size_t pad = (size_t)65 << 20, len;
 	char *text, *big, buf[16];
-	int s = 9;
 
-	T_EQ_INT(mlg_profile_sniff(&s, path, 0), 0);
-	T_EQ_INT(s, 0);
+	T_EQ_INT(told(path, 0), 1);
 	T_EQ_INT(mlg_profile_load(&q, path, 0), MLG_EINVALID);
 	T_CONTAINS(mlg_error_message(),
 		   "k.csv' is not a saved profile: it does not start with");
 	T_EQ_INT(mlg_profile_read(&p, path, &o), 0);
 	text = dump(&p);
 	len = strlen(text);
-	T_EQ_INT(mlg_profile_sniff(&s, t_write("k.json", text), 0), 0);
-	T_EQ_INT(s, 1);
-	T_EQ_INT(mlg_profile_sniff(&s, t_write("k.jsonl", "{\"x\": 1}\n"), 0),
-		 0);
-	T_EQ_INT(s, -1);
+	T_EQ_INT(told(t_write("k.json", text), 0), 0);
+	T_EQ_INT(told(t_write("k.jsonl", "{\"x\": 1}\n"), 0), MLG_EINVALID);
+	T_CONTAINS(mlg_error_message(), "k.jsonl' is not a saved profile");
 	/* A first object open after 64 KiB: a profile with sorted members
 	 * ("columns" first), or a long record of JSON Lines. */
 	big = mlg_malloc(80000);
 	memset(big, ' ', 80000);
 	memcpy(big, "{\"columns\": [", 13);
-	T_EQ_INT(mlg_profile_sniff(&s, t_write_bytes("sorted.json", big, 80000),
-				   0),
-		 0);
-	T_EQ_INT(s, 1);
+	T_EQ_INT(told(t_write_bytes("sorted.json", big, 80000), 0),
+		 MLG_EINVALID);
+	T_CONTAINS(mlg_error_message(), "sorted.json': ");
+	T_ASSERT(!strstr(mlg_error_message(), "not a saved profile"));
 	memset(big, 'a', 80000);
 	memcpy(big, "{\"id\": 1, \"s\": \"", 17);
 	memcpy(big + 80000 - 3, "\"}\n", 3);
-	T_EQ_INT(mlg_profile_sniff(&s, t_write_bytes("long.jsonl", big, 80000),
-				   0),
-		 0);
-	T_EQ_INT(s, -1);
+	T_EQ_INT(told(t_write_bytes("long.jsonl", big, 80000), 0),
+		 MLG_EINVALID);
+	T_CONTAINS(mlg_error_message(), "long.jsonl' is not a saved profile");
+	T_EQ_INT(told(t_write_bytes("long.jsonl", big, 80000), 1), 1);
 	free(big);
-	s = 9;
-	T_EQ_INT(mlg_profile_sniff(&s, "-", 0), 0);
-	T_EQ_INT(s, 0);
-	s = 9;
-	T_EQ_INT(mlg_profile_sniff(&s, "/nonexistent/k.json", 0), 0);
-	T_EQ_INT(s, 0);
-	/* What cannot be read is an error, not "no profile": the reader
-	 * that would follow is not to meet it again. */
-	s = 9;
-	T_EQ_INT(mlg_profile_sniff(
-			 &s, t_write_bytes("t.json.gz", "\x1f\x8b\x08", 3), 0),
+	/* What cannot be read is an error, not data: the reader that would
+	 * follow is not to meet it again. */
+	T_EQ_INT(told(t_write_bytes("t.json.gz", "\x1f\x8b\x08", 3), 1),
 		 MLG_EIO);
-	T_EQ_INT(s, 0);
 	T_EQ_INT(mlg_profile_load(&q, "/nonexistent/k.json", 0), MLG_ENOTFOUND);
 	/* Told and loaded in one opening: data is handed to its reader
 	 * open at its start; stdin is left for the reader to open; a file
