@@ -716,6 +716,7 @@ int mlg_profile_merge_named(struct mlg_profile *a, const char *an,
 	}
 	a->rows += b->rows;
 	a->long_rows += b->long_rows;
+	a->bytes += b->bytes;
 	mlg_profile_parts_merge(a, b);
 	return 0;
 }
@@ -2023,6 +2024,8 @@ int mlg_profile_read(struct mlg_profile *out, const char *src,
 	if (!out->cols && (rc = chunk_init(&ps, out))) /* no rows */
 		goto done;
 	mlg_profile_add_source(out, src);
+	/* Every reader reads to the end: the first has read it all. */
+	out->bytes = mlg_stream_offset(rs[0].st);
 done:
 	for (t = 0; t < nt; t++)
 		reader_close(&rs[t]);

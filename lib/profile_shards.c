@@ -32,8 +32,8 @@ void mlg_profile_parts_release(struct mlg_profile *p)
 
 /* A new part of `of` shards, none held yet, of sources taken over. */
 static struct mlg_profile_part *add_part(struct mlg_profile *p, unsigned of,
-					 uint64_t chunk_rows, char **sources,
-					 size_t nsources)
+					 uint64_t chunk_rows, uint64_t bytes,
+					 char **sources, size_t nsources)
 {
 	struct mlg_profile_part *q;
 
@@ -41,6 +41,7 @@ static struct mlg_profile_part *add_part(struct mlg_profile *p, unsigned of,
 	q = &p->parts[p->nparts++];
 	q->sources = sources;
 	q->nsources = nsources;
+	q->bytes = bytes;
 	q->chunk_rows = chunk_rows;
 	q->of = of;
 	q->have = mlg_calloc(of, 1);
@@ -62,7 +63,7 @@ void mlg_profile_set_shard(struct mlg_profile *p, unsigned k, unsigned n,
 {
 	/* Shard 1 of 1 is the whole. */
 	if (n > 1)
-		add_part(p, n, chunk_rows,
+		add_part(p, n, chunk_rows, p->bytes,
 			 copy_sources(p->sources, p->nsources), p->nsources)
 			->have[k - 1] = 1;
 }
@@ -82,7 +83,7 @@ static int same_run(const struct mlg_profile_part *x,
 	size_t i;
 
 	if (x->of != y->of || x->chunk_rows != y->chunk_rows ||
-	    x->nsources != y->nsources)
+	    x->bytes != y->bytes || x->nsources != y->nsources)
 		return 0;
 	for (i = 0; i < x->nsources; i++)
 		if (strcmp(x->sources[i], y->sources[i]))
@@ -176,7 +177,7 @@ void mlg_profile_parts_merge(struct mlg_profile *a, const struct mlg_profile *b)
 		if ((h = find(a, q))) {
 			take_names(names, b->nsources, q);
 		} else {
-			h = add_part(a, q->of, q->chunk_rows,
+			h = add_part(a, q->of, q->chunk_rows, q->bytes,
 				     copy_sources(q->sources, q->nsources),
 				     q->nsources);
 		}
@@ -230,14 +231,22 @@ int mlg_profile_check_whole(const struct mlg_profile *p, const char *what)
 	q = &p->parts[0];
 	n = held(q);
 	name_run(&run, q);
+	mlg_buf_addf(&run, " (chunks of %llu rows",
+		     (unsigned long long)q->chunk_rows);
 	ranges(&has, q->have, q->of, 1);
 	ranges(&lacks, q->have, q->of, 0);
+	/* Shards given but of another run: say why they did not count. */
+	if (p->nparts > 1)
+		mlg_buf_addf(&run,
+			     "; one of %zu runs held in part: shards are of "
+			     "one run when of the same sources, bytes, N and "
+			     "chunk rows",
+			     p->nparts);
+	mlg_buf_addch(&run, ')');
 	rc = mlg_error_set(MLG_EINVALID,
-			   "%s holds only shard%s %s of %u of %s (chunks of "
-			   "%llu rows): shard%s %s %s missing; merge every "
-			   "shard's profile first",
+			   "%s holds only shard%s %s of %u of %s: shard%s %s "
+			   "%s missing; merge every shard's profile first",
 			   what, n > 1 ? "s" : "", has.ptr, q->of, run.ptr,
-			   (unsigned long long)q->chunk_rows,
 			   q->of - n > 1 ? "s" : "", lacks.ptr,
 			   q->of - n > 1 ? "are" : "is");
 	mlg_buf_release(&run);
@@ -259,6 +268,8 @@ json_t *mlg_profile_parts_json(const struct mlg_profile *p)
 		json_object_set_new(o, "of", json_integer(q->of));
 		json_object_set_new(o, "chunk_rows",
 				    json_integer((json_int_t)q->chunk_rows));
+		json_object_set_new(o, "bytes",
+				    json_integer((json_int_t)q->bytes));
 		a = json_array();
 		for (k = 0; k < q->nsources; k++)
 			json_array_append_new(a, json_string(q->sources[k]));
@@ -300,7 +311,7 @@ static int part_from(struct mlg_profile *out, const struct mlg_json_doc *doc,
 	struct mlg_profile_part *q;
 	json_t *srcs, *have, *v;
 	int64_t of, k, last = 0;
-	uint64_t rows;
+	uint64_t rows, bytes = 0;
 	size_t i;
 	int rc;
 
@@ -309,6 +320,7 @@ static int part_from(struct mlg_profile *out, const struct mlg_json_doc *doc,
 				      mlg_json_type_name(o));
 	if ((rc = mlg_json_get_int(doc, o, ptr, "of", 1, &of)) ||
 	    (rc = mlg_json_get_count(doc, o, ptr, "chunk_rows", 1, &rows)) ||
+	    (rc = mlg_json_get_count(doc, o, ptr, "bytes", 0, &bytes)) ||
 	    (rc = array_of(&srcs, doc, o, ptr, "sources")) ||
 	    (rc = array_of(&have, doc, o, ptr, "have")))
 		return rc;
@@ -347,7 +359,7 @@ static int part_from(struct mlg_profile *out, const struct mlg_json_doc *doc,
 	mlg_buf_release(&at);
 	if (rc)
 		return rc;
-	q = add_part(out, (unsigned)of, rows,
+	q = add_part(out, (unsigned)of, rows, bytes,
 		     mlg_calloc(json_array_size(srcs), sizeof(char *)), 0);
 	json_array_foreach (srcs, i, v)
 		q->sources[q->nsources++] = mlg_strdup(json_string_value(v));

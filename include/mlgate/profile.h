@@ -108,7 +108,8 @@ struct mlg_profile_col {
 
 /*
  * The shards of one sharded run (`profile --shard K/N` over the same
- * sources, in the same order, with the same chunk rows) that a profile
+ * sources, in the same order, of the same bytes, with the same chunk
+ * rows) that a profile
  * holds, while it does not hold them all: shard profiles merge into the
  * whole, and a part is how a merge tells a shard given twice (its rows
  * would count twice) or one left out.
@@ -116,6 +117,8 @@ struct mlg_profile_col {
 struct mlg_profile_part {
 	char **sources; /* the run's inputs, in order */
 	size_t nsources;
+	uint64_t bytes; /* of data the sources held: yesterday's file and
+			   today's of one name are two runs */
 	uint64_t chunk_rows;
 	unsigned of;	     /* N, 2 to MLG_PROFILE_SHARDS_MAX */
 	unsigned char *have; /* have[k - 1]: shard k is in */
@@ -132,6 +135,8 @@ struct mlg_profile {
 	struct mlg_profile_col *cols;
 	char **sources; /* the inputs, in order */
 	size_t nsources;
+	uint64_t bytes; /* of data the pass read, summed by a merge; 0 for a
+			   loaded profile (not saved) */
 	struct mlg_profile_part *parts; /* runs held in part; none: whole */
 	size_t nparts;
 	struct mlg_schema *cand;     /* private: the synthetic fields */

@@ -60,6 +60,19 @@ static void test_merge_parts(void)
 		 "shard 3/3 of 't.csv': its rows would count twice");
 	T_EQ_INT(a.rows, 2);
 	T_EQ_INT(a.cols[0].count, 2);
+	/* Shard 3 of the same name but other bytes (today's file, not
+	 * yesterday's) is of another run: it completes nothing. */
+	b.parts[0].bytes = 99;
+	T_EQ_INT(mlg_profile_merge(&c, &b), 0);
+	T_EQ_INT(c.nparts, 2);
+	refused(&c, "c",
+		"c holds only shard 2 of 3 of 't.csv' (chunks of 100 rows; "
+		"one of 2 runs held in part: shards are of one run when of "
+		"the same sources, bytes, N and chunk rows): shards 1, 3 are "
+		"missing; merge every shard's profile first");
+	mlg_profile_release(&c);
+	shard(&c, "t.csv", 2, 3, 100);
+	b.parts[0].bytes = 0;
 	/* Another run stays apart, its sources listed again. */
 	T_EQ_INT(mlg_profile_merge(&a, &d), 0);
 	T_EQ_INT(a.nparts, 2);
@@ -166,17 +179,19 @@ static void test_parts_json(void)
 
 	shard(&a, "t.csv", 2, 4, 100);
 	shard(&b, "t.csv", 4, 4, 100);
+	a.parts[0].bytes = b.parts[0].bytes = 7;
 	T_EQ_INT(mlg_profile_merge(&a, &b), 0);
 	j = mlg_profile_parts_json(&a);
 	text = json_dumps(j, JSON_COMPACT);
-	T_EQ_STR(text, "[{\"of\":4,\"chunk_rows\":100,\"sources\":[\"t.csv\"],"
-		       "\"have\":[2,4]}]");
+	T_EQ_STR(text, "[{\"of\":4,\"chunk_rows\":100,\"bytes\":7,\"sources\":"
+		       "[\"t.csv\"],\"have\":[2,4]}]");
 	free(text);
 	json_decref(j);
 	reload(&c, &a);
 	T_EQ_INT(c.nparts, 1);
 	T_EQ_INT(c.parts[0].of, 4);
 	T_EQ_INT(c.parts[0].chunk_rows, 100);
+	T_EQ_INT(c.parts[0].bytes, 7);
 	T_EQ_INT(memcmp(c.parts[0].have, "\0\1\0\1", 4), 0);
 	/* The loaded parts merge as the made ones: shard 4 again. */
 	T_EQ_INT(mlg_profile_merge(&c, &b), MLG_EINVALID);
