@@ -529,14 +529,23 @@ static void emptied(struct mlg_report *r, struct mlg_table *t,
 /* The cells of `c` missing from the rows of `p`. With a schema they are
  * its missingValues (nulls); a cell that is not UTF-8 is left out of
  * the count but there. Without one, NA-style tokens are missing too, as
- * infer takes them. A loaded profile may hold more values than rows,
- * which no pass makes. */
+ * infer takes them. A loaded profile may hold more values than rows, or
+ * claim more missing cells than it has, which no pass makes: all are
+ * there, or none. Counts load below 2^63: a sum of two does not wrap. */
 static uint64_t missing_cells(const struct mlg_profile *p,
 			      const struct mlg_profile_col *c)
 {
-	uint64_t v = c->has_schema ? c->count - c->nulls + c->not_utf8
-				   : mlg_profile_col_values(c);
+	uint64_t have = c->count, gone = c->nulls, v;
+	int k;
 
+	if (c->has_schema)
+		have += c->not_utf8;
+	else
+		for (k = 0; k < MLG_PROFILE_NTOKENS; k++)
+			gone = c->tokens[k] < UINT64_MAX - gone
+				       ? gone + c->tokens[k]
+				       : UINT64_MAX;
+	v = have > gone ? have - gone : 0;
 	return v < p->rows ? p->rows - v : 0;
 }
 

@@ -576,6 +576,48 @@ static void test_missing_share(void)
 	mlg_profile_release(&cur);
 }
 
+/*
+ * A loaded profile may claim more missing cells than it holds, which no
+ * pass makes: then none of its cells are there, not all. Reference: 4
+ * rows of x, none missing; current: 5 rows whose 5 cells claim 7 nulls
+ * (with a schema, 1 of them not UTF-8), or, without one, 2 nulls and 4
+ * "NA": 100% missing against 0%, not 0% by a count that wrapped.
+ */
+static void test_missing_claimed(void)
+{
+	static const char *const names[] = {"x"};
+	static const char *const rr[] = {"a", "b", "c", "d"};
+	static const char *const cr[] = {"a", "b", "c", "d", "e"};
+	struct mlg_profile ref, cur;
+	struct mlg_report r;
+	struct mlg_check *c;
+	int schema;
+
+	for (schema = 1; schema >= 0; schema--) {
+		build(&ref, names, 1, rr, 4);
+		build(&cur, names, 1, cr, 5);
+		ref.cols[0].has_schema = cur.cols[0].has_schema = schema;
+		ref.cols[0].declared = cur.cols[0].declared = MLG_T_STRING;
+		if (schema) {
+			cur.cols[0].nulls = 7;
+			cur.cols[0].not_utf8 = 1;
+		} else {
+			cur.cols[0].nulls = 2;
+			cur.cols[0].tokens[0] = 4;
+		}
+		mlg_report_init(&r, "data-validate", "0");
+		T_EQ_INT(mlg_driftcheck_report(&r, &ref, &cur, NULL), 0);
+		c = get(&r, "drift:x:missing");
+		T_EQ_DBL(c->value, 1, 0);
+		T_EQ_INT(c->status, MLG_STATUS_FAIL);
+		T_EQ_STR(c->message, "missing 1 >= 0.1: drift (100% of the "
+				     "cells missing, 0% in the reference)");
+		mlg_report_release(&r);
+		mlg_profile_release(&ref);
+		mlg_profile_release(&cur);
+	}
+}
+
 static void test_distribution_cell(void)
 {
 	static const char *const names[] = {"same", "apart"};
@@ -865,5 +907,6 @@ MLG_TESTS(T(test_report_exact_values), T(test_same_profile_passes),
 	  T(test_config_in_report), T(test_skips), T(test_bad_bytes),
 	  T(test_reference_kinds), T(test_prepare_errors),
 	  T(test_distribution_cell), T(test_missing_share),
-	  T(test_temporal_without_schema), T(test_names_and_types),
-	  T(test_numbers_gone), T(test_long_categories));
+	  T(test_missing_claimed), T(test_temporal_without_schema),
+	  T(test_names_and_types), T(test_numbers_gone),
+	  T(test_long_categories));
