@@ -535,17 +535,12 @@ static void emptied(struct mlg_report *r, struct mlg_table *t,
 static uint64_t missing_cells(const struct mlg_profile *p,
 			      const struct mlg_profile_col *c)
 {
-	uint64_t have = c->count, gone = c->nulls, v;
-	int k;
+	/* Loaded counts are at most INT64_MAX: their sum fits. */
+	uint64_t have = c->count + c->not_utf8,
+		 v = !c->has_schema    ? mlg_profile_col_values(c)
+		     : have > c->nulls ? have - c->nulls
+				       : 0;
 
-	if (c->has_schema)
-		have += c->not_utf8;
-	else
-		for (k = 0; k < MLG_PROFILE_NTOKENS; k++)
-			gone = c->tokens[k] < UINT64_MAX - gone
-				       ? gone + c->tokens[k]
-				       : UINT64_MAX;
-	v = have > gone ? have - gone : 0;
 	return v < p->rows ? p->rows - v : 0;
 }
 

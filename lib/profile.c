@@ -721,19 +721,24 @@ int mlg_profile_merge_named(struct mlg_profile *a, const char *an,
 	return 0;
 }
 
+/* Saturated: a loaded profile may claim more missing cells than cells,
+ * which no pass makes; it then has no values, not 2^64 - k of them. */
 static uint64_t missing(const struct mlg_profile_col *c)
 {
 	uint64_t n = c->nulls;
 	int k;
 
 	for (k = 0; k < MLG_PROFILE_NTOKENS; k++)
-		n += c->tokens[k];
+		n = c->tokens[k] < UINT64_MAX - n ? n + c->tokens[k]
+						  : UINT64_MAX;
 	return n;
 }
 
 uint64_t mlg_profile_col_values(const struct mlg_profile_col *c)
 {
-	return c->count - missing(c);
+	uint64_t m = missing(c);
+
+	return c->count > m ? c->count - m : 0;
 }
 
 enum mlg_ftype mlg_profile_col_type(const struct mlg_profile_col *c)
