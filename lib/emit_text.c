@@ -304,7 +304,7 @@ static int md_findings(struct mlg_buf *out, const struct mlg_check *c)
 	/* The line is an HTML block: Markdown's escapes would show there. */
 	rc = mlg_buf_addf(out, "<details><summary>");
 	if (!rc)
-		rc = mlg_xml_escape(out, c->id);
+		rc = mlg_xml_escape_shown(out, c->id);
 	if (!rc)
 		rc = mlg_buf_addf(out, ": %llu finding%s",
 				  (unsigned long long)c->count,

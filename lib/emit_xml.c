@@ -87,16 +87,23 @@ static int add_shown(struct mlg_buf *out, const char *s)
 	return rc;
 }
 
-static int attr(struct mlg_buf *out, const char *name, const char *value)
+int mlg_xml_escape_shown(struct mlg_buf *out, const char *s)
 {
 	struct mlg_buf t = MLG_BUF_INIT;
+	int rc = add_shown(&t, s);
+
+	if (!rc)
+		rc = mlg_xml_escape(out, t.ptr ? t.ptr : "");
+	mlg_buf_release(&t);
+	return rc;
+}
+
+static int attr(struct mlg_buf *out, const char *name, const char *value)
+{
 	int rc = mlg_buf_addf(out, " %s=\"", name);
 
 	if (!rc)
-		rc = add_shown(&t, value);
-	if (!rc)
-		rc = mlg_xml_escape(out, t.ptr);
-	mlg_buf_release(&t);
+		rc = mlg_xml_escape_shown(out, value);
 	return rc ? rc : mlg_buf_addch(out, '"');
 }
 

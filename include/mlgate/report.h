@@ -240,6 +240,10 @@ int mlg_github_escape_prop(struct mlg_buf *out, const char *s);
 /* XML text/attribute escaping; drops characters XML 1.0 forbids
  * (controls other than TAB, LF, CR; invalid UTF-8 becomes U+FFFD). */
 int mlg_xml_escape(struct mlg_buf *out, const char *s);
+/* mlg_xml_escape() of `s` as the text report shows it: a control byte
+ * other than TAB, LF and CR as "\x1b" (mlg_utf8_show()), not dropped,
+ * so that ids differing by one stay apart. */
+int mlg_xml_escape_shown(struct mlg_buf *out, const char *s);
 
 /* Markdown table cell: escapes | < > & and, with a backslash, the
  * characters of emphasis, code and links (\ ` * _ ~ [); folds a line

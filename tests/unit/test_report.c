@@ -419,6 +419,13 @@ static void test_markdown_findings_summary(void)
 	/* the summary line is HTML, the finding Markdown */
 	T_CONTAINS(b.ptr, "<details><summary>type-error:__a__&amp;&lt;b&gt;: "
 			  "1 finding</summary>\n\n- f.csv:2: bad \\*x\\*\n");
+	/* a control byte in an id is shown, not dropped: "a\x01" and
+	 * "a\x02" stay two summaries */
+	mlg_buf_reset(&b);
+	c = mlg_report_add_check(&r, "drift:a\x01:psi", MLG_STATUS_FAIL, NULL);
+	mlg_check_add_finding(c, &l, "x");
+	mlg_emit_markdown(&b, &r);
+	T_CONTAINS(b.ptr, "<details><summary>drift:a\\x01:psi: 1 finding");
 	mlg_buf_release(&b);
 	mlg_report_release(&r);
 }
