@@ -2,13 +2,23 @@
 #include <string.h>
 
 #include "mlgate/report.h"
+#include "mlgate/utf8.h"
 
 static int escape(struct mlg_buf *out, const char *s, int prop)
 {
+	size_t n;
 	int rc = 0;
 
-	for (; *s && !rc; s++) {
-		switch (*s) {
+	while (*s && !rc) {
+		/* The runs between the command's own characters reach the
+		 * job log as they are, where an ESC or a C1 CSI starts a
+		 * terminal sequence: shown as the text report shows them. */
+		n = strcspn(s, prop ? "%\r\n:," : "%\r\n");
+		rc = mlg_utf8_show(out, s, n, n);
+		s += n;
+		if (rc || !*s)
+			break;
+		switch (*s++) {
 		case '%':
 			rc = mlg_buf_adds(out, "%25");
 			break;
@@ -19,21 +29,10 @@ static int escape(struct mlg_buf *out, const char *s, int prop)
 			rc = mlg_buf_adds(out, "%0A");
 			break;
 		case ':':
-			rc = prop ? mlg_buf_adds(out, "%3A")
-				  : mlg_buf_addch(out, ':');
+			rc = mlg_buf_adds(out, "%3A");
 			break;
-		case ',':
-			rc = prop ? mlg_buf_adds(out, "%2C")
-				  : mlg_buf_addch(out, ',');
-			break;
-		default:
-			/* Other controls reach the job log as they are, where
-			 * an ESC starts a terminal sequence: shown as the text
-			 * report shows them. */
-			rc = (unsigned char)*s < 0x20 || *s == 0x7f
-				     ? mlg_buf_addf(out, "\\x%02x",
-						    (unsigned char)*s)
-				     : mlg_buf_addch(out, *s);
+		default: /* ',' */
+			rc = mlg_buf_adds(out, "%2C");
 		}
 	}
 	return rc;

@@ -292,6 +292,15 @@ static void test_github_escaping(void)
 	mlg_buf_reset(&b);
 	mlg_github_escape_data(&b, "\x1b[31mred\t\x7f\xc3\xa9");
 	T_EQ_STR(b.ptr, "\\x1b[31mred\\x09\\x7f\xc3\xa9");
+	/* a C1 CSI (U+009B) and invalid UTF-8, as the text report shows
+	 * them, in values and properties alike */
+	mlg_buf_reset(&b);
+	mlg_github_escape_data(&b, "a\xc2\x9b"
+				   "31mb\xff");
+	T_EQ_STR(b.ptr, "a\\xc2\\x9b31mb\\xff");
+	mlg_buf_reset(&b);
+	mlg_github_escape_prop(&b, "f\xc2\x9b:\xff.csv");
+	T_EQ_STR(b.ptr, "f\\xc2\\x9b%3A\\xff.csv");
 	mlg_buf_release(&b);
 }
 
