@@ -268,15 +268,6 @@ int mlg_json_parse(struct mlg_json_doc *doc, const char *name, const char *text,
 		     len, NULL);
 }
 
-int mlg_json_parse_buf(struct mlg_json_doc *doc, const char *name,
-		       struct mlg_buf *b)
-{
-	size_t len;
-	char *text = mlg_buf_detach(b, &len);
-
-	return parse(doc, mlg_strdup(name), text, len, NULL);
-}
-
 int mlg_json_parse_buf_split(struct mlg_json_doc *doc, const char *name,
 			     struct mlg_buf *b, const char *pointer,
 			     struct mlg_json_span **spans, size_t *n)

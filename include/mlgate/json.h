@@ -84,18 +84,14 @@ int mlg_json_load(struct mlg_json_doc *doc, const char *path, size_t max);
 int mlg_json_parse(struct mlg_json_doc *doc, const char *name, const char *text,
 		   size_t len);
 
-/* mlg_json_parse() of the text `b` holds, taken over without a copy:
- * `b` is left empty. */
-int mlg_json_parse_buf(struct mlg_json_doc *doc, const char *name,
-		       struct mlg_buf *b);
-
 /* `len` bytes of a document's text from offset `off`. */
 struct mlg_json_span {
 	size_t off, len;
 };
 
 /*
- * mlg_json_parse_buf() of a document most of which is one array, whose
+ * mlg_json_parse() of the text `b` holds, taken over without a copy (`b`
+ * is left empty), for a document most of which is one array, whose
  * elements are then parsed one at a time rather than all at once (a
  * jansson tree takes several times the size of its text): the tree has
  * null for each element of the array at `pointer`, and *spans, a new
@@ -107,7 +103,7 @@ struct mlg_json_span {
  * When there is no array at `pointer`, or an empty one, or the text
  * around it is not JSON, or an element nests deeper than jansson parses
  * in the document, the document is parsed whole, as
- * mlg_json_parse_buf() does, with its errors, and *spans is NULL.
+ * mlg_json_parse() does, with its errors, and *spans is NULL.
  * O(size of the text) besides the parse.
  */
 int mlg_json_parse_buf_split(struct mlg_json_doc *doc, const char *name,

@@ -278,7 +278,7 @@ int mlg_profile_write(const struct mlg_profile *p,
 int mlg_profile_from_json(struct mlg_profile *out,
 			  const struct mlg_json_doc *doc);
 /*
- * mlg_json_parse_buf() of the text `b` holds (taken over: `b` is left
+ * mlg_json_parse() of the text `b` holds (taken over: `b` is left
  * empty), called `name` in messages, then mlg_profile_from_json(): the
  * same result and errors, but with the tree of one column at a time in
  * memory, not that of the whole document (several times its text).
