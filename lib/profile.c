@@ -1401,14 +1401,6 @@ static int peek(struct mlg_stream **s, struct mlg_buf *b, const char *src,
 	return rc ? rc : read_upto(*s, b, PEEK);
 }
 
-/* Whether `src` may be sniffed: a pipe is read once, and its first
- * bytes are not to be spent. */
-static int sniffable(const char *src)
-{
-	return mlg_stream_is_url(src) ||
-	       (strcmp(src, "-") && mlg_file_is_regular(src));
-}
-
 /*
  * Open `src` once and tell it by its first bytes: a saved profile is
  * read on into `out` (0); what may be data, as `data` allows (0 none, 1
@@ -1459,14 +1451,15 @@ int mlg_profile_open(struct mlg_profile *out, const char *src, long timeout_s,
 
 	*data = NULL;
 	memset(out, 0, sizeof(*out));
+	if (mlg_stream_is_url(src) ||
+	    (strcmp(src, "-") && mlg_file_is_regular(src)))
+		return take(out, src, timeout_s, jsonl ? 2 : 1, data);
+	/* A pipe is read once: its first bytes are not to be spent. */
+	if (!strcmp(src, "-") || mlg_file_exists(src))
+		return 1;
 	/* A file that is not there is missing (exit 3) before it is
 	 * anything else: opened for the error that says so. */
-	if (strcmp(src, "-") && !mlg_stream_is_url(src) &&
-	    !mlg_file_exists(src))
-		return (rc = mlg_stream_open(data, src, NULL)) ? rc : 1;
-	if (!sniffable(src))
-		return 1;
-	return take(out, src, timeout_s, jsonl ? 2 : 1, data);
+	return (rc = mlg_stream_open(data, src, NULL)) ? rc : 1;
 }
 
 /* ---- one pass over a file ---- */
