@@ -164,12 +164,19 @@ static void take_names(const char **names, size_t n,
 
 void mlg_profile_parts_merge(struct mlg_profile *a, const struct mlg_profile *b)
 {
-	const char **names = mlg_calloc(b->nsources + 1, sizeof(*names));
+	const char **names;
 	struct mlg_profile_part *h;
 	const struct mlg_profile_part *q;
 	size_t i;
 	unsigned k;
 
+	/* Chunks of one pass, and whole inputs: no run to unite. */
+	if (!b->nparts) {
+		for (i = 0; i < b->nsources; i++)
+			mlg_profile_add_source(a, b->sources[i]);
+		return;
+	}
+	names = mlg_calloc(b->nsources + 1, sizeof(*names));
 	for (i = 0; i < b->nsources; i++)
 		names[i] = b->sources[i];
 	for (i = 0; i < b->nparts; i++) {
