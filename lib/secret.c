@@ -3,12 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "mlgate/buf.h"
 #include "mlgate/error.h"
 #include "mlgate/report.h"
 #include "mlgate/secret.h"
+#include "mlgate/stream.h"
 #include "mlgate/util.h"
 
 static char **secrets;
@@ -98,7 +98,7 @@ void mlg_secret_add_url(const char *s)
 	const char *p, *q, *end, *at, *colon, *eq;
 	size_t n;
 
-	if (strncasecmp(s, "http://", 7) && strncasecmp(s, "https://", 8))
+	if (!mlg_stream_is_url(s))
 		return;
 	p = strstr(s, "://") + 3;
 	n = strcspn(p, "/?#");
