@@ -2,11 +2,9 @@
  * dvcmd.c - the bodies of the data-validate commands, over the core
  */
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "mlgate/buf.h"
 #include "mlgate/dvcmd.h"
@@ -282,18 +280,16 @@ void mlg_dvcmd_errors_json(json_t *errors, const struct mlg_validate_result *v)
 	}
 }
 
-/* Write `v` to `path`, or to the descriptor `fd` when path is NULL. */
-static int write_json(const char *path, int fd, json_t *v)
+/* Write `v` to `path` ("-": standard output), whole or not at all. */
+static int write_json(const char *path, json_t *v)
 {
 	struct mlg_buf b = MLG_BUF_INIT;
 	int rc = mlg_json_dump(&b, v, 2);
 
 	if (!rc)
 		rc = mlg_buf_addch(&b, '\n');
-	if (!rc && path)
+	if (!rc)
 		rc = mlg_file_write(path, b.ptr, b.len);
-	else if (!rc && write(fd, b.ptr, b.len) != (ssize_t)b.len)
-		rc = mlg_error_errno(errno, "cannot write the schema");
 	mlg_buf_release(&b);
 	return rc;
 }
@@ -595,7 +591,7 @@ static void structure(struct mlg_report *r, const struct mlg_profile *p)
 }
 
 int mlg_dvcmd_infer(struct mlg_report *r, int n, char *const *srcs,
-		    const struct mlg_dvcmd_opts *o, int fd)
+		    const struct mlg_dvcmd_opts *o)
 {
 	struct mlg_profile all;
 	json_t *j;
@@ -610,7 +606,7 @@ int mlg_dvcmd_infer(struct mlg_report *r, int n, char *const *srcs,
 	}
 	structure(r, &all);
 	j = mlg_profile_infer(&all, o->constraints);
-	rc = write_json(o->output_path, fd, j);
+	rc = write_json(o->output_path, j);
 	json_decref(j);
 	mlg_profile_release(&all);
 	return rc;

@@ -208,8 +208,8 @@ static const struct mlg_opt infer_opts[] = {
 	MLG_OPT_END,
 };
 
-/* With "-o -" standard output holds the profile alone, as infer's holds
- * the schema: the report, written after run(), goes to stderr. */
+/* With "-o -" standard output holds the profile or the schema alone:
+ * the report, written after run(), goes to stderr. */
 static int after_output(int rc)
 {
 	if (!dv.output_path || strcmp(dv.output_path, "-"))
@@ -234,26 +234,11 @@ static int run_merge(struct mlg_ctx *ctx)
 
 static int run_infer(struct mlg_ctx *ctx)
 {
-	int rc, fd = -1;
-
-	/* Standard output holds the schema alone: the report, written
-	 * after run(), goes to stderr. "-o -" is standard output too. */
-	if (dv.output_path && !strcmp(dv.output_path, "-"))
-		dv.output_path = NULL;
-	if (!dv.output_path) {
-		fflush(stdout);
-		if ((fd = dup(STDOUT_FILENO)) < 0 ||
-		    dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
-			rc = mlg_error_errno(errno, "cannot set up stdout");
-			if (fd >= 0)
-				close(fd);
-			return rc;
-		}
-	}
-	rc = mlg_dvcmd_infer(&ctx->report, ctx->argc, ctx->argv, &dv, fd);
-	if (fd >= 0)
-		close(fd);
-	return rc;
+	/* Standard output holds the schema unless -o says otherwise. */
+	if (!dv.output_path)
+		dv.output_path = "-";
+	return after_output(
+		mlg_dvcmd_infer(&ctx->report, ctx->argc, ctx->argv, &dv));
 }
 
 /* --reference without --schema: the inputs are datasets, profiled, or

@@ -200,16 +200,15 @@ int mlg_dvcmd_merge(struct mlg_report *r, int n, char *const *paths,
 /*
  * `data-validate infer`: profile the sources as mlg_dvcmd_profile_inputs()
  * and write the inferred Table Schema (mlg_profile_infer() with
- * o->constraints) to o->output_path (a missing directory is MLG_EIO),
- * or to the descriptor `fd` when it is NULL (MLG_EIO "cannot write the
- * schema: <strerror>" on failure). Warns, as checks, of what the file's
+ * o->constraints) to o->output_path ("-" for standard output; a missing
+ * directory is MLG_EIO), whole or not at all. Warns, as checks, of what the file's
  * structure breaks and no schema allows: "infer:rows" (rows with fewer
  * cells than the header, blank ones included; without a schema only),
  * "infer:long-rows" (rows with more), "infer:encoding" (cells that are
  * not UTF-8 text) and "infer:labels" (repeated or empty header labels).
  */
 int mlg_dvcmd_infer(struct mlg_report *r, int n, char *const *srcs,
-		    const struct mlg_dvcmd_opts *o, int fd);
+		    const struct mlg_dvcmd_opts *o);
 
 /*
  * mlg_driftcheck_prepare() for the reference `ref` read with the dialect
