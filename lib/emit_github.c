@@ -1,41 +1,22 @@
 /* emit_github.c - GitHub Actions workflow commands */
-#include <string.h>
 
 #include "mlgate/report.h"
 #include "mlgate/utf8.h"
 
+/* A character of the command's own, '%', CR, LF (and ':' and ',' in a
+ * property), percent-encoded. */
+static int encode(struct mlg_buf *out, const char *s, const char *at)
+{
+	(void)s;
+	return mlg_buf_addf(out, "%%%02X", (unsigned char)*at);
+}
+
+/* The runs between them reach the job log as they are, where an ESC or
+ * a C1 CSI starts a terminal sequence: shown as the text report shows
+ * them. */
 static int escape(struct mlg_buf *out, const char *s, int prop)
 {
-	size_t n;
-	int rc = 0;
-
-	while (*s && !rc) {
-		/* The runs between the command's own characters reach the
-		 * job log as they are, where an ESC or a C1 CSI starts a
-		 * terminal sequence: shown as the text report shows them. */
-		n = strcspn(s, prop ? "%\r\n:," : "%\r\n");
-		rc = mlg_utf8_show(out, s, n, n);
-		s += n;
-		if (rc || !*s)
-			break;
-		switch (*s++) {
-		case '%':
-			rc = mlg_buf_adds(out, "%25");
-			break;
-		case '\r':
-			rc = mlg_buf_adds(out, "%0D");
-			break;
-		case '\n':
-			rc = mlg_buf_adds(out, "%0A");
-			break;
-		case ':':
-			rc = mlg_buf_adds(out, "%3A");
-			break;
-		default: /* ',' */
-			rc = mlg_buf_adds(out, "%2C");
-		}
-	}
-	return rc;
+	return mlg_utf8_show_but(out, s, prop ? "%\r\n:," : "%\r\n", encode);
 }
 
 int mlg_github_escape_data(struct mlg_buf *out, const char *s)

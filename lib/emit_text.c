@@ -215,60 +215,42 @@ static int alnum(char c)
 	       ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
+/* One of Markdown's own characters at `at` in the cell `s`. */
+static int md_escape(struct mlg_buf *out, const char *s, const char *at)
+{
+	switch (*at) {
+	case '|':
+		return mlg_buf_adds(out, "\\|");
+	/* A label such as "__index__" or "[a](b)" is text, not emphasis,
+	 * code or a link: backslash escapes ('[' is enough for a link). */
+	case '_':
+		/* inside a word (ks_p) it is no emphasis: kept plain */
+		if (at > s && alnum(at[-1]) && alnum(at[1]))
+			return mlg_buf_addch(out, '_');
+		/* fall through */
+	case '\\':
+	case '`':
+	case '*':
+	case '~':
+	case '[':
+		return mlg_buf_addf(out, "\\%c", *at);
+	/* "&lt;" in the data must not read as '<' */
+	case '&':
+		return mlg_buf_adds(out, "&amp;");
+	case '<':
+		return mlg_buf_adds(out, "&lt;");
+	case '>':
+		return mlg_buf_adds(out, "&gt;");
+	case '\n':
+		return mlg_buf_addch(out, ' ');
+	default: /* '\r' */
+		return 0;
+	}
+}
+
 int mlg_md_escape_cell(struct mlg_buf *out, const char *s)
 {
-	const char *start = s;
-	size_t n;
-	int rc = 0;
-
-	while (*s && !rc) {
-		/* the runs between Markdown's own characters, as shown */
-		n = strcspn(s, "|<>&\\`*_~[\r\n");
-		rc = mlg_utf8_show(out, s, n, n);
-		s += n;
-		if (rc || !*s)
-			break;
-		switch (*s++) {
-		case '|':
-			rc = mlg_buf_adds(out, "\\|");
-			break;
-		/* A label such as "__index__" or "[a](b)" is text, not
-		 * emphasis, code or a link: backslash escapes ('[' is
-		 * enough for a link). */
-		case '_':
-			/* inside a word (ks_p) it is no emphasis: kept plain */
-			if (s - 1 > start && alnum(s[-2]) && alnum(*s)) {
-				rc = mlg_buf_addch(out, '_');
-				break;
-			}
-			/* fall through */
-		case '\\':
-		case '`':
-		case '*':
-		case '~':
-		case '[':
-			rc = mlg_buf_addch(out, '\\');
-			if (!rc)
-				rc = mlg_buf_addch(out, s[-1]);
-			break;
-		/* "&lt;" in the data must not read as '<' */
-		case '&':
-			rc = mlg_buf_adds(out, "&amp;");
-			break;
-		case '<':
-			rc = mlg_buf_adds(out, "&lt;");
-			break;
-		case '>':
-			rc = mlg_buf_adds(out, "&gt;");
-			break;
-		case '\n':
-			rc = mlg_buf_addch(out, ' ');
-			break;
-		default: /* '\r' */
-			break;
-		}
-	}
-	return rc;
+	return mlg_utf8_show_but(out, s, "|<>&\\`*_~[\r\n", md_escape);
 }
 
 static int md_row(struct mlg_buf *out, const char *const *cells, size_t n)

@@ -72,19 +72,15 @@ int mlg_xml_escape(struct mlg_buf *out, const char *s)
  * that differ only by one, such as columns "a\x01" and "a\x02", would
  * be one testcase name.
  */
+static int keep(struct mlg_buf *out, const char *s, const char *at)
+{
+	(void)s;
+	return mlg_buf_addch(out, *at);
+}
+
 static int add_shown(struct mlg_buf *out, const char *s)
 {
-	size_t n;
-	int rc = 0;
-
-	while (*s && !rc) {
-		n = strcspn(s, "\t\n\r");
-		rc = mlg_utf8_show(out, s, n, n);
-		s += n;
-		if (!rc && *s)
-			rc = mlg_buf_addch(out, *s++);
-	}
-	return rc;
+	return mlg_utf8_show_but(out, s, "\t\n\r", keep);
 }
 
 int mlg_xml_escape_shown(struct mlg_buf *out, const char *s)

@@ -212,6 +212,24 @@ int mlg_utf8_show(struct mlg_buf *out, const char *s, size_t len, size_t max)
 	return !rc && n < len ? mlg_buf_adds(out, "...") : rc;
 }
 
+int mlg_utf8_show_but(struct mlg_buf *out, const char *s, const char *special,
+		      int (*esc)(struct mlg_buf *out, const char *s,
+				 const char *at))
+{
+	const char *p = s;
+	size_t n;
+	int rc = 0;
+
+	while (*p && !rc) {
+		n = strcspn(p, special);
+		rc = mlg_utf8_show(out, p, n, n);
+		p += n;
+		if (!rc && *p)
+			rc = esc(out, s, p++);
+	}
+	return rc;
+}
+
 size_t mlg_utf8_count(const char *s, size_t len)
 {
 	size_t i, n = 0;

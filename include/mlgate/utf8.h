@@ -60,6 +60,16 @@ size_t mlg_utf8_cut(const char *s, size_t len, size_t max);
  * left out. Returns 0 or mlg_buf's error.
  */
 int mlg_utf8_show(struct mlg_buf *out, const char *s, size_t len, size_t max);
+/*
+ * mlg_utf8_show() of the NUL-terminated `s`, whole, but for each byte in
+ * `special` (the characters a format gives a meaning: '|' in Markdown,
+ * '%' in a workflow command), which `esc` writes in its place: it gets
+ * `s` and the byte's place `at` in it, to look at what is around. 0, or
+ * the first error.
+ */
+int mlg_utf8_show_but(struct mlg_buf *out, const char *s, const char *special,
+		      int (*esc)(struct mlg_buf *out, const char *s,
+				 const char *at));
 
 /* Append <s, len> with each invalid byte replaced by U+FFFD. */
 int mlg_utf8_repair(struct mlg_buf *out, const char *s, size_t len);
