@@ -1754,18 +1754,6 @@ static void reader_close(struct reader *r)
 		mlg_profile_release(&r->slot[i].p);
 }
 
-/* A row of empty, unquoted cells (",,") is blank, as validation takes
- * it (blank-row): it has no cells, and is no long row. */
-static int blank_record(const struct mlg_csv_record *rec)
-{
-	size_t i;
-
-	for (i = 0; i < rec->nfields; i++)
-		if (rec->fields[i].len || rec->fields[i].quoted)
-			return 0;
-	return 1;
-}
-
 static void profile_record(struct reader *r, struct mlg_profile *p,
 			   const struct mlg_csv_record *rec)
 {
@@ -1777,7 +1765,8 @@ static void profile_record(struct reader *r, struct mlg_profile *p,
 		json_record(p, &r->ty, rec);
 		return;
 	}
-	if (rec->blank || blank_record(rec))
+	/* blank as validation takes it: no cells, and no long row */
+	if (mlg_csv_record_blank(rec))
 		return;
 	if (rec->nfields > labels)
 		p->long_rows++;

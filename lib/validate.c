@@ -190,18 +190,6 @@ static void job_err(struct job *j, const struct plan *p, uint64_t limit,
 		e->note = mlg_strdup(note);
 }
 
-static int is_blank(const struct mlg_csv_record *rec)
-{
-	size_t i;
-
-	if (rec->blank)
-		return 1;
-	for (i = 0; i < rec->nfields; i++)
-		if (rec->fields[i].len || rec->fields[i].quoted)
-			return 0;
-	return 1;
-}
-
 static void add_fp(struct job *j, size_t k, uint64_t fp, int64_t v,
 		   uint64_t row, uint64_t line,
 		   const struct mlg_csv_record *rec)
@@ -343,7 +331,7 @@ static void check_record(struct worker_ctx *w, struct job *j,
 	size_t n = rec->nfields < p->ncols ? rec->nfields : p->ncols, c, k;
 
 	j->rows++;
-	if (is_blank(rec)) {
+	if (mlg_csv_record_blank(rec)) {
 		job_err(j, p, w->limit, MLG_VE_BLANK_ROW, row, line, 0, NULL, 0,
 			"the row is empty");
 		return;

@@ -130,6 +130,20 @@ struct mlg_csv_record {
 	int unescaped;
 };
 
+/* Whether `rec` is a blank row as frictionless takes it (blank-row): an
+ * empty line, or empty unquoted cells only (",,"). */
+static inline int mlg_csv_record_blank(const struct mlg_csv_record *rec)
+{
+	size_t i;
+
+	if (rec->blank)
+		return 1;
+	for (i = 0; i < rec->nfields; i++)
+		if (rec->fields[i].len || rec->fields[i].quoted)
+			return 0;
+	return 1;
+}
+
 /* Counts for mlg_csv_split(). */
 struct mlg_csv_count {
 	uint64_t lines;	  /* LF bytes: the next chunk starts this many
