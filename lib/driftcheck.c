@@ -584,13 +584,6 @@ static int compare(struct mlg_report *r, struct mlg_table *t,
 		skip(r, a->name, "not compared: the type changed");
 		return 0;
 	}
-	/* Every cell of a row that lacks one is missing, as in a blank
-	 * row: each side's rows less its values. A side of no rows has no
-	 * share (a loaded profile may hold such). */
-	if (pa->rows && pb->rows &&
-	    (rc = mlg_drift_missing(&miss, missing_cells(pa, a), pa->rows,
-				    missing_cells(pb, b), pb->rows)))
-		goto done;
 	if (k == OTHER) {
 		skip(r, a->name, "no distribution statistic for this type");
 		goto missing;
@@ -662,7 +655,12 @@ static int compare(struct mlg_report *r, struct mlg_table *t,
 	if (k == CATEGORICAL)
 		categories(r, t, a->name, &a->topk, &b->topk);
 missing:
-	if (!pa->rows || !pb->rows)
+	/* Every cell of a row that lacks one is missing, as in a blank
+	 * row: each side's rows less its values. A side of no rows has no
+	 * share (a loaded profile may hold such). */
+	if (!pa->rows || !pb->rows ||
+	    (rc = mlg_drift_missing(&miss, missing_cells(pa, a), pa->rows,
+				    missing_cells(pb, b), pb->rows)))
 		goto done;
 	/* the two shares in the distribution cell: "2% \u2192 20%" */
 	mlg_buf_reset(&dist);
